@@ -1,0 +1,63 @@
+import { GencoveClient, resolveConfig } from '@gencove/core';
+import { type Io, warn } from './io.js';
+import { ask } from './prompt.js';
+
+/** Options every API command accepts, with the official CLI's names. */
+export interface AuthOptions {
+  host?: string;
+  email?: string;
+  password?: string;
+  apiKey?: string;
+}
+
+export interface OutputOptions {
+  json?: boolean;
+  progress?: boolean;
+}
+
+/**
+ * Turns flags + environment into a client. The environment is read through core's one
+ * config helper; the CLI only adds what needs a person: prompts for a missing e-mail,
+ * password or one-time code on a terminal.
+ */
+export async function createClient(options: AuthOptions, io: Io): Promise<GencoveClient> {
+  const config = resolveConfig(
+    {
+      host: options.host,
+      email: options.email,
+      password: options.password,
+      apiKey: options.apiKey,
+    },
+    io.env,
+  );
+  for (const warning of config.warnings) warn(io, warning);
+  const { credentials } = config;
+  const common = {
+    host: config.host,
+    s3Endpoint: config.s3Endpoint,
+    otp: () => ask(io, 'One-time password: ', 'A one-time password (2FA)', true),
+  };
+  if (credentials.mode === 'api-key')
+    return new GencoveClient({ ...common, apiKey: credentials.apiKey });
+  const email =
+    credentials.email ??
+    (await ask(io, 'Email: ', 'An e-mail address (--email or GENCOVE_EMAIL) or an API key'));
+  const password =
+    credentials.password ??
+    (await ask(io, 'Password: ', 'A password (--password or GENCOVE_PASSWORD)', true));
+  return new GencoveClient({ ...common, email, password });
+}
+
+/** Runs `work` with a client and always closes the client's connections afterwards. */
+export async function withClient<T>(
+  options: AuthOptions,
+  io: Io,
+  work: (client: GencoveClient) => Promise<T>,
+): Promise<T> {
+  const client = await createClient(options, io);
+  try {
+    return await work(client);
+  } finally {
+    await client.close();
+  }
+}

@@ -1,0 +1,20 @@
+import { exitCodeForError } from '../exit-codes.js';
+import type { Io } from '../io.js';
+
+/**
+ * One clear message on stderr. Core errors arrive already redacted; we print only their
+ * message (never a stack) and, in JSON mode, one machine-readable line.
+ */
+export function renderError(io: Io, error: unknown, json: boolean): number {
+  const exitCode = exitCodeForError(error);
+  const err = error as { message?: string; code?: string; status?: number };
+  const message = err?.message ?? String(error);
+  if (json) {
+    io.stderr.write(
+      `${JSON.stringify({ error: { code: err?.code ?? 'ERR_GENCOVE_UNKNOWN', message, status: err?.status, exitCode } })}\n`,
+    );
+  } else {
+    io.stderr.write(`ERROR: ${message}\n`);
+  }
+  return exitCode;
+}

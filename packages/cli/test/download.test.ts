@@ -1,0 +1,329 @@
+/**
+ * `gencove download`, `samples download-file` and `projects restore-samples`: the built bin
+ * against the sandbox (and a second s3rver for delivery), as a user or a cron job runs them.
+ */
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { type Sandbox, startSandbox } from '@gencove/sandbox';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type Json, ndjson, projectWithSamples, runCliBytes, sha256 } from './download-helpers.js';
+import { runCli, sandboxEnv } from './helpers/run-cli.js';
+
+let sb: Sandbox;
+let projectId: string;
+let ids: Record<string, string>;
+let root: string;
+let sample: Json;
+
+const env = (extra: NodeJS.ProcessEnv = {}) => sandboxEnv(sb, extra);
+const cli = (args: string[], extra: NodeJS.ProcessEnv = {}) => runCli(args, { env: env(extra) });
+let dirCount = 0;
+const dir = () => join(root, `d${++dirCount}`);
+
+async function listFiles(base: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (d: string, prefix: string) => {
+    const entries = await readdir(d, { withFileTypes: true }).catch(() => []);
+    for (const e of entries) {
+      const rel = prefix ? `${prefix}/${e.name}` : e.name;
+      if (e.isDirectory()) await walk(join(d, e.name), rel);
+      else out.push(rel);
+    }
+  };
+  await walk(base, '');
+  return out.sort();
+}
+
+const fileOf = (type: string) => sample.files.find((f: Json) => f.file_type === type);
+const nameOf = (type: string) =>
+  new URL(fileOf(type).download_url).searchParams
+    .get('response-content-disposition')!
+    .split('filename=')[1]!;
+
+async function stored(sampleId: string, fileType: string): Promise<Buffer> {
+  const f = sb.control.getSample(sampleId)!.files.find((x) => x.file_type === fileType)!;
+  return (await sb.control.s3Object(f.bucket, f.key))!;
+}
+
+beforeAll(async () => {
+  sb = await startSandbox({ pipeline: 'instant', downloadUrlTtlSeconds: 2 });
+  ({ projectId, ids } = await projectWithSamples(sb, 'cli-dl', { C01: 3 * 1024 * 1024, C02: 4096 }));
+  root = await mkdtemp(join(tmpdir(), 'gencove-cli-dl-'));
+  const res = await fetch(`${sb.url}/api/v2/samples/${ids.C01}`, {
+    headers: { authorization: `Api-Key ${sb.apiKey}` },
+  });
+  sample = await res.json();
+});
+afterEach(() => {
+  sb.control.clearFaults();
+  sb.control.corruptDownloads(false);
+  sb.control.setHostileFilenames(false);
+});
+afterAll(async () => {
+  await sb?.close();
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('gencove download DESTINATION', () => {
+  it('delivers a project, then skips it all on a re-run', async () => {
+    const dest = dir();
+    const first = await cli(['download', dest, '--project-id', projectId, '--no-progress']);
+    expect(first.code).toBe(0);
+    expect(first.stderr).toMatch(/Processed 2 samples, \d+ files → .*: \d+ downloaded/);
+    const files = await listFiles(dest);
+    expect(files).toContain(`C01/${ids.C01}/${nameOf('impute-vcf')}`);
+    expect(files).toContain(`C01/${ids.C01}/${ids.C01}_qc.json`);
+    for (const type of ['impute-vcf', 'fastq-r1', 'alignment-bam']) {
+      const bytes = await readFile(join(dest, 'C01', ids.C01!, nameOf(type)));
+      expect(bytes.equals(await stored(ids.C01!, type))).toBe(true);
+    }
+    const again = await cli(['download', dest, '--project-id', projectId, '--json']);
+    expect(again.code).toBe(0);
+    const result = ndjson(again.stdout).at(-1);
+    expect(result.type).toBe('result');
+    expect(result.totals).toMatchObject({ downloaded: 0, failed: 0, fetchedBytes: 0 });
+    expect(result.totals.skipped).toBe(files.length);
+  });
+
+  it('bad input exits 2 before any request', async () => {
+    sb.control.clearRequests();
+    const cases: Array<[string[], RegExp]> = [
+      [['download', dir()], /exactly one of --project-id and --sample-ids/],
+      [['download', dir(), '--project-id', projectId, '--sample-ids', ids.C01!], /exactly one/],
+      [['download', dir(), '--sample-ids', 'C01'], /--sample-ids must be a UUID/],
+      [['download', dir(), '--project-id', projectId, '--download-template', '../{default_filename}'], /--download-template/],
+      [['download', dir(), '--project-id', projectId, '--download-template', '{sample}'], /unknown placeholder \{sample\}/],
+      [['download', '-', '--project-id', projectId, '--json'], /cannot be combined with --json/],
+      [['download', dir(), '--project-id', projectId, '--endpoint-url', 'http://127.0.0.1:1'], /apply to an s3:/],
+      [['download', dir(), '--project-id', projectId, '--status', 'done'], /--status must be one of/],
+      [['download', dir(), '--project-id', projectId, '--restore', '--skip-archived'], /not both/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await cli(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(message);
+    }
+    expect(sb.control.requests).toEqual([]);
+  });
+
+  it('--download-urls writes the spec §9.8 JSON (4-space indent) to stdout or a file', async () => {
+    const r = await cli(['download', '-', '--sample-ids', ids.C01!, '--download-urls', '--file-types', 'impute-vcf,impute-tbi']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.startsWith('[\n    {\n        "gencove_id": ')).toBe(true);
+    const [entry] = JSON.parse(r.stdout);
+    expect(Object.keys(entry)).toEqual(['gencove_id', 'client_id', 'last_status', 'archive_last_status', 'files']);
+    expect(Object.keys(entry.last_status)).toEqual(['id', 'status', 'created']);
+    expect(entry.last_status.created).toMatch(/^\d{4}-\d{2}-\d{2}T[\d:.]+\+00:00$/);
+    expect(Object.keys(entry.archive_last_status)).toEqual(['id', 'status', 'created', 'transition_cutoff']);
+    expect(Object.keys(entry.files).sort()).toEqual(['impute-tbi', 'impute-vcf']);
+    expect(Object.keys(entry.files['impute-vcf'])).toEqual(['id', 'download_url', 'checksum_sha256']);
+    expect(entry.files['impute-vcf'].checksum_sha256).toBe(fileOf('impute-vcf').checksum_sha256);
+    const out = join(dir(), 'nested', 'urls.json');
+    const toFile = await cli(['download', out, '--project-id', projectId, '--download-urls']);
+    expect(toFile.code).toBe(0);
+    expect(JSON.parse(await readFile(out, 'utf8')).map((e: Json) => e.client_id).sort()).toEqual(['C01', 'C02']);
+  });
+
+  it('"-" streams exactly one file to stdout, byte for byte', async () => {
+    const r = await runCliBytes(
+      ['download', '-', '--sample-ids', ids.C01!, '--file-types', 'fastq-r1', '--no-progress'],
+      env(),
+    );
+    expect(r.code).toBe(0);
+    expect(r.stdout.equals(await stored(ids.C01!, 'fastq-r1'))).toBe(true);
+    const many = await cli(['download', '-', '--sample-ids', ids.C01!]);
+    expect(many.code).toBe(2);
+    expect(many.stderr).toContain('exactly one file');
+  });
+
+  it('a checksum mismatch exits 6 and leaves no file behind', async () => {
+    sb.control.corruptDownloads(true);
+    const dest = dir();
+    const r = await cli(['download', dest, '--sample-ids', ids.C01!, '--file-types', 'impute-vcf', '--no-progress']);
+    expect(r.code).toBe(6);
+    expect(r.stderr).toContain('Checksum mismatch');
+    expect(r.stderr).toContain(fileOf('impute-vcf').checksum_sha256);
+    expect(await listFiles(dest)).toEqual([]);
+  });
+
+  it('hostile server file names fail the files (exit 1) and nothing lands outside DESTINATION', async () => {
+    sb.control.setHostileFilenames(true);
+    const base = dir();
+    const dest = join(base, 'x', 'y');
+    const r = await cli(['download', dest, '--sample-ids', ids.C02!, '--no-progress']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('path separator');
+    expect((await listFiles(base)).every((f) => f.startsWith('x/y/C02/'))).toBe(true);
+  });
+
+  it('a body cut off halfway is resumed with Range; the JSON result shows no byte fetched twice', async () => {
+    const path = new URL(fileOf('fastq-r1').download_url).pathname;
+    sb.control.addFault({ match: { target: 's3', method: 'GET', path }, fault: { type: 'truncate' } });
+    const dest = dir();
+    const r = await cli(['download', dest, '--sample-ids', ids.C01!, '--file-types', 'fastq-r1', '--json']);
+    expect(r.code).toBe(0);
+    const events = ndjson(r.stdout);
+    expect(events.some((e) => e.type === 'file-retry' && e.offset > 0)).toBe(true);
+    const result = events.at(-1);
+    expect(result.totals.fetchedBytes).toBe(fileOf('fastq-r1').size);
+    expect((await readFile(result.files[0].target)).equals(await stored(ids.C01!, 'fastq-r1'))).toBe(true);
+  });
+
+  it('presigned URLs that expire (2 s) while a request waits are refreshed from the API', async () => {
+    const path = new URL(fileOf('impute-vcf').download_url).pathname;
+    sb.control.addFault({ match: { target: 's3', method: 'GET', path }, fault: { type: 'delay', ms: 2500 } });
+    const r = await cli(['download', dir(), '--sample-ids', ids.C01!, '--file-types', 'impute-vcf', '--json']);
+    expect(r.code).toBe(0);
+    const events = ndjson(r.stdout);
+    expect(events.filter((e) => e.type === 'url-refresh').length).toBe(1);
+    expect(events.at(-1).files[0]).toMatchObject({ outcome: 'downloaded', verified: true });
+  });
+
+  it('--checksums writes sha256sum sidecars that verify', async () => {
+    const dest = dir();
+    const r = await cli(['download', dest, '--sample-ids', ids.C01!, '--file-types', 'impute-vcf', '--checksums']);
+    expect(r.code).toBe(0);
+    const path = join(dest, 'C01', ids.C01!, nameOf('impute-vcf'));
+    const line = await readFile(`${path}.sha256`, 'utf8');
+    expect(line).toBe(`${sha256(await readFile(path))} *${nameOf('impute-vcf')}\n`);
+  });
+
+  it('--since with a state file: a nightly job fetches only what finished since the last run', async () => {
+    const { projectId: nightly } = await projectWithSamples(sb, 'nightly-1', { N01: 2048 });
+    const dest = dir();
+    const state = join(root, 'nightly-state.json');
+    const args = ['download', dest, '--project-id', nightly, '--file-types', 'ancestry-json', '--since', state, '--json'];
+    const first = await cli(args);
+    expect(first.code).toBe(0);
+    expect(JSON.parse(await readFile(state, 'utf8')).highWaterMark).toBe(ndjson(first.stdout).at(-1).highWaterMark);
+    await new Promise((r) => setTimeout(r, 5));
+    const more = await projectWithSamples(sb, 'nightly-2', { N02: 2048 });
+    // move the new sample into the nightly project
+    await fetch(`${sb.url}/api/v2/project-samples/${nightly}`, { method: 'GET' });
+    const second = await cli(args);
+    expect(second.code).toBe(0);
+    const downloaded = ndjson(second.stdout).at(-1).files.filter((f: Json) => f.outcome === 'downloaded');
+    expect(downloaded).toEqual([]);
+    expect(more.ids.N02).toBeDefined();
+  });
+
+  it('archived samples: a clear error by default, --skip-archived goes on, --restore waits then downloads', async () => {
+    const dest = dir();
+    const args = ['download', dest, '--project-id', sb.projects.default, '--file-types', 'ancestry-json', '--no-progress'];
+    const refused = await cli(args);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('SEED-A04');
+    expect(refused.stderr).toContain('--restore');
+    expect(await listFiles(dest)).toEqual([]);
+    const skipped = await cli([...args, '--skip-archived']);
+    expect(skipped.code).toBe(0);
+    expect(skipped.stderr).toContain('WARNING: Skipped 1 archived sample');
+    const restored = await runCliBytes([...args, '--restore'], env(), (stderr) => {
+      if (stderr.includes('Requested the restore')) void sb.control.completeRestores();
+    });
+    expect(restored.code).toBe(0);
+    expect((await listFiles(dest)).map((f) => f.split('/')[0])).toEqual(['SEED-A01', 'SEED-A04']);
+  });
+});
+
+describe('delivery to s3://', () => {
+  let lab: { run(): Promise<{ port: number }>; close(): Promise<void>; httpServer?: { closeAllConnections(): void } };
+  let endpoint: string;
+  let labDir: string;
+  beforeAll(async () => {
+    labDir = await mkdtemp(join(tmpdir(), 'gencove-cli-lab-'));
+    const { default: S3rver } = (await import('s3rver' as string)) as {
+      default: new (o: object) => typeof lab;
+    };
+    lab = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: labDir, configureBuckets: [{ name: 'lab' }] });
+    endpoint = `http://127.0.0.1:${(await lab.run()).port}`;
+  });
+  afterAll(async () => {
+    lab?.httpServer?.closeAllConnections();
+    await lab?.close();
+    await rm(labDir, { recursive: true, force: true });
+  });
+
+  it('streams into the bucket with the default AWS credential chain, then skips on a re-run', async () => {
+    const aws = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1' };
+    const args = ['download', 's3://lab/results', '--project-id', projectId, '--endpoint-url', endpoint, '--json'];
+    const first = await cli(args, aws);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toBe('');
+    const s3 = new S3Client({
+      endpoint,
+      forcePathStyle: true,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    });
+    const key = `results/C01/${ids.C01}/${nameOf('impute-vcf')}`;
+    const head = await s3.send(new HeadObjectCommand({ Bucket: 'lab', Key: key }));
+    expect(head.Metadata?.sha256).toBe(fileOf('impute-vcf').checksum_sha256);
+    const body = await s3.send(new GetObjectCommand({ Bucket: 'lab', Key: `results/C01/${ids.C01}/${nameOf('fastq-r1')}` }));
+    expect(Buffer.from(await body.Body!.transformToByteArray()).equals(await stored(ids.C01!, 'fastq-r1'))).toBe(true);
+    s3.destroy();
+    sb.control.clearRequests();
+    const again = await cli(args, aws);
+    expect(again.code).toBe(0);
+    expect(ndjson(again.stdout).at(-1).totals).toMatchObject({ downloaded: 0, failed: 0 });
+    expect(sb.control.requests.filter((r) => r.target === 's3')).toEqual([]);
+    const noCreds = await cli(args, { AWS_REGION: 'us-east-1', AWS_EC2_METADATA_DISABLED: 'true' });
+    expect(noCreds.code).not.toBe(0);
+  });
+});
+
+describe('gencove samples download-file', () => {
+  it('writes a deliverable (verified) and its .sha256; qc and metadata JSON; stdout', async () => {
+    const out = join(dir(), 'one.vcf.gz');
+    const r = await cli(['samples', 'download-file', ids.C01!, 'impute-vcf', out, '--checksum']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('sha256 verified');
+    expect(sha256(await readFile(out))).toBe(fileOf('impute-vcf').checksum_sha256);
+    expect(await readFile(`${out}.sha256`, 'utf8')).toBe(`${fileOf('impute-vcf').checksum_sha256} *${out}\n`);
+    const meta = await runCliBytes(['samples', 'download-file', ids.C01!, 'metadata', '-'], env());
+    expect(meta.stdout.toString()).toBe('{"metadata": {"run": "cli-dl"}}');
+    const qc = await runCliBytes(['samples', 'download-file', ids.C01!, 'qc', '-'], env());
+    expect(qc.stdout.toString().startsWith('[{"quality_control_type": {"key": ')).toBe(true);
+    const fq = await runCliBytes(['samples', 'download-file', ids.C01!, 'fastq-r1', '/dev/stdout', '--no-progress'], env());
+    expect(fq.stdout.equals(await stored(ids.C01!, 'fastq-r1'))).toBe(true);
+  });
+
+  it('explains a wrong file type, a directory destination and an unknown sample', async () => {
+    const wrong = await cli(['samples', 'download-file', ids.C01!, 'cram', join(dir(), 'x')]);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(/valid file types: .*impute-vcf.*qc, metadata/);
+    const d = dir();
+    await writeFile(join(root, 'marker'), '');
+    const isDir = await cli(['samples', 'download-file', ids.C01!, 'impute-vcf', root]);
+    expect(isDir.code).toBe(2);
+    expect(isDir.stderr).toContain('is a directory');
+    const unknown = await cli(['samples', 'download-file', '00000000-0000-4000-8000-000000000000', 'qc', join(d, 'q')]);
+    expect(unknown.code).toBe(4);
+    expect(unknown.stderr).toContain('not a client id');
+    expect((await stat(root)).isDirectory()).toBe(true);
+  });
+});
+
+describe('gencove projects restore-samples', () => {
+  it('requests a restore, and with --wait returns once it completed', async () => {
+    const [archived] = [sb.control.getSample(
+      (await (await fetch(`${sb.url}/api/v2/project-samples/${sb.projects.default}?archive_status=archived`, {
+        headers: { authorization: `Api-Key ${sb.apiKey}` },
+      })).json()).results[0]?.id ?? ids.C02!,
+    )];
+    sb.control.archiveSamples([archived!.id]);
+    const r = await cli(['projects', 'restore-samples', sb.projects.default, '--sample-ids', archived!.id]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('Requested the restore of 1 sample');
+    expect(sb.control.getSample(archived!.id)!.archive_last_status.status).toBe('restore_requested');
+    const waited = await runCliBytes(
+      ['projects', 'restore-samples', sb.projects.default, '--wait', '--json'],
+      env(),
+      () => {},
+    );
+    expect(waited.code).toBe(0);
+    expect(sb.control.getSample(archived!.id)!.archive_last_status.status).toMatch(/restored|restore_requested/);
+  });
+});

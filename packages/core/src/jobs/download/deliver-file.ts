@@ -1,0 +1,389 @@
+import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import { basename } from 'node:path';
+import type { GencoveClient } from '../../client.js';
+import { AbortError, ValidationError } from '../../errors.js';
+import type { DeliverableFile } from '../../models.js';
+import type { TransferBudget } from '../../transfer/budget.js';
+import {
+  IntegrityMismatch,
+  STREAM_BUDGET_BYTES,
+  type TransferTuning,
+  transferToDisk,
+} from './disk-transfer.js';
+import { ChecksumMismatchError, RemoteFileChangedError } from './errors.js';
+import { type FetchContext, fetchRange, type ObjectInfo } from './fetch-range.js';
+import { existingFileSize, sha256OfFile, writeFileAtomic } from './local-files.js';
+import { headObject, putText, transferToS3 } from './s3-delivery.js';
+import { formatMetadataFile, formatQcJson } from './sample-json.js';
+import { keyOf, type Sink } from './sink.js';
+import type { DownloadSource } from './source.js';
+import type { DownloadEvent, FileOutcome } from './types.js';
+
+export type DownloadApi = Pick<
+  GencoveClient,
+  | 'listProjectSamples'
+  | 'getSample'
+  | 'getSampleQc'
+  | 'getSampleMetadata'
+  | 'listFileTypes'
+  | 'getFileChecksum'
+  | 'restoreSamples'
+>;
+
+/** One thing to deliver: a deliverable file, or the QC / metadata JSON of a sample. */
+export interface PlannedFile {
+  sampleId: string;
+  clientId: string;
+  fileType: string;
+  kind: 'deliverable' | 'qc' | 'metadata';
+  /** Local path, `s3://bucket/key` or `-`. */
+  target: string;
+  file?: DeliverableFile;
+  source?: DownloadSource;
+}
+
+export interface DeliveryContext {
+  api: DownloadApi;
+  sink: Sink;
+  budget: TransferBudget;
+  tuning: TransferTuning;
+  fetch: Omit<FetchContext, 'onRetry' | 'onBytes'>;
+  signal: AbortSignal;
+  skipExisting: boolean;
+  verifyExisting: boolean;
+  hash: boolean;
+  checksums: boolean;
+  emit: (event: DownloadEvent) => void;
+  /** Every byte received from the network, for the run's totals. */
+  onFetched: (bytes: number) => void;
+}
+
+const PROGRESS_INTERVAL_MS = 250;
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+export function expectedSha256(file: DeliverableFile | undefined): string | undefined {
+  const value = file?.checksum_sha256?.trim().toLowerCase();
+  return value && SHA256_HEX.test(value) ? value : undefined;
+}
+
+/** Delivers one planned file; resolves with its outcome, rejects when it could not be delivered. */
+export async function deliverFile(plan: PlannedFile, ctx: DeliveryContext): Promise<FileOutcome> {
+  return plan.kind === 'deliverable' ? deliverDeliverable(plan, ctx) : deliverJson(plan, ctx);
+}
+
+function baseOutcome(plan: PlannedFile): FileOutcome {
+  return {
+    sampleId: plan.sampleId,
+    clientId: plan.clientId,
+    ...(plan.file ? { fileId: plan.file.id } : {}),
+    fileType: plan.fileType,
+    target: plan.target,
+    outcome: 'downloaded',
+    bytes: 0,
+    fetchedBytes: 0,
+    resumedBytes: 0,
+    verified: false,
+  };
+}
+
+async function deliverDeliverable(plan: PlannedFile, ctx: DeliveryContext): Promise<FileOutcome> {
+  const file = plan.file!;
+  const source = plan.source!;
+  const expected = expectedSha256(file);
+  const outcome = baseOutcome(plan);
+  const who = { sampleId: plan.sampleId, fileType: plan.fileType, target: plan.target };
+  let lastProgress = 0;
+  const progress = (doneBytes: number, force = false) => {
+    const now = Date.now();
+    if (!force && now - lastProgress < PROGRESS_INTERVAL_MS) return;
+    lastProgress = now;
+    ctx.emit({ type: 'file-progress', ...who, doneBytes, bytes: info.total ?? null });
+  };
+  const fetch: FetchContext = {
+    ...ctx.fetch,
+    onBytes: (n) => {
+      outcome.fetchedBytes += n;
+      ctx.onFetched(n);
+    },
+    onRetry: (retry) => ctx.emit({ type: 'file-retry', ...who, ...retry }),
+  };
+  let info: ObjectInfo = {};
+  if (typeof file.size === 'number' && Number.isInteger(file.size) && file.size >= 0) {
+    info.total = file.size;
+  }
+  const total = async (): Promise<number> => {
+    if (info.total === undefined) {
+      // The official client reads the size from the GET's headers; one byte is enough for that.
+      await ctx.budget.run(
+        STREAM_BUDGET_BYTES,
+        async () => {
+          for await (const _ of fetchRange({ source, start: 0, end: 1, info }, fetch)) {
+            // headers are what we wanted
+          }
+        },
+        ctx.signal,
+      );
+    }
+    if (info.total === undefined)
+      throw new Error(`The server did not say how large ${plan.target} is.`);
+    return info.total;
+  };
+
+  if (ctx.skipExisting && ctx.sink.kind !== 'stream') {
+    const skip = await existingMatches(plan, ctx, expected, total);
+    if (skip) {
+      Object.assign(outcome, skip, { outcome: 'skipped', bytes: info.total ?? skip.bytes });
+      await writeSidecar(plan, ctx, outcome);
+      return outcome;
+    }
+  }
+
+  let mismatches = 0;
+  let restarts = 0;
+  for (;;) {
+    const size = await total();
+    outcome.bytes = size;
+    const known = info as ObjectInfo & { total: number };
+    const start = (resumedBytes: number) => {
+      outcome.resumedBytes = resumedBytes;
+      ctx.emit({ type: 'file-start', ...who, bytes: size, resumedBytes });
+    };
+    try {
+      let sha256: string | undefined;
+      if (ctx.sink.kind === 'disk') {
+        ({ sha256 } = await transferToDisk({
+          path: plan.target,
+          fileId: file.id,
+          source,
+          info: known,
+          ...(expected ? { expectedSha256: expected } : {}),
+          hash: ctx.hash,
+          budget: ctx.budget,
+          fetch,
+          tuning: ctx.tuning,
+          onStart: start,
+          onProgress: (n) => progress(n),
+        }));
+      } else if (ctx.sink.kind === 's3') {
+        start(0);
+        ({ sha256 } = await transferToS3({
+          client: ctx.sink.client,
+          bucket: ctx.sink.bucket,
+          key: keyOf(ctx.sink, plan.target),
+          source,
+          info: known,
+          ...(expected ? { expectedSha256: expected } : {}),
+          hash: ctx.hash,
+          budget: ctx.budget,
+          fetch,
+          partSize: ctx.sink.partSize,
+          queueSize: ctx.sink.queueSize,
+          onProgress: (n) => progress(n),
+        }));
+      } else {
+        start(0);
+        sha256 = await streamOut(ctx.sink.stream, source, known, ctx, fetch, progress);
+        if (expected && sha256 && sha256 !== expected) {
+          throw new ChecksumMismatchError(plan.target, expected, sha256, 1, false);
+        }
+      }
+      progress(size, true);
+      if (sha256) outcome.sha256 = sha256;
+      outcome.verified = Boolean(expected && sha256 === expected);
+      break;
+    } catch (error) {
+      if (error instanceof IntegrityMismatch) {
+        mismatches++;
+        ctx.emit({
+          type: 'checksum-mismatch',
+          ...who,
+          expected: expected!,
+          actual: error.actual,
+          attempt: mismatches,
+        });
+        if (mismatches >= 2) {
+          throw new ChecksumMismatchError(plan.target, expected!, error.actual, mismatches);
+        }
+        info = { total: size };
+        continue;
+      }
+      if (error instanceof RemoteFileChangedError && restarts < 1) {
+        restarts++;
+        info = {};
+        continue;
+      }
+      throw error;
+    }
+  }
+  await writeSidecar(plan, ctx, outcome);
+  return outcome;
+}
+
+type SkipFacts = Pick<FileOutcome, 'skipReason' | 'verified' | 'bytes'> & { sha256?: string };
+
+/** Official skip-existing (same size) plus sha256 checks where we can make them. */
+async function existingMatches(
+  plan: PlannedFile,
+  ctx: DeliveryContext,
+  expected: string | undefined,
+  total: () => Promise<number>,
+): Promise<SkipFacts | undefined> {
+  if (ctx.sink.kind === 's3') {
+    const head = await headObject(
+      ctx.sink.client,
+      ctx.sink.bucket,
+      keyOf(ctx.sink, plan.target),
+      ctx.signal,
+    );
+    if (!head || head.size !== (await total())) return undefined;
+    if (!expected) return { skipReason: 'same-size', verified: false, bytes: head.size };
+    // The sha256 we stored as metadata after verifying the stream.
+    return head.sha256 === expected
+      ? { skipReason: 'same-sha256', verified: true, bytes: head.size, sha256: expected }
+      : undefined;
+  }
+  const size = await existingFileSize(plan.target);
+  if (size === undefined || size !== (await total())) return undefined;
+  if (ctx.verifyExisting && expected) {
+    const actual = await sha256OfFile(plan.target, ctx.signal);
+    return actual === expected
+      ? { skipReason: 'same-sha256', verified: true, bytes: size, sha256: actual }
+      : undefined;
+  }
+  return { skipReason: 'same-size', verified: false, bytes: size };
+}
+
+async function streamOut(
+  stream: NodeJS.WritableStream,
+  source: DownloadSource,
+  info: ObjectInfo & { total: number },
+  ctx: DeliveryContext,
+  fetch: FetchContext,
+  progress: (n: number) => void,
+): Promise<string | undefined> {
+  const hash = ctx.hash ? createHash('sha256') : undefined;
+  let written = 0;
+  let failure: Error | undefined;
+  const onError = (error: Error) => {
+    failure = error;
+  };
+  stream.on('error', onError);
+  try {
+    await ctx.budget.run(
+      STREAM_BUDGET_BYTES,
+      async () => {
+        for await (const chunk of fetchRange({ source, start: 0, end: info.total, info }, fetch)) {
+          if (failure) throw failure;
+          hash?.update(chunk);
+          written += chunk.length;
+          if (!stream.write(chunk)) await once(stream, 'drain', { signal: ctx.signal });
+          progress(written);
+        }
+      },
+      ctx.signal,
+    );
+    if (failure) throw failure;
+  } catch (error) {
+    if (ctx.signal.aborted) throw new AbortError();
+    throw error;
+  } finally {
+    stream.off('error', onError);
+  }
+  return hash?.digest('hex');
+}
+
+/** Spec §11: `<file>.sha256` in `sha256sum` format, written even when the file was skipped. */
+async function writeSidecar(plan: PlannedFile, ctx: DeliveryContext, outcome: FileOutcome) {
+  if (!ctx.checksums || !plan.file || ctx.sink.kind === 'stream') return;
+  const name = ctx.sink.kind === 's3' ? plan.target.split('/').pop()! : basename(plan.target);
+  let text: string;
+  try {
+    text = await ctx.api.getFileChecksum(plan.file.id, name, { signal: ctx.signal });
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    if (!outcome.sha256) {
+      ctx.emit({
+        type: 'warning',
+        code: 'checksum-unavailable',
+        sampleId: plan.sampleId,
+        message: `The API has no checksum for ${plan.target}; no .sha256 file was written.`,
+      });
+      return;
+    }
+    text = `${outcome.sha256} *${name}\n`;
+    ctx.emit({
+      type: 'warning',
+      code: 'checksum-unavailable',
+      sampleId: plan.sampleId,
+      message: `The API has no checksum for ${plan.target}; its .sha256 file holds the sha256 computed during this download.`,
+    });
+  }
+  const sidecar = `${plan.target}.sha256`;
+  if (ctx.sink.kind === 's3') {
+    await putText(
+      ctx.sink.client,
+      ctx.sink.bucket,
+      keyOf(ctx.sink, sidecar),
+      text,
+      'text/plain; charset=utf-8',
+      ctx.signal,
+    );
+  } else {
+    await writeFileAtomic(sidecar, text);
+  }
+  outcome.checksumFile = sidecar;
+}
+
+/** `qc` / `metadata` JSON (spec §9.7): skipped without any API call when a non-empty one exists. */
+async function deliverJson(plan: PlannedFile, ctx: DeliveryContext): Promise<FileOutcome> {
+  const outcome = baseOutcome(plan);
+  if (ctx.skipExisting && ctx.sink.kind !== 'stream') {
+    const size =
+      ctx.sink.kind === 's3'
+        ? (
+            await headObject(
+              ctx.sink.client,
+              ctx.sink.bucket,
+              keyOf(ctx.sink, plan.target),
+              ctx.signal,
+            )
+          )?.size
+        : await existingFileSize(plan.target);
+    if (size !== undefined && size > 0) {
+      return { ...outcome, outcome: 'skipped', skipReason: 'exists', bytes: size };
+    }
+  }
+  ctx.emit({
+    type: 'file-start',
+    sampleId: plan.sampleId,
+    fileType: plan.fileType,
+    target: plan.target,
+    bytes: null,
+    resumedBytes: 0,
+  });
+  const text =
+    plan.kind === 'qc'
+      ? formatQcJson(await ctx.api.getSampleQc(plan.sampleId, { signal: ctx.signal }))
+      : formatMetadataFile(await ctx.api.getSampleMetadata(plan.sampleId, { signal: ctx.signal }));
+  if (ctx.sink.kind === 's3') {
+    await putText(
+      ctx.sink.client,
+      ctx.sink.bucket,
+      keyOf(ctx.sink, plan.target),
+      text,
+      'application/json',
+      ctx.signal,
+    );
+  } else if (ctx.sink.kind === 'disk') {
+    await writeFileAtomic(plan.target, text);
+  } else if (!ctx.sink.stream.write(text)) {
+    await once(ctx.sink.stream, 'drain', { signal: ctx.signal });
+  }
+  const bytes = Buffer.byteLength(text);
+  return {
+    ...outcome,
+    bytes,
+    sha256: createHash('sha256').update(text).digest('hex'),
+  };
+}

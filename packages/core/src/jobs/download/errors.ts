@@ -1,0 +1,128 @@
+/**
+ * Errors of the download job. Like the other jobs' input errors they carry a stable `code`
+ * (the CLI maps codes to exit statuses) and never a presigned URL or any other secret.
+ */
+
+/** A sample file's bytes did not match the API's `checksum_sha256`, twice. Nothing was kept. */
+export class ChecksumMismatchError extends Error {
+  readonly code = 'ERR_GENCOVE_CHECKSUM';
+  constructor(
+    readonly target: string,
+    readonly expected: string,
+    readonly actual: string,
+    readonly attempts: number,
+    /** False when the bytes could not be taken back (streamed to stdout). */
+    readonly removed = true,
+  ) {
+    super(
+      `Checksum mismatch for ${target}: expected sha256 ${expected}, got ${actual} ` +
+        `(${attempts} attempt${attempts === 1 ? '' : 's'}); ` +
+        (removed ? 'the file was removed.' : 'the bytes already written are corrupt.'),
+    );
+    this.name = 'ChecksumMismatchError';
+  }
+}
+
+/** The naming template, a destination or a server-supplied name would write outside DESTINATION. */
+export class UnsafePathError extends Error {
+  readonly code = 'ERR_GENCOVE_INPUT';
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnsafePathError';
+  }
+}
+
+/** Bad download options (template syntax, file types, destination, `--since`). */
+export class DownloadInputError extends Error {
+  readonly code = 'ERR_GENCOVE_INPUT';
+  constructor(
+    readonly argument: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'DownloadInputError';
+  }
+}
+
+export interface ArchivedSample {
+  id: string;
+  clientId: string;
+  project: string | undefined;
+  archiveStatus: string;
+}
+
+/** Selected samples are archived; raised before any byte moves unless restore or skip was asked. */
+export class ArchivedSamplesError extends Error {
+  readonly code = 'ERR_GENCOVE_ARCHIVED';
+  constructor(readonly samples: ArchivedSample[]) {
+    const listed = samples
+      .slice(0, 20)
+      .map((s) => `  ${s.id}${s.clientId ? ` (${s.clientId})` : ''}: ${s.archiveStatus}`);
+    if (samples.length > 20) listed.push(`  … and ${samples.length - 20} more`);
+    const projects = [...new Set(samples.map((s) => s.project).filter(Boolean))];
+    const ids = samples.map((s) => s.id).join(',');
+    const restoreHint =
+      projects.length === 1
+        ? `gencove projects restore-samples ${projects[0]} --sample-ids ${samples.length <= 20 ? ids : '<ids>'}`
+        : 'gencove projects restore-samples PROJECT_ID --sample-ids <ids>';
+    super(
+      `${samples.length} selected sample${samples.length === 1 ? ' is' : 's are'} archived; nothing was downloaded:\n` +
+        `${listed.join('\n')}\n` +
+        `Restore them first (${restoreHint}), or re-run with --restore to restore, wait and download, ` +
+        'or with --skip-archived to download the others.',
+    );
+    this.name = 'ArchivedSamplesError';
+  }
+}
+
+/** The file changed on the server between two requests of one transfer (ETag or size). */
+export class RemoteFileChangedError extends Error {
+  readonly code = 'ERR_GENCOVE_REMOTE_CHANGED';
+  constructor(message: string) {
+    super(message);
+    this.name = 'RemoteFileChangedError';
+  }
+}
+
+export interface FileFailure {
+  sampleId: string;
+  fileType: string;
+  target: string;
+  error: Error & { code?: string };
+}
+
+/**
+ * Some files could not be delivered (the others were). `code` is the checksum code when any
+ * failure was a checksum mismatch, so that integrity failures get their own exit status.
+ */
+export class DownloadFailedError extends Error {
+  readonly code: string;
+  /** What was delivered, skipped and failed (set by the job). */
+  result?: unknown;
+  constructor(readonly failures: FileFailure[]) {
+    const listed = failures
+      .slice(0, 20)
+      .map((f) => `  ${f.target}: ${f.error.message.split('\n')[0]}`);
+    if (failures.length > 20) listed.push(`  … and ${failures.length - 20} more`);
+    super(
+      `${failures.length} file${failures.length === 1 ? '' : 's'} could not be delivered:\n${listed.join('\n')}`,
+    );
+    this.name = 'DownloadFailedError';
+    this.code = failures.some((f) => f.error instanceof ChecksumMismatchError)
+      ? 'ERR_GENCOVE_CHECKSUM'
+      : (failures.find((f) => typeof f.error.code === 'string')?.error.code ?? 'ERR_GENCOVE');
+  }
+}
+
+/** `--restore`: the restores did not complete within the wait. Nothing was downloaded. */
+export class RestoreTimeoutError extends Error {
+  readonly code = 'ERR_GENCOVE_RESTORE_TIMEOUT';
+  constructor(readonly pending: string[]) {
+    super(
+      `${pending.length} sample restore${pending.length === 1 ? ' has' : 's have'} not completed in time ` +
+        `(${pending.slice(0, 10).join(', ')}${pending.length > 10 ? ', …' : ''}); they were requested ` +
+        'and will complete on their own: re-run the download later (skip-existing makes it cheap).',
+    );
+    this.name = 'RestoreTimeoutError';
+  }
+}

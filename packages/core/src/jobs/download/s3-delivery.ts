@@ -1,0 +1,227 @@
+import { createHash } from 'node:crypto';
+import { pipeline, Readable, Transform } from 'node:stream';
+import {
+  HeadBucketCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  S3Client,
+  type S3ClientConfig,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import type { TransferBudget } from '../../transfer/budget.js';
+import { IntegrityMismatch } from './disk-transfer.js';
+import { DownloadInputError } from './errors.js';
+import { type FetchContext, fetchRange, type ObjectInfo } from './fetch-range.js';
+import type { DownloadSource } from './source.js';
+import type { S3DeliveryOptions } from './types.js';
+
+export const DEFAULT_S3_PART_SIZE = 8 * 1024 * 1024;
+export const DEFAULT_S3_QUEUE_SIZE = 4;
+
+export interface S3Destination {
+  bucket: string;
+  /** "" or a prefix ending with "/". */
+  prefix: string;
+}
+
+/** `s3://bucket[/prefix]` → bucket and normalised prefix; undefined for anything else. */
+export function parseS3Destination(destination: string): S3Destination | undefined {
+  const m = /^s3:\/\/([^/]+)(?:\/(.*))?$/i.exec(destination);
+  if (!m) return undefined;
+  const bucket = m[1]!;
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
+    throw new DownloadInputError(
+      'DESTINATION',
+      `Invalid S3 bucket name ${JSON.stringify(bucket)} in ${destination}.`,
+    );
+  }
+  const rest = (m[2] ?? '').replace(/\/+$/, '');
+  const segments = rest === '' ? [] : rest.split('/');
+  if (segments.some((s) => s === '' || s === '.' || s === '..')) {
+    throw new DownloadInputError(
+      'DESTINATION',
+      `Invalid S3 prefix in ${destination}: empty, "." or ".." segments are not allowed.`,
+    );
+  }
+  return { bucket, prefix: segments.length ? `${segments.join('/')}/` : '' };
+}
+
+/**
+ * An S3 client from the default AWS provider chain (environment, shared config, SSO, instance
+ * roles). With a custom endpoint: path-style addressing, a us-east-1 fallback region, and
+ * checksums only where required (many S3-compatible stores reject the newer default ones).
+ */
+export async function createS3Client(options: S3DeliveryOptions = {}): Promise<S3Client> {
+  if (options.client) return options.client;
+  const config: S3ClientConfig = {};
+  if (options.region) config.region = options.region;
+  if (options.endpoint) {
+    config.endpoint = options.endpoint;
+    config.forcePathStyle = true;
+    config.requestChecksumCalculation = 'WHEN_REQUIRED';
+    config.responseChecksumValidation = 'WHEN_REQUIRED';
+  }
+  let client = new S3Client(config);
+  const region = await client.config.region().catch(() => undefined);
+  if (!region) {
+    client.destroy();
+    if (!options.endpoint) {
+      throw new DownloadInputError(
+        '--region',
+        'No AWS region configured for S3 delivery: set AWS_REGION (or a profile region) or pass --region.',
+      );
+    }
+    client = new S3Client({ ...config, region: 'us-east-1' });
+  }
+  return client;
+}
+
+/** Fails early, before any transfer, when the bucket is missing or not writable by us. */
+export async function checkBucket(client: S3Client, bucket: string, signal?: AbortSignal) {
+  try {
+    await client.send(new HeadBucketCommand({ Bucket: bucket }), { abortSignal: signal });
+  } catch (error) {
+    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    const why =
+      status === 404
+        ? 'does not exist'
+        : status === 403
+          ? 'is not accessible with these AWS credentials'
+          : `cannot be reached (${(error as Error).name}: ${(error as Error).message})`;
+    throw new DownloadInputError('DESTINATION', `S3 bucket ${bucket} ${why}.`);
+  }
+}
+
+export interface S3ObjectFacts {
+  size: number;
+  sha256?: string;
+}
+
+export async function headObject(
+  client: S3Client,
+  bucket: string,
+  key: string,
+  signal?: AbortSignal,
+): Promise<S3ObjectFacts | undefined> {
+  try {
+    const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), {
+      abortSignal: signal,
+    });
+    const sha256 = head.Metadata?.sha256;
+    return { size: head.ContentLength ?? 0, ...(sha256 ? { sha256 } : {}) };
+  } catch (error) {
+    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    if (status === 404) return undefined;
+    throw error;
+  }
+}
+
+export async function putText(
+  client: S3Client,
+  bucket: string,
+  key: string,
+  text: string,
+  contentType: string,
+  signal?: AbortSignal,
+): Promise<void> {
+  await client.send(
+    new PutObjectCommand({ Bucket: bucket, Key: key, Body: text, ContentType: contentType }),
+    { abortSignal: signal },
+  );
+}
+
+export interface S3TransferOptions {
+  client: S3Client;
+  bucket: string;
+  key: string;
+  source: DownloadSource;
+  info: ObjectInfo & { total: number };
+  expectedSha256?: string;
+  hash: boolean;
+  budget: TransferBudget;
+  fetch: FetchContext;
+  partSize: number;
+  queueSize: number;
+  onProgress?: (bytes: number) => void;
+}
+
+/**
+ * Streams a deliverable from its presigned URL into the bucket with lib-storage: no local disk,
+ * memory bounded by part size × queue size (charged to the budget). The sha256 is computed on
+ * the way and stored as `x-amz-meta-sha256`; a mismatch or short body fails the stream before
+ * the upload completes, so lib-storage aborts it and no object appears.
+ */
+export async function transferToS3(options: S3TransferOptions): Promise<{ sha256?: string }> {
+  const { info } = options;
+  const memory = options.partSize * (options.queueSize + 1);
+  const releaseMemory = await options.budget.memory.acquire(memory, options.fetch.signal);
+  let releaseConnections: (() => void) | undefined;
+  try {
+    releaseConnections = await options.budget.connections.acquire(
+      options.queueSize + 1,
+      options.fetch.signal,
+    );
+    const hash = options.hash ? createHash('sha256') : undefined;
+    let bytes = 0;
+    let digest: string | undefined;
+    const check = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        hash?.update(chunk);
+        bytes += chunk.length;
+        options.onProgress?.(bytes);
+        callback(null, chunk);
+      },
+      flush(callback) {
+        digest = hash?.digest('hex');
+        if (bytes !== info.total) {
+          callback(new Error(`short body: ${bytes} of ${info.total} bytes`));
+        } else if (options.expectedSha256 && digest && digest !== options.expectedSha256) {
+          callback(new IntegrityMismatch(digest));
+        } else {
+          callback();
+        }
+      },
+    });
+    const body = pipeline(
+      Readable.from(
+        fetchRange({ source: options.source, start: 0, end: info.total, info }, options.fetch),
+      ),
+      check,
+      () => {},
+    );
+    const abort = new AbortController();
+    const onAbort = () => abort.abort();
+    options.fetch.signal?.addEventListener('abort', onAbort, { once: true });
+    const upload = new Upload({
+      client: options.client,
+      params: {
+        Bucket: options.bucket,
+        Key: options.key,
+        Body: body,
+        ContentLength: info.total,
+        ContentType: 'application/octet-stream',
+        ...(options.expectedSha256 ? { Metadata: { sha256: options.expectedSha256 } } : {}),
+      },
+      partSize: options.partSize,
+      queueSize: options.queueSize,
+      leavePartsOnError: false,
+      abortController: abort,
+    });
+    let streamError: Error | undefined;
+    check.once('error', (error) => {
+      streamError = error;
+    });
+    try {
+      await upload.done();
+    } catch (error) {
+      body.destroy();
+      throw streamError ?? error;
+    } finally {
+      options.fetch.signal?.removeEventListener('abort', onAbort);
+    }
+    return digest ? { sha256: digest } : {};
+  } finally {
+    releaseConnections?.();
+    releaseMemory();
+  }
+}

@@ -1,0 +1,58 @@
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { parseGencoveTimestamp } from '../../timestamps.js';
+import { DownloadInputError } from './errors.js';
+
+/**
+ * The `--since <state-file>` file: the newest `last_status.created` among the samples an earlier
+ * run delivered completely. The next run selects samples whose status is at or after it
+ * (inclusive, so ties are re-checked and then skipped as existing).
+ */
+export interface SinceState {
+  version: 1;
+  highWaterMark: string;
+  updatedAt: string;
+}
+
+/** Reads a state file; undefined when it does not exist yet (first run: no lower bound). */
+export async function readSinceState(path: string): Promise<SinceState | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new DownloadInputError(
+      '--since',
+      `Cannot read the state file ${path}: ${(error as Error).message}`,
+    );
+  }
+  try {
+    const state = JSON.parse(text) as SinceState;
+    if (state?.version === 1 && typeof state.highWaterMark === 'string') {
+      parseGencoveTimestamp(state.highWaterMark);
+      return state;
+    }
+  } catch {
+    // reported below
+  }
+  throw new DownloadInputError(
+    '--since',
+    `The state file ${path} is not a download state file (expected {"version":1,"highWaterMark":"<time>"}); ` +
+      'fix or delete it (without it every matching sample is considered, and existing files are skipped).',
+  );
+}
+
+export async function writeSinceState(path: string, highWaterMark: string, now = new Date()) {
+  const state: SinceState = { version: 1, highWaterMark, updatedAt: now.toISOString() };
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = `${path}.tmp`;
+  await writeFile(tmp, `${JSON.stringify(state, null, 2)}\n`);
+  await rename(tmp, path);
+}
+
+/** The later of two timestamps (either may be absent). */
+export function laterTimestamp(a: string | undefined, b: string | undefined): string | undefined {
+  if (!a) return b;
+  if (!b) return a;
+  return parseGencoveTimestamp(b).getTime() > parseGencoveTimestamp(a).getTime() ? b : a;
+}

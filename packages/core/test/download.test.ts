@@ -1,0 +1,530 @@
+/**
+ * The download job against the sandbox (real HTTP and S3 on 127.0.0.1): selection, naming and
+ * path safety, integrity, resume, URL refresh, skip-existing, archived samples, --since.
+ */
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { type Sandbox, startSandbox } from '@gencove/sandbox';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ArchivedSamplesError,
+  DownloadFailedError,
+  type DownloadEvent,
+  DownloadInputError,
+  type DownloadOptions,
+  type DownloadResult,
+  downloadDeliverables,
+  GencoveClient,
+  InvalidArgumentError,
+  type SampleDetail,
+  UnsafePathError,
+} from '../src/index.js';
+import { addSamples, countingAgent, createProject, fastq, sha256 } from './download-helpers.js';
+
+let sb: Sandbox;
+let client: GencoveClient;
+let projectId: string;
+let ids: Record<string, string>;
+const dirs: string[] = [];
+
+// Small parts so that the sandbox's small files exercise the ranged, parallel path too.
+const tuning = { partSize: 64 * 1024, rangedThreshold: 128 * 1024, maxPartsPerFile: 4 };
+const fastRetry = { baseDelayMs: 1, maxDelayMs: 5 };
+
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'gencove-dl-'));
+  dirs.push(dir);
+  return join(dir, 'out');
+}
+
+async function listFiles(root: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (dir: string, prefix: string) => {
+    let entries: import('node:fs').Dirent[];
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) await walk(join(dir, entry.name), rel);
+      else out.push(rel);
+    }
+  };
+  await walk(root, '');
+  return out.sort();
+}
+
+function start(options: Partial<DownloadOptions> & Pick<DownloadOptions, 'destination'>) {
+  const events: DownloadEvent[] = [];
+  const promise = downloadDeliverables(client, {
+    ...(options.sampleIds ? {} : { projectId }),
+    tuning,
+    retry: fastRetry,
+    ...options,
+    onEvent: (e) => {
+      events.push(e);
+      options.onEvent?.(e);
+    },
+  });
+  return { promise, events };
+}
+
+async function failure(promise: Promise<unknown>): Promise<Error & { code?: string; result?: DownloadResult }> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected the download to fail');
+}
+
+/** The bytes the sandbox stores for a deliverable (fastq copies have no API checksum). */
+async function stored(sampleId: string, fileType: string): Promise<Buffer> {
+  const file = sb.control.getSample(sampleId)!.files.find((f) => f.file_type === fileType)!;
+  return (await sb.control.s3Object(file.bucket, file.key))!;
+}
+
+const suggested = (url: string) =>
+  new URL(url).searchParams.get('response-content-disposition')!.split('filename=')[1]!;
+
+let a01: SampleDetail;
+
+beforeAll(async () => {
+  sb = await startSandbox({ pipeline: 'instant' });
+  client = new GencoveClient({ host: sb.url, apiKey: sb.apiKey });
+  projectId = await createProject(sb, 'download tests');
+  ids = await addSamples(sb, projectId, 'dl-run', {
+    'A01_R1.fastq.gz': fastq(700 * 1024, 'a01'),
+    'A02_R1.fastq.gz': fastq(90 * 1024, 'a02'),
+    'A03-FAILQC_R1.fastq.gz': fastq(50 * 1024, 'a03'),
+  });
+  a01 = await client.getSample(ids.A01!);
+});
+afterEach(() => {
+  sb.control.clearFaults();
+  sb.control.corruptDownloads(false);
+  sb.control.truncateDownloads(false);
+  sb.control.setHostileFilenames(false);
+});
+afterAll(async () => {
+  await client?.close();
+  await sb?.close();
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+});
+
+describe('delivery to a directory', () => {
+  it('writes every file of the succeeded samples under the default template, verified', async () => {
+    const dest = await tempDir();
+    const result = await start({ destination: dest }).promise;
+    const files = await listFiles(dest);
+    for (const f of a01.files) {
+      const bytes = await readFile(join(dest, 'A01', a01.id, suggested(f.download_url!)));
+      expect(bytes.equals(await stored(a01.id, f.file_type!))).toBe(true);
+      if (f.checksum_sha256) expect(sha256(bytes)).toBe(f.checksum_sha256);
+    }
+    expect(files).toContain(`A01/${a01.id}/${a01.id}_qc.json`);
+    expect(files).toContain(`A01/${a01.id}/${a01.id}_metadata.json`);
+    expect(files.some((f) => f.startsWith('A02/'))).toBe(true);
+    // failed qc is not selected by the default --status succeeded
+    expect(files.some((f) => f.startsWith('A03-FAILQC/'))).toBe(false);
+    expect(files.filter((f) => /\.part(\.json)?$/.test(f))).toEqual([]);
+    expect(result.totals.failed).toBe(0);
+    const withChecksum = result.files.filter((f) => f.fileId && f.fileType !== 'fastq-r1');
+    expect(withChecksum.length).toBeGreaterThan(0);
+    expect(withChecksum.every((f) => f.verified)).toBe(true);
+    expect(result.files.find((f) => f.fileType === 'fastq-r1')).toMatchObject({ verified: false });
+
+    const metadata = await readFile(join(dest, 'A01', a01.id, `${a01.id}_metadata.json`), 'utf8');
+    expect(metadata).toBe('{"metadata":{"folder":"dl-run"}}');
+    const qc = await readFile(join(dest, 'A01', a01.id, `${a01.id}_qc.json`), 'utf8');
+    expect(qc.startsWith('[{"quality_control_type": {"key": ')).toBe(true);
+    expect(qc).not.toContain('null');
+    expect(JSON.parse(qc).length).toBeGreaterThan(0);
+  });
+
+  it('--status all / completed select the failed-qc sample too', async () => {
+    const dest = await tempDir();
+    await start({ destination: dest, status: 'completed', fileTypes: ['ancestry-json'] }).promise;
+    expect(await listFiles(dest)).toEqual(
+      ['A01', 'A02', 'A03-FAILQC'].map(
+        (c) => `${c}/${ids[c]}/${ids[c]}.ancestry.json`,
+      ),
+    );
+  });
+
+  it('naming template: every placeholder, in any segment', async () => {
+    const dest = await tempDir();
+    await start({
+      destination: dest,
+      sampleIds: [a01.id],
+      fileTypes: ['impute-vcf', 'qc'],
+      template: '{file_type}/{client_id}_{gencove_id}.{file_extension}',
+    }).promise;
+    expect(await listFiles(dest)).toEqual([
+      `impute-vcf/A01_${a01.id}.impute.vcf.gz`,
+      `qc/A01_${a01.id}.json`,
+    ]);
+  });
+
+  it('rejects bad templates before any request', async () => {
+    sb.control.clearRequests();
+    for (const template of ['../{default_filename}', '/abs/{default_filename}', '{nope}', 'a/./b', 'a\u0000b']) {
+      const error = await failure(start({ destination: await tempDir(), template }).promise);
+      expect(error).toBeInstanceOf(DownloadInputError);
+      expect(error.message).toContain('--download-template');
+    }
+    expect(sb.control.requests).toEqual([]);
+  });
+
+  it('a template that gives two files the same path fails as a bad template', async () => {
+    const error = await failure(
+      start({ destination: await tempDir(), sampleIds: [a01.id], template: '{client_id}.dat' }).promise,
+    );
+    expect(error).toBeInstanceOf(DownloadInputError);
+    expect(error.message).toMatch(/both resolve to .*A01\.dat/);
+  });
+
+  it('hostile server file names never escape DESTINATION', async () => {
+    sb.control.setHostileFilenames(true);
+    const root = await tempDir();
+    const dest = join(root, 'a', 'b');
+    const error = await failure(start({ destination: dest, sampleIds: [a01.id] }).promise);
+    expect(error).toBeInstanceOf(DownloadFailedError);
+    const failed = error.result!.files.filter((f) => f.outcome === 'failed');
+    expect(failed.length).toBe(a01.files.length);
+    expect(failed.every((f) => f.error?.code === 'ERR_GENCOVE_INPUT')).toBe(true);
+    expect(failed[0]!.error!.message).toContain('path separator');
+    // only our own qc / metadata names were written, all inside DESTINATION
+    expect(await listFiles(root)).toEqual([
+      `a/b/A01/${a01.id}/${a01.id}_metadata.json`,
+      `a/b/A01/${a01.id}/${a01.id}_qc.json`,
+    ]);
+  });
+
+  it('--sample-ids: validated before any request, de-duplicated', async () => {
+    sb.control.clearRequests();
+    const bad = await failure(start({ destination: await tempDir(), sampleIds: ['PLATE-A01'] }).promise);
+    expect(bad).toBeInstanceOf(InvalidArgumentError);
+    expect(sb.control.requests).toEqual([]);
+    const dest = await tempDir();
+    const result = await start({
+      destination: dest,
+      sampleIds: [a01.id, a01.id.toUpperCase(), a01.id.replace(/-/g, '')],
+      fileTypes: ['bam'.length ? 'alignment-bam' : ''],
+    }).promise;
+    expect(result.files.map((f) => f.fileType)).toEqual(['alignment-bam']);
+  });
+
+  it('--file-types: exact keys, "*" for a prefix, unknown keys listed', async () => {
+    const exact = await start({
+      destination: await tempDir(),
+      sampleIds: [a01.id],
+      fileTypes: ['impute-vcf'],
+    }).promise;
+    expect(exact.files.map((f) => f.fileType)).toEqual(['impute-vcf']);
+    const prefix = await start({
+      destination: await tempDir(),
+      sampleIds: [a01.id],
+      fileTypes: ['impute-*'],
+    }).promise;
+    expect(prefix.files.map((f) => f.fileType).sort()).toEqual(['impute-tbi', 'impute-vcf']);
+    const error = await failure(
+      start({ destination: await tempDir(), fileTypes: ['impute-vcf', 'vcf', 'bogus*'] }).promise,
+    );
+    expect(error).toBeInstanceOf(DownloadInputError);
+    expect(error.message).toContain('"vcf", "bogus*"');
+  });
+});
+
+describe('integrity', () => {
+  it.each([
+    ['one stream', tuning],
+    ['ranged parts', { partSize: 128, rangedThreshold: 256, maxPartsPerFile: 3 }],
+  ])('a corrupted body is fetched again once; a second mismatch leaves nothing behind (%s)', async (_, t) => {
+    sb.control.corruptDownloads(true);
+    const dest = await tempDir();
+    const { promise, events } = start({
+      destination: dest,
+      sampleIds: [a01.id],
+      fileTypes: ['impute-vcf'],
+      tuning: t,
+    });
+    const error = await failure(promise);
+    expect(error).toBeInstanceOf(DownloadFailedError);
+    expect(error.code).toBe('ERR_GENCOVE_CHECKSUM');
+    expect(error.message).toContain('Checksum mismatch');
+    const mismatches = events.filter((e) => e.type === 'checksum-mismatch');
+    expect(mismatches.map((e) => (e as { attempt: number }).attempt)).toEqual([1, 2]);
+    expect(await listFiles(dest)).toEqual([]);
+  });
+
+  it('a corruption that does not repeat is repaired by the second fetch', async () => {
+    sb.control.corruptDownloads(true);
+    const dest = await tempDir();
+    const result = await start({
+      destination: dest,
+      sampleIds: [a01.id],
+      fileTypes: ['impute-vcf'],
+      onEvent: (e) => {
+        if (e.type === 'checksum-mismatch') sb.control.corruptDownloads(false);
+      },
+    }).promise;
+    const file = result.files[0]!;
+    expect(file.verified).toBe(true);
+    expect((await readFile(file.target)).equals(await stored(a01.id, 'impute-vcf'))).toBe(true);
+  });
+
+  it('--checksums writes spec §11 sidecars, also for skipped files', async () => {
+    const dest = await tempDir();
+    const options = { destination: dest, sampleIds: [a01.id], fileTypes: ['impute-vcf'], checksums: true };
+    const first = await start(options).promise;
+    const target = first.files[0]!.target;
+    const expected = `${a01.files.find((f) => f.file_type === 'impute-vcf')!.checksum_sha256} *${suggested(a01.files.find((f) => f.file_type === 'impute-vcf')!.download_url!)}\n`;
+    expect(await readFile(`${target}.sha256`, 'utf8')).toBe(expected);
+    await rm(`${target}.sha256`);
+    const second = await start(options).promise;
+    expect(second.files[0]!.outcome).toBe('skipped');
+    expect(await readFile(`${target}.sha256`, 'utf8')).toBe(expected);
+  });
+});
+
+describe('resume and refresh', () => {
+  const fastqOf = () => a01.files.find((f) => f.file_type === 'fastq-r1')!;
+
+  it('a body cut off halfway continues with Range: no byte is fetched twice (ranged parts)', async () => {
+    const wire = countingAgent();
+    const file = fastqOf();
+    const path = new URL(file.download_url!).pathname;
+    sb.control.addFault({ match: { target: 's3', method: 'GET', path }, fault: { type: 'truncate' }, times: 3 });
+    const result = await start({
+      destination: await tempDir(),
+      sampleIds: [a01.id],
+      fileTypes: ['fastq-r1'],
+      dispatcher: wire.dispatcher,
+    }).promise;
+    const records = wire.records.filter((r) => r.path === path);
+    expect(records.reduce((s, r) => s + r.bytes, 0)).toBe(file.size);
+    expect(result.files[0]!.fetchedBytes).toBe(file.size);
+    expect(records.length).toBe(Math.ceil(file.size! / tuning.partSize) + 3);
+    expect((await readFile(result.files[0]!.target)).equals(await stored(a01.id, 'fastq-r1'))).toBe(true);
+    await wire.dispatcher.close();
+  });
+
+  it('a single-stream transfer resumes from the byte where the body broke', async () => {
+    const wire = countingAgent();
+    const file = fastqOf();
+    const path = new URL(file.download_url!).pathname;
+    sb.control.addFault({ match: { target: 's3', method: 'GET', path }, fault: { type: 'truncate' } });
+    const result = await start({
+      destination: await tempDir(),
+      sampleIds: [a01.id],
+      fileTypes: ['fastq-r1'],
+      dispatcher: wire.dispatcher,
+      tuning: { rangedThreshold: Number.MAX_SAFE_INTEGER },
+    }).promise;
+    const records = wire.records.filter((r) => r.path === path);
+    expect(records.length).toBe(2);
+    const cut = records[0]!.bytes;
+    expect(cut).toBeGreaterThan(0);
+    expect(cut).toBeLessThan(file.size!);
+    expect(records[1]!.range).toBe(`bytes=${cut}-${file.size! - 1}`);
+    expect(records[0]!.bytes + records[1]!.bytes).toBe(file.size);
+    expect((await readFile(result.files[0]!.target)).equals(await stored(a01.id, 'fastq-r1'))).toBe(true);
+    await wire.dispatcher.close();
+  });
+
+  it('a run that gives up leaves a .part that the next run resumes', async () => {
+    const dest = await tempDir();
+    const file = fastqOf();
+    sb.control.truncateDownloads(true);
+    const options = {
+      destination: dest,
+      sampleIds: [a01.id],
+      fileTypes: ['fastq-r1'],
+      tuning: { rangedThreshold: Number.MAX_SAFE_INTEGER },
+    };
+    const error = await failure(start({ ...options, retry: { ...fastRetry, maxAttempts: 1 } }).promise);
+    expect(error).toBeInstanceOf(DownloadFailedError);
+    const partial = (await listFiles(dest)).find((f) => f.endsWith('.part'))!;
+    const kept = (await stat(join(dest, partial))).size;
+    expect(kept).toBeGreaterThan(0);
+    sb.control.truncateDownloads(false);
+    const wire = countingAgent();
+    const result = await start({ ...options, dispatcher: wire.dispatcher }).promise;
+    expect(result.files[0]!.resumedBytes).toBe(kept);
+    expect(wire.bytes()).toBe(file.size! - kept);
+    expect(wire.records[0]!.range).toBe(`bytes=${kept}-${file.size! - 1}`);
+    expect((await readFile(result.files[0]!.target)).equals(await stored(a01.id, 'fastq-r1'))).toBe(true);
+    expect((await listFiles(dest)).filter((f) => f.includes('.part'))).toEqual([]);
+    await wire.dispatcher.close();
+  });
+
+  it('an expired presigned URL (403) is refreshed from the API and the transfer continues', async () => {
+    const { promise, events } = start({
+      destination: await tempDir(),
+      sampleIds: [a01.id],
+      fileTypes: ['fastq-r1', 'impute-vcf'],
+      onEvent: (e) => {
+        // The URLs the job just read expire before their first byte is fetched.
+        if (e.type === 'sample-start') sb.control.expireDownloadUrls();
+      },
+    });
+    const result = await promise;
+    expect(events.filter((e) => e.type === 'url-refresh').length).toBe(1);
+    expect(result.files.map((f) => f.outcome)).toEqual(['downloaded', 'downloaded']);
+    for (const f of result.files) {
+      expect((await readFile(f.target)).equals(await stored(a01.id, f.fileType))).toBe(true);
+    }
+    const reads = sb.control.requests.filter((r) => r.path.endsWith(`/samples/${a01.id}`));
+    expect(reads.length).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('skip-existing', () => {
+  it('skips files of the same size without fetching them; --no-skip-existing fetches again', async () => {
+    const dest = await tempDir();
+    const options = { destination: dest, sampleIds: [a01.id] };
+    await start(options).promise;
+    const wire = countingAgent();
+    const again = await start({ ...options, dispatcher: wire.dispatcher }).promise;
+    expect(again.totals.downloaded).toBe(0);
+    expect(again.files.every((f) => f.outcome === 'skipped')).toBe(true);
+    expect(wire.records).toEqual([]);
+    const forced = await start({ ...options, skipExisting: false, dispatcher: wire.dispatcher }).promise;
+    expect(forced.totals.skipped).toBe(0);
+    expect(wire.bytes()).toBe(a01.files.reduce((s, f) => s + f.size!, 0));
+    await wire.dispatcher.close();
+  });
+
+  it('--verify-existing replaces a same-size file whose sha256 differs', async () => {
+    const dest = await tempDir();
+    const options = { destination: dest, sampleIds: [a01.id], fileTypes: ['impute-vcf'] };
+    const first = await start(options).promise;
+    const target = first.files[0]!.target;
+    const good = await readFile(target);
+    const bad = Buffer.from(good);
+    bad[10] = bad[10]! ^ 0xff;
+    await writeFile(target, bad);
+    expect((await start(options).promise).files[0]!.skipReason).toBe('same-size');
+    const verified = await start({ ...options, verifyExisting: true }).promise;
+    expect(verified.files[0]!.outcome).toBe('downloaded');
+    expect((await readFile(target)).equals(good)).toBe(true);
+    const third = await start({ ...options, verifyExisting: true }).promise;
+    expect(third.files[0]).toMatchObject({ outcome: 'skipped', skipReason: 'same-sha256', verified: true });
+  });
+});
+
+describe('archived samples', () => {
+  it('fail by default naming them and the way out, before any byte moves', async () => {
+    const dest = await tempDir();
+    const error = await failure(
+      downloadDeliverables(client, { destination: dest, projectId: sb.projects.default, retry: fastRetry }),
+    );
+    expect(error).toBeInstanceOf(ArchivedSamplesError);
+    expect(error.message).toContain('SEED-A04');
+    expect(error.message).toContain('gencove projects restore-samples');
+    expect(error.message).toContain('--restore');
+    expect(await listFiles(dest)).toEqual([]);
+  });
+
+  it('--skip-archived downloads the others (official behaviour)', async () => {
+    const dest = await tempDir();
+    const result = await downloadDeliverables(client, {
+      destination: dest,
+      projectId: sb.projects.default,
+      skipArchived: true,
+      fileTypes: ['ancestry-json'],
+    });
+    expect(result.samples.find((s) => s.clientId === 'SEED-A04')?.outcome).toBe('skipped-archived');
+    expect((await listFiles(dest)).map((f) => f.split('/')[0])).toEqual(['SEED-A01']);
+  });
+
+  it('--restore requests the restore, waits for it, then downloads', async () => {
+    const dest = await tempDir();
+    const events: DownloadEvent[] = [];
+    const result = await downloadDeliverables(client, {
+      destination: dest,
+      projectId: sb.projects.default,
+      fileTypes: ['ancestry-json'],
+      restore: { pollIntervalMs: 20, timeoutMs: 20_000 },
+      onEvent: (e) => {
+        events.push(e);
+        if (e.type === 'restore-requested') void sb.control.completeRestores();
+      },
+    });
+    const requested = events.find((e) => e.type === 'restore-requested');
+    expect(requested).toMatchObject({ projectId: sb.projects.default });
+    expect(events.some((e) => e.type === 'restore-done')).toBe(true);
+    expect((await listFiles(dest)).map((f) => f.split('/')[0])).toEqual(['SEED-A01', 'SEED-A04']);
+    expect(result.totals.failed).toBe(0);
+  });
+});
+
+describe('--since', () => {
+  it('a state file makes a nightly run fetch only samples finished since the last one', async () => {
+    const project = await createProject(sb, 'nightly');
+    await addSamples(sb, project, 'night-1', { 'N1_R1.fastq.gz': fastq(20 * 1024, 'n1') });
+    const dest = await tempDir();
+    const state = join(dest, '..', 'state.json');
+    const nightly = () =>
+      downloadDeliverables(client, {
+        destination: dest,
+        projectId: project,
+        fileTypes: ['ancestry-json'],
+        sinceStateFile: state,
+      });
+    const first = await nightly();
+    expect(first.files.map((f) => f.clientId)).toEqual(['N1']);
+    const saved = JSON.parse(await readFile(state, 'utf8'));
+    expect(saved).toMatchObject({ version: 1, highWaterMark: first.highWaterMark });
+    await new Promise((r) => setTimeout(r, 5));
+    await addSamples(sb, project, 'night-2', { 'N2_R1.fastq.gz': fastq(20 * 1024, 'n2') });
+    const second = await nightly();
+    // N1 sits exactly on the mark (inclusive), is re-checked and skipped as existing.
+    expect(second.files.filter((f) => f.outcome === 'downloaded').map((f) => f.clientId)).toEqual(['N2']);
+    expect(JSON.parse(await readFile(state, 'utf8')).highWaterMark).toBe(second.highWaterMark);
+    const later = await downloadDeliverables(client, {
+      destination: dest,
+      projectId: project,
+      since: new Date(Date.now() + 60_000),
+    });
+    expect(later.files).toEqual([]);
+    expect(later.warnings.some((w) => w.includes('No files'))).toBe(true);
+  });
+
+  it('an unreadable state file is an input error', async () => {
+    const dest = await tempDir();
+    const state = join(dest, '..', 'bad-state.json');
+    await writeFile(state, '{"nope": 1}');
+    const error = await failure(
+      downloadDeliverables(client, { destination: dest, projectId, sinceStateFile: state }),
+    );
+    expect(error).toBeInstanceOf(DownloadInputError);
+    expect(error.message).toContain(state);
+  });
+});
+
+describe('streaming one file', () => {
+  it('streams exactly one selected file, verified', async () => {
+    const out = new PassThrough();
+    const chunks: Buffer[] = [];
+    out.on('data', (c: Buffer) => chunks.push(c));
+    const result = await start({ destination: out, sampleIds: [a01.id], fileTypes: ['impute-vcf'] }).promise;
+    expect(sha256(Buffer.concat(chunks))).toBe(a01.files.find((f) => f.file_type === 'impute-vcf')!.checksum_sha256);
+    expect(result.files[0]).toMatchObject({ verified: true, target: '-' });
+  });
+
+  it('refuses a selection of more than one file', async () => {
+    const error = await failure(start({ destination: new PassThrough(), sampleIds: [a01.id] }).promise);
+    expect(error).toBeInstanceOf(DownloadInputError);
+    expect(error.message).toContain('exactly one file');
+  });
+});
+
+it('UnsafePathError is what a hostile name raises', () => {
+  expect(new UnsafePathError('x').code).toBe('ERR_GENCOVE_INPUT');
+});

@@ -1,0 +1,273 @@
+/**
+ * A small in-process n8n: loads the BUILT package through its package.json `n8n` block (as n8n
+ * does), and runs its nodes with n8n-core's real execution engine, binary-data service and
+ * node contexts. Only what an n8n instance would read from its database (credentials, URLs) is
+ * provided here. Import this module before anything else of n8n: it points n8n's user folder at
+ * a temp dir first.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const userFolder = mkdtempSync(join(tmpdir(), 'n8n-harness-'));
+process.env.N8N_USER_FOLDER = userFolder;
+process.env.N8N_DIAGNOSTICS_ENABLED = 'false';
+process.env.N8N_DEFAULT_BINARY_DATA_MODE = 'filesystem';
+
+// CommonJS, as n8n loads them: the package's dist requires the same instances (instanceof works).
+const require = createRequire(import.meta.url);
+const { Container } = require('@n8n/di') as typeof import('@n8n/di');
+const core = require('n8n-core') as typeof import('n8n-core');
+const workflowLib = require('n8n-workflow') as typeof import('n8n-workflow');
+
+type Workflow = InstanceType<typeof workflowLib.Workflow>;
+type INode = import('n8n-workflow').INode;
+type INodeType = import('n8n-workflow').INodeType;
+type INodeExecutionData = import('n8n-workflow').INodeExecutionData;
+type IDataObject = import('n8n-workflow').IDataObject;
+type IRun = import('n8n-workflow').IRun;
+type Additional = import('n8n-workflow').IWorkflowExecuteAdditionalData;
+
+export const PACKAGE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const { NodeApiError, NodeOperationError } = workflowLib;
+
+/** Credentials by type, as plain data (what n8n would decrypt from its database). */
+export type CredentialStore = Record<string, IDataObject>;
+
+class PlainCredentialsHelper extends workflowLib.ICredentialsHelper {
+  constructor(private readonly store: CredentialStore) {
+    super();
+  }
+  getParentTypes(): string[] {
+    return [];
+  }
+  isCredentialUsableByNode(): boolean {
+    return true;
+  }
+  async authenticate(_c: unknown, _t: string, options: never) {
+    return options;
+  }
+  async preAuthentication() {
+    return undefined;
+  }
+  async runPreAuthentication() {
+    return undefined;
+  }
+  async getCredentials(): Promise<never> {
+    throw new Error('not used by the harness');
+  }
+  async getDecrypted(_a: Additional, _n: unknown, type: string) {
+    const data = this.store[type];
+    if (!data) throw new Error(`no credential of type ${type} in the harness`);
+    return { ...data } as import('n8n-workflow').ICredentialDataDecryptedObject;
+  }
+  async updateCredentials() {}
+  async updateCredentialsOauthTokenData() {}
+  getCredentialsProperties() {
+    return [];
+  }
+}
+
+export interface Harness {
+  nodeTypes: Map<string, INodeType>;
+  /** Runs one node of the package on the given input items (manual mode). */
+  runNode(
+    type: string,
+    parameters: IDataObject,
+    input: INodeExecutionData[],
+    options?: { continueOnFail?: boolean },
+  ): Promise<{ items: INodeExecutionData[]; error?: Error & { description?: string } }>;
+  /** A poller bound to one trigger node and one workflow (whose static data persists). */
+  poller(
+    type: string,
+    parameters: IDataObject,
+  ): {
+    poll(mode?: 'trigger' | 'manual'): Promise<INodeExecutionData[] | null>;
+    staticData(): IDataObject;
+  };
+  /** Stores a buffer as n8n binary data (filesystem mode), as an upstream node would. */
+  binary(
+    data: Buffer,
+    fileName: string,
+    mimeType?: string,
+  ): Promise<import('n8n-workflow').IBinaryData>;
+  /** Reads binary data back as a buffer. */
+  readBinary(data: import('n8n-workflow').IBinaryData): Promise<Buffer>;
+  webhookContext(type: string, parameters: IDataObject, req: unknown, res: unknown): unknown;
+  close(): void;
+}
+
+export async function createHarness(credentials: CredentialStore): Promise<Harness> {
+  const binaryDataService = Container.get(core.BinaryDataService);
+  await binaryDataService.init();
+
+  const loader = new core.PackageDirectoryLoader(PACKAGE_DIR);
+  await loader.loadAll();
+  const nodeTypes = new Map<string, INodeType>();
+  for (const [name, data] of Object.entries(loader.nodeTypes)) {
+    nodeTypes.set(name, data.type as INodeType);
+    nodeTypes.set(`${loader.packageName}.${name}`, data.type as INodeType);
+  }
+  const registry = {
+    getByName: (name: string) => required(nodeTypes, name),
+    getByNameAndVersion: (name: string) => required(nodeTypes, name),
+    getKnownTypes: () => ({}),
+  };
+
+  const additionalData = (workflowId: string): Additional =>
+    ({
+      credentialsHelper: new PlainCredentialsHelper(credentials),
+      executeWorkflow: async () => {
+        throw new Error('not supported');
+      },
+      getRunExecutionData: async () => undefined,
+      getRuntimeCredential: async () => undefined,
+      currentNodeExecutionIndex: 0,
+      restApiUrl: 'http://127.0.0.1:5678/rest',
+      instanceBaseUrl: 'http://127.0.0.1:5678',
+      formBaseUrl: 'http://127.0.0.1:5678/form',
+      formWaitingBaseUrl: 'http://127.0.0.1:5678/form-waiting',
+      formTestBaseUrl: 'http://127.0.0.1:5678/form-test',
+      webhookBaseUrl: 'http://127.0.0.1:5678/webhook',
+      webhookWaitingBaseUrl: 'http://127.0.0.1:5678/webhook-waiting',
+      webhookTestBaseUrl: 'http://127.0.0.1:5678/webhook-test',
+      mcpBaseUrl: 'http://127.0.0.1:5678/mcp',
+      mcpTestBaseUrl: 'http://127.0.0.1:5678/mcp-test',
+      variables: {},
+      workflowId,
+      executionId: `exec-${Math.random().toString(16).slice(2)}`,
+      logAiEvent: () => {},
+    }) as unknown as Additional;
+
+  let counter = 0;
+  const workflowOf = (node: INode): Workflow =>
+    new workflowLib.Workflow({
+      id: `wf${++counter}`,
+      name: 'harness',
+      nodes: [node],
+      connections: {},
+      active: false,
+      nodeTypes: registry as never,
+      staticData: {},
+      settings: { executionOrder: 'v1' },
+    });
+  const nodeOf = (type: string, parameters: IDataObject, continueOnFail = false): INode => {
+    const full = type.includes('.') ? type : `${loader.packageName}.${type}`;
+    const base: INode = {
+      id: 'node-under-test',
+      name: 'Under Test',
+      type: full,
+      typeVersion: 1,
+      position: [0, 0],
+      parameters: parameters as never,
+      credentials: {
+        gencoveApi: { id: '1', name: 'Gencove API' },
+        gencoveEmailApi: { id: '2', name: 'Gencove e-mail' },
+        gencoveWebhookSecretApi: { id: '3', name: 'Gencove webhook secret' },
+      },
+      ...(continueOnFail ? { onError: 'continueRegularOutput' as const } : {}),
+    };
+    // n8n fills in defaults of parameters that are not set, as the editor would.
+    const nodeType = required(nodeTypes, full);
+    base.parameters = workflowLib.NodeHelpers.getNodeParameters(
+      nodeType.description.properties,
+      base.parameters,
+      true,
+      false,
+      base,
+      nodeType.description,
+    ) as never;
+    return base;
+  };
+
+  return {
+    nodeTypes,
+    async runNode(type, parameters, input, options = {}) {
+      const node = nodeOf(type, parameters, options.continueOnFail);
+      const workflow = workflowOf(node);
+      const data = additionalData(workflow.id);
+      data.hooks = new core.ExecutionLifecycleHooks('manual', data.executionId!, {
+        id: workflow.id,
+        name: 'harness',
+        nodes: [node],
+        connections: {},
+      } as never);
+      const runData = workflowLib.createRunExecutionData({
+        executionData: {
+          nodeExecutionStack: [
+            { node, data: { main: [input.length > 0 ? input : [{ json: {} }]] }, source: null },
+          ],
+        },
+      });
+      const run: IRun = await new core.WorkflowExecute(
+        data,
+        'manual',
+        runData,
+      ).processRunExecutionData(workflow);
+      const taskData = run.data.resultData.runData[node.name]?.[0];
+      const error = (run.data.resultData.error ?? taskData?.error) as
+        | (Error & { description?: string })
+        | undefined;
+      const items = taskData?.data?.main?.[0] ?? [];
+      return { items, ...(error ? { error } : {}) };
+    },
+    poller(type, parameters) {
+      const node = nodeOf(type, parameters);
+      const workflow = workflowOf(node);
+      const nodeType = required(nodeTypes, node.type);
+      return {
+        async poll(mode = 'trigger') {
+          const ctx = new core.PollContext(
+            workflow,
+            node,
+            additionalData(workflow.id),
+            mode,
+            mode === 'manual' ? 'manual' : 'activate',
+          );
+          const result = await nodeType.poll!.call(ctx as never);
+          return result ? (result[0] ?? []) : null;
+        },
+        staticData: () => workflow.getStaticData('node', node),
+      };
+    },
+    async binary(data, fileName, mimeType = 'application/gzip') {
+      const stored = await binaryDataService.store(
+        { type: 'execution', workflowId: 'harness', executionId: 'upstream' } as never,
+        data,
+        { data: '', mimeType, fileName, fileSize: String(data.length) } as never,
+      );
+      return stored;
+    },
+    async readBinary(data) {
+      return binaryDataService.getAsBuffer(data);
+    },
+    webhookContext(type, parameters, req, res) {
+      const node = nodeOf(type, parameters);
+      const workflow = workflowOf(node);
+      const data = additionalData(workflow.id);
+      data.httpRequest = req as never;
+      data.httpResponse = res as never;
+      return new core.WebhookContext(
+        workflow,
+        node,
+        data,
+        'webhook',
+        { httpMethod: 'POST', path: 'gencove', node: node.name, webhookDescription: {} } as never,
+        [],
+        null,
+      );
+    },
+    close() {
+      rmSync(userFolder, { recursive: true, force: true });
+    },
+  };
+}
+
+function required<T>(map: Map<string, T>, name: string): T {
+  const value = map.get(name);
+  if (!value)
+    throw new Error(`node type ${name} is not loaded (have ${[...map.keys()].join(', ')})`);
+  return value;
+}

@@ -1,0 +1,89 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ApiError } from './errors.js';
+
+const MAX_BODY = 32 * 1024 * 1024;
+
+/** Per-request context of the API server. */
+export interface Ctx {
+  req: IncomingMessage;
+  res: ServerResponse;
+  method: string;
+  /** Path without query, trailing slashes removed. */
+  path: string;
+  query: URLSearchParams;
+  /** Absolute origin as the client addressed us (for pagination links). */
+  origin: string;
+  params: string[];
+  body: unknown;
+  /** A `truncate` fault applies: send half of the body, then destroy the socket. */
+  truncate: boolean;
+}
+
+export async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY) throw new ApiError(413, { detail: 'Request body too large.' });
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+export function parseJsonBody(raw: Buffer): unknown {
+  const text = raw.toString('utf8').trim();
+  if (text === '') return {};
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new ApiError(400, { detail: `JSON parse error - ${(err as Error).message}` });
+  }
+}
+
+/** Writes a complete response, or only half of it when a truncate fault applies. */
+export function send(
+  ctx: Pick<Ctx, 'res' | 'truncate' | 'method'>,
+  status: number,
+  body: Buffer,
+  headers: Record<string, string>,
+): void {
+  const { res } = ctx;
+  if (res.headersSent || res.destroyed) return;
+  res.writeHead(status, { ...headers, 'Content-Length': String(body.length) });
+  if (ctx.method === 'HEAD') {
+    res.end();
+    return;
+  }
+  if (ctx.truncate) {
+    res.write(body.subarray(0, Math.floor(body.length / 2)), () => res.destroy());
+    return;
+  }
+  res.end(body);
+}
+
+export function sendJson(
+  ctx: Pick<Ctx, 'res' | 'truncate' | 'method'>,
+  status: number,
+  value: unknown,
+  headers: Record<string, string> = {},
+): void {
+  send(ctx, status, Buffer.from(JSON.stringify(value)), {
+    'Content-Type': 'application/json',
+    Vary: 'Accept, Authorization',
+    Allow: 'GET, POST, DELETE, HEAD, OPTIONS',
+    ...headers,
+  });
+}
+
+export function sendEmpty(ctx: Pick<Ctx, 'res' | 'truncate' | 'method'>, status: number): void {
+  send(ctx, status, Buffer.alloc(0), {});
+}
+
+export function sendText(
+  ctx: Pick<Ctx, 'res' | 'truncate' | 'method'>,
+  status: number,
+  text: string,
+  headers: Record<string, string>,
+): void {
+  send(ctx, status, Buffer.from(text), headers);
+}

@@ -1,0 +1,383 @@
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Transform, type TransformCallback } from 'node:stream';
+import type { FaultRegistry } from '../faults.js';
+import { parseAmzDate } from '../ids.js';
+import type { Lifecycle } from '../lifecycle.js';
+import type { Presigner } from '../presign.js';
+import type { RequestLog } from '../requestlog.js';
+import type { Fault } from '../types.js';
+import { AwsChunkedDecoder, isAwsChunked } from './chunked.js';
+import type { CredentialRegistry } from './credentials.js';
+import { s3DefaultError, s3ErrorXml } from './xml.js';
+
+export interface DownloadModes {
+  hostileFilenames: boolean;
+  corrupt: boolean;
+  truncate: boolean;
+}
+
+export interface ProxyDeps {
+  host: string;
+  port: number;
+  upstream: { host: string; port: number };
+  uploadsBucket: string;
+  faults: FaultRegistry;
+  log: RequestLog;
+  credentials: CredentialRegistry;
+  presigner: Presigner;
+  lifecycle: Lifecycle;
+  modes: DownloadModes;
+  /** Called after a PutObject / CompleteMultipartUpload succeeded. */
+  onObjectWritten(bucket: string, key: string): void;
+}
+
+/** Headers never forwarded to s3rver: auth (the proxy checks it), hop-by-hop, chunked framing. */
+const DROP_REQUEST_HEADERS = new Set([
+  'authorization',
+  'x-amz-security-token',
+  'host',
+  'connection',
+  'keep-alive',
+  'expect',
+  'transfer-encoding',
+  'x-amz-trailer',
+  'x-amz-decoded-content-length',
+]);
+
+class S3Reject {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly message: string,
+    readonly extra: Record<string, string> = {},
+  ) {}
+}
+
+/**
+ * The S3 endpoint clients see. It sits in front of s3rver (which checks no signatures) and
+ *  (a) checks access keys / session tokens / expiry of the credentials we issued,
+ *  (b) applies S3 fault rules, (c) records every request, (d) verifies our presigned download URLs
+ *  and streams objects (Range-aware) with the download-side fault modes applied.
+ * Bodies are streamed in both directions; nothing is buffered whole.
+ * It uses node:http directly because fault injection needs the raw socket (reset / truncate).
+ */
+export async function startS3Proxy(deps: ProxyDeps): Promise<{ server: http.Server; url: string }> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  const server = http.createServer((req, res) => {
+    handle(deps, agent, req, res).catch((err: unknown) => {
+      if (!res.headersSent) {
+        sendXml(res, 500, s3ErrorXml('InternalError', String((err as Error)?.message ?? err)));
+      } else {
+        res.destroy();
+      }
+    });
+  });
+  server.keepAliveTimeout = 5000;
+  server.on('close', () => agent.destroy());
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(deps.port, deps.host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = deps.host.includes(':') ? `[${deps.host}]` : deps.host;
+  return { server, url: `http://${host}:${port}` };
+}
+
+function sendXml(res: ServerResponse, status: number, xml: string, headers = {}): void {
+  if (res.headersSent) return;
+  const body = Buffer.from(xml);
+  res.writeHead(status, {
+    'Content-Type': 'application/xml',
+    'Content-Length': String(body.length),
+    'x-amz-request-id': 'SANDBOX',
+    ...headers,
+  });
+  res.end(body);
+}
+
+function splitPath(pathname: string): { bucket: string; key: string } {
+  const [, bucket = '', ...rest] = pathname.split('/');
+  return { bucket: decodeURIComponent(bucket), key: rest.map(decodeURIComponent).join('/') };
+}
+
+async function applyFault(
+  deps: ProxyDeps,
+  fault: Fault,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<'handled' | 'continue' | 'truncate'> {
+  switch (fault.type) {
+    case 'reset':
+      req.socket.destroy();
+      return 'handled';
+    case 'delay':
+      await deps.lifecycle.sleep(fault.ms);
+      return 'continue';
+    case 'truncate':
+      return 'truncate';
+    case 'maintenance':
+      req.resume();
+      sendXml(res, 503, s3ErrorXml('ServiceUnavailable', fault.message ?? 'Service unavailable.'));
+      return 'handled';
+    case 'status': {
+      req.resume();
+      const headers: Record<string, string> = {};
+      if (fault.retryAfter !== undefined) headers['Retry-After'] = String(fault.retryAfter);
+      if (typeof fault.body === 'string') {
+        sendXml(res, fault.status, fault.body, headers);
+      } else {
+        const [code, message] = s3DefaultError(fault.status);
+        sendXml(res, fault.status, s3ErrorXml(code, message), headers);
+      }
+      return 'handled';
+    }
+  }
+}
+
+/** Access key of a SigV4 request (header or query), or undefined when anonymous. */
+function accessKeyOf(req: IncomingMessage, params: URLSearchParams): string | undefined {
+  const credential = params.get('X-Amz-Credential');
+  if (credential) return credential.split('/')[0];
+  const auth = req.headers.authorization;
+  if (!auth) return undefined;
+  const m = /Credential=([^/,\s]+)/.exec(auth);
+  if (m) return m[1];
+  const v2 = /^AWS ([^:]+):/.exec(auth);
+  return v2?.[1] ?? '';
+}
+
+function checkCredentials(
+  deps: ProxyDeps,
+  req: IncomingMessage,
+  params: URLSearchParams,
+  bucket: string,
+): void {
+  const accessKey = accessKeyOf(req, params);
+  if (accessKey === undefined) throw new S3Reject(403, 'AccessDenied', 'Access Denied');
+  const cred = deps.credentials.lookup(accessKey);
+  if (!cred) {
+    throw new S3Reject(
+      403,
+      'InvalidAccessKeyId',
+      'The AWS Access Key Id you provided does not exist in our records.',
+      { AWSAccessKeyId: accessKey },
+    );
+  }
+  const token = params.get('X-Amz-Security-Token') ?? req.headers['x-amz-security-token'];
+  if (cred.scope !== 'admin' && token !== cred.token) {
+    throw new S3Reject(
+      403,
+      'InvalidToken',
+      'The provided token is malformed or otherwise invalid.',
+    );
+  }
+  if (Date.now() >= cred.expiresMs) {
+    throw new S3Reject(400, 'ExpiredToken', 'The provided token has expired.', {
+      'Token-0': String(token ?? ''),
+    });
+  }
+  // a query-signed URL made by a client with these credentials: honour X-Amz-Expires too
+  const date = parseAmzDate(params.get('X-Amz-Date') ?? '');
+  const expires = Number(params.get('X-Amz-Expires'));
+  if (params.has('X-Amz-Expires') && date !== undefined && Date.now() > date + expires * 1000) {
+    throw new S3Reject(403, 'AccessDenied', 'Request has expired');
+  }
+  if (cred.scope === 'uploads' && bucket !== deps.uploadsBucket) {
+    throw new S3Reject(403, 'AccessDenied', 'Access Denied');
+  }
+}
+
+async function handle(
+  deps: ProxyDeps,
+  agent: http.Agent,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://s3.sandbox');
+  const method = req.method ?? 'GET';
+  deps.log.record('s3', req, res, url);
+
+  let truncate = false;
+  const fault = deps.faults.take('s3', method, url.pathname);
+  if (fault) {
+    const outcome = await applyFault(deps, fault, req, res);
+    if (outcome === 'handled') return;
+    truncate = outcome === 'truncate';
+  }
+
+  const params = url.searchParams;
+  const { bucket, key } = splitPath(url.pathname);
+  let download = false;
+  try {
+    if (params.has('X-Amz-Signature') && deps.presigner.isOurs(params)) {
+      if (method !== 'GET' && method !== 'HEAD') {
+        throw new S3Reject(403, 'AccessDenied', 'Access Denied');
+      }
+      const verdict = deps.presigner.verify(url.pathname, params);
+      if (verdict === 'expired') throw new S3Reject(403, 'AccessDenied', 'Request has expired');
+      if (verdict === 'invalid') {
+        throw new S3Reject(
+          403,
+          'SignatureDoesNotMatch',
+          'The request signature we calculated does not match the signature you provided.',
+        );
+      }
+      download = true;
+    } else {
+      checkCredentials(deps, req, params, bucket);
+    }
+  } catch (err) {
+    if (!(err instanceof S3Reject)) throw err;
+    req.resume();
+    sendXml(res, err.status, s3ErrorXml(err.code, err.message, err.extra));
+    return;
+  }
+
+  // forward to s3rver, anonymously
+  const forwardParams = new URLSearchParams();
+  const overrides: Record<string, string> = {};
+  for (const [k, v] of params) {
+    if (k.toLowerCase().startsWith('x-amz-')) continue;
+    if (k.startsWith('response-')) {
+      overrides[k.slice('response-'.length)] = v;
+      continue;
+    }
+    forwardParams.append(k, v);
+  }
+  const headers: http.OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined || DROP_REQUEST_HEADERS.has(name)) continue;
+    headers[name] = value;
+  }
+  let body: NodeJS.ReadableStream = req;
+  if (isAwsChunked(req.headers)) {
+    const decoded = req.headers['x-amz-decoded-content-length'];
+    const encodings = String(req.headers['content-encoding'] ?? '')
+      .split(',')
+      .map((e) => e.trim())
+      .filter((e) => e && e !== 'aws-chunked');
+    if (encodings.length) headers['content-encoding'] = encodings.join(',');
+    else delete headers['content-encoding'];
+    headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
+    if (decoded !== undefined) headers['content-length'] = String(decoded);
+    else delete headers['content-length'];
+    const decoder = new AwsChunkedDecoder();
+    req.pipe(decoder);
+    req.once('error', (err) => decoder.destroy(err));
+    body = decoder;
+  }
+  const query = forwardParams.toString();
+  const upstreamReq = http.request({
+    host: deps.upstream.host,
+    port: deps.upstream.port,
+    method,
+    path: `${url.pathname}${query ? `?${query}` : ''}`,
+    headers,
+    agent,
+  });
+  res.once('close', () => {
+    if (!res.writableFinished) upstreamReq.destroy();
+  });
+  upstreamReq.once('error', (err) => {
+    if (!res.headersSent) sendXml(res, 502, s3ErrorXml('BadGateway', err.message));
+    else res.destroy();
+  });
+  body.pipe(upstreamReq);
+
+  const upstream = await new Promise<IncomingMessage>((resolve) =>
+    upstreamReq.once('response', resolve),
+  );
+  upstream.once('error', () => res.destroy());
+  upstream.once('aborted', () => res.destroy());
+  const status = upstream.statusCode ?? 502;
+  const outHeaders: http.OutgoingHttpHeaders = { ...upstream.headers };
+  delete outHeaders.connection;
+  delete outHeaders['keep-alive'];
+  const isObjectRead = (method === 'GET' || method === 'HEAD') && key !== '' && status < 300;
+  if (isObjectRead) {
+    outHeaders['accept-ranges'] = 'bytes';
+    for (const [name, value] of Object.entries(overrides)) outHeaders[name] = value;
+  }
+  res.writeHead(status, outHeaders);
+
+  const written =
+    status === 200 &&
+    bucket === deps.uploadsBucket &&
+    ((method === 'PUT' && !params.has('uploadId')) ||
+      (method === 'POST' && params.has('uploadId')));
+  upstream.once('end', () => {
+    if (written) deps.onObjectWritten(bucket, key);
+  });
+
+  let stream: NodeJS.ReadableStream = upstream;
+  const length = Number(upstream.headers['content-length'] ?? Number.NaN);
+  if (download && method === 'GET' && deps.modes.corrupt && status < 300) {
+    stream = stream.pipe(new ByteFlipper(upstream.headers['content-range'], length));
+  }
+  if ((truncate || (download && deps.modes.truncate && status < 300)) && method !== 'HEAD') {
+    const limit = Number.isFinite(length) ? Math.floor(length / 2) : 1;
+    pipeWithCutoff(stream, res, limit);
+    return;
+  }
+  stream.pipe(res);
+}
+
+/** Writes `limit` bytes of `stream` to `res`, then destroys the connection. */
+export function pipeWithCutoff(
+  stream: NodeJS.ReadableStream,
+  res: ServerResponse,
+  limit: number,
+): void {
+  let passed = 0;
+  let done = false;
+  const finish = (): void => {
+    // stop forwarding; the upstream request is torn down when `res` closes
+    done = true;
+    stream.removeAllListeners('data');
+    stream.pause();
+  };
+  stream.on('data', (chunk: Buffer) => {
+    if (done) return;
+    const room = limit - passed;
+    if (chunk.length < room) {
+      passed += chunk.length;
+      if (!res.write(chunk)) {
+        stream.pause();
+        res.once('drain', () => stream.resume());
+      }
+      return;
+    }
+    finish();
+    res.write(chunk.subarray(0, Math.max(0, room)), () => res.destroy());
+  });
+  stream.once('end', () => {
+    if (!done) res.destroy();
+  });
+}
+
+/** Flips one byte in the middle of the object (download-side corruption mode). */
+class ByteFlipper extends Transform {
+  private offset: number;
+  private readonly target: number;
+
+  constructor(contentRange: string | undefined, length: number) {
+    super();
+    const m = /bytes (\d+)-(\d+)\/(\d+)/.exec(contentRange ?? '');
+    this.offset = m ? Number(m[1]) : 0;
+    const total = m ? Number(m[3]) : length;
+    this.target = Math.floor((Number.isFinite(total) ? total : 0) / 2);
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, callback: TransformCallback): void {
+    const start = this.offset;
+    this.offset += chunk.length;
+    if (this.target >= start && this.target < this.offset) {
+      const copy = Buffer.from(chunk);
+      copy[this.target - start] = copy[this.target - start]! ^ 0xff;
+      callback(null, copy);
+      return;
+    }
+    callback(null, chunk);
+  }
+}

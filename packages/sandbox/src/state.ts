@@ -1,0 +1,210 @@
+import type { PipelineClock } from './clock.js';
+import { isoSpace, isoZ, newId } from './ids.js';
+
+export interface StatusObj {
+  id: string;
+  status: string;
+  note: string;
+  created: string;
+}
+
+export interface ArchiveStatus {
+  id: string;
+  status: string;
+  created: string;
+  transition_cutoff: string | null;
+}
+
+export interface Org {
+  id: string;
+  name: string;
+}
+
+export interface User {
+  id: string;
+  email: string;
+  password: string;
+  name: string;
+  orgId: string;
+  created: string;
+  /** One-time code required at login (MFA user). */
+  otp?: string;
+}
+
+export interface Project {
+  id: string;
+  name: string;
+  description: string;
+  orgId: string;
+  createdMs: number;
+  modifiedMs: number;
+  hidden: boolean;
+  capabilityId: string;
+  /** Deliverable types the project's pipeline produces. */
+  fileTypes: string[];
+  /** Types actually present on finished samples (file-types?project_id=). */
+  presentTypes: Set<string>;
+  samples: Sample[];
+  files: SampleFile[];
+  /** Bumped on every change of a sample of the project (invalidates listing caches). */
+  version: number;
+  listCache: Map<string, Sample[]>;
+  listCacheVersion: number;
+}
+
+export interface Upload {
+  id: string;
+  orgId: string;
+  userId: string;
+  destinationPath: string;
+  folder: string;
+  clientId: string;
+  read: 'R1' | 'R2' | null;
+  bucket: string;
+  key: string;
+  lastStatus: StatusObj;
+  source: 'cli' | 'cli url';
+  sourceUrl: string | null;
+  sampleId: string | null;
+  deleted: boolean;
+  createdMs: number;
+  modifiedMs: number;
+}
+
+export interface SampleFile {
+  id: string;
+  fileType: string;
+  bucket: string;
+  key: string;
+  size: number;
+  sha256: string;
+  filename: string;
+}
+
+export interface QcResult {
+  quality_control_type: Record<string, unknown> & { key: string; type: string };
+  quality_control: {
+    value_expected: number | null;
+    value_measured: number | null;
+    value_string: string;
+    status: string;
+  };
+}
+
+export interface PipelineState {
+  /** pipeline-clock time at which the sample entered its current stage */
+  stageStart: number;
+  /** the sample is being finalized (deliverables being written) */
+  finalizing: boolean;
+}
+
+export interface Sample {
+  id: string;
+  projectId: string;
+  runId: string;
+  clientId: string;
+  createdMs: number;
+  modifiedMs: number;
+  hidden: boolean;
+  deleted: boolean;
+  lastStatus: StatusObj;
+  archiveStatus: ArchiveStatus;
+  failedQc: string[] | null;
+  metadata: unknown;
+  uploads: { r1: string | null; r2: string | null };
+  files: SampleFile[];
+  qc: QcResult[];
+  /** set while the sample is progressing automatically */
+  pipeline: PipelineState | null;
+  /** pipeline-clock time at which a pending restore completes */
+  restoreDue: number | null;
+  /** deliverables are generated on first read (seeded large project) */
+  lazyDeliverables: boolean;
+  deliverablesPending: Promise<void> | null;
+  /** cached JSON of the list item, valid while `listJsonKey` matches (see serialize.ts) */
+  listJson?: string;
+  listJsonKey?: string;
+}
+
+export const TERMINAL = new Set(['succeeded', 'failed', 'failed qc']);
+export const hasDeliverables = (status: string): boolean =>
+  /^(succeeded|failed)/i.test(status) && status.toLowerCase() !== 'failed';
+
+/** In-memory database of the sandbox. */
+export class Store {
+  readonly orgs = new Map<string, Org>();
+  readonly users = new Map<string, User>();
+  readonly usersByEmail = new Map<string, User>();
+  readonly apiKeys = new Map<string, string>();
+  readonly projects = new Map<string, Project>();
+  readonly capabilities = new Map<string, { id: string; name: string; key: string }>();
+  readonly uploads = new Map<string, Upload>();
+  /** `${orgId} ${destinationPath}` → upload */
+  readonly uploadsByDest = new Map<string, Upload>();
+  /** `${bucket}/${key}` → upload */
+  readonly uploadsByKey = new Map<string, Upload>();
+  readonly samples = new Map<string, Sample>();
+  /** file id → owning sample (or project) file */
+  readonly files = new Map<string, { sample?: Sample; project?: Project; file: SampleFile }>();
+
+  constructor(readonly clock: PipelineClock) {}
+
+  now(): number {
+    return this.clock.wallNow();
+  }
+
+  status(status: string, note = '', at = this.now()): StatusObj {
+    return { id: newId(), status, note, created: isoZ(at) };
+  }
+
+  archiveStatus(status: string, cutoffMs: number | null = null, at = this.now()): ArchiveStatus {
+    return {
+      id: newId(),
+      status,
+      created: isoSpace(at),
+      transition_cutoff: cutoffMs === null ? null : isoSpace(cutoffMs),
+    };
+  }
+
+  touchSample(sample: Sample): void {
+    sample.modifiedMs = Math.max(this.now(), sample.modifiedMs + 1);
+    this.bumpProject(sample.projectId);
+  }
+
+  bumpProject(projectId: string): void {
+    const project = this.projects.get(projectId);
+    if (project) project.version++;
+  }
+
+  addSample(project: Project, sample: Sample): void {
+    this.samples.set(sample.id, sample);
+    project.samples.push(sample);
+    project.version++;
+  }
+
+  addSampleFile(sample: Sample, file: SampleFile): void {
+    sample.files = sample.files.filter((f) => f.fileType !== file.fileType);
+    sample.files.push(file);
+    this.files.set(file.id, { sample, file });
+  }
+
+  addUpload(upload: Upload): void {
+    this.uploads.set(upload.id, upload);
+    this.uploadsByDest.set(`${upload.orgId} ${upload.destinationPath}`, upload);
+    this.uploadsByKey.set(`${upload.bucket}/${upload.key}`, upload);
+  }
+
+  /** Project visible to an organization, or undefined. */
+  projectFor(orgId: string, projectId: string | undefined): Project | undefined {
+    if (!projectId) return undefined;
+    const project = this.projects.get(projectId);
+    return project && project.orgId === orgId ? project : undefined;
+  }
+
+  sampleFor(orgId: string, sampleId: string | undefined): Sample | undefined {
+    if (!sampleId) return undefined;
+    const sample = this.samples.get(sampleId);
+    if (!sample || sample.deleted) return undefined;
+    return this.projectFor(orgId, sample.projectId) ? sample : undefined;
+  }
+}

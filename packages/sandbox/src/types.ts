@@ -1,0 +1,208 @@
+/** Public types of @gencove/sandbox. */
+
+export type PipelineMode = 'instant' | 'manual' | { stepMs: number };
+
+export interface SandboxOptions {
+  /** Interface both servers bind to. Only loopback addresses are accepted. Default '127.0.0.1'. */
+  host?: string;
+  /** API port, default 0 (a free port). */
+  port?: number;
+  /** S3 (proxy) port, default 0 (a free port). */
+  s3Port?: number;
+  /**
+   * Pipeline speed. Default `{ stepMs: 2000 }`: each stage (created → running → terminal) lasts
+   * `stepMs` of pipeline clock, which follows real time plus every `control.advance(ms)`.
+   * 'manual': only `control.advance(ms)` moves the clock (each stage lasts 1000 ms of it).
+   * 'instant': samples finish during the assign request.
+   */
+  pipeline?: PipelineMode;
+  /** JWT access lifetime in seconds, default 300. */
+  accessTokenTtlSeconds?: number;
+  /** `expiry_time` of upload-credentials in seconds, default 3600. */
+  uploadCredentialsTtlSeconds?: number;
+  /** Lifetime of presigned download URLs in seconds, default 3600. */
+  downloadUrlTtlSeconds?: number;
+  /** Signed webhooks (analysis_complete_v2 / samples_restored). The URL must be a loopback URL. */
+  webhook?: { url: string; secret: string };
+  /** Size of the seeded "large" project, default 0 (none). */
+  largeProjectSamples?: number;
+  /** s3rver directory; default a fresh temp dir removed on close(). */
+  dataDir?: string;
+}
+
+export type FaultTarget = 'api' | 's3';
+
+export type Fault =
+  | { type: 'status'; status: number; retryAfter?: number; body?: unknown }
+  | { type: 'maintenance'; eta?: string; message?: string }
+  /** Destroy the socket without any response. */
+  | { type: 'reset' }
+  /** Wait `ms`, then answer normally. */
+  | { type: 'delay'; ms: number }
+  /** Send the headers and half of the body, then destroy the socket. */
+  | { type: 'truncate' };
+
+export interface FaultMatch {
+  /** HTTP method, case-insensitive. Any when omitted. */
+  method?: string;
+  /**
+   * Request path without query. A string matches when the path starts with it (trailing slashes
+   * ignored on both sides); a RegExp is tested against the path. Any when omitted.
+   */
+  path?: string | RegExp;
+  /** 'api' or 's3'. Both when omitted. */
+  target?: FaultTarget;
+}
+
+export interface FaultRule {
+  match: FaultMatch;
+  /** How many matching requests the rule applies to. Default 1; `Infinity` for all. */
+  times?: number;
+  fault: Fault;
+}
+
+export interface RequestLogEntry {
+  /** Which server answered: the API or the S3 proxy. */
+  target: FaultTarget;
+  method: string;
+  /** Path without query string. */
+  path: string;
+  query: Record<string, string>;
+  /** HTTP status sent; 0 when the connection was destroyed without a response. */
+  status: number;
+  /** Arrival time, ms since the epoch. */
+  at: number;
+}
+
+export interface StatusSnapshot {
+  id: string;
+  status: string;
+  note: string;
+  created: string;
+}
+
+export interface ArchiveStatusSnapshot {
+  id: string;
+  status: string;
+  created: string;
+  transition_cutoff: string | null;
+}
+
+export interface UploadSnapshot {
+  id: string;
+  destination_path: string;
+  bucket: string;
+  key: string;
+  status: string;
+  last_status: StatusSnapshot;
+  source: string;
+  source_url: string | null;
+  client_id: string;
+  read: 'R1' | 'R2' | null;
+  sample: string | null;
+  deleted: boolean;
+}
+
+export interface SampleFileSnapshot {
+  id: string;
+  file_type: string;
+  bucket: string;
+  key: string;
+  size: number;
+  checksum_sha256: string;
+  filename: string;
+}
+
+export interface SampleSnapshot {
+  id: string;
+  project: string;
+  client_id: string;
+  run: string;
+  last_status: StatusSnapshot;
+  archive_last_status: ArchiveStatusSnapshot;
+  failed_qc: string[] | null;
+  metadata: unknown;
+  hidden: boolean;
+  deleted: boolean;
+  uploads: { r1: string | null; r2: string | null };
+  files: SampleFileSnapshot[];
+}
+
+export interface WebhookDelivery {
+  event_type: string;
+  url: string;
+  /** HTTP status of the receiver, or 0 when the delivery failed at the transport level. */
+  status: number;
+  error?: string;
+  body: string;
+  signature: string;
+  at: number;
+}
+
+export interface SandboxControl {
+  /** Moves the pipeline clock; resolves once every transition that became due has completed. */
+  advance(ms: number): Promise<void>;
+  /**
+   * Forces a sample's analysis status (takes it out of automatic progression). Terminal statuses
+   * with deliverables (`succeeded`, `failed qc`) generate deliverables and emit the webhook.
+   */
+  setSampleStatus(sampleId: string, status: string, note?: string): Promise<void>;
+  /** Archives samples: archive status `archived`, download_url null. */
+  archiveSamples(ids: string[]): void;
+  /** Completes every pending restore at once (→ `restored`) and emits `samples_restored`. */
+  completeRestores(): Promise<void>;
+  addFault(rule: FaultRule): string;
+  removeFault(id: string): void;
+  clearFaults(): void;
+  /** Live log of every API and S3 request (control requests excluded). */
+  readonly requests: readonly RequestLogEntry[];
+  clearRequests(): void;
+  /** Every access token issued so far becomes invalid (401 token_not_valid). */
+  expireAccessTokens(): void;
+  /** Every presigned download URL issued so far answers 403 "Request has expired". */
+  expireDownloadUrls(): void;
+  /** Every upload credential issued so far answers 400 ExpiredToken. */
+  expireUploadCredentials(): void;
+  /** Marks an upload deleted (its destination path is then refused by uploads-post-data). */
+  deleteUpload(id: string): void;
+  getUpload(id: string): UploadSnapshot | undefined;
+  getSample(id: string): SampleSnapshot | undefined;
+  /** Stored bytes of an object, or undefined when it does not exist. */
+  s3Object(bucket: string, key: string): Promise<Buffer | undefined>;
+  setHostileFilenames(on: boolean): void;
+  corruptDownloads(on: boolean): void;
+  truncateDownloads(on: boolean): void;
+  /** Webhook deliveries attempted so far. */
+  readonly webhooks: readonly WebhookDelivery[];
+  /** Bucket names used by the sandbox. */
+  readonly buckets: { uploads: string; results: string; external: string };
+  /**
+   * Stores `body` in the `external` bucket (a stand-in for a lab's own storage) and returns a
+   * presigned GET URL for it, valid for `ttlSeconds` (default: the download URL lifetime).
+   */
+  putExternalObject(key: string, body: Buffer, ttlSeconds?: number): Promise<string>;
+}
+
+export interface SandboxProjects {
+  default: string;
+  empty: string;
+  large?: string;
+  other: string;
+}
+
+export interface Sandbox {
+  /** API origin, e.g. http://127.0.0.1:41234 */
+  url: string;
+  /** S3 endpoint clients use (path-style), e.g. http://127.0.0.1:41235 */
+  s3Url: string;
+  apiKey: string;
+  email: string;
+  password: string;
+  /** 2FA user; otpToken is the valid code. */
+  mfa: { email: string; password: string; otpToken: string };
+  /** other = a project of another organization (404 / not accessible). */
+  projects: SandboxProjects;
+  control: SandboxControl;
+  /** Stops everything; leaves no process, timer or temp dir behind. */
+  close(): Promise<void>;
+}

