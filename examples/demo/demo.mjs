@@ -3,7 +3,7 @@
 // list projects → upload a FASTQ folder and assign it → import FASTQs by URL → wait → list → download.
 // Starts everything on free 127.0.0.1 ports, leaves nothing running and nothing on disk.
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -83,8 +83,19 @@ async function main() {
     await step('Samples of the project', () => gencove(['projects', 'list-samples', project]));
 
     const out = join(work, 'results');
-    await step('Download the deliverables, verified against their sha256', () =>
-      gencove(['download', out, '--project-id', project, '--checksums', '--no-progress']),
+    const runSamples = [
+      ...JSON.parse(await readFile(join(work, 'assigned.json'), 'utf8')),
+      ...JSON.parse(await readFile(join(work, 'imported.json'), 'utf8')),
+    ].map((entry) => entry.sample);
+    await step("Download this run's deliverables, verified against their sha256", () =>
+      gencove([
+        'download',
+        out,
+        '--sample-ids',
+        runSamples.join(','),
+        '--checksums',
+        '--no-progress',
+      ]),
     );
     const delivered = await listFiles(out);
     console.log(`${delivered.length} files delivered:`);

@@ -40,9 +40,11 @@ export async function writeUrlMapFile(sandbox, folder, sampleIds) {
   const rows = ['client_id,r_notation,path'];
   for (const id of sampleIds) {
     for (const read of ['R1', 'R2']) {
+      // Presigned for 7 days, as Gencove advises: it fetches the URL only when the sample runs.
       const url = await sandbox.control.putExternalObject(
         `${id}_${read}.fastq.gz`,
         fastq(id, read),
+        7 * 24 * 3600,
       );
       rows.push(`${id},${read},${url}`);
     }

@@ -16,6 +16,7 @@ export {
   type TransportResponse,
 } from './http/transport.js';
 export * from './jobs/assign/index.js';
+export * from './jobs/destination.js';
 export * from './jobs/import/index.js';
 export * from './jobs/mapfile/index.js';
 export * from './jobs/status/index.js';
