@@ -128,16 +128,26 @@ const env = {
 };
 mkdirSync(env.TMPDIR, { recursive: true });
 
-const n8n = (args) => {
-  const result = spawnSync(join(nodeBin, 'node'), [n8nBin, ...args], {
-    env,
-    encoding: 'utf8',
-    maxBuffer: 64 << 20,
+// Asynchronous on purpose: the sandbox runs in this process and must keep answering meanwhile.
+const n8n = (args) =>
+  new Promise((ok, fail) => {
+    const child = spawn(join(nodeBin, 'node'), [n8nBin, ...args], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.add(child);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', fail);
+    child.on('close', (status) => {
+      children.delete(child);
+      ok({ status, stdout, stderr });
+    });
   });
-  return { status: result.status, stdout: result.stdout ?? '', stderr: result.stderr ?? '' };
-};
-const n8nOk = (args) => {
-  const result = n8n(args);
+const n8nOk = async (args) => {
+  const result = await n8n(args);
   if (result.status !== 0)
     throw new Error(
       `n8n ${args.join(' ')} exited ${result.status}\n${result.stdout}\n${result.stderr}`,

@@ -1,4 +1,4 @@
-import { GencoveClient, resolveConfig } from '@gencove/core';
+import { type ClientEvent, GencoveClient, resolveConfig } from '@gencove/core';
 import { type Io, warn } from './io.js';
 import { ask } from './prompt.js';
 
@@ -32,9 +32,11 @@ export async function createClient(options: AuthOptions, io: Io): Promise<Gencov
   );
   for (const warning of config.warnings) warn(io, warning);
   const { credentials } = config;
+  const quiet = (options as { json?: boolean }).json === true;
   const common = {
     host: config.host,
     s3Endpoint: config.s3Endpoint,
+    onEvent: quiet ? undefined : (event: ClientEvent) => reportRetry(io, event),
     otp: () => ask(io, 'One-time password: ', 'A one-time password (2FA)', true),
   };
   if (credentials.mode === 'api-key')
@@ -46,6 +48,17 @@ export async function createClient(options: AuthOptions, io: Io): Promise<Gencov
     credentials.password ??
     (await ask(io, 'Password: ', 'A password (--password or GENCOVE_PASSWORD)', true));
   return new GencoveClient({ ...common, email, password });
+}
+
+/** The official client logs a line per retry; people watching a slow run want to see them too. */
+function reportRetry(io: Io, event: ClientEvent): void {
+  if (event.type !== 'retry') return;
+  const why = event.status ? `HTTP ${event.status}` : event.reason;
+  const seconds = (event.delayMs / 1000).toFixed(1);
+  warn(
+    io,
+    `${event.method} ${event.endpoint} failed (${why}, attempt ${event.attempt}); retrying in ${seconds}s`,
+  );
 }
 
 /** Runs `work` with a client and always closes the client's connections afterwards. */

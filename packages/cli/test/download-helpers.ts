@@ -13,7 +13,12 @@ export const sha256 = (data: Buffer | string) => createHash('sha256').update(dat
 // biome-ignore lint/suspicious/noExplicitAny: tests read loosely typed JSON
 export type Json = any;
 
-export async function api(sb: Sandbox, method: string, path: string, body?: unknown): Promise<Json> {
+export async function api(
+  sb: Sandbox,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<Json> {
   const res = await fetch(`${sb.url}${path}`, {
     method,
     headers: { 'content-type': 'application/json', authorization: `Api-Key ${sb.apiKey}` },
@@ -24,13 +29,23 @@ export async function api(sb: Sandbox, method: string, path: string, body?: unkn
   return text ? JSON.parse(text) : undefined;
 }
 
-/** A new project with one finished sample per FASTQ (client id = file name before `_R1`). */
+/** A new project with one finished sample per client id (FASTQ of about that many bytes). */
 export async function projectWithSamples(
   sb: Sandbox,
   name: string,
   fastqs: Record<string, number>,
 ): Promise<{ projectId: string; ids: Record<string, string> }> {
   const projectId = (await api(sb, 'POST', '/api/v2/projects/', { name })).id as string;
+  return { projectId, ids: await addSamples(sb, projectId, name, fastqs) };
+}
+
+/** Uploads one FASTQ per client id under gncv://<folder>/ and assigns them to the project. */
+export async function addSamples(
+  sb: Sandbox,
+  projectId: string,
+  name: string,
+  fastqs: Record<string, number>,
+): Promise<Record<string, string>> {
   const s3 = new S3Client({
     endpoint: sb.s3Url,
     forcePathStyle: true,
@@ -60,10 +75,9 @@ export async function projectWithSamples(
     uploads: sheet.results,
     metadata: { run: name },
   });
-  const ids = Object.fromEntries(
+  return Object.fromEntries(
     res.uploads.map((u: { client_id: string; sample: string }) => [u.client_id, u.sample]),
   );
-  return { projectId, ids };
 }
 
 export interface BinaryResult {
@@ -79,7 +93,10 @@ export function runCliBytes(
   onStderr?: (stderr: string) => void,
 ): Promise<BinaryResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI_BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI_BIN, ...args], {
+      env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     const out: Buffer[] = [];
     let stderr = '';
     const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);

@@ -250,6 +250,24 @@ describe('gencove (foundation commands)', () => {
     }
   });
 
+  it('retries a 503, says so on stderr and succeeds', async () => {
+    sandbox.control.addFault({
+      match: { path: '/api/v2/projects/' },
+      times: 2,
+      fault: { type: 'status', status: 503 },
+    });
+    try {
+      const result = await runCli(['projects', 'list'], { env: sandboxEnv(sandbox) });
+      expect(result.code).toBe(0);
+      expect(result.stderr).toMatch(
+        /WARNING: GET \/api\/v2\/projects\/ failed \(HTTP 503, attempt 1\); retrying in \d+\.\ds/,
+      );
+      expect(result.stdout).toContain(sandbox.projects.default);
+    } finally {
+      sandbox.control.clearFaults();
+    }
+  });
+
   it('verifies webhook signatures with the spec test vector', async () => {
     const valid = await runCli(['webhooks', 'verify', SPEC_SECRET, SPEC_HEADER, SPEC_BODY]);
     expect(valid.code).toBe(0);

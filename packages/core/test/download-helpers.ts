@@ -13,7 +13,12 @@ export const sha256 = (data: Buffer | string) => createHash('sha256').update(dat
 // biome-ignore lint/suspicious/noExplicitAny: tests read loosely typed JSON
 export type Json = any;
 
-export async function api(sb: Sandbox, method: string, path: string, body?: unknown): Promise<Json> {
+export async function api(
+  sb: Sandbox,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<Json> {
   const res = await fetch(`${sb.url}${path}`, {
     method,
     headers: { 'content-type': 'application/json', authorization: `Api-Key ${sb.apiKey}` },
@@ -33,7 +38,10 @@ export function fastq(bytes: number, seed: string): Buffer {
   const lines: string[] = [];
   let size = 0;
   for (let i = 0; size < bytes; i++) {
-    const seq = createHash('md5').update(`${seed}:${i}`).digest('hex').replace(/[^acgt]/gi, 'A');
+    const seq = createHash('md5')
+      .update(`${seed}:${i}`)
+      .digest('hex')
+      .replace(/[^acgt]/gi, 'A');
     const record = `@${seed}:${i}\n${seq.toUpperCase()}\n+\n${'I'.repeat(seq.length)}\n`;
     lines.push(record);
     size += record.length;
@@ -88,33 +96,35 @@ export interface WireRecord {
 }
 
 /** An undici agent that records every request it carries and the body bytes it received. */
-export function countingAgent(): { dispatcher: Dispatcher; records: WireRecord[]; bytes(): number } {
+export function countingAgent(): {
+  dispatcher: Dispatcher;
+  records: WireRecord[];
+  bytes(): number;
+} {
   const records: WireRecord[] = [];
-  const agent = new Agent({ connections: 32 }).compose(
-    (dispatch) => (opts, handler) => {
-      const headers = (opts.headers ?? {}) as Record<string, string>;
-      const record: WireRecord = {
-        path: String(opts.path).split('?')[0]!,
-        range: headers.range ?? headers.Range,
-        status: 0,
-        bytes: 0,
-      };
-      records.push(record);
-      return dispatch(opts, {
-        onRequestStart: (c, ctx) => handler.onRequestStart?.(c, ctx),
-        onRequestUpgrade: (c, s, h, socket) => handler.onRequestUpgrade?.(c, s, h, socket),
-        onResponseStart: (c, status, h, message) => {
-          record.status = status;
-          return handler.onResponseStart?.(c, status, h, message);
-        },
-        onResponseData: (c, chunk) => {
-          record.bytes += chunk.length;
-          return handler.onResponseData?.(c, chunk);
-        },
-        onResponseEnd: (c, trailers) => handler.onResponseEnd?.(c, trailers),
-        onResponseError: (c, error) => handler.onResponseError?.(c, error),
-      });
-    },
-  );
+  const agent = new Agent({ connections: 32 }).compose((dispatch) => (opts, handler) => {
+    const headers = (opts.headers ?? {}) as Record<string, string>;
+    const record: WireRecord = {
+      path: String(opts.path).split('?')[0]!,
+      range: headers.range ?? headers.Range,
+      status: 0,
+      bytes: 0,
+    };
+    records.push(record);
+    return dispatch(opts, {
+      onRequestStart: (c, ctx) => handler.onRequestStart?.(c, ctx),
+      onRequestUpgrade: (c, s, h, socket) => handler.onRequestUpgrade?.(c, s, h, socket),
+      onResponseStart: (c, status, h, message) => {
+        record.status = status;
+        return handler.onResponseStart?.(c, status, h, message);
+      },
+      onResponseData: (c, chunk) => {
+        record.bytes += chunk.length;
+        return handler.onResponseData?.(c, chunk);
+      },
+      onResponseEnd: (c, trailers) => handler.onResponseEnd?.(c, trailers),
+      onResponseError: (c, error) => handler.onResponseError?.(c, error),
+    });
+  });
   return { dispatcher: agent, records, bytes: () => records.reduce((s, r) => s + r.bytes, 0) };
 }

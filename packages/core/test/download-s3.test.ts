@@ -42,7 +42,10 @@ async function object(key: string) {
   try {
     const head = await s3.send(new HeadObjectCommand({ Bucket: 'lab-results', Key: key }));
     const get = await s3.send(new GetObjectCommand({ Bucket: 'lab-results', Key: key }));
-    return { metadata: head.Metadata ?? {}, body: Buffer.from(await get.Body!.transformToByteArray()) };
+    return {
+      metadata: head.Metadata ?? {},
+      body: Buffer.from(await get.Body!.transformToByteArray()),
+    };
   } catch (error) {
     if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) {
       return undefined;
@@ -137,9 +140,9 @@ describe('delivery to s3://bucket/prefix', () => {
     const again = await deliver({ dispatcher: wire.dispatcher });
     expect(again.totals.downloaded).toBe(0);
     expect(again.files.every((f) => f.outcome === 'skipped')).toBe(true);
-    expect(
-      again.files.filter((f) => f.skipReason === 'same-sha256').every((f) => f.verified),
-    ).toBe(true);
+    expect(again.files.filter((f) => f.skipReason === 'same-sha256').every((f) => f.verified)).toBe(
+      true,
+    );
     expect(wire.records).toEqual([]);
     await wire.dispatcher.close();
   });

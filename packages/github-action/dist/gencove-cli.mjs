@@ -28006,30 +28006,30 @@ var require_client2 = __commonJS({
       minDelay: 2,
       maxDelay: 120
     };
-    var WaiterState;
-    (function(WaiterState2) {
-      WaiterState2["ABORTED"] = "ABORTED";
-      WaiterState2["FAILURE"] = "FAILURE";
-      WaiterState2["SUCCESS"] = "SUCCESS";
-      WaiterState2["RETRY"] = "RETRY";
-      WaiterState2["TIMEOUT"] = "TIMEOUT";
-    })(WaiterState || (WaiterState = {}));
-    var checkExceptions = (result) => {
-      if (result.state === WaiterState.ABORTED) {
+    var WaiterState5;
+    (function(WaiterState6) {
+      WaiterState6["ABORTED"] = "ABORTED";
+      WaiterState6["FAILURE"] = "FAILURE";
+      WaiterState6["SUCCESS"] = "SUCCESS";
+      WaiterState6["RETRY"] = "RETRY";
+      WaiterState6["TIMEOUT"] = "TIMEOUT";
+    })(WaiterState5 || (WaiterState5 = {}));
+    var checkExceptions5 = (result) => {
+      if (result.state === WaiterState5.ABORTED) {
         const abortError = new Error(`${JSON.stringify({
           ...result,
           reason: "Request was aborted"
         }, getCircularReplacer())}`);
         abortError.name = "AbortError";
         throw abortError;
-      } else if (result.state === WaiterState.TIMEOUT) {
+      } else if (result.state === WaiterState5.TIMEOUT) {
         const timeoutError = new Error(`${JSON.stringify({
           ...result,
           reason: "Waiter has timed out"
         }, getCircularReplacer())}`);
         timeoutError.name = "TimeoutError";
         throw timeoutError;
-      } else if (result.state !== WaiterState.SUCCESS) {
+      } else if (result.state !== WaiterState5.SUCCESS) {
         throw new Error(`${JSON.stringify(result, getCircularReplacer())}`);
       }
       return result;
@@ -28048,10 +28048,10 @@ var require_client2 = __commonJS({
             const message = "AbortController signal aborted.";
             observedResponses[message] |= 0;
             observedResponses[message] += 1;
-            return { state: WaiterState.ABORTED, observedResponses };
+            return { state: WaiterState5.ABORTED, observedResponses };
           }
           if (Date.now() + delayMs > waitUntil) {
-            return { state: WaiterState.TIMEOUT, observedResponses };
+            return { state: WaiterState5.TIMEOUT, observedResponses };
           }
           await sleep3(delayMs / 1e3);
         }
@@ -28061,7 +28061,7 @@ var require_client2 = __commonJS({
           observedResponses[message] |= 0;
           observedResponses[message] += 1;
         }
-        if (state !== WaiterState.RETRY) {
+        if (state !== WaiterState5.RETRY) {
           return { state, reason, final: reason, observedResponses };
         }
         currentAttempt += 1;
@@ -28130,7 +28130,7 @@ var require_client2 = __commonJS({
     var abortTimeout = (abortSignal) => {
       let onAbort;
       const promise2 = new Promise((resolve5) => {
-        onAbort = () => resolve5({ state: WaiterState.ABORTED });
+        onAbort = () => resolve5({ state: WaiterState5.ABORTED });
         if (typeof abortSignal.addEventListener === "function") {
           abortSignal.addEventListener("abort", onAbort);
         } else {
@@ -28146,7 +28146,7 @@ var require_client2 = __commonJS({
         aborted: promise2
       };
     };
-    var createWaiter = async (options, input2, acceptorChecks) => {
+    var createWaiter5 = async (options, input2, acceptorChecks) => {
       const params = {
         ...waiterServiceDefaults,
         ...options
@@ -28255,7 +28255,7 @@ var require_client2 = __commonJS({
       return data;
     }
     var operationEventStreamMarker = /* @__PURE__ */ Symbol.for("@smithy/op-event-stream");
-    var Command2 = class {
+    var Command3 = class {
       middlewareStack = constructStack();
       schema;
       static classBuilder() {
@@ -28372,7 +28372,7 @@ var require_client2 = __commonJS({
       build() {
         const closure = this;
         let CommandRef;
-        return CommandRef = class extends Command2 {
+        return CommandRef = class extends Command3 {
           input;
           static getEndpointParameterInstructions() {
             return closure._ep;
@@ -28404,8 +28404,8 @@ var require_client2 = __commonJS({
       }
     };
     var SENSITIVE_STRING = "***SensitiveInformation***";
-    var createAggregatedClient = (commands, Client2, options) => {
-      for (const [command2, CommandCtor] of Object.entries(commands)) {
+    var createAggregatedClient2 = (commands2, Client2, options) => {
+      for (const [command2, CommandCtor] of Object.entries(commands2)) {
         const methodImpl = async function(args, optionsOrCb, cb) {
           const command3 = new CommandCtor(args);
           if (typeof optionsOrCb === "function") {
@@ -28422,8 +28422,8 @@ var require_client2 = __commonJS({
         const methodName = (command2[0].toLowerCase() + command2.slice(1)).replace(/Command$/, "");
         Client2.prototype[methodName] = methodImpl;
       }
-      const { paginators = {}, waiters = {} } = options ?? {};
-      for (const [paginatorName, paginatorFn] of Object.entries(paginators)) {
+      const { paginators: paginators2 = {}, waiters: waiters2 = {} } = options ?? {};
+      for (const [paginatorName, paginatorFn] of Object.entries(paginators2)) {
         if (Client2.prototype[paginatorName] === void 0) {
           Client2.prototype[paginatorName] = function(commandInput = {}, paginationConfiguration, ...rest) {
             return paginatorFn({
@@ -28433,7 +28433,7 @@ var require_client2 = __commonJS({
           };
         }
       }
-      for (const [waiterName, waiterFn] of Object.entries(waiters)) {
+      for (const [waiterName, waiterFn] of Object.entries(waiters2)) {
         if (Client2.prototype[waiterName] === void 0) {
           Client2.prototype[waiterName] = async function(commandInput = {}, waiterConfiguration, ...rest) {
             let config2 = waiterConfiguration;
@@ -28815,7 +28815,7 @@ var require_client2 = __commonJS({
     function makeBuilder2(common, service, name, ep) {
       return function makeCommand(added, plugins, op, $, smithyContext = {}) {
         const epMerged = Object.assign({}, common, added);
-        return Command2.classBuilder().ep(epMerged).m(function(CommandCtor, clientStack, config2, options) {
+        return Command3.classBuilder().ep(epMerged).m(function(CommandCtor, clientStack, config2, options) {
           const list = plugins.call(this, CommandCtor, clientStack, config2, options);
           list.unshift(ep(config2, CommandCtor.getEndpointParameterInstructions()));
           return list;
@@ -28823,17 +28823,17 @@ var require_client2 = __commonJS({
       };
     }
     exports.Client = Client;
-    exports.Command = Command2;
+    exports.Command = Command3;
     exports.NoOpLogger = NoOpLogger2;
     exports.SENSITIVE_STRING = SENSITIVE_STRING;
     exports.ServiceException = ServiceException;
-    exports.WaiterState = WaiterState;
+    exports.WaiterState = WaiterState5;
     exports._json = _json;
-    exports.checkExceptions = checkExceptions;
+    exports.checkExceptions = checkExceptions5;
     exports.constructStack = constructStack;
     exports.convertMap = convertMap;
-    exports.createAggregatedClient = createAggregatedClient;
-    exports.createWaiter = createWaiter;
+    exports.createAggregatedClient = createAggregatedClient2;
+    exports.createWaiter = createWaiter5;
     exports.decorateServiceException = decorateServiceException;
     exports.emitWarningIfUnsupportedVersion = emitWarningIfUnsupportedVersion2;
     exports.getArrayIfSingleItem = getArrayIfSingleItem;
@@ -36745,7 +36745,7 @@ var require_dist_cjs = __commonJS({
       command2 = withCommand(command2) ?? command2;
       return await client.send(command2, ...args);
     };
-    function createPaginator2(ClientCtor, CommandCtor, inputTokenName, outputTokenName, pageSizeTokenName) {
+    function createPaginator6(ClientCtor, CommandCtor, inputTokenName, outputTokenName, pageSizeTokenName) {
       return async function* paginateOperation(config2, input2, ...additionalArguments) {
         const _input = input2;
         let token = config2.startingToken ?? _input[inputTokenName];
@@ -36907,7 +36907,7 @@ var require_dist_cjs = __commonJS({
     exports.HttpBearerAuthSigner = HttpBearerAuthSigner;
     exports.NoAuthSigner = NoAuthSigner;
     exports.createIsIdentityExpiredFunction = createIsIdentityExpiredFunction;
-    exports.createPaginator = createPaginator2;
+    exports.createPaginator = createPaginator6;
     exports.doesIdentityRequireRefresh = doesIdentityRequireRefresh;
     exports.getHttpAuthSchemeEndpointRuleSetPlugin = getHttpAuthSchemeEndpointRuleSetPlugin2;
     exports.getHttpAuthSchemePlugin = getHttpAuthSchemePlugin;
@@ -45253,14 +45253,14 @@ var require_protocols2 = __commonJS({
       setQueryCompatError(output2, response) {
         const queryErrorHeader = response.headers?.["x-amzn-query-error"];
         if (output2 !== void 0 && queryErrorHeader != null) {
-          const [Code, Type] = queryErrorHeader.split(";");
+          const [Code, Type2] = queryErrorHeader.split(";");
           const keys = Object.keys(output2);
           const Error2 = {
             Code,
-            Type
+            Type: Type2
           };
           output2.Code = Code;
-          output2.Type = Type;
+          output2.Type = Type2;
           for (let i2 = 0; i2 < keys.length; i2++) {
             const k2 = keys[i2];
             Error2[k2 === "message" ? "Message" : k2] = output2[k2];
@@ -47902,6 +47902,8197 @@ var require_httpAuthSchemes = __commonJS({
   }
 });
 
+// node_modules/@aws-sdk/client-s3/dist-es/endpoint/bdd.js
+var import_endpoints, aw, ax, ay, az, aA, aB, aC, aD, a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q, s, t, u, v, w, x, y, z2, A, B, C, D, E, F, G, H, I, J, K, L, M, N, O, P2, Q, R, S, T, U, V, W, X, Y, Z, aa, ab, ac, ad, ae, af, ag, ah, ai, aj, ak, al, am, an, ao, ap, aq, as, at, au, av, _data, root, r, nodes, bdd;
+var init_bdd = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/endpoint/bdd.js"() {
+    import_endpoints = __toESM(require_endpoints());
+    aw = "ref";
+    ax = "argv";
+    ay = "backend";
+    az = "authSchemes";
+    aA = "disableDoubleEncoding";
+    aB = "signingName";
+    aC = "signingRegion";
+    aD = "signingRegionSet";
+    a = -1;
+    b = true;
+    c = false;
+    d = "isSet";
+    e = "booleanEquals";
+    f = "stringEquals";
+    g = "coalesce";
+    h = "substring";
+    i = "";
+    j = "aws.partition";
+    k = "partitionResult";
+    l = "accessPointSuffix";
+    m = "regionPrefix";
+    n = (n2) => "outpostId_ssa_" + n2 + i;
+    o = "hardwareType";
+    p = "ite";
+    q = "isValidHostLabel";
+    s = "sigv4";
+    t = "aws.isVirtualHostableS3Bucket";
+    u = "url";
+    v = "getAttr";
+    w = "bucketArn";
+    x = "--";
+    y = "arnType";
+    z2 = "accesspoint";
+    A = (n2) => "accessPointName_ssa_" + n2 + i;
+    B = "s3-object-lambda";
+    C = "s3-outposts";
+    D = "bucketPartition";
+    E = "us-east-1";
+    F = "outpostType";
+    G = "name";
+    H = "s3";
+    I = "{url#scheme}://{Bucket}.{url#authority}{url#path}";
+    J = "{url#scheme}://{url#authority}{url#path}";
+    K = "{url#scheme}://{url#authority}{url#normalizedPath}{Bucket}";
+    L = "https://{Bucket}.s3-accelerate.{partitionResult#dnsSuffix}";
+    M = "https://{Bucket}.s3.{partitionResult#dnsSuffix}";
+    N = (n2) => "{url#scheme}://{accessPointName_ssa_" + n2 + "}-{bucketArn#accountId}.{url#authority}{url#path}";
+    O = (n2) => "Invalid ARN: The access point name may only contain a-z, A-Z, 0-9 and `-`. Found: `{accessPointName_ssa_" + n2 + "}`";
+    P2 = "sigv4a";
+    Q = "{url#scheme}://{url#authority}{url#normalizedPath}{uri_encoded_bucket}";
+    R = "https://s3.{partitionResult#dnsSuffix}/{uri_encoded_bucket}";
+    S = "https://s3.{partitionResult#dnsSuffix}";
+    T = { [aw]: "UseFIPS" };
+    U = { [aw]: "UseDualStack" };
+    V = { [aw]: "Bucket" };
+    W = { "fn": v, [ax]: [{ [aw]: k }, G] };
+    X = { [aw]: u };
+    Y = { [aw]: "Region" };
+    Z = { [aw]: w };
+    aa = { [aw]: y };
+    ab = { [aw]: "accessPointName_ssa_1" };
+    ac = { "fn": v, [ax]: [Z, "region"] };
+    ad = { [aw]: o };
+    ae = { "fn": v, [ax]: [Z, "service"] };
+    af = { "fn": v, [ax]: [Z, "accountId"] };
+    ag = { [ay]: "S3Express", [az]: [{ [aA]: true, [G]: "{_s3e_auth}", [aB]: "s3express", [aC]: "{Region}" }] };
+    ah = { [ay]: "S3Express", [az]: [{ [aA]: true, [G]: s, [aB]: "s3express", [aC]: "{Region}" }] };
+    ai = { [az]: [{ [aA]: true, [G]: P2, [aB]: C, [aD]: ["*"] }, { [aA]: true, [G]: s, [aB]: C, [aC]: "{Region}" }] };
+    aj = { [az]: [{ [aA]: true, [G]: s, [aB]: H, [aC]: E }] };
+    ak = { [az]: [{ [aA]: true, [G]: s, [aB]: H, [aC]: "{Region}" }] };
+    al = { [az]: [{ [aA]: true, [G]: s, [aB]: B, [aC]: "{bucketArn#region}" }] };
+    am = { [az]: [{ [aA]: true, [G]: s, [aB]: H, [aC]: "{bucketArn#region}" }] };
+    an = { [az]: [{ [aA]: true, [G]: P2, [aB]: C, [aD]: ["*"] }, { [aA]: true, [G]: s, [aB]: C, [aC]: "{bucketArn#region}" }] };
+    ao = { [az]: [{ [aA]: true, [G]: s, [aB]: B, [aC]: "{Region}" }] };
+    ap = [Y];
+    aq = [{ [aw]: "Endpoint" }];
+    as = [V];
+    at = [V, 0, 7, true];
+    au = [Z, "resourceId[1]"];
+    av = ["*"];
+    _data = {
+      conditions: [
+        [d, ap],
+        [e, [{ [aw]: "Accelerate" }, b]],
+        [e, [T, b]],
+        [e, [U, b]],
+        [d, aq],
+        [d, as],
+        [f, [{ fn: g, [ax]: [{ fn: h, [ax]: [V, 0, 6, b] }, i] }, "--x-s3"]],
+        [f, [{ fn: g, [ax]: [{ fn: h, [ax]: at }, i] }, "--xa-s3"]],
+        [j, ap, k],
+        [h, at, l],
+        [f, [{ [aw]: l }, "--op-s3"]],
+        [h, [V, 8, 12, b], m],
+        [h, [V, 32, 49, b], n(2)],
+        [h, [V, 49, 50, b], o],
+        [e, [{ [aw]: "ForcePathStyle" }, b]],
+        [f, [W, "aws-cn"]],
+        [p, [U, ".dualstack", i], "_s3e_ds"],
+        [q, [{ [aw]: n(2) }, c]],
+        [p, [T, "-fips", i], "_s3e_fips"],
+        [p, [{ fn: g, [ax]: [{ [aw]: "DisableS3ExpressSessionAuth" }, c] }, s, "sigv4-s3express"], "_s3e_auth"],
+        [t, [V, c]],
+        ["parseURL", aq, u],
+        [e, [{ fn: g, [ax]: [{ [aw]: "UseS3ExpressControlEndpoint" }, c] }, b]],
+        [t, [V, b]],
+        [f, [{ fn: v, [ax]: [X, "scheme"] }, "http"]],
+        [q, [Y, c]],
+        ["aws.parseArn", as, w],
+        [v, [{ fn: "split", [ax]: [V, x, 0] }, "[-2]"], "s3expressAvailabilityZoneId"],
+        [f, [{ fn: g, [ax]: [{ fn: h, [ax]: [V, 0, 4, c] }, i] }, "arn:"]],
+        [f, [{ fn: g, [ax]: [{ fn: h, [ax]: [V, 16, 18, b] }, i] }, x]],
+        [e, [{ fn: v, [ax]: [X, "isIp"] }, b]],
+        [f, [{ fn: g, [ax]: [{ fn: h, [ax]: [V, 21, 23, b] }, i] }, x]],
+        [f, [{ fn: g, [ax]: [{ fn: h, [ax]: [V, 27, 29, b] }, i] }, x]],
+        [f, [{ [aw]: m }, "beta"]],
+        ["uriEncode", as, "uri_encoded_bucket"],
+        [q, [Y, b]],
+        [e, [{ fn: g, [ax]: [{ [aw]: "UseObjectLambdaEndpoint" }, c] }, b]],
+        [v, [Z, "resourceId[0]"], y],
+        [f, [aa, i]],
+        [f, [aa, z2]],
+        [v, au, A(1)],
+        [f, [ab, i]],
+        [f, [ac, i]],
+        [f, [{ fn: g, [ax]: [{ fn: h, [ax]: [V, 14, 16, b] }, i] }, x]],
+        [f, [ad, "e"]],
+        [f, [ad, "o"]],
+        [f, [Y, "aws-global"]],
+        [f, [{ fn: g, [ax]: [{ fn: h, [ax]: [V, 19, 21, b] }, i] }, x]],
+        [f, [ae, B]],
+        [e, [{ fn: g, [ax]: [{ [aw]: "DisableAccessPoints" }, c] }, b]],
+        [f, [ae, C]],
+        [j, [ac], D],
+        [q, [ab, b]],
+        [f, [{ fn: g, [ax]: [{ fn: h, [ax]: [V, 26, 28, b] }, i] }, x]],
+        [f, [{ fn: g, [ax]: [{ fn: h, [ax]: [V, 15, 17, b] }, i] }, x]],
+        [v, [Z, "resourceId[4]"]],
+        [f, [{ fn: g, [ax]: [{ fn: h, [ax]: [V, 20, 22, b] }, i] }, x]],
+        [e, [{ [aw]: "UseGlobalEndpoint" }, b]],
+        [f, [Y, E]],
+        [v, au, n(1)],
+        [e, [{ fn: g, [ax]: [{ [aw]: "UseArnRegion" }, b] }, b]],
+        [q, [{ [aw]: n(1) }, c]],
+        [v, [Z, "resourceId[2]"], F],
+        [f, [Y, ac]],
+        [f, [{ fn: v, [ax]: [{ [aw]: D }, G] }, W]],
+        [e, [{ [aw]: "DisableMultiRegionAccessPoints" }, b]],
+        [q, [ac, b]],
+        [f, [{ fn: v, [ax]: [Z, "partition"] }, W]],
+        [f, [af, i]],
+        [f, [ae, H]],
+        [q, [af, c]],
+        [v, [Z, "resourceId[3]"], A(2)],
+        [q, [ab, c]],
+        [f, [{ [aw]: F }, z2]],
+        [q, [{ [aw]: A(2) }, c]]
+      ],
+      results: [
+        [a],
+        [a, "Accelerate cannot be used with FIPS"],
+        [a, "Cannot set dual-stack in combination with a custom endpoint."],
+        [a, "A custom endpoint cannot be combined with FIPS"],
+        [a, "A custom endpoint cannot be combined with S3 Accelerate"],
+        [a, "Partition does not support FIPS"],
+        [a, "S3Express does not support S3 Accelerate."],
+        ["{url#scheme}://{url#authority}/{uri_encoded_bucket}{url#path}", ag],
+        [I, ag],
+        [a, "S3Express bucket name is not a valid virtual hostable name."],
+        ["https://s3express-control{_s3e_fips}{_s3e_ds}.{Region}.{partitionResult#dnsSuffix}/{uri_encoded_bucket}", ah],
+        ["https://{Bucket}.s3express{_s3e_fips}-{s3expressAvailabilityZoneId}{_s3e_ds}.{Region}.{partitionResult#dnsSuffix}", ag],
+        [a, "Unrecognized S3Express bucket name format."],
+        [J, ag],
+        ["https://s3express-control{_s3e_fips}{_s3e_ds}.{Region}.{partitionResult#dnsSuffix}", ah],
+        [a, "Expected a endpoint to be specified but no endpoint was found"],
+        ["https://{Bucket}.ec2.{url#authority}", ai],
+        ["https://{Bucket}.ec2.s3-outposts.{Region}.{partitionResult#dnsSuffix}", ai],
+        ["https://{Bucket}.op-{outpostId_ssa_2}.{url#authority}", ai],
+        ["https://{Bucket}.op-{outpostId_ssa_2}.s3-outposts.{Region}.{partitionResult#dnsSuffix}", ai],
+        [a, 'Unrecognized hardware type: "Expected hardware type o or e but got {hardwareType}"'],
+        [a, "Invalid Outposts Bucket alias - it must be a valid bucket name."],
+        [a, "Invalid ARN: The outpost Id must only contain a-z, A-Z, 0-9 and `-`."],
+        [a, "Custom endpoint `{Endpoint}` was not a valid URI"],
+        [a, "S3 Accelerate cannot be used in this region"],
+        ["https://{Bucket}.s3-fips.dualstack.us-east-1.{partitionResult#dnsSuffix}", aj],
+        ["https://{Bucket}.s3-fips.dualstack.{Region}.{partitionResult#dnsSuffix}", ak],
+        ["https://{Bucket}.s3-fips.us-east-1.{partitionResult#dnsSuffix}", aj],
+        ["https://{Bucket}.s3-fips.{Region}.{partitionResult#dnsSuffix}", ak],
+        ["https://{Bucket}.s3-accelerate.dualstack.us-east-1.{partitionResult#dnsSuffix}", aj],
+        ["https://{Bucket}.s3-accelerate.dualstack.{partitionResult#dnsSuffix}", ak],
+        ["https://{Bucket}.s3.dualstack.us-east-1.{partitionResult#dnsSuffix}", aj],
+        ["https://{Bucket}.s3.dualstack.{Region}.{partitionResult#dnsSuffix}", ak],
+        [K, aj],
+        [I, aj],
+        [K, ak],
+        [I, ak],
+        [L, aj],
+        [L, ak],
+        [M, aj],
+        [M, ak],
+        ["https://{Bucket}.s3.{Region}.{partitionResult#dnsSuffix}", ak],
+        [a, "Invalid region: region was not a valid DNS name."],
+        [a, "S3 Object Lambda does not support Dual-stack"],
+        [a, "S3 Object Lambda does not support S3 Accelerate"],
+        [a, "Access points are not supported for this operation"],
+        [a, "Invalid configuration: region from ARN `{bucketArn#region}` does not match client region `{Region}` and UseArnRegion is `false`"],
+        [a, "Invalid ARN: Missing account id"],
+        [N(1), al],
+        ["https://{accessPointName_ssa_1}-{bucketArn#accountId}.s3-object-lambda-fips.{bucketArn#region}.{bucketPartition#dnsSuffix}", al],
+        ["https://{accessPointName_ssa_1}-{bucketArn#accountId}.s3-object-lambda.{bucketArn#region}.{bucketPartition#dnsSuffix}", al],
+        [a, O(1)],
+        [a, "Invalid ARN: The account id may only contain a-z, A-Z, 0-9 and `-`. Found: `{bucketArn#accountId}`"],
+        [a, "Invalid region in ARN: `{bucketArn#region}` (invalid DNS name)"],
+        [a, "Client was configured for partition `{partitionResult#name}` but ARN (`{Bucket}`) has `{bucketPartition#name}`"],
+        [a, "Invalid ARN: The ARN may only contain a single resource component after `accesspoint`."],
+        [a, "Invalid ARN: bucket ARN is missing a region"],
+        [a, "Invalid ARN: Expected a resource of the format `accesspoint:<accesspoint name>` but no name was provided"],
+        [a, "Invalid ARN: Object Lambda ARNs only support `accesspoint` arn types, but found: `{arnType}`"],
+        [a, "Access Points do not support S3 Accelerate"],
+        ["https://{accessPointName_ssa_1}-{bucketArn#accountId}.s3-accesspoint-fips.dualstack.{bucketArn#region}.{bucketPartition#dnsSuffix}", am],
+        ["https://{accessPointName_ssa_1}-{bucketArn#accountId}.s3-accesspoint-fips.{bucketArn#region}.{bucketPartition#dnsSuffix}", am],
+        ["https://{accessPointName_ssa_1}-{bucketArn#accountId}.s3-accesspoint.dualstack.{bucketArn#region}.{bucketPartition#dnsSuffix}", am],
+        [N(1), am],
+        ["https://{accessPointName_ssa_1}-{bucketArn#accountId}.s3-accesspoint.{bucketArn#region}.{bucketPartition#dnsSuffix}", am],
+        [a, "Invalid ARN: The ARN was not for the S3 service, found: {bucketArn#service}"],
+        [a, "S3 MRAP does not support dual-stack"],
+        [a, "S3 MRAP does not support FIPS"],
+        [a, "S3 MRAP does not support S3 Accelerate"],
+        [a, "Invalid configuration: Multi-Region Access Point ARNs are disabled."],
+        ["https://{accessPointName_ssa_1}.accesspoint.s3-global.{partitionResult#dnsSuffix}", { [az]: [{ [aA]: b, name: P2, [aB]: H, [aD]: av }] }],
+        [a, "Client was configured for partition `{partitionResult#name}` but bucket referred to partition `{bucketArn#partition}`"],
+        [a, "Invalid Access Point Name"],
+        [a, "S3 Outposts does not support Dual-stack"],
+        [a, "S3 Outposts does not support FIPS"],
+        [a, "S3 Outposts does not support S3 Accelerate"],
+        [a, "Invalid Arn: Outpost Access Point ARN contains sub resources"],
+        ["https://{accessPointName_ssa_2}-{bucketArn#accountId}.{outpostId_ssa_1}.{url#authority}", an],
+        ["https://{accessPointName_ssa_2}-{bucketArn#accountId}.{outpostId_ssa_1}.s3-outposts.{bucketArn#region}.{bucketPartition#dnsSuffix}", an],
+        [a, O(2)],
+        [a, "Expected an outpost type `accesspoint`, found {outpostType}"],
+        [a, "Invalid ARN: expected an access point name"],
+        [a, "Invalid ARN: Expected a 4-component resource"],
+        [a, "Invalid ARN: The outpost Id may only contain a-z, A-Z, 0-9 and `-`. Found: `{outpostId_ssa_1}`"],
+        [a, "Invalid ARN: The Outpost Id was not set"],
+        [a, "Invalid ARN: Unrecognized format: {Bucket} (type: {arnType})"],
+        [a, "Invalid ARN: No ARN type specified"],
+        [a, "Invalid ARN: `{Bucket}` was not a valid ARN"],
+        [a, "Path-style addressing cannot be used with ARN buckets"],
+        ["https://s3-fips.dualstack.us-east-1.{partitionResult#dnsSuffix}/{uri_encoded_bucket}", aj],
+        ["https://s3-fips.dualstack.{Region}.{partitionResult#dnsSuffix}/{uri_encoded_bucket}", ak],
+        ["https://s3-fips.us-east-1.{partitionResult#dnsSuffix}/{uri_encoded_bucket}", aj],
+        ["https://s3-fips.{Region}.{partitionResult#dnsSuffix}/{uri_encoded_bucket}", ak],
+        ["https://s3.dualstack.us-east-1.{partitionResult#dnsSuffix}/{uri_encoded_bucket}", aj],
+        ["https://s3.dualstack.{Region}.{partitionResult#dnsSuffix}/{uri_encoded_bucket}", ak],
+        [Q, aj],
+        [Q, ak],
+        [R, aj],
+        [R, ak],
+        ["https://s3.{Region}.{partitionResult#dnsSuffix}/{uri_encoded_bucket}", ak],
+        [a, "Path-style addressing cannot be used with S3 Accelerate"],
+        [J, ao],
+        ["https://s3-object-lambda-fips.{Region}.{partitionResult#dnsSuffix}", ao],
+        ["https://s3-object-lambda.{Region}.{partitionResult#dnsSuffix}", ao],
+        ["https://s3-fips.dualstack.us-east-1.{partitionResult#dnsSuffix}", aj],
+        ["https://s3-fips.dualstack.{Region}.{partitionResult#dnsSuffix}", ak],
+        ["https://s3-fips.us-east-1.{partitionResult#dnsSuffix}", aj],
+        ["https://s3-fips.{Region}.{partitionResult#dnsSuffix}", ak],
+        ["https://s3.dualstack.us-east-1.{partitionResult#dnsSuffix}", aj],
+        ["https://s3.dualstack.{Region}.{partitionResult#dnsSuffix}", ak],
+        [J, aj],
+        [J, ak],
+        [S, aj],
+        [S, ak],
+        ["https://s3.{Region}.{partitionResult#dnsSuffix}", ak],
+        [a, "A region must be set when sending requests to S3."]
+      ]
+    };
+    root = 2;
+    r = 1e8;
+    nodes = new Int32Array([
+      -1,
+      1,
+      -1,
+      0,
+      3,
+      r + 115,
+      1,
+      424,
+      4,
+      2,
+      272,
+      5,
+      3,
+      233,
+      6,
+      4,
+      85,
+      7,
+      5,
+      15,
+      8,
+      8,
+      9,
+      r + 115,
+      16,
+      10,
+      13,
+      18,
+      11,
+      13,
+      19,
+      12,
+      13,
+      22,
+      r + 14,
+      13,
+      35,
+      14,
+      r + 42,
+      36,
+      r + 103,
+      435,
+      6,
+      271,
+      16,
+      7,
+      270,
+      17,
+      8,
+      19,
+      18,
+      14,
+      501,
+      106,
+      9,
+      20,
+      24,
+      10,
+      21,
+      24,
+      11,
+      22,
+      24,
+      12,
+      23,
+      24,
+      13,
+      547,
+      24,
+      14,
+      77,
+      25,
+      20,
+      73,
+      26,
+      26,
+      27,
+      78,
+      37,
+      28,
+      r + 86,
+      38,
+      r + 86,
+      29,
+      39,
+      47,
+      30,
+      48,
+      r + 58,
+      31,
+      50,
+      32,
+      r + 85,
+      51,
+      33,
+      136,
+      55,
+      r + 76,
+      34,
+      59,
+      35,
+      r + 84,
+      60,
+      39,
+      36,
+      61,
+      37,
+      r + 83,
+      62,
+      38,
+      146,
+      63,
+      41,
+      r + 46,
+      61,
+      40,
+      r + 83,
+      62,
+      41,
+      150,
+      64,
+      42,
+      r + 54,
+      66,
+      43,
+      r + 53,
+      70,
+      44,
+      r + 52,
+      71,
+      45,
+      r + 81,
+      73,
+      46,
+      r + 80,
+      74,
+      r + 78,
+      r + 79,
+      40,
+      48,
+      r + 57,
+      41,
+      r + 57,
+      49,
+      42,
+      185,
+      50,
+      48,
+      62,
+      51,
+      49,
+      r + 45,
+      52,
+      51,
+      53,
+      526,
+      60,
+      56,
+      54,
+      62,
+      r + 55,
+      55,
+      63,
+      57,
+      r + 46,
+      62,
+      r + 55,
+      57,
+      64,
+      58,
+      r + 54,
+      66,
+      59,
+      r + 53,
+      69,
+      60,
+      r + 65,
+      70,
+      61,
+      r + 52,
+      72,
+      r + 64,
+      r + 51,
+      49,
+      r + 45,
+      63,
+      51,
+      64,
+      526,
+      60,
+      67,
+      65,
+      62,
+      r + 55,
+      66,
+      63,
+      68,
+      r + 46,
+      62,
+      r + 55,
+      68,
+      64,
+      69,
+      r + 54,
+      66,
+      70,
+      r + 53,
+      68,
+      r + 47,
+      71,
+      70,
+      72,
+      r + 52,
+      72,
+      r + 50,
+      r + 51,
+      25,
+      74,
+      r + 42,
+      46,
+      r + 39,
+      75,
+      57,
+      76,
+      r + 41,
+      58,
+      r + 40,
+      r + 41,
+      26,
+      r + 88,
+      78,
+      28,
+      r + 87,
+      79,
+      34,
+      82,
+      80,
+      35,
+      81,
+      545,
+      36,
+      r + 103,
+      r + 115,
+      46,
+      r + 97,
+      83,
+      57,
+      84,
+      r + 99,
+      58,
+      r + 98,
+      r + 99,
+      5,
+      101,
+      86,
+      8,
+      87,
+      r + 115,
+      16,
+      88,
+      89,
+      18,
+      91,
+      89,
+      19,
+      90,
+      92,
+      21,
+      97,
+      95,
+      19,
+      93,
+      92,
+      21,
+      98,
+      95,
+      21,
+      97,
+      94,
+      22,
+      r + 14,
+      95,
+      35,
+      96,
+      r + 42,
+      36,
+      r + 103,
+      r + 42,
+      22,
+      r + 13,
+      98,
+      35,
+      99,
+      r + 42,
+      36,
+      r + 101,
+      100,
+      46,
+      r + 110,
+      r + 111,
+      6,
+      214,
+      102,
+      7,
+      208,
+      103,
+      8,
+      119,
+      104,
+      14,
+      118,
+      105,
+      21,
+      106,
+      r + 23,
+      26,
+      107,
+      502,
+      37,
+      108,
+      r + 86,
+      38,
+      r + 86,
+      109,
+      39,
+      112,
+      110,
+      48,
+      r + 58,
+      111,
+      50,
+      136,
+      r + 85,
+      40,
+      113,
+      r + 57,
+      41,
+      r + 57,
+      114,
+      42,
+      115,
+      500,
+      48,
+      r + 56,
+      116,
+      52,
+      117,
+      r + 72,
+      65,
+      r + 69,
+      r + 72,
+      21,
+      501,
+      r + 23,
+      9,
+      120,
+      124,
+      10,
+      121,
+      124,
+      11,
+      122,
+      124,
+      12,
+      123,
+      124,
+      13,
+      202,
+      124,
+      14,
+      195,
+      125,
+      20,
+      190,
+      126,
+      21,
+      127,
+      r + 23,
+      23,
+      128,
+      129,
+      24,
+      189,
+      129,
+      26,
+      130,
+      197,
+      37,
+      131,
+      r + 86,
+      38,
+      r + 86,
+      132,
+      39,
+      159,
+      133,
+      48,
+      r + 58,
+      134,
+      50,
+      135,
+      r + 85,
+      51,
+      141,
+      136,
+      55,
+      r + 76,
+      137,
+      59,
+      138,
+      r + 84,
+      60,
+      r + 83,
+      139,
+      61,
+      140,
+      r + 83,
+      63,
+      r + 83,
+      r + 46,
+      55,
+      r + 76,
+      142,
+      59,
+      143,
+      r + 84,
+      60,
+      148,
+      144,
+      61,
+      145,
+      r + 83,
+      62,
+      147,
+      146,
+      63,
+      150,
+      r + 46,
+      63,
+      153,
+      r + 46,
+      61,
+      149,
+      r + 83,
+      62,
+      153,
+      150,
+      64,
+      151,
+      r + 54,
+      66,
+      152,
+      r + 53,
+      70,
+      r + 82,
+      r + 52,
+      64,
+      154,
+      r + 54,
+      66,
+      155,
+      r + 53,
+      70,
+      156,
+      r + 52,
+      71,
+      157,
+      r + 81,
+      73,
+      158,
+      r + 80,
+      74,
+      r + 77,
+      r + 79,
+      40,
+      160,
+      r + 57,
+      41,
+      r + 57,
+      161,
+      42,
+      185,
+      162,
+      48,
+      174,
+      163,
+      49,
+      r + 45,
+      164,
+      51,
+      165,
+      526,
+      60,
+      168,
+      166,
+      62,
+      r + 55,
+      167,
+      63,
+      169,
+      r + 46,
+      62,
+      r + 55,
+      169,
+      64,
+      170,
+      r + 54,
+      66,
+      171,
+      r + 53,
+      69,
+      172,
+      r + 65,
+      70,
+      173,
+      r + 52,
+      72,
+      r + 63,
+      r + 51,
+      49,
+      r + 45,
+      175,
+      51,
+      176,
+      526,
+      60,
+      179,
+      177,
+      62,
+      r + 55,
+      178,
+      63,
+      180,
+      r + 46,
+      62,
+      r + 55,
+      180,
+      64,
+      181,
+      r + 54,
+      66,
+      182,
+      r + 53,
+      68,
+      r + 47,
+      183,
+      70,
+      184,
+      r + 52,
+      72,
+      r + 48,
+      r + 51,
+      48,
+      r + 56,
+      186,
+      52,
+      187,
+      r + 72,
+      65,
+      r + 69,
+      188,
+      67,
+      r + 70,
+      r + 71,
+      25,
+      r + 36,
+      r + 42,
+      21,
+      191,
+      r + 23,
+      25,
+      192,
+      r + 42,
+      30,
+      194,
+      193,
+      46,
+      r + 34,
+      r + 36,
+      46,
+      r + 33,
+      r + 35,
+      21,
+      196,
+      r + 23,
+      26,
+      r + 88,
+      197,
+      28,
+      r + 87,
+      198,
+      34,
+      201,
+      199,
+      35,
+      200,
+      545,
+      36,
+      r + 101,
+      r + 115,
+      46,
+      r + 95,
+      r + 96,
+      17,
+      203,
+      r + 22,
+      20,
+      204,
+      r + 21,
+      21,
+      205,
+      550,
+      33,
+      206,
+      550,
+      44,
+      r + 16,
+      207,
+      45,
+      r + 18,
+      r + 20,
+      8,
+      209,
+      215,
+      16,
+      210,
+      220,
+      18,
+      211,
+      220,
+      19,
+      212,
+      224,
+      20,
+      213,
+      227,
+      21,
+      231,
+      401,
+      8,
+      218,
+      215,
+      19,
+      216,
+      r + 9,
+      20,
+      217,
+      227,
+      21,
+      231,
+      r + 9,
+      16,
+      219,
+      220,
+      18,
+      223,
+      220,
+      19,
+      221,
+      224,
+      20,
+      222,
+      227,
+      21,
+      231,
+      r + 12,
+      19,
+      226,
+      224,
+      20,
+      225,
+      r + 9,
+      21,
+      r + 9,
+      r + 12,
+      20,
+      230,
+      227,
+      21,
+      228,
+      r + 9,
+      30,
+      229,
+      r + 9,
+      34,
+      r + 7,
+      r + 9,
+      21,
+      231,
+      415,
+      30,
+      232,
+      r + 8,
+      34,
+      r + 7,
+      r + 8,
+      4,
+      r + 2,
+      234,
+      5,
+      235,
+      480,
+      6,
+      271,
+      236,
+      7,
+      270,
+      237,
+      8,
+      238,
+      491,
+      9,
+      239,
+      243,
+      10,
+      240,
+      243,
+      11,
+      241,
+      243,
+      12,
+      242,
+      243,
+      13,
+      547,
+      243,
+      14,
+      266,
+      244,
+      20,
+      264,
+      245,
+      26,
+      246,
+      267,
+      37,
+      247,
+      r + 86,
+      38,
+      r + 86,
+      248,
+      39,
+      249,
+      518,
+      40,
+      250,
+      r + 57,
+      41,
+      r + 57,
+      251,
+      42,
+      538,
+      252,
+      48,
+      r + 43,
+      253,
+      49,
+      r + 45,
+      254,
+      51,
+      255,
+      526,
+      60,
+      258,
+      256,
+      62,
+      r + 55,
+      257,
+      63,
+      259,
+      r + 46,
+      62,
+      r + 55,
+      259,
+      64,
+      260,
+      r + 54,
+      66,
+      261,
+      r + 53,
+      69,
+      262,
+      r + 65,
+      70,
+      263,
+      r + 52,
+      72,
+      r + 62,
+      r + 51,
+      25,
+      265,
+      r + 42,
+      46,
+      r + 31,
+      r + 32,
+      26,
+      r + 88,
+      267,
+      28,
+      r + 87,
+      268,
+      34,
+      269,
+      544,
+      46,
+      r + 93,
+      r + 94,
+      8,
+      397,
+      r + 9,
+      8,
+      407,
+      r + 9,
+      3,
+      346,
+      273,
+      4,
+      r + 3,
+      274,
+      5,
+      284,
+      275,
+      8,
+      276,
+      r + 115,
+      15,
+      r + 5,
+      277,
+      16,
+      278,
+      281,
+      18,
+      279,
+      281,
+      19,
+      280,
+      281,
+      22,
+      r + 14,
+      281,
+      35,
+      282,
+      r + 42,
+      36,
+      r + 102,
+      283,
+      46,
+      r + 106,
+      r + 107,
+      6,
+      405,
+      285,
+      7,
+      395,
+      286,
+      8,
+      295,
+      287,
+      14,
+      501,
+      288,
+      26,
+      289,
+      502,
+      37,
+      290,
+      r + 86,
+      38,
+      r + 86,
+      291,
+      39,
+      292,
+      307,
+      40,
+      293,
+      r + 57,
+      41,
+      r + 57,
+      294,
+      42,
+      335,
+      500,
+      9,
+      296,
+      300,
+      10,
+      297,
+      300,
+      11,
+      298,
+      300,
+      12,
+      299,
+      300,
+      13,
+      394,
+      300,
+      14,
+      339,
+      301,
+      15,
+      r + 5,
+      302,
+      20,
+      337,
+      303,
+      26,
+      304,
+      341,
+      37,
+      305,
+      r + 86,
+      38,
+      r + 86,
+      306,
+      39,
+      309,
+      307,
+      48,
+      r + 58,
+      308,
+      50,
+      r + 74,
+      r + 85,
+      40,
+      310,
+      r + 57,
+      41,
+      r + 57,
+      311,
+      42,
+      335,
+      312,
+      48,
+      324,
+      313,
+      49,
+      r + 45,
+      314,
+      51,
+      315,
+      526,
+      60,
+      318,
+      316,
+      62,
+      r + 55,
+      317,
+      63,
+      319,
+      r + 46,
+      62,
+      r + 55,
+      319,
+      64,
+      320,
+      r + 54,
+      66,
+      321,
+      r + 53,
+      69,
+      322,
+      r + 65,
+      70,
+      323,
+      r + 52,
+      72,
+      r + 61,
+      r + 51,
+      49,
+      r + 45,
+      325,
+      51,
+      326,
+      526,
+      60,
+      329,
+      327,
+      62,
+      r + 55,
+      328,
+      63,
+      330,
+      r + 46,
+      62,
+      r + 55,
+      330,
+      64,
+      331,
+      r + 54,
+      66,
+      332,
+      r + 53,
+      68,
+      r + 47,
+      333,
+      70,
+      334,
+      r + 52,
+      72,
+      r + 49,
+      r + 51,
+      48,
+      r + 56,
+      336,
+      52,
+      r + 67,
+      r + 72,
+      25,
+      338,
+      r + 42,
+      46,
+      r + 27,
+      r + 28,
+      15,
+      r + 5,
+      340,
+      26,
+      r + 88,
+      341,
+      28,
+      r + 87,
+      342,
+      34,
+      345,
+      343,
+      35,
+      344,
+      545,
+      36,
+      r + 102,
+      r + 115,
+      46,
+      r + 91,
+      r + 92,
+      4,
+      r + 2,
+      347,
+      5,
+      357,
+      348,
+      8,
+      349,
+      r + 115,
+      15,
+      r + 5,
+      350,
+      16,
+      351,
+      354,
+      18,
+      352,
+      354,
+      19,
+      353,
+      354,
+      22,
+      r + 14,
+      354,
+      35,
+      355,
+      r + 42,
+      36,
+      r + 43,
+      356,
+      46,
+      r + 104,
+      r + 105,
+      6,
+      405,
+      358,
+      7,
+      395,
+      359,
+      8,
+      360,
+      491,
+      9,
+      361,
+      365,
+      10,
+      362,
+      365,
+      11,
+      363,
+      365,
+      12,
+      364,
+      365,
+      13,
+      394,
+      365,
+      14,
+      389,
+      366,
+      15,
+      r + 5,
+      367,
+      20,
+      387,
+      368,
+      26,
+      369,
+      391,
+      37,
+      370,
+      r + 86,
+      38,
+      r + 86,
+      371,
+      39,
+      372,
+      518,
+      40,
+      373,
+      r + 57,
+      41,
+      r + 57,
+      374,
+      42,
+      538,
+      375,
+      48,
+      r + 43,
+      376,
+      49,
+      r + 45,
+      377,
+      51,
+      378,
+      526,
+      60,
+      381,
+      379,
+      62,
+      r + 55,
+      380,
+      63,
+      382,
+      r + 46,
+      62,
+      r + 55,
+      382,
+      64,
+      383,
+      r + 54,
+      66,
+      384,
+      r + 53,
+      69,
+      385,
+      r + 65,
+      70,
+      386,
+      r + 52,
+      72,
+      r + 60,
+      r + 51,
+      25,
+      388,
+      r + 42,
+      46,
+      r + 25,
+      r + 26,
+      15,
+      r + 5,
+      390,
+      26,
+      r + 88,
+      391,
+      28,
+      r + 87,
+      392,
+      34,
+      393,
+      544,
+      46,
+      r + 89,
+      r + 90,
+      15,
+      r + 5,
+      547,
+      8,
+      396,
+      r + 9,
+      15,
+      r + 5,
+      397,
+      16,
+      398,
+      410,
+      18,
+      399,
+      410,
+      19,
+      400,
+      410,
+      20,
+      401,
+      r + 9,
+      27,
+      402,
+      r + 12,
+      29,
+      r + 11,
+      403,
+      31,
+      r + 11,
+      404,
+      32,
+      r + 11,
+      422,
+      8,
+      406,
+      r + 9,
+      15,
+      r + 5,
+      407,
+      16,
+      408,
+      410,
+      18,
+      409,
+      410,
+      19,
+      411,
+      410,
+      20,
+      r + 12,
+      r + 9,
+      20,
+      414,
+      412,
+      22,
+      413,
+      r + 9,
+      34,
+      r + 10,
+      r + 9,
+      22,
+      416,
+      415,
+      27,
+      419,
+      r + 12,
+      27,
+      418,
+      417,
+      34,
+      r + 10,
+      r + 12,
+      34,
+      r + 10,
+      419,
+      43,
+      r + 11,
+      420,
+      47,
+      r + 11,
+      421,
+      53,
+      r + 11,
+      422,
+      54,
+      r + 11,
+      423,
+      56,
+      r + 11,
+      r + 12,
+      2,
+      r + 1,
+      425,
+      3,
+      478,
+      426,
+      4,
+      r + 4,
+      427,
+      5,
+      438,
+      428,
+      8,
+      429,
+      r + 115,
+      16,
+      430,
+      433,
+      18,
+      431,
+      433,
+      19,
+      432,
+      433,
+      22,
+      r + 14,
+      433,
+      35,
+      434,
+      r + 42,
+      36,
+      r + 44,
+      435,
+      46,
+      r + 112,
+      436,
+      57,
+      437,
+      r + 114,
+      58,
+      r + 113,
+      r + 114,
+      6,
+      r + 6,
+      439,
+      7,
+      r + 6,
+      440,
+      8,
+      450,
+      441,
+      14,
+      501,
+      442,
+      26,
+      443,
+      502,
+      37,
+      444,
+      r + 86,
+      38,
+      r + 86,
+      445,
+      39,
+      446,
+      465,
+      40,
+      447,
+      r + 57,
+      41,
+      r + 57,
+      448,
+      42,
+      471,
+      449,
+      48,
+      r + 44,
+      500,
+      9,
+      451,
+      455,
+      10,
+      452,
+      455,
+      11,
+      453,
+      455,
+      12,
+      454,
+      455,
+      13,
+      547,
+      455,
+      14,
+      473,
+      456,
+      15,
+      460,
+      457,
+      20,
+      458,
+      461,
+      25,
+      459,
+      r + 42,
+      46,
+      r + 37,
+      r + 38,
+      20,
+      540,
+      461,
+      26,
+      462,
+      474,
+      37,
+      463,
+      r + 86,
+      38,
+      r + 86,
+      464,
+      39,
+      467,
+      465,
+      48,
+      r + 58,
+      466,
+      50,
+      r + 75,
+      r + 85,
+      40,
+      468,
+      r + 57,
+      41,
+      r + 57,
+      469,
+      42,
+      471,
+      470,
+      48,
+      r + 44,
+      524,
+      48,
+      r + 44,
+      472,
+      52,
+      r + 68,
+      r + 72,
+      26,
+      r + 88,
+      474,
+      28,
+      r + 87,
+      475,
+      34,
+      r + 100,
+      476,
+      35,
+      477,
+      545,
+      36,
+      r + 44,
+      r + 115,
+      4,
+      r + 2,
+      479,
+      5,
+      488,
+      480,
+      8,
+      481,
+      r + 115,
+      16,
+      482,
+      485,
+      18,
+      483,
+      485,
+      19,
+      484,
+      485,
+      22,
+      r + 14,
+      485,
+      35,
+      486,
+      r + 42,
+      36,
+      r + 43,
+      487,
+      46,
+      r + 108,
+      r + 109,
+      6,
+      r + 6,
+      489,
+      7,
+      r + 6,
+      490,
+      8,
+      503,
+      491,
+      14,
+      501,
+      492,
+      26,
+      493,
+      502,
+      37,
+      494,
+      r + 86,
+      38,
+      r + 86,
+      495,
+      39,
+      496,
+      518,
+      40,
+      497,
+      r + 57,
+      41,
+      r + 57,
+      498,
+      42,
+      538,
+      499,
+      48,
+      r + 43,
+      500,
+      49,
+      r + 45,
+      526,
+      26,
+      r + 88,
+      502,
+      28,
+      r + 87,
+      r + 115,
+      9,
+      504,
+      508,
+      10,
+      505,
+      508,
+      11,
+      506,
+      508,
+      12,
+      507,
+      508,
+      13,
+      547,
+      508,
+      14,
+      541,
+      509,
+      15,
+      513,
+      510,
+      20,
+      511,
+      514,
+      25,
+      512,
+      r + 42,
+      46,
+      r + 29,
+      r + 30,
+      20,
+      540,
+      514,
+      26,
+      515,
+      542,
+      37,
+      516,
+      r + 86,
+      38,
+      r + 86,
+      517,
+      39,
+      520,
+      518,
+      48,
+      r + 58,
+      519,
+      50,
+      r + 73,
+      r + 85,
+      40,
+      521,
+      r + 57,
+      41,
+      r + 57,
+      522,
+      42,
+      538,
+      523,
+      48,
+      r + 43,
+      524,
+      49,
+      r + 45,
+      525,
+      51,
+      529,
+      526,
+      60,
+      r + 55,
+      527,
+      62,
+      r + 55,
+      528,
+      63,
+      r + 55,
+      r + 46,
+      60,
+      532,
+      530,
+      62,
+      r + 55,
+      531,
+      63,
+      533,
+      r + 46,
+      62,
+      r + 55,
+      533,
+      64,
+      534,
+      r + 54,
+      66,
+      535,
+      r + 53,
+      69,
+      536,
+      r + 65,
+      70,
+      537,
+      r + 52,
+      72,
+      r + 59,
+      r + 51,
+      48,
+      r + 43,
+      539,
+      52,
+      r + 66,
+      r + 72,
+      25,
+      r + 24,
+      r + 42,
+      26,
+      r + 88,
+      542,
+      28,
+      r + 87,
+      543,
+      34,
+      r + 100,
+      544,
+      35,
+      546,
+      545,
+      36,
+      r + 42,
+      r + 115,
+      36,
+      r + 43,
+      r + 115,
+      17,
+      548,
+      r + 22,
+      20,
+      549,
+      r + 21,
+      33,
+      552,
+      550,
+      44,
+      r + 17,
+      551,
+      45,
+      r + 19,
+      r + 20,
+      44,
+      r + 15,
+      553,
+      45,
+      r + 15,
+      r + 20
+    ]);
+    bdd = import_endpoints.BinaryDecisionDiagram.from(nodes, root, _data.conditions, _data.results);
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/endpoint/endpointResolver.js
+var import_client2, import_endpoints2, cache, defaultEndpointResolver;
+var init_endpointResolver = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/endpoint/endpointResolver.js"() {
+    import_client2 = __toESM(require_client3());
+    import_endpoints2 = __toESM(require_endpoints());
+    init_bdd();
+    cache = new import_endpoints2.EndpointCache({
+      size: 50,
+      params: [
+        "Accelerate",
+        "Bucket",
+        "DisableAccessPoints",
+        "DisableMultiRegionAccessPoints",
+        "DisableS3ExpressSessionAuth",
+        "Endpoint",
+        "ForcePathStyle",
+        "Region",
+        "UseArnRegion",
+        "UseDualStack",
+        "UseFIPS",
+        "UseGlobalEndpoint",
+        "UseObjectLambdaEndpoint",
+        "UseS3ExpressControlEndpoint"
+      ]
+    });
+    defaultEndpointResolver = (endpointParams, context = {}) => {
+      return cache.get(endpointParams, () => (0, import_endpoints2.decideEndpoint)(bdd, {
+        endpointParams,
+        logger: context.logger
+      }));
+    };
+    import_endpoints2.customEndpointFunctions.aws = import_client2.awsEndpointFunctions;
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/auth/httpAuthSchemeProvider.js
+function createAwsAuthSigv4HttpAuthOption(authParameters) {
+  return {
+    schemeId: "aws.auth#sigv4",
+    signingProperties: {
+      name: "s3",
+      region: authParameters.region
+    },
+    propertiesExtractor: (config2, context) => ({
+      signingProperties: {
+        config: config2,
+        context
+      }
+    })
+  };
+}
+function createAwsAuthSigv4aHttpAuthOption(authParameters) {
+  return {
+    schemeId: "aws.auth#sigv4a",
+    signingProperties: {
+      name: "s3",
+      region: authParameters.region
+    },
+    propertiesExtractor: (config2, context) => ({
+      signingProperties: {
+        config: config2,
+        context
+      }
+    })
+  };
+}
+var import_httpAuthSchemes, import_client3, import_endpoints3, createEndpointRuleSetHttpAuthSchemeParametersProvider, _defaultS3HttpAuthSchemeParametersProvider, defaultS3HttpAuthSchemeParametersProvider, createEndpointRuleSetHttpAuthSchemeProvider, _defaultS3HttpAuthSchemeProvider, defaultS3HttpAuthSchemeProvider, resolveHttpAuthSchemeConfig;
+var init_httpAuthSchemeProvider = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/auth/httpAuthSchemeProvider.js"() {
+    import_httpAuthSchemes = __toESM(require_httpAuthSchemes());
+    init_dist_es3();
+    import_client3 = __toESM(require_client2());
+    import_endpoints3 = __toESM(require_endpoints());
+    init_endpointResolver();
+    createEndpointRuleSetHttpAuthSchemeParametersProvider = (defaultHttpAuthSchemeParametersProvider) => async (config2, context, input2) => {
+      if (!input2) {
+        throw new Error("Could not find `input` for `defaultEndpointRuleSetHttpAuthSchemeParametersProvider`");
+      }
+      const defaultParameters = await defaultHttpAuthSchemeParametersProvider(config2, context, input2);
+      const instructionsFn = (0, import_client3.getSmithyContext)(context)?.commandInstance?.constructor?.getEndpointParameterInstructions;
+      if (!instructionsFn) {
+        throw new Error(`getEndpointParameterInstructions() is not defined on '${context.commandName}'`);
+      }
+      const endpointParameters = await (0, import_endpoints3.resolveParams)(input2, { getEndpointParameterInstructions: instructionsFn }, config2);
+      return Object.assign(defaultParameters, endpointParameters);
+    };
+    _defaultS3HttpAuthSchemeParametersProvider = async (config2, context, input2) => {
+      return {
+        operation: (0, import_client3.getSmithyContext)(context).operation,
+        region: await (0, import_client3.normalizeProvider)(config2.region)() || (() => {
+          throw new Error("expected `region` to be configured for `aws.auth#sigv4`");
+        })()
+      };
+    };
+    defaultS3HttpAuthSchemeParametersProvider = createEndpointRuleSetHttpAuthSchemeParametersProvider(_defaultS3HttpAuthSchemeParametersProvider);
+    createEndpointRuleSetHttpAuthSchemeProvider = (defaultEndpointResolver2, defaultHttpAuthSchemeResolver, createHttpAuthOptionFunctions) => {
+      const endpointRuleSetHttpAuthSchemeProvider = (authParameters) => {
+        const endpoint = defaultEndpointResolver2(authParameters);
+        const authSchemes = endpoint.properties?.authSchemes;
+        if (!authSchemes) {
+          return defaultHttpAuthSchemeResolver(authParameters);
+        }
+        const options = [];
+        for (const scheme of authSchemes) {
+          const { name: resolvedName, properties = {}, ...rest } = scheme;
+          const name = resolvedName.toLowerCase();
+          if (resolvedName !== name) {
+            console.warn(`HttpAuthScheme has been normalized with lowercasing: '${resolvedName}' to '${name}'`);
+          }
+          let schemeId;
+          if (name === "sigv4a") {
+            schemeId = "aws.auth#sigv4a";
+            const sigv4Present = authSchemes.find((s2) => {
+              const name2 = s2.name.toLowerCase();
+              return name2 !== "sigv4a" && name2.startsWith("sigv4");
+            });
+            if (SignatureV4MultiRegion.sigv4aDependency() === "none" && sigv4Present) {
+              continue;
+            }
+          } else if (name.startsWith("sigv4")) {
+            schemeId = "aws.auth#sigv4";
+          } else {
+            throw new Error(`Unknown HttpAuthScheme found in '@smithy.rules#endpointRuleSet': '${name}'`);
+          }
+          const createOption2 = createHttpAuthOptionFunctions[schemeId];
+          if (!createOption2) {
+            throw new Error(`Could not find HttpAuthOption create function for '${schemeId}'`);
+          }
+          const option = createOption2(authParameters);
+          option.schemeId = schemeId;
+          option.signingProperties = { ...option.signingProperties || {}, ...rest, ...properties };
+          options.push(option);
+        }
+        return options;
+      };
+      return endpointRuleSetHttpAuthSchemeProvider;
+    };
+    _defaultS3HttpAuthSchemeProvider = (authParameters) => {
+      const options = [];
+      switch (authParameters.operation) {
+        default: {
+          options.push(createAwsAuthSigv4HttpAuthOption(authParameters));
+          options.push(createAwsAuthSigv4aHttpAuthOption(authParameters));
+        }
+      }
+      return options;
+    };
+    defaultS3HttpAuthSchemeProvider = createEndpointRuleSetHttpAuthSchemeProvider(defaultEndpointResolver, _defaultS3HttpAuthSchemeProvider, {
+      "aws.auth#sigv4": createAwsAuthSigv4HttpAuthOption,
+      "aws.auth#sigv4a": createAwsAuthSigv4aHttpAuthOption
+    });
+    resolveHttpAuthSchemeConfig = (config2) => {
+      const config_0 = (0, import_httpAuthSchemes.resolveAwsSdkSigV4Config)(config2);
+      const config_1 = (0, import_httpAuthSchemes.resolveAwsSdkSigV4AConfig)(config_0);
+      return Object.assign(config_1, {
+        authSchemePreference: (0, import_client3.normalizeProvider)(config2.authSchemePreference ?? [])
+      });
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/endpoint/EndpointParameters.js
+var resolveClientEndpointParameters, commonParams;
+var init_EndpointParameters = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/endpoint/EndpointParameters.js"() {
+    resolveClientEndpointParameters = (options) => {
+      return Object.assign(options, {
+        useFipsEndpoint: options.useFipsEndpoint ?? false,
+        useDualstackEndpoint: options.useDualstackEndpoint ?? false,
+        forcePathStyle: options.forcePathStyle ?? false,
+        useAccelerateEndpoint: options.useAccelerateEndpoint ?? false,
+        useGlobalEndpoint: options.useGlobalEndpoint ?? false,
+        disableMultiregionAccessPoints: options.disableMultiregionAccessPoints ?? false,
+        defaultSigningName: "s3",
+        clientContextParams: options.clientContextParams ?? {}
+      });
+    };
+    commonParams = {
+      ForcePathStyle: { type: "clientContextParams", name: "forcePathStyle" },
+      UseArnRegion: { type: "clientContextParams", name: "useArnRegion" },
+      DisableMultiRegionAccessPoints: { type: "clientContextParams", name: "disableMultiregionAccessPoints" },
+      Accelerate: { type: "clientContextParams", name: "useAccelerateEndpoint" },
+      DisableS3ExpressSessionAuth: { type: "clientContextParams", name: "disableS3ExpressSessionAuth" },
+      UseGlobalEndpoint: { type: "builtInParams", name: "useGlobalEndpoint" },
+      UseFIPS: { type: "builtInParams", name: "useFipsEndpoint" },
+      Endpoint: { type: "builtInParams", name: "endpoint" },
+      Region: { type: "builtInParams", name: "region" },
+      UseDualStack: { type: "builtInParams", name: "useDualstackEndpoint" }
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commandBuilder.js
+var import_flexible_checksums, import_s3, import_client4, import_endpoints4, command, _ep0, _ep1, _ep2, _ep3, _ep4, _ep5, _ep6, _ep7, _ep8, _ep9, _mw0, _mw1, _mw2, _mw3, _mw4, _mw5, _mw6, _mw7, _mw8, _mw9, _mw10, _mw11, _mw12, _mw13;
+var init_commandBuilder = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commandBuilder.js"() {
+    import_flexible_checksums = __toESM(require_flexible_checksums());
+    import_s3 = __toESM(require_s3());
+    import_client4 = __toESM(require_client2());
+    import_endpoints4 = __toESM(require_endpoints());
+    init_EndpointParameters();
+    command = (0, import_client4.makeBuilder)(commonParams, "AmazonS3", "S3Client", import_endpoints4.getEndpointPlugin);
+    _ep0 = {
+      Bucket: { type: "contextParams", name: "Bucket" },
+      Key: { type: "contextParams", name: "Key" }
+    };
+    _ep1 = {
+      DisableS3ExpressSessionAuth: { type: "staticContextParams", value: true },
+      Bucket: { type: "contextParams", name: "Bucket" },
+      Key: { type: "contextParams", name: "Key" },
+      CopySource: { type: "contextParams", name: "CopySource" }
+    };
+    _ep2 = {
+      UseS3ExpressControlEndpoint: { type: "staticContextParams", value: true },
+      DisableAccessPoints: { type: "staticContextParams", value: true },
+      Bucket: { type: "contextParams", name: "Bucket" }
+    };
+    _ep3 = {
+      UseS3ExpressControlEndpoint: { type: "staticContextParams", value: true },
+      Bucket: { type: "contextParams", name: "Bucket" }
+    };
+    _ep4 = {
+      DisableS3ExpressSessionAuth: { type: "staticContextParams", value: true },
+      Bucket: { type: "contextParams", name: "Bucket" }
+    };
+    _ep5 = {
+      Bucket: { type: "contextParams", name: "Bucket" }
+    };
+    _ep6 = {};
+    _ep7 = {
+      UseS3ExpressControlEndpoint: { type: "staticContextParams", value: true }
+    };
+    _ep8 = {
+      Bucket: { type: "contextParams", name: "Bucket" },
+      Prefix: { type: "contextParams", name: "Prefix" }
+    };
+    _ep9 = {
+      UseObjectLambdaEndpoint: { type: "staticContextParams", value: true }
+    };
+    _mw0 = (Command3, cs, config2, o2) => [
+      (0, import_s3.getThrow200ExceptionsPlugin)(config2)
+    ];
+    _mw1 = (Command3, cs, config2, o2) => [
+      (0, import_s3.getThrow200ExceptionsPlugin)(config2),
+      (0, import_s3.getSsecPlugin)(config2)
+    ];
+    _mw2 = (Command3, cs, config2, o2) => [
+      (0, import_s3.getThrow200ExceptionsPlugin)(config2),
+      (0, import_s3.getLocationConstraintPlugin)(config2)
+    ];
+    _mw3 = (Command3, cs, config2, o2) => [
+      (0, import_flexible_checksums.getFlexibleChecksumsPlugin)(config2, {
+        requestAlgorithmMember: { "httpHeader": "x-amz-sdk-checksum-algorithm", "name": "ChecksumAlgorithm" },
+        requestChecksumRequired: true
+      })
+    ];
+    _mw4 = (Command3, cs, config2, o2) => [];
+    _mw5 = (Command3, cs, config2, o2) => [
+      (0, import_flexible_checksums.getFlexibleChecksumsPlugin)(config2, {
+        requestAlgorithmMember: { "httpHeader": "x-amz-sdk-checksum-algorithm", "name": "ChecksumAlgorithm" },
+        requestChecksumRequired: true
+      }),
+      (0, import_s3.getThrow200ExceptionsPlugin)(config2)
+    ];
+    _mw6 = (Command3, cs, config2, o2) => [
+      (0, import_flexible_checksums.getFlexibleChecksumsPlugin)(config2, {
+        requestChecksumRequired: false,
+        requestValidationModeMember: "ChecksumMode",
+        responseAlgorithms: ["CRC64NVME", "CRC32", "CRC32C", "SHA256", "SHA1", "SHA512", "MD5", "XXHASH64", "XXHASH3", "XXHASH128"]
+      })
+    ];
+    _mw7 = (Command3, cs, config2, o2) => [
+      (0, import_flexible_checksums.getFlexibleChecksumsPlugin)(config2, {
+        requestChecksumRequired: false,
+        requestValidationModeMember: "ChecksumMode",
+        responseAlgorithms: ["CRC64NVME", "CRC32", "CRC32C", "SHA256", "SHA1", "SHA512", "MD5", "XXHASH64", "XXHASH3", "XXHASH128"]
+      }),
+      (0, import_s3.getSsecPlugin)(config2),
+      (0, import_s3.getS3ExpiresMiddlewarePlugin)(config2)
+    ];
+    _mw8 = (Command3, cs, config2, o2) => [
+      (0, import_s3.getThrow200ExceptionsPlugin)(config2),
+      (0, import_s3.getSsecPlugin)(config2),
+      (0, import_s3.getS3ExpiresMiddlewarePlugin)(config2)
+    ];
+    _mw9 = (Command3, cs, config2, o2) => [
+      (0, import_flexible_checksums.getFlexibleChecksumsPlugin)(config2, {
+        requestAlgorithmMember: { "httpHeader": "x-amz-sdk-checksum-algorithm", "name": "ChecksumAlgorithm" },
+        requestChecksumRequired: false
+      })
+    ];
+    _mw10 = (Command3, cs, config2, o2) => [
+      (0, import_flexible_checksums.getFlexibleChecksumsPlugin)(config2, {
+        requestAlgorithmMember: { "httpHeader": "x-amz-sdk-checksum-algorithm", "name": "ChecksumAlgorithm" },
+        requestChecksumRequired: false
+      }),
+      (0, import_s3.getThrow200ExceptionsPlugin)(config2)
+    ];
+    _mw11 = (Command3, cs, config2, o2) => [
+      (0, import_flexible_checksums.getFlexibleChecksumsPlugin)(config2, {
+        requestAlgorithmMember: { "httpHeader": "x-amz-sdk-checksum-algorithm", "name": "ChecksumAlgorithm" },
+        requestChecksumRequired: false
+      }),
+      (0, import_s3.getCheckContentLengthHeaderPlugin)(config2),
+      (0, import_s3.getThrow200ExceptionsPlugin)(config2),
+      (0, import_s3.getSsecPlugin)(config2)
+    ];
+    _mw12 = (Command3, cs, config2, o2) => [
+      (0, import_s3.getSsecPlugin)(config2)
+    ];
+    _mw13 = (Command3, cs, config2, o2) => [
+      (0, import_flexible_checksums.getFlexibleChecksumsPlugin)(config2, {
+        requestAlgorithmMember: { "httpHeader": "x-amz-sdk-checksum-algorithm", "name": "ChecksumAlgorithm" },
+        requestChecksumRequired: false
+      }),
+      (0, import_s3.getThrow200ExceptionsPlugin)(config2),
+      (0, import_s3.getSsecPlugin)(config2)
+    ];
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/models/S3ServiceException.js
+var import_client5, S3ServiceException;
+var init_S3ServiceException = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/models/S3ServiceException.js"() {
+    import_client5 = __toESM(require_client2());
+    S3ServiceException = class _S3ServiceException extends import_client5.ServiceException {
+      static shapeId = "smithy.ts.sdk.synthetic.com.amazonaws.s3#S3ServiceException";
+      constructor(options) {
+        super(options);
+        Object.setPrototypeOf(this, _S3ServiceException.prototype);
+      }
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/models/errors.js
+var NoSuchUpload, AccessDenied, ObjectNotInActiveTierError, BucketAlreadyExists, BucketAlreadyOwnedByYou, NoSuchBucket, NoSuchKey, InvalidObjectState, NoSuchAnnotation, NotFound, InvalidPrefix, EncryptionTypeMismatch, InvalidRequest, InvalidWriteOffset, TooManyParts, AnnotationLimitExceeded, AnnotationNameTooLong, InvalidAnnotationName, UnsupportedMediaType, IdempotencyParameterMismatch, ObjectAlreadyInActiveTierError;
+var init_errors = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/models/errors.js"() {
+    init_S3ServiceException();
+    NoSuchUpload = class _NoSuchUpload extends S3ServiceException {
+      static shapeId = "com.amazonaws.s3#NoSuchUpload";
+      name = "NoSuchUpload";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "NoSuchUpload",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _NoSuchUpload.prototype);
+      }
+    };
+    AccessDenied = class _AccessDenied extends S3ServiceException {
+      static shapeId = "com.amazonaws.s3#AccessDenied";
+      name = "AccessDenied";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "AccessDenied",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _AccessDenied.prototype);
+      }
+    };
+    ObjectNotInActiveTierError = class _ObjectNotInActiveTierError extends S3ServiceException {
+      static shapeId = "com.amazonaws.s3#ObjectNotInActiveTierError";
+      name = "ObjectNotInActiveTierError";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "ObjectNotInActiveTierError",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _ObjectNotInActiveTierError.prototype);
+      }
+    };
+    BucketAlreadyExists = class _BucketAlreadyExists extends S3ServiceException {
+      static shapeId = "com.amazonaws.s3#BucketAlreadyExists";
+      name = "BucketAlreadyExists";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "BucketAlreadyExists",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _BucketAlreadyExists.prototype);
+      }
+    };
+    BucketAlreadyOwnedByYou = class _BucketAlreadyOwnedByYou extends S3ServiceException {
+      static shapeId = "com.amazonaws.s3#BucketAlreadyOwnedByYou";
+      name = "BucketAlreadyOwnedByYou";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "BucketAlreadyOwnedByYou",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _BucketAlreadyOwnedByYou.prototype);
+      }
+    };
+    NoSuchBucket = class _NoSuchBucket extends S3ServiceException {
+      static shapeId = "com.amazonaws.s3#NoSuchBucket";
+      name = "NoSuchBucket";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "NoSuchBucket",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _NoSuchBucket.prototype);
+      }
+    };
+    NoSuchKey = class _NoSuchKey extends S3ServiceException {
+      static shapeId = "com.amazonaws.s3#NoSuchKey";
+      name = "NoSuchKey";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "NoSuchKey",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _NoSuchKey.prototype);
+      }
+    };
+    InvalidObjectState = class _InvalidObjectState extends S3ServiceException {
+      static shapeId = "com.amazonaws.s3#InvalidObjectState";
+      name = "InvalidObjectState";
+      $fault = "client";
+      StorageClass;
+      AccessTier;
+      constructor(opts) {
+        super({
+          name: "InvalidObjectState",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _InvalidObjectState.prototype);
+        this.StorageClass = opts.StorageClass;
+        this.AccessTier = opts.AccessTier;
+      }
+    };
+    NoSuchAnnotation = class _NoSuchAnnotation extends S3ServiceException {
+      static shapeId = "com.amazonaws.s3#NoSuchAnnotation";
+      name = "NoSuchAnnotation";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "NoSuchAnnotation",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _NoSuchAnnotation.prototype);
+      }
+    };
+    NotFound = class _NotFound extends S3ServiceException {
+      static shapeId = "com.amazonaws.s3#NotFound";
+      name = "NotFound";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "NotFound",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _NotFound.prototype);
+      }
+    };
+    InvalidPrefix = class _InvalidPrefix extends S3ServiceException {
+      static shapeId = "com.amazonaws.s3#InvalidPrefix";
+      name = "InvalidPrefix";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "InvalidPrefix",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _InvalidPrefix.prototype);
+      }
+    };
+    EncryptionTypeMismatch = class _EncryptionTypeMismatch extends S3ServiceException {
+      static shapeId = "com.amazonaws.s3#EncryptionTypeMismatch";
+      name = "EncryptionTypeMismatch";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "EncryptionTypeMismatch",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _EncryptionTypeMismatch.prototype);
+      }
+    };
+    InvalidRequest = class _InvalidRequest extends S3ServiceException {
+      static shapeId = "com.amazonaws.s3#InvalidRequest";
+      name = "InvalidRequest";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "InvalidRequest",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _InvalidRequest.prototype);
+      }
+    };
+    InvalidWriteOffset = class _InvalidWriteOffset extends S3ServiceException {
+      static shapeId = "com.amazonaws.s3#InvalidWriteOffset";
+      name = "InvalidWriteOffset";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "InvalidWriteOffset",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _InvalidWriteOffset.prototype);
+      }
+    };
+    TooManyParts = class _TooManyParts extends S3ServiceException {
+      static shapeId = "com.amazonaws.s3#TooManyParts";
+      name = "TooManyParts";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "TooManyParts",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _TooManyParts.prototype);
+      }
+    };
+    AnnotationLimitExceeded = class _AnnotationLimitExceeded extends S3ServiceException {
+      static shapeId = "com.amazonaws.s3#AnnotationLimitExceeded";
+      name = "AnnotationLimitExceeded";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "AnnotationLimitExceeded",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _AnnotationLimitExceeded.prototype);
+      }
+    };
+    AnnotationNameTooLong = class _AnnotationNameTooLong extends S3ServiceException {
+      static shapeId = "com.amazonaws.s3#AnnotationNameTooLong";
+      name = "AnnotationNameTooLong";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "AnnotationNameTooLong",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _AnnotationNameTooLong.prototype);
+      }
+    };
+    InvalidAnnotationName = class _InvalidAnnotationName extends S3ServiceException {
+      static shapeId = "com.amazonaws.s3#InvalidAnnotationName";
+      name = "InvalidAnnotationName";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "InvalidAnnotationName",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _InvalidAnnotationName.prototype);
+      }
+    };
+    UnsupportedMediaType = class _UnsupportedMediaType extends S3ServiceException {
+      static shapeId = "com.amazonaws.s3#UnsupportedMediaType";
+      name = "UnsupportedMediaType";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "UnsupportedMediaType",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _UnsupportedMediaType.prototype);
+      }
+    };
+    IdempotencyParameterMismatch = class _IdempotencyParameterMismatch extends S3ServiceException {
+      static shapeId = "com.amazonaws.s3#IdempotencyParameterMismatch";
+      name = "IdempotencyParameterMismatch";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "IdempotencyParameterMismatch",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _IdempotencyParameterMismatch.prototype);
+      }
+    };
+    ObjectAlreadyInActiveTierError = class _ObjectAlreadyInActiveTierError extends S3ServiceException {
+      static shapeId = "com.amazonaws.s3#ObjectAlreadyInActiveTierError";
+      name = "ObjectAlreadyInActiveTierError";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "ObjectAlreadyInActiveTierError",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _ObjectAlreadyInActiveTierError.prototype);
+      }
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/schemas/schemas_0.js
+var import_schema, _A, _AAO, _AC, _ACL, _ACL_, _ACLn, _ACP, _ACT, _ACn, _ACnn, _AD, _ADb, _ADn, _AE, _AED, _AF, _AH, _AHl, _AI, _AIMU, _AKI, _AL, _ALE, _AM, _AMU, _AMUO, _AMUR, _AMl, _AN, _ANTL, _AO, _AOl, _AP, _APA, _APAc, _APn, _AQRD, _AR, _ARI, _AS, _ASBD, _ASSEBD, _ASr, _AT, _ATC, _ATCR, _ATCU, _An, _Ann, _B, _BA, _BAE, _BAI, _BAOBY, _BET, _BGR, _BI, _BKE, _BLC, _BLN, _BLS, _BLT, _BN, _BNu, _BP, _BPA, _BPP, _BR, _BRy, _BS, _Bo, _Bu, _C, _CA, _CACL, _CB, _CBC, _CBMC, _CBMCR, _CBMTC, _CBMTCR, _CBO, _CBR, _CC, _CCRC, _CCRCC, _CCRCNVME, _CC_, _CD, _CD_, _CDo, _CE, _CE_, _CEo, _CF, _CFC, _CL, _CL_, _CL__, _CLo, _CM, _CMD, _CMDo, _CMU, _CMUO, _CMUOr, _CMUR, _CMURo, _CMURr, _CMUo, _CMUr, _CMh, _CO, _COO, _COR, _CORSC, _CORSR, _CORSRu, _CORo, _CP, _CPL, _CPLo, _CPR, _CPo, _CPom, _CR, _CRSBA, _CR_, _CS, _CSHA, _CSHAh, _CSHAhe, _CSIM, _CSIMS, _CSINM, _CSIUS, _CSO, _CSR, _CSRo, _CSRr, _CSSSECA, _CSSSECK, _CSSSECKMD, _CSV, _CSVI, _CSVIn, _CSVO, _CSo, _CSr, _CT, _CT_, _CTl, _CTo, _CTom, _CTon, _CXXHASH, _CXXHASHh, _CXXHASHhe, _Co, _Cod, _Com, _Con, _Cont, _Cr, _D, _DAI, _DB, _DBAC, _DBACR, _DBC, _DBCR, _DBE, _DBER, _DBIC, _DBICR, _DBITC, _DBITCR, _DBL, _DBLR, _DBMC, _DBMCR, _DBMCRe, _DBMCe, _DBMTC, _DBMTCR, _DBOC, _DBOCR, _DBP, _DBPR, _DBR, _DBRR, _DBRe, _DBT, _DBTR, _DBW, _DBWR, _DE, _DEH, _DIM, _DIMS, _DINM, _DIUS, _DM, _DME, _DMR, _DMVI, _DMe, _DN, _DO, _DOA, _DOAO, _DOAR, _DOO, _DOOe, _DOR, _DORe, _DOT, _DOTO, _DOTR, _DOe, _DOel, _DOele, _DPAB, _DPABR, _DR, _DRe, _DRel, _DRes, _Da, _De, _Del, _Deli, _Des, _Desc, _Det, _E2, _EA, _EBC, _EBO, _EC, _ECr, _ED, _EDr, _EE, _EH, _EHD, _EHv, _EHx, _EM, _EODM, _EOR, _ES, _ESBO, _ET, _ETL, _ETM, _ETn, _ETnc, _ETv, _ETx, _En, _Ena, _End, _Er, _Ev, _Eve, _Ex, _Exp, _Expr, _F, _FD, _FHI, _FO, _FR, _FRL, _FRi, _Fi, _Fo, _Fr, _G, _GBA, _GBAC, _GBACO, _GBACOe, _GBACR, _GBACRe, _GBACe, _GBAO, _GBAOe, _GBAR, _GBARe, _GBAe, _GBC, _GBCO, _GBCR, _GBE, _GBEO, _GBER, _GBIC, _GBICO, _GBICR, _GBITC, _GBITCO, _GBITCR, _GBL, _GBLC, _GBLCO, _GBLCR, _GBLO, _GBLOe, _GBLR, _GBLRe, _GBLe, _GBMC, _GBMCO, _GBMCOe, _GBMCR, _GBMCRe, _GBMCRet, _GBMCe, _GBMTC, _GBMTCO, _GBMTCR, _GBMTCRe, _GBNC, _GBNCR, _GBOC, _GBOCO, _GBOCR, _GBP, _GBPO, _GBPR, _GBPS, _GBPSO, _GBPSR, _GBR, _GBRO, _GBRP, _GBRPO, _GBRPR, _GBRR, _GBT, _GBTO, _GBTR, _GBV, _GBVO, _GBVR, _GBW, _GBWO, _GBWR, _GFC, _GJP, _GO, _GOA, _GOAO, _GOAOe, _GOAOet, _GOAP, _GOAR, _GOARe, _GOARet, _GOARetb, _GOAe, _GOAet, _GOLC, _GOLCO, _GOLCR, _GOLH, _GOLHO, _GOLHR, _GOO, _GOR, _GORO, _GORR, _GORe, _GOT, _GOTO, _GOTOe, _GOTR, _GOTRe, _GOTe, _GPAB, _GPABO, _GPABR, _GR, _GRACP, _GW, _GWACP, _Gr, _Gra, _HB, _HBO, _HBR, _HECRE, _HN, _HO, _HOO, _HOR, _HRC, _I, _IAN, _IC, _ICL, _ID, _IDn, _IDnv, _IE, _IEn, _IF, _IL, _IM, _IMIT, _IMLMT, _IMS, _IMS_, _IMSf, _IMUR, _IM_, _INM, _INM_, _IOF, _IOS, _IOV, _IP, _IPA, _IPM, _IPs, _IR, _IRIP, _IS, _ISBD, _ISn, _IT, _ITAO, _ITC, _ITCL, _ITCR, _ITCU, _ITCn, _ITF, _IUS, _IUS_, _IWO, _In, _Ini, _JSON, _JSONI, _JSONO, _JTC, _JTCR, _JTCU, _K, _KC, _KI, _KKA, _KM, _KMSC, _KMSKA, _KMSKI, _KMSMKID, _KPE, _L, _LAMBR, _LAMDBR, _LB, _LBAC, _LBACO, _LBACR, _LBACRi, _LBIC, _LBICO, _LBICR, _LBITC, _LBITCO, _LBITCR, _LBMC, _LBMCO, _LBMCR, _LBO, _LBR, _LBRi, _LC, _LCi, _LDB, _LDBO, _LDBR, _LE, _LEi, _LFA, _LFC, _LFCL, _LFCa, _LH, _LI, _LICR, _LM, _LMCR, _LMT, _LMU, _LMUO, _LMUR, _LMURi, _LM_, _LO, _LOA, _LOAO, _LOAR, _LOO, _LOR, _LOV, _LOVO, _LOVOi, _LOVR, _LOVRi, _LOVi, _LP, _LPO, _LPR, _LPRi, _LR, _LRAO, _LRF, _LRi, _LVR, _M, _MAO, _MAR, _MAS, _MB, _MC, _MCL, _MCR, _MCe, _MD, _MDB, _MDf, _ME, _MF, _MFA, _MFAD, _MK, _MM, _MOS, _MP, _MTC, _MTCR, _MTEC, _MU, _MUL, _MUa, _Ma, _Me, _Mes, _Mi, _Mo, _N, _NC, _NCF, _NCT, _ND, _NEKKAS, _NF, _NKM, _NM, _NNV, _NPNM, _NSA, _NSB, _NSK, _NSU, _NUIM, _NVE, _NVIM, _NVT, _NVTL, _NVTo, _No, _O, _OA, _OAIATE, _OC, _OCR, _OCRw, _OE, _OF, _OI, _OIL, _OIM, _OL, _OLC, _OLE, _OLEFB, _OLEH, _OLEHDD, _OLEHDY, _OLLH, _OLLHS, _OLM, _OLR, _OLRUD, _OLRb, _OLb, _ONIATE, _OO, _OOA, _OP, _OPb, _OS, _OSGT, _OSLT, _OSV, _OSu, _OV, _OVI, _OVL, _Ob, _Obj, _Or, _P, _PABC, _PBA, _PBAC, _PBACR, _PBACRu, _PBACu, _PBAR, _PBARu, _PBAu, _PBC, _PBCR, _PBE, _PBER, _PBIC, _PBICR, _PBITC, _PBITCR, _PBL, _PBLC, _PBLCO, _PBLCR, _PBLR, _PBMC, _PBMCR, _PBNC, _PBNCR, _PBOC, _PBOCR, _PBP, _PBPR, _PBR, _PBRP, _PBRPR, _PBRR, _PBT, _PBTR, _PBV, _PBVR, _PBW, _PBWR, _PC, _PDS, _PE, _PI, _PL, _PN, _PNM, _PO, _POA, _POAO, _POAOu, _POAR, _POARu, _POAu, _POLC, _POLCO, _POLCR, _POLH, _POLHO, _POLHR, _POO, _POR, _PORO, _PORR, _PORu, _POT, _POTO, _POTR, _PP, _PPAB, _PPABR, _PS, _Pa, _Par, _Parq, _Pay, _Payl, _Pe, _Po, _Pr, _Pre, _Pri, _Pro, _Q, _QA, _QC, _QCL, _QCu, _QCue, _QEC, _QF, _Qu, _R, _RART, _RC, _RCC, _RCD, _RCE, _RCL, _RCT, _RCe, _RD, _RE, _RED, _REe, _REec, _RKKID, _RKPW, _RKW, _RM, _RO, _ROO, _ROOe, _ROP, _ROR, _RORe, _ROe, _RP, _RPB, _RPC, _RPL, _RPe, _RR, _RRAO, _RRF, _RRNO, _RROO, _RRe, _RRep, _RReq, _RRes, _RRo, _RS, _RSe, _RSen, _RT, _RTV, _RTe, _RUD, _Ra, _Re, _Rec, _Red, _Ret, _Ru, _Rul, _S, _SA, _SAK, _SAs, _SB, _SBD, _SC, _SCA, _SCADE, _SCV, _SCe, _SCt, _SDV, _SE, _SIM, _SIMS, _SINM, _SIUS, _SK, _SKEO, _SKF, _SKe, _SL, _SM, _SOC, _SOCES, _SOCO, _SOCR, _SP, _SPi, _SR, _SS, _SSC, _SSE, _SSEA, _SSEBD, _SSEC, _SSECA, _SSECK, _SSECKMD, _SSEKMS, _SSEKMSE, _SSEKMSEC, _SSEKMSKI, _SSER, _SSERe, _SSES, _ST, _STD, _STDR, _S_, _Sc, _Si, _St, _Sta, _Su, _T, _TA, _TAo, _TB, _TBA, _TBT, _TC, _TCL, _TCo, _TCop, _TD, _TDMOS, _TG, _TGa, _TL, _TLr, _TMP, _TN, _TNa, _TOKF, _TP, _TPC, _TS, _TSa, _Ta, _Tag, _Ti, _Tie, _Tier, _Tim, _To, _Top, _Tr, _Tra, _Ty, _U, _UBMATC, _UBMATCR, _UBMITC, _UBMITCR, _UBMJTC, _UBMJTCR, _UI, _UIM, _UM, _UMT, _UOE, _UOER, _UOERp, _UP, _UPC, _UPCO, _UPCR, _UPO, _UPR, _URI, _USMRK, _Up, _V, _VC, _VI, _VIM, _Ve, _Ver, _WC, _WGOR, _WGORR, _WOB, _WRL, _Y, _aN, _ap, _ar, _br, _c, _ct, _d, _e, _eP, _en, _et, _fo, _h, _hC, _hE, _hH, _hL, _hP, _hPH, _hQ, _hi, _i, _iT, _km, _m, _mar, _mb, _mdb, _mk, _mp, _mu, _p, _pN, _pnm, _rcc, _rcd, _rce, _rcl, _rct, _re, _s, _sa, _st, _uI, _uim, _vI, _vim, _x, _xA, _xF, _xN, _xNm, _xaa, _xaad, _xaapa, _xaari, _xaas, _xaba, _xabgr, _xabln, _xablt, _xabn, _xabole, _xabolt, _xabr, _xaca, _xacc, _xacc_, _xacc__, _xacm, _xacm_, _xacrsba, _xacs, _xacs_, _xacs__, _xacs___, _xacsim, _xacsims, _xacsinm, _xacsius, _xacsm, _xacsr, _xacssseca, _xacssseck, _xacssseckM, _xacsvi, _xact, _xact_, _xacx, _xacx_, _xacx__, _xadm, _xae, _xaebo, _xafec, _xafem, _xafhCC, _xafhCD, _xafhCE, _xafhCL, _xafhCR, _xafhCT, _xafhE, _xafhE_, _xafhLM, _xafhar, _xafhxacc, _xafhxacc_, _xafhxacc__, _xafhxacm, _xafhxacs, _xafhxacs_, _xafhxacs__, _xafhxacx, _xafhxacx_, _xafhxacx__, _xafhxadm, _xafhxae, _xafhxamm, _xafhxampc, _xafhxaollh, _xafhxaolm, _xafhxaolrud, _xafhxar, _xafhxarc, _xafhxars, _xafhxasc, _xafhxasse, _xafhxasseakki, _xafhxassebke, _xafhxasseca, _xafhxasseckM, _xafhxatc, _xafhxavi, _xafs, _xagfc, _xagr, _xagra, _xagw, _xagwa, _xaimit, _xaimlmt, _xaims, _xam, _xam_, _xamd, _xamm, _xamos, _xamp, _xampc, _xaoa, _xaoad, _xaoim, _xaoleh, _xaolehdd, _xaolehdy, _xaollh, _xaolm, _xaolrud, _xaoo, _xaooa, _xaos, _xaovi, _xapnm, _xar, _xarc, _xarop, _xarp, _xarr, _xars, _xars_, _xarsim, _xarsims, _xarsinm, _xarsius, _xart, _xasc, _xasca, _xasdv, _xasebo, _xasse, _xasseakki, _xassebke, _xassec, _xasseca, _xasseck, _xasseckM, _xat, _xatc, _xatd, _xatdmos, _xavi, _xawob, _xawrl, _xs, n0, _s_registry, S3ServiceException$, n0_registry, AccessDenied$, AnnotationLimitExceeded$, AnnotationNameTooLong$, BucketAlreadyExists$, BucketAlreadyOwnedByYou$, EncryptionTypeMismatch$, IdempotencyParameterMismatch$, InvalidAnnotationName$, InvalidObjectState$, InvalidPrefix$, InvalidRequest$, InvalidWriteOffset$, NoSuchAnnotation$, NoSuchBucket$, NoSuchKey$, NoSuchUpload$, NotFound$, ObjectAlreadyInActiveTierError$, ObjectNotInActiveTierError$, TooManyParts$, UnsupportedMediaType$, errorTypeRegistries, CopySourceSSECustomerKey, NonEmptyKmsKeyArnString, SessionCredentialValue, SSECustomerKey, SSEKMSEncryptionContext, SSEKMSKeyId, StreamingBlob, AbacStatus$, AbortIncompleteMultipartUpload$, AbortMultipartUploadOutput$, AbortMultipartUploadRequest$, AccelerateConfiguration$, AccessControlPolicy$, AccessControlTranslation$, AnalyticsAndOperator$, AnalyticsConfiguration$, AnalyticsExportDestination$, AnalyticsS3BucketDestination$, AnnotationEntry$, AnnotationTableConfiguration$, AnnotationTableConfigurationResult$, AnnotationTableConfigurationUpdates$, BlockedEncryptionTypes$, Bucket$, BucketInfo$, BucketLifecycleConfiguration$, BucketLoggingStatus$, Checksum$, CommonPrefix$, CompletedMultipartUpload$, CompletedPart$, CompleteMultipartUploadOutput$, CompleteMultipartUploadRequest$, Condition$, ContinuationEvent$, CopyObjectOutput$, CopyObjectRequest$, CopyObjectResult$, CopyPartResult$, CORSConfiguration$, CORSRule$, CreateBucketConfiguration$, CreateBucketMetadataConfigurationRequest$, CreateBucketMetadataTableConfigurationRequest$, CreateBucketOutput$, CreateBucketRequest$, CreateMultipartUploadOutput$, CreateMultipartUploadRequest$, CreateSessionOutput$, CreateSessionRequest$, CSVInput$, CSVOutput$, DefaultRetention$, Delete$, DeleteBucketAnalyticsConfigurationRequest$, DeleteBucketCorsRequest$, DeleteBucketEncryptionRequest$, DeleteBucketIntelligentTieringConfigurationRequest$, DeleteBucketInventoryConfigurationRequest$, DeleteBucketLifecycleRequest$, DeleteBucketMetadataConfigurationRequest$, DeleteBucketMetadataTableConfigurationRequest$, DeleteBucketMetricsConfigurationRequest$, DeleteBucketOwnershipControlsRequest$, DeleteBucketPolicyRequest$, DeleteBucketReplicationRequest$, DeleteBucketRequest$, DeleteBucketTaggingRequest$, DeleteBucketWebsiteRequest$, DeletedObject$, DeleteMarkerEntry$, DeleteMarkerReplication$, DeleteObjectAnnotationOutput$, DeleteObjectAnnotationRequest$, DeleteObjectOutput$, DeleteObjectRequest$, DeleteObjectsOutput$, DeleteObjectsRequest$, DeleteObjectTaggingOutput$, DeleteObjectTaggingRequest$, DeletePublicAccessBlockRequest$, Destination$, DestinationResult$, Encryption$, EncryptionConfiguration$, EndEvent$, _Error$, ErrorDetails$, ErrorDocument$, EventBridgeConfiguration$, EventHoldDuration$, ExistingObjectReplication$, FilterRule$, GetBucketAbacOutput$, GetBucketAbacRequest$, GetBucketAccelerateConfigurationOutput$, GetBucketAccelerateConfigurationRequest$, GetBucketAclOutput$, GetBucketAclRequest$, GetBucketAnalyticsConfigurationOutput$, GetBucketAnalyticsConfigurationRequest$, GetBucketCorsOutput$, GetBucketCorsRequest$, GetBucketEncryptionOutput$, GetBucketEncryptionRequest$, GetBucketIntelligentTieringConfigurationOutput$, GetBucketIntelligentTieringConfigurationRequest$, GetBucketInventoryConfigurationOutput$, GetBucketInventoryConfigurationRequest$, GetBucketLifecycleConfigurationOutput$, GetBucketLifecycleConfigurationRequest$, GetBucketLocationOutput$, GetBucketLocationRequest$, GetBucketLoggingOutput$, GetBucketLoggingRequest$, GetBucketMetadataConfigurationOutput$, GetBucketMetadataConfigurationRequest$, GetBucketMetadataConfigurationResult$, GetBucketMetadataTableConfigurationOutput$, GetBucketMetadataTableConfigurationRequest$, GetBucketMetadataTableConfigurationResult$, GetBucketMetricsConfigurationOutput$, GetBucketMetricsConfigurationRequest$, GetBucketNotificationConfigurationRequest$, GetBucketOwnershipControlsOutput$, GetBucketOwnershipControlsRequest$, GetBucketPolicyOutput$, GetBucketPolicyRequest$, GetBucketPolicyStatusOutput$, GetBucketPolicyStatusRequest$, GetBucketReplicationOutput$, GetBucketReplicationRequest$, GetBucketRequestPaymentOutput$, GetBucketRequestPaymentRequest$, GetBucketTaggingOutput$, GetBucketTaggingRequest$, GetBucketVersioningOutput$, GetBucketVersioningRequest$, GetBucketWebsiteOutput$, GetBucketWebsiteRequest$, GetObjectAclOutput$, GetObjectAclRequest$, GetObjectAnnotationOutput$, GetObjectAnnotationRequest$, GetObjectAttributesOutput$, GetObjectAttributesParts$, GetObjectAttributesRequest$, GetObjectLegalHoldOutput$, GetObjectLegalHoldRequest$, GetObjectLockConfigurationOutput$, GetObjectLockConfigurationRequest$, GetObjectOutput$, GetObjectRequest$, GetObjectRetentionOutput$, GetObjectRetentionRequest$, GetObjectTaggingOutput$, GetObjectTaggingRequest$, GetObjectTorrentOutput$, GetObjectTorrentRequest$, GetPublicAccessBlockOutput$, GetPublicAccessBlockRequest$, GlacierJobParameters$, Grant$, Grantee$, HeadBucketOutput$, HeadBucketRequest$, HeadObjectOutput$, HeadObjectRequest$, IndexDocument$, Initiator$, InputSerialization$, IntelligentTieringAndOperator$, IntelligentTieringConfiguration$, IntelligentTieringFilter$, InventoryConfiguration$, InventoryDestination$, InventoryEncryption$, InventoryFilter$, InventoryS3BucketDestination$, InventorySchedule$, InventoryTableConfiguration$, InventoryTableConfigurationResult$, InventoryTableConfigurationUpdates$, JournalTableConfiguration$, JournalTableConfigurationResult$, JournalTableConfigurationUpdates$, JSONInput$, JSONOutput$, LambdaFunctionConfiguration$, LifecycleExpiration$, LifecycleRule$, LifecycleRuleAndOperator$, LifecycleRuleFilter$, ListBucketAnalyticsConfigurationsOutput$, ListBucketAnalyticsConfigurationsRequest$, ListBucketIntelligentTieringConfigurationsOutput$, ListBucketIntelligentTieringConfigurationsRequest$, ListBucketInventoryConfigurationsOutput$, ListBucketInventoryConfigurationsRequest$, ListBucketMetricsConfigurationsOutput$, ListBucketMetricsConfigurationsRequest$, ListBucketsOutput$, ListBucketsRequest$, ListDirectoryBucketsOutput$, ListDirectoryBucketsRequest$, ListMultipartUploadsOutput$, ListMultipartUploadsRequest$, ListObjectAnnotationsOutput$, ListObjectAnnotationsRequest$, ListObjectsOutput$, ListObjectsRequest$, ListObjectsV2Output$, ListObjectsV2Request$, ListObjectVersionsOutput$, ListObjectVersionsRequest$, ListPartsOutput$, ListPartsRequest$, LocationInfo$, LoggingEnabled$, MetadataConfiguration$, MetadataConfigurationResult$, MetadataEntry$, MetadataTableConfiguration$, MetadataTableConfigurationResult$, MetadataTableEncryptionConfiguration$, Metrics$, MetricsAndOperator$, MetricsConfiguration$, MultipartUpload$, NoncurrentVersionExpiration$, NoncurrentVersionTransition$, NotificationConfiguration$, NotificationConfigurationFilter$, _Object$, ObjectIdentifier$, ObjectLockConfiguration$, ObjectLockLegalHold$, ObjectLockRetention$, ObjectLockRule$, ObjectPart$, ObjectVersion$, OutputLocation$, OutputSerialization$, Owner$, OwnershipControls$, OwnershipControlsRule$, ParquetInput$, Part$, PartitionedPrefix$, PolicyStatus$, Progress$, ProgressEvent$, PublicAccessBlockConfiguration$, PutBucketAbacRequest$, PutBucketAccelerateConfigurationRequest$, PutBucketAclRequest$, PutBucketAnalyticsConfigurationRequest$, PutBucketCorsRequest$, PutBucketEncryptionRequest$, PutBucketIntelligentTieringConfigurationRequest$, PutBucketInventoryConfigurationRequest$, PutBucketLifecycleConfigurationOutput$, PutBucketLifecycleConfigurationRequest$, PutBucketLoggingRequest$, PutBucketMetricsConfigurationRequest$, PutBucketNotificationConfigurationRequest$, PutBucketOwnershipControlsRequest$, PutBucketPolicyRequest$, PutBucketReplicationRequest$, PutBucketRequestPaymentRequest$, PutBucketTaggingRequest$, PutBucketVersioningRequest$, PutBucketWebsiteRequest$, PutObjectAclOutput$, PutObjectAclRequest$, PutObjectAnnotationOutput$, PutObjectAnnotationRequest$, PutObjectLegalHoldOutput$, PutObjectLegalHoldRequest$, PutObjectLockConfigurationOutput$, PutObjectLockConfigurationRequest$, PutObjectOutput$, PutObjectRequest$, PutObjectRetentionOutput$, PutObjectRetentionRequest$, PutObjectTaggingOutput$, PutObjectTaggingRequest$, PutPublicAccessBlockRequest$, QueueConfiguration$, RecordExpiration$, RecordsEvent$, Redirect$, RedirectAllRequestsTo$, RenameObjectOutput$, RenameObjectRequest$, ReplicaModifications$, ReplicationConfiguration$, ReplicationRule$, ReplicationRuleAndOperator$, ReplicationRuleFilter$, ReplicationRuleNotOperator$, ReplicationRuleOrOperator$, ReplicationTime$, ReplicationTimeValue$, RequestPaymentConfiguration$, RequestProgress$, RestoreObjectOutput$, RestoreObjectRequest$, RestoreRequest$, RestoreStatus$, RoutingRule$, S3KeyFilter$, S3Location$, S3TablesDestination$, S3TablesDestinationResult$, ScanRange$, SelectObjectContentOutput$, SelectObjectContentRequest$, SelectParameters$, ServerSideEncryptionByDefault$, ServerSideEncryptionConfiguration$, ServerSideEncryptionRule$, SessionCredentials$, SimplePrefix$, SourceSelectionCriteria$, SSEKMS$, SseKmsEncryptedObjects$, SSEKMSEncryption$, SSES3$, Stats$, StatsEvent$, StorageClassAnalysis$, StorageClassAnalysisDataExport$, Tag$, Tagging$, TargetGrant$, TargetObjectKeyFormat$, Tiering$, TopicConfiguration$, Transition$, UpdateBucketMetadataAnnotationTableConfigurationRequest$, UpdateBucketMetadataInventoryTableConfigurationRequest$, UpdateBucketMetadataJournalTableConfigurationRequest$, UpdateObjectEncryptionRequest$, UpdateObjectEncryptionResponse$, UploadPartCopyOutput$, UploadPartCopyRequest$, UploadPartOutput$, UploadPartRequest$, UseSourceMultiRegionKey$, VersioningConfiguration$, WebsiteConfiguration$, WriteGetObjectResponseRequest$, __Unit, AllowedHeaders, AllowedMethods, AllowedOrigins, AnalyticsConfigurationList, AnnotationList, Buckets, ChecksumAlgorithmList, CommonPrefixList, CompletedPartList, CORSRules, DeletedObjects, DeleteMarkers, EncryptionTypeList, Errors, EventList, ExposeHeaders, FilterRuleList, Grants, IntelligentTieringConfigurationList, InventoryConfigurationList, InventoryOptionalFields, LambdaFunctionConfigurationList, LifecycleRules, MetricsConfigurationList, MultipartUploadList, NoncurrentVersionTransitionList, ObjectAttributesList, ObjectIdentifierList, ObjectList, ObjectVersionList, OptionalObjectAttributesList, OwnershipControlsRules, Parts, PartsList, QueueConfigurationList, ReplicationPrefixList, ReplicationRules, RoutingRules, ServerSideEncryptionRules, TagSet, TargetGrants, TieringList, TopicConfigurationList, TransitionList, UserMetadata, Metadata, AnalyticsFilter$, MetricsFilter$, ObjectEncryption$, SelectObjectContentEventStream$, AbortMultipartUpload$, CompleteMultipartUpload$, CopyObject$, CreateBucket$, CreateBucketMetadataConfiguration$, CreateBucketMetadataTableConfiguration$, CreateMultipartUpload$, CreateSession$, DeleteBucket$, DeleteBucketAnalyticsConfiguration$, DeleteBucketCors$, DeleteBucketEncryption$, DeleteBucketIntelligentTieringConfiguration$, DeleteBucketInventoryConfiguration$, DeleteBucketLifecycle$, DeleteBucketMetadataConfiguration$, DeleteBucketMetadataTableConfiguration$, DeleteBucketMetricsConfiguration$, DeleteBucketOwnershipControls$, DeleteBucketPolicy$, DeleteBucketReplication$, DeleteBucketTagging$, DeleteBucketWebsite$, DeleteObject$, DeleteObjectAnnotation$, DeleteObjects$, DeleteObjectTagging$, DeletePublicAccessBlock$, GetBucketAbac$, GetBucketAccelerateConfiguration$, GetBucketAcl$, GetBucketAnalyticsConfiguration$, GetBucketCors$, GetBucketEncryption$, GetBucketIntelligentTieringConfiguration$, GetBucketInventoryConfiguration$, GetBucketLifecycleConfiguration$, GetBucketLocation$, GetBucketLogging$, GetBucketMetadataConfiguration$, GetBucketMetadataTableConfiguration$, GetBucketMetricsConfiguration$, GetBucketNotificationConfiguration$, GetBucketOwnershipControls$, GetBucketPolicy$, GetBucketPolicyStatus$, GetBucketReplication$, GetBucketRequestPayment$, GetBucketTagging$, GetBucketVersioning$, GetBucketWebsite$, GetObject$, GetObjectAcl$, GetObjectAnnotation$, GetObjectAttributes$, GetObjectLegalHold$, GetObjectLockConfiguration$, GetObjectRetention$, GetObjectTagging$, GetObjectTorrent$, GetPublicAccessBlock$, HeadBucket$, HeadObject$, ListBucketAnalyticsConfigurations$, ListBucketIntelligentTieringConfigurations$, ListBucketInventoryConfigurations$, ListBucketMetricsConfigurations$, ListBuckets$, ListDirectoryBuckets$, ListMultipartUploads$, ListObjectAnnotations$, ListObjects$, ListObjectsV2$, ListObjectVersions$, ListParts$, PutBucketAbac$, PutBucketAccelerateConfiguration$, PutBucketAcl$, PutBucketAnalyticsConfiguration$, PutBucketCors$, PutBucketEncryption$, PutBucketIntelligentTieringConfiguration$, PutBucketInventoryConfiguration$, PutBucketLifecycleConfiguration$, PutBucketLogging$, PutBucketMetricsConfiguration$, PutBucketNotificationConfiguration$, PutBucketOwnershipControls$, PutBucketPolicy$, PutBucketReplication$, PutBucketRequestPayment$, PutBucketTagging$, PutBucketVersioning$, PutBucketWebsite$, PutObject$, PutObjectAcl$, PutObjectAnnotation$, PutObjectLegalHold$, PutObjectLockConfiguration$, PutObjectRetention$, PutObjectTagging$, PutPublicAccessBlock$, RenameObject$, RestoreObject$, SelectObjectContent$, UpdateBucketMetadataAnnotationTableConfiguration$, UpdateBucketMetadataInventoryTableConfiguration$, UpdateBucketMetadataJournalTableConfiguration$, UpdateObjectEncryption$, UploadPart$, UploadPartCopy$, WriteGetObjectResponse$;
+var init_schemas_0 = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/schemas/schemas_0.js"() {
+    import_schema = __toESM(require_schema());
+    init_errors();
+    init_S3ServiceException();
+    _A = "Account";
+    _AAO = "AnalyticsAndOperator";
+    _AC = "AccelerateConfiguration";
+    _ACL = "AccessControlList";
+    _ACL_ = "ACL";
+    _ACLn = "AnalyticsConfigurationList";
+    _ACP = "AccessControlPolicy";
+    _ACT = "AccessControlTranslation";
+    _ACn = "AnalyticsConfiguration";
+    _ACnn = "AnnotationCount";
+    _AD = "AccessDenied";
+    _ADb = "AbortDate";
+    _ADn = "AnnotationDirective";
+    _AE = "AnnotationEntry";
+    _AED = "AnalyticsExportDestination";
+    _AF = "AnalyticsFilter";
+    _AH = "AllowedHeaders";
+    _AHl = "AllowedHeader";
+    _AI = "AccountId";
+    _AIMU = "AbortIncompleteMultipartUpload";
+    _AKI = "AccessKeyId";
+    _AL = "AnnotationList";
+    _ALE = "AnnotationLimitExceeded";
+    _AM = "AllowedMethods";
+    _AMU = "AbortMultipartUpload";
+    _AMUO = "AbortMultipartUploadOutput";
+    _AMUR = "AbortMultipartUploadRequest";
+    _AMl = "AllowedMethod";
+    _AN = "AnnotationName";
+    _ANTL = "AnnotationNameTooLong";
+    _AO = "AllowedOrigins";
+    _AOl = "AllowedOrigin";
+    _AP = "AnnotationPayload";
+    _APA = "AccessPointAlias";
+    _APAc = "AccessPointArn";
+    _APn = "AnnotationPrefix";
+    _AQRD = "AllowQuotedRecordDelimiter";
+    _AR = "AcceptRanges";
+    _ARI = "AbortRuleId";
+    _AS = "AbacStatus";
+    _ASBD = "AnalyticsS3BucketDestination";
+    _ASSEBD = "ApplyServerSideEncryptionByDefault";
+    _ASr = "ArchiveStatus";
+    _AT = "AccessTier";
+    _ATC = "AnnotationTableConfiguration";
+    _ATCR = "AnnotationTableConfigurationResult";
+    _ATCU = "AnnotationTableConfigurationUpdates";
+    _An = "And";
+    _Ann = "Annotations";
+    _B = "Bucket";
+    _BA = "BucketArn";
+    _BAE = "BucketAlreadyExists";
+    _BAI = "BucketAccountId";
+    _BAOBY = "BucketAlreadyOwnedByYou";
+    _BET = "BlockedEncryptionTypes";
+    _BGR = "BypassGovernanceRetention";
+    _BI = "BucketInfo";
+    _BKE = "BucketKeyEnabled";
+    _BLC = "BucketLifecycleConfiguration";
+    _BLN = "BucketLocationName";
+    _BLS = "BucketLoggingStatus";
+    _BLT = "BucketLocationType";
+    _BN = "BucketNamespace";
+    _BNu = "BucketName";
+    _BP = "BytesProcessed";
+    _BPA = "BlockPublicAcls";
+    _BPP = "BlockPublicPolicy";
+    _BR = "BucketRegion";
+    _BRy = "BytesReturned";
+    _BS = "BytesScanned";
+    _Bo = "Body";
+    _Bu = "Buckets";
+    _C = "Checksum";
+    _CA = "ChecksumAlgorithm";
+    _CACL = "CannedACL";
+    _CB = "CreateBucket";
+    _CBC = "CreateBucketConfiguration";
+    _CBMC = "CreateBucketMetadataConfiguration";
+    _CBMCR = "CreateBucketMetadataConfigurationRequest";
+    _CBMTC = "CreateBucketMetadataTableConfiguration";
+    _CBMTCR = "CreateBucketMetadataTableConfigurationRequest";
+    _CBO = "CreateBucketOutput";
+    _CBR = "CreateBucketRequest";
+    _CC = "CacheControl";
+    _CCRC = "ChecksumCRC32";
+    _CCRCC = "ChecksumCRC32C";
+    _CCRCNVME = "ChecksumCRC64NVME";
+    _CC_ = "Cache-Control";
+    _CD = "CreationDate";
+    _CD_ = "Content-Disposition";
+    _CDo = "ContentDisposition";
+    _CE = "ContinuationEvent";
+    _CE_ = "Content-Encoding";
+    _CEo = "ContentEncoding";
+    _CF = "CloudFunction";
+    _CFC = "CloudFunctionConfiguration";
+    _CL = "ContentLanguage";
+    _CL_ = "Content-Language";
+    _CL__ = "Content-Length";
+    _CLo = "ContentLength";
+    _CM = "Content-MD5";
+    _CMD = "ChecksumMD5";
+    _CMDo = "ContentMD5";
+    _CMU = "CompletedMultipartUpload";
+    _CMUO = "CompleteMultipartUploadOutput";
+    _CMUOr = "CreateMultipartUploadOutput";
+    _CMUR = "CompleteMultipartUploadResult";
+    _CMURo = "CompleteMultipartUploadRequest";
+    _CMURr = "CreateMultipartUploadRequest";
+    _CMUo = "CompleteMultipartUpload";
+    _CMUr = "CreateMultipartUpload";
+    _CMh = "ChecksumMode";
+    _CO = "CopyObject";
+    _COO = "CopyObjectOutput";
+    _COR = "CopyObjectResult";
+    _CORSC = "CORSConfiguration";
+    _CORSR = "CORSRules";
+    _CORSRu = "CORSRule";
+    _CORo = "CopyObjectRequest";
+    _CP = "CommonPrefix";
+    _CPL = "CommonPrefixList";
+    _CPLo = "CompletedPartList";
+    _CPR = "CopyPartResult";
+    _CPo = "CompletedPart";
+    _CPom = "CommonPrefixes";
+    _CR = "ContentRange";
+    _CRSBA = "ConfirmRemoveSelfBucketAccess";
+    _CR_ = "Content-Range";
+    _CS = "ConfigurationState";
+    _CSHA = "ChecksumSHA1";
+    _CSHAh = "ChecksumSHA256";
+    _CSHAhe = "ChecksumSHA512";
+    _CSIM = "CopySourceIfMatch";
+    _CSIMS = "CopySourceIfModifiedSince";
+    _CSINM = "CopySourceIfNoneMatch";
+    _CSIUS = "CopySourceIfUnmodifiedSince";
+    _CSO = "CreateSessionOutput";
+    _CSR = "CreateSessionResult";
+    _CSRo = "CopySourceRange";
+    _CSRr = "CreateSessionRequest";
+    _CSSSECA = "CopySourceSSECustomerAlgorithm";
+    _CSSSECK = "CopySourceSSECustomerKey";
+    _CSSSECKMD = "CopySourceSSECustomerKeyMD5";
+    _CSV = "CSV";
+    _CSVI = "CopySourceVersionId";
+    _CSVIn = "CSVInput";
+    _CSVO = "CSVOutput";
+    _CSo = "CopySource";
+    _CSr = "CreateSession";
+    _CT = "ChecksumType";
+    _CT_ = "Content-Type";
+    _CTl = "ClientToken";
+    _CTo = "ContentType";
+    _CTom = "CompressionType";
+    _CTon = "ContinuationToken";
+    _CXXHASH = "ChecksumXXHASH64";
+    _CXXHASHh = "ChecksumXXHASH3";
+    _CXXHASHhe = "ChecksumXXHASH128";
+    _Co = "Condition";
+    _Cod = "Code";
+    _Com = "Comments";
+    _Con = "Contents";
+    _Cont = "Cont";
+    _Cr = "Credentials";
+    _D = "Days";
+    _DAI = "DaysAfterInitiation";
+    _DB = "DeleteBucket";
+    _DBAC = "DeleteBucketAnalyticsConfiguration";
+    _DBACR = "DeleteBucketAnalyticsConfigurationRequest";
+    _DBC = "DeleteBucketCors";
+    _DBCR = "DeleteBucketCorsRequest";
+    _DBE = "DeleteBucketEncryption";
+    _DBER = "DeleteBucketEncryptionRequest";
+    _DBIC = "DeleteBucketInventoryConfiguration";
+    _DBICR = "DeleteBucketInventoryConfigurationRequest";
+    _DBITC = "DeleteBucketIntelligentTieringConfiguration";
+    _DBITCR = "DeleteBucketIntelligentTieringConfigurationRequest";
+    _DBL = "DeleteBucketLifecycle";
+    _DBLR = "DeleteBucketLifecycleRequest";
+    _DBMC = "DeleteBucketMetadataConfiguration";
+    _DBMCR = "DeleteBucketMetadataConfigurationRequest";
+    _DBMCRe = "DeleteBucketMetricsConfigurationRequest";
+    _DBMCe = "DeleteBucketMetricsConfiguration";
+    _DBMTC = "DeleteBucketMetadataTableConfiguration";
+    _DBMTCR = "DeleteBucketMetadataTableConfigurationRequest";
+    _DBOC = "DeleteBucketOwnershipControls";
+    _DBOCR = "DeleteBucketOwnershipControlsRequest";
+    _DBP = "DeleteBucketPolicy";
+    _DBPR = "DeleteBucketPolicyRequest";
+    _DBR = "DeleteBucketRequest";
+    _DBRR = "DeleteBucketReplicationRequest";
+    _DBRe = "DeleteBucketReplication";
+    _DBT = "DeleteBucketTagging";
+    _DBTR = "DeleteBucketTaggingRequest";
+    _DBW = "DeleteBucketWebsite";
+    _DBWR = "DeleteBucketWebsiteRequest";
+    _DE = "DataExport";
+    _DEH = "DefaultEventHold";
+    _DIM = "DestinationIfMatch";
+    _DIMS = "DestinationIfModifiedSince";
+    _DINM = "DestinationIfNoneMatch";
+    _DIUS = "DestinationIfUnmodifiedSince";
+    _DM = "DeleteMarker";
+    _DME = "DeleteMarkerEntry";
+    _DMR = "DeleteMarkerReplication";
+    _DMVI = "DeleteMarkerVersionId";
+    _DMe = "DeleteMarkers";
+    _DN = "DisplayName";
+    _DO = "DeletedObject";
+    _DOA = "DeleteObjectAnnotation";
+    _DOAO = "DeleteObjectAnnotationOutput";
+    _DOAR = "DeleteObjectAnnotationRequest";
+    _DOO = "DeleteObjectOutput";
+    _DOOe = "DeleteObjectsOutput";
+    _DOR = "DeleteObjectRequest";
+    _DORe = "DeleteObjectsRequest";
+    _DOT = "DeleteObjectTagging";
+    _DOTO = "DeleteObjectTaggingOutput";
+    _DOTR = "DeleteObjectTaggingRequest";
+    _DOe = "DeletedObjects";
+    _DOel = "DeleteObject";
+    _DOele = "DeleteObjects";
+    _DPAB = "DeletePublicAccessBlock";
+    _DPABR = "DeletePublicAccessBlockRequest";
+    _DR = "DataRedundancy";
+    _DRe = "DefaultRetention";
+    _DRel = "DeleteResult";
+    _DRes = "DestinationResult";
+    _Da = "Date";
+    _De = "Delete";
+    _Del = "Deleted";
+    _Deli = "Delimiter";
+    _Des = "Destination";
+    _Desc = "Description";
+    _Det = "Details";
+    _E2 = "Error";
+    _EA = "EmailAddress";
+    _EBC = "EventBridgeConfiguration";
+    _EBO = "ExpectedBucketOwner";
+    _EC = "EncryptionConfiguration";
+    _ECr = "ErrorCode";
+    _ED = "ErrorDetails";
+    _EDr = "ErrorDocument";
+    _EE = "EndEvent";
+    _EH = "ExposeHeaders";
+    _EHD = "EventHoldDuration";
+    _EHv = "EventHold";
+    _EHx = "ExposeHeader";
+    _EM = "ErrorMessage";
+    _EODM = "ExpiredObjectDeleteMarker";
+    _EOR = "ExistingObjectReplication";
+    _ES = "ExpiresString";
+    _ESBO = "ExpectedSourceBucketOwner";
+    _ET = "ETag";
+    _ETL = "EncryptionTypeList";
+    _ETM = "EncryptionTypeMismatch";
+    _ETn = "EncryptionType";
+    _ETnc = "EncodingType";
+    _ETv = "EventThreshold";
+    _ETx = "ExpressionType";
+    _En = "Encryption";
+    _Ena = "Enabled";
+    _End = "End";
+    _Er = "Errors";
+    _Ev = "Events";
+    _Eve = "Event";
+    _Ex = "Expiration";
+    _Exp = "Expires";
+    _Expr = "Expression";
+    _F = "Filter";
+    _FD = "FieldDelimiter";
+    _FHI = "FileHeaderInfo";
+    _FO = "FetchOwner";
+    _FR = "FilterRule";
+    _FRL = "FilterRuleList";
+    _FRi = "FilterRules";
+    _Fi = "Field";
+    _Fo = "Format";
+    _Fr = "Frequency";
+    _G = "Grants";
+    _GBA = "GetBucketAbac";
+    _GBAC = "GetBucketAccelerateConfiguration";
+    _GBACO = "GetBucketAccelerateConfigurationOutput";
+    _GBACOe = "GetBucketAnalyticsConfigurationOutput";
+    _GBACR = "GetBucketAccelerateConfigurationRequest";
+    _GBACRe = "GetBucketAnalyticsConfigurationRequest";
+    _GBACe = "GetBucketAnalyticsConfiguration";
+    _GBAO = "GetBucketAbacOutput";
+    _GBAOe = "GetBucketAclOutput";
+    _GBAR = "GetBucketAbacRequest";
+    _GBARe = "GetBucketAclRequest";
+    _GBAe = "GetBucketAcl";
+    _GBC = "GetBucketCors";
+    _GBCO = "GetBucketCorsOutput";
+    _GBCR = "GetBucketCorsRequest";
+    _GBE = "GetBucketEncryption";
+    _GBEO = "GetBucketEncryptionOutput";
+    _GBER = "GetBucketEncryptionRequest";
+    _GBIC = "GetBucketInventoryConfiguration";
+    _GBICO = "GetBucketInventoryConfigurationOutput";
+    _GBICR = "GetBucketInventoryConfigurationRequest";
+    _GBITC = "GetBucketIntelligentTieringConfiguration";
+    _GBITCO = "GetBucketIntelligentTieringConfigurationOutput";
+    _GBITCR = "GetBucketIntelligentTieringConfigurationRequest";
+    _GBL = "GetBucketLocation";
+    _GBLC = "GetBucketLifecycleConfiguration";
+    _GBLCO = "GetBucketLifecycleConfigurationOutput";
+    _GBLCR = "GetBucketLifecycleConfigurationRequest";
+    _GBLO = "GetBucketLocationOutput";
+    _GBLOe = "GetBucketLoggingOutput";
+    _GBLR = "GetBucketLocationRequest";
+    _GBLRe = "GetBucketLoggingRequest";
+    _GBLe = "GetBucketLogging";
+    _GBMC = "GetBucketMetadataConfiguration";
+    _GBMCO = "GetBucketMetadataConfigurationOutput";
+    _GBMCOe = "GetBucketMetricsConfigurationOutput";
+    _GBMCR = "GetBucketMetadataConfigurationResult";
+    _GBMCRe = "GetBucketMetadataConfigurationRequest";
+    _GBMCRet = "GetBucketMetricsConfigurationRequest";
+    _GBMCe = "GetBucketMetricsConfiguration";
+    _GBMTC = "GetBucketMetadataTableConfiguration";
+    _GBMTCO = "GetBucketMetadataTableConfigurationOutput";
+    _GBMTCR = "GetBucketMetadataTableConfigurationResult";
+    _GBMTCRe = "GetBucketMetadataTableConfigurationRequest";
+    _GBNC = "GetBucketNotificationConfiguration";
+    _GBNCR = "GetBucketNotificationConfigurationRequest";
+    _GBOC = "GetBucketOwnershipControls";
+    _GBOCO = "GetBucketOwnershipControlsOutput";
+    _GBOCR = "GetBucketOwnershipControlsRequest";
+    _GBP = "GetBucketPolicy";
+    _GBPO = "GetBucketPolicyOutput";
+    _GBPR = "GetBucketPolicyRequest";
+    _GBPS = "GetBucketPolicyStatus";
+    _GBPSO = "GetBucketPolicyStatusOutput";
+    _GBPSR = "GetBucketPolicyStatusRequest";
+    _GBR = "GetBucketReplication";
+    _GBRO = "GetBucketReplicationOutput";
+    _GBRP = "GetBucketRequestPayment";
+    _GBRPO = "GetBucketRequestPaymentOutput";
+    _GBRPR = "GetBucketRequestPaymentRequest";
+    _GBRR = "GetBucketReplicationRequest";
+    _GBT = "GetBucketTagging";
+    _GBTO = "GetBucketTaggingOutput";
+    _GBTR = "GetBucketTaggingRequest";
+    _GBV = "GetBucketVersioning";
+    _GBVO = "GetBucketVersioningOutput";
+    _GBVR = "GetBucketVersioningRequest";
+    _GBW = "GetBucketWebsite";
+    _GBWO = "GetBucketWebsiteOutput";
+    _GBWR = "GetBucketWebsiteRequest";
+    _GFC = "GrantFullControl";
+    _GJP = "GlacierJobParameters";
+    _GO = "GetObject";
+    _GOA = "GetObjectAcl";
+    _GOAO = "GetObjectAclOutput";
+    _GOAOe = "GetObjectAnnotationOutput";
+    _GOAOet = "GetObjectAttributesOutput";
+    _GOAP = "GetObjectAttributesParts";
+    _GOAR = "GetObjectAclRequest";
+    _GOARe = "GetObjectAnnotationRequest";
+    _GOARet = "GetObjectAttributesResponse";
+    _GOARetb = "GetObjectAttributesRequest";
+    _GOAe = "GetObjectAnnotation";
+    _GOAet = "GetObjectAttributes";
+    _GOLC = "GetObjectLockConfiguration";
+    _GOLCO = "GetObjectLockConfigurationOutput";
+    _GOLCR = "GetObjectLockConfigurationRequest";
+    _GOLH = "GetObjectLegalHold";
+    _GOLHO = "GetObjectLegalHoldOutput";
+    _GOLHR = "GetObjectLegalHoldRequest";
+    _GOO = "GetObjectOutput";
+    _GOR = "GetObjectRequest";
+    _GORO = "GetObjectRetentionOutput";
+    _GORR = "GetObjectRetentionRequest";
+    _GORe = "GetObjectRetention";
+    _GOT = "GetObjectTagging";
+    _GOTO = "GetObjectTaggingOutput";
+    _GOTOe = "GetObjectTorrentOutput";
+    _GOTR = "GetObjectTaggingRequest";
+    _GOTRe = "GetObjectTorrentRequest";
+    _GOTe = "GetObjectTorrent";
+    _GPAB = "GetPublicAccessBlock";
+    _GPABO = "GetPublicAccessBlockOutput";
+    _GPABR = "GetPublicAccessBlockRequest";
+    _GR = "GrantRead";
+    _GRACP = "GrantReadACP";
+    _GW = "GrantWrite";
+    _GWACP = "GrantWriteACP";
+    _Gr = "Grant";
+    _Gra = "Grantee";
+    _HB = "HeadBucket";
+    _HBO = "HeadBucketOutput";
+    _HBR = "HeadBucketRequest";
+    _HECRE = "HttpErrorCodeReturnedEquals";
+    _HN = "HostName";
+    _HO = "HeadObject";
+    _HOO = "HeadObjectOutput";
+    _HOR = "HeadObjectRequest";
+    _HRC = "HttpRedirectCode";
+    _I = "Id";
+    _IAN = "InvalidAnnotationName";
+    _IC = "InventoryConfiguration";
+    _ICL = "InventoryConfigurationList";
+    _ID = "ID";
+    _IDn = "IndexDocument";
+    _IDnv = "InventoryDestination";
+    _IE = "IsEnabled";
+    _IEn = "InventoryEncryption";
+    _IF = "InventoryFilter";
+    _IL = "IsLatest";
+    _IM = "IfMatch";
+    _IMIT = "IfMatchInitiatedTime";
+    _IMLMT = "IfMatchLastModifiedTime";
+    _IMS = "IfMatchSize";
+    _IMS_ = "If-Modified-Since";
+    _IMSf = "IfModifiedSince";
+    _IMUR = "InitiateMultipartUploadResult";
+    _IM_ = "If-Match";
+    _INM = "IfNoneMatch";
+    _INM_ = "If-None-Match";
+    _IOF = "InventoryOptionalFields";
+    _IOS = "InvalidObjectState";
+    _IOV = "IncludedObjectVersions";
+    _IP = "InvalidPrefix";
+    _IPA = "IgnorePublicAcls";
+    _IPM = "IdempotencyParameterMismatch";
+    _IPs = "IsPublic";
+    _IR = "InvalidRequest";
+    _IRIP = "IsRestoreInProgress";
+    _IS = "InputSerialization";
+    _ISBD = "InventoryS3BucketDestination";
+    _ISn = "InventorySchedule";
+    _IT = "IsTruncated";
+    _ITAO = "IntelligentTieringAndOperator";
+    _ITC = "IntelligentTieringConfiguration";
+    _ITCL = "IntelligentTieringConfigurationList";
+    _ITCR = "InventoryTableConfigurationResult";
+    _ITCU = "InventoryTableConfigurationUpdates";
+    _ITCn = "InventoryTableConfiguration";
+    _ITF = "IntelligentTieringFilter";
+    _IUS = "IfUnmodifiedSince";
+    _IUS_ = "If-Unmodified-Since";
+    _IWO = "InvalidWriteOffset";
+    _In = "Initiator";
+    _Ini = "Initiated";
+    _JSON = "JSON";
+    _JSONI = "JSONInput";
+    _JSONO = "JSONOutput";
+    _JTC = "JournalTableConfiguration";
+    _JTCR = "JournalTableConfigurationResult";
+    _JTCU = "JournalTableConfigurationUpdates";
+    _K = "Key";
+    _KC = "KeyCount";
+    _KI = "KeyId";
+    _KKA = "KmsKeyArn";
+    _KM = "KeyMarker";
+    _KMSC = "KMSContext";
+    _KMSKA = "KMSKeyArn";
+    _KMSKI = "KMSKeyId";
+    _KMSMKID = "KMSMasterKeyID";
+    _KPE = "KeyPrefixEquals";
+    _L = "Location";
+    _LAMBR = "ListAllMyBucketsResult";
+    _LAMDBR = "ListAllMyDirectoryBucketsResult";
+    _LB = "ListBuckets";
+    _LBAC = "ListBucketAnalyticsConfigurations";
+    _LBACO = "ListBucketAnalyticsConfigurationsOutput";
+    _LBACR = "ListBucketAnalyticsConfigurationResult";
+    _LBACRi = "ListBucketAnalyticsConfigurationsRequest";
+    _LBIC = "ListBucketInventoryConfigurations";
+    _LBICO = "ListBucketInventoryConfigurationsOutput";
+    _LBICR = "ListBucketInventoryConfigurationsRequest";
+    _LBITC = "ListBucketIntelligentTieringConfigurations";
+    _LBITCO = "ListBucketIntelligentTieringConfigurationsOutput";
+    _LBITCR = "ListBucketIntelligentTieringConfigurationsRequest";
+    _LBMC = "ListBucketMetricsConfigurations";
+    _LBMCO = "ListBucketMetricsConfigurationsOutput";
+    _LBMCR = "ListBucketMetricsConfigurationsRequest";
+    _LBO = "ListBucketsOutput";
+    _LBR = "ListBucketsRequest";
+    _LBRi = "ListBucketResult";
+    _LC = "LocationConstraint";
+    _LCi = "LifecycleConfiguration";
+    _LDB = "ListDirectoryBuckets";
+    _LDBO = "ListDirectoryBucketsOutput";
+    _LDBR = "ListDirectoryBucketsRequest";
+    _LE = "LoggingEnabled";
+    _LEi = "LifecycleExpiration";
+    _LFA = "LambdaFunctionArn";
+    _LFC = "LambdaFunctionConfiguration";
+    _LFCL = "LambdaFunctionConfigurationList";
+    _LFCa = "LambdaFunctionConfigurations";
+    _LH = "LegalHold";
+    _LI = "LocationInfo";
+    _LICR = "ListInventoryConfigurationsResult";
+    _LM = "LastModified";
+    _LMCR = "ListMetricsConfigurationsResult";
+    _LMT = "LastModifiedTime";
+    _LMU = "ListMultipartUploads";
+    _LMUO = "ListMultipartUploadsOutput";
+    _LMUR = "ListMultipartUploadsResult";
+    _LMURi = "ListMultipartUploadsRequest";
+    _LM_ = "Last-Modified";
+    _LO = "ListObjects";
+    _LOA = "ListObjectAnnotations";
+    _LOAO = "ListObjectAnnotationsOutput";
+    _LOAR = "ListObjectAnnotationsRequest";
+    _LOO = "ListObjectsOutput";
+    _LOR = "ListObjectsRequest";
+    _LOV = "ListObjectsV2";
+    _LOVO = "ListObjectsV2Output";
+    _LOVOi = "ListObjectVersionsOutput";
+    _LOVR = "ListObjectsV2Request";
+    _LOVRi = "ListObjectVersionsRequest";
+    _LOVi = "ListObjectVersions";
+    _LP = "ListParts";
+    _LPO = "ListPartsOutput";
+    _LPR = "ListPartsResult";
+    _LPRi = "ListPartsRequest";
+    _LR = "LifecycleRule";
+    _LRAO = "LifecycleRuleAndOperator";
+    _LRF = "LifecycleRuleFilter";
+    _LRi = "LifecycleRules";
+    _LVR = "ListVersionsResult";
+    _M = "Metadata";
+    _MAO = "MetricsAndOperator";
+    _MAR = "MaxAnnotationResults";
+    _MAS = "MaxAgeSeconds";
+    _MB = "MaxBuckets";
+    _MC = "MetadataConfiguration";
+    _MCL = "MetricsConfigurationList";
+    _MCR = "MetadataConfigurationResult";
+    _MCe = "MetricsConfiguration";
+    _MD = "MetadataDirective";
+    _MDB = "MaxDirectoryBuckets";
+    _MDf = "MfaDelete";
+    _ME = "MetadataEntry";
+    _MF = "MetricsFilter";
+    _MFA = "MFA";
+    _MFAD = "MFADelete";
+    _MK = "MaxKeys";
+    _MM = "MissingMeta";
+    _MOS = "MpuObjectSize";
+    _MP = "MaxParts";
+    _MTC = "MetadataTableConfiguration";
+    _MTCR = "MetadataTableConfigurationResult";
+    _MTEC = "MetadataTableEncryptionConfiguration";
+    _MU = "MultipartUpload";
+    _MUL = "MultipartUploadList";
+    _MUa = "MaxUploads";
+    _Ma = "Marker";
+    _Me = "Metrics";
+    _Mes = "Message";
+    _Mi = "Minutes";
+    _Mo = "Mode";
+    _N = "Name";
+    _NC = "NotificationConfiguration";
+    _NCF = "NotificationConfigurationFilter";
+    _NCT = "NextContinuationToken";
+    _ND = "NoncurrentDays";
+    _NEKKAS = "NonEmptyKmsKeyArnString";
+    _NF = "NotFound";
+    _NKM = "NextKeyMarker";
+    _NM = "NextMarker";
+    _NNV = "NewerNoncurrentVersions";
+    _NPNM = "NextPartNumberMarker";
+    _NSA = "NoSuchAnnotation";
+    _NSB = "NoSuchBucket";
+    _NSK = "NoSuchKey";
+    _NSU = "NoSuchUpload";
+    _NUIM = "NextUploadIdMarker";
+    _NVE = "NoncurrentVersionExpiration";
+    _NVIM = "NextVersionIdMarker";
+    _NVT = "NoncurrentVersionTransitions";
+    _NVTL = "NoncurrentVersionTransitionList";
+    _NVTo = "NoncurrentVersionTransition";
+    _No = "Not";
+    _O = "Owner";
+    _OA = "ObjectAttributes";
+    _OAIATE = "ObjectAlreadyInActiveTierError";
+    _OC = "OwnershipControls";
+    _OCR = "OwnershipControlsRule";
+    _OCRw = "OwnershipControlsRules";
+    _OE = "ObjectEncryption";
+    _OF = "OptionalFields";
+    _OI = "ObjectIdentifier";
+    _OIL = "ObjectIdentifierList";
+    _OIM = "ObjectIfMatch";
+    _OL = "OutputLocation";
+    _OLC = "ObjectLockConfiguration";
+    _OLE = "ObjectLockEnabled";
+    _OLEFB = "ObjectLockEnabledForBucket";
+    _OLEH = "ObjectLockEventHold";
+    _OLEHDD = "ObjectLockEventHoldDurationDays";
+    _OLEHDY = "ObjectLockEventHoldDurationYears";
+    _OLLH = "ObjectLockLegalHold";
+    _OLLHS = "ObjectLockLegalHoldStatus";
+    _OLM = "ObjectLockMode";
+    _OLR = "ObjectLockRetention";
+    _OLRUD = "ObjectLockRetainUntilDate";
+    _OLRb = "ObjectLockRule";
+    _OLb = "ObjectList";
+    _ONIATE = "ObjectNotInActiveTierError";
+    _OO = "ObjectOwnership";
+    _OOA = "OptionalObjectAttributes";
+    _OP = "ObjectParts";
+    _OPb = "ObjectPart";
+    _OS = "ObjectSize";
+    _OSGT = "ObjectSizeGreaterThan";
+    _OSLT = "ObjectSizeLessThan";
+    _OSV = "OutputSchemaVersion";
+    _OSu = "OutputSerialization";
+    _OV = "ObjectVersion";
+    _OVI = "ObjectVersionId";
+    _OVL = "ObjectVersionList";
+    _Ob = "Objects";
+    _Obj = "Object";
+    _Or = "Or";
+    _P = "Prefix";
+    _PABC = "PublicAccessBlockConfiguration";
+    _PBA = "PutBucketAbac";
+    _PBAC = "PutBucketAccelerateConfiguration";
+    _PBACR = "PutBucketAccelerateConfigurationRequest";
+    _PBACRu = "PutBucketAnalyticsConfigurationRequest";
+    _PBACu = "PutBucketAnalyticsConfiguration";
+    _PBAR = "PutBucketAbacRequest";
+    _PBARu = "PutBucketAclRequest";
+    _PBAu = "PutBucketAcl";
+    _PBC = "PutBucketCors";
+    _PBCR = "PutBucketCorsRequest";
+    _PBE = "PutBucketEncryption";
+    _PBER = "PutBucketEncryptionRequest";
+    _PBIC = "PutBucketInventoryConfiguration";
+    _PBICR = "PutBucketInventoryConfigurationRequest";
+    _PBITC = "PutBucketIntelligentTieringConfiguration";
+    _PBITCR = "PutBucketIntelligentTieringConfigurationRequest";
+    _PBL = "PutBucketLogging";
+    _PBLC = "PutBucketLifecycleConfiguration";
+    _PBLCO = "PutBucketLifecycleConfigurationOutput";
+    _PBLCR = "PutBucketLifecycleConfigurationRequest";
+    _PBLR = "PutBucketLoggingRequest";
+    _PBMC = "PutBucketMetricsConfiguration";
+    _PBMCR = "PutBucketMetricsConfigurationRequest";
+    _PBNC = "PutBucketNotificationConfiguration";
+    _PBNCR = "PutBucketNotificationConfigurationRequest";
+    _PBOC = "PutBucketOwnershipControls";
+    _PBOCR = "PutBucketOwnershipControlsRequest";
+    _PBP = "PutBucketPolicy";
+    _PBPR = "PutBucketPolicyRequest";
+    _PBR = "PutBucketReplication";
+    _PBRP = "PutBucketRequestPayment";
+    _PBRPR = "PutBucketRequestPaymentRequest";
+    _PBRR = "PutBucketReplicationRequest";
+    _PBT = "PutBucketTagging";
+    _PBTR = "PutBucketTaggingRequest";
+    _PBV = "PutBucketVersioning";
+    _PBVR = "PutBucketVersioningRequest";
+    _PBW = "PutBucketWebsite";
+    _PBWR = "PutBucketWebsiteRequest";
+    _PC = "PartsCount";
+    _PDS = "PartitionDateSource";
+    _PE = "ProgressEvent";
+    _PI = "ParquetInput";
+    _PL = "PartsList";
+    _PN = "PartNumber";
+    _PNM = "PartNumberMarker";
+    _PO = "PutObject";
+    _POA = "PutObjectAcl";
+    _POAO = "PutObjectAclOutput";
+    _POAOu = "PutObjectAnnotationOutput";
+    _POAR = "PutObjectAclRequest";
+    _POARu = "PutObjectAnnotationRequest";
+    _POAu = "PutObjectAnnotation";
+    _POLC = "PutObjectLockConfiguration";
+    _POLCO = "PutObjectLockConfigurationOutput";
+    _POLCR = "PutObjectLockConfigurationRequest";
+    _POLH = "PutObjectLegalHold";
+    _POLHO = "PutObjectLegalHoldOutput";
+    _POLHR = "PutObjectLegalHoldRequest";
+    _POO = "PutObjectOutput";
+    _POR = "PutObjectRequest";
+    _PORO = "PutObjectRetentionOutput";
+    _PORR = "PutObjectRetentionRequest";
+    _PORu = "PutObjectRetention";
+    _POT = "PutObjectTagging";
+    _POTO = "PutObjectTaggingOutput";
+    _POTR = "PutObjectTaggingRequest";
+    _PP = "PartitionedPrefix";
+    _PPAB = "PutPublicAccessBlock";
+    _PPABR = "PutPublicAccessBlockRequest";
+    _PS = "PolicyStatus";
+    _Pa = "Parts";
+    _Par = "Part";
+    _Parq = "Parquet";
+    _Pay = "Payer";
+    _Payl = "Payload";
+    _Pe = "Permission";
+    _Po = "Policy";
+    _Pr = "Progress";
+    _Pre = "Prefixes";
+    _Pri = "Priority";
+    _Pro = "Protocol";
+    _Q = "Quiet";
+    _QA = "QueueArn";
+    _QC = "QuoteCharacter";
+    _QCL = "QueueConfigurationList";
+    _QCu = "QueueConfigurations";
+    _QCue = "QueueConfiguration";
+    _QEC = "QuoteEscapeCharacter";
+    _QF = "QuoteFields";
+    _Qu = "Queue";
+    _R = "Role";
+    _RART = "RedirectAllRequestsTo";
+    _RC = "RequestCharged";
+    _RCC = "ResponseCacheControl";
+    _RCD = "ResponseContentDisposition";
+    _RCE = "ResponseContentEncoding";
+    _RCL = "ResponseContentLanguage";
+    _RCT = "ResponseContentType";
+    _RCe = "ReplicationConfiguration";
+    _RD = "RecordDelimiter";
+    _RE = "ResponseExpires";
+    _RED = "RestoreExpiryDate";
+    _REe = "RecordExpiration";
+    _REec = "RecordsEvent";
+    _RKKID = "ReplicaKmsKeyID";
+    _RKPW = "ReplaceKeyPrefixWith";
+    _RKW = "ReplaceKeyWith";
+    _RM = "ReplicaModifications";
+    _RO = "RenameObject";
+    _ROO = "RenameObjectOutput";
+    _ROOe = "RestoreObjectOutput";
+    _ROP = "RestoreOutputPath";
+    _ROR = "RenameObjectRequest";
+    _RORe = "RestoreObjectRequest";
+    _ROe = "RestoreObject";
+    _RP = "RequestPayer";
+    _RPB = "RestrictPublicBuckets";
+    _RPC = "RequestPaymentConfiguration";
+    _RPL = "ReplicationPrefixList";
+    _RPe = "RequestProgress";
+    _RR = "RoutingRules";
+    _RRAO = "ReplicationRuleAndOperator";
+    _RRF = "ReplicationRuleFilter";
+    _RRNO = "ReplicationRuleNotOperator";
+    _RROO = "ReplicationRuleOrOperator";
+    _RRe = "ReplicationRule";
+    _RRep = "ReplicationRules";
+    _RReq = "RequestRoute";
+    _RRes = "RestoreRequest";
+    _RRo = "RoutingRule";
+    _RS = "ReplicationStatus";
+    _RSe = "RestoreStatus";
+    _RSen = "RenameSource";
+    _RT = "ReplicationTime";
+    _RTV = "ReplicationTimeValue";
+    _RTe = "RequestToken";
+    _RUD = "RetainUntilDate";
+    _Ra = "Range";
+    _Re = "Restore";
+    _Rec = "Records";
+    _Red = "Redirect";
+    _Ret = "Retention";
+    _Ru = "Rules";
+    _Rul = "Rule";
+    _S = "Status";
+    _SA = "StartAfter";
+    _SAK = "SecretAccessKey";
+    _SAs = "SseAlgorithm";
+    _SB = "StreamingBlob";
+    _SBD = "S3BucketDestination";
+    _SC = "StorageClass";
+    _SCA = "StorageClassAnalysis";
+    _SCADE = "StorageClassAnalysisDataExport";
+    _SCV = "SessionCredentialValue";
+    _SCe = "SessionCredentials";
+    _SCt = "StatusCode";
+    _SDV = "SkipDestinationValidation";
+    _SE = "StatsEvent";
+    _SIM = "SourceIfMatch";
+    _SIMS = "SourceIfModifiedSince";
+    _SINM = "SourceIfNoneMatch";
+    _SIUS = "SourceIfUnmodifiedSince";
+    _SK = "SSE-KMS";
+    _SKEO = "SseKmsEncryptedObjects";
+    _SKF = "S3KeyFilter";
+    _SKe = "S3Key";
+    _SL = "S3Location";
+    _SM = "SessionMode";
+    _SOC = "SelectObjectContent";
+    _SOCES = "SelectObjectContentEventStream";
+    _SOCO = "SelectObjectContentOutput";
+    _SOCR = "SelectObjectContentRequest";
+    _SP = "SelectParameters";
+    _SPi = "SimplePrefix";
+    _SR = "ScanRange";
+    _SS = "SSE-S3";
+    _SSC = "SourceSelectionCriteria";
+    _SSE = "ServerSideEncryption";
+    _SSEA = "SSEAlgorithm";
+    _SSEBD = "ServerSideEncryptionByDefault";
+    _SSEC = "ServerSideEncryptionConfiguration";
+    _SSECA = "SSECustomerAlgorithm";
+    _SSECK = "SSECustomerKey";
+    _SSECKMD = "SSECustomerKeyMD5";
+    _SSEKMS = "SSEKMS";
+    _SSEKMSE = "SSEKMSEncryption";
+    _SSEKMSEC = "SSEKMSEncryptionContext";
+    _SSEKMSKI = "SSEKMSKeyId";
+    _SSER = "ServerSideEncryptionRule";
+    _SSERe = "ServerSideEncryptionRules";
+    _SSES = "SSES3";
+    _ST = "SessionToken";
+    _STD = "S3TablesDestination";
+    _STDR = "S3TablesDestinationResult";
+    _S_ = "S3";
+    _Sc = "Schedule";
+    _Si = "Size";
+    _St = "Start";
+    _Sta = "Stats";
+    _Su = "Suffix";
+    _T = "Tags";
+    _TA = "TableArn";
+    _TAo = "TopicArn";
+    _TB = "TargetBucket";
+    _TBA = "TableBucketArn";
+    _TBT = "TableBucketType";
+    _TC = "TagCount";
+    _TCL = "TopicConfigurationList";
+    _TCo = "TopicConfigurations";
+    _TCop = "TopicConfiguration";
+    _TD = "TaggingDirective";
+    _TDMOS = "TransitionDefaultMinimumObjectSize";
+    _TG = "TargetGrants";
+    _TGa = "TargetGrant";
+    _TL = "TieringList";
+    _TLr = "TransitionList";
+    _TMP = "TooManyParts";
+    _TN = "TableName";
+    _TNa = "TableNamespace";
+    _TOKF = "TargetObjectKeyFormat";
+    _TP = "TargetPrefix";
+    _TPC = "TotalPartsCount";
+    _TS = "TableStatus";
+    _TSa = "TagSet";
+    _Ta = "Tag";
+    _Tag = "Tagging";
+    _Ti = "Tier";
+    _Tie = "Tierings";
+    _Tier = "Tiering";
+    _Tim = "Time";
+    _To = "Token";
+    _Top = "Topic";
+    _Tr = "Transitions";
+    _Tra = "Transition";
+    _Ty = "Type";
+    _U = "Uploads";
+    _UBMATC = "UpdateBucketMetadataAnnotationTableConfiguration";
+    _UBMATCR = "UpdateBucketMetadataAnnotationTableConfigurationRequest";
+    _UBMITC = "UpdateBucketMetadataInventoryTableConfiguration";
+    _UBMITCR = "UpdateBucketMetadataInventoryTableConfigurationRequest";
+    _UBMJTC = "UpdateBucketMetadataJournalTableConfiguration";
+    _UBMJTCR = "UpdateBucketMetadataJournalTableConfigurationRequest";
+    _UI = "UploadId";
+    _UIM = "UploadIdMarker";
+    _UM = "UserMetadata";
+    _UMT = "UnsupportedMediaType";
+    _UOE = "UpdateObjectEncryption";
+    _UOER = "UpdateObjectEncryptionRequest";
+    _UOERp = "UpdateObjectEncryptionResponse";
+    _UP = "UploadPart";
+    _UPC = "UploadPartCopy";
+    _UPCO = "UploadPartCopyOutput";
+    _UPCR = "UploadPartCopyRequest";
+    _UPO = "UploadPartOutput";
+    _UPR = "UploadPartRequest";
+    _URI = "URI";
+    _USMRK = "UseSourceMultiRegionKey";
+    _Up = "Upload";
+    _V = "Value";
+    _VC = "VersioningConfiguration";
+    _VI = "VersionId";
+    _VIM = "VersionIdMarker";
+    _Ve = "Versions";
+    _Ver = "Version";
+    _WC = "WebsiteConfiguration";
+    _WGOR = "WriteGetObjectResponse";
+    _WGORR = "WriteGetObjectResponseRequest";
+    _WOB = "WriteOffsetBytes";
+    _WRL = "WebsiteRedirectLocation";
+    _Y = "Years";
+    _aN = "annotationName";
+    _ap = "annotation-prefix";
+    _ar = "accept-ranges";
+    _br = "bucket-region";
+    _c = "client";
+    _ct = "continuation-token";
+    _d = "delimiter";
+    _e = "error";
+    _eP = "eventPayload";
+    _en = "endpoint";
+    _et = "encoding-type";
+    _fo = "fetch-owner";
+    _h = "http";
+    _hC = "httpChecksum";
+    _hE = "httpError";
+    _hH = "httpHeader";
+    _hL = "hostLabel";
+    _hP = "httpPayload";
+    _hPH = "httpPrefixHeaders";
+    _hQ = "httpQuery";
+    _hi = "http://www.w3.org/2001/XMLSchema-instance";
+    _i = "id";
+    _iT = "idempotencyToken";
+    _km = "key-marker";
+    _m = "marker";
+    _mar = "max-annotation-results";
+    _mb = "max-buckets";
+    _mdb = "max-directory-buckets";
+    _mk = "max-keys";
+    _mp = "max-parts";
+    _mu = "max-uploads";
+    _p = "prefix";
+    _pN = "partNumber";
+    _pnm = "part-number-marker";
+    _rcc = "response-cache-control";
+    _rcd = "response-content-disposition";
+    _rce = "response-content-encoding";
+    _rcl = "response-content-language";
+    _rct = "response-content-type";
+    _re = "response-expires";
+    _s = "smithy.ts.sdk.synthetic.com.amazonaws.s3";
+    _sa = "start-after";
+    _st = "streaming";
+    _uI = "uploadId";
+    _uim = "upload-id-marker";
+    _vI = "versionId";
+    _vim = "version-id-marker";
+    _x = "xsi";
+    _xA = "xmlAttribute";
+    _xF = "xmlFlattened";
+    _xN = "xmlName";
+    _xNm = "xmlNamespace";
+    _xaa = "x-amz-acl";
+    _xaad = "x-amz-abort-date";
+    _xaapa = "x-amz-access-point-alias";
+    _xaari = "x-amz-abort-rule-id";
+    _xaas = "x-amz-archive-status";
+    _xaba = "x-amz-bucket-arn";
+    _xabgr = "x-amz-bypass-governance-retention";
+    _xabln = "x-amz-bucket-location-name";
+    _xablt = "x-amz-bucket-location-type";
+    _xabn = "x-amz-bucket-namespace";
+    _xabole = "x-amz-bucket-object-lock-enabled";
+    _xabolt = "x-amz-bucket-object-lock-token";
+    _xabr = "x-amz-bucket-region";
+    _xaca = "x-amz-checksum-algorithm";
+    _xacc = "x-amz-checksum-crc32";
+    _xacc_ = "x-amz-checksum-crc32c";
+    _xacc__ = "x-amz-checksum-crc64nvme";
+    _xacm = "x-amz-checksum-md5";
+    _xacm_ = "x-amz-checksum-mode";
+    _xacrsba = "x-amz-confirm-remove-self-bucket-access";
+    _xacs = "x-amz-checksum-sha1";
+    _xacs_ = "x-amz-checksum-sha256";
+    _xacs__ = "x-amz-checksum-sha512";
+    _xacs___ = "x-amz-copy-source";
+    _xacsim = "x-amz-copy-source-if-match";
+    _xacsims = "x-amz-copy-source-if-modified-since";
+    _xacsinm = "x-amz-copy-source-if-none-match";
+    _xacsius = "x-amz-copy-source-if-unmodified-since";
+    _xacsm = "x-amz-create-session-mode";
+    _xacsr = "x-amz-copy-source-range";
+    _xacssseca = "x-amz-copy-source-server-side-encryption-customer-algorithm";
+    _xacssseck = "x-amz-copy-source-server-side-encryption-customer-key";
+    _xacssseckM = "x-amz-copy-source-server-side-encryption-customer-key-MD5";
+    _xacsvi = "x-amz-copy-source-version-id";
+    _xact = "x-amz-checksum-type";
+    _xact_ = "x-amz-client-token";
+    _xacx = "x-amz-checksum-xxhash64";
+    _xacx_ = "x-amz-checksum-xxhash3";
+    _xacx__ = "x-amz-checksum-xxhash128";
+    _xadm = "x-amz-delete-marker";
+    _xae = "x-amz-expiration";
+    _xaebo = "x-amz-expected-bucket-owner";
+    _xafec = "x-amz-fwd-error-code";
+    _xafem = "x-amz-fwd-error-message";
+    _xafhCC = "x-amz-fwd-header-Cache-Control";
+    _xafhCD = "x-amz-fwd-header-Content-Disposition";
+    _xafhCE = "x-amz-fwd-header-Content-Encoding";
+    _xafhCL = "x-amz-fwd-header-Content-Language";
+    _xafhCR = "x-amz-fwd-header-Content-Range";
+    _xafhCT = "x-amz-fwd-header-Content-Type";
+    _xafhE = "x-amz-fwd-header-ETag";
+    _xafhE_ = "x-amz-fwd-header-Expires";
+    _xafhLM = "x-amz-fwd-header-Last-Modified";
+    _xafhar = "x-amz-fwd-header-accept-ranges";
+    _xafhxacc = "x-amz-fwd-header-x-amz-checksum-crc32";
+    _xafhxacc_ = "x-amz-fwd-header-x-amz-checksum-crc32c";
+    _xafhxacc__ = "x-amz-fwd-header-x-amz-checksum-crc64nvme";
+    _xafhxacm = "x-amz-fwd-header-x-amz-checksum-md5";
+    _xafhxacs = "x-amz-fwd-header-x-amz-checksum-sha1";
+    _xafhxacs_ = "x-amz-fwd-header-x-amz-checksum-sha256";
+    _xafhxacs__ = "x-amz-fwd-header-x-amz-checksum-sha512";
+    _xafhxacx = "x-amz-fwd-header-x-amz-checksum-xxhash64";
+    _xafhxacx_ = "x-amz-fwd-header-x-amz-checksum-xxhash3";
+    _xafhxacx__ = "x-amz-fwd-header-x-amz-checksum-xxhash128";
+    _xafhxadm = "x-amz-fwd-header-x-amz-delete-marker";
+    _xafhxae = "x-amz-fwd-header-x-amz-expiration";
+    _xafhxamm = "x-amz-fwd-header-x-amz-missing-meta";
+    _xafhxampc = "x-amz-fwd-header-x-amz-mp-parts-count";
+    _xafhxaollh = "x-amz-fwd-header-x-amz-object-lock-legal-hold";
+    _xafhxaolm = "x-amz-fwd-header-x-amz-object-lock-mode";
+    _xafhxaolrud = "x-amz-fwd-header-x-amz-object-lock-retain-until-date";
+    _xafhxar = "x-amz-fwd-header-x-amz-restore";
+    _xafhxarc = "x-amz-fwd-header-x-amz-request-charged";
+    _xafhxars = "x-amz-fwd-header-x-amz-replication-status";
+    _xafhxasc = "x-amz-fwd-header-x-amz-storage-class";
+    _xafhxasse = "x-amz-fwd-header-x-amz-server-side-encryption";
+    _xafhxasseakki = "x-amz-fwd-header-x-amz-server-side-encryption-aws-kms-key-id";
+    _xafhxassebke = "x-amz-fwd-header-x-amz-server-side-encryption-bucket-key-enabled";
+    _xafhxasseca = "x-amz-fwd-header-x-amz-server-side-encryption-customer-algorithm";
+    _xafhxasseckM = "x-amz-fwd-header-x-amz-server-side-encryption-customer-key-MD5";
+    _xafhxatc = "x-amz-fwd-header-x-amz-tagging-count";
+    _xafhxavi = "x-amz-fwd-header-x-amz-version-id";
+    _xafs = "x-amz-fwd-status";
+    _xagfc = "x-amz-grant-full-control";
+    _xagr = "x-amz-grant-read";
+    _xagra = "x-amz-grant-read-acp";
+    _xagw = "x-amz-grant-write";
+    _xagwa = "x-amz-grant-write-acp";
+    _xaimit = "x-amz-if-match-initiated-time";
+    _xaimlmt = "x-amz-if-match-last-modified-time";
+    _xaims = "x-amz-if-match-size";
+    _xam = "x-amz-meta-";
+    _xam_ = "x-amz-mfa";
+    _xamd = "x-amz-metadata-directive";
+    _xamm = "x-amz-missing-meta";
+    _xamos = "x-amz-mp-object-size";
+    _xamp = "x-amz-max-parts";
+    _xampc = "x-amz-mp-parts-count";
+    _xaoa = "x-amz-object-attributes";
+    _xaoad = "x-amz-object-annotation-directive";
+    _xaoim = "x-amz-object-if-match";
+    _xaoleh = "x-amz-object-lock-event-hold";
+    _xaolehdd = "x-amz-object-lock-event-hold-duration-days";
+    _xaolehdy = "x-amz-object-lock-event-hold-duration-years";
+    _xaollh = "x-amz-object-lock-legal-hold";
+    _xaolm = "x-amz-object-lock-mode";
+    _xaolrud = "x-amz-object-lock-retain-until-date";
+    _xaoo = "x-amz-object-ownership";
+    _xaooa = "x-amz-optional-object-attributes";
+    _xaos = "x-amz-object-size";
+    _xaovi = "x-amz-object-version-id";
+    _xapnm = "x-amz-part-number-marker";
+    _xar = "x-amz-restore";
+    _xarc = "x-amz-request-charged";
+    _xarop = "x-amz-restore-output-path";
+    _xarp = "x-amz-request-payer";
+    _xarr = "x-amz-request-route";
+    _xars = "x-amz-replication-status";
+    _xars_ = "x-amz-rename-source";
+    _xarsim = "x-amz-rename-source-if-match";
+    _xarsims = "x-amz-rename-source-if-modified-since";
+    _xarsinm = "x-amz-rename-source-if-none-match";
+    _xarsius = "x-amz-rename-source-if-unmodified-since";
+    _xart = "x-amz-request-token";
+    _xasc = "x-amz-storage-class";
+    _xasca = "x-amz-sdk-checksum-algorithm";
+    _xasdv = "x-amz-skip-destination-validation";
+    _xasebo = "x-amz-source-expected-bucket-owner";
+    _xasse = "x-amz-server-side-encryption";
+    _xasseakki = "x-amz-server-side-encryption-aws-kms-key-id";
+    _xassebke = "x-amz-server-side-encryption-bucket-key-enabled";
+    _xassec = "x-amz-server-side-encryption-context";
+    _xasseca = "x-amz-server-side-encryption-customer-algorithm";
+    _xasseck = "x-amz-server-side-encryption-customer-key";
+    _xasseckM = "x-amz-server-side-encryption-customer-key-MD5";
+    _xat = "x-amz-tagging";
+    _xatc = "x-amz-tagging-count";
+    _xatd = "x-amz-tagging-directive";
+    _xatdmos = "x-amz-transition-default-minimum-object-size";
+    _xavi = "x-amz-version-id";
+    _xawob = "x-amz-write-offset-bytes";
+    _xawrl = "x-amz-website-redirect-location";
+    _xs = "xsi:type";
+    n0 = "com.amazonaws.s3";
+    _s_registry = new import_schema.TypeRegistry(_s);
+    S3ServiceException$ = [-3, _s, "S3ServiceException", 0, [], []];
+    _s_registry.registerError(S3ServiceException$, S3ServiceException);
+    n0_registry = new import_schema.TypeRegistry(n0);
+    AccessDenied$ = [
+      -3,
+      n0,
+      _AD,
+      { [_e]: _c, [_hE]: 403 },
+      [],
+      []
+    ];
+    n0_registry.registerError(AccessDenied$, AccessDenied);
+    AnnotationLimitExceeded$ = [
+      -3,
+      n0,
+      _ALE,
+      { [_e]: _c, [_hE]: 400 },
+      [],
+      []
+    ];
+    n0_registry.registerError(AnnotationLimitExceeded$, AnnotationLimitExceeded);
+    AnnotationNameTooLong$ = [
+      -3,
+      n0,
+      _ANTL,
+      { [_e]: _c, [_hE]: 400 },
+      [],
+      []
+    ];
+    n0_registry.registerError(AnnotationNameTooLong$, AnnotationNameTooLong);
+    BucketAlreadyExists$ = [
+      -3,
+      n0,
+      _BAE,
+      { [_e]: _c, [_hE]: 409 },
+      [],
+      []
+    ];
+    n0_registry.registerError(BucketAlreadyExists$, BucketAlreadyExists);
+    BucketAlreadyOwnedByYou$ = [
+      -3,
+      n0,
+      _BAOBY,
+      { [_e]: _c, [_hE]: 409 },
+      [],
+      []
+    ];
+    n0_registry.registerError(BucketAlreadyOwnedByYou$, BucketAlreadyOwnedByYou);
+    EncryptionTypeMismatch$ = [
+      -3,
+      n0,
+      _ETM,
+      { [_e]: _c, [_hE]: 400 },
+      [],
+      []
+    ];
+    n0_registry.registerError(EncryptionTypeMismatch$, EncryptionTypeMismatch);
+    IdempotencyParameterMismatch$ = [
+      -3,
+      n0,
+      _IPM,
+      { [_e]: _c, [_hE]: 400 },
+      [],
+      []
+    ];
+    n0_registry.registerError(IdempotencyParameterMismatch$, IdempotencyParameterMismatch);
+    InvalidAnnotationName$ = [
+      -3,
+      n0,
+      _IAN,
+      { [_e]: _c, [_hE]: 400 },
+      [],
+      []
+    ];
+    n0_registry.registerError(InvalidAnnotationName$, InvalidAnnotationName);
+    InvalidObjectState$ = [
+      -3,
+      n0,
+      _IOS,
+      { [_e]: _c, [_hE]: 403 },
+      [_SC, _AT],
+      [0, 0]
+    ];
+    n0_registry.registerError(InvalidObjectState$, InvalidObjectState);
+    InvalidPrefix$ = [
+      -3,
+      n0,
+      _IP,
+      { [_e]: _c, [_hE]: 400 },
+      [],
+      []
+    ];
+    n0_registry.registerError(InvalidPrefix$, InvalidPrefix);
+    InvalidRequest$ = [
+      -3,
+      n0,
+      _IR,
+      { [_e]: _c, [_hE]: 400 },
+      [],
+      []
+    ];
+    n0_registry.registerError(InvalidRequest$, InvalidRequest);
+    InvalidWriteOffset$ = [
+      -3,
+      n0,
+      _IWO,
+      { [_e]: _c, [_hE]: 400 },
+      [],
+      []
+    ];
+    n0_registry.registerError(InvalidWriteOffset$, InvalidWriteOffset);
+    NoSuchAnnotation$ = [
+      -3,
+      n0,
+      _NSA,
+      { [_e]: _c, [_hE]: 404 },
+      [],
+      []
+    ];
+    n0_registry.registerError(NoSuchAnnotation$, NoSuchAnnotation);
+    NoSuchBucket$ = [
+      -3,
+      n0,
+      _NSB,
+      { [_e]: _c, [_hE]: 404 },
+      [],
+      []
+    ];
+    n0_registry.registerError(NoSuchBucket$, NoSuchBucket);
+    NoSuchKey$ = [
+      -3,
+      n0,
+      _NSK,
+      { [_e]: _c, [_hE]: 404 },
+      [],
+      []
+    ];
+    n0_registry.registerError(NoSuchKey$, NoSuchKey);
+    NoSuchUpload$ = [
+      -3,
+      n0,
+      _NSU,
+      { [_e]: _c, [_hE]: 404 },
+      [],
+      []
+    ];
+    n0_registry.registerError(NoSuchUpload$, NoSuchUpload);
+    NotFound$ = [
+      -3,
+      n0,
+      _NF,
+      { [_e]: _c },
+      [],
+      []
+    ];
+    n0_registry.registerError(NotFound$, NotFound);
+    ObjectAlreadyInActiveTierError$ = [
+      -3,
+      n0,
+      _OAIATE,
+      { [_e]: _c, [_hE]: 403 },
+      [],
+      []
+    ];
+    n0_registry.registerError(ObjectAlreadyInActiveTierError$, ObjectAlreadyInActiveTierError);
+    ObjectNotInActiveTierError$ = [
+      -3,
+      n0,
+      _ONIATE,
+      { [_e]: _c, [_hE]: 403 },
+      [],
+      []
+    ];
+    n0_registry.registerError(ObjectNotInActiveTierError$, ObjectNotInActiveTierError);
+    TooManyParts$ = [
+      -3,
+      n0,
+      _TMP,
+      { [_e]: _c, [_hE]: 400 },
+      [],
+      []
+    ];
+    n0_registry.registerError(TooManyParts$, TooManyParts);
+    UnsupportedMediaType$ = [
+      -3,
+      n0,
+      _UMT,
+      { [_e]: _c, [_hE]: 415 },
+      [],
+      []
+    ];
+    n0_registry.registerError(UnsupportedMediaType$, UnsupportedMediaType);
+    errorTypeRegistries = [
+      _s_registry,
+      n0_registry
+    ];
+    CopySourceSSECustomerKey = [0, n0, _CSSSECK, 8, 0];
+    NonEmptyKmsKeyArnString = [0, n0, _NEKKAS, 8, 0];
+    SessionCredentialValue = [0, n0, _SCV, 8, 0];
+    SSECustomerKey = [0, n0, _SSECK, 8, 0];
+    SSEKMSEncryptionContext = [0, n0, _SSEKMSEC, 8, 0];
+    SSEKMSKeyId = [0, n0, _SSEKMSKI, 8, 0];
+    StreamingBlob = [0, n0, _SB, { [_st]: 1 }, 42];
+    AbacStatus$ = [
+      3,
+      n0,
+      _AS,
+      0,
+      [_S],
+      [0]
+    ];
+    AbortIncompleteMultipartUpload$ = [
+      3,
+      n0,
+      _AIMU,
+      0,
+      [_DAI],
+      [1]
+    ];
+    AbortMultipartUploadOutput$ = [
+      3,
+      n0,
+      _AMUO,
+      0,
+      [_RC, _VI],
+      [[0, { [_hH]: _xarc }], [0, { [_hH]: _xavi }]]
+    ];
+    AbortMultipartUploadRequest$ = [
+      3,
+      n0,
+      _AMUR,
+      0,
+      [_B, _K, _UI, _RP, _EBO, _IMIT],
+      [[0, 1], [0, 1], [0, { [_hQ]: _uI }], [0, { [_hH]: _xarp }], [0, { [_hH]: _xaebo }], [6, { [_hH]: _xaimit }]],
+      3
+    ];
+    AccelerateConfiguration$ = [
+      3,
+      n0,
+      _AC,
+      0,
+      [_S],
+      [0]
+    ];
+    AccessControlPolicy$ = [
+      3,
+      n0,
+      _ACP,
+      0,
+      [_G, _O],
+      [[() => Grants, { [_xN]: _ACL }], () => Owner$]
+    ];
+    AccessControlTranslation$ = [
+      3,
+      n0,
+      _ACT,
+      0,
+      [_O],
+      [0],
+      1
+    ];
+    AnalyticsAndOperator$ = [
+      3,
+      n0,
+      _AAO,
+      0,
+      [_P, _T],
+      [0, [() => TagSet, { [_xF]: 1, [_xN]: _Ta }]]
+    ];
+    AnalyticsConfiguration$ = [
+      3,
+      n0,
+      _ACn,
+      0,
+      [_I, _SCA, _F],
+      [0, () => StorageClassAnalysis$, [() => AnalyticsFilter$, 0]],
+      2
+    ];
+    AnalyticsExportDestination$ = [
+      3,
+      n0,
+      _AED,
+      0,
+      [_SBD],
+      [() => AnalyticsS3BucketDestination$],
+      1
+    ];
+    AnalyticsS3BucketDestination$ = [
+      3,
+      n0,
+      _ASBD,
+      0,
+      [_Fo, _B, _BAI, _P],
+      [0, 0, 0, 0],
+      2
+    ];
+    AnnotationEntry$ = [
+      3,
+      n0,
+      _AE,
+      0,
+      [_AN, _LM, _Si, _ET, _CA, _RS],
+      [0, 4, 1, 0, [64 | 0, { [_xF]: 1 }], 0],
+      3
+    ];
+    AnnotationTableConfiguration$ = [
+      3,
+      n0,
+      _ATC,
+      0,
+      [_CS, _EC, _R],
+      [0, () => MetadataTableEncryptionConfiguration$, 0],
+      1
+    ];
+    AnnotationTableConfigurationResult$ = [
+      3,
+      n0,
+      _ATCR,
+      0,
+      [_CS, _TS, _E2, _TN, _TA, _R],
+      [0, 0, () => ErrorDetails$, 0, 0, 0],
+      1
+    ];
+    AnnotationTableConfigurationUpdates$ = [
+      3,
+      n0,
+      _ATCU,
+      0,
+      [_CS, _EC, _R],
+      [0, () => MetadataTableEncryptionConfiguration$, 0],
+      1
+    ];
+    BlockedEncryptionTypes$ = [
+      3,
+      n0,
+      _BET,
+      0,
+      [_ETn],
+      [[() => EncryptionTypeList, { [_xF]: 1 }]]
+    ];
+    Bucket$ = [
+      3,
+      n0,
+      _B,
+      0,
+      [_N, _CD, _BR, _BA],
+      [0, 4, 0, 0]
+    ];
+    BucketInfo$ = [
+      3,
+      n0,
+      _BI,
+      0,
+      [_DR, _Ty],
+      [0, 0]
+    ];
+    BucketLifecycleConfiguration$ = [
+      3,
+      n0,
+      _BLC,
+      0,
+      [_Ru],
+      [[() => LifecycleRules, { [_xF]: 1, [_xN]: _Rul }]],
+      1
+    ];
+    BucketLoggingStatus$ = [
+      3,
+      n0,
+      _BLS,
+      0,
+      [_LE],
+      [[() => LoggingEnabled$, 0]]
+    ];
+    Checksum$ = [
+      3,
+      n0,
+      _C,
+      0,
+      [_CCRC, _CCRCC, _CCRCNVME, _CSHA, _CSHAh, _CSHAhe, _CMD, _CXXHASH, _CXXHASHh, _CXXHASHhe, _CT],
+      [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+    ];
+    CommonPrefix$ = [
+      3,
+      n0,
+      _CP,
+      0,
+      [_P],
+      [0]
+    ];
+    CompletedMultipartUpload$ = [
+      3,
+      n0,
+      _CMU,
+      0,
+      [_Pa],
+      [[() => CompletedPartList, { [_xF]: 1, [_xN]: _Par }]]
+    ];
+    CompletedPart$ = [
+      3,
+      n0,
+      _CPo,
+      0,
+      [_ET, _CCRC, _CCRCC, _CCRCNVME, _CSHA, _CSHAh, _CSHAhe, _CMD, _CXXHASH, _CXXHASHh, _CXXHASHhe, _PN],
+      [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]
+    ];
+    CompleteMultipartUploadOutput$ = [
+      3,
+      n0,
+      _CMUO,
+      { [_xN]: _CMUR },
+      [_L, _B, _K, _Ex, _ET, _CCRC, _CCRCC, _CCRCNVME, _CSHA, _CSHAh, _CSHAhe, _CMD, _CXXHASH, _CXXHASHh, _CXXHASHhe, _CT, _SSE, _VI, _SSEKMSKI, _BKE, _RC],
+      [0, 0, 0, [0, { [_hH]: _xae }], 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, [0, { [_hH]: _xasse }], [0, { [_hH]: _xavi }], [() => SSEKMSKeyId, { [_hH]: _xasseakki }], [2, { [_hH]: _xassebke }], [0, { [_hH]: _xarc }]]
+    ];
+    CompleteMultipartUploadRequest$ = [
+      3,
+      n0,
+      _CMURo,
+      0,
+      [_B, _K, _UI, _MU, _CCRC, _CCRCC, _CCRCNVME, _CSHA, _CSHAh, _CSHAhe, _CMD, _CXXHASH, _CXXHASHh, _CXXHASHhe, _CT, _MOS, _RP, _EBO, _IM, _INM, _SSECA, _SSECK, _SSECKMD],
+      [[0, 1], [0, 1], [0, { [_hQ]: _uI }], [() => CompletedMultipartUpload$, { [_hP]: 1, [_xN]: _CMUo }], [0, { [_hH]: _xacc }], [0, { [_hH]: _xacc_ }], [0, { [_hH]: _xacc__ }], [0, { [_hH]: _xacs }], [0, { [_hH]: _xacs_ }], [0, { [_hH]: _xacs__ }], [0, { [_hH]: _xacm }], [0, { [_hH]: _xacx }], [0, { [_hH]: _xacx_ }], [0, { [_hH]: _xacx__ }], [0, { [_hH]: _xact }], [1, { [_hH]: _xamos }], [0, { [_hH]: _xarp }], [0, { [_hH]: _xaebo }], [0, { [_hH]: _IM_ }], [0, { [_hH]: _INM_ }], [0, { [_hH]: _xasseca }], [() => SSECustomerKey, { [_hH]: _xasseck }], [0, { [_hH]: _xasseckM }]],
+      3
+    ];
+    Condition$ = [
+      3,
+      n0,
+      _Co,
+      0,
+      [_HECRE, _KPE],
+      [0, 0]
+    ];
+    ContinuationEvent$ = [
+      3,
+      n0,
+      _CE,
+      0,
+      [],
+      []
+    ];
+    CopyObjectOutput$ = [
+      3,
+      n0,
+      _COO,
+      0,
+      [_COR, _Ex, _CSVI, _VI, _SSE, _SSECA, _SSECKMD, _SSEKMSKI, _SSEKMSEC, _BKE, _RC],
+      [[() => CopyObjectResult$, 16], [0, { [_hH]: _xae }], [0, { [_hH]: _xacsvi }], [0, { [_hH]: _xavi }], [0, { [_hH]: _xasse }], [0, { [_hH]: _xasseca }], [0, { [_hH]: _xasseckM }], [() => SSEKMSKeyId, { [_hH]: _xasseakki }], [() => SSEKMSEncryptionContext, { [_hH]: _xassec }], [2, { [_hH]: _xassebke }], [0, { [_hH]: _xarc }]]
+    ];
+    CopyObjectRequest$ = [
+      3,
+      n0,
+      _CORo,
+      0,
+      [_B, _CSo, _K, _ACL_, _CC, _CA, _CDo, _CEo, _CL, _CTo, _CSIM, _CSIMS, _CSINM, _CSIUS, _Exp, _GFC, _GR, _GRACP, _GWACP, _IM, _INM, _M, _MD, _TD, _ADn, _SSE, _SC, _WRL, _SSECA, _SSECK, _SSECKMD, _SSEKMSKI, _SSEKMSEC, _BKE, _CSSSECA, _CSSSECK, _CSSSECKMD, _RP, _Tag, _OLM, _OLRUD, _OLLHS, _OLEH, _OLEHDD, _OLEHDY, _EBO, _ESBO],
+      [[0, 1], [0, { [_hH]: _xacs___ }], [0, 1], [0, { [_hH]: _xaa }], [0, { [_hH]: _CC_ }], [0, { [_hH]: _xaca }], [0, { [_hH]: _CD_ }], [0, { [_hH]: _CE_ }], [0, { [_hH]: _CL_ }], [0, { [_hH]: _CT_ }], [0, { [_hH]: _xacsim }], [4, { [_hH]: _xacsims }], [0, { [_hH]: _xacsinm }], [4, { [_hH]: _xacsius }], [4, { [_hH]: _Exp }], [0, { [_hH]: _xagfc }], [0, { [_hH]: _xagr }], [0, { [_hH]: _xagra }], [0, { [_hH]: _xagwa }], [0, { [_hH]: _IM_ }], [0, { [_hH]: _INM_ }], [128 | 0, { [_hPH]: _xam }], [0, { [_hH]: _xamd }], [0, { [_hH]: _xatd }], [0, { [_hH]: _xaoad }], [0, { [_hH]: _xasse }], [0, { [_hH]: _xasc }], [0, { [_hH]: _xawrl }], [0, { [_hH]: _xasseca }], [() => SSECustomerKey, { [_hH]: _xasseck }], [0, { [_hH]: _xasseckM }], [() => SSEKMSKeyId, { [_hH]: _xasseakki }], [() => SSEKMSEncryptionContext, { [_hH]: _xassec }], [2, { [_hH]: _xassebke }], [0, { [_hH]: _xacssseca }], [() => CopySourceSSECustomerKey, { [_hH]: _xacssseck }], [0, { [_hH]: _xacssseckM }], [0, { [_hH]: _xarp }], [0, { [_hH]: _xat }], [0, { [_hH]: _xaolm }], [5, { [_hH]: _xaolrud }], [0, { [_hH]: _xaollh }], [0, { [_hH]: _xaoleh }], [1, { [_hH]: _xaolehdd }], [1, { [_hH]: _xaolehdy }], [0, { [_hH]: _xaebo }], [0, { [_hH]: _xasebo }]],
+      3
+    ];
+    CopyObjectResult$ = [
+      3,
+      n0,
+      _COR,
+      0,
+      [_ET, _LM, _CT, _CCRC, _CCRCC, _CCRCNVME, _CSHA, _CSHAh, _CSHAhe, _CMD, _CXXHASH, _CXXHASHh, _CXXHASHhe],
+      [0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+    ];
+    CopyPartResult$ = [
+      3,
+      n0,
+      _CPR,
+      0,
+      [_ET, _LM, _CCRC, _CCRCC, _CCRCNVME, _CSHA, _CSHAh, _CSHAhe, _CMD, _CXXHASH, _CXXHASHh, _CXXHASHhe],
+      [0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+    ];
+    CORSConfiguration$ = [
+      3,
+      n0,
+      _CORSC,
+      0,
+      [_CORSR],
+      [[() => CORSRules, { [_xF]: 1, [_xN]: _CORSRu }]],
+      1
+    ];
+    CORSRule$ = [
+      3,
+      n0,
+      _CORSRu,
+      0,
+      [_AM, _AO, _ID, _AH, _EH, _MAS],
+      [[64 | 0, { [_xF]: 1, [_xN]: _AMl }], [64 | 0, { [_xF]: 1, [_xN]: _AOl }], 0, [64 | 0, { [_xF]: 1, [_xN]: _AHl }], [64 | 0, { [_xF]: 1, [_xN]: _EHx }], 1],
+      2
+    ];
+    CreateBucketConfiguration$ = [
+      3,
+      n0,
+      _CBC,
+      0,
+      [_LC, _L, _B, _T],
+      [0, () => LocationInfo$, () => BucketInfo$, [() => TagSet, 0]]
+    ];
+    CreateBucketMetadataConfigurationRequest$ = [
+      3,
+      n0,
+      _CBMCR,
+      0,
+      [_B, _MC, _CMDo, _CA, _EBO],
+      [[0, 1], [() => MetadataConfiguration$, { [_hP]: 1, [_xN]: _MC }], [0, { [_hH]: _CM }], [0, { [_hH]: _xasca }], [0, { [_hH]: _xaebo }]],
+      2
+    ];
+    CreateBucketMetadataTableConfigurationRequest$ = [
+      3,
+      n0,
+      _CBMTCR,
+      0,
+      [_B, _MTC, _CMDo, _CA, _EBO],
+      [[0, 1], [() => MetadataTableConfiguration$, { [_hP]: 1, [_xN]: _MTC }], [0, { [_hH]: _CM }], [0, { [_hH]: _xasca }], [0, { [_hH]: _xaebo }]],
+      2
+    ];
+    CreateBucketOutput$ = [
+      3,
+      n0,
+      _CBO,
+      0,
+      [_L, _BA],
+      [[0, { [_hH]: _L }], [0, { [_hH]: _xaba }]]
+    ];
+    CreateBucketRequest$ = [
+      3,
+      n0,
+      _CBR,
+      0,
+      [_B, _ACL_, _CBC, _GFC, _GR, _GRACP, _GW, _GWACP, _OLEFB, _OO, _BN],
+      [[0, 1], [0, { [_hH]: _xaa }], [() => CreateBucketConfiguration$, { [_hP]: 1, [_xN]: _CBC }], [0, { [_hH]: _xagfc }], [0, { [_hH]: _xagr }], [0, { [_hH]: _xagra }], [0, { [_hH]: _xagw }], [0, { [_hH]: _xagwa }], [2, { [_hH]: _xabole }], [0, { [_hH]: _xaoo }], [0, { [_hH]: _xabn }]],
+      1
+    ];
+    CreateMultipartUploadOutput$ = [
+      3,
+      n0,
+      _CMUOr,
+      { [_xN]: _IMUR },
+      [_ADb, _ARI, _B, _K, _UI, _SSE, _SSECA, _SSECKMD, _SSEKMSKI, _SSEKMSEC, _BKE, _RC, _CA, _CT, _VI],
+      [[4, { [_hH]: _xaad }], [0, { [_hH]: _xaari }], [0, { [_xN]: _B }], 0, 0, [0, { [_hH]: _xasse }], [0, { [_hH]: _xasseca }], [0, { [_hH]: _xasseckM }], [() => SSEKMSKeyId, { [_hH]: _xasseakki }], [() => SSEKMSEncryptionContext, { [_hH]: _xassec }], [2, { [_hH]: _xassebke }], [0, { [_hH]: _xarc }], [0, { [_hH]: _xaca }], [0, { [_hH]: _xact }], [0, { [_hH]: _xavi }]]
+    ];
+    CreateMultipartUploadRequest$ = [
+      3,
+      n0,
+      _CMURr,
+      0,
+      [_B, _K, _ACL_, _CC, _CDo, _CEo, _CL, _CTo, _Exp, _GFC, _GR, _GRACP, _GWACP, _M, _SSE, _SC, _WRL, _SSECA, _SSECK, _SSECKMD, _SSEKMSKI, _SSEKMSEC, _BKE, _RP, _Tag, _OLM, _OLRUD, _OLLHS, _OLEH, _OLEHDD, _OLEHDY, _EBO, _CA, _CT],
+      [[0, 1], [0, 1], [0, { [_hH]: _xaa }], [0, { [_hH]: _CC_ }], [0, { [_hH]: _CD_ }], [0, { [_hH]: _CE_ }], [0, { [_hH]: _CL_ }], [0, { [_hH]: _CT_ }], [4, { [_hH]: _Exp }], [0, { [_hH]: _xagfc }], [0, { [_hH]: _xagr }], [0, { [_hH]: _xagra }], [0, { [_hH]: _xagwa }], [128 | 0, { [_hPH]: _xam }], [0, { [_hH]: _xasse }], [0, { [_hH]: _xasc }], [0, { [_hH]: _xawrl }], [0, { [_hH]: _xasseca }], [() => SSECustomerKey, { [_hH]: _xasseck }], [0, { [_hH]: _xasseckM }], [() => SSEKMSKeyId, { [_hH]: _xasseakki }], [() => SSEKMSEncryptionContext, { [_hH]: _xassec }], [2, { [_hH]: _xassebke }], [0, { [_hH]: _xarp }], [0, { [_hH]: _xat }], [0, { [_hH]: _xaolm }], [5, { [_hH]: _xaolrud }], [0, { [_hH]: _xaollh }], [0, { [_hH]: _xaoleh }], [1, { [_hH]: _xaolehdd }], [1, { [_hH]: _xaolehdy }], [0, { [_hH]: _xaebo }], [0, { [_hH]: _xaca }], [0, { [_hH]: _xact }]],
+      2
+    ];
+    CreateSessionOutput$ = [
+      3,
+      n0,
+      _CSO,
+      { [_xN]: _CSR },
+      [_Cr, _SSE, _SSEKMSKI, _SSEKMSEC, _BKE],
+      [[() => SessionCredentials$, { [_xN]: _Cr }], [0, { [_hH]: _xasse }], [() => SSEKMSKeyId, { [_hH]: _xasseakki }], [() => SSEKMSEncryptionContext, { [_hH]: _xassec }], [2, { [_hH]: _xassebke }]],
+      1
+    ];
+    CreateSessionRequest$ = [
+      3,
+      n0,
+      _CSRr,
+      0,
+      [_B, _SM, _SSE, _SSEKMSKI, _SSEKMSEC, _BKE],
+      [[0, 1], [0, { [_hH]: _xacsm }], [0, { [_hH]: _xasse }], [() => SSEKMSKeyId, { [_hH]: _xasseakki }], [() => SSEKMSEncryptionContext, { [_hH]: _xassec }], [2, { [_hH]: _xassebke }]],
+      1
+    ];
+    CSVInput$ = [
+      3,
+      n0,
+      _CSVIn,
+      0,
+      [_FHI, _Com, _QEC, _RD, _FD, _QC, _AQRD],
+      [0, 0, 0, 0, 0, 0, 2]
+    ];
+    CSVOutput$ = [
+      3,
+      n0,
+      _CSVO,
+      0,
+      [_QF, _QEC, _RD, _FD, _QC],
+      [0, 0, 0, 0, 0]
+    ];
+    DefaultRetention$ = [
+      3,
+      n0,
+      _DRe,
+      0,
+      [_Mo, _D, _Y, _DEH],
+      [0, 1, 1, () => EventHoldDuration$]
+    ];
+    Delete$ = [
+      3,
+      n0,
+      _De,
+      0,
+      [_Ob, _Q],
+      [[() => ObjectIdentifierList, { [_xF]: 1, [_xN]: _Obj }], 2],
+      1
+    ];
+    DeleteBucketAnalyticsConfigurationRequest$ = [
+      3,
+      n0,
+      _DBACR,
+      0,
+      [_B, _I, _EBO],
+      [[0, 1], [0, { [_hQ]: _i }], [0, { [_hH]: _xaebo }]],
+      2
+    ];
+    DeleteBucketCorsRequest$ = [
+      3,
+      n0,
+      _DBCR,
+      0,
+      [_B, _EBO],
+      [[0, 1], [0, { [_hH]: _xaebo }]],
+      1
+    ];
+    DeleteBucketEncryptionRequest$ = [
+      3,
+      n0,
+      _DBER,
+      0,
+      [_B, _EBO],
+      [[0, 1], [0, { [_hH]: _xaebo }]],
+      1
+    ];
+    DeleteBucketIntelligentTieringConfigurationRequest$ = [
+      3,
+      n0,
+      _DBITCR,
+      0,
+      [_B, _I, _EBO],
+      [[0, 1], [0, { [_hQ]: _i }], [0, { [_hH]: _xaebo }]],
+      2
+    ];
+    DeleteBucketInventoryConfigurationRequest$ = [
+      3,
+      n0,
+      _DBICR,
+      0,
+      [_B, _I, _EBO],
+      [[0, 1], [0, { [_hQ]: _i }], [0, { [_hH]: _xaebo }]],
+      2
+    ];
+    DeleteBucketLifecycleRequest$ = [
+      3,
+      n0,
+      _DBLR,
+      0,
+      [_B, _EBO],
+      [[0, 1], [0, { [_hH]: _xaebo }]],
+      1
+    ];
+    DeleteBucketMetadataConfigurationRequest$ = [
+      3,
+      n0,
+      _DBMCR,
+      0,
+      [_B, _EBO],
+      [[0, 1], [0, { [_hH]: _xaebo }]],
+      1
+    ];
+    DeleteBucketMetadataTableConfigurationRequest$ = [
+      3,
+      n0,
+      _DBMTCR,
+      0,
+      [_B, _EBO],
+      [[0, 1], [0, { [_hH]: _xaebo }]],
+      1
+    ];
+    DeleteBucketMetricsConfigurationRequest$ = [
+      3,
+      n0,
+      _DBMCRe,
+      0,
+      [_B, _I, _EBO],
+      [[0, 1], [0, { [_hQ]: _i }], [0, { [_hH]: _xaebo }]],
+      2
+    ];
+    DeleteBucketOwnershipControlsRequest$ = [
+      3,
+      n0,
+      _DBOCR,
+      0,
+      [_B, _EBO],
+      [[0, 1], [0, { [_hH]: _xaebo }]],
+      1
+    ];
+    DeleteBucketPolicyRequest$ = [
+      3,
+      n0,
+      _DBPR,
+      0,
+      [_B, _EBO],
+      [[0, 1], [0, { [_hH]: _xaebo }]],
+      1
+    ];
+    DeleteBucketReplicationRequest$ = [
+      3,
+      n0,
+      _DBRR,
+      0,
+      [_B, _EBO],
+      [[0, 1], [0, { [_hH]: _xaebo }]],
+      1
+    ];
+    DeleteBucketRequest$ = [
+      3,
+      n0,
+      _DBR,
+      0,
+      [_B, _EBO],
+      [[0, 1], [0, { [_hH]: _xaebo }]],
+      1
+    ];
+    DeleteBucketTaggingRequest$ = [
+      3,
+      n0,
+      _DBTR,
+      0,
+      [_B, _EBO],
+      [[0, 1], [0, { [_hH]: _xaebo }]],
+      1
+    ];
+    DeleteBucketWebsiteRequest$ = [
+      3,
+      n0,
+      _DBWR,
+      0,
+      [_B, _EBO],
+      [[0, 1], [0, { [_hH]: _xaebo }]],
+      1
+    ];
+    DeletedObject$ = [
+      3,
+      n0,
+      _DO,
+      0,
+      [_K, _VI, _DM, _DMVI],
+      [0, 0, 2, 0]
+    ];
+    DeleteMarkerEntry$ = [
+      3,
+      n0,
+      _DME,
+      0,
+      [_O, _K, _VI, _IL, _LM],
+      [() => Owner$, 0, 0, 2, 4]
+    ];
+    DeleteMarkerReplication$ = [
+      3,
+      n0,
+      _DMR,
+      0,
+      [_S],
+      [0]
+    ];
+    DeleteObjectAnnotationOutput$ = [
+      3,
+      n0,
+      _DOAO,
+      0,
+      [_OVI, _RC],
+      [[0, { [_hH]: _xaovi }], [0, { [_hH]: _xarc }]]
+    ];
+    DeleteObjectAnnotationRequest$ = [
+      3,
+      n0,
+      _DOAR,
+      0,
+      [_B, _K, _AN, _VI, _RP, _EBO, _OIM],
+      [[0, 1], [0, 1], [0, { [_hQ]: _aN }], [0, { [_hQ]: _vI }], [0, { [_hH]: _xarp }], [0, { [_hH]: _xaebo }], [0, { [_hH]: _xaoim }]],
+      3
+    ];
+    DeleteObjectOutput$ = [
+      3,
+      n0,
+      _DOO,
+      0,
+      [_DM, _VI, _RC],
+      [[2, { [_hH]: _xadm }], [0, { [_hH]: _xavi }], [0, { [_hH]: _xarc }]]
+    ];
+    DeleteObjectRequest$ = [
+      3,
+      n0,
+      _DOR,
+      0,
+      [_B, _K, _MFA, _VI, _RP, _BGR, _EBO, _IM, _IMLMT, _IMS],
+      [[0, 1], [0, 1], [0, { [_hH]: _xam_ }], [0, { [_hQ]: _vI }], [0, { [_hH]: _xarp }], [2, { [_hH]: _xabgr }], [0, { [_hH]: _xaebo }], [0, { [_hH]: _IM_ }], [6, { [_hH]: _xaimlmt }], [1, { [_hH]: _xaims }]],
+      2
+    ];
+    DeleteObjectsOutput$ = [
+      3,
+      n0,
+      _DOOe,
+      { [_xN]: _DRel },
+      [_Del, _RC, _Er],
+      [[() => DeletedObjects, { [_xF]: 1 }], [0, { [_hH]: _xarc }], [() => Errors, { [_xF]: 1, [_xN]: _E2 }]]
+    ];
+    DeleteObjectsRequest$ = [
+      3,
+      n0,
+      _DORe,
+      0,
+      [_B, _De, _MFA, _RP, _BGR, _EBO, _CA],
+      [[0, 1], [() => Delete$, { [_hP]: 1, [_xN]: _De }], [0, { [_hH]: _xam_ }], [0, { [_hH]: _xarp }], [2, { [_hH]: _xabgr }], [0, { [_hH]: _xaebo }], [0, { [_hH]: _xasca }]],
+      2
+    ];
+    DeleteObjectTaggingOutput$ = [
+      3,
+      n0,
+      _DOTO,
+      0,
+      [_VI],
+      [[0, { [_hH]: _xavi }]]
+    ];
+    DeleteObjectTaggingRequest$ = [
+      3,
+      n0,
+      _DOTR,
+      0,
+      [_B, _K, _VI, _EBO],
+      [[0, 1], [0, 1], [0, { [_hQ]: _vI }], [0, { [_hH]: _xaebo }]],
+      2
+    ];
+    DeletePublicAccessBlockRequest$ = [
+      3,
+      n0,
+      _DPABR,
+      0,
+      [_B, _EBO],
+      [[0, 1], [0, { [_hH]: _xaebo }]],
+      1
+    ];
+    Destination$ = [
+      3,
+      n0,
+      _Des,
+      0,
+      [_B, _A, _SC, _ACT, _EC, _RT, _Me],
+      [0, 0, 0, () => AccessControlTranslation$, () => EncryptionConfiguration$, () => ReplicationTime$, () => Metrics$],
+      1
+    ];
+    DestinationResult$ = [
+      3,
+      n0,
+      _DRes,
+      0,
+      [_TBT, _TBA, _TNa],
+      [0, 0, 0]
+    ];
+    Encryption$ = [
+      3,
+      n0,
+      _En,
+      0,
+      [_ETn, _KMSKI, _KMSC],
+      [0, [() => SSEKMSKeyId, 0], 0],
+      1
+    ];
+    EncryptionConfiguration$ = [
+      3,
+      n0,
+      _EC,
+      0,
+      [_RKKID, _USMRK],
+      [0, () => UseSourceMultiRegionKey$]
+    ];
+    EndEvent$ = [
+      3,
+      n0,
+      _EE,
+      0,
+      [],
+      []
+    ];
+    _Error$ = [
+      3,
+      n0,
+      _E2,
+      0,
+      [_K, _VI, _Cod, _Mes],
+      [0, 0, 0, 0]
+    ];
+    ErrorDetails$ = [
+      3,
+      n0,
+      _ED,
+      0,
+      [_ECr, _EM],
+      [0, 0]
+    ];
+    ErrorDocument$ = [
+      3,
+      n0,
+      _EDr,
+      0,
+      [_K],
+      [0],
+      1
+    ];
+    EventBridgeConfiguration$ = [
+      3,
+      n0,
+      _EBC,
+      0,
+      [],
+      []
+    ];
+    EventHoldDuration$ = [
+      3,
+      n0,
+      _EHD,
+      0,
+      [_D, _Y],
+      [1, 1]
+    ];
+    ExistingObjectReplication$ = [
+      3,
+      n0,
+      _EOR,
+      0,
+      [_S],
+      [0],
+      1
+    ];
+    FilterRule$ = [
+      3,
+      n0,
+      _FR,
+      0,
+      [_N, _V],
+      [0, 0]
+    ];
+    GetBucketAbacOutput$ = [
+      3,
+      n0,
+      _GBAO,
+      0,
+      [_AS],
+      [[() => AbacStatus$, 16]]
+    ];
+    GetBucketAbacRequest$ = [
+      3,
+      n0,
+      _GBAR,
+      0,
+      [_B, _EBO],
+      [[0, 1], [0, { [_hH]: _xaebo }]],
+      1
+    ];
+    GetBucketAccelerateConfigurationOutput$ = [
+      3,
+      n0,
+      _GBACO,
+      { [_xN]: _AC },
+      [_S, _RC],
+      [0, [0, { [_hH]: _xarc }]]
+    ];
+    GetBucketAccelerateConfigurationRequest$ = [
+      3,
+      n0,
+      _GBACR,
+      0,
+      [_B, _EBO, _RP],
+      [[0, 1], [0, { [_hH]: _xaebo }], [0, { [_hH]: _xarp }]],
+      1
+    ];
+    GetBucketAclOutput$ = [
+      3,
+      n0,
+      _GBAOe,
+      { [_xN]: _ACP },
+      [_O, _G],
+      [() => Owner$, [() => Grants, { [_xN]: _ACL }]]
+    ];
+    GetBucketAclRequest$ = [
+      3,
+      n0,
+      _GBARe,
+      0,
+      [_B, _EBO],
+      [[0, 1], [0, { [_hH]: _xaebo }]],
+      1
+    ];
+    GetBucketAnalyticsConfigurationOutput$ = [
+      3,
+      n0,
+      _GBACOe,
+      0,
+      [_ACn],
+      [[() => AnalyticsConfiguration$, 16]]
+    ];
+    GetBucketAnalyticsConfigurationRequest$ = [
+      3,
+      n0,
+      _GBACRe,
+      0,
+      [_B, _I, _EBO],
+      [[0, 1], [0, { [_hQ]: _i }], [0, { [_hH]: _xaebo }]],
+      2
+    ];
+    GetBucketCorsOutput$ = [
+      3,
+      n0,
+      _GBCO,
+      { [_xN]: _CORSC },
+      [_CORSR],
+      [[() => CORSRules, { [_xF]: 1, [_xN]: _CORSRu }]]
+    ];
+    GetBucketCorsRequest$ = [
+      3,
+      n0,
+      _GBCR,
+      0,
+      [_B, _EBO],
+      [[0, 1], [0, { [_hH]: _xaebo }]],
+      1
+    ];
+    GetBucketEncryptionOutput$ = [
+      3,
+      n0,
+      _GBEO,
+      0,
+      [_SSEC],
+      [[() => ServerSideEncryptionConfiguration$, 16]]
+    ];
+    GetBucketEncryptionRequest$ = [
+      3,
+      n0,
+      _GBER,
+      0,
+      [_B, _EBO],
+      [[0, 1], [0, { [_hH]: _xaebo }]],
+      1
+    ];
+    GetBucketIntelligentTieringConfigurationOutput$ = [
+      3,
+      n0,
+      _GBITCO,
+      0,
+      [_ITC],
+      [[() => IntelligentTieringConfiguration$, 16]]
+    ];
+    GetBucketIntelligentTieringConfigurationRequest$ = [
+      3,
+      n0,
+      _GBITCR,
+      0,
+      [_B, _I, _EBO],
+      [[0, 1], [0, { [_hQ]: _i }], [0, { [_hH]: _xaebo }]],
+      2
+    ];
+    GetBucketInventoryConfigurationOutput$ = [
+      3,
+      n0,
+      _GBICO,
+      0,
+      [_IC],
+      [[() => InventoryConfiguration$, 16]]
+    ];
+    GetBucketInventoryConfigurationRequest$ = [
+      3,
+      n0,
+      _GBICR,
+      0,
+      [_B, _I, _EBO],
+      [[0, 1], [0, { [_hQ]: _i }], [0, { [_hH]: _xaebo }]],
+      2
+    ];
+    GetBucketLifecycleConfigurationOutput$ = [
+      3,
+      n0,
+      _GBLCO,
+      { [_xN]: _LCi },
+      [_Ru, _TDMOS],
+      [[() => LifecycleRules, { [_xF]: 1, [_xN]: _Rul }], [0, { [_hH]: _xatdmos }]]
+    ];
+    GetBucketLifecycleConfigurationRequest$ = [
+      3,
+      n0,
+      _GBLCR,
+      0,
+      [_B, _EBO],
+      [[0, 1], [0, { [_hH]: _xaebo }]],
+      1
+    ];
+    GetBucketLocationOutput$ = [
+      3,
+      n0,
+      _GBLO,
+      { [_xN]: _LC },
+      [_LC],
+      [0]
+    ];
+    GetBucketLocationRequest$ = [
+      3,
+      n0,
+      _GBLR,
+      0,
+      [_B, _EBO],
+      [[0, 1], [0, { [_hH]: _xaebo }]],
+      1
+    ];
+    GetBucketLoggingOutput$ = [
+      3,
+      n0,
+      _GBLOe,
+      { [_xN]: _BLS },
+      [_LE],
+      [[() => LoggingEnabled$, 0]]
+    ];
+    GetBucketLoggingRequest$ = [
+      3,
+      n0,
+      _GBLRe,
+      0,
+      [_B, _EBO],
+      [[0, 1], [0, { [_hH]: _xaebo }]],
+      1
+    ];
+    GetBucketMetadataConfigurationOutput$ = [
+      3,
+      n0,
+      _GBMCO,
+      0,
+      [_GBMCR],
+      [[() => GetBucketMetadataConfigurationResult$, 16]]
+    ];
+    GetBucketMetadataConfigurationRequest$ = [
+      3,
+      n0,
+      _GBMCRe,
+      0,
+      [_B, _EBO],
+      [[0, 1], [0, { [_hH]: _xaebo }]],
+      1
+    ];
+    GetBucketMetadataConfigurationResult$ = [
+      3,
+      n0,
+      _GBMCR,
+      0,
+      [_MCR],
+      [() => MetadataConfigurationResult$],
+      1
+    ];
+    GetBucketMetadataTableConfigurationOutput$ = [
+      3,
+      n0,
+      _GBMTCO,
+      0,
+      [_GBMTCR],
+      [[() => GetBucketMetadataTableConfigurationResult$, 16]]
+    ];
+    GetBucketMetadataTableConfigurationRequest$ = [
+      3,
+      n0,
+      _GBMTCRe,
+      0,
+      [_B, _EBO],
+      [[0, 1], [0, { [_hH]: _xaebo }]],
+      1
+    ];
+    GetBucketMetadataTableConfigurationResult$ = [
+      3,
+      n0,
+      _GBMTCR,
+      0,
+      [_MTCR, _S, _E2],
+      [() => MetadataTableConfigurationResult$, 0, () => ErrorDetails$],
+      2
+    ];
+    GetBucketMetricsConfigurationOutput$ = [
+      3,
+      n0,
+      _GBMCOe,
+      0,
+      [_MCe],
+      [[() => MetricsConfiguration$, 16]]
+    ];
+    GetBucketMetricsConfigurationRequest$ = [
+      3,
+      n0,
+      _GBMCRet,
+      0,
+      [_B, _I, _EBO],
+      [[0, 1], [0, { [_hQ]: _i }], [0, { [_hH]: _xaebo }]],
+      2
+    ];
+    GetBucketNotificationConfigurationRequest$ = [
+      3,
+      n0,
+      _GBNCR,
+      0,
+      [_B, _EBO],
+      [[0, 1], [0, { [_hH]: _xaebo }]],
+      1
+    ];
+    GetBucketOwnershipControlsOutput$ = [
+      3,
+      n0,
+      _GBOCO,
+      0,
+      [_OC],
+      [[() => OwnershipControls$, 16]]
+    ];
+    GetBucketOwnershipControlsRequest$ = [
+      3,
+      n0,
+      _GBOCR,
+      0,
+      [_B, _EBO],
+      [[0, 1], [0, { [_hH]: _xaebo }]],
+      1
+    ];
+    GetBucketPolicyOutput$ = [
+      3,
+      n0,
+      _GBPO,
+      0,
+      [_Po],
+      [[0, 16]]
+    ];
+    GetBucketPolicyRequest$ = [
+      3,
+      n0,
+      _GBPR,
+      0,
+      [_B, _EBO],
+      [[0, 1], [0, { [_hH]: _xaebo }]],
+      1
+    ];
+    GetBucketPolicyStatusOutput$ = [
+      3,
+      n0,
+      _GBPSO,
+      0,
+      [_PS],
+      [[() => PolicyStatus$, 16]]
+    ];
+    GetBucketPolicyStatusRequest$ = [
+      3,
+      n0,
+      _GBPSR,
+      0,
+      [_B, _EBO],
+      [[0, 1], [0, { [_hH]: _xaebo }]],
+      1
+    ];
+    GetBucketReplicationOutput$ = [
+      3,
+      n0,
+      _GBRO,
+      0,
+      [_RCe],
+      [[() => ReplicationConfiguration$, 16]]
+    ];
+    GetBucketReplicationRequest$ = [
+      3,
+      n0,
+      _GBRR,
+      0,
+      [_B, _EBO],
+      [[0, 1], [0, { [_hH]: _xaebo }]],
+      1
+    ];
+    GetBucketRequestPaymentOutput$ = [
+      3,
+      n0,
+      _GBRPO,
+      { [_xN]: _RPC },
+      [_Pay],
+      [0]
+    ];
+    GetBucketRequestPaymentRequest$ = [
+      3,
+      n0,
+      _GBRPR,
+      0,
+      [_B, _EBO],
+      [[0, 1], [0, { [_hH]: _xaebo }]],
+      1
+    ];
+    GetBucketTaggingOutput$ = [
+      3,
+      n0,
+      _GBTO,
+      { [_xN]: _Tag },
+      [_TSa],
+      [[() => TagSet, 0]],
+      1
+    ];
+    GetBucketTaggingRequest$ = [
+      3,
+      n0,
+      _GBTR,
+      0,
+      [_B, _EBO],
+      [[0, 1], [0, { [_hH]: _xaebo }]],
+      1
+    ];
+    GetBucketVersioningOutput$ = [
+      3,
+      n0,
+      _GBVO,
+      { [_xN]: _VC },
+      [_S, _MFAD],
+      [0, [0, { [_xN]: _MDf }]]
+    ];
+    GetBucketVersioningRequest$ = [
+      3,
+      n0,
+      _GBVR,
+      0,
+      [_B, _EBO],
+      [[0, 1], [0, { [_hH]: _xaebo }]],
+      1
+    ];
+    GetBucketWebsiteOutput$ = [
+      3,
+      n0,
+      _GBWO,
+      { [_xN]: _WC },
+      [_RART, _IDn, _EDr, _RR],
+      [() => RedirectAllRequestsTo$, () => IndexDocument$, () => ErrorDocument$, [() => RoutingRules, 0]]
+    ];
+    GetBucketWebsiteRequest$ = [
+      3,
+      n0,
+      _GBWR,
+      0,
+      [_B, _EBO],
+      [[0, 1], [0, { [_hH]: _xaebo }]],
+      1
+    ];
+    GetObjectAclOutput$ = [
+      3,
+      n0,
+      _GOAO,
+      { [_xN]: _ACP },
+      [_O, _G, _RC],
+      [() => Owner$, [() => Grants, { [_xN]: _ACL }], [0, { [_hH]: _xarc }]]
+    ];
+    GetObjectAclRequest$ = [
+      3,
+      n0,
+      _GOAR,
+      0,
+      [_B, _K, _VI, _RP, _EBO],
+      [[0, 1], [0, 1], [0, { [_hQ]: _vI }], [0, { [_hH]: _xarp }], [0, { [_hH]: _xaebo }]],
+      2
+    ];
+    GetObjectAnnotationOutput$ = [
+      3,
+      n0,
+      _GOAOe,
+      0,
+      [_AP, _OVI, _LM, _CLo, _ET, _CCRC, _CCRCC, _CCRCNVME, _CSHA, _CSHAh, _CSHAhe, _CMD, _CXXHASH, _CXXHASHh, _CXXHASHhe, _CT, _SSE, _RC, _RS],
+      [[() => StreamingBlob, 16], [0, { [_hH]: _xaovi }], [4, { [_hH]: _LM_ }], [1, { [_hH]: _CL__ }], [0, { [_hH]: _ET }], [0, { [_hH]: _xacc }], [0, { [_hH]: _xacc_ }], [0, { [_hH]: _xacc__ }], [0, { [_hH]: _xacs }], [0, { [_hH]: _xacs_ }], [0, { [_hH]: _xacs__ }], [0, { [_hH]: _xacm }], [0, { [_hH]: _xacx }], [0, { [_hH]: _xacx_ }], [0, { [_hH]: _xacx__ }], [0, { [_hH]: _xact }], [0, { [_hH]: _xasse }], [0, { [_hH]: _xarc }], [0, { [_hH]: _xars }]]
+    ];
+    GetObjectAnnotationRequest$ = [
+      3,
+      n0,
+      _GOARe,
+      0,
+      [_B, _K, _AN, _VI, _RP, _EBO, _CMh],
+      [[0, 1], [0, 1], [0, { [_hQ]: _aN }], [0, { [_hQ]: _vI }], [0, { [_hH]: _xarp }], [0, { [_hH]: _xaebo }], [0, { [_hH]: _xacm_ }]],
+      3
+    ];
+    GetObjectAttributesOutput$ = [
+      3,
+      n0,
+      _GOAOet,
+      { [_xN]: _GOARet },
+      [_DM, _LM, _VI, _RC, _ET, _C, _OP, _SC, _OS],
+      [[2, { [_hH]: _xadm }], [4, { [_hH]: _LM_ }], [0, { [_hH]: _xavi }], [0, { [_hH]: _xarc }], 0, () => Checksum$, [() => GetObjectAttributesParts$, 0], 0, 1]
+    ];
+    GetObjectAttributesParts$ = [
+      3,
+      n0,
+      _GOAP,
+      0,
+      [_TPC, _PNM, _NPNM, _MP, _IT, _Pa],
+      [[1, { [_xN]: _PC }], 0, 0, 1, 2, [() => PartsList, { [_xF]: 1, [_xN]: _Par }]]
+    ];
+    GetObjectAttributesRequest$ = [
+      3,
+      n0,
+      _GOARetb,
+      0,
+      [_B, _K, _OA, _VI, _MP, _PNM, _SSECA, _SSECK, _SSECKMD, _RP, _EBO],
+      [[0, 1], [0, 1], [64 | 0, { [_hH]: _xaoa }], [0, { [_hQ]: _vI }], [1, { [_hH]: _xamp }], [0, { [_hH]: _xapnm }], [0, { [_hH]: _xasseca }], [() => SSECustomerKey, { [_hH]: _xasseck }], [0, { [_hH]: _xasseckM }], [0, { [_hH]: _xarp }], [0, { [_hH]: _xaebo }]],
+      3
+    ];
+    GetObjectLegalHoldOutput$ = [
+      3,
+      n0,
+      _GOLHO,
+      0,
+      [_LH],
+      [[() => ObjectLockLegalHold$, { [_hP]: 1, [_xN]: _LH }]]
+    ];
+    GetObjectLegalHoldRequest$ = [
+      3,
+      n0,
+      _GOLHR,
+      0,
+      [_B, _K, _VI, _RP, _EBO],
+      [[0, 1], [0, 1], [0, { [_hQ]: _vI }], [0, { [_hH]: _xarp }], [0, { [_hH]: _xaebo }]],
+      2
+    ];
+    GetObjectLockConfigurationOutput$ = [
+      3,
+      n0,
+      _GOLCO,
+      0,
+      [_OLC],
+      [[() => ObjectLockConfiguration$, 16]]
+    ];
+    GetObjectLockConfigurationRequest$ = [
+      3,
+      n0,
+      _GOLCR,
+      0,
+      [_B, _EBO],
+      [[0, 1], [0, { [_hH]: _xaebo }]],
+      1
+    ];
+    GetObjectOutput$ = [
+      3,
+      n0,
+      _GOO,
+      0,
+      [_Bo, _DM, _AR, _Ex, _Re, _LM, _CLo, _ET, _CCRC, _CCRCC, _CCRCNVME, _CSHA, _CSHAh, _CSHAhe, _CMD, _CXXHASH, _CXXHASHh, _CXXHASHhe, _CT, _MM, _VI, _CC, _CDo, _CEo, _CL, _CR, _CTo, _Exp, _ES, _WRL, _SSE, _M, _SSECA, _SSECKMD, _SSEKMSKI, _BKE, _SC, _RC, _RS, _PC, _TC, _OLM, _OLRUD, _OLLHS, _OLEH, _OLEHDD, _OLEHDY],
+      [[() => StreamingBlob, 16], [2, { [_hH]: _xadm }], [0, { [_hH]: _ar }], [0, { [_hH]: _xae }], [0, { [_hH]: _xar }], [4, { [_hH]: _LM_ }], [1, { [_hH]: _CL__ }], [0, { [_hH]: _ET }], [0, { [_hH]: _xacc }], [0, { [_hH]: _xacc_ }], [0, { [_hH]: _xacc__ }], [0, { [_hH]: _xacs }], [0, { [_hH]: _xacs_ }], [0, { [_hH]: _xacs__ }], [0, { [_hH]: _xacm }], [0, { [_hH]: _xacx }], [0, { [_hH]: _xacx_ }], [0, { [_hH]: _xacx__ }], [0, { [_hH]: _xact }], [1, { [_hH]: _xamm }], [0, { [_hH]: _xavi }], [0, { [_hH]: _CC_ }], [0, { [_hH]: _CD_ }], [0, { [_hH]: _CE_ }], [0, { [_hH]: _CL_ }], [0, { [_hH]: _CR_ }], [0, { [_hH]: _CT_ }], [4, { [_hH]: _Exp }], [0, { [_hH]: _ES }], [0, { [_hH]: _xawrl }], [0, { [_hH]: _xasse }], [128 | 0, { [_hPH]: _xam }], [0, { [_hH]: _xasseca }], [0, { [_hH]: _xasseckM }], [() => SSEKMSKeyId, { [_hH]: _xasseakki }], [2, { [_hH]: _xassebke }], [0, { [_hH]: _xasc }], [0, { [_hH]: _xarc }], [0, { [_hH]: _xars }], [1, { [_hH]: _xampc }], [1, { [_hH]: _xatc }], [0, { [_hH]: _xaolm }], [5, { [_hH]: _xaolrud }], [0, { [_hH]: _xaollh }], [0, { [_hH]: _xaoleh }], [1, { [_hH]: _xaolehdd }], [1, { [_hH]: _xaolehdy }]]
+    ];
+    GetObjectRequest$ = [
+      3,
+      n0,
+      _GOR,
+      0,
+      [_B, _K, _IM, _IMSf, _INM, _IUS, _Ra, _RCC, _RCD, _RCE, _RCL, _RCT, _RE, _VI, _SSECA, _SSECK, _SSECKMD, _RP, _PN, _EBO, _CMh],
+      [[0, 1], [0, 1], [0, { [_hH]: _IM_ }], [4, { [_hH]: _IMS_ }], [0, { [_hH]: _INM_ }], [4, { [_hH]: _IUS_ }], [0, { [_hH]: _Ra }], [0, { [_hQ]: _rcc }], [0, { [_hQ]: _rcd }], [0, { [_hQ]: _rce }], [0, { [_hQ]: _rcl }], [0, { [_hQ]: _rct }], [6, { [_hQ]: _re }], [0, { [_hQ]: _vI }], [0, { [_hH]: _xasseca }], [() => SSECustomerKey, { [_hH]: _xasseck }], [0, { [_hH]: _xasseckM }], [0, { [_hH]: _xarp }], [1, { [_hQ]: _pN }], [0, { [_hH]: _xaebo }], [0, { [_hH]: _xacm_ }]],
+      2
+    ];
+    GetObjectRetentionOutput$ = [
+      3,
+      n0,
+      _GORO,
+      0,
+      [_Ret],
+      [[() => ObjectLockRetention$, { [_hP]: 1, [_xN]: _Ret }]]
+    ];
+    GetObjectRetentionRequest$ = [
+      3,
+      n0,
+      _GORR,
+      0,
+      [_B, _K, _VI, _RP, _EBO],
+      [[0, 1], [0, 1], [0, { [_hQ]: _vI }], [0, { [_hH]: _xarp }], [0, { [_hH]: _xaebo }]],
+      2
+    ];
+    GetObjectTaggingOutput$ = [
+      3,
+      n0,
+      _GOTO,
+      { [_xN]: _Tag },
+      [_TSa, _VI],
+      [[() => TagSet, 0], [0, { [_hH]: _xavi }]],
+      1
+    ];
+    GetObjectTaggingRequest$ = [
+      3,
+      n0,
+      _GOTR,
+      0,
+      [_B, _K, _VI, _EBO, _RP],
+      [[0, 1], [0, 1], [0, { [_hQ]: _vI }], [0, { [_hH]: _xaebo }], [0, { [_hH]: _xarp }]],
+      2
+    ];
+    GetObjectTorrentOutput$ = [
+      3,
+      n0,
+      _GOTOe,
+      0,
+      [_Bo, _RC],
+      [[() => StreamingBlob, 16], [0, { [_hH]: _xarc }]]
+    ];
+    GetObjectTorrentRequest$ = [
+      3,
+      n0,
+      _GOTRe,
+      0,
+      [_B, _K, _RP, _EBO],
+      [[0, 1], [0, 1], [0, { [_hH]: _xarp }], [0, { [_hH]: _xaebo }]],
+      2
+    ];
+    GetPublicAccessBlockOutput$ = [
+      3,
+      n0,
+      _GPABO,
+      0,
+      [_PABC],
+      [[() => PublicAccessBlockConfiguration$, 16]]
+    ];
+    GetPublicAccessBlockRequest$ = [
+      3,
+      n0,
+      _GPABR,
+      0,
+      [_B, _EBO],
+      [[0, 1], [0, { [_hH]: _xaebo }]],
+      1
+    ];
+    GlacierJobParameters$ = [
+      3,
+      n0,
+      _GJP,
+      0,
+      [_Ti],
+      [0],
+      1
+    ];
+    Grant$ = [
+      3,
+      n0,
+      _Gr,
+      0,
+      [_Gra, _Pe],
+      [[() => Grantee$, { [_xNm]: [_x, _hi] }], 0]
+    ];
+    Grantee$ = [
+      3,
+      n0,
+      _Gra,
+      0,
+      [_Ty, _DN, _EA, _ID, _URI],
+      [[0, { [_xA]: 1, [_xN]: _xs }], 0, 0, 0, 0],
+      1
+    ];
+    HeadBucketOutput$ = [
+      3,
+      n0,
+      _HBO,
+      0,
+      [_BA, _BLT, _BLN, _BR, _APA],
+      [[0, { [_hH]: _xaba }], [0, { [_hH]: _xablt }], [0, { [_hH]: _xabln }], [0, { [_hH]: _xabr }], [2, { [_hH]: _xaapa }]]
+    ];
+    HeadBucketRequest$ = [
+      3,
+      n0,
+      _HBR,
+      0,
+      [_B, _EBO],
+      [[0, 1], [0, { [_hH]: _xaebo }]],
+      1
+    ];
+    HeadObjectOutput$ = [
+      3,
+      n0,
+      _HOO,
+      0,
+      [_DM, _AR, _Ex, _Re, _ASr, _LM, _CLo, _CCRC, _CCRCC, _CCRCNVME, _CSHA, _CSHAh, _CSHAhe, _CMD, _CXXHASH, _CXXHASHh, _CXXHASHhe, _CT, _ET, _MM, _VI, _CC, _CDo, _CEo, _CL, _CTo, _CR, _Exp, _ES, _WRL, _SSE, _M, _SSECA, _SSECKMD, _SSEKMSKI, _BKE, _SC, _RC, _RS, _PC, _TC, _OLM, _OLRUD, _OLLHS, _OLEH, _OLEHDD, _OLEHDY],
+      [[2, { [_hH]: _xadm }], [0, { [_hH]: _ar }], [0, { [_hH]: _xae }], [0, { [_hH]: _xar }], [0, { [_hH]: _xaas }], [4, { [_hH]: _LM_ }], [1, { [_hH]: _CL__ }], [0, { [_hH]: _xacc }], [0, { [_hH]: _xacc_ }], [0, { [_hH]: _xacc__ }], [0, { [_hH]: _xacs }], [0, { [_hH]: _xacs_ }], [0, { [_hH]: _xacs__ }], [0, { [_hH]: _xacm }], [0, { [_hH]: _xacx }], [0, { [_hH]: _xacx_ }], [0, { [_hH]: _xacx__ }], [0, { [_hH]: _xact }], [0, { [_hH]: _ET }], [1, { [_hH]: _xamm }], [0, { [_hH]: _xavi }], [0, { [_hH]: _CC_ }], [0, { [_hH]: _CD_ }], [0, { [_hH]: _CE_ }], [0, { [_hH]: _CL_ }], [0, { [_hH]: _CT_ }], [0, { [_hH]: _CR_ }], [4, { [_hH]: _Exp }], [0, { [_hH]: _ES }], [0, { [_hH]: _xawrl }], [0, { [_hH]: _xasse }], [128 | 0, { [_hPH]: _xam }], [0, { [_hH]: _xasseca }], [0, { [_hH]: _xasseckM }], [() => SSEKMSKeyId, { [_hH]: _xasseakki }], [2, { [_hH]: _xassebke }], [0, { [_hH]: _xasc }], [0, { [_hH]: _xarc }], [0, { [_hH]: _xars }], [1, { [_hH]: _xampc }], [1, { [_hH]: _xatc }], [0, { [_hH]: _xaolm }], [5, { [_hH]: _xaolrud }], [0, { [_hH]: _xaollh }], [0, { [_hH]: _xaoleh }], [1, { [_hH]: _xaolehdd }], [1, { [_hH]: _xaolehdy }]]
+    ];
+    HeadObjectRequest$ = [
+      3,
+      n0,
+      _HOR,
+      0,
+      [_B, _K, _IM, _IMSf, _INM, _IUS, _Ra, _RCC, _RCD, _RCE, _RCL, _RCT, _RE, _VI, _SSECA, _SSECK, _SSECKMD, _RP, _PN, _EBO, _CMh],
+      [[0, 1], [0, 1], [0, { [_hH]: _IM_ }], [4, { [_hH]: _IMS_ }], [0, { [_hH]: _INM_ }], [4, { [_hH]: _IUS_ }], [0, { [_hH]: _Ra }], [0, { [_hQ]: _rcc }], [0, { [_hQ]: _rcd }], [0, { [_hQ]: _rce }], [0, { [_hQ]: _rcl }], [0, { [_hQ]: _rct }], [6, { [_hQ]: _re }], [0, { [_hQ]: _vI }], [0, { [_hH]: _xasseca }], [() => SSECustomerKey, { [_hH]: _xasseck }], [0, { [_hH]: _xasseckM }], [0, { [_hH]: _xarp }], [1, { [_hQ]: _pN }], [0, { [_hH]: _xaebo }], [0, { [_hH]: _xacm_ }]],
+      2
+    ];
+    IndexDocument$ = [
+      3,
+      n0,
+      _IDn,
+      0,
+      [_Su],
+      [0],
+      1
+    ];
+    Initiator$ = [
+      3,
+      n0,
+      _In,
+      0,
+      [_ID, _DN],
+      [0, 0]
+    ];
+    InputSerialization$ = [
+      3,
+      n0,
+      _IS,
+      0,
+      [_CSV, _CTom, _JSON, _Parq],
+      [() => CSVInput$, 0, () => JSONInput$, () => ParquetInput$]
+    ];
+    IntelligentTieringAndOperator$ = [
+      3,
+      n0,
+      _ITAO,
+      0,
+      [_P, _T],
+      [0, [() => TagSet, { [_xF]: 1, [_xN]: _Ta }]]
+    ];
+    IntelligentTieringConfiguration$ = [
+      3,
+      n0,
+      _ITC,
+      0,
+      [_I, _S, _Tie, _F],
+      [0, 0, [() => TieringList, { [_xF]: 1, [_xN]: _Tier }], [() => IntelligentTieringFilter$, 0]],
+      3
+    ];
+    IntelligentTieringFilter$ = [
+      3,
+      n0,
+      _ITF,
+      0,
+      [_P, _Ta, _An],
+      [0, () => Tag$, [() => IntelligentTieringAndOperator$, 0]]
+    ];
+    InventoryConfiguration$ = [
+      3,
+      n0,
+      _IC,
+      0,
+      [_Des, _IE, _I, _IOV, _Sc, _F, _OF],
+      [[() => InventoryDestination$, 0], 2, 0, 0, () => InventorySchedule$, () => InventoryFilter$, [() => InventoryOptionalFields, 0]],
+      5
+    ];
+    InventoryDestination$ = [
+      3,
+      n0,
+      _IDnv,
+      0,
+      [_SBD],
+      [[() => InventoryS3BucketDestination$, 0]],
+      1
+    ];
+    InventoryEncryption$ = [
+      3,
+      n0,
+      _IEn,
+      0,
+      [_SSES, _SSEKMS],
+      [[() => SSES3$, { [_xN]: _SS }], [() => SSEKMS$, { [_xN]: _SK }]]
+    ];
+    InventoryFilter$ = [
+      3,
+      n0,
+      _IF,
+      0,
+      [_P],
+      [0],
+      1
+    ];
+    InventoryS3BucketDestination$ = [
+      3,
+      n0,
+      _ISBD,
+      0,
+      [_B, _Fo, _AI, _P, _En],
+      [0, 0, 0, 0, [() => InventoryEncryption$, 0]],
+      2
+    ];
+    InventorySchedule$ = [
+      3,
+      n0,
+      _ISn,
+      0,
+      [_Fr],
+      [0],
+      1
+    ];
+    InventoryTableConfiguration$ = [
+      3,
+      n0,
+      _ITCn,
+      0,
+      [_CS, _EC],
+      [0, () => MetadataTableEncryptionConfiguration$],
+      1
+    ];
+    InventoryTableConfigurationResult$ = [
+      3,
+      n0,
+      _ITCR,
+      0,
+      [_CS, _TS, _E2, _TN, _TA],
+      [0, 0, () => ErrorDetails$, 0, 0],
+      1
+    ];
+    InventoryTableConfigurationUpdates$ = [
+      3,
+      n0,
+      _ITCU,
+      0,
+      [_CS, _EC],
+      [0, () => MetadataTableEncryptionConfiguration$],
+      1
+    ];
+    JournalTableConfiguration$ = [
+      3,
+      n0,
+      _JTC,
+      0,
+      [_REe, _EC],
+      [() => RecordExpiration$, () => MetadataTableEncryptionConfiguration$],
+      1
+    ];
+    JournalTableConfigurationResult$ = [
+      3,
+      n0,
+      _JTCR,
+      0,
+      [_TS, _TN, _REe, _E2, _TA],
+      [0, 0, () => RecordExpiration$, () => ErrorDetails$, 0],
+      3
+    ];
+    JournalTableConfigurationUpdates$ = [
+      3,
+      n0,
+      _JTCU,
+      0,
+      [_REe],
+      [() => RecordExpiration$],
+      1
+    ];
+    JSONInput$ = [
+      3,
+      n0,
+      _JSONI,
+      0,
+      [_Ty],
+      [0]
+    ];
+    JSONOutput$ = [
+      3,
+      n0,
+      _JSONO,
+      0,
+      [_RD],
+      [0]
+    ];
+    LambdaFunctionConfiguration$ = [
+      3,
+      n0,
+      _LFC,
+      0,
+      [_LFA, _Ev, _I, _F],
+      [[0, { [_xN]: _CF }], [64 | 0, { [_xF]: 1, [_xN]: _Eve }], 0, [() => NotificationConfigurationFilter$, 0]],
+      2
+    ];
+    LifecycleExpiration$ = [
+      3,
+      n0,
+      _LEi,
+      0,
+      [_Da, _D, _EODM],
+      [5, 1, 2]
+    ];
+    LifecycleRule$ = [
+      3,
+      n0,
+      _LR,
+      0,
+      [_S, _Ex, _ID, _P, _F, _Tr, _NVT, _NVE, _AIMU],
+      [0, () => LifecycleExpiration$, 0, 0, [() => LifecycleRuleFilter$, 0], [() => TransitionList, { [_xF]: 1, [_xN]: _Tra }], [() => NoncurrentVersionTransitionList, { [_xF]: 1, [_xN]: _NVTo }], () => NoncurrentVersionExpiration$, () => AbortIncompleteMultipartUpload$],
+      1
+    ];
+    LifecycleRuleAndOperator$ = [
+      3,
+      n0,
+      _LRAO,
+      0,
+      [_P, _T, _OSGT, _OSLT],
+      [0, [() => TagSet, { [_xF]: 1, [_xN]: _Ta }], 1, 1]
+    ];
+    LifecycleRuleFilter$ = [
+      3,
+      n0,
+      _LRF,
+      0,
+      [_P, _Ta, _OSGT, _OSLT, _An],
+      [0, () => Tag$, 1, 1, [() => LifecycleRuleAndOperator$, 0]]
+    ];
+    ListBucketAnalyticsConfigurationsOutput$ = [
+      3,
+      n0,
+      _LBACO,
+      { [_xN]: _LBACR },
+      [_IT, _CTon, _NCT, _ACLn],
+      [2, 0, 0, [() => AnalyticsConfigurationList, { [_xF]: 1, [_xN]: _ACn }]]
+    ];
+    ListBucketAnalyticsConfigurationsRequest$ = [
+      3,
+      n0,
+      _LBACRi,
+      0,
+      [_B, _CTon, _EBO],
+      [[0, 1], [0, { [_hQ]: _ct }], [0, { [_hH]: _xaebo }]],
+      1
+    ];
+    ListBucketIntelligentTieringConfigurationsOutput$ = [
+      3,
+      n0,
+      _LBITCO,
+      0,
+      [_IT, _CTon, _NCT, _ITCL],
+      [2, 0, 0, [() => IntelligentTieringConfigurationList, { [_xF]: 1, [_xN]: _ITC }]]
+    ];
+    ListBucketIntelligentTieringConfigurationsRequest$ = [
+      3,
+      n0,
+      _LBITCR,
+      0,
+      [_B, _CTon, _EBO],
+      [[0, 1], [0, { [_hQ]: _ct }], [0, { [_hH]: _xaebo }]],
+      1
+    ];
+    ListBucketInventoryConfigurationsOutput$ = [
+      3,
+      n0,
+      _LBICO,
+      { [_xN]: _LICR },
+      [_CTon, _ICL, _IT, _NCT],
+      [0, [() => InventoryConfigurationList, { [_xF]: 1, [_xN]: _IC }], 2, 0]
+    ];
+    ListBucketInventoryConfigurationsRequest$ = [
+      3,
+      n0,
+      _LBICR,
+      0,
+      [_B, _CTon, _EBO],
+      [[0, 1], [0, { [_hQ]: _ct }], [0, { [_hH]: _xaebo }]],
+      1
+    ];
+    ListBucketMetricsConfigurationsOutput$ = [
+      3,
+      n0,
+      _LBMCO,
+      { [_xN]: _LMCR },
+      [_IT, _CTon, _NCT, _MCL],
+      [2, 0, 0, [() => MetricsConfigurationList, { [_xF]: 1, [_xN]: _MCe }]]
+    ];
+    ListBucketMetricsConfigurationsRequest$ = [
+      3,
+      n0,
+      _LBMCR,
+      0,
+      [_B, _CTon, _EBO],
+      [[0, 1], [0, { [_hQ]: _ct }], [0, { [_hH]: _xaebo }]],
+      1
+    ];
+    ListBucketsOutput$ = [
+      3,
+      n0,
+      _LBO,
+      { [_xN]: _LAMBR },
+      [_Bu, _O, _CTon, _P],
+      [[() => Buckets, 0], () => Owner$, 0, 0]
+    ];
+    ListBucketsRequest$ = [
+      3,
+      n0,
+      _LBR,
+      0,
+      [_MB, _CTon, _P, _BR],
+      [[1, { [_hQ]: _mb }], [0, { [_hQ]: _ct }], [0, { [_hQ]: _p }], [0, { [_hQ]: _br }]]
+    ];
+    ListDirectoryBucketsOutput$ = [
+      3,
+      n0,
+      _LDBO,
+      { [_xN]: _LAMDBR },
+      [_Bu, _CTon],
+      [[() => Buckets, 0], 0]
+    ];
+    ListDirectoryBucketsRequest$ = [
+      3,
+      n0,
+      _LDBR,
+      0,
+      [_CTon, _MDB],
+      [[0, { [_hQ]: _ct }], [1, { [_hQ]: _mdb }]]
+    ];
+    ListMultipartUploadsOutput$ = [
+      3,
+      n0,
+      _LMUO,
+      { [_xN]: _LMUR },
+      [_B, _KM, _UIM, _NKM, _P, _Deli, _NUIM, _MUa, _IT, _U, _CPom, _ETnc, _RC],
+      [0, 0, 0, 0, 0, 0, 0, 1, 2, [() => MultipartUploadList, { [_xF]: 1, [_xN]: _Up }], [() => CommonPrefixList, { [_xF]: 1 }], 0, [0, { [_hH]: _xarc }]]
+    ];
+    ListMultipartUploadsRequest$ = [
+      3,
+      n0,
+      _LMURi,
+      0,
+      [_B, _Deli, _ETnc, _KM, _MUa, _P, _UIM, _EBO, _RP],
+      [[0, 1], [0, { [_hQ]: _d }], [0, { [_hQ]: _et }], [0, { [_hQ]: _km }], [1, { [_hQ]: _mu }], [0, { [_hQ]: _p }], [0, { [_hQ]: _uim }], [0, { [_hH]: _xaebo }], [0, { [_hH]: _xarp }]],
+      1
+    ];
+    ListObjectAnnotationsOutput$ = [
+      3,
+      n0,
+      _LOAO,
+      0,
+      [_Ann, _B, _K, _OVI, _APn, _MAR, _ACnn, _CTon, _NCT, _RC],
+      [[() => AnnotationList, 0], 0, 0, [0, { [_hH]: _xaovi }], 0, 1, 1, 0, 0, [0, { [_hH]: _xarc }]]
+    ];
+    ListObjectAnnotationsRequest$ = [
+      3,
+      n0,
+      _LOAR,
+      0,
+      [_B, _K, _VI, _MAR, _APn, _CTon, _RP, _EBO],
+      [[0, 1], [0, 1], [0, { [_hQ]: _vI }], [1, { [_hQ]: _mar }], [0, { [_hQ]: _ap }], [0, { [_hQ]: _ct }], [0, { [_hH]: _xarp }], [0, { [_hH]: _xaebo }]],
+      2
+    ];
+    ListObjectsOutput$ = [
+      3,
+      n0,
+      _LOO,
+      { [_xN]: _LBRi },
+      [_IT, _Ma, _NM, _Con, _N, _P, _Deli, _MK, _CPom, _ETnc, _RC],
+      [2, 0, 0, [() => ObjectList, { [_xF]: 1 }], 0, 0, 0, 1, [() => CommonPrefixList, { [_xF]: 1 }], 0, [0, { [_hH]: _xarc }]]
+    ];
+    ListObjectsRequest$ = [
+      3,
+      n0,
+      _LOR,
+      0,
+      [_B, _Deli, _ETnc, _Ma, _MK, _P, _RP, _EBO, _OOA],
+      [[0, 1], [0, { [_hQ]: _d }], [0, { [_hQ]: _et }], [0, { [_hQ]: _m }], [1, { [_hQ]: _mk }], [0, { [_hQ]: _p }], [0, { [_hH]: _xarp }], [0, { [_hH]: _xaebo }], [64 | 0, { [_hH]: _xaooa }]],
+      1
+    ];
+    ListObjectsV2Output$ = [
+      3,
+      n0,
+      _LOVO,
+      { [_xN]: _LBRi },
+      [_IT, _Con, _N, _P, _Deli, _MK, _CPom, _ETnc, _KC, _CTon, _NCT, _SA, _RC],
+      [2, [() => ObjectList, { [_xF]: 1 }], 0, 0, 0, 1, [() => CommonPrefixList, { [_xF]: 1 }], 0, 1, 0, 0, 0, [0, { [_hH]: _xarc }]]
+    ];
+    ListObjectsV2Request$ = [
+      3,
+      n0,
+      _LOVR,
+      0,
+      [_B, _Deli, _ETnc, _MK, _P, _CTon, _FO, _SA, _RP, _EBO, _OOA],
+      [[0, 1], [0, { [_hQ]: _d }], [0, { [_hQ]: _et }], [1, { [_hQ]: _mk }], [0, { [_hQ]: _p }], [0, { [_hQ]: _ct }], [2, { [_hQ]: _fo }], [0, { [_hQ]: _sa }], [0, { [_hH]: _xarp }], [0, { [_hH]: _xaebo }], [64 | 0, { [_hH]: _xaooa }]],
+      1
+    ];
+    ListObjectVersionsOutput$ = [
+      3,
+      n0,
+      _LOVOi,
+      { [_xN]: _LVR },
+      [_IT, _KM, _VIM, _NKM, _NVIM, _Ve, _DMe, _N, _P, _Deli, _MK, _CPom, _ETnc, _RC],
+      [2, 0, 0, 0, 0, [() => ObjectVersionList, { [_xF]: 1, [_xN]: _Ver }], [() => DeleteMarkers, { [_xF]: 1, [_xN]: _DM }], 0, 0, 0, 1, [() => CommonPrefixList, { [_xF]: 1 }], 0, [0, { [_hH]: _xarc }]]
+    ];
+    ListObjectVersionsRequest$ = [
+      3,
+      n0,
+      _LOVRi,
+      0,
+      [_B, _Deli, _ETnc, _KM, _MK, _P, _VIM, _EBO, _RP, _OOA],
+      [[0, 1], [0, { [_hQ]: _d }], [0, { [_hQ]: _et }], [0, { [_hQ]: _km }], [1, { [_hQ]: _mk }], [0, { [_hQ]: _p }], [0, { [_hQ]: _vim }], [0, { [_hH]: _xaebo }], [0, { [_hH]: _xarp }], [64 | 0, { [_hH]: _xaooa }]],
+      1
+    ];
+    ListPartsOutput$ = [
+      3,
+      n0,
+      _LPO,
+      { [_xN]: _LPR },
+      [_ADb, _ARI, _B, _K, _UI, _PNM, _NPNM, _MP, _IT, _Pa, _In, _O, _SC, _RC, _CA, _CT, _VI],
+      [[4, { [_hH]: _xaad }], [0, { [_hH]: _xaari }], 0, 0, 0, 0, 0, 1, 2, [() => Parts, { [_xF]: 1, [_xN]: _Par }], () => Initiator$, () => Owner$, 0, [0, { [_hH]: _xarc }], 0, 0, [0, { [_hH]: _xavi }]]
+    ];
+    ListPartsRequest$ = [
+      3,
+      n0,
+      _LPRi,
+      0,
+      [_B, _K, _UI, _MP, _PNM, _RP, _EBO, _SSECA, _SSECK, _SSECKMD],
+      [[0, 1], [0, 1], [0, { [_hQ]: _uI }], [1, { [_hQ]: _mp }], [0, { [_hQ]: _pnm }], [0, { [_hH]: _xarp }], [0, { [_hH]: _xaebo }], [0, { [_hH]: _xasseca }], [() => SSECustomerKey, { [_hH]: _xasseck }], [0, { [_hH]: _xasseckM }]],
+      3
+    ];
+    LocationInfo$ = [
+      3,
+      n0,
+      _LI,
+      0,
+      [_Ty, _N],
+      [0, 0]
+    ];
+    LoggingEnabled$ = [
+      3,
+      n0,
+      _LE,
+      0,
+      [_TB, _TP, _TG, _TOKF],
+      [0, 0, [() => TargetGrants, 0], [() => TargetObjectKeyFormat$, 0]],
+      2
+    ];
+    MetadataConfiguration$ = [
+      3,
+      n0,
+      _MC,
+      0,
+      [_JTC, _ITCn, _ATC],
+      [() => JournalTableConfiguration$, () => InventoryTableConfiguration$, () => AnnotationTableConfiguration$],
+      1
+    ];
+    MetadataConfigurationResult$ = [
+      3,
+      n0,
+      _MCR,
+      0,
+      [_DRes, _JTCR, _ITCR, _ATCR],
+      [() => DestinationResult$, () => JournalTableConfigurationResult$, () => InventoryTableConfigurationResult$, () => AnnotationTableConfigurationResult$],
+      1
+    ];
+    MetadataEntry$ = [
+      3,
+      n0,
+      _ME,
+      0,
+      [_N, _V],
+      [0, 0]
+    ];
+    MetadataTableConfiguration$ = [
+      3,
+      n0,
+      _MTC,
+      0,
+      [_STD],
+      [() => S3TablesDestination$],
+      1
+    ];
+    MetadataTableConfigurationResult$ = [
+      3,
+      n0,
+      _MTCR,
+      0,
+      [_STDR],
+      [() => S3TablesDestinationResult$],
+      1
+    ];
+    MetadataTableEncryptionConfiguration$ = [
+      3,
+      n0,
+      _MTEC,
+      0,
+      [_SAs, _KKA],
+      [0, 0],
+      1
+    ];
+    Metrics$ = [
+      3,
+      n0,
+      _Me,
+      0,
+      [_S, _ETv],
+      [0, () => ReplicationTimeValue$],
+      1
+    ];
+    MetricsAndOperator$ = [
+      3,
+      n0,
+      _MAO,
+      0,
+      [_P, _T, _APAc],
+      [0, [() => TagSet, { [_xF]: 1, [_xN]: _Ta }], 0]
+    ];
+    MetricsConfiguration$ = [
+      3,
+      n0,
+      _MCe,
+      0,
+      [_I, _F],
+      [0, [() => MetricsFilter$, 0]],
+      1
+    ];
+    MultipartUpload$ = [
+      3,
+      n0,
+      _MU,
+      0,
+      [_UI, _K, _Ini, _SC, _O, _In, _CA, _CT, _VI],
+      [0, 0, 4, 0, () => Owner$, () => Initiator$, 0, 0, 0]
+    ];
+    NoncurrentVersionExpiration$ = [
+      3,
+      n0,
+      _NVE,
+      0,
+      [_ND, _NNV],
+      [1, 1]
+    ];
+    NoncurrentVersionTransition$ = [
+      3,
+      n0,
+      _NVTo,
+      0,
+      [_ND, _SC, _NNV],
+      [1, 0, 1]
+    ];
+    NotificationConfiguration$ = [
+      3,
+      n0,
+      _NC,
+      0,
+      [_TCo, _QCu, _LFCa, _EBC],
+      [[() => TopicConfigurationList, { [_xF]: 1, [_xN]: _TCop }], [() => QueueConfigurationList, { [_xF]: 1, [_xN]: _QCue }], [() => LambdaFunctionConfigurationList, { [_xF]: 1, [_xN]: _CFC }], () => EventBridgeConfiguration$]
+    ];
+    NotificationConfigurationFilter$ = [
+      3,
+      n0,
+      _NCF,
+      0,
+      [_K],
+      [[() => S3KeyFilter$, { [_xN]: _SKe }]]
+    ];
+    _Object$ = [
+      3,
+      n0,
+      _Obj,
+      0,
+      [_K, _LM, _ET, _CA, _CT, _Si, _SC, _O, _RSe],
+      [0, 4, 0, [64 | 0, { [_xF]: 1 }], 0, 1, 0, () => Owner$, () => RestoreStatus$]
+    ];
+    ObjectIdentifier$ = [
+      3,
+      n0,
+      _OI,
+      0,
+      [_K, _VI, _ET, _LMT, _Si],
+      [0, 0, 0, 6, 1],
+      1
+    ];
+    ObjectLockConfiguration$ = [
+      3,
+      n0,
+      _OLC,
+      0,
+      [_OLE, _Rul],
+      [0, () => ObjectLockRule$]
+    ];
+    ObjectLockLegalHold$ = [
+      3,
+      n0,
+      _OLLH,
+      0,
+      [_S],
+      [0]
+    ];
+    ObjectLockRetention$ = [
+      3,
+      n0,
+      _OLR,
+      0,
+      [_Mo, _RUD, _EHv, _EHD],
+      [0, 5, 0, () => EventHoldDuration$]
+    ];
+    ObjectLockRule$ = [
+      3,
+      n0,
+      _OLRb,
+      0,
+      [_DRe],
+      [() => DefaultRetention$]
+    ];
+    ObjectPart$ = [
+      3,
+      n0,
+      _OPb,
+      0,
+      [_PN, _Si, _CCRC, _CCRCC, _CCRCNVME, _CSHA, _CSHAh, _CSHAhe, _CMD, _CXXHASH, _CXXHASHh, _CXXHASHhe],
+      [1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+    ];
+    ObjectVersion$ = [
+      3,
+      n0,
+      _OV,
+      0,
+      [_ET, _CA, _CT, _Si, _SC, _K, _VI, _IL, _LM, _O, _RSe],
+      [0, [64 | 0, { [_xF]: 1 }], 0, 1, 0, 0, 0, 2, 4, () => Owner$, () => RestoreStatus$]
+    ];
+    OutputLocation$ = [
+      3,
+      n0,
+      _OL,
+      0,
+      [_S_],
+      [[() => S3Location$, 0]]
+    ];
+    OutputSerialization$ = [
+      3,
+      n0,
+      _OSu,
+      0,
+      [_CSV, _JSON],
+      [() => CSVOutput$, () => JSONOutput$]
+    ];
+    Owner$ = [
+      3,
+      n0,
+      _O,
+      0,
+      [_DN, _ID],
+      [0, 0]
+    ];
+    OwnershipControls$ = [
+      3,
+      n0,
+      _OC,
+      0,
+      [_Ru],
+      [[() => OwnershipControlsRules, { [_xF]: 1, [_xN]: _Rul }]],
+      1
+    ];
+    OwnershipControlsRule$ = [
+      3,
+      n0,
+      _OCR,
+      0,
+      [_OO],
+      [0],
+      1
+    ];
+    ParquetInput$ = [
+      3,
+      n0,
+      _PI,
+      0,
+      [],
+      []
+    ];
+    Part$ = [
+      3,
+      n0,
+      _Par,
+      0,
+      [_PN, _LM, _ET, _Si, _CCRC, _CCRCC, _CCRCNVME, _CSHA, _CSHAh, _CSHAhe, _CMD, _CXXHASH, _CXXHASHh, _CXXHASHhe],
+      [1, 4, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+    ];
+    PartitionedPrefix$ = [
+      3,
+      n0,
+      _PP,
+      { [_xN]: _PP },
+      [_PDS],
+      [0]
+    ];
+    PolicyStatus$ = [
+      3,
+      n0,
+      _PS,
+      0,
+      [_IPs],
+      [[2, { [_xN]: _IPs }]]
+    ];
+    Progress$ = [
+      3,
+      n0,
+      _Pr,
+      0,
+      [_BS, _BP, _BRy],
+      [1, 1, 1]
+    ];
+    ProgressEvent$ = [
+      3,
+      n0,
+      _PE,
+      0,
+      [_Det],
+      [[() => Progress$, { [_eP]: 1 }]]
+    ];
+    PublicAccessBlockConfiguration$ = [
+      3,
+      n0,
+      _PABC,
+      0,
+      [_BPA, _IPA, _BPP, _RPB],
+      [[2, { [_xN]: _BPA }], [2, { [_xN]: _IPA }], [2, { [_xN]: _BPP }], [2, { [_xN]: _RPB }]]
+    ];
+    PutBucketAbacRequest$ = [
+      3,
+      n0,
+      _PBAR,
+      0,
+      [_B, _AS, _CMDo, _CA, _EBO],
+      [[0, 1], [() => AbacStatus$, { [_hP]: 1, [_xN]: _AS }], [0, { [_hH]: _CM }], [0, { [_hH]: _xasca }], [0, { [_hH]: _xaebo }]],
+      2
+    ];
+    PutBucketAccelerateConfigurationRequest$ = [
+      3,
+      n0,
+      _PBACR,
+      0,
+      [_B, _AC, _EBO, _CA],
+      [[0, 1], [() => AccelerateConfiguration$, { [_hP]: 1, [_xN]: _AC }], [0, { [_hH]: _xaebo }], [0, { [_hH]: _xasca }]],
+      2
+    ];
+    PutBucketAclRequest$ = [
+      3,
+      n0,
+      _PBARu,
+      0,
+      [_B, _ACL_, _ACP, _CMDo, _CA, _GFC, _GR, _GRACP, _GW, _GWACP, _EBO],
+      [[0, 1], [0, { [_hH]: _xaa }], [() => AccessControlPolicy$, { [_hP]: 1, [_xN]: _ACP }], [0, { [_hH]: _CM }], [0, { [_hH]: _xasca }], [0, { [_hH]: _xagfc }], [0, { [_hH]: _xagr }], [0, { [_hH]: _xagra }], [0, { [_hH]: _xagw }], [0, { [_hH]: _xagwa }], [0, { [_hH]: _xaebo }]],
+      1
+    ];
+    PutBucketAnalyticsConfigurationRequest$ = [
+      3,
+      n0,
+      _PBACRu,
+      0,
+      [_B, _I, _ACn, _EBO],
+      [[0, 1], [0, { [_hQ]: _i }], [() => AnalyticsConfiguration$, { [_hP]: 1, [_xN]: _ACn }], [0, { [_hH]: _xaebo }]],
+      3
+    ];
+    PutBucketCorsRequest$ = [
+      3,
+      n0,
+      _PBCR,
+      0,
+      [_B, _CORSC, _CMDo, _CA, _EBO],
+      [[0, 1], [() => CORSConfiguration$, { [_hP]: 1, [_xN]: _CORSC }], [0, { [_hH]: _CM }], [0, { [_hH]: _xasca }], [0, { [_hH]: _xaebo }]],
+      2
+    ];
+    PutBucketEncryptionRequest$ = [
+      3,
+      n0,
+      _PBER,
+      0,
+      [_B, _SSEC, _CMDo, _CA, _EBO],
+      [[0, 1], [() => ServerSideEncryptionConfiguration$, { [_hP]: 1, [_xN]: _SSEC }], [0, { [_hH]: _CM }], [0, { [_hH]: _xasca }], [0, { [_hH]: _xaebo }]],
+      2
+    ];
+    PutBucketIntelligentTieringConfigurationRequest$ = [
+      3,
+      n0,
+      _PBITCR,
+      0,
+      [_B, _I, _ITC, _EBO],
+      [[0, 1], [0, { [_hQ]: _i }], [() => IntelligentTieringConfiguration$, { [_hP]: 1, [_xN]: _ITC }], [0, { [_hH]: _xaebo }]],
+      3
+    ];
+    PutBucketInventoryConfigurationRequest$ = [
+      3,
+      n0,
+      _PBICR,
+      0,
+      [_B, _I, _IC, _EBO],
+      [[0, 1], [0, { [_hQ]: _i }], [() => InventoryConfiguration$, { [_hP]: 1, [_xN]: _IC }], [0, { [_hH]: _xaebo }]],
+      3
+    ];
+    PutBucketLifecycleConfigurationOutput$ = [
+      3,
+      n0,
+      _PBLCO,
+      0,
+      [_TDMOS],
+      [[0, { [_hH]: _xatdmos }]]
+    ];
+    PutBucketLifecycleConfigurationRequest$ = [
+      3,
+      n0,
+      _PBLCR,
+      0,
+      [_B, _CA, _LCi, _EBO, _TDMOS],
+      [[0, 1], [0, { [_hH]: _xasca }], [() => BucketLifecycleConfiguration$, { [_hP]: 1, [_xN]: _LCi }], [0, { [_hH]: _xaebo }], [0, { [_hH]: _xatdmos }]],
+      1
+    ];
+    PutBucketLoggingRequest$ = [
+      3,
+      n0,
+      _PBLR,
+      0,
+      [_B, _BLS, _CMDo, _CA, _EBO],
+      [[0, 1], [() => BucketLoggingStatus$, { [_hP]: 1, [_xN]: _BLS }], [0, { [_hH]: _CM }], [0, { [_hH]: _xasca }], [0, { [_hH]: _xaebo }]],
+      2
+    ];
+    PutBucketMetricsConfigurationRequest$ = [
+      3,
+      n0,
+      _PBMCR,
+      0,
+      [_B, _I, _MCe, _EBO],
+      [[0, 1], [0, { [_hQ]: _i }], [() => MetricsConfiguration$, { [_hP]: 1, [_xN]: _MCe }], [0, { [_hH]: _xaebo }]],
+      3
+    ];
+    PutBucketNotificationConfigurationRequest$ = [
+      3,
+      n0,
+      _PBNCR,
+      0,
+      [_B, _NC, _EBO, _SDV],
+      [[0, 1], [() => NotificationConfiguration$, { [_hP]: 1, [_xN]: _NC }], [0, { [_hH]: _xaebo }], [2, { [_hH]: _xasdv }]],
+      2
+    ];
+    PutBucketOwnershipControlsRequest$ = [
+      3,
+      n0,
+      _PBOCR,
+      0,
+      [_B, _OC, _CMDo, _EBO, _CA],
+      [[0, 1], [() => OwnershipControls$, { [_hP]: 1, [_xN]: _OC }], [0, { [_hH]: _CM }], [0, { [_hH]: _xaebo }], [0, { [_hH]: _xasca }]],
+      2
+    ];
+    PutBucketPolicyRequest$ = [
+      3,
+      n0,
+      _PBPR,
+      0,
+      [_B, _Po, _CMDo, _CA, _CRSBA, _EBO],
+      [[0, 1], [0, 16], [0, { [_hH]: _CM }], [0, { [_hH]: _xasca }], [2, { [_hH]: _xacrsba }], [0, { [_hH]: _xaebo }]],
+      2
+    ];
+    PutBucketReplicationRequest$ = [
+      3,
+      n0,
+      _PBRR,
+      0,
+      [_B, _RCe, _CMDo, _CA, _To, _EBO],
+      [[0, 1], [() => ReplicationConfiguration$, { [_hP]: 1, [_xN]: _RCe }], [0, { [_hH]: _CM }], [0, { [_hH]: _xasca }], [0, { [_hH]: _xabolt }], [0, { [_hH]: _xaebo }]],
+      2
+    ];
+    PutBucketRequestPaymentRequest$ = [
+      3,
+      n0,
+      _PBRPR,
+      0,
+      [_B, _RPC, _CMDo, _CA, _EBO],
+      [[0, 1], [() => RequestPaymentConfiguration$, { [_hP]: 1, [_xN]: _RPC }], [0, { [_hH]: _CM }], [0, { [_hH]: _xasca }], [0, { [_hH]: _xaebo }]],
+      2
+    ];
+    PutBucketTaggingRequest$ = [
+      3,
+      n0,
+      _PBTR,
+      0,
+      [_B, _Tag, _CMDo, _CA, _EBO],
+      [[0, 1], [() => Tagging$, { [_hP]: 1, [_xN]: _Tag }], [0, { [_hH]: _CM }], [0, { [_hH]: _xasca }], [0, { [_hH]: _xaebo }]],
+      2
+    ];
+    PutBucketVersioningRequest$ = [
+      3,
+      n0,
+      _PBVR,
+      0,
+      [_B, _VC, _CMDo, _CA, _MFA, _EBO],
+      [[0, 1], [() => VersioningConfiguration$, { [_hP]: 1, [_xN]: _VC }], [0, { [_hH]: _CM }], [0, { [_hH]: _xasca }], [0, { [_hH]: _xam_ }], [0, { [_hH]: _xaebo }]],
+      2
+    ];
+    PutBucketWebsiteRequest$ = [
+      3,
+      n0,
+      _PBWR,
+      0,
+      [_B, _WC, _CMDo, _CA, _EBO],
+      [[0, 1], [() => WebsiteConfiguration$, { [_hP]: 1, [_xN]: _WC }], [0, { [_hH]: _CM }], [0, { [_hH]: _xasca }], [0, { [_hH]: _xaebo }]],
+      2
+    ];
+    PutObjectAclOutput$ = [
+      3,
+      n0,
+      _POAO,
+      0,
+      [_RC],
+      [[0, { [_hH]: _xarc }]]
+    ];
+    PutObjectAclRequest$ = [
+      3,
+      n0,
+      _POAR,
+      0,
+      [_B, _K, _ACL_, _ACP, _CMDo, _CA, _GFC, _GR, _GRACP, _GW, _GWACP, _RP, _VI, _EBO],
+      [[0, 1], [0, 1], [0, { [_hH]: _xaa }], [() => AccessControlPolicy$, { [_hP]: 1, [_xN]: _ACP }], [0, { [_hH]: _CM }], [0, { [_hH]: _xasca }], [0, { [_hH]: _xagfc }], [0, { [_hH]: _xagr }], [0, { [_hH]: _xagra }], [0, { [_hH]: _xagw }], [0, { [_hH]: _xagwa }], [0, { [_hH]: _xarp }], [0, { [_hQ]: _vI }], [0, { [_hH]: _xaebo }]],
+      2
+    ];
+    PutObjectAnnotationOutput$ = [
+      3,
+      n0,
+      _POAOu,
+      0,
+      [_K, _AN, _OVI, _ET, _CCRC, _CCRCC, _CCRCNVME, _CSHA, _CSHAh, _CSHAhe, _CMD, _CXXHASH, _CXXHASHh, _CXXHASHhe, _CT, _SSE, _RC],
+      [0, 0, [0, { [_hH]: _xaovi }], [0, { [_hH]: _ET }], [0, { [_hH]: _xacc }], [0, { [_hH]: _xacc_ }], [0, { [_hH]: _xacc__ }], [0, { [_hH]: _xacs }], [0, { [_hH]: _xacs_ }], [0, { [_hH]: _xacs__ }], [0, { [_hH]: _xacm }], [0, { [_hH]: _xacx }], [0, { [_hH]: _xacx_ }], [0, { [_hH]: _xacx__ }], [0, { [_hH]: _xact }], [0, { [_hH]: _xasse }], [0, { [_hH]: _xarc }]]
+    ];
+    PutObjectAnnotationRequest$ = [
+      3,
+      n0,
+      _POARu,
+      0,
+      [_B, _K, _AN, _AP, _VI, _OIM, _CA, _CCRC, _CCRCC, _CCRCNVME, _CSHA, _CSHAh, _CSHAhe, _CMD, _CXXHASH, _CXXHASHh, _CXXHASHhe, _CMDo, _RP, _EBO],
+      [[0, 1], [0, 1], [0, { [_hQ]: _aN }], [() => StreamingBlob, 16], [0, { [_hQ]: _vI }], [0, { [_hH]: _xaoim }], [0, { [_hH]: _xasca }], [0, { [_hH]: _xacc }], [0, { [_hH]: _xacc_ }], [0, { [_hH]: _xacc__ }], [0, { [_hH]: _xacs }], [0, { [_hH]: _xacs_ }], [0, { [_hH]: _xacs__ }], [0, { [_hH]: _xacm }], [0, { [_hH]: _xacx }], [0, { [_hH]: _xacx_ }], [0, { [_hH]: _xacx__ }], [0, { [_hH]: _CM }], [0, { [_hH]: _xarp }], [0, { [_hH]: _xaebo }]],
+      4
+    ];
+    PutObjectLegalHoldOutput$ = [
+      3,
+      n0,
+      _POLHO,
+      0,
+      [_RC],
+      [[0, { [_hH]: _xarc }]]
+    ];
+    PutObjectLegalHoldRequest$ = [
+      3,
+      n0,
+      _POLHR,
+      0,
+      [_B, _K, _LH, _RP, _VI, _CMDo, _CA, _EBO],
+      [[0, 1], [0, 1], [() => ObjectLockLegalHold$, { [_hP]: 1, [_xN]: _LH }], [0, { [_hH]: _xarp }], [0, { [_hQ]: _vI }], [0, { [_hH]: _CM }], [0, { [_hH]: _xasca }], [0, { [_hH]: _xaebo }]],
+      2
+    ];
+    PutObjectLockConfigurationOutput$ = [
+      3,
+      n0,
+      _POLCO,
+      0,
+      [_RC],
+      [[0, { [_hH]: _xarc }]]
+    ];
+    PutObjectLockConfigurationRequest$ = [
+      3,
+      n0,
+      _POLCR,
+      0,
+      [_B, _OLC, _RP, _To, _CMDo, _CA, _EBO],
+      [[0, 1], [() => ObjectLockConfiguration$, { [_hP]: 1, [_xN]: _OLC }], [0, { [_hH]: _xarp }], [0, { [_hH]: _xabolt }], [0, { [_hH]: _CM }], [0, { [_hH]: _xasca }], [0, { [_hH]: _xaebo }]],
+      1
+    ];
+    PutObjectOutput$ = [
+      3,
+      n0,
+      _POO,
+      0,
+      [_Ex, _ET, _CCRC, _CCRCC, _CCRCNVME, _CSHA, _CSHAh, _CSHAhe, _CMD, _CXXHASH, _CXXHASHh, _CXXHASHhe, _CT, _SSE, _VI, _SSECA, _SSECKMD, _SSEKMSKI, _SSEKMSEC, _BKE, _Si, _RC],
+      [[0, { [_hH]: _xae }], [0, { [_hH]: _ET }], [0, { [_hH]: _xacc }], [0, { [_hH]: _xacc_ }], [0, { [_hH]: _xacc__ }], [0, { [_hH]: _xacs }], [0, { [_hH]: _xacs_ }], [0, { [_hH]: _xacs__ }], [0, { [_hH]: _xacm }], [0, { [_hH]: _xacx }], [0, { [_hH]: _xacx_ }], [0, { [_hH]: _xacx__ }], [0, { [_hH]: _xact }], [0, { [_hH]: _xasse }], [0, { [_hH]: _xavi }], [0, { [_hH]: _xasseca }], [0, { [_hH]: _xasseckM }], [() => SSEKMSKeyId, { [_hH]: _xasseakki }], [() => SSEKMSEncryptionContext, { [_hH]: _xassec }], [2, { [_hH]: _xassebke }], [1, { [_hH]: _xaos }], [0, { [_hH]: _xarc }]]
+    ];
+    PutObjectRequest$ = [
+      3,
+      n0,
+      _POR,
+      0,
+      [_B, _K, _ACL_, _Bo, _CC, _CDo, _CEo, _CL, _CLo, _CMDo, _CTo, _CA, _CCRC, _CCRCC, _CCRCNVME, _CSHA, _CSHAh, _CSHAhe, _CMD, _CXXHASH, _CXXHASHh, _CXXHASHhe, _Exp, _IM, _INM, _GFC, _GR, _GRACP, _GWACP, _WOB, _M, _SSE, _SC, _WRL, _SSECA, _SSECK, _SSECKMD, _SSEKMSKI, _SSEKMSEC, _BKE, _RP, _Tag, _OLM, _OLRUD, _OLLHS, _OLEH, _OLEHDD, _OLEHDY, _EBO],
+      [[0, 1], [0, 1], [0, { [_hH]: _xaa }], [() => StreamingBlob, 16], [0, { [_hH]: _CC_ }], [0, { [_hH]: _CD_ }], [0, { [_hH]: _CE_ }], [0, { [_hH]: _CL_ }], [1, { [_hH]: _CL__ }], [0, { [_hH]: _CM }], [0, { [_hH]: _CT_ }], [0, { [_hH]: _xasca }], [0, { [_hH]: _xacc }], [0, { [_hH]: _xacc_ }], [0, { [_hH]: _xacc__ }], [0, { [_hH]: _xacs }], [0, { [_hH]: _xacs_ }], [0, { [_hH]: _xacs__ }], [0, { [_hH]: _xacm }], [0, { [_hH]: _xacx }], [0, { [_hH]: _xacx_ }], [0, { [_hH]: _xacx__ }], [4, { [_hH]: _Exp }], [0, { [_hH]: _IM_ }], [0, { [_hH]: _INM_ }], [0, { [_hH]: _xagfc }], [0, { [_hH]: _xagr }], [0, { [_hH]: _xagra }], [0, { [_hH]: _xagwa }], [1, { [_hH]: _xawob }], [128 | 0, { [_hPH]: _xam }], [0, { [_hH]: _xasse }], [0, { [_hH]: _xasc }], [0, { [_hH]: _xawrl }], [0, { [_hH]: _xasseca }], [() => SSECustomerKey, { [_hH]: _xasseck }], [0, { [_hH]: _xasseckM }], [() => SSEKMSKeyId, { [_hH]: _xasseakki }], [() => SSEKMSEncryptionContext, { [_hH]: _xassec }], [2, { [_hH]: _xassebke }], [0, { [_hH]: _xarp }], [0, { [_hH]: _xat }], [0, { [_hH]: _xaolm }], [5, { [_hH]: _xaolrud }], [0, { [_hH]: _xaollh }], [0, { [_hH]: _xaoleh }], [1, { [_hH]: _xaolehdd }], [1, { [_hH]: _xaolehdy }], [0, { [_hH]: _xaebo }]],
+      2
+    ];
+    PutObjectRetentionOutput$ = [
+      3,
+      n0,
+      _PORO,
+      0,
+      [_RC],
+      [[0, { [_hH]: _xarc }]]
+    ];
+    PutObjectRetentionRequest$ = [
+      3,
+      n0,
+      _PORR,
+      0,
+      [_B, _K, _Ret, _RP, _VI, _BGR, _CMDo, _CA, _EBO],
+      [[0, 1], [0, 1], [() => ObjectLockRetention$, { [_hP]: 1, [_xN]: _Ret }], [0, { [_hH]: _xarp }], [0, { [_hQ]: _vI }], [2, { [_hH]: _xabgr }], [0, { [_hH]: _CM }], [0, { [_hH]: _xasca }], [0, { [_hH]: _xaebo }]],
+      2
+    ];
+    PutObjectTaggingOutput$ = [
+      3,
+      n0,
+      _POTO,
+      0,
+      [_VI],
+      [[0, { [_hH]: _xavi }]]
+    ];
+    PutObjectTaggingRequest$ = [
+      3,
+      n0,
+      _POTR,
+      0,
+      [_B, _K, _Tag, _VI, _CMDo, _CA, _EBO, _RP],
+      [[0, 1], [0, 1], [() => Tagging$, { [_hP]: 1, [_xN]: _Tag }], [0, { [_hQ]: _vI }], [0, { [_hH]: _CM }], [0, { [_hH]: _xasca }], [0, { [_hH]: _xaebo }], [0, { [_hH]: _xarp }]],
+      3
+    ];
+    PutPublicAccessBlockRequest$ = [
+      3,
+      n0,
+      _PPABR,
+      0,
+      [_B, _PABC, _CMDo, _CA, _EBO],
+      [[0, 1], [() => PublicAccessBlockConfiguration$, { [_hP]: 1, [_xN]: _PABC }], [0, { [_hH]: _CM }], [0, { [_hH]: _xasca }], [0, { [_hH]: _xaebo }]],
+      2
+    ];
+    QueueConfiguration$ = [
+      3,
+      n0,
+      _QCue,
+      0,
+      [_QA, _Ev, _I, _F],
+      [[0, { [_xN]: _Qu }], [64 | 0, { [_xF]: 1, [_xN]: _Eve }], 0, [() => NotificationConfigurationFilter$, 0]],
+      2
+    ];
+    RecordExpiration$ = [
+      3,
+      n0,
+      _REe,
+      0,
+      [_Ex, _D],
+      [0, 1],
+      1
+    ];
+    RecordsEvent$ = [
+      3,
+      n0,
+      _REec,
+      0,
+      [_Payl],
+      [[21, { [_eP]: 1 }]]
+    ];
+    Redirect$ = [
+      3,
+      n0,
+      _Red,
+      0,
+      [_HN, _HRC, _Pro, _RKPW, _RKW],
+      [0, 0, 0, 0, 0]
+    ];
+    RedirectAllRequestsTo$ = [
+      3,
+      n0,
+      _RART,
+      0,
+      [_HN, _Pro],
+      [0, 0],
+      1
+    ];
+    RenameObjectOutput$ = [
+      3,
+      n0,
+      _ROO,
+      0,
+      [],
+      []
+    ];
+    RenameObjectRequest$ = [
+      3,
+      n0,
+      _ROR,
+      0,
+      [_B, _K, _RSen, _DIM, _DINM, _DIMS, _DIUS, _SIM, _SINM, _SIMS, _SIUS, _CTl],
+      [[0, 1], [0, 1], [0, { [_hH]: _xars_ }], [0, { [_hH]: _IM_ }], [0, { [_hH]: _INM_ }], [4, { [_hH]: _IMS_ }], [4, { [_hH]: _IUS_ }], [0, { [_hH]: _xarsim }], [0, { [_hH]: _xarsinm }], [6, { [_hH]: _xarsims }], [6, { [_hH]: _xarsius }], [0, { [_hH]: _xact_, [_iT]: 1 }]],
+      3
+    ];
+    ReplicaModifications$ = [
+      3,
+      n0,
+      _RM,
+      0,
+      [_S],
+      [0],
+      1
+    ];
+    ReplicationConfiguration$ = [
+      3,
+      n0,
+      _RCe,
+      0,
+      [_R, _Ru],
+      [0, [() => ReplicationRules, { [_xF]: 1, [_xN]: _Rul }]],
+      2
+    ];
+    ReplicationRule$ = [
+      3,
+      n0,
+      _RRe,
+      0,
+      [_S, _Des, _ID, _Pri, _P, _F, _SSC, _EOR, _DMR],
+      [0, () => Destination$, 0, 1, 0, [() => ReplicationRuleFilter$, 0], () => SourceSelectionCriteria$, () => ExistingObjectReplication$, () => DeleteMarkerReplication$],
+      2
+    ];
+    ReplicationRuleAndOperator$ = [
+      3,
+      n0,
+      _RRAO,
+      0,
+      [_P, _T, _No],
+      [0, [() => TagSet, { [_xF]: 1, [_xN]: _Ta }], [() => ReplicationRuleNotOperator$, 0]]
+    ];
+    ReplicationRuleFilter$ = [
+      3,
+      n0,
+      _RRF,
+      0,
+      [_P, _Ta, _An, _No],
+      [0, () => Tag$, [() => ReplicationRuleAndOperator$, 0], [() => ReplicationRuleNotOperator$, 0]]
+    ];
+    ReplicationRuleNotOperator$ = [
+      3,
+      n0,
+      _RRNO,
+      0,
+      [_P, _Ta, _Or],
+      [0, () => Tag$, [() => ReplicationRuleOrOperator$, 0]]
+    ];
+    ReplicationRuleOrOperator$ = [
+      3,
+      n0,
+      _RROO,
+      0,
+      [_Pre, _T],
+      [[() => ReplicationPrefixList, { [_xF]: 1, [_xN]: _P }], [() => TagSet, { [_xF]: 1, [_xN]: _Ta }]]
+    ];
+    ReplicationTime$ = [
+      3,
+      n0,
+      _RT,
+      0,
+      [_S, _Tim],
+      [0, () => ReplicationTimeValue$],
+      2
+    ];
+    ReplicationTimeValue$ = [
+      3,
+      n0,
+      _RTV,
+      0,
+      [_Mi],
+      [1]
+    ];
+    RequestPaymentConfiguration$ = [
+      3,
+      n0,
+      _RPC,
+      0,
+      [_Pay],
+      [0],
+      1
+    ];
+    RequestProgress$ = [
+      3,
+      n0,
+      _RPe,
+      0,
+      [_Ena],
+      [2]
+    ];
+    RestoreObjectOutput$ = [
+      3,
+      n0,
+      _ROOe,
+      0,
+      [_RC, _ROP],
+      [[0, { [_hH]: _xarc }], [0, { [_hH]: _xarop }]]
+    ];
+    RestoreObjectRequest$ = [
+      3,
+      n0,
+      _RORe,
+      0,
+      [_B, _K, _VI, _RRes, _RP, _CA, _EBO],
+      [[0, 1], [0, 1], [0, { [_hQ]: _vI }], [() => RestoreRequest$, { [_hP]: 1, [_xN]: _RRes }], [0, { [_hH]: _xarp }], [0, { [_hH]: _xasca }], [0, { [_hH]: _xaebo }]],
+      2
+    ];
+    RestoreRequest$ = [
+      3,
+      n0,
+      _RRes,
+      0,
+      [_D, _GJP, _Ty, _Ti, _Desc, _SP, _OL],
+      [1, () => GlacierJobParameters$, 0, 0, 0, () => SelectParameters$, [() => OutputLocation$, 0]]
+    ];
+    RestoreStatus$ = [
+      3,
+      n0,
+      _RSe,
+      0,
+      [_IRIP, _RED],
+      [2, 4]
+    ];
+    RoutingRule$ = [
+      3,
+      n0,
+      _RRo,
+      0,
+      [_Red, _Co],
+      [() => Redirect$, () => Condition$],
+      1
+    ];
+    S3KeyFilter$ = [
+      3,
+      n0,
+      _SKF,
+      0,
+      [_FRi],
+      [[() => FilterRuleList, { [_xF]: 1, [_xN]: _FR }]]
+    ];
+    S3Location$ = [
+      3,
+      n0,
+      _SL,
+      0,
+      [_BNu, _P, _En, _CACL, _ACL, _Tag, _UM, _SC],
+      [0, 0, [() => Encryption$, 0], 0, [() => Grants, 0], [() => Tagging$, 0], [() => UserMetadata, 0], 0],
+      2
+    ];
+    S3TablesDestination$ = [
+      3,
+      n0,
+      _STD,
+      0,
+      [_TBA, _TN],
+      [0, 0],
+      2
+    ];
+    S3TablesDestinationResult$ = [
+      3,
+      n0,
+      _STDR,
+      0,
+      [_TBA, _TN, _TA, _TNa],
+      [0, 0, 0, 0],
+      4
+    ];
+    ScanRange$ = [
+      3,
+      n0,
+      _SR,
+      0,
+      [_St, _End],
+      [1, 1]
+    ];
+    SelectObjectContentOutput$ = [
+      3,
+      n0,
+      _SOCO,
+      0,
+      [_Payl],
+      [[() => SelectObjectContentEventStream$, 16]]
+    ];
+    SelectObjectContentRequest$ = [
+      3,
+      n0,
+      _SOCR,
+      0,
+      [_B, _K, _Expr, _ETx, _IS, _OSu, _SSECA, _SSECK, _SSECKMD, _RPe, _SR, _EBO],
+      [[0, 1], [0, 1], 0, 0, () => InputSerialization$, () => OutputSerialization$, [0, { [_hH]: _xasseca }], [() => SSECustomerKey, { [_hH]: _xasseck }], [0, { [_hH]: _xasseckM }], () => RequestProgress$, () => ScanRange$, [0, { [_hH]: _xaebo }]],
+      6
+    ];
+    SelectParameters$ = [
+      3,
+      n0,
+      _SP,
+      0,
+      [_IS, _ETx, _Expr, _OSu],
+      [() => InputSerialization$, 0, 0, () => OutputSerialization$],
+      4
+    ];
+    ServerSideEncryptionByDefault$ = [
+      3,
+      n0,
+      _SSEBD,
+      0,
+      [_SSEA, _KMSMKID],
+      [0, [() => SSEKMSKeyId, 0]],
+      1
+    ];
+    ServerSideEncryptionConfiguration$ = [
+      3,
+      n0,
+      _SSEC,
+      0,
+      [_Ru],
+      [[() => ServerSideEncryptionRules, { [_xF]: 1, [_xN]: _Rul }]],
+      1
+    ];
+    ServerSideEncryptionRule$ = [
+      3,
+      n0,
+      _SSER,
+      0,
+      [_ASSEBD, _BKE, _BET],
+      [[() => ServerSideEncryptionByDefault$, 0], 2, [() => BlockedEncryptionTypes$, 0]]
+    ];
+    SessionCredentials$ = [
+      3,
+      n0,
+      _SCe,
+      0,
+      [_AKI, _SAK, _ST, _Ex],
+      [[0, { [_xN]: _AKI }], [() => SessionCredentialValue, { [_xN]: _SAK }], [() => SessionCredentialValue, { [_xN]: _ST }], [4, { [_xN]: _Ex }]],
+      4
+    ];
+    SimplePrefix$ = [
+      3,
+      n0,
+      _SPi,
+      { [_xN]: _SPi },
+      [],
+      []
+    ];
+    SourceSelectionCriteria$ = [
+      3,
+      n0,
+      _SSC,
+      0,
+      [_SKEO, _RM],
+      [() => SseKmsEncryptedObjects$, () => ReplicaModifications$]
+    ];
+    SSEKMS$ = [
+      3,
+      n0,
+      _SSEKMS,
+      { [_xN]: _SK },
+      [_KI],
+      [[() => SSEKMSKeyId, 0]],
+      1
+    ];
+    SseKmsEncryptedObjects$ = [
+      3,
+      n0,
+      _SKEO,
+      0,
+      [_S],
+      [0],
+      1
+    ];
+    SSEKMSEncryption$ = [
+      3,
+      n0,
+      _SSEKMSE,
+      { [_xN]: _SK },
+      [_KMSKA, _BKE],
+      [[() => NonEmptyKmsKeyArnString, 0], 2],
+      1
+    ];
+    SSES3$ = [
+      3,
+      n0,
+      _SSES,
+      { [_xN]: _SS },
+      [],
+      []
+    ];
+    Stats$ = [
+      3,
+      n0,
+      _Sta,
+      0,
+      [_BS, _BP, _BRy],
+      [1, 1, 1]
+    ];
+    StatsEvent$ = [
+      3,
+      n0,
+      _SE,
+      0,
+      [_Det],
+      [[() => Stats$, { [_eP]: 1 }]]
+    ];
+    StorageClassAnalysis$ = [
+      3,
+      n0,
+      _SCA,
+      0,
+      [_DE],
+      [() => StorageClassAnalysisDataExport$]
+    ];
+    StorageClassAnalysisDataExport$ = [
+      3,
+      n0,
+      _SCADE,
+      0,
+      [_OSV, _Des],
+      [0, () => AnalyticsExportDestination$],
+      2
+    ];
+    Tag$ = [
+      3,
+      n0,
+      _Ta,
+      0,
+      [_K, _V],
+      [0, 0],
+      2
+    ];
+    Tagging$ = [
+      3,
+      n0,
+      _Tag,
+      0,
+      [_TSa],
+      [[() => TagSet, 0]],
+      1
+    ];
+    TargetGrant$ = [
+      3,
+      n0,
+      _TGa,
+      0,
+      [_Gra, _Pe],
+      [[() => Grantee$, { [_xNm]: [_x, _hi] }], 0]
+    ];
+    TargetObjectKeyFormat$ = [
+      3,
+      n0,
+      _TOKF,
+      0,
+      [_SPi, _PP],
+      [[() => SimplePrefix$, { [_xN]: _SPi }], [() => PartitionedPrefix$, { [_xN]: _PP }]]
+    ];
+    Tiering$ = [
+      3,
+      n0,
+      _Tier,
+      0,
+      [_D, _AT],
+      [1, 0],
+      2
+    ];
+    TopicConfiguration$ = [
+      3,
+      n0,
+      _TCop,
+      0,
+      [_TAo, _Ev, _I, _F],
+      [[0, { [_xN]: _Top }], [64 | 0, { [_xF]: 1, [_xN]: _Eve }], 0, [() => NotificationConfigurationFilter$, 0]],
+      2
+    ];
+    Transition$ = [
+      3,
+      n0,
+      _Tra,
+      0,
+      [_Da, _D, _SC],
+      [5, 1, 0]
+    ];
+    UpdateBucketMetadataAnnotationTableConfigurationRequest$ = [
+      3,
+      n0,
+      _UBMATCR,
+      0,
+      [_B, _ATC, _CMDo, _CA, _EBO],
+      [[0, 1], [() => AnnotationTableConfigurationUpdates$, { [_hP]: 1, [_xN]: _ATC }], [0, { [_hH]: _CM }], [0, { [_hH]: _xasca }], [0, { [_hH]: _xaebo }]],
+      2
+    ];
+    UpdateBucketMetadataInventoryTableConfigurationRequest$ = [
+      3,
+      n0,
+      _UBMITCR,
+      0,
+      [_B, _ITCn, _CMDo, _CA, _EBO],
+      [[0, 1], [() => InventoryTableConfigurationUpdates$, { [_hP]: 1, [_xN]: _ITCn }], [0, { [_hH]: _CM }], [0, { [_hH]: _xasca }], [0, { [_hH]: _xaebo }]],
+      2
+    ];
+    UpdateBucketMetadataJournalTableConfigurationRequest$ = [
+      3,
+      n0,
+      _UBMJTCR,
+      0,
+      [_B, _JTC, _CMDo, _CA, _EBO],
+      [[0, 1], [() => JournalTableConfigurationUpdates$, { [_hP]: 1, [_xN]: _JTC }], [0, { [_hH]: _CM }], [0, { [_hH]: _xasca }], [0, { [_hH]: _xaebo }]],
+      2
+    ];
+    UpdateObjectEncryptionRequest$ = [
+      3,
+      n0,
+      _UOER,
+      0,
+      [_B, _K, _OE, _VI, _RP, _EBO, _CMDo, _CA],
+      [[0, 1], [0, 1], [() => ObjectEncryption$, 16], [0, { [_hQ]: _vI }], [0, { [_hH]: _xarp }], [0, { [_hH]: _xaebo }], [0, { [_hH]: _CM }], [0, { [_hH]: _xasca }]],
+      3
+    ];
+    UpdateObjectEncryptionResponse$ = [
+      3,
+      n0,
+      _UOERp,
+      0,
+      [_RC],
+      [[0, { [_hH]: _xarc }]]
+    ];
+    UploadPartCopyOutput$ = [
+      3,
+      n0,
+      _UPCO,
+      0,
+      [_CSVI, _CPR, _SSE, _SSECA, _SSECKMD, _SSEKMSKI, _BKE, _RC, _VI],
+      [[0, { [_hH]: _xacsvi }], [() => CopyPartResult$, 16], [0, { [_hH]: _xasse }], [0, { [_hH]: _xasseca }], [0, { [_hH]: _xasseckM }], [() => SSEKMSKeyId, { [_hH]: _xasseakki }], [2, { [_hH]: _xassebke }], [0, { [_hH]: _xarc }], [0, { [_hH]: _xavi }]]
+    ];
+    UploadPartCopyRequest$ = [
+      3,
+      n0,
+      _UPCR,
+      0,
+      [_B, _CSo, _K, _PN, _UI, _CSIM, _CSIMS, _CSINM, _CSIUS, _CSRo, _SSECA, _SSECK, _SSECKMD, _CSSSECA, _CSSSECK, _CSSSECKMD, _RP, _EBO, _ESBO],
+      [[0, 1], [0, { [_hH]: _xacs___ }], [0, 1], [1, { [_hQ]: _pN }], [0, { [_hQ]: _uI }], [0, { [_hH]: _xacsim }], [4, { [_hH]: _xacsims }], [0, { [_hH]: _xacsinm }], [4, { [_hH]: _xacsius }], [0, { [_hH]: _xacsr }], [0, { [_hH]: _xasseca }], [() => SSECustomerKey, { [_hH]: _xasseck }], [0, { [_hH]: _xasseckM }], [0, { [_hH]: _xacssseca }], [() => CopySourceSSECustomerKey, { [_hH]: _xacssseck }], [0, { [_hH]: _xacssseckM }], [0, { [_hH]: _xarp }], [0, { [_hH]: _xaebo }], [0, { [_hH]: _xasebo }]],
+      5
+    ];
+    UploadPartOutput$ = [
+      3,
+      n0,
+      _UPO,
+      0,
+      [_SSE, _ET, _CCRC, _CCRCC, _CCRCNVME, _CSHA, _CSHAh, _CSHAhe, _CMD, _CXXHASH, _CXXHASHh, _CXXHASHhe, _SSECA, _SSECKMD, _SSEKMSKI, _BKE, _RC, _VI],
+      [[0, { [_hH]: _xasse }], [0, { [_hH]: _ET }], [0, { [_hH]: _xacc }], [0, { [_hH]: _xacc_ }], [0, { [_hH]: _xacc__ }], [0, { [_hH]: _xacs }], [0, { [_hH]: _xacs_ }], [0, { [_hH]: _xacs__ }], [0, { [_hH]: _xacm }], [0, { [_hH]: _xacx }], [0, { [_hH]: _xacx_ }], [0, { [_hH]: _xacx__ }], [0, { [_hH]: _xasseca }], [0, { [_hH]: _xasseckM }], [() => SSEKMSKeyId, { [_hH]: _xasseakki }], [2, { [_hH]: _xassebke }], [0, { [_hH]: _xarc }], [0, { [_hH]: _xavi }]]
+    ];
+    UploadPartRequest$ = [
+      3,
+      n0,
+      _UPR,
+      0,
+      [_B, _K, _PN, _UI, _Bo, _CLo, _CMDo, _CA, _CCRC, _CCRCC, _CCRCNVME, _CSHA, _CSHAh, _CSHAhe, _CMD, _CXXHASH, _CXXHASHh, _CXXHASHhe, _SSECA, _SSECK, _SSECKMD, _RP, _EBO],
+      [[0, 1], [0, 1], [1, { [_hQ]: _pN }], [0, { [_hQ]: _uI }], [() => StreamingBlob, 16], [1, { [_hH]: _CL__ }], [0, { [_hH]: _CM }], [0, { [_hH]: _xasca }], [0, { [_hH]: _xacc }], [0, { [_hH]: _xacc_ }], [0, { [_hH]: _xacc__ }], [0, { [_hH]: _xacs }], [0, { [_hH]: _xacs_ }], [0, { [_hH]: _xacs__ }], [0, { [_hH]: _xacm }], [0, { [_hH]: _xacx }], [0, { [_hH]: _xacx_ }], [0, { [_hH]: _xacx__ }], [0, { [_hH]: _xasseca }], [() => SSECustomerKey, { [_hH]: _xasseck }], [0, { [_hH]: _xasseckM }], [0, { [_hH]: _xarp }], [0, { [_hH]: _xaebo }]],
+      4
+    ];
+    UseSourceMultiRegionKey$ = [
+      3,
+      n0,
+      _USMRK,
+      0,
+      [_S],
+      [0],
+      1
+    ];
+    VersioningConfiguration$ = [
+      3,
+      n0,
+      _VC,
+      0,
+      [_MFAD, _S],
+      [[0, { [_xN]: _MDf }], 0]
+    ];
+    WebsiteConfiguration$ = [
+      3,
+      n0,
+      _WC,
+      0,
+      [_EDr, _IDn, _RART, _RR],
+      [() => ErrorDocument$, () => IndexDocument$, () => RedirectAllRequestsTo$, [() => RoutingRules, 0]]
+    ];
+    WriteGetObjectResponseRequest$ = [
+      3,
+      n0,
+      _WGORR,
+      0,
+      [_RReq, _RTe, _Bo, _SCt, _ECr, _EM, _AR, _CC, _CDo, _CEo, _CL, _CLo, _CR, _CTo, _CCRC, _CCRCC, _CCRCNVME, _CSHA, _CSHAh, _CSHAhe, _CMD, _CXXHASH, _CXXHASHh, _CXXHASHhe, _DM, _ET, _Exp, _Ex, _LM, _MM, _M, _OLM, _OLLHS, _OLRUD, _PC, _RS, _RC, _Re, _SSE, _SSECA, _SSEKMSKI, _SSECKMD, _SC, _TC, _VI, _BKE],
+      [[0, { [_hL]: 1, [_hH]: _xarr }], [0, { [_hH]: _xart }], [() => StreamingBlob, 16], [1, { [_hH]: _xafs }], [0, { [_hH]: _xafec }], [0, { [_hH]: _xafem }], [0, { [_hH]: _xafhar }], [0, { [_hH]: _xafhCC }], [0, { [_hH]: _xafhCD }], [0, { [_hH]: _xafhCE }], [0, { [_hH]: _xafhCL }], [1, { [_hH]: _CL__ }], [0, { [_hH]: _xafhCR }], [0, { [_hH]: _xafhCT }], [0, { [_hH]: _xafhxacc }], [0, { [_hH]: _xafhxacc_ }], [0, { [_hH]: _xafhxacc__ }], [0, { [_hH]: _xafhxacs }], [0, { [_hH]: _xafhxacs_ }], [0, { [_hH]: _xafhxacs__ }], [0, { [_hH]: _xafhxacm }], [0, { [_hH]: _xafhxacx }], [0, { [_hH]: _xafhxacx_ }], [0, { [_hH]: _xafhxacx__ }], [2, { [_hH]: _xafhxadm }], [0, { [_hH]: _xafhE }], [4, { [_hH]: _xafhE_ }], [0, { [_hH]: _xafhxae }], [4, { [_hH]: _xafhLM }], [1, { [_hH]: _xafhxamm }], [128 | 0, { [_hPH]: _xam }], [0, { [_hH]: _xafhxaolm }], [0, { [_hH]: _xafhxaollh }], [5, { [_hH]: _xafhxaolrud }], [1, { [_hH]: _xafhxampc }], [0, { [_hH]: _xafhxars }], [0, { [_hH]: _xafhxarc }], [0, { [_hH]: _xafhxar }], [0, { [_hH]: _xafhxasse }], [0, { [_hH]: _xafhxasseca }], [() => SSEKMSKeyId, { [_hH]: _xafhxasseakki }], [0, { [_hH]: _xafhxasseckM }], [0, { [_hH]: _xafhxasc }], [1, { [_hH]: _xafhxatc }], [0, { [_hH]: _xafhxavi }], [2, { [_hH]: _xafhxassebke }]],
+      2
+    ];
+    __Unit = "unit";
+    AllowedHeaders = 64 | 0;
+    AllowedMethods = 64 | 0;
+    AllowedOrigins = 64 | 0;
+    AnalyticsConfigurationList = [
+      1,
+      n0,
+      _ACLn,
+      0,
+      [
+        () => AnalyticsConfiguration$,
+        0
+      ]
+    ];
+    AnnotationList = [
+      1,
+      n0,
+      _AL,
+      0,
+      [
+        () => AnnotationEntry$,
+        { [_xN]: _AE }
+      ]
+    ];
+    Buckets = [
+      1,
+      n0,
+      _Bu,
+      0,
+      [
+        () => Bucket$,
+        { [_xN]: _B }
+      ]
+    ];
+    ChecksumAlgorithmList = 64 | 0;
+    CommonPrefixList = [
+      1,
+      n0,
+      _CPL,
+      0,
+      () => CommonPrefix$
+    ];
+    CompletedPartList = [
+      1,
+      n0,
+      _CPLo,
+      0,
+      () => CompletedPart$
+    ];
+    CORSRules = [
+      1,
+      n0,
+      _CORSR,
+      0,
+      [
+        () => CORSRule$,
+        0
+      ]
+    ];
+    DeletedObjects = [
+      1,
+      n0,
+      _DOe,
+      0,
+      () => DeletedObject$
+    ];
+    DeleteMarkers = [
+      1,
+      n0,
+      _DMe,
+      0,
+      () => DeleteMarkerEntry$
+    ];
+    EncryptionTypeList = [
+      1,
+      n0,
+      _ETL,
+      0,
+      [
+        0,
+        { [_xN]: _ETn }
+      ]
+    ];
+    Errors = [
+      1,
+      n0,
+      _Er,
+      0,
+      () => _Error$
+    ];
+    EventList = 64 | 0;
+    ExposeHeaders = 64 | 0;
+    FilterRuleList = [
+      1,
+      n0,
+      _FRL,
+      0,
+      () => FilterRule$
+    ];
+    Grants = [
+      1,
+      n0,
+      _G,
+      0,
+      [
+        () => Grant$,
+        { [_xN]: _Gr }
+      ]
+    ];
+    IntelligentTieringConfigurationList = [
+      1,
+      n0,
+      _ITCL,
+      0,
+      [
+        () => IntelligentTieringConfiguration$,
+        0
+      ]
+    ];
+    InventoryConfigurationList = [
+      1,
+      n0,
+      _ICL,
+      0,
+      [
+        () => InventoryConfiguration$,
+        0
+      ]
+    ];
+    InventoryOptionalFields = [
+      1,
+      n0,
+      _IOF,
+      0,
+      [
+        0,
+        { [_xN]: _Fi }
+      ]
+    ];
+    LambdaFunctionConfigurationList = [
+      1,
+      n0,
+      _LFCL,
+      0,
+      [
+        () => LambdaFunctionConfiguration$,
+        0
+      ]
+    ];
+    LifecycleRules = [
+      1,
+      n0,
+      _LRi,
+      0,
+      [
+        () => LifecycleRule$,
+        0
+      ]
+    ];
+    MetricsConfigurationList = [
+      1,
+      n0,
+      _MCL,
+      0,
+      [
+        () => MetricsConfiguration$,
+        0
+      ]
+    ];
+    MultipartUploadList = [
+      1,
+      n0,
+      _MUL,
+      0,
+      () => MultipartUpload$
+    ];
+    NoncurrentVersionTransitionList = [
+      1,
+      n0,
+      _NVTL,
+      0,
+      () => NoncurrentVersionTransition$
+    ];
+    ObjectAttributesList = 64 | 0;
+    ObjectIdentifierList = [
+      1,
+      n0,
+      _OIL,
+      0,
+      () => ObjectIdentifier$
+    ];
+    ObjectList = [
+      1,
+      n0,
+      _OLb,
+      0,
+      [
+        () => _Object$,
+        0
+      ]
+    ];
+    ObjectVersionList = [
+      1,
+      n0,
+      _OVL,
+      0,
+      [
+        () => ObjectVersion$,
+        0
+      ]
+    ];
+    OptionalObjectAttributesList = 64 | 0;
+    OwnershipControlsRules = [
+      1,
+      n0,
+      _OCRw,
+      0,
+      () => OwnershipControlsRule$
+    ];
+    Parts = [
+      1,
+      n0,
+      _Pa,
+      0,
+      () => Part$
+    ];
+    PartsList = [
+      1,
+      n0,
+      _PL,
+      0,
+      () => ObjectPart$
+    ];
+    QueueConfigurationList = [
+      1,
+      n0,
+      _QCL,
+      0,
+      [
+        () => QueueConfiguration$,
+        0
+      ]
+    ];
+    ReplicationPrefixList = [
+      1,
+      n0,
+      _RPL,
+      0,
+      [
+        0,
+        { [_xN]: _P }
+      ]
+    ];
+    ReplicationRules = [
+      1,
+      n0,
+      _RRep,
+      0,
+      [
+        () => ReplicationRule$,
+        0
+      ]
+    ];
+    RoutingRules = [
+      1,
+      n0,
+      _RR,
+      0,
+      [
+        () => RoutingRule$,
+        { [_xN]: _RRo }
+      ]
+    ];
+    ServerSideEncryptionRules = [
+      1,
+      n0,
+      _SSERe,
+      0,
+      [
+        () => ServerSideEncryptionRule$,
+        0
+      ]
+    ];
+    TagSet = [
+      1,
+      n0,
+      _TSa,
+      0,
+      [
+        () => Tag$,
+        { [_xN]: _Ta }
+      ]
+    ];
+    TargetGrants = [
+      1,
+      n0,
+      _TG,
+      0,
+      [
+        () => TargetGrant$,
+        { [_xN]: _Gr }
+      ]
+    ];
+    TieringList = [
+      1,
+      n0,
+      _TL,
+      0,
+      () => Tiering$
+    ];
+    TopicConfigurationList = [
+      1,
+      n0,
+      _TCL,
+      0,
+      [
+        () => TopicConfiguration$,
+        0
+      ]
+    ];
+    TransitionList = [
+      1,
+      n0,
+      _TLr,
+      0,
+      () => Transition$
+    ];
+    UserMetadata = [
+      1,
+      n0,
+      _UM,
+      0,
+      [
+        () => MetadataEntry$,
+        { [_xN]: _ME }
+      ]
+    ];
+    Metadata = 128 | 0;
+    AnalyticsFilter$ = [
+      4,
+      n0,
+      _AF,
+      0,
+      [_P, _Ta, _An],
+      [0, () => Tag$, [() => AnalyticsAndOperator$, 0]]
+    ];
+    MetricsFilter$ = [
+      4,
+      n0,
+      _MF,
+      0,
+      [_P, _Ta, _APAc, _An],
+      [0, () => Tag$, 0, [() => MetricsAndOperator$, 0]]
+    ];
+    ObjectEncryption$ = [
+      4,
+      n0,
+      _OE,
+      0,
+      [_SSEKMS],
+      [[() => SSEKMSEncryption$, { [_xN]: _SK }]]
+    ];
+    SelectObjectContentEventStream$ = [
+      4,
+      n0,
+      _SOCES,
+      { [_st]: 1 },
+      [_Rec, _Sta, _Pr, _Cont, _End],
+      [[() => RecordsEvent$, 0], [() => StatsEvent$, 0], [() => ProgressEvent$, 0], () => ContinuationEvent$, () => EndEvent$]
+    ];
+    AbortMultipartUpload$ = [
+      9,
+      n0,
+      _AMU,
+      { [_h]: ["DELETE", "/{Key+}?x-id=AbortMultipartUpload", 204] },
+      () => AbortMultipartUploadRequest$,
+      () => AbortMultipartUploadOutput$
+    ];
+    CompleteMultipartUpload$ = [
+      9,
+      n0,
+      _CMUo,
+      { [_h]: ["POST", "/{Key+}", 200] },
+      () => CompleteMultipartUploadRequest$,
+      () => CompleteMultipartUploadOutput$
+    ];
+    CopyObject$ = [
+      9,
+      n0,
+      _CO,
+      { [_h]: ["PUT", "/{Key+}?x-id=CopyObject", 200] },
+      () => CopyObjectRequest$,
+      () => CopyObjectOutput$
+    ];
+    CreateBucket$ = [
+      9,
+      n0,
+      _CB,
+      { [_h]: ["PUT", "/", 200] },
+      () => CreateBucketRequest$,
+      () => CreateBucketOutput$
+    ];
+    CreateBucketMetadataConfiguration$ = [
+      9,
+      n0,
+      _CBMC,
+      { [_hC]: "-", [_h]: ["POST", "/?metadataConfiguration", 200] },
+      () => CreateBucketMetadataConfigurationRequest$,
+      () => __Unit
+    ];
+    CreateBucketMetadataTableConfiguration$ = [
+      9,
+      n0,
+      _CBMTC,
+      { [_hC]: "-", [_h]: ["POST", "/?metadataTable", 200] },
+      () => CreateBucketMetadataTableConfigurationRequest$,
+      () => __Unit
+    ];
+    CreateMultipartUpload$ = [
+      9,
+      n0,
+      _CMUr,
+      { [_h]: ["POST", "/{Key+}?uploads", 200] },
+      () => CreateMultipartUploadRequest$,
+      () => CreateMultipartUploadOutput$
+    ];
+    CreateSession$ = [
+      9,
+      n0,
+      _CSr,
+      { [_h]: ["GET", "/?session", 200] },
+      () => CreateSessionRequest$,
+      () => CreateSessionOutput$
+    ];
+    DeleteBucket$ = [
+      9,
+      n0,
+      _DB,
+      { [_h]: ["DELETE", "/", 204] },
+      () => DeleteBucketRequest$,
+      () => __Unit
+    ];
+    DeleteBucketAnalyticsConfiguration$ = [
+      9,
+      n0,
+      _DBAC,
+      { [_h]: ["DELETE", "/?analytics", 204] },
+      () => DeleteBucketAnalyticsConfigurationRequest$,
+      () => __Unit
+    ];
+    DeleteBucketCors$ = [
+      9,
+      n0,
+      _DBC,
+      { [_h]: ["DELETE", "/?cors", 204] },
+      () => DeleteBucketCorsRequest$,
+      () => __Unit
+    ];
+    DeleteBucketEncryption$ = [
+      9,
+      n0,
+      _DBE,
+      { [_h]: ["DELETE", "/?encryption", 204] },
+      () => DeleteBucketEncryptionRequest$,
+      () => __Unit
+    ];
+    DeleteBucketIntelligentTieringConfiguration$ = [
+      9,
+      n0,
+      _DBITC,
+      { [_h]: ["DELETE", "/?intelligent-tiering", 204] },
+      () => DeleteBucketIntelligentTieringConfigurationRequest$,
+      () => __Unit
+    ];
+    DeleteBucketInventoryConfiguration$ = [
+      9,
+      n0,
+      _DBIC,
+      { [_h]: ["DELETE", "/?inventory", 204] },
+      () => DeleteBucketInventoryConfigurationRequest$,
+      () => __Unit
+    ];
+    DeleteBucketLifecycle$ = [
+      9,
+      n0,
+      _DBL,
+      { [_h]: ["DELETE", "/?lifecycle", 204] },
+      () => DeleteBucketLifecycleRequest$,
+      () => __Unit
+    ];
+    DeleteBucketMetadataConfiguration$ = [
+      9,
+      n0,
+      _DBMC,
+      { [_h]: ["DELETE", "/?metadataConfiguration", 204] },
+      () => DeleteBucketMetadataConfigurationRequest$,
+      () => __Unit
+    ];
+    DeleteBucketMetadataTableConfiguration$ = [
+      9,
+      n0,
+      _DBMTC,
+      { [_h]: ["DELETE", "/?metadataTable", 204] },
+      () => DeleteBucketMetadataTableConfigurationRequest$,
+      () => __Unit
+    ];
+    DeleteBucketMetricsConfiguration$ = [
+      9,
+      n0,
+      _DBMCe,
+      { [_h]: ["DELETE", "/?metrics", 204] },
+      () => DeleteBucketMetricsConfigurationRequest$,
+      () => __Unit
+    ];
+    DeleteBucketOwnershipControls$ = [
+      9,
+      n0,
+      _DBOC,
+      { [_h]: ["DELETE", "/?ownershipControls", 204] },
+      () => DeleteBucketOwnershipControlsRequest$,
+      () => __Unit
+    ];
+    DeleteBucketPolicy$ = [
+      9,
+      n0,
+      _DBP,
+      { [_h]: ["DELETE", "/?policy", 204] },
+      () => DeleteBucketPolicyRequest$,
+      () => __Unit
+    ];
+    DeleteBucketReplication$ = [
+      9,
+      n0,
+      _DBRe,
+      { [_h]: ["DELETE", "/?replication", 204] },
+      () => DeleteBucketReplicationRequest$,
+      () => __Unit
+    ];
+    DeleteBucketTagging$ = [
+      9,
+      n0,
+      _DBT,
+      { [_h]: ["DELETE", "/?tagging", 204] },
+      () => DeleteBucketTaggingRequest$,
+      () => __Unit
+    ];
+    DeleteBucketWebsite$ = [
+      9,
+      n0,
+      _DBW,
+      { [_h]: ["DELETE", "/?website", 204] },
+      () => DeleteBucketWebsiteRequest$,
+      () => __Unit
+    ];
+    DeleteObject$ = [
+      9,
+      n0,
+      _DOel,
+      { [_h]: ["DELETE", "/{Key+}?x-id=DeleteObject", 204] },
+      () => DeleteObjectRequest$,
+      () => DeleteObjectOutput$
+    ];
+    DeleteObjectAnnotation$ = [
+      9,
+      n0,
+      _DOA,
+      { [_h]: ["DELETE", "/{Key+}?annotation", 204] },
+      () => DeleteObjectAnnotationRequest$,
+      () => DeleteObjectAnnotationOutput$
+    ];
+    DeleteObjects$ = [
+      9,
+      n0,
+      _DOele,
+      { [_hC]: "-", [_h]: ["POST", "/?delete", 200] },
+      () => DeleteObjectsRequest$,
+      () => DeleteObjectsOutput$
+    ];
+    DeleteObjectTagging$ = [
+      9,
+      n0,
+      _DOT,
+      { [_h]: ["DELETE", "/{Key+}?tagging", 204] },
+      () => DeleteObjectTaggingRequest$,
+      () => DeleteObjectTaggingOutput$
+    ];
+    DeletePublicAccessBlock$ = [
+      9,
+      n0,
+      _DPAB,
+      { [_h]: ["DELETE", "/?publicAccessBlock", 204] },
+      () => DeletePublicAccessBlockRequest$,
+      () => __Unit
+    ];
+    GetBucketAbac$ = [
+      9,
+      n0,
+      _GBA,
+      { [_h]: ["GET", "/?abac", 200] },
+      () => GetBucketAbacRequest$,
+      () => GetBucketAbacOutput$
+    ];
+    GetBucketAccelerateConfiguration$ = [
+      9,
+      n0,
+      _GBAC,
+      { [_h]: ["GET", "/?accelerate", 200] },
+      () => GetBucketAccelerateConfigurationRequest$,
+      () => GetBucketAccelerateConfigurationOutput$
+    ];
+    GetBucketAcl$ = [
+      9,
+      n0,
+      _GBAe,
+      { [_h]: ["GET", "/?acl", 200] },
+      () => GetBucketAclRequest$,
+      () => GetBucketAclOutput$
+    ];
+    GetBucketAnalyticsConfiguration$ = [
+      9,
+      n0,
+      _GBACe,
+      { [_h]: ["GET", "/?analytics&x-id=GetBucketAnalyticsConfiguration", 200] },
+      () => GetBucketAnalyticsConfigurationRequest$,
+      () => GetBucketAnalyticsConfigurationOutput$
+    ];
+    GetBucketCors$ = [
+      9,
+      n0,
+      _GBC,
+      { [_h]: ["GET", "/?cors", 200] },
+      () => GetBucketCorsRequest$,
+      () => GetBucketCorsOutput$
+    ];
+    GetBucketEncryption$ = [
+      9,
+      n0,
+      _GBE,
+      { [_h]: ["GET", "/?encryption", 200] },
+      () => GetBucketEncryptionRequest$,
+      () => GetBucketEncryptionOutput$
+    ];
+    GetBucketIntelligentTieringConfiguration$ = [
+      9,
+      n0,
+      _GBITC,
+      { [_h]: ["GET", "/?intelligent-tiering&x-id=GetBucketIntelligentTieringConfiguration", 200] },
+      () => GetBucketIntelligentTieringConfigurationRequest$,
+      () => GetBucketIntelligentTieringConfigurationOutput$
+    ];
+    GetBucketInventoryConfiguration$ = [
+      9,
+      n0,
+      _GBIC,
+      { [_h]: ["GET", "/?inventory&x-id=GetBucketInventoryConfiguration", 200] },
+      () => GetBucketInventoryConfigurationRequest$,
+      () => GetBucketInventoryConfigurationOutput$
+    ];
+    GetBucketLifecycleConfiguration$ = [
+      9,
+      n0,
+      _GBLC,
+      { [_h]: ["GET", "/?lifecycle", 200] },
+      () => GetBucketLifecycleConfigurationRequest$,
+      () => GetBucketLifecycleConfigurationOutput$
+    ];
+    GetBucketLocation$ = [
+      9,
+      n0,
+      _GBL,
+      { [_h]: ["GET", "/?location", 200] },
+      () => GetBucketLocationRequest$,
+      () => GetBucketLocationOutput$
+    ];
+    GetBucketLogging$ = [
+      9,
+      n0,
+      _GBLe,
+      { [_h]: ["GET", "/?logging", 200] },
+      () => GetBucketLoggingRequest$,
+      () => GetBucketLoggingOutput$
+    ];
+    GetBucketMetadataConfiguration$ = [
+      9,
+      n0,
+      _GBMC,
+      { [_h]: ["GET", "/?metadataConfiguration", 200] },
+      () => GetBucketMetadataConfigurationRequest$,
+      () => GetBucketMetadataConfigurationOutput$
+    ];
+    GetBucketMetadataTableConfiguration$ = [
+      9,
+      n0,
+      _GBMTC,
+      { [_h]: ["GET", "/?metadataTable", 200] },
+      () => GetBucketMetadataTableConfigurationRequest$,
+      () => GetBucketMetadataTableConfigurationOutput$
+    ];
+    GetBucketMetricsConfiguration$ = [
+      9,
+      n0,
+      _GBMCe,
+      { [_h]: ["GET", "/?metrics&x-id=GetBucketMetricsConfiguration", 200] },
+      () => GetBucketMetricsConfigurationRequest$,
+      () => GetBucketMetricsConfigurationOutput$
+    ];
+    GetBucketNotificationConfiguration$ = [
+      9,
+      n0,
+      _GBNC,
+      { [_h]: ["GET", "/?notification", 200] },
+      () => GetBucketNotificationConfigurationRequest$,
+      () => NotificationConfiguration$
+    ];
+    GetBucketOwnershipControls$ = [
+      9,
+      n0,
+      _GBOC,
+      { [_h]: ["GET", "/?ownershipControls", 200] },
+      () => GetBucketOwnershipControlsRequest$,
+      () => GetBucketOwnershipControlsOutput$
+    ];
+    GetBucketPolicy$ = [
+      9,
+      n0,
+      _GBP,
+      { [_h]: ["GET", "/?policy", 200] },
+      () => GetBucketPolicyRequest$,
+      () => GetBucketPolicyOutput$
+    ];
+    GetBucketPolicyStatus$ = [
+      9,
+      n0,
+      _GBPS,
+      { [_h]: ["GET", "/?policyStatus", 200] },
+      () => GetBucketPolicyStatusRequest$,
+      () => GetBucketPolicyStatusOutput$
+    ];
+    GetBucketReplication$ = [
+      9,
+      n0,
+      _GBR,
+      { [_h]: ["GET", "/?replication", 200] },
+      () => GetBucketReplicationRequest$,
+      () => GetBucketReplicationOutput$
+    ];
+    GetBucketRequestPayment$ = [
+      9,
+      n0,
+      _GBRP,
+      { [_h]: ["GET", "/?requestPayment", 200] },
+      () => GetBucketRequestPaymentRequest$,
+      () => GetBucketRequestPaymentOutput$
+    ];
+    GetBucketTagging$ = [
+      9,
+      n0,
+      _GBT,
+      { [_h]: ["GET", "/?tagging", 200] },
+      () => GetBucketTaggingRequest$,
+      () => GetBucketTaggingOutput$
+    ];
+    GetBucketVersioning$ = [
+      9,
+      n0,
+      _GBV,
+      { [_h]: ["GET", "/?versioning", 200] },
+      () => GetBucketVersioningRequest$,
+      () => GetBucketVersioningOutput$
+    ];
+    GetBucketWebsite$ = [
+      9,
+      n0,
+      _GBW,
+      { [_h]: ["GET", "/?website", 200] },
+      () => GetBucketWebsiteRequest$,
+      () => GetBucketWebsiteOutput$
+    ];
+    GetObject$ = [
+      9,
+      n0,
+      _GO,
+      { [_hC]: "-", [_h]: ["GET", "/{Key+}?x-id=GetObject", 200] },
+      () => GetObjectRequest$,
+      () => GetObjectOutput$
+    ];
+    GetObjectAcl$ = [
+      9,
+      n0,
+      _GOA,
+      { [_h]: ["GET", "/{Key+}?acl", 200] },
+      () => GetObjectAclRequest$,
+      () => GetObjectAclOutput$
+    ];
+    GetObjectAnnotation$ = [
+      9,
+      n0,
+      _GOAe,
+      { [_hC]: "-", [_h]: ["GET", "/{Key+}?annotation&x-id=GetObjectAnnotation", 200] },
+      () => GetObjectAnnotationRequest$,
+      () => GetObjectAnnotationOutput$
+    ];
+    GetObjectAttributes$ = [
+      9,
+      n0,
+      _GOAet,
+      { [_h]: ["GET", "/{Key+}?attributes", 200] },
+      () => GetObjectAttributesRequest$,
+      () => GetObjectAttributesOutput$
+    ];
+    GetObjectLegalHold$ = [
+      9,
+      n0,
+      _GOLH,
+      { [_h]: ["GET", "/{Key+}?legal-hold", 200] },
+      () => GetObjectLegalHoldRequest$,
+      () => GetObjectLegalHoldOutput$
+    ];
+    GetObjectLockConfiguration$ = [
+      9,
+      n0,
+      _GOLC,
+      { [_h]: ["GET", "/?object-lock", 200] },
+      () => GetObjectLockConfigurationRequest$,
+      () => GetObjectLockConfigurationOutput$
+    ];
+    GetObjectRetention$ = [
+      9,
+      n0,
+      _GORe,
+      { [_h]: ["GET", "/{Key+}?retention", 200] },
+      () => GetObjectRetentionRequest$,
+      () => GetObjectRetentionOutput$
+    ];
+    GetObjectTagging$ = [
+      9,
+      n0,
+      _GOT,
+      { [_h]: ["GET", "/{Key+}?tagging", 200] },
+      () => GetObjectTaggingRequest$,
+      () => GetObjectTaggingOutput$
+    ];
+    GetObjectTorrent$ = [
+      9,
+      n0,
+      _GOTe,
+      { [_h]: ["GET", "/{Key+}?torrent", 200] },
+      () => GetObjectTorrentRequest$,
+      () => GetObjectTorrentOutput$
+    ];
+    GetPublicAccessBlock$ = [
+      9,
+      n0,
+      _GPAB,
+      { [_h]: ["GET", "/?publicAccessBlock", 200] },
+      () => GetPublicAccessBlockRequest$,
+      () => GetPublicAccessBlockOutput$
+    ];
+    HeadBucket$ = [
+      9,
+      n0,
+      _HB,
+      { [_h]: ["HEAD", "/", 200] },
+      () => HeadBucketRequest$,
+      () => HeadBucketOutput$
+    ];
+    HeadObject$ = [
+      9,
+      n0,
+      _HO,
+      { [_h]: ["HEAD", "/{Key+}", 200] },
+      () => HeadObjectRequest$,
+      () => HeadObjectOutput$
+    ];
+    ListBucketAnalyticsConfigurations$ = [
+      9,
+      n0,
+      _LBAC,
+      { [_h]: ["GET", "/?analytics&x-id=ListBucketAnalyticsConfigurations", 200] },
+      () => ListBucketAnalyticsConfigurationsRequest$,
+      () => ListBucketAnalyticsConfigurationsOutput$
+    ];
+    ListBucketIntelligentTieringConfigurations$ = [
+      9,
+      n0,
+      _LBITC,
+      { [_h]: ["GET", "/?intelligent-tiering&x-id=ListBucketIntelligentTieringConfigurations", 200] },
+      () => ListBucketIntelligentTieringConfigurationsRequest$,
+      () => ListBucketIntelligentTieringConfigurationsOutput$
+    ];
+    ListBucketInventoryConfigurations$ = [
+      9,
+      n0,
+      _LBIC,
+      { [_h]: ["GET", "/?inventory&x-id=ListBucketInventoryConfigurations", 200] },
+      () => ListBucketInventoryConfigurationsRequest$,
+      () => ListBucketInventoryConfigurationsOutput$
+    ];
+    ListBucketMetricsConfigurations$ = [
+      9,
+      n0,
+      _LBMC,
+      { [_h]: ["GET", "/?metrics&x-id=ListBucketMetricsConfigurations", 200] },
+      () => ListBucketMetricsConfigurationsRequest$,
+      () => ListBucketMetricsConfigurationsOutput$
+    ];
+    ListBuckets$ = [
+      9,
+      n0,
+      _LB,
+      { [_h]: ["GET", "/?x-id=ListBuckets", 200] },
+      () => ListBucketsRequest$,
+      () => ListBucketsOutput$
+    ];
+    ListDirectoryBuckets$ = [
+      9,
+      n0,
+      _LDB,
+      { [_h]: ["GET", "/?x-id=ListDirectoryBuckets", 200] },
+      () => ListDirectoryBucketsRequest$,
+      () => ListDirectoryBucketsOutput$
+    ];
+    ListMultipartUploads$ = [
+      9,
+      n0,
+      _LMU,
+      { [_h]: ["GET", "/?uploads", 200] },
+      () => ListMultipartUploadsRequest$,
+      () => ListMultipartUploadsOutput$
+    ];
+    ListObjectAnnotations$ = [
+      9,
+      n0,
+      _LOA,
+      { [_h]: ["GET", "/{Key+}?annotation&x-id=ListObjectAnnotations", 200] },
+      () => ListObjectAnnotationsRequest$,
+      () => ListObjectAnnotationsOutput$
+    ];
+    ListObjects$ = [
+      9,
+      n0,
+      _LO,
+      { [_h]: ["GET", "/", 200] },
+      () => ListObjectsRequest$,
+      () => ListObjectsOutput$
+    ];
+    ListObjectsV2$ = [
+      9,
+      n0,
+      _LOV,
+      { [_h]: ["GET", "/?list-type=2", 200] },
+      () => ListObjectsV2Request$,
+      () => ListObjectsV2Output$
+    ];
+    ListObjectVersions$ = [
+      9,
+      n0,
+      _LOVi,
+      { [_h]: ["GET", "/?versions", 200] },
+      () => ListObjectVersionsRequest$,
+      () => ListObjectVersionsOutput$
+    ];
+    ListParts$ = [
+      9,
+      n0,
+      _LP,
+      { [_h]: ["GET", "/{Key+}?x-id=ListParts", 200] },
+      () => ListPartsRequest$,
+      () => ListPartsOutput$
+    ];
+    PutBucketAbac$ = [
+      9,
+      n0,
+      _PBA,
+      { [_hC]: "-", [_h]: ["PUT", "/?abac", 200] },
+      () => PutBucketAbacRequest$,
+      () => __Unit
+    ];
+    PutBucketAccelerateConfiguration$ = [
+      9,
+      n0,
+      _PBAC,
+      { [_hC]: "-", [_h]: ["PUT", "/?accelerate", 200] },
+      () => PutBucketAccelerateConfigurationRequest$,
+      () => __Unit
+    ];
+    PutBucketAcl$ = [
+      9,
+      n0,
+      _PBAu,
+      { [_hC]: "-", [_h]: ["PUT", "/?acl", 200] },
+      () => PutBucketAclRequest$,
+      () => __Unit
+    ];
+    PutBucketAnalyticsConfiguration$ = [
+      9,
+      n0,
+      _PBACu,
+      { [_h]: ["PUT", "/?analytics", 200] },
+      () => PutBucketAnalyticsConfigurationRequest$,
+      () => __Unit
+    ];
+    PutBucketCors$ = [
+      9,
+      n0,
+      _PBC,
+      { [_hC]: "-", [_h]: ["PUT", "/?cors", 200] },
+      () => PutBucketCorsRequest$,
+      () => __Unit
+    ];
+    PutBucketEncryption$ = [
+      9,
+      n0,
+      _PBE,
+      { [_hC]: "-", [_h]: ["PUT", "/?encryption", 200] },
+      () => PutBucketEncryptionRequest$,
+      () => __Unit
+    ];
+    PutBucketIntelligentTieringConfiguration$ = [
+      9,
+      n0,
+      _PBITC,
+      { [_h]: ["PUT", "/?intelligent-tiering", 200] },
+      () => PutBucketIntelligentTieringConfigurationRequest$,
+      () => __Unit
+    ];
+    PutBucketInventoryConfiguration$ = [
+      9,
+      n0,
+      _PBIC,
+      { [_h]: ["PUT", "/?inventory", 200] },
+      () => PutBucketInventoryConfigurationRequest$,
+      () => __Unit
+    ];
+    PutBucketLifecycleConfiguration$ = [
+      9,
+      n0,
+      _PBLC,
+      { [_hC]: "-", [_h]: ["PUT", "/?lifecycle", 200] },
+      () => PutBucketLifecycleConfigurationRequest$,
+      () => PutBucketLifecycleConfigurationOutput$
+    ];
+    PutBucketLogging$ = [
+      9,
+      n0,
+      _PBL,
+      { [_hC]: "-", [_h]: ["PUT", "/?logging", 200] },
+      () => PutBucketLoggingRequest$,
+      () => __Unit
+    ];
+    PutBucketMetricsConfiguration$ = [
+      9,
+      n0,
+      _PBMC,
+      { [_h]: ["PUT", "/?metrics", 200] },
+      () => PutBucketMetricsConfigurationRequest$,
+      () => __Unit
+    ];
+    PutBucketNotificationConfiguration$ = [
+      9,
+      n0,
+      _PBNC,
+      { [_h]: ["PUT", "/?notification", 200] },
+      () => PutBucketNotificationConfigurationRequest$,
+      () => __Unit
+    ];
+    PutBucketOwnershipControls$ = [
+      9,
+      n0,
+      _PBOC,
+      { [_hC]: "-", [_h]: ["PUT", "/?ownershipControls", 200] },
+      () => PutBucketOwnershipControlsRequest$,
+      () => __Unit
+    ];
+    PutBucketPolicy$ = [
+      9,
+      n0,
+      _PBP,
+      { [_hC]: "-", [_h]: ["PUT", "/?policy", 200] },
+      () => PutBucketPolicyRequest$,
+      () => __Unit
+    ];
+    PutBucketReplication$ = [
+      9,
+      n0,
+      _PBR,
+      { [_hC]: "-", [_h]: ["PUT", "/?replication", 200] },
+      () => PutBucketReplicationRequest$,
+      () => __Unit
+    ];
+    PutBucketRequestPayment$ = [
+      9,
+      n0,
+      _PBRP,
+      { [_hC]: "-", [_h]: ["PUT", "/?requestPayment", 200] },
+      () => PutBucketRequestPaymentRequest$,
+      () => __Unit
+    ];
+    PutBucketTagging$ = [
+      9,
+      n0,
+      _PBT,
+      { [_hC]: "-", [_h]: ["PUT", "/?tagging", 200] },
+      () => PutBucketTaggingRequest$,
+      () => __Unit
+    ];
+    PutBucketVersioning$ = [
+      9,
+      n0,
+      _PBV,
+      { [_hC]: "-", [_h]: ["PUT", "/?versioning", 200] },
+      () => PutBucketVersioningRequest$,
+      () => __Unit
+    ];
+    PutBucketWebsite$ = [
+      9,
+      n0,
+      _PBW,
+      { [_hC]: "-", [_h]: ["PUT", "/?website", 200] },
+      () => PutBucketWebsiteRequest$,
+      () => __Unit
+    ];
+    PutObject$ = [
+      9,
+      n0,
+      _PO,
+      { [_hC]: "-", [_h]: ["PUT", "/{Key+}?x-id=PutObject", 200] },
+      () => PutObjectRequest$,
+      () => PutObjectOutput$
+    ];
+    PutObjectAcl$ = [
+      9,
+      n0,
+      _POA,
+      { [_hC]: "-", [_h]: ["PUT", "/{Key+}?acl", 200] },
+      () => PutObjectAclRequest$,
+      () => PutObjectAclOutput$
+    ];
+    PutObjectAnnotation$ = [
+      9,
+      n0,
+      _POAu,
+      { [_hC]: "-", [_h]: ["PUT", "/{Key+}?annotation", 200] },
+      () => PutObjectAnnotationRequest$,
+      () => PutObjectAnnotationOutput$
+    ];
+    PutObjectLegalHold$ = [
+      9,
+      n0,
+      _POLH,
+      { [_hC]: "-", [_h]: ["PUT", "/{Key+}?legal-hold", 200] },
+      () => PutObjectLegalHoldRequest$,
+      () => PutObjectLegalHoldOutput$
+    ];
+    PutObjectLockConfiguration$ = [
+      9,
+      n0,
+      _POLC,
+      { [_hC]: "-", [_h]: ["PUT", "/?object-lock", 200] },
+      () => PutObjectLockConfigurationRequest$,
+      () => PutObjectLockConfigurationOutput$
+    ];
+    PutObjectRetention$ = [
+      9,
+      n0,
+      _PORu,
+      { [_hC]: "-", [_h]: ["PUT", "/{Key+}?retention", 200] },
+      () => PutObjectRetentionRequest$,
+      () => PutObjectRetentionOutput$
+    ];
+    PutObjectTagging$ = [
+      9,
+      n0,
+      _POT,
+      { [_hC]: "-", [_h]: ["PUT", "/{Key+}?tagging", 200] },
+      () => PutObjectTaggingRequest$,
+      () => PutObjectTaggingOutput$
+    ];
+    PutPublicAccessBlock$ = [
+      9,
+      n0,
+      _PPAB,
+      { [_hC]: "-", [_h]: ["PUT", "/?publicAccessBlock", 200] },
+      () => PutPublicAccessBlockRequest$,
+      () => __Unit
+    ];
+    RenameObject$ = [
+      9,
+      n0,
+      _RO,
+      { [_h]: ["PUT", "/{Key+}?renameObject", 200] },
+      () => RenameObjectRequest$,
+      () => RenameObjectOutput$
+    ];
+    RestoreObject$ = [
+      9,
+      n0,
+      _ROe,
+      { [_hC]: "-", [_h]: ["POST", "/{Key+}?restore", 200] },
+      () => RestoreObjectRequest$,
+      () => RestoreObjectOutput$
+    ];
+    SelectObjectContent$ = [
+      9,
+      n0,
+      _SOC,
+      { [_h]: ["POST", "/{Key+}?select&select-type=2", 200] },
+      () => SelectObjectContentRequest$,
+      () => SelectObjectContentOutput$
+    ];
+    UpdateBucketMetadataAnnotationTableConfiguration$ = [
+      9,
+      n0,
+      _UBMATC,
+      { [_hC]: "-", [_h]: ["PUT", "/?metadataAnnotationTable", 200] },
+      () => UpdateBucketMetadataAnnotationTableConfigurationRequest$,
+      () => __Unit
+    ];
+    UpdateBucketMetadataInventoryTableConfiguration$ = [
+      9,
+      n0,
+      _UBMITC,
+      { [_hC]: "-", [_h]: ["PUT", "/?metadataInventoryTable", 200] },
+      () => UpdateBucketMetadataInventoryTableConfigurationRequest$,
+      () => __Unit
+    ];
+    UpdateBucketMetadataJournalTableConfiguration$ = [
+      9,
+      n0,
+      _UBMJTC,
+      { [_hC]: "-", [_h]: ["PUT", "/?metadataJournalTable", 200] },
+      () => UpdateBucketMetadataJournalTableConfigurationRequest$,
+      () => __Unit
+    ];
+    UpdateObjectEncryption$ = [
+      9,
+      n0,
+      _UOE,
+      { [_hC]: "-", [_h]: ["PUT", "/{Key+}?encryption", 200] },
+      () => UpdateObjectEncryptionRequest$,
+      () => UpdateObjectEncryptionResponse$
+    ];
+    UploadPart$ = [
+      9,
+      n0,
+      _UP,
+      { [_hC]: "-", [_h]: ["PUT", "/{Key+}?x-id=UploadPart", 200] },
+      () => UploadPartRequest$,
+      () => UploadPartOutput$
+    ];
+    UploadPartCopy$ = [
+      9,
+      n0,
+      _UPC,
+      { [_h]: ["PUT", "/{Key+}?x-id=UploadPartCopy", 200] },
+      () => UploadPartCopyRequest$,
+      () => UploadPartCopyOutput$
+    ];
+    WriteGetObjectResponse$ = [
+      9,
+      n0,
+      _WGOR,
+      { [_en]: ["{RequestRoute}."], [_h]: ["POST", "/WriteGetObjectResponse", 200] },
+      () => WriteGetObjectResponseRequest$,
+      () => __Unit
+    ];
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/CreateSessionCommand.js
+var CreateSessionCommand;
+var init_CreateSessionCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/CreateSessionCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    CreateSessionCommand = class extends command(_ep4, _mw0, "CreateSession", CreateSession$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/package.json
+var package_default;
+var init_package = __esm({
+  "node_modules/@aws-sdk/client-s3/package.json"() {
+    package_default = {
+      name: "@aws-sdk/client-s3",
+      version: "3.1173.0",
+      description: "AWS SDK for JavaScript S3 Client for Node.js, Browser and React Native",
+      homepage: "https://github.com/aws/aws-sdk-js-v3/tree/main/clients/client-s3",
+      license: "Apache-2.0",
+      author: {
+        name: "AWS SDK for JavaScript Team",
+        url: "https://aws.amazon.com/sdk-for-javascript/"
+      },
+      repository: {
+        type: "git",
+        url: "https://github.com/aws/aws-sdk-js-v3.git",
+        directory: "clients/client-s3"
+      },
+      files: [
+        "dist-*/**"
+      ],
+      sideEffects: false,
+      main: "./dist-cjs/index.js",
+      module: "./dist-es/index.js",
+      browser: {
+        "./dist-es/runtimeConfig": "./dist-es/runtimeConfig.browser"
+      },
+      types: "./dist-types/index.d.ts",
+      typesVersions: {
+        "<4.5": {
+          "dist-types/*": [
+            "dist-types/ts3.4/*"
+          ]
+        }
+      },
+      "react-native": {
+        "./dist-es/runtimeConfig": "./dist-es/runtimeConfig.native"
+      },
+      scripts: {
+        build: "concurrently 'yarn:build:types' 'yarn:build:es' && yarn build:cjs",
+        "build:cjs": "node ../../scripts/compilation/inline",
+        "build:es": "premove dist-es && tsc -p tsconfig.es.json",
+        "build:include:deps": 'yarn g:turbo run build -F="$npm_package_name"',
+        "build:types": "premove dist-types && tsc -p tsconfig.types.json",
+        "build:types:downlevel": "downlevel-dts dist-types dist-types/ts3.4",
+        clean: "premove dist-cjs dist-es dist-types",
+        "extract:docs": "api-extractor run --local",
+        "generate:client": "node ../../scripts/generate-clients/single-service",
+        test: "yarn g:vitest run --passWithNoTests",
+        "test:watch": "yarn g:vitest watch --passWithNoTests",
+        "test:integration": "yarn g:vitest run --passWithNoTests -c vitest.config.integ.mts",
+        "test:integration:watch": "yarn g:vitest watch --passWithNoTests -c vitest.config.integ.mts",
+        "test:e2e": "yarn g:vitest run -c vitest.config.e2e.mts",
+        "test:e2e:watch": "yarn g:vitest watch -c vitest.config.e2e.mts",
+        "test:browser": "yarn g:vitest run -c vitest.config.browser.mts",
+        "test:browser:watch": "yarn g:vitest watch -c vitest.config.browser.mts",
+        "test:index": "tsc -p tsconfig.test.json && node ./test/index-objects.spec.mjs"
+      },
+      dependencies: {
+        "@aws-sdk/checksums": "^3.1002.5",
+        "@aws-sdk/core": "^3.981.0",
+        "@aws-sdk/credential-provider-node": "^3.972.97",
+        "@aws-sdk/middleware-sdk-s3": "^3.972.90",
+        "@aws-sdk/signature-v4-multi-region": "^3.996.52",
+        "@aws-sdk/types": "^3.975.1",
+        "@smithy/core": "^3.40.0",
+        "@smithy/fetch-http-handler": "^5.8.1",
+        "@smithy/node-http-handler": "^4.14.2",
+        "@smithy/types": "^4.20.0",
+        tslib: "^2.6.2"
+      },
+      devDependencies: {
+        "@aws-sdk/signature-v4-crt": "3.1173.0",
+        "@smithy/snapshot-testing": "^2.4.0",
+        "@tsconfig/node20": "20.1.8",
+        "@types/node": "^20.14.8",
+        concurrently: "7.0.0",
+        "downlevel-dts": "0.10.1",
+        premove: "4.0.0",
+        typescript: "~7.0.2",
+        vitest: "^4.0.17"
+      },
+      engines: {
+        node: ">=20.0.0"
+      }
+    };
+  }
+});
+
 // node_modules/@aws-sdk/credential-provider-env/dist-es/fromEnv.js
 var import_client6, import_config2, ENV_KEY, ENV_SECRET, ENV_SESSION, ENV_EXPIRATION, ENV_CREDENTIAL_SCOPE, ENV_ACCOUNT_ID, fromEnv;
 var init_fromEnv = __esm({
@@ -49652,6 +57843,100 @@ var init_dist_es8 = __esm({
   }
 });
 
+// node_modules/@aws-sdk/credential-provider-node/dist-es/remoteProvider.js
+var import_config11, ENV_IMDS_DISABLED, remoteProvider;
+var init_remoteProvider = __esm({
+  "node_modules/@aws-sdk/credential-provider-node/dist-es/remoteProvider.js"() {
+    import_config11 = __toESM(require_config());
+    ENV_IMDS_DISABLED = "AWS_EC2_METADATA_DISABLED";
+    remoteProvider = async (init) => {
+      const { ENV_CMDS_FULL_URI: ENV_CMDS_FULL_URI2, ENV_CMDS_RELATIVE_URI: ENV_CMDS_RELATIVE_URI2, fromContainerMetadata: fromContainerMetadata2, fromInstanceMetadata: fromInstanceMetadata2 } = await Promise.resolve().then(() => (init_dist_es6(), dist_es_exports6));
+      if (process.env[ENV_CMDS_RELATIVE_URI2] || process.env[ENV_CMDS_FULL_URI2]) {
+        init.logger?.debug("@aws-sdk/credential-provider-node - remoteProvider::fromHttp/fromContainerMetadata");
+        const { fromHttp: fromHttp2 } = await Promise.resolve().then(() => (init_dist_es8(), dist_es_exports8));
+        return (0, import_config11.chain)(fromHttp2(init), fromContainerMetadata2(init));
+      }
+      if (process.env[ENV_IMDS_DISABLED] && process.env[ENV_IMDS_DISABLED] !== "false") {
+        return async () => {
+          throw new import_config11.CredentialsProviderError("EC2 Instance Metadata Service access disabled", { logger: init.logger });
+        };
+      }
+      init.logger?.debug("@aws-sdk/credential-provider-node - remoteProvider::fromInstanceMetadata");
+      return fromInstanceMetadata2(init);
+    };
+  }
+});
+
+// node_modules/@aws-sdk/credential-provider-node/dist-es/runtime/memoize-chain.js
+function memoizeChain(providers, treatAsExpired) {
+  const chain3 = internalCreateChain(providers);
+  let activeLock;
+  let passiveLock;
+  let credentials;
+  let forceRefreshLock;
+  const provider = async (options) => {
+    if (options?.forceRefresh) {
+      if (!forceRefreshLock) {
+        forceRefreshLock = chain3(options).then((c2) => {
+          credentials = c2;
+        }).finally(() => {
+          forceRefreshLock = void 0;
+        });
+      }
+      await forceRefreshLock;
+      return credentials;
+    }
+    if (credentials?.expiration) {
+      if (credentials?.expiration?.getTime() < Date.now()) {
+        credentials = void 0;
+      }
+    }
+    if (activeLock) {
+      await activeLock;
+    } else if (!credentials || treatAsExpired?.(credentials)) {
+      if (credentials) {
+        if (!passiveLock) {
+          passiveLock = chain3(options).then((c2) => {
+            credentials = c2;
+          }).catch(() => {
+          }).finally(() => {
+            passiveLock = void 0;
+          });
+        }
+      } else {
+        activeLock = chain3(options).then((c2) => {
+          credentials = c2;
+        }).finally(() => {
+          activeLock = void 0;
+        });
+        return provider(options);
+      }
+    }
+    return credentials;
+  };
+  return provider;
+}
+var internalCreateChain;
+var init_memoize_chain = __esm({
+  "node_modules/@aws-sdk/credential-provider-node/dist-es/runtime/memoize-chain.js"() {
+    internalCreateChain = (providers) => async (awsIdentityProperties) => {
+      let lastProviderError;
+      for (const provider of providers) {
+        try {
+          return await provider(awsIdentityProperties);
+        } catch (err) {
+          lastProviderError = err;
+          if (err?.tryNextLink) {
+            continue;
+          }
+          throw err;
+        }
+      }
+      throw lastProviderError;
+    };
+  }
+});
+
 // node_modules/@aws-sdk/credential-provider-sso/dist-es/isSsoProfile.js
 var isSsoProfile;
 var init_isSsoProfile = __esm({
@@ -49674,7 +57959,7 @@ var require_sso_oidc = __commonJS({
   "node_modules/@aws-sdk/nested-clients/dist-cjs/submodules/sso-oidc/index.js"(exports) {
     var { awsEndpointFunctions: awsEndpointFunctions2, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider: createDefaultUserAgentProvider2, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS: NODE_APP_ID_CONFIG_OPTIONS2, getAwsRegionExtensionConfiguration: getAwsRegionExtensionConfiguration2, resolveAwsRegionExtensionConfiguration: resolveAwsRegionExtensionConfiguration2, resolveUserAgentConfig: resolveUserAgentConfig2, resolveHostHeaderConfig: resolveHostHeaderConfig2, getUserAgentPlugin: getUserAgentPlugin2, getHostHeaderPlugin: getHostHeaderPlugin2, getLoggerPlugin: getLoggerPlugin2, getRecursionDetectionPlugin: getRecursionDetectionPlugin2 } = require_client3();
     var { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin: getHttpAuthSchemeEndpointRuleSetPlugin2, DefaultIdentityProviderConfig: DefaultIdentityProviderConfig2, getHttpSigningPlugin: getHttpSigningPlugin2 } = require_dist_cjs();
-    var { normalizeProvider: normalizeProvider3, getSmithyContext: getSmithyContext2, ServiceException, NoOpLogger: NoOpLogger2, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion2, loadConfigsForDefaultMode: loadConfigsForDefaultMode2, getDefaultExtensionConfiguration: getDefaultExtensionConfiguration2, resolveDefaultRuntimeConfig: resolveDefaultRuntimeConfig3, Client, makeBuilder: makeBuilder2, createAggregatedClient } = require_client2();
+    var { normalizeProvider: normalizeProvider3, getSmithyContext: getSmithyContext2, ServiceException, NoOpLogger: NoOpLogger2, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion2, loadConfigsForDefaultMode: loadConfigsForDefaultMode2, getDefaultExtensionConfiguration: getDefaultExtensionConfiguration2, resolveDefaultRuntimeConfig: resolveDefaultRuntimeConfig3, Client, makeBuilder: makeBuilder2, createAggregatedClient: createAggregatedClient2 } = require_client2();
     var { Command: $Command } = require_client2();
     exports.$Command = $Command;
     exports.__Client = Client;
@@ -50370,15 +58655,15 @@ var require_sso_oidc = __commonJS({
     };
     var command2 = makeBuilder2(commonParams2, "AWSSSOOIDCService", "SSOOIDCClient", getEndpointPlugin2);
     var _ep02 = {};
-    var _mw02 = (Command2, cs, config2, o2) => [];
+    var _mw02 = (Command3, cs, config2, o2) => [];
     var CreateTokenCommand = class extends command2(_ep02, _mw02, "CreateToken", CreateToken$) {
     };
-    var commands = {
+    var commands2 = {
       CreateTokenCommand
     };
     var SSOOIDC = class extends SSOOIDCClient {
     };
-    createAggregatedClient(commands, SSOOIDC);
+    createAggregatedClient2(commands2, SSOOIDC);
     var AccessDeniedExceptionReason = {
       KMS_ACCESS_DENIED: "KMS_AccessDeniedException"
     };
@@ -50618,7 +58903,7 @@ var require_sso = __commonJS({
   "node_modules/@aws-sdk/nested-clients/dist-cjs/submodules/sso/index.js"(exports) {
     var { awsEndpointFunctions: awsEndpointFunctions2, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider: createDefaultUserAgentProvider2, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS: NODE_APP_ID_CONFIG_OPTIONS2, getAwsRegionExtensionConfiguration: getAwsRegionExtensionConfiguration2, resolveAwsRegionExtensionConfiguration: resolveAwsRegionExtensionConfiguration2, resolveUserAgentConfig: resolveUserAgentConfig2, resolveHostHeaderConfig: resolveHostHeaderConfig2, getUserAgentPlugin: getUserAgentPlugin2, getHostHeaderPlugin: getHostHeaderPlugin2, getLoggerPlugin: getLoggerPlugin2, getRecursionDetectionPlugin: getRecursionDetectionPlugin2 } = require_client3();
     var { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin: getHttpAuthSchemeEndpointRuleSetPlugin2, DefaultIdentityProviderConfig: DefaultIdentityProviderConfig2, getHttpSigningPlugin: getHttpSigningPlugin2 } = require_dist_cjs();
-    var { normalizeProvider: normalizeProvider3, getSmithyContext: getSmithyContext2, ServiceException, NoOpLogger: NoOpLogger2, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion2, loadConfigsForDefaultMode: loadConfigsForDefaultMode2, getDefaultExtensionConfiguration: getDefaultExtensionConfiguration2, resolveDefaultRuntimeConfig: resolveDefaultRuntimeConfig3, Client, makeBuilder: makeBuilder2, createAggregatedClient } = require_client2();
+    var { normalizeProvider: normalizeProvider3, getSmithyContext: getSmithyContext2, ServiceException, NoOpLogger: NoOpLogger2, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion2, loadConfigsForDefaultMode: loadConfigsForDefaultMode2, getDefaultExtensionConfiguration: getDefaultExtensionConfiguration2, resolveDefaultRuntimeConfig: resolveDefaultRuntimeConfig3, Client, makeBuilder: makeBuilder2, createAggregatedClient: createAggregatedClient2 } = require_client2();
     var { Command: $Command } = require_client2();
     exports.$Command = $Command;
     exports.__Client = Client;
@@ -51108,15 +59393,15 @@ var require_sso = __commonJS({
     };
     var command2 = makeBuilder2(commonParams2, "SWBPortalService", "SSOClient", getEndpointPlugin2);
     var _ep02 = {};
-    var _mw02 = (Command2, cs, config2, o2) => [];
+    var _mw02 = (Command3, cs, config2, o2) => [];
     var GetRoleCredentialsCommand2 = class extends command2(_ep02, _mw02, "GetRoleCredentials", GetRoleCredentials$) {
     };
-    var commands = {
+    var commands2 = {
       GetRoleCredentialsCommand: GetRoleCredentialsCommand2
     };
     var SSO = class extends SSOClient2 {
     };
-    createAggregatedClient(commands, SSO);
+    createAggregatedClient2(commands2, SSO);
     exports.GetRoleCredentials$ = GetRoleCredentials$;
     exports.GetRoleCredentialsCommand = GetRoleCredentialsCommand2;
     exports.GetRoleCredentialsRequest$ = GetRoleCredentialsRequest$;
@@ -51401,7 +59686,7 @@ var require_sts = __commonJS({
   "node_modules/@aws-sdk/nested-clients/dist-cjs/submodules/sts/index.js"(exports) {
     var { awsEndpointFunctions: awsEndpointFunctions2, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider: createDefaultUserAgentProvider2, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS: NODE_APP_ID_CONFIG_OPTIONS2, getAwsRegionExtensionConfiguration: getAwsRegionExtensionConfiguration2, resolveAwsRegionExtensionConfiguration: resolveAwsRegionExtensionConfiguration2, resolveUserAgentConfig: resolveUserAgentConfig2, resolveHostHeaderConfig: resolveHostHeaderConfig2, getUserAgentPlugin: getUserAgentPlugin2, getHostHeaderPlugin: getHostHeaderPlugin2, getLoggerPlugin: getLoggerPlugin2, getRecursionDetectionPlugin: getRecursionDetectionPlugin2, setCredentialFeature: setCredentialFeature14, stsRegionDefaultResolver } = require_client3();
     var { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin: getHttpAuthSchemeEndpointRuleSetPlugin2, DefaultIdentityProviderConfig: DefaultIdentityProviderConfig2, getHttpSigningPlugin: getHttpSigningPlugin2 } = require_dist_cjs();
-    var { normalizeProvider: normalizeProvider3, getSmithyContext: getSmithyContext2, ServiceException, NoOpLogger: NoOpLogger2, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion2, loadConfigsForDefaultMode: loadConfigsForDefaultMode2, getDefaultExtensionConfiguration: getDefaultExtensionConfiguration2, resolveDefaultRuntimeConfig: resolveDefaultRuntimeConfig3, Client, makeBuilder: makeBuilder2, createAggregatedClient } = require_client2();
+    var { normalizeProvider: normalizeProvider3, getSmithyContext: getSmithyContext2, ServiceException, NoOpLogger: NoOpLogger2, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion2, loadConfigsForDefaultMode: loadConfigsForDefaultMode2, getDefaultExtensionConfiguration: getDefaultExtensionConfiguration2, resolveDefaultRuntimeConfig: resolveDefaultRuntimeConfig3, Client, makeBuilder: makeBuilder2, createAggregatedClient: createAggregatedClient2 } = require_client2();
     var { Command: $Command } = require_client2();
     exports.$Command = $Command;
     exports.__Client = Client;
@@ -52252,18 +60537,18 @@ var require_sts = __commonJS({
     };
     var command2 = makeBuilder2(commonParams2, "AWSSecurityTokenServiceV20110615", "STSClient", getEndpointPlugin2);
     var _ep02 = {};
-    var _mw02 = (Command2, cs, config2, o3) => [];
+    var _mw02 = (Command3, cs, config2, o3) => [];
     var AssumeRoleCommand = class extends command2(_ep02, _mw02, "AssumeRole", AssumeRole$) {
     };
     var AssumeRoleWithWebIdentityCommand = class extends command2(_ep02, _mw02, "AssumeRoleWithWebIdentity", AssumeRoleWithWebIdentity$) {
     };
-    var commands = {
+    var commands2 = {
       AssumeRoleCommand,
       AssumeRoleWithWebIdentityCommand
     };
     var STS = class extends STSClient {
     };
-    createAggregatedClient(commands, STS);
+    createAggregatedClient2(commands2, STS);
     var getAccountIdFromAssumedRoleUser = (assumedRoleUser) => {
       if (typeof assumedRoleUser?.Arn === "string") {
         const arnComponents = assumedRoleUser.Arn.split(":");
@@ -52500,7 +60785,7 @@ var require_signin = __commonJS({
   "node_modules/@aws-sdk/nested-clients/dist-cjs/submodules/signin/index.js"(exports) {
     var { awsEndpointFunctions: awsEndpointFunctions2, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider: createDefaultUserAgentProvider2, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS: NODE_APP_ID_CONFIG_OPTIONS2, getAwsRegionExtensionConfiguration: getAwsRegionExtensionConfiguration2, resolveAwsRegionExtensionConfiguration: resolveAwsRegionExtensionConfiguration2, resolveUserAgentConfig: resolveUserAgentConfig2, resolveHostHeaderConfig: resolveHostHeaderConfig2, getUserAgentPlugin: getUserAgentPlugin2, getHostHeaderPlugin: getHostHeaderPlugin2, getLoggerPlugin: getLoggerPlugin2, getRecursionDetectionPlugin: getRecursionDetectionPlugin2 } = require_client3();
     var { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin: getHttpAuthSchemeEndpointRuleSetPlugin2, DefaultIdentityProviderConfig: DefaultIdentityProviderConfig2, getHttpSigningPlugin: getHttpSigningPlugin2 } = require_dist_cjs();
-    var { normalizeProvider: normalizeProvider3, getSmithyContext: getSmithyContext2, ServiceException, NoOpLogger: NoOpLogger2, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion2, loadConfigsForDefaultMode: loadConfigsForDefaultMode2, getDefaultExtensionConfiguration: getDefaultExtensionConfiguration2, resolveDefaultRuntimeConfig: resolveDefaultRuntimeConfig3, Client, makeBuilder: makeBuilder2, createAggregatedClient } = require_client2();
+    var { normalizeProvider: normalizeProvider3, getSmithyContext: getSmithyContext2, ServiceException, NoOpLogger: NoOpLogger2, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion2, loadConfigsForDefaultMode: loadConfigsForDefaultMode2, getDefaultExtensionConfiguration: getDefaultExtensionConfiguration2, resolveDefaultRuntimeConfig: resolveDefaultRuntimeConfig3, Client, makeBuilder: makeBuilder2, createAggregatedClient: createAggregatedClient2 } = require_client2();
     var { Command: $Command } = require_client2();
     exports.$Command = $Command;
     exports.__Client = Client;
@@ -53172,21 +61457,21 @@ var require_signin = __commonJS({
     var _ep02 = {
       IsControlPlane: { type: "staticContextParams", value: false }
     };
-    var _ep1 = {
+    var _ep12 = {
       IsOAuthEndpoint: { type: "staticContextParams", value: true }
     };
-    var _mw02 = (Command2, cs, config2, o3) => [];
+    var _mw02 = (Command3, cs, config2, o3) => [];
     var CreateOAuth2TokenCommand = class extends command2(_ep02, _mw02, "CreateOAuth2Token", CreateOAuth2Token$) {
     };
-    var CreateOAuth2TokenWithIAMCommand = class extends command2(_ep1, _mw02, "CreateOAuth2TokenWithIAM", CreateOAuth2TokenWithIAM$) {
+    var CreateOAuth2TokenWithIAMCommand = class extends command2(_ep12, _mw02, "CreateOAuth2TokenWithIAM", CreateOAuth2TokenWithIAM$) {
     };
-    var commands = {
+    var commands2 = {
       CreateOAuth2TokenCommand,
       CreateOAuth2TokenWithIAMCommand
     };
     var Signin = class extends SigninClient {
     };
-    createAggregatedClient(commands, Signin);
+    createAggregatedClient2(commands2, Signin);
     var OAuth2ErrorCode = {
       AUTHCODE_EXPIRED: "AUTHCODE_EXPIRED",
       CONFLICT: "CONFLICT",
@@ -53890,6 +62175,89 @@ __export(dist_es_exports13, {
 var init_dist_es14 = __esm({
   "node_modules/@aws-sdk/credential-provider-ini/dist-es/index.js"() {
     init_fromIni();
+  }
+});
+
+// node_modules/@aws-sdk/credential-provider-node/dist-es/defaultProvider.js
+var import_config28, multipleCredentialSourceWarningEmitted, defaultProvider, credentialsTreatedAsExpired;
+var init_defaultProvider = __esm({
+  "node_modules/@aws-sdk/credential-provider-node/dist-es/defaultProvider.js"() {
+    init_dist_es5();
+    import_config28 = __toESM(require_config());
+    init_remoteProvider();
+    init_memoize_chain();
+    multipleCredentialSourceWarningEmitted = false;
+    defaultProvider = (init = {}) => memoizeChain([
+      async () => {
+        const profile = init.profile ?? process.env[import_config28.ENV_PROFILE];
+        if (profile) {
+          const envStaticCredentialsAreSet = process.env[ENV_KEY] && process.env[ENV_SECRET];
+          if (envStaticCredentialsAreSet) {
+            if (!multipleCredentialSourceWarningEmitted) {
+              const warnFn = init.logger?.warn && init.logger?.constructor?.name !== "NoOpLogger" ? init.logger.warn.bind(init.logger) : console.warn;
+              warnFn(`@aws-sdk/credential-provider-node - defaultProvider::fromEnv WARNING:
+    Multiple credential sources detected: 
+    Both AWS_PROFILE and the pair AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY static credentials are set.
+    This SDK will proceed with the AWS_PROFILE value.
+    
+    However, a future version may change this behavior to prefer the ENV static credentials.
+    Please ensure that your environment only sets either the AWS_PROFILE or the
+    AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY pair.
+`);
+              multipleCredentialSourceWarningEmitted = true;
+            }
+          }
+          throw new import_config28.CredentialsProviderError("AWS_PROFILE is set, skipping fromEnv provider.", {
+            logger: init.logger,
+            tryNextLink: true
+          });
+        }
+        init.logger?.debug("@aws-sdk/credential-provider-node - defaultProvider::fromEnv");
+        return fromEnv(init)();
+      },
+      async (awsIdentityProperties) => {
+        init.logger?.debug("@aws-sdk/credential-provider-node - defaultProvider::fromSSO");
+        const { ssoStartUrl, ssoAccountId, ssoRegion, ssoRoleName, ssoSession } = init;
+        if (!ssoStartUrl && !ssoAccountId && !ssoRegion && !ssoRoleName && !ssoSession) {
+          throw new import_config28.CredentialsProviderError("Skipping SSO provider in default chain (inputs do not include SSO fields).", { logger: init.logger });
+        }
+        const { fromSSO: fromSSO2 } = await Promise.resolve().then(() => (init_dist_es10(), dist_es_exports9));
+        return fromSSO2(init)(awsIdentityProperties);
+      },
+      async (awsIdentityProperties) => {
+        init.logger?.debug("@aws-sdk/credential-provider-node - defaultProvider::fromIni");
+        const { fromIni: fromIni2 } = await Promise.resolve().then(() => (init_dist_es14(), dist_es_exports13));
+        return fromIni2(init)(awsIdentityProperties);
+      },
+      async (awsIdentityProperties) => {
+        init.logger?.debug("@aws-sdk/credential-provider-node - defaultProvider::fromProcess");
+        const { fromProcess: fromProcess2 } = await Promise.resolve().then(() => (init_dist_es12(), dist_es_exports11));
+        return fromProcess2(init)(awsIdentityProperties);
+      },
+      async (awsIdentityProperties) => {
+        init.logger?.debug("@aws-sdk/credential-provider-node - defaultProvider::fromTokenFile");
+        const { fromTokenFile: fromTokenFile2 } = await Promise.resolve().then(() => (init_dist_es13(), dist_es_exports12));
+        return fromTokenFile2(init)(awsIdentityProperties);
+      },
+      async () => {
+        init.logger?.debug("@aws-sdk/credential-provider-node - defaultProvider::remoteProvider");
+        return (await remoteProvider(init))();
+      },
+      async () => {
+        throw new import_config28.CredentialsProviderError("Could not load credentials from any providers", {
+          tryNextLink: false,
+          logger: init.logger
+        });
+      }
+    ], credentialsTreatedAsExpired);
+    credentialsTreatedAsExpired = (credentials) => credentials?.expiration !== void 0 && credentials.expiration.getTime() - Date.now() < 3e5;
+  }
+});
+
+// node_modules/@aws-sdk/credential-provider-node/dist-es/index.js
+var init_dist_es15 = __esm({
+  "node_modules/@aws-sdk/credential-provider-node/dist-es/index.js"() {
+    init_defaultProvider();
   }
 });
 
@@ -54765,6 +63133,3851 @@ var require_sha = __commonJS({
   }
 });
 
+// node_modules/@aws-sdk/client-s3/dist-es/runtimeConfig.shared.js
+var import_sha, import_httpAuthSchemes2, import_s32, import_checksum3, import_client19, import_protocols10, import_serde18, getRuntimeConfig;
+var init_runtimeConfig_shared = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/runtimeConfig.shared.js"() {
+    import_sha = __toESM(require_sha());
+    import_httpAuthSchemes2 = __toESM(require_httpAuthSchemes());
+    import_s32 = __toESM(require_s3());
+    init_dist_es3();
+    import_checksum3 = __toESM(require_checksum());
+    import_client19 = __toESM(require_client2());
+    import_protocols10 = __toESM(require_protocols());
+    import_serde18 = __toESM(require_serde());
+    init_httpAuthSchemeProvider();
+    init_endpointResolver();
+    init_schemas_0();
+    getRuntimeConfig = (config2) => {
+      return {
+        apiVersion: "2006-03-01",
+        base64Decoder: config2?.base64Decoder ?? import_serde18.fromBase64,
+        base64Encoder: config2?.base64Encoder ?? import_serde18.toBase64,
+        disableHostPrefix: config2?.disableHostPrefix ?? false,
+        endpointProvider: config2?.endpointProvider ?? defaultEndpointResolver,
+        extensions: config2?.extensions ?? [],
+        getAwsChunkedEncodingStream: config2?.getAwsChunkedEncodingStream ?? import_serde18.getAwsChunkedEncodingStream,
+        httpAuthSchemeProvider: config2?.httpAuthSchemeProvider ?? defaultS3HttpAuthSchemeProvider,
+        httpAuthSchemes: config2?.httpAuthSchemes ?? [
+          {
+            schemeId: "aws.auth#sigv4",
+            identityProvider: (ipc) => ipc.getIdentityProvider("aws.auth#sigv4"),
+            signer: new import_httpAuthSchemes2.AwsSdkSigV4Signer()
+          },
+          {
+            schemeId: "aws.auth#sigv4a",
+            identityProvider: (ipc) => ipc.getIdentityProvider("aws.auth#sigv4a"),
+            signer: new import_httpAuthSchemes2.AwsSdkSigV4ASigner()
+          }
+        ],
+        logger: config2?.logger ?? new import_client19.NoOpLogger(),
+        md5: config2?.md5 ?? import_checksum3.Md5,
+        protocol: config2?.protocol ?? import_s32.S3RestXmlProtocol,
+        protocolSettings: config2?.protocolSettings ?? {
+          defaultNamespace: "com.amazonaws.s3",
+          errorTypeRegistries,
+          xmlNamespace: "http://s3.amazonaws.com/doc/2006-03-01/",
+          version: "2006-03-01",
+          serviceTarget: "AmazonS3"
+        },
+        sdkStreamMixin: config2?.sdkStreamMixin ?? import_serde18.sdkStreamMixin,
+        serviceId: config2?.serviceId ?? "S3",
+        sha1: config2?.sha1 ?? import_sha.Sha1,
+        sha256: config2?.sha256 ?? import_checksum3.Sha256,
+        signerConstructor: config2?.signerConstructor ?? SignatureV4MultiRegion,
+        signingEscapePath: config2?.signingEscapePath ?? false,
+        urlParser: config2?.urlParser ?? import_protocols10.parseUrl,
+        useArnRegion: config2?.useArnRegion ?? void 0,
+        utf8Decoder: config2?.utf8Decoder ?? import_serde18.fromUtf8,
+        utf8Encoder: config2?.utf8Encoder ?? import_serde18.toUtf8
+      };
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/runtimeConfig.js
+var import_flexible_checksums2, import_client20, import_httpAuthSchemes3, import_s33, import_checksum4, import_client21, import_config29, import_event_streams, import_retry6, import_serde19, getRuntimeConfig2;
+var init_runtimeConfig = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/runtimeConfig.js"() {
+    init_package();
+    import_flexible_checksums2 = __toESM(require_flexible_checksums());
+    import_client20 = __toESM(require_client3());
+    import_httpAuthSchemes3 = __toESM(require_httpAuthSchemes());
+    init_dist_es15();
+    import_s33 = __toESM(require_s3());
+    import_checksum4 = __toESM(require_checksum());
+    import_client21 = __toESM(require_client2());
+    import_config29 = __toESM(require_config());
+    import_event_streams = __toESM(require_event_streams());
+    import_retry6 = __toESM(require_retry2());
+    import_serde19 = __toESM(require_serde());
+    init_dist_es7();
+    init_runtimeConfig_shared();
+    getRuntimeConfig2 = (config2) => {
+      (0, import_client21.emitWarningIfUnsupportedVersion)(process.version);
+      const defaultsMode = (0, import_config29.resolveDefaultsModeConfig)(config2);
+      const defaultConfigProvider = () => defaultsMode().then(import_client21.loadConfigsForDefaultMode);
+      const clientSharedValues = getRuntimeConfig(config2);
+      (0, import_client20.emitWarningIfUnsupportedVersion)(process.version);
+      const loaderConfig = {
+        profile: config2?.profile,
+        logger: clientSharedValues.logger
+      };
+      return {
+        ...clientSharedValues,
+        ...config2,
+        runtime: "node",
+        defaultsMode,
+        authSchemePreference: config2?.authSchemePreference ?? (0, import_config29.loadConfig)(import_httpAuthSchemes3.NODE_AUTH_SCHEME_PREFERENCE_OPTIONS, loaderConfig),
+        bodyLengthChecker: config2?.bodyLengthChecker ?? import_serde19.calculateBodyLength,
+        credentialDefaultProvider: config2?.credentialDefaultProvider ?? defaultProvider,
+        defaultUserAgentProvider: config2?.defaultUserAgentProvider ?? (0, import_client20.createDefaultUserAgentProvider)({ serviceId: clientSharedValues.serviceId, clientVersion: package_default.version }),
+        disableS3ExpressSessionAuth: config2?.disableS3ExpressSessionAuth ?? (0, import_config29.loadConfig)(import_s33.NODE_DISABLE_S3_EXPRESS_SESSION_AUTH_OPTIONS, loaderConfig),
+        eventStreamSerdeProvider: config2?.eventStreamSerdeProvider ?? import_event_streams.eventStreamSerdeProvider,
+        maxAttempts: config2?.maxAttempts ?? (0, import_config29.loadConfig)(import_retry6.NODE_MAX_ATTEMPT_CONFIG_OPTIONS, config2),
+        region: config2?.region ?? (0, import_config29.loadConfig)(import_config29.NODE_REGION_CONFIG_OPTIONS, { ...import_config29.NODE_REGION_CONFIG_FILE_OPTIONS, ...loaderConfig }),
+        requestChecksumCalculation: config2?.requestChecksumCalculation ?? (0, import_config29.loadConfig)(import_flexible_checksums2.NODE_REQUEST_CHECKSUM_CALCULATION_CONFIG_OPTIONS, loaderConfig),
+        requestHandler: NodeHttpHandler.create(config2?.requestHandler ?? defaultConfigProvider),
+        responseChecksumValidation: config2?.responseChecksumValidation ?? (0, import_config29.loadConfig)(import_flexible_checksums2.NODE_RESPONSE_CHECKSUM_VALIDATION_CONFIG_OPTIONS, loaderConfig),
+        retryMode: config2?.retryMode ?? (0, import_config29.loadConfig)({
+          ...import_retry6.NODE_RETRY_MODE_CONFIG_OPTIONS,
+          default: async () => (await defaultConfigProvider()).retryMode || import_retry6.DEFAULT_RETRY_MODE
+        }, config2),
+        sigv4aSigningRegionSet: config2?.sigv4aSigningRegionSet ?? (0, import_config29.loadConfig)(import_httpAuthSchemes3.NODE_SIGV4A_CONFIG_OPTIONS, loaderConfig),
+        streamCollector: config2?.streamCollector ?? import_serde15.streamCollector,
+        streamHasher: config2?.streamHasher ?? import_checksum4.readableStreamHasher,
+        useArnRegion: config2?.useArnRegion ?? (0, import_config29.loadConfig)(import_s33.NODE_USE_ARN_REGION_CONFIG_OPTIONS, loaderConfig),
+        useDualstackEndpoint: config2?.useDualstackEndpoint ?? (0, import_config29.loadConfig)(import_config29.NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, loaderConfig),
+        useFipsEndpoint: config2?.useFipsEndpoint ?? (0, import_config29.loadConfig)(import_config29.NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, loaderConfig),
+        userAgentAppId: config2?.userAgentAppId ?? (0, import_config29.loadConfig)(import_client20.NODE_APP_ID_CONFIG_OPTIONS, loaderConfig)
+      };
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/auth/httpAuthExtensionConfiguration.js
+var getHttpAuthExtensionConfiguration, resolveHttpAuthRuntimeConfig;
+var init_httpAuthExtensionConfiguration = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/auth/httpAuthExtensionConfiguration.js"() {
+    getHttpAuthExtensionConfiguration = (runtimeConfig2) => {
+      const _httpAuthSchemes = runtimeConfig2.httpAuthSchemes;
+      let _httpAuthSchemeProvider = runtimeConfig2.httpAuthSchemeProvider;
+      let _credentials = runtimeConfig2.credentials;
+      return {
+        setHttpAuthScheme(httpAuthScheme) {
+          const index = _httpAuthSchemes.findIndex((scheme) => scheme.schemeId === httpAuthScheme.schemeId);
+          if (index === -1) {
+            _httpAuthSchemes.push(httpAuthScheme);
+          } else {
+            _httpAuthSchemes.splice(index, 1, httpAuthScheme);
+          }
+        },
+        httpAuthSchemes() {
+          return _httpAuthSchemes;
+        },
+        setHttpAuthSchemeProvider(httpAuthSchemeProvider) {
+          _httpAuthSchemeProvider = httpAuthSchemeProvider;
+        },
+        httpAuthSchemeProvider() {
+          return _httpAuthSchemeProvider;
+        },
+        setCredentials(credentials) {
+          _credentials = credentials;
+        },
+        credentials() {
+          return _credentials;
+        }
+      };
+    };
+    resolveHttpAuthRuntimeConfig = (config2) => {
+      return {
+        httpAuthSchemes: config2.httpAuthSchemes(),
+        httpAuthSchemeProvider: config2.httpAuthSchemeProvider(),
+        credentials: config2.credentials()
+      };
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/runtimeExtensions.js
+var import_client22, import_client23, import_protocols11, resolveRuntimeExtensions;
+var init_runtimeExtensions = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/runtimeExtensions.js"() {
+    import_client22 = __toESM(require_client3());
+    import_client23 = __toESM(require_client2());
+    import_protocols11 = __toESM(require_protocols());
+    init_httpAuthExtensionConfiguration();
+    resolveRuntimeExtensions = (runtimeConfig2, extensions) => {
+      const extensionConfiguration = Object.assign((0, import_client22.getAwsRegionExtensionConfiguration)(runtimeConfig2), (0, import_client23.getDefaultExtensionConfiguration)(runtimeConfig2), (0, import_protocols11.getHttpHandlerExtensionConfiguration)(runtimeConfig2), getHttpAuthExtensionConfiguration(runtimeConfig2));
+      extensions.forEach((extension) => extension.configure(extensionConfiguration));
+      return Object.assign(runtimeConfig2, (0, import_client22.resolveAwsRegionExtensionConfiguration)(extensionConfiguration), (0, import_client23.resolveDefaultRuntimeConfig)(extensionConfiguration), (0, import_protocols11.resolveHttpHandlerRuntimeConfig)(extensionConfiguration), resolveHttpAuthRuntimeConfig(extensionConfiguration));
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/S3Client.js
+var import_flexible_checksums3, import_client24, import_s34, import_core9, import_client25, import_config30, import_endpoints5, import_event_streams2, import_protocols12, import_retry7, import_schema2, S3Client;
+var init_S3Client = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/S3Client.js"() {
+    import_flexible_checksums3 = __toESM(require_flexible_checksums());
+    import_client24 = __toESM(require_client3());
+    import_s34 = __toESM(require_s3());
+    import_core9 = __toESM(require_dist_cjs());
+    import_client25 = __toESM(require_client2());
+    import_config30 = __toESM(require_config());
+    import_endpoints5 = __toESM(require_endpoints());
+    import_event_streams2 = __toESM(require_event_streams());
+    import_protocols12 = __toESM(require_protocols());
+    import_retry7 = __toESM(require_retry2());
+    import_schema2 = __toESM(require_schema());
+    init_httpAuthSchemeProvider();
+    init_CreateSessionCommand();
+    init_EndpointParameters();
+    init_runtimeConfig();
+    init_runtimeExtensions();
+    S3Client = class extends import_client25.Client {
+      config;
+      constructor(...[configuration]) {
+        const _config_0 = getRuntimeConfig2(configuration || {});
+        super(_config_0);
+        this.initConfig = _config_0;
+        const _config_1 = resolveClientEndpointParameters(_config_0);
+        const _config_2 = (0, import_client24.resolveUserAgentConfig)(_config_1);
+        const _config_3 = (0, import_flexible_checksums3.resolveFlexibleChecksumsConfig)(_config_2);
+        const _config_4 = (0, import_retry7.resolveRetryConfig)(_config_3);
+        const _config_5 = (0, import_config30.resolveRegionConfig)(_config_4);
+        const _config_6 = (0, import_client24.resolveHostHeaderConfig)(_config_5);
+        const _config_7 = (0, import_endpoints5.resolveEndpointConfig)(_config_6);
+        const _config_8 = (0, import_event_streams2.resolveEventStreamSerdeConfig)(_config_7);
+        const _config_9 = resolveHttpAuthSchemeConfig(_config_8);
+        const _config_10 = (0, import_s34.resolveS3Config)(_config_9, { session: [() => this, CreateSessionCommand] });
+        const _config_11 = resolveRuntimeExtensions(_config_10, configuration?.extensions || []);
+        this.config = _config_11;
+        this.middlewareStack.use((0, import_schema2.getSchemaSerdePlugin)(this.config));
+        this.middlewareStack.use((0, import_client24.getUserAgentPlugin)(this.config));
+        this.middlewareStack.use((0, import_retry7.getRetryPlugin)(this.config));
+        this.middlewareStack.use((0, import_protocols12.getContentLengthPlugin)(this.config));
+        this.middlewareStack.use((0, import_client24.getHostHeaderPlugin)(this.config));
+        this.middlewareStack.use((0, import_client24.getLoggerPlugin)(this.config));
+        this.middlewareStack.use((0, import_client24.getRecursionDetectionPlugin)(this.config));
+        this.middlewareStack.use((0, import_core9.getHttpAuthSchemeEndpointRuleSetPlugin)(this.config, {
+          httpAuthSchemeParametersProvider: defaultS3HttpAuthSchemeParametersProvider,
+          identityProviderConfigProvider: async (config2) => new import_core9.DefaultIdentityProviderConfig({
+            "aws.auth#sigv4": config2.credentials,
+            "aws.auth#sigv4a": config2.credentials
+          })
+        }));
+        this.middlewareStack.use((0, import_core9.getHttpSigningPlugin)(this.config));
+        this.middlewareStack.use((0, import_s34.getValidateBucketNamePlugin)(this.config));
+        this.middlewareStack.use((0, import_s34.getAddExpectContinuePlugin)(this.config));
+        this.middlewareStack.use((0, import_s34.getRegionRedirectMiddlewarePlugin)(this.config));
+        this.middlewareStack.use((0, import_s34.getS3ExpressPlugin)(this.config));
+        this.middlewareStack.use((0, import_s34.getS3ExpressHttpSigningPlugin)(this.config));
+      }
+      destroy() {
+        super.destroy();
+      }
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/AbortMultipartUploadCommand.js
+var AbortMultipartUploadCommand;
+var init_AbortMultipartUploadCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/AbortMultipartUploadCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    AbortMultipartUploadCommand = class extends command(_ep0, _mw0, "AbortMultipartUpload", AbortMultipartUpload$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/CompleteMultipartUploadCommand.js
+var CompleteMultipartUploadCommand;
+var init_CompleteMultipartUploadCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/CompleteMultipartUploadCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    CompleteMultipartUploadCommand = class extends command(_ep0, _mw1, "CompleteMultipartUpload", CompleteMultipartUpload$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/CopyObjectCommand.js
+var CopyObjectCommand;
+var init_CopyObjectCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/CopyObjectCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    CopyObjectCommand = class extends command(_ep1, _mw1, "CopyObject", CopyObject$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/CreateBucketCommand.js
+var CreateBucketCommand;
+var init_CreateBucketCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/CreateBucketCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    CreateBucketCommand = class extends command(_ep2, _mw2, "CreateBucket", CreateBucket$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/CreateBucketMetadataConfigurationCommand.js
+var CreateBucketMetadataConfigurationCommand;
+var init_CreateBucketMetadataConfigurationCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/CreateBucketMetadataConfigurationCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    CreateBucketMetadataConfigurationCommand = class extends command(_ep3, _mw3, "CreateBucketMetadataConfiguration", CreateBucketMetadataConfiguration$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/CreateBucketMetadataTableConfigurationCommand.js
+var CreateBucketMetadataTableConfigurationCommand;
+var init_CreateBucketMetadataTableConfigurationCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/CreateBucketMetadataTableConfigurationCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    CreateBucketMetadataTableConfigurationCommand = class extends command(_ep3, _mw3, "CreateBucketMetadataTableConfiguration", CreateBucketMetadataTableConfiguration$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/CreateMultipartUploadCommand.js
+var CreateMultipartUploadCommand;
+var init_CreateMultipartUploadCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/CreateMultipartUploadCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    CreateMultipartUploadCommand = class extends command(_ep0, _mw1, "CreateMultipartUpload", CreateMultipartUpload$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/DeleteBucketAnalyticsConfigurationCommand.js
+var DeleteBucketAnalyticsConfigurationCommand;
+var init_DeleteBucketAnalyticsConfigurationCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/DeleteBucketAnalyticsConfigurationCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    DeleteBucketAnalyticsConfigurationCommand = class extends command(_ep3, _mw4, "DeleteBucketAnalyticsConfiguration", DeleteBucketAnalyticsConfiguration$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/DeleteBucketCommand.js
+var DeleteBucketCommand;
+var init_DeleteBucketCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/DeleteBucketCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    DeleteBucketCommand = class extends command(_ep3, _mw4, "DeleteBucket", DeleteBucket$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/DeleteBucketCorsCommand.js
+var DeleteBucketCorsCommand;
+var init_DeleteBucketCorsCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/DeleteBucketCorsCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    DeleteBucketCorsCommand = class extends command(_ep3, _mw4, "DeleteBucketCors", DeleteBucketCors$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/DeleteBucketEncryptionCommand.js
+var DeleteBucketEncryptionCommand;
+var init_DeleteBucketEncryptionCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/DeleteBucketEncryptionCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    DeleteBucketEncryptionCommand = class extends command(_ep3, _mw4, "DeleteBucketEncryption", DeleteBucketEncryption$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/DeleteBucketIntelligentTieringConfigurationCommand.js
+var DeleteBucketIntelligentTieringConfigurationCommand;
+var init_DeleteBucketIntelligentTieringConfigurationCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/DeleteBucketIntelligentTieringConfigurationCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    DeleteBucketIntelligentTieringConfigurationCommand = class extends command(_ep3, _mw4, "DeleteBucketIntelligentTieringConfiguration", DeleteBucketIntelligentTieringConfiguration$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/DeleteBucketInventoryConfigurationCommand.js
+var DeleteBucketInventoryConfigurationCommand;
+var init_DeleteBucketInventoryConfigurationCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/DeleteBucketInventoryConfigurationCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    DeleteBucketInventoryConfigurationCommand = class extends command(_ep3, _mw4, "DeleteBucketInventoryConfiguration", DeleteBucketInventoryConfiguration$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/DeleteBucketLifecycleCommand.js
+var DeleteBucketLifecycleCommand;
+var init_DeleteBucketLifecycleCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/DeleteBucketLifecycleCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    DeleteBucketLifecycleCommand = class extends command(_ep3, _mw4, "DeleteBucketLifecycle", DeleteBucketLifecycle$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/DeleteBucketMetadataConfigurationCommand.js
+var DeleteBucketMetadataConfigurationCommand;
+var init_DeleteBucketMetadataConfigurationCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/DeleteBucketMetadataConfigurationCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    DeleteBucketMetadataConfigurationCommand = class extends command(_ep3, _mw4, "DeleteBucketMetadataConfiguration", DeleteBucketMetadataConfiguration$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/DeleteBucketMetadataTableConfigurationCommand.js
+var DeleteBucketMetadataTableConfigurationCommand;
+var init_DeleteBucketMetadataTableConfigurationCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/DeleteBucketMetadataTableConfigurationCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    DeleteBucketMetadataTableConfigurationCommand = class extends command(_ep3, _mw4, "DeleteBucketMetadataTableConfiguration", DeleteBucketMetadataTableConfiguration$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/DeleteBucketMetricsConfigurationCommand.js
+var DeleteBucketMetricsConfigurationCommand;
+var init_DeleteBucketMetricsConfigurationCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/DeleteBucketMetricsConfigurationCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    DeleteBucketMetricsConfigurationCommand = class extends command(_ep3, _mw4, "DeleteBucketMetricsConfiguration", DeleteBucketMetricsConfiguration$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/DeleteBucketOwnershipControlsCommand.js
+var DeleteBucketOwnershipControlsCommand;
+var init_DeleteBucketOwnershipControlsCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/DeleteBucketOwnershipControlsCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    DeleteBucketOwnershipControlsCommand = class extends command(_ep3, _mw4, "DeleteBucketOwnershipControls", DeleteBucketOwnershipControls$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/DeleteBucketPolicyCommand.js
+var DeleteBucketPolicyCommand;
+var init_DeleteBucketPolicyCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/DeleteBucketPolicyCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    DeleteBucketPolicyCommand = class extends command(_ep3, _mw4, "DeleteBucketPolicy", DeleteBucketPolicy$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/DeleteBucketReplicationCommand.js
+var DeleteBucketReplicationCommand;
+var init_DeleteBucketReplicationCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/DeleteBucketReplicationCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    DeleteBucketReplicationCommand = class extends command(_ep3, _mw4, "DeleteBucketReplication", DeleteBucketReplication$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/DeleteBucketTaggingCommand.js
+var DeleteBucketTaggingCommand;
+var init_DeleteBucketTaggingCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/DeleteBucketTaggingCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    DeleteBucketTaggingCommand = class extends command(_ep3, _mw4, "DeleteBucketTagging", DeleteBucketTagging$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/DeleteBucketWebsiteCommand.js
+var DeleteBucketWebsiteCommand;
+var init_DeleteBucketWebsiteCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/DeleteBucketWebsiteCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    DeleteBucketWebsiteCommand = class extends command(_ep3, _mw4, "DeleteBucketWebsite", DeleteBucketWebsite$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/DeleteObjectAnnotationCommand.js
+var DeleteObjectAnnotationCommand;
+var init_DeleteObjectAnnotationCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/DeleteObjectAnnotationCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    DeleteObjectAnnotationCommand = class extends command(_ep5, _mw0, "DeleteObjectAnnotation", DeleteObjectAnnotation$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/DeleteObjectCommand.js
+var DeleteObjectCommand;
+var init_DeleteObjectCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/DeleteObjectCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    DeleteObjectCommand = class extends command(_ep0, _mw0, "DeleteObject", DeleteObject$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/DeleteObjectsCommand.js
+var DeleteObjectsCommand;
+var init_DeleteObjectsCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/DeleteObjectsCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    DeleteObjectsCommand = class extends command(_ep5, _mw5, "DeleteObjects", DeleteObjects$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/DeleteObjectTaggingCommand.js
+var DeleteObjectTaggingCommand;
+var init_DeleteObjectTaggingCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/DeleteObjectTaggingCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    DeleteObjectTaggingCommand = class extends command(_ep5, _mw0, "DeleteObjectTagging", DeleteObjectTagging$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/DeletePublicAccessBlockCommand.js
+var DeletePublicAccessBlockCommand;
+var init_DeletePublicAccessBlockCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/DeletePublicAccessBlockCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    DeletePublicAccessBlockCommand = class extends command(_ep3, _mw4, "DeletePublicAccessBlock", DeletePublicAccessBlock$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/GetBucketAbacCommand.js
+var GetBucketAbacCommand;
+var init_GetBucketAbacCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/GetBucketAbacCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    GetBucketAbacCommand = class extends command(_ep5, _mw0, "GetBucketAbac", GetBucketAbac$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/GetBucketAccelerateConfigurationCommand.js
+var GetBucketAccelerateConfigurationCommand;
+var init_GetBucketAccelerateConfigurationCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/GetBucketAccelerateConfigurationCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    GetBucketAccelerateConfigurationCommand = class extends command(_ep3, _mw0, "GetBucketAccelerateConfiguration", GetBucketAccelerateConfiguration$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/GetBucketAclCommand.js
+var GetBucketAclCommand;
+var init_GetBucketAclCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/GetBucketAclCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    GetBucketAclCommand = class extends command(_ep3, _mw0, "GetBucketAcl", GetBucketAcl$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/GetBucketAnalyticsConfigurationCommand.js
+var GetBucketAnalyticsConfigurationCommand;
+var init_GetBucketAnalyticsConfigurationCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/GetBucketAnalyticsConfigurationCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    GetBucketAnalyticsConfigurationCommand = class extends command(_ep3, _mw0, "GetBucketAnalyticsConfiguration", GetBucketAnalyticsConfiguration$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/GetBucketCorsCommand.js
+var GetBucketCorsCommand;
+var init_GetBucketCorsCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/GetBucketCorsCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    GetBucketCorsCommand = class extends command(_ep3, _mw0, "GetBucketCors", GetBucketCors$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/GetBucketEncryptionCommand.js
+var GetBucketEncryptionCommand;
+var init_GetBucketEncryptionCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/GetBucketEncryptionCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    GetBucketEncryptionCommand = class extends command(_ep3, _mw0, "GetBucketEncryption", GetBucketEncryption$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/GetBucketIntelligentTieringConfigurationCommand.js
+var GetBucketIntelligentTieringConfigurationCommand;
+var init_GetBucketIntelligentTieringConfigurationCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/GetBucketIntelligentTieringConfigurationCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    GetBucketIntelligentTieringConfigurationCommand = class extends command(_ep3, _mw0, "GetBucketIntelligentTieringConfiguration", GetBucketIntelligentTieringConfiguration$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/GetBucketInventoryConfigurationCommand.js
+var GetBucketInventoryConfigurationCommand;
+var init_GetBucketInventoryConfigurationCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/GetBucketInventoryConfigurationCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    GetBucketInventoryConfigurationCommand = class extends command(_ep3, _mw0, "GetBucketInventoryConfiguration", GetBucketInventoryConfiguration$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/GetBucketLifecycleConfigurationCommand.js
+var GetBucketLifecycleConfigurationCommand;
+var init_GetBucketLifecycleConfigurationCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/GetBucketLifecycleConfigurationCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    GetBucketLifecycleConfigurationCommand = class extends command(_ep3, _mw0, "GetBucketLifecycleConfiguration", GetBucketLifecycleConfiguration$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/GetBucketLocationCommand.js
+var GetBucketLocationCommand;
+var init_GetBucketLocationCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/GetBucketLocationCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    GetBucketLocationCommand = class extends command(_ep3, _mw0, "GetBucketLocation", GetBucketLocation$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/GetBucketLoggingCommand.js
+var GetBucketLoggingCommand;
+var init_GetBucketLoggingCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/GetBucketLoggingCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    GetBucketLoggingCommand = class extends command(_ep3, _mw0, "GetBucketLogging", GetBucketLogging$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/GetBucketMetadataConfigurationCommand.js
+var GetBucketMetadataConfigurationCommand;
+var init_GetBucketMetadataConfigurationCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/GetBucketMetadataConfigurationCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    GetBucketMetadataConfigurationCommand = class extends command(_ep3, _mw0, "GetBucketMetadataConfiguration", GetBucketMetadataConfiguration$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/GetBucketMetadataTableConfigurationCommand.js
+var GetBucketMetadataTableConfigurationCommand;
+var init_GetBucketMetadataTableConfigurationCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/GetBucketMetadataTableConfigurationCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    GetBucketMetadataTableConfigurationCommand = class extends command(_ep3, _mw0, "GetBucketMetadataTableConfiguration", GetBucketMetadataTableConfiguration$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/GetBucketMetricsConfigurationCommand.js
+var GetBucketMetricsConfigurationCommand;
+var init_GetBucketMetricsConfigurationCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/GetBucketMetricsConfigurationCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    GetBucketMetricsConfigurationCommand = class extends command(_ep3, _mw0, "GetBucketMetricsConfiguration", GetBucketMetricsConfiguration$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/GetBucketNotificationConfigurationCommand.js
+var GetBucketNotificationConfigurationCommand;
+var init_GetBucketNotificationConfigurationCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/GetBucketNotificationConfigurationCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    GetBucketNotificationConfigurationCommand = class extends command(_ep3, _mw0, "GetBucketNotificationConfiguration", GetBucketNotificationConfiguration$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/GetBucketOwnershipControlsCommand.js
+var GetBucketOwnershipControlsCommand;
+var init_GetBucketOwnershipControlsCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/GetBucketOwnershipControlsCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    GetBucketOwnershipControlsCommand = class extends command(_ep3, _mw0, "GetBucketOwnershipControls", GetBucketOwnershipControls$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/GetBucketPolicyCommand.js
+var GetBucketPolicyCommand;
+var init_GetBucketPolicyCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/GetBucketPolicyCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    GetBucketPolicyCommand = class extends command(_ep3, _mw4, "GetBucketPolicy", GetBucketPolicy$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/GetBucketPolicyStatusCommand.js
+var GetBucketPolicyStatusCommand;
+var init_GetBucketPolicyStatusCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/GetBucketPolicyStatusCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    GetBucketPolicyStatusCommand = class extends command(_ep3, _mw0, "GetBucketPolicyStatus", GetBucketPolicyStatus$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/GetBucketReplicationCommand.js
+var GetBucketReplicationCommand;
+var init_GetBucketReplicationCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/GetBucketReplicationCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    GetBucketReplicationCommand = class extends command(_ep3, _mw0, "GetBucketReplication", GetBucketReplication$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/GetBucketRequestPaymentCommand.js
+var GetBucketRequestPaymentCommand;
+var init_GetBucketRequestPaymentCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/GetBucketRequestPaymentCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    GetBucketRequestPaymentCommand = class extends command(_ep3, _mw0, "GetBucketRequestPayment", GetBucketRequestPayment$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/GetBucketTaggingCommand.js
+var GetBucketTaggingCommand;
+var init_GetBucketTaggingCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/GetBucketTaggingCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    GetBucketTaggingCommand = class extends command(_ep3, _mw0, "GetBucketTagging", GetBucketTagging$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/GetBucketVersioningCommand.js
+var GetBucketVersioningCommand;
+var init_GetBucketVersioningCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/GetBucketVersioningCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    GetBucketVersioningCommand = class extends command(_ep3, _mw0, "GetBucketVersioning", GetBucketVersioning$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/GetBucketWebsiteCommand.js
+var GetBucketWebsiteCommand;
+var init_GetBucketWebsiteCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/GetBucketWebsiteCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    GetBucketWebsiteCommand = class extends command(_ep3, _mw0, "GetBucketWebsite", GetBucketWebsite$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/GetObjectAclCommand.js
+var GetObjectAclCommand;
+var init_GetObjectAclCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/GetObjectAclCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    GetObjectAclCommand = class extends command(_ep0, _mw0, "GetObjectAcl", GetObjectAcl$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/GetObjectAnnotationCommand.js
+var GetObjectAnnotationCommand;
+var init_GetObjectAnnotationCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/GetObjectAnnotationCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    GetObjectAnnotationCommand = class extends command(_ep0, _mw6, "GetObjectAnnotation", GetObjectAnnotation$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/GetObjectAttributesCommand.js
+var GetObjectAttributesCommand;
+var init_GetObjectAttributesCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/GetObjectAttributesCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    GetObjectAttributesCommand = class extends command(_ep5, _mw1, "GetObjectAttributes", GetObjectAttributes$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/GetObjectCommand.js
+var GetObjectCommand;
+var init_GetObjectCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/GetObjectCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    GetObjectCommand = class extends command(_ep0, _mw7, "GetObject", GetObject$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/GetObjectLegalHoldCommand.js
+var GetObjectLegalHoldCommand;
+var init_GetObjectLegalHoldCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/GetObjectLegalHoldCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    GetObjectLegalHoldCommand = class extends command(_ep5, _mw0, "GetObjectLegalHold", GetObjectLegalHold$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/GetObjectLockConfigurationCommand.js
+var GetObjectLockConfigurationCommand;
+var init_GetObjectLockConfigurationCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/GetObjectLockConfigurationCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    GetObjectLockConfigurationCommand = class extends command(_ep5, _mw0, "GetObjectLockConfiguration", GetObjectLockConfiguration$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/GetObjectRetentionCommand.js
+var GetObjectRetentionCommand;
+var init_GetObjectRetentionCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/GetObjectRetentionCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    GetObjectRetentionCommand = class extends command(_ep5, _mw0, "GetObjectRetention", GetObjectRetention$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/GetObjectTaggingCommand.js
+var GetObjectTaggingCommand;
+var init_GetObjectTaggingCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/GetObjectTaggingCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    GetObjectTaggingCommand = class extends command(_ep5, _mw0, "GetObjectTagging", GetObjectTagging$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/GetObjectTorrentCommand.js
+var GetObjectTorrentCommand;
+var init_GetObjectTorrentCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/GetObjectTorrentCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    GetObjectTorrentCommand = class extends command(_ep5, _mw4, "GetObjectTorrent", GetObjectTorrent$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/GetPublicAccessBlockCommand.js
+var GetPublicAccessBlockCommand;
+var init_GetPublicAccessBlockCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/GetPublicAccessBlockCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    GetPublicAccessBlockCommand = class extends command(_ep3, _mw0, "GetPublicAccessBlock", GetPublicAccessBlock$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/HeadBucketCommand.js
+var HeadBucketCommand;
+var init_HeadBucketCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/HeadBucketCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    HeadBucketCommand = class extends command(_ep5, _mw0, "HeadBucket", HeadBucket$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/HeadObjectCommand.js
+var HeadObjectCommand;
+var init_HeadObjectCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/HeadObjectCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    HeadObjectCommand = class extends command(_ep0, _mw8, "HeadObject", HeadObject$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/ListBucketAnalyticsConfigurationsCommand.js
+var ListBucketAnalyticsConfigurationsCommand;
+var init_ListBucketAnalyticsConfigurationsCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/ListBucketAnalyticsConfigurationsCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    ListBucketAnalyticsConfigurationsCommand = class extends command(_ep3, _mw0, "ListBucketAnalyticsConfigurations", ListBucketAnalyticsConfigurations$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/ListBucketIntelligentTieringConfigurationsCommand.js
+var ListBucketIntelligentTieringConfigurationsCommand;
+var init_ListBucketIntelligentTieringConfigurationsCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/ListBucketIntelligentTieringConfigurationsCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    ListBucketIntelligentTieringConfigurationsCommand = class extends command(_ep3, _mw0, "ListBucketIntelligentTieringConfigurations", ListBucketIntelligentTieringConfigurations$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/ListBucketInventoryConfigurationsCommand.js
+var ListBucketInventoryConfigurationsCommand;
+var init_ListBucketInventoryConfigurationsCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/ListBucketInventoryConfigurationsCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    ListBucketInventoryConfigurationsCommand = class extends command(_ep3, _mw0, "ListBucketInventoryConfigurations", ListBucketInventoryConfigurations$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/ListBucketMetricsConfigurationsCommand.js
+var ListBucketMetricsConfigurationsCommand;
+var init_ListBucketMetricsConfigurationsCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/ListBucketMetricsConfigurationsCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    ListBucketMetricsConfigurationsCommand = class extends command(_ep3, _mw0, "ListBucketMetricsConfigurations", ListBucketMetricsConfigurations$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/ListBucketsCommand.js
+var ListBucketsCommand;
+var init_ListBucketsCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/ListBucketsCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    ListBucketsCommand = class extends command(_ep6, _mw0, "ListBuckets", ListBuckets$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/ListDirectoryBucketsCommand.js
+var ListDirectoryBucketsCommand;
+var init_ListDirectoryBucketsCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/ListDirectoryBucketsCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    ListDirectoryBucketsCommand = class extends command(_ep7, _mw0, "ListDirectoryBuckets", ListDirectoryBuckets$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/ListMultipartUploadsCommand.js
+var ListMultipartUploadsCommand;
+var init_ListMultipartUploadsCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/ListMultipartUploadsCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    ListMultipartUploadsCommand = class extends command(_ep8, _mw0, "ListMultipartUploads", ListMultipartUploads$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/ListObjectAnnotationsCommand.js
+var ListObjectAnnotationsCommand;
+var init_ListObjectAnnotationsCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/ListObjectAnnotationsCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    ListObjectAnnotationsCommand = class extends command(_ep5, _mw0, "ListObjectAnnotations", ListObjectAnnotations$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/ListObjectsCommand.js
+var ListObjectsCommand;
+var init_ListObjectsCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/ListObjectsCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    ListObjectsCommand = class extends command(_ep8, _mw0, "ListObjects", ListObjects$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/ListObjectsV2Command.js
+var ListObjectsV2Command;
+var init_ListObjectsV2Command = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/ListObjectsV2Command.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    ListObjectsV2Command = class extends command(_ep8, _mw0, "ListObjectsV2", ListObjectsV2$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/ListObjectVersionsCommand.js
+var ListObjectVersionsCommand;
+var init_ListObjectVersionsCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/ListObjectVersionsCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    ListObjectVersionsCommand = class extends command(_ep8, _mw0, "ListObjectVersions", ListObjectVersions$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/ListPartsCommand.js
+var ListPartsCommand;
+var init_ListPartsCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/ListPartsCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    ListPartsCommand = class extends command(_ep0, _mw1, "ListParts", ListParts$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/PutBucketAbacCommand.js
+var PutBucketAbacCommand;
+var init_PutBucketAbacCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/PutBucketAbacCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    PutBucketAbacCommand = class extends command(_ep5, _mw9, "PutBucketAbac", PutBucketAbac$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/PutBucketAccelerateConfigurationCommand.js
+var PutBucketAccelerateConfigurationCommand;
+var init_PutBucketAccelerateConfigurationCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/PutBucketAccelerateConfigurationCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    PutBucketAccelerateConfigurationCommand = class extends command(_ep3, _mw9, "PutBucketAccelerateConfiguration", PutBucketAccelerateConfiguration$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/PutBucketAclCommand.js
+var PutBucketAclCommand;
+var init_PutBucketAclCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/PutBucketAclCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    PutBucketAclCommand = class extends command(_ep3, _mw3, "PutBucketAcl", PutBucketAcl$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/PutBucketAnalyticsConfigurationCommand.js
+var PutBucketAnalyticsConfigurationCommand;
+var init_PutBucketAnalyticsConfigurationCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/PutBucketAnalyticsConfigurationCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    PutBucketAnalyticsConfigurationCommand = class extends command(_ep3, _mw4, "PutBucketAnalyticsConfiguration", PutBucketAnalyticsConfiguration$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/PutBucketCorsCommand.js
+var PutBucketCorsCommand;
+var init_PutBucketCorsCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/PutBucketCorsCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    PutBucketCorsCommand = class extends command(_ep3, _mw3, "PutBucketCors", PutBucketCors$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/PutBucketEncryptionCommand.js
+var PutBucketEncryptionCommand;
+var init_PutBucketEncryptionCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/PutBucketEncryptionCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    PutBucketEncryptionCommand = class extends command(_ep3, _mw3, "PutBucketEncryption", PutBucketEncryption$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/PutBucketIntelligentTieringConfigurationCommand.js
+var PutBucketIntelligentTieringConfigurationCommand;
+var init_PutBucketIntelligentTieringConfigurationCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/PutBucketIntelligentTieringConfigurationCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    PutBucketIntelligentTieringConfigurationCommand = class extends command(_ep3, _mw4, "PutBucketIntelligentTieringConfiguration", PutBucketIntelligentTieringConfiguration$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/PutBucketInventoryConfigurationCommand.js
+var PutBucketInventoryConfigurationCommand;
+var init_PutBucketInventoryConfigurationCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/PutBucketInventoryConfigurationCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    PutBucketInventoryConfigurationCommand = class extends command(_ep3, _mw4, "PutBucketInventoryConfiguration", PutBucketInventoryConfiguration$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/PutBucketLifecycleConfigurationCommand.js
+var PutBucketLifecycleConfigurationCommand;
+var init_PutBucketLifecycleConfigurationCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/PutBucketLifecycleConfigurationCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    PutBucketLifecycleConfigurationCommand = class extends command(_ep3, _mw5, "PutBucketLifecycleConfiguration", PutBucketLifecycleConfiguration$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/PutBucketLoggingCommand.js
+var PutBucketLoggingCommand;
+var init_PutBucketLoggingCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/PutBucketLoggingCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    PutBucketLoggingCommand = class extends command(_ep3, _mw3, "PutBucketLogging", PutBucketLogging$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/PutBucketMetricsConfigurationCommand.js
+var PutBucketMetricsConfigurationCommand;
+var init_PutBucketMetricsConfigurationCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/PutBucketMetricsConfigurationCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    PutBucketMetricsConfigurationCommand = class extends command(_ep3, _mw4, "PutBucketMetricsConfiguration", PutBucketMetricsConfiguration$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/PutBucketNotificationConfigurationCommand.js
+var PutBucketNotificationConfigurationCommand;
+var init_PutBucketNotificationConfigurationCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/PutBucketNotificationConfigurationCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    PutBucketNotificationConfigurationCommand = class extends command(_ep3, _mw4, "PutBucketNotificationConfiguration", PutBucketNotificationConfiguration$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/PutBucketOwnershipControlsCommand.js
+var PutBucketOwnershipControlsCommand;
+var init_PutBucketOwnershipControlsCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/PutBucketOwnershipControlsCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    PutBucketOwnershipControlsCommand = class extends command(_ep3, _mw3, "PutBucketOwnershipControls", PutBucketOwnershipControls$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/PutBucketPolicyCommand.js
+var PutBucketPolicyCommand;
+var init_PutBucketPolicyCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/PutBucketPolicyCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    PutBucketPolicyCommand = class extends command(_ep3, _mw3, "PutBucketPolicy", PutBucketPolicy$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/PutBucketReplicationCommand.js
+var PutBucketReplicationCommand;
+var init_PutBucketReplicationCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/PutBucketReplicationCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    PutBucketReplicationCommand = class extends command(_ep3, _mw3, "PutBucketReplication", PutBucketReplication$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/PutBucketRequestPaymentCommand.js
+var PutBucketRequestPaymentCommand;
+var init_PutBucketRequestPaymentCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/PutBucketRequestPaymentCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    PutBucketRequestPaymentCommand = class extends command(_ep3, _mw3, "PutBucketRequestPayment", PutBucketRequestPayment$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/PutBucketTaggingCommand.js
+var PutBucketTaggingCommand;
+var init_PutBucketTaggingCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/PutBucketTaggingCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    PutBucketTaggingCommand = class extends command(_ep3, _mw3, "PutBucketTagging", PutBucketTagging$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/PutBucketVersioningCommand.js
+var PutBucketVersioningCommand;
+var init_PutBucketVersioningCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/PutBucketVersioningCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    PutBucketVersioningCommand = class extends command(_ep3, _mw3, "PutBucketVersioning", PutBucketVersioning$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/PutBucketWebsiteCommand.js
+var PutBucketWebsiteCommand;
+var init_PutBucketWebsiteCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/PutBucketWebsiteCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    PutBucketWebsiteCommand = class extends command(_ep3, _mw3, "PutBucketWebsite", PutBucketWebsite$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/PutObjectAclCommand.js
+var PutObjectAclCommand;
+var init_PutObjectAclCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/PutObjectAclCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    PutObjectAclCommand = class extends command(_ep0, _mw5, "PutObjectAcl", PutObjectAcl$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/PutObjectAnnotationCommand.js
+var PutObjectAnnotationCommand;
+var init_PutObjectAnnotationCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/PutObjectAnnotationCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    PutObjectAnnotationCommand = class extends command(_ep0, _mw10, "PutObjectAnnotation", PutObjectAnnotation$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/PutObjectCommand.js
+var PutObjectCommand;
+var init_PutObjectCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/PutObjectCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    PutObjectCommand = class extends command(_ep0, _mw11, "PutObject", PutObject$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/PutObjectLegalHoldCommand.js
+var PutObjectLegalHoldCommand;
+var init_PutObjectLegalHoldCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/PutObjectLegalHoldCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    PutObjectLegalHoldCommand = class extends command(_ep5, _mw5, "PutObjectLegalHold", PutObjectLegalHold$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/PutObjectLockConfigurationCommand.js
+var PutObjectLockConfigurationCommand;
+var init_PutObjectLockConfigurationCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/PutObjectLockConfigurationCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    PutObjectLockConfigurationCommand = class extends command(_ep5, _mw5, "PutObjectLockConfiguration", PutObjectLockConfiguration$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/PutObjectRetentionCommand.js
+var PutObjectRetentionCommand;
+var init_PutObjectRetentionCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/PutObjectRetentionCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    PutObjectRetentionCommand = class extends command(_ep5, _mw5, "PutObjectRetention", PutObjectRetention$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/PutObjectTaggingCommand.js
+var PutObjectTaggingCommand;
+var init_PutObjectTaggingCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/PutObjectTaggingCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    PutObjectTaggingCommand = class extends command(_ep5, _mw5, "PutObjectTagging", PutObjectTagging$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/PutPublicAccessBlockCommand.js
+var PutPublicAccessBlockCommand;
+var init_PutPublicAccessBlockCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/PutPublicAccessBlockCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    PutPublicAccessBlockCommand = class extends command(_ep3, _mw3, "PutPublicAccessBlock", PutPublicAccessBlock$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/RenameObjectCommand.js
+var RenameObjectCommand;
+var init_RenameObjectCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/RenameObjectCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    RenameObjectCommand = class extends command(_ep0, _mw0, "RenameObject", RenameObject$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/RestoreObjectCommand.js
+var RestoreObjectCommand;
+var init_RestoreObjectCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/RestoreObjectCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    RestoreObjectCommand = class extends command(_ep5, _mw10, "RestoreObject", RestoreObject$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/SelectObjectContentCommand.js
+var SelectObjectContentCommand;
+var init_SelectObjectContentCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/SelectObjectContentCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    SelectObjectContentCommand = class extends command(_ep5, _mw12, "SelectObjectContent", SelectObjectContent$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/UpdateBucketMetadataAnnotationTableConfigurationCommand.js
+var UpdateBucketMetadataAnnotationTableConfigurationCommand;
+var init_UpdateBucketMetadataAnnotationTableConfigurationCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/UpdateBucketMetadataAnnotationTableConfigurationCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    UpdateBucketMetadataAnnotationTableConfigurationCommand = class extends command(_ep3, _mw3, "UpdateBucketMetadataAnnotationTableConfiguration", UpdateBucketMetadataAnnotationTableConfiguration$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/UpdateBucketMetadataInventoryTableConfigurationCommand.js
+var UpdateBucketMetadataInventoryTableConfigurationCommand;
+var init_UpdateBucketMetadataInventoryTableConfigurationCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/UpdateBucketMetadataInventoryTableConfigurationCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    UpdateBucketMetadataInventoryTableConfigurationCommand = class extends command(_ep3, _mw3, "UpdateBucketMetadataInventoryTableConfiguration", UpdateBucketMetadataInventoryTableConfiguration$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/UpdateBucketMetadataJournalTableConfigurationCommand.js
+var UpdateBucketMetadataJournalTableConfigurationCommand;
+var init_UpdateBucketMetadataJournalTableConfigurationCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/UpdateBucketMetadataJournalTableConfigurationCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    UpdateBucketMetadataJournalTableConfigurationCommand = class extends command(_ep3, _mw3, "UpdateBucketMetadataJournalTableConfiguration", UpdateBucketMetadataJournalTableConfiguration$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/UpdateObjectEncryptionCommand.js
+var UpdateObjectEncryptionCommand;
+var init_UpdateObjectEncryptionCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/UpdateObjectEncryptionCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    UpdateObjectEncryptionCommand = class extends command(_ep5, _mw5, "UpdateObjectEncryption", UpdateObjectEncryption$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/UploadPartCommand.js
+var UploadPartCommand;
+var init_UploadPartCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/UploadPartCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    UploadPartCommand = class extends command(_ep0, _mw13, "UploadPart", UploadPart$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/UploadPartCopyCommand.js
+var UploadPartCopyCommand;
+var init_UploadPartCopyCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/UploadPartCopyCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    UploadPartCopyCommand = class extends command(_ep4, _mw1, "UploadPartCopy", UploadPartCopy$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/WriteGetObjectResponseCommand.js
+var WriteGetObjectResponseCommand;
+var init_WriteGetObjectResponseCommand = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/WriteGetObjectResponseCommand.js"() {
+    init_commandBuilder();
+    init_schemas_0();
+    WriteGetObjectResponseCommand = class extends command(_ep9, _mw4, "WriteGetObjectResponse", WriteGetObjectResponse$) {
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/pagination/ListBucketsPaginator.js
+var import_core10, paginateListBuckets;
+var init_ListBucketsPaginator = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/pagination/ListBucketsPaginator.js"() {
+    import_core10 = __toESM(require_dist_cjs());
+    init_ListBucketsCommand();
+    init_S3Client();
+    paginateListBuckets = (0, import_core10.createPaginator)(S3Client, ListBucketsCommand, "ContinuationToken", "ContinuationToken", "MaxBuckets");
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/pagination/ListDirectoryBucketsPaginator.js
+var import_core11, paginateListDirectoryBuckets;
+var init_ListDirectoryBucketsPaginator = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/pagination/ListDirectoryBucketsPaginator.js"() {
+    import_core11 = __toESM(require_dist_cjs());
+    init_ListDirectoryBucketsCommand();
+    init_S3Client();
+    paginateListDirectoryBuckets = (0, import_core11.createPaginator)(S3Client, ListDirectoryBucketsCommand, "ContinuationToken", "ContinuationToken", "MaxDirectoryBuckets");
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/pagination/ListObjectAnnotationsPaginator.js
+var import_core12, paginateListObjectAnnotations;
+var init_ListObjectAnnotationsPaginator = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/pagination/ListObjectAnnotationsPaginator.js"() {
+    import_core12 = __toESM(require_dist_cjs());
+    init_ListObjectAnnotationsCommand();
+    init_S3Client();
+    paginateListObjectAnnotations = (0, import_core12.createPaginator)(S3Client, ListObjectAnnotationsCommand, "ContinuationToken", "NextContinuationToken", "MaxAnnotationResults");
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/pagination/ListObjectsV2Paginator.js
+var import_core13, paginateListObjectsV2;
+var init_ListObjectsV2Paginator = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/pagination/ListObjectsV2Paginator.js"() {
+    import_core13 = __toESM(require_dist_cjs());
+    init_ListObjectsV2Command();
+    init_S3Client();
+    paginateListObjectsV2 = (0, import_core13.createPaginator)(S3Client, ListObjectsV2Command, "ContinuationToken", "NextContinuationToken", "MaxKeys");
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/pagination/ListPartsPaginator.js
+var import_core14, paginateListParts;
+var init_ListPartsPaginator = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/pagination/ListPartsPaginator.js"() {
+    import_core14 = __toESM(require_dist_cjs());
+    init_ListPartsCommand();
+    init_S3Client();
+    paginateListParts = (0, import_core14.createPaginator)(S3Client, ListPartsCommand, "PartNumberMarker", "NextPartNumberMarker", "MaxParts");
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/waiters/waitForBucketExists.js
+var import_client26, checkState, waitForBucketExists, waitUntilBucketExists;
+var init_waitForBucketExists = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/waiters/waitForBucketExists.js"() {
+    import_client26 = __toESM(require_client2());
+    init_HeadBucketCommand();
+    checkState = async (client, input2) => {
+      let reason;
+      try {
+        let result = await client.send(new HeadBucketCommand(input2));
+        reason = result;
+        return { state: import_client26.WaiterState.SUCCESS, reason };
+      } catch (exception) {
+        reason = exception;
+        if (exception.name === "NotFound") {
+          return { state: import_client26.WaiterState.RETRY, reason };
+        }
+      }
+      return { state: import_client26.WaiterState.RETRY, reason };
+    };
+    waitForBucketExists = async (params, input2) => {
+      const serviceDefaults = { minDelay: 5, maxDelay: 120 };
+      return (0, import_client26.createWaiter)({ ...serviceDefaults, ...params }, input2, checkState);
+    };
+    waitUntilBucketExists = async (params, input2) => {
+      const serviceDefaults = { minDelay: 5, maxDelay: 120 };
+      const result = await (0, import_client26.createWaiter)({ ...serviceDefaults, ...params }, input2, checkState);
+      return (0, import_client26.checkExceptions)(result);
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/waiters/waitForBucketNotExists.js
+var import_client27, checkState2, waitForBucketNotExists, waitUntilBucketNotExists;
+var init_waitForBucketNotExists = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/waiters/waitForBucketNotExists.js"() {
+    import_client27 = __toESM(require_client2());
+    init_HeadBucketCommand();
+    checkState2 = async (client, input2) => {
+      let reason;
+      try {
+        let result = await client.send(new HeadBucketCommand(input2));
+        reason = result;
+      } catch (exception) {
+        reason = exception;
+        if (exception.name === "NotFound") {
+          return { state: import_client27.WaiterState.SUCCESS, reason };
+        }
+      }
+      return { state: import_client27.WaiterState.RETRY, reason };
+    };
+    waitForBucketNotExists = async (params, input2) => {
+      const serviceDefaults = { minDelay: 5, maxDelay: 120 };
+      return (0, import_client27.createWaiter)({ ...serviceDefaults, ...params }, input2, checkState2);
+    };
+    waitUntilBucketNotExists = async (params, input2) => {
+      const serviceDefaults = { minDelay: 5, maxDelay: 120 };
+      const result = await (0, import_client27.createWaiter)({ ...serviceDefaults, ...params }, input2, checkState2);
+      return (0, import_client27.checkExceptions)(result);
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/waiters/waitForObjectExists.js
+var import_client28, checkState3, waitForObjectExists, waitUntilObjectExists;
+var init_waitForObjectExists = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/waiters/waitForObjectExists.js"() {
+    import_client28 = __toESM(require_client2());
+    init_HeadObjectCommand();
+    checkState3 = async (client, input2) => {
+      let reason;
+      try {
+        let result = await client.send(new HeadObjectCommand(input2));
+        reason = result;
+        return { state: import_client28.WaiterState.SUCCESS, reason };
+      } catch (exception) {
+        reason = exception;
+        if (exception.name === "NotFound") {
+          return { state: import_client28.WaiterState.RETRY, reason };
+        }
+      }
+      return { state: import_client28.WaiterState.RETRY, reason };
+    };
+    waitForObjectExists = async (params, input2) => {
+      const serviceDefaults = { minDelay: 5, maxDelay: 120 };
+      return (0, import_client28.createWaiter)({ ...serviceDefaults, ...params }, input2, checkState3);
+    };
+    waitUntilObjectExists = async (params, input2) => {
+      const serviceDefaults = { minDelay: 5, maxDelay: 120 };
+      const result = await (0, import_client28.createWaiter)({ ...serviceDefaults, ...params }, input2, checkState3);
+      return (0, import_client28.checkExceptions)(result);
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/waiters/waitForObjectNotExists.js
+var import_client29, checkState4, waitForObjectNotExists, waitUntilObjectNotExists;
+var init_waitForObjectNotExists = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/waiters/waitForObjectNotExists.js"() {
+    import_client29 = __toESM(require_client2());
+    init_HeadObjectCommand();
+    checkState4 = async (client, input2) => {
+      let reason;
+      try {
+        let result = await client.send(new HeadObjectCommand(input2));
+        reason = result;
+      } catch (exception) {
+        reason = exception;
+        if (exception.name === "NotFound") {
+          return { state: import_client29.WaiterState.SUCCESS, reason };
+        }
+      }
+      return { state: import_client29.WaiterState.RETRY, reason };
+    };
+    waitForObjectNotExists = async (params, input2) => {
+      const serviceDefaults = { minDelay: 5, maxDelay: 120 };
+      return (0, import_client29.createWaiter)({ ...serviceDefaults, ...params }, input2, checkState4);
+    };
+    waitUntilObjectNotExists = async (params, input2) => {
+      const serviceDefaults = { minDelay: 5, maxDelay: 120 };
+      const result = await (0, import_client29.createWaiter)({ ...serviceDefaults, ...params }, input2, checkState4);
+      return (0, import_client29.checkExceptions)(result);
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/S3.js
+var import_client30, commands, paginators, waiters, S3;
+var init_S3 = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/S3.js"() {
+    import_client30 = __toESM(require_client2());
+    init_AbortMultipartUploadCommand();
+    init_CompleteMultipartUploadCommand();
+    init_CopyObjectCommand();
+    init_CreateBucketCommand();
+    init_CreateBucketMetadataConfigurationCommand();
+    init_CreateBucketMetadataTableConfigurationCommand();
+    init_CreateMultipartUploadCommand();
+    init_CreateSessionCommand();
+    init_DeleteBucketAnalyticsConfigurationCommand();
+    init_DeleteBucketCommand();
+    init_DeleteBucketCorsCommand();
+    init_DeleteBucketEncryptionCommand();
+    init_DeleteBucketIntelligentTieringConfigurationCommand();
+    init_DeleteBucketInventoryConfigurationCommand();
+    init_DeleteBucketLifecycleCommand();
+    init_DeleteBucketMetadataConfigurationCommand();
+    init_DeleteBucketMetadataTableConfigurationCommand();
+    init_DeleteBucketMetricsConfigurationCommand();
+    init_DeleteBucketOwnershipControlsCommand();
+    init_DeleteBucketPolicyCommand();
+    init_DeleteBucketReplicationCommand();
+    init_DeleteBucketTaggingCommand();
+    init_DeleteBucketWebsiteCommand();
+    init_DeleteObjectAnnotationCommand();
+    init_DeleteObjectCommand();
+    init_DeleteObjectsCommand();
+    init_DeleteObjectTaggingCommand();
+    init_DeletePublicAccessBlockCommand();
+    init_GetBucketAbacCommand();
+    init_GetBucketAccelerateConfigurationCommand();
+    init_GetBucketAclCommand();
+    init_GetBucketAnalyticsConfigurationCommand();
+    init_GetBucketCorsCommand();
+    init_GetBucketEncryptionCommand();
+    init_GetBucketIntelligentTieringConfigurationCommand();
+    init_GetBucketInventoryConfigurationCommand();
+    init_GetBucketLifecycleConfigurationCommand();
+    init_GetBucketLocationCommand();
+    init_GetBucketLoggingCommand();
+    init_GetBucketMetadataConfigurationCommand();
+    init_GetBucketMetadataTableConfigurationCommand();
+    init_GetBucketMetricsConfigurationCommand();
+    init_GetBucketNotificationConfigurationCommand();
+    init_GetBucketOwnershipControlsCommand();
+    init_GetBucketPolicyCommand();
+    init_GetBucketPolicyStatusCommand();
+    init_GetBucketReplicationCommand();
+    init_GetBucketRequestPaymentCommand();
+    init_GetBucketTaggingCommand();
+    init_GetBucketVersioningCommand();
+    init_GetBucketWebsiteCommand();
+    init_GetObjectAclCommand();
+    init_GetObjectAnnotationCommand();
+    init_GetObjectAttributesCommand();
+    init_GetObjectCommand();
+    init_GetObjectLegalHoldCommand();
+    init_GetObjectLockConfigurationCommand();
+    init_GetObjectRetentionCommand();
+    init_GetObjectTaggingCommand();
+    init_GetObjectTorrentCommand();
+    init_GetPublicAccessBlockCommand();
+    init_HeadBucketCommand();
+    init_HeadObjectCommand();
+    init_ListBucketAnalyticsConfigurationsCommand();
+    init_ListBucketIntelligentTieringConfigurationsCommand();
+    init_ListBucketInventoryConfigurationsCommand();
+    init_ListBucketMetricsConfigurationsCommand();
+    init_ListBucketsCommand();
+    init_ListDirectoryBucketsCommand();
+    init_ListMultipartUploadsCommand();
+    init_ListObjectAnnotationsCommand();
+    init_ListObjectsCommand();
+    init_ListObjectsV2Command();
+    init_ListObjectVersionsCommand();
+    init_ListPartsCommand();
+    init_PutBucketAbacCommand();
+    init_PutBucketAccelerateConfigurationCommand();
+    init_PutBucketAclCommand();
+    init_PutBucketAnalyticsConfigurationCommand();
+    init_PutBucketCorsCommand();
+    init_PutBucketEncryptionCommand();
+    init_PutBucketIntelligentTieringConfigurationCommand();
+    init_PutBucketInventoryConfigurationCommand();
+    init_PutBucketLifecycleConfigurationCommand();
+    init_PutBucketLoggingCommand();
+    init_PutBucketMetricsConfigurationCommand();
+    init_PutBucketNotificationConfigurationCommand();
+    init_PutBucketOwnershipControlsCommand();
+    init_PutBucketPolicyCommand();
+    init_PutBucketReplicationCommand();
+    init_PutBucketRequestPaymentCommand();
+    init_PutBucketTaggingCommand();
+    init_PutBucketVersioningCommand();
+    init_PutBucketWebsiteCommand();
+    init_PutObjectAclCommand();
+    init_PutObjectAnnotationCommand();
+    init_PutObjectCommand();
+    init_PutObjectLegalHoldCommand();
+    init_PutObjectLockConfigurationCommand();
+    init_PutObjectRetentionCommand();
+    init_PutObjectTaggingCommand();
+    init_PutPublicAccessBlockCommand();
+    init_RenameObjectCommand();
+    init_RestoreObjectCommand();
+    init_SelectObjectContentCommand();
+    init_UpdateBucketMetadataAnnotationTableConfigurationCommand();
+    init_UpdateBucketMetadataInventoryTableConfigurationCommand();
+    init_UpdateBucketMetadataJournalTableConfigurationCommand();
+    init_UpdateObjectEncryptionCommand();
+    init_UploadPartCommand();
+    init_UploadPartCopyCommand();
+    init_WriteGetObjectResponseCommand();
+    init_ListBucketsPaginator();
+    init_ListDirectoryBucketsPaginator();
+    init_ListObjectAnnotationsPaginator();
+    init_ListObjectsV2Paginator();
+    init_ListPartsPaginator();
+    init_S3Client();
+    init_waitForBucketExists();
+    init_waitForBucketNotExists();
+    init_waitForObjectExists();
+    init_waitForObjectNotExists();
+    commands = {
+      AbortMultipartUploadCommand,
+      CompleteMultipartUploadCommand,
+      CopyObjectCommand,
+      CreateBucketCommand,
+      CreateBucketMetadataConfigurationCommand,
+      CreateBucketMetadataTableConfigurationCommand,
+      CreateMultipartUploadCommand,
+      CreateSessionCommand,
+      DeleteBucketCommand,
+      DeleteBucketAnalyticsConfigurationCommand,
+      DeleteBucketCorsCommand,
+      DeleteBucketEncryptionCommand,
+      DeleteBucketIntelligentTieringConfigurationCommand,
+      DeleteBucketInventoryConfigurationCommand,
+      DeleteBucketLifecycleCommand,
+      DeleteBucketMetadataConfigurationCommand,
+      DeleteBucketMetadataTableConfigurationCommand,
+      DeleteBucketMetricsConfigurationCommand,
+      DeleteBucketOwnershipControlsCommand,
+      DeleteBucketPolicyCommand,
+      DeleteBucketReplicationCommand,
+      DeleteBucketTaggingCommand,
+      DeleteBucketWebsiteCommand,
+      DeleteObjectCommand,
+      DeleteObjectAnnotationCommand,
+      DeleteObjectsCommand,
+      DeleteObjectTaggingCommand,
+      DeletePublicAccessBlockCommand,
+      GetBucketAbacCommand,
+      GetBucketAccelerateConfigurationCommand,
+      GetBucketAclCommand,
+      GetBucketAnalyticsConfigurationCommand,
+      GetBucketCorsCommand,
+      GetBucketEncryptionCommand,
+      GetBucketIntelligentTieringConfigurationCommand,
+      GetBucketInventoryConfigurationCommand,
+      GetBucketLifecycleConfigurationCommand,
+      GetBucketLocationCommand,
+      GetBucketLoggingCommand,
+      GetBucketMetadataConfigurationCommand,
+      GetBucketMetadataTableConfigurationCommand,
+      GetBucketMetricsConfigurationCommand,
+      GetBucketNotificationConfigurationCommand,
+      GetBucketOwnershipControlsCommand,
+      GetBucketPolicyCommand,
+      GetBucketPolicyStatusCommand,
+      GetBucketReplicationCommand,
+      GetBucketRequestPaymentCommand,
+      GetBucketTaggingCommand,
+      GetBucketVersioningCommand,
+      GetBucketWebsiteCommand,
+      GetObjectCommand,
+      GetObjectAclCommand,
+      GetObjectAnnotationCommand,
+      GetObjectAttributesCommand,
+      GetObjectLegalHoldCommand,
+      GetObjectLockConfigurationCommand,
+      GetObjectRetentionCommand,
+      GetObjectTaggingCommand,
+      GetObjectTorrentCommand,
+      GetPublicAccessBlockCommand,
+      HeadBucketCommand,
+      HeadObjectCommand,
+      ListBucketAnalyticsConfigurationsCommand,
+      ListBucketIntelligentTieringConfigurationsCommand,
+      ListBucketInventoryConfigurationsCommand,
+      ListBucketMetricsConfigurationsCommand,
+      ListBucketsCommand,
+      ListDirectoryBucketsCommand,
+      ListMultipartUploadsCommand,
+      ListObjectAnnotationsCommand,
+      ListObjectsCommand,
+      ListObjectsV2Command,
+      ListObjectVersionsCommand,
+      ListPartsCommand,
+      PutBucketAbacCommand,
+      PutBucketAccelerateConfigurationCommand,
+      PutBucketAclCommand,
+      PutBucketAnalyticsConfigurationCommand,
+      PutBucketCorsCommand,
+      PutBucketEncryptionCommand,
+      PutBucketIntelligentTieringConfigurationCommand,
+      PutBucketInventoryConfigurationCommand,
+      PutBucketLifecycleConfigurationCommand,
+      PutBucketLoggingCommand,
+      PutBucketMetricsConfigurationCommand,
+      PutBucketNotificationConfigurationCommand,
+      PutBucketOwnershipControlsCommand,
+      PutBucketPolicyCommand,
+      PutBucketReplicationCommand,
+      PutBucketRequestPaymentCommand,
+      PutBucketTaggingCommand,
+      PutBucketVersioningCommand,
+      PutBucketWebsiteCommand,
+      PutObjectCommand,
+      PutObjectAclCommand,
+      PutObjectAnnotationCommand,
+      PutObjectLegalHoldCommand,
+      PutObjectLockConfigurationCommand,
+      PutObjectRetentionCommand,
+      PutObjectTaggingCommand,
+      PutPublicAccessBlockCommand,
+      RenameObjectCommand,
+      RestoreObjectCommand,
+      SelectObjectContentCommand,
+      UpdateBucketMetadataAnnotationTableConfigurationCommand,
+      UpdateBucketMetadataInventoryTableConfigurationCommand,
+      UpdateBucketMetadataJournalTableConfigurationCommand,
+      UpdateObjectEncryptionCommand,
+      UploadPartCommand,
+      UploadPartCopyCommand,
+      WriteGetObjectResponseCommand
+    };
+    paginators = {
+      paginateListBuckets,
+      paginateListDirectoryBuckets,
+      paginateListObjectAnnotations,
+      paginateListObjectsV2,
+      paginateListParts
+    };
+    waiters = {
+      waitUntilBucketExists,
+      waitUntilBucketNotExists,
+      waitUntilObjectExists,
+      waitUntilObjectNotExists
+    };
+    S3 = class extends S3Client {
+    };
+    (0, import_client30.createAggregatedClient)(commands, S3, { paginators, waiters });
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/commands/index.js
+var init_commands = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/commands/index.js"() {
+    init_AbortMultipartUploadCommand();
+    init_CompleteMultipartUploadCommand();
+    init_CopyObjectCommand();
+    init_CreateBucketCommand();
+    init_CreateBucketMetadataConfigurationCommand();
+    init_CreateBucketMetadataTableConfigurationCommand();
+    init_CreateMultipartUploadCommand();
+    init_CreateSessionCommand();
+    init_DeleteBucketAnalyticsConfigurationCommand();
+    init_DeleteBucketCommand();
+    init_DeleteBucketCorsCommand();
+    init_DeleteBucketEncryptionCommand();
+    init_DeleteBucketIntelligentTieringConfigurationCommand();
+    init_DeleteBucketInventoryConfigurationCommand();
+    init_DeleteBucketLifecycleCommand();
+    init_DeleteBucketMetadataConfigurationCommand();
+    init_DeleteBucketMetadataTableConfigurationCommand();
+    init_DeleteBucketMetricsConfigurationCommand();
+    init_DeleteBucketOwnershipControlsCommand();
+    init_DeleteBucketPolicyCommand();
+    init_DeleteBucketReplicationCommand();
+    init_DeleteBucketTaggingCommand();
+    init_DeleteBucketWebsiteCommand();
+    init_DeleteObjectAnnotationCommand();
+    init_DeleteObjectCommand();
+    init_DeleteObjectTaggingCommand();
+    init_DeleteObjectsCommand();
+    init_DeletePublicAccessBlockCommand();
+    init_GetBucketAbacCommand();
+    init_GetBucketAccelerateConfigurationCommand();
+    init_GetBucketAclCommand();
+    init_GetBucketAnalyticsConfigurationCommand();
+    init_GetBucketCorsCommand();
+    init_GetBucketEncryptionCommand();
+    init_GetBucketIntelligentTieringConfigurationCommand();
+    init_GetBucketInventoryConfigurationCommand();
+    init_GetBucketLifecycleConfigurationCommand();
+    init_GetBucketLocationCommand();
+    init_GetBucketLoggingCommand();
+    init_GetBucketMetadataConfigurationCommand();
+    init_GetBucketMetadataTableConfigurationCommand();
+    init_GetBucketMetricsConfigurationCommand();
+    init_GetBucketNotificationConfigurationCommand();
+    init_GetBucketOwnershipControlsCommand();
+    init_GetBucketPolicyCommand();
+    init_GetBucketPolicyStatusCommand();
+    init_GetBucketReplicationCommand();
+    init_GetBucketRequestPaymentCommand();
+    init_GetBucketTaggingCommand();
+    init_GetBucketVersioningCommand();
+    init_GetBucketWebsiteCommand();
+    init_GetObjectAclCommand();
+    init_GetObjectAnnotationCommand();
+    init_GetObjectAttributesCommand();
+    init_GetObjectCommand();
+    init_GetObjectLegalHoldCommand();
+    init_GetObjectLockConfigurationCommand();
+    init_GetObjectRetentionCommand();
+    init_GetObjectTaggingCommand();
+    init_GetObjectTorrentCommand();
+    init_GetPublicAccessBlockCommand();
+    init_HeadBucketCommand();
+    init_HeadObjectCommand();
+    init_ListBucketAnalyticsConfigurationsCommand();
+    init_ListBucketIntelligentTieringConfigurationsCommand();
+    init_ListBucketInventoryConfigurationsCommand();
+    init_ListBucketMetricsConfigurationsCommand();
+    init_ListBucketsCommand();
+    init_ListDirectoryBucketsCommand();
+    init_ListMultipartUploadsCommand();
+    init_ListObjectAnnotationsCommand();
+    init_ListObjectVersionsCommand();
+    init_ListObjectsCommand();
+    init_ListObjectsV2Command();
+    init_ListPartsCommand();
+    init_PutBucketAbacCommand();
+    init_PutBucketAccelerateConfigurationCommand();
+    init_PutBucketAclCommand();
+    init_PutBucketAnalyticsConfigurationCommand();
+    init_PutBucketCorsCommand();
+    init_PutBucketEncryptionCommand();
+    init_PutBucketIntelligentTieringConfigurationCommand();
+    init_PutBucketInventoryConfigurationCommand();
+    init_PutBucketLifecycleConfigurationCommand();
+    init_PutBucketLoggingCommand();
+    init_PutBucketMetricsConfigurationCommand();
+    init_PutBucketNotificationConfigurationCommand();
+    init_PutBucketOwnershipControlsCommand();
+    init_PutBucketPolicyCommand();
+    init_PutBucketReplicationCommand();
+    init_PutBucketRequestPaymentCommand();
+    init_PutBucketTaggingCommand();
+    init_PutBucketVersioningCommand();
+    init_PutBucketWebsiteCommand();
+    init_PutObjectAclCommand();
+    init_PutObjectAnnotationCommand();
+    init_PutObjectCommand();
+    init_PutObjectLegalHoldCommand();
+    init_PutObjectLockConfigurationCommand();
+    init_PutObjectRetentionCommand();
+    init_PutObjectTaggingCommand();
+    init_PutPublicAccessBlockCommand();
+    init_RenameObjectCommand();
+    init_RestoreObjectCommand();
+    init_SelectObjectContentCommand();
+    init_UpdateBucketMetadataAnnotationTableConfigurationCommand();
+    init_UpdateBucketMetadataInventoryTableConfigurationCommand();
+    init_UpdateBucketMetadataJournalTableConfigurationCommand();
+    init_UpdateObjectEncryptionCommand();
+    init_UploadPartCommand();
+    init_UploadPartCopyCommand();
+    init_WriteGetObjectResponseCommand();
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/pagination/Interfaces.js
+var init_Interfaces = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/pagination/Interfaces.js"() {
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/pagination/index.js
+var init_pagination = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/pagination/index.js"() {
+    init_Interfaces();
+    init_ListBucketsPaginator();
+    init_ListDirectoryBucketsPaginator();
+    init_ListObjectAnnotationsPaginator();
+    init_ListObjectsV2Paginator();
+    init_ListPartsPaginator();
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/waiters/index.js
+var init_waiters = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/waiters/index.js"() {
+    init_waitForBucketExists();
+    init_waitForBucketNotExists();
+    init_waitForObjectExists();
+    init_waitForObjectNotExists();
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/models/enums.js
+var BucketAbacStatus, RequestCharged, RequestPayer, BucketAccelerateStatus, Type, Permission, OwnerOverride, ChecksumType, ServerSideEncryption, ObjectCannedACL, AnnotationDirective, ChecksumAlgorithm, MetadataDirective, ObjectLockEventHold, ObjectLockLegalHoldStatus, ObjectLockMode, StorageClass, TaggingDirective, BucketCannedACL, BucketNamespace, DataRedundancy, BucketType, LocationType, BucketLocationConstraint, ObjectOwnership, AnnotationConfigurationState, TableSseAlgorithm, InventoryConfigurationState, ExpirationState, SessionMode, AnalyticsS3ExportFileFormat, StorageClassAnalysisSchemaVersion, EncryptionType, IntelligentTieringStatus, IntelligentTieringAccessTier, InventoryFormat, InventoryIncludedObjectVersions, InventoryOptionalField, InventoryFrequency, TransitionStorageClass, ExpirationStatus, TransitionDefaultMinimumObjectSize, BucketLogsPermission, PartitionDateSource, S3TablesBucketType, Event2, FilterRuleName, DeleteMarkerReplicationStatus, UseSourceMultiRegionKeyStatus, MetricsStatus, ReplicationTimeStatus, ExistingObjectReplicationStatus, ReplicaModificationsStatus, SseKmsEncryptedObjectsStatus, ReplicationRuleStatus, Payer, MFADeleteStatus, BucketVersioningStatus, Protocol, ReplicationStatus, ChecksumMode, ObjectAttributes, ObjectLockEnabled, ObjectLockRetentionMode, ArchiveStatus, EncodingType, ObjectStorageClass, OptionalObjectAttributes, ObjectVersionStorageClass, MFADelete, Tier, ExpressionType, CompressionType, FileHeaderInfo, JSONType, QuoteFields, RestoreRequestType;
+var init_enums = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/models/enums.js"() {
+    BucketAbacStatus = {
+      Disabled: "Disabled",
+      Enabled: "Enabled"
+    };
+    RequestCharged = {
+      requester: "requester"
+    };
+    RequestPayer = {
+      requester: "requester"
+    };
+    BucketAccelerateStatus = {
+      Enabled: "Enabled",
+      Suspended: "Suspended"
+    };
+    Type = {
+      AmazonCustomerByEmail: "AmazonCustomerByEmail",
+      CanonicalUser: "CanonicalUser",
+      Group: "Group"
+    };
+    Permission = {
+      FULL_CONTROL: "FULL_CONTROL",
+      READ: "READ",
+      READ_ACP: "READ_ACP",
+      WRITE: "WRITE",
+      WRITE_ACP: "WRITE_ACP"
+    };
+    OwnerOverride = {
+      Destination: "Destination"
+    };
+    ChecksumType = {
+      COMPOSITE: "COMPOSITE",
+      FULL_OBJECT: "FULL_OBJECT"
+    };
+    ServerSideEncryption = {
+      AES256: "AES256",
+      aws_backup: "aws:backup",
+      aws_fsx: "aws:fsx",
+      aws_kms: "aws:kms",
+      aws_kms_dsse: "aws:kms:dsse"
+    };
+    ObjectCannedACL = {
+      authenticated_read: "authenticated-read",
+      aws_exec_read: "aws-exec-read",
+      bucket_owner_full_control: "bucket-owner-full-control",
+      bucket_owner_read: "bucket-owner-read",
+      private: "private",
+      public_read: "public-read",
+      public_read_write: "public-read-write"
+    };
+    AnnotationDirective = {
+      COPY: "COPY",
+      EXCLUDE: "EXCLUDE"
+    };
+    ChecksumAlgorithm = {
+      CRC32: "CRC32",
+      CRC32C: "CRC32C",
+      CRC64NVME: "CRC64NVME",
+      MD5: "MD5",
+      SHA1: "SHA1",
+      SHA256: "SHA256",
+      SHA512: "SHA512",
+      XXHASH128: "XXHASH128",
+      XXHASH3: "XXHASH3",
+      XXHASH64: "XXHASH64"
+    };
+    MetadataDirective = {
+      COPY: "COPY",
+      REPLACE: "REPLACE"
+    };
+    ObjectLockEventHold = {
+      OFF: "OFF",
+      ON: "ON"
+    };
+    ObjectLockLegalHoldStatus = {
+      OFF: "OFF",
+      ON: "ON"
+    };
+    ObjectLockMode = {
+      COMPLIANCE: "COMPLIANCE",
+      GOVERNANCE: "GOVERNANCE"
+    };
+    StorageClass = {
+      AWS_BACKUP_LOW_COST_WARM: "AWS_BACKUP_LOW_COST_WARM",
+      AWS_BACKUP_WARM: "AWS_BACKUP_WARM",
+      DEEP_ARCHIVE: "DEEP_ARCHIVE",
+      EXPRESS_ONEZONE: "EXPRESS_ONEZONE",
+      FSX_ONTAP: "FSX_ONTAP",
+      FSX_OPENZFS: "FSX_OPENZFS",
+      GLACIER: "GLACIER",
+      GLACIER_IR: "GLACIER_IR",
+      INTELLIGENT_TIERING: "INTELLIGENT_TIERING",
+      ONEZONE_IA: "ONEZONE_IA",
+      OUTPOSTS: "OUTPOSTS",
+      REDUCED_REDUNDANCY: "REDUCED_REDUNDANCY",
+      SNOW: "SNOW",
+      STANDARD: "STANDARD",
+      STANDARD_IA: "STANDARD_IA"
+    };
+    TaggingDirective = {
+      COPY: "COPY",
+      REPLACE: "REPLACE"
+    };
+    BucketCannedACL = {
+      authenticated_read: "authenticated-read",
+      private: "private",
+      public_read: "public-read",
+      public_read_write: "public-read-write"
+    };
+    BucketNamespace = {
+      ACCOUNT_REGIONAL: "account-regional",
+      GLOBAL: "global"
+    };
+    DataRedundancy = {
+      SingleAvailabilityZone: "SingleAvailabilityZone",
+      SingleLocalZone: "SingleLocalZone"
+    };
+    BucketType = {
+      Directory: "Directory"
+    };
+    LocationType = {
+      AvailabilityZone: "AvailabilityZone",
+      LocalZone: "LocalZone"
+    };
+    BucketLocationConstraint = {
+      EU: "EU",
+      af_south_1: "af-south-1",
+      ap_east_1: "ap-east-1",
+      ap_east_2: "ap-east-2",
+      ap_northeast_1: "ap-northeast-1",
+      ap_northeast_2: "ap-northeast-2",
+      ap_northeast_3: "ap-northeast-3",
+      ap_south_1: "ap-south-1",
+      ap_south_2: "ap-south-2",
+      ap_southeast_1: "ap-southeast-1",
+      ap_southeast_2: "ap-southeast-2",
+      ap_southeast_3: "ap-southeast-3",
+      ap_southeast_4: "ap-southeast-4",
+      ap_southeast_5: "ap-southeast-5",
+      ap_southeast_6: "ap-southeast-6",
+      ap_southeast_7: "ap-southeast-7",
+      ca_central_1: "ca-central-1",
+      ca_west_1: "ca-west-1",
+      cn_north_1: "cn-north-1",
+      cn_northwest_1: "cn-northwest-1",
+      eu_central_1: "eu-central-1",
+      eu_central_2: "eu-central-2",
+      eu_north_1: "eu-north-1",
+      eu_south_1: "eu-south-1",
+      eu_south_2: "eu-south-2",
+      eu_west_1: "eu-west-1",
+      eu_west_2: "eu-west-2",
+      eu_west_3: "eu-west-3",
+      il_central_1: "il-central-1",
+      me_central_1: "me-central-1",
+      me_south_1: "me-south-1",
+      mx_central_1: "mx-central-1",
+      sa_east_1: "sa-east-1",
+      us_east_2: "us-east-2",
+      us_gov_east_1: "us-gov-east-1",
+      us_gov_west_1: "us-gov-west-1",
+      us_west_1: "us-west-1",
+      us_west_2: "us-west-2"
+    };
+    ObjectOwnership = {
+      BucketOwnerEnforced: "BucketOwnerEnforced",
+      BucketOwnerPreferred: "BucketOwnerPreferred",
+      ObjectWriter: "ObjectWriter"
+    };
+    AnnotationConfigurationState = {
+      DISABLED: "DISABLED",
+      ENABLED: "ENABLED"
+    };
+    TableSseAlgorithm = {
+      AES256: "AES256",
+      aws_kms: "aws:kms"
+    };
+    InventoryConfigurationState = {
+      DISABLED: "DISABLED",
+      ENABLED: "ENABLED"
+    };
+    ExpirationState = {
+      DISABLED: "DISABLED",
+      ENABLED: "ENABLED"
+    };
+    SessionMode = {
+      ReadOnly: "ReadOnly",
+      ReadWrite: "ReadWrite"
+    };
+    AnalyticsS3ExportFileFormat = {
+      CSV: "CSV"
+    };
+    StorageClassAnalysisSchemaVersion = {
+      V_1: "V_1"
+    };
+    EncryptionType = {
+      NONE: "NONE",
+      SSE_C: "SSE-C"
+    };
+    IntelligentTieringStatus = {
+      Disabled: "Disabled",
+      Enabled: "Enabled"
+    };
+    IntelligentTieringAccessTier = {
+      ARCHIVE_ACCESS: "ARCHIVE_ACCESS",
+      DEEP_ARCHIVE_ACCESS: "DEEP_ARCHIVE_ACCESS"
+    };
+    InventoryFormat = {
+      CSV: "CSV",
+      ORC: "ORC",
+      Parquet: "Parquet"
+    };
+    InventoryIncludedObjectVersions = {
+      All: "All",
+      Current: "Current"
+    };
+    InventoryOptionalField = {
+      BucketKeyStatus: "BucketKeyStatus",
+      ChecksumAlgorithm: "ChecksumAlgorithm",
+      ETag: "ETag",
+      EncryptionStatus: "EncryptionStatus",
+      IntelligentTieringAccessTier: "IntelligentTieringAccessTier",
+      IntelligentTieringReferenceDate: "IntelligentTieringReferenceDate",
+      IsMultipartUploaded: "IsMultipartUploaded",
+      LastModifiedDate: "LastModifiedDate",
+      LifecycleExpirationDate: "LifecycleExpirationDate",
+      ObjectAccessControlList: "ObjectAccessControlList",
+      ObjectLockEventHoldDuration: "ObjectLockEventHoldDuration",
+      ObjectLockEventHoldStatus: "ObjectLockEventHoldStatus",
+      ObjectLockLegalHoldStatus: "ObjectLockLegalHoldStatus",
+      ObjectLockMode: "ObjectLockMode",
+      ObjectLockRetainUntilDate: "ObjectLockRetainUntilDate",
+      ObjectOwner: "ObjectOwner",
+      ReplicationStatus: "ReplicationStatus",
+      Size: "Size",
+      StorageClass: "StorageClass"
+    };
+    InventoryFrequency = {
+      Daily: "Daily",
+      Weekly: "Weekly"
+    };
+    TransitionStorageClass = {
+      DEEP_ARCHIVE: "DEEP_ARCHIVE",
+      GLACIER: "GLACIER",
+      GLACIER_IR: "GLACIER_IR",
+      INTELLIGENT_TIERING: "INTELLIGENT_TIERING",
+      ONEZONE_IA: "ONEZONE_IA",
+      STANDARD_IA: "STANDARD_IA"
+    };
+    ExpirationStatus = {
+      Disabled: "Disabled",
+      Enabled: "Enabled"
+    };
+    TransitionDefaultMinimumObjectSize = {
+      all_storage_classes_128K: "all_storage_classes_128K",
+      varies_by_storage_class: "varies_by_storage_class"
+    };
+    BucketLogsPermission = {
+      FULL_CONTROL: "FULL_CONTROL",
+      READ: "READ",
+      WRITE: "WRITE"
+    };
+    PartitionDateSource = {
+      DeliveryTime: "DeliveryTime",
+      EventTime: "EventTime"
+    };
+    S3TablesBucketType = {
+      aws: "aws",
+      customer: "customer"
+    };
+    Event2 = {
+      s3_IntelligentTiering: "s3:IntelligentTiering",
+      s3_LifecycleExpiration_: "s3:LifecycleExpiration:*",
+      s3_LifecycleExpiration_Delete: "s3:LifecycleExpiration:Delete",
+      s3_LifecycleExpiration_DeleteMarkerCreated: "s3:LifecycleExpiration:DeleteMarkerCreated",
+      s3_LifecycleTransition: "s3:LifecycleTransition",
+      s3_ObjectAcl_Put: "s3:ObjectAcl:Put",
+      s3_ObjectAnnotation_: "s3:ObjectAnnotation:*",
+      s3_ObjectAnnotation_Delete: "s3:ObjectAnnotation:Delete",
+      s3_ObjectAnnotation_Put: "s3:ObjectAnnotation:Put",
+      s3_ObjectCreated_: "s3:ObjectCreated:*",
+      s3_ObjectCreated_CompleteMultipartUpload: "s3:ObjectCreated:CompleteMultipartUpload",
+      s3_ObjectCreated_Copy: "s3:ObjectCreated:Copy",
+      s3_ObjectCreated_Post: "s3:ObjectCreated:Post",
+      s3_ObjectCreated_Put: "s3:ObjectCreated:Put",
+      s3_ObjectRemoved_: "s3:ObjectRemoved:*",
+      s3_ObjectRemoved_Delete: "s3:ObjectRemoved:Delete",
+      s3_ObjectRemoved_DeleteMarkerCreated: "s3:ObjectRemoved:DeleteMarkerCreated",
+      s3_ObjectRestore_: "s3:ObjectRestore:*",
+      s3_ObjectRestore_Completed: "s3:ObjectRestore:Completed",
+      s3_ObjectRestore_Delete: "s3:ObjectRestore:Delete",
+      s3_ObjectRestore_Post: "s3:ObjectRestore:Post",
+      s3_ObjectRetention_Put: "s3:ObjectRetention:Put",
+      s3_ObjectTagging_: "s3:ObjectTagging:*",
+      s3_ObjectTagging_Delete: "s3:ObjectTagging:Delete",
+      s3_ObjectTagging_Put: "s3:ObjectTagging:Put",
+      s3_ReducedRedundancyLostObject: "s3:ReducedRedundancyLostObject",
+      s3_Replication_: "s3:Replication:*",
+      s3_Replication_OperationFailedReplication: "s3:Replication:OperationFailedReplication",
+      s3_Replication_OperationMissedThreshold: "s3:Replication:OperationMissedThreshold",
+      s3_Replication_OperationNotTracked: "s3:Replication:OperationNotTracked",
+      s3_Replication_OperationReplicatedAfterThreshold: "s3:Replication:OperationReplicatedAfterThreshold"
+    };
+    FilterRuleName = {
+      prefix: "prefix",
+      suffix: "suffix"
+    };
+    DeleteMarkerReplicationStatus = {
+      Disabled: "Disabled",
+      Enabled: "Enabled"
+    };
+    UseSourceMultiRegionKeyStatus = {
+      Disabled: "Disabled",
+      Enabled: "Enabled"
+    };
+    MetricsStatus = {
+      Disabled: "Disabled",
+      Enabled: "Enabled"
+    };
+    ReplicationTimeStatus = {
+      Disabled: "Disabled",
+      Enabled: "Enabled"
+    };
+    ExistingObjectReplicationStatus = {
+      Disabled: "Disabled",
+      Enabled: "Enabled"
+    };
+    ReplicaModificationsStatus = {
+      Disabled: "Disabled",
+      Enabled: "Enabled"
+    };
+    SseKmsEncryptedObjectsStatus = {
+      Disabled: "Disabled",
+      Enabled: "Enabled"
+    };
+    ReplicationRuleStatus = {
+      Disabled: "Disabled",
+      Enabled: "Enabled"
+    };
+    Payer = {
+      BucketOwner: "BucketOwner",
+      Requester: "Requester"
+    };
+    MFADeleteStatus = {
+      Disabled: "Disabled",
+      Enabled: "Enabled"
+    };
+    BucketVersioningStatus = {
+      Enabled: "Enabled",
+      Suspended: "Suspended"
+    };
+    Protocol = {
+      http: "http",
+      https: "https"
+    };
+    ReplicationStatus = {
+      COMPLETE: "COMPLETE",
+      COMPLETED: "COMPLETED",
+      FAILED: "FAILED",
+      PENDING: "PENDING",
+      REPLICA: "REPLICA"
+    };
+    ChecksumMode = {
+      ENABLED: "ENABLED"
+    };
+    ObjectAttributes = {
+      CHECKSUM: "Checksum",
+      ETAG: "ETag",
+      OBJECT_PARTS: "ObjectParts",
+      OBJECT_SIZE: "ObjectSize",
+      STORAGE_CLASS: "StorageClass"
+    };
+    ObjectLockEnabled = {
+      Enabled: "Enabled"
+    };
+    ObjectLockRetentionMode = {
+      COMPLIANCE: "COMPLIANCE",
+      GOVERNANCE: "GOVERNANCE"
+    };
+    ArchiveStatus = {
+      ARCHIVE_ACCESS: "ARCHIVE_ACCESS",
+      DEEP_ARCHIVE_ACCESS: "DEEP_ARCHIVE_ACCESS"
+    };
+    EncodingType = {
+      url: "url"
+    };
+    ObjectStorageClass = {
+      AWS_BACKUP_LOW_COST_WARM: "AWS_BACKUP_LOW_COST_WARM",
+      AWS_BACKUP_WARM: "AWS_BACKUP_WARM",
+      DEEP_ARCHIVE: "DEEP_ARCHIVE",
+      EXPRESS_ONEZONE: "EXPRESS_ONEZONE",
+      FSX_ONTAP: "FSX_ONTAP",
+      FSX_OPENZFS: "FSX_OPENZFS",
+      GLACIER: "GLACIER",
+      GLACIER_IR: "GLACIER_IR",
+      INTELLIGENT_TIERING: "INTELLIGENT_TIERING",
+      ONEZONE_IA: "ONEZONE_IA",
+      OUTPOSTS: "OUTPOSTS",
+      REDUCED_REDUNDANCY: "REDUCED_REDUNDANCY",
+      SNOW: "SNOW",
+      STANDARD: "STANDARD",
+      STANDARD_IA: "STANDARD_IA"
+    };
+    OptionalObjectAttributes = {
+      RESTORE_STATUS: "RestoreStatus"
+    };
+    ObjectVersionStorageClass = {
+      STANDARD: "STANDARD"
+    };
+    MFADelete = {
+      Disabled: "Disabled",
+      Enabled: "Enabled"
+    };
+    Tier = {
+      Bulk: "Bulk",
+      Expedited: "Expedited",
+      Standard: "Standard"
+    };
+    ExpressionType = {
+      SQL: "SQL"
+    };
+    CompressionType = {
+      BZIP2: "BZIP2",
+      GZIP: "GZIP",
+      NONE: "NONE"
+    };
+    FileHeaderInfo = {
+      IGNORE: "IGNORE",
+      NONE: "NONE",
+      USE: "USE"
+    };
+    JSONType = {
+      DOCUMENT: "DOCUMENT",
+      LINES: "LINES"
+    };
+    QuoteFields = {
+      ALWAYS: "ALWAYS",
+      ASNEEDED: "ASNEEDED"
+    };
+    RestoreRequestType = {
+      SELECT: "SELECT"
+    };
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/models/models_0.js
+var init_models_0 = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/models/models_0.js"() {
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/models/models_1.js
+var init_models_1 = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/models/models_1.js"() {
+  }
+});
+
+// node_modules/@aws-sdk/client-s3/dist-es/index.js
+var dist_es_exports14 = {};
+__export(dist_es_exports14, {
+  $Command: () => import_client31.Command,
+  AbacStatus$: () => AbacStatus$,
+  AbortIncompleteMultipartUpload$: () => AbortIncompleteMultipartUpload$,
+  AbortMultipartUpload$: () => AbortMultipartUpload$,
+  AbortMultipartUploadCommand: () => AbortMultipartUploadCommand,
+  AbortMultipartUploadOutput$: () => AbortMultipartUploadOutput$,
+  AbortMultipartUploadRequest$: () => AbortMultipartUploadRequest$,
+  AccelerateConfiguration$: () => AccelerateConfiguration$,
+  AccessControlPolicy$: () => AccessControlPolicy$,
+  AccessControlTranslation$: () => AccessControlTranslation$,
+  AccessDenied: () => AccessDenied,
+  AccessDenied$: () => AccessDenied$,
+  AnalyticsAndOperator$: () => AnalyticsAndOperator$,
+  AnalyticsConfiguration$: () => AnalyticsConfiguration$,
+  AnalyticsExportDestination$: () => AnalyticsExportDestination$,
+  AnalyticsFilter$: () => AnalyticsFilter$,
+  AnalyticsS3BucketDestination$: () => AnalyticsS3BucketDestination$,
+  AnalyticsS3ExportFileFormat: () => AnalyticsS3ExportFileFormat,
+  AnnotationConfigurationState: () => AnnotationConfigurationState,
+  AnnotationDirective: () => AnnotationDirective,
+  AnnotationEntry$: () => AnnotationEntry$,
+  AnnotationLimitExceeded: () => AnnotationLimitExceeded,
+  AnnotationLimitExceeded$: () => AnnotationLimitExceeded$,
+  AnnotationNameTooLong: () => AnnotationNameTooLong,
+  AnnotationNameTooLong$: () => AnnotationNameTooLong$,
+  AnnotationTableConfiguration$: () => AnnotationTableConfiguration$,
+  AnnotationTableConfigurationResult$: () => AnnotationTableConfigurationResult$,
+  AnnotationTableConfigurationUpdates$: () => AnnotationTableConfigurationUpdates$,
+  ArchiveStatus: () => ArchiveStatus,
+  BlockedEncryptionTypes$: () => BlockedEncryptionTypes$,
+  Bucket$: () => Bucket$,
+  BucketAbacStatus: () => BucketAbacStatus,
+  BucketAccelerateStatus: () => BucketAccelerateStatus,
+  BucketAlreadyExists: () => BucketAlreadyExists,
+  BucketAlreadyExists$: () => BucketAlreadyExists$,
+  BucketAlreadyOwnedByYou: () => BucketAlreadyOwnedByYou,
+  BucketAlreadyOwnedByYou$: () => BucketAlreadyOwnedByYou$,
+  BucketCannedACL: () => BucketCannedACL,
+  BucketInfo$: () => BucketInfo$,
+  BucketLifecycleConfiguration$: () => BucketLifecycleConfiguration$,
+  BucketLocationConstraint: () => BucketLocationConstraint,
+  BucketLoggingStatus$: () => BucketLoggingStatus$,
+  BucketLogsPermission: () => BucketLogsPermission,
+  BucketNamespace: () => BucketNamespace,
+  BucketType: () => BucketType,
+  BucketVersioningStatus: () => BucketVersioningStatus,
+  CORSConfiguration$: () => CORSConfiguration$,
+  CORSRule$: () => CORSRule$,
+  CSVInput$: () => CSVInput$,
+  CSVOutput$: () => CSVOutput$,
+  Checksum$: () => Checksum$,
+  ChecksumAlgorithm: () => ChecksumAlgorithm,
+  ChecksumMode: () => ChecksumMode,
+  ChecksumType: () => ChecksumType,
+  CommonPrefix$: () => CommonPrefix$,
+  CompleteMultipartUpload$: () => CompleteMultipartUpload$,
+  CompleteMultipartUploadCommand: () => CompleteMultipartUploadCommand,
+  CompleteMultipartUploadOutput$: () => CompleteMultipartUploadOutput$,
+  CompleteMultipartUploadRequest$: () => CompleteMultipartUploadRequest$,
+  CompletedMultipartUpload$: () => CompletedMultipartUpload$,
+  CompletedPart$: () => CompletedPart$,
+  CompressionType: () => CompressionType,
+  Condition$: () => Condition$,
+  ContinuationEvent$: () => ContinuationEvent$,
+  CopyObject$: () => CopyObject$,
+  CopyObjectCommand: () => CopyObjectCommand,
+  CopyObjectOutput$: () => CopyObjectOutput$,
+  CopyObjectRequest$: () => CopyObjectRequest$,
+  CopyObjectResult$: () => CopyObjectResult$,
+  CopyPartResult$: () => CopyPartResult$,
+  CreateBucket$: () => CreateBucket$,
+  CreateBucketCommand: () => CreateBucketCommand,
+  CreateBucketConfiguration$: () => CreateBucketConfiguration$,
+  CreateBucketMetadataConfiguration$: () => CreateBucketMetadataConfiguration$,
+  CreateBucketMetadataConfigurationCommand: () => CreateBucketMetadataConfigurationCommand,
+  CreateBucketMetadataConfigurationRequest$: () => CreateBucketMetadataConfigurationRequest$,
+  CreateBucketMetadataTableConfiguration$: () => CreateBucketMetadataTableConfiguration$,
+  CreateBucketMetadataTableConfigurationCommand: () => CreateBucketMetadataTableConfigurationCommand,
+  CreateBucketMetadataTableConfigurationRequest$: () => CreateBucketMetadataTableConfigurationRequest$,
+  CreateBucketOutput$: () => CreateBucketOutput$,
+  CreateBucketRequest$: () => CreateBucketRequest$,
+  CreateMultipartUpload$: () => CreateMultipartUpload$,
+  CreateMultipartUploadCommand: () => CreateMultipartUploadCommand,
+  CreateMultipartUploadOutput$: () => CreateMultipartUploadOutput$,
+  CreateMultipartUploadRequest$: () => CreateMultipartUploadRequest$,
+  CreateSession$: () => CreateSession$,
+  CreateSessionCommand: () => CreateSessionCommand,
+  CreateSessionOutput$: () => CreateSessionOutput$,
+  CreateSessionRequest$: () => CreateSessionRequest$,
+  DataRedundancy: () => DataRedundancy,
+  DefaultRetention$: () => DefaultRetention$,
+  Delete$: () => Delete$,
+  DeleteBucket$: () => DeleteBucket$,
+  DeleteBucketAnalyticsConfiguration$: () => DeleteBucketAnalyticsConfiguration$,
+  DeleteBucketAnalyticsConfigurationCommand: () => DeleteBucketAnalyticsConfigurationCommand,
+  DeleteBucketAnalyticsConfigurationRequest$: () => DeleteBucketAnalyticsConfigurationRequest$,
+  DeleteBucketCommand: () => DeleteBucketCommand,
+  DeleteBucketCors$: () => DeleteBucketCors$,
+  DeleteBucketCorsCommand: () => DeleteBucketCorsCommand,
+  DeleteBucketCorsRequest$: () => DeleteBucketCorsRequest$,
+  DeleteBucketEncryption$: () => DeleteBucketEncryption$,
+  DeleteBucketEncryptionCommand: () => DeleteBucketEncryptionCommand,
+  DeleteBucketEncryptionRequest$: () => DeleteBucketEncryptionRequest$,
+  DeleteBucketIntelligentTieringConfiguration$: () => DeleteBucketIntelligentTieringConfiguration$,
+  DeleteBucketIntelligentTieringConfigurationCommand: () => DeleteBucketIntelligentTieringConfigurationCommand,
+  DeleteBucketIntelligentTieringConfigurationRequest$: () => DeleteBucketIntelligentTieringConfigurationRequest$,
+  DeleteBucketInventoryConfiguration$: () => DeleteBucketInventoryConfiguration$,
+  DeleteBucketInventoryConfigurationCommand: () => DeleteBucketInventoryConfigurationCommand,
+  DeleteBucketInventoryConfigurationRequest$: () => DeleteBucketInventoryConfigurationRequest$,
+  DeleteBucketLifecycle$: () => DeleteBucketLifecycle$,
+  DeleteBucketLifecycleCommand: () => DeleteBucketLifecycleCommand,
+  DeleteBucketLifecycleRequest$: () => DeleteBucketLifecycleRequest$,
+  DeleteBucketMetadataConfiguration$: () => DeleteBucketMetadataConfiguration$,
+  DeleteBucketMetadataConfigurationCommand: () => DeleteBucketMetadataConfigurationCommand,
+  DeleteBucketMetadataConfigurationRequest$: () => DeleteBucketMetadataConfigurationRequest$,
+  DeleteBucketMetadataTableConfiguration$: () => DeleteBucketMetadataTableConfiguration$,
+  DeleteBucketMetadataTableConfigurationCommand: () => DeleteBucketMetadataTableConfigurationCommand,
+  DeleteBucketMetadataTableConfigurationRequest$: () => DeleteBucketMetadataTableConfigurationRequest$,
+  DeleteBucketMetricsConfiguration$: () => DeleteBucketMetricsConfiguration$,
+  DeleteBucketMetricsConfigurationCommand: () => DeleteBucketMetricsConfigurationCommand,
+  DeleteBucketMetricsConfigurationRequest$: () => DeleteBucketMetricsConfigurationRequest$,
+  DeleteBucketOwnershipControls$: () => DeleteBucketOwnershipControls$,
+  DeleteBucketOwnershipControlsCommand: () => DeleteBucketOwnershipControlsCommand,
+  DeleteBucketOwnershipControlsRequest$: () => DeleteBucketOwnershipControlsRequest$,
+  DeleteBucketPolicy$: () => DeleteBucketPolicy$,
+  DeleteBucketPolicyCommand: () => DeleteBucketPolicyCommand,
+  DeleteBucketPolicyRequest$: () => DeleteBucketPolicyRequest$,
+  DeleteBucketReplication$: () => DeleteBucketReplication$,
+  DeleteBucketReplicationCommand: () => DeleteBucketReplicationCommand,
+  DeleteBucketReplicationRequest$: () => DeleteBucketReplicationRequest$,
+  DeleteBucketRequest$: () => DeleteBucketRequest$,
+  DeleteBucketTagging$: () => DeleteBucketTagging$,
+  DeleteBucketTaggingCommand: () => DeleteBucketTaggingCommand,
+  DeleteBucketTaggingRequest$: () => DeleteBucketTaggingRequest$,
+  DeleteBucketWebsite$: () => DeleteBucketWebsite$,
+  DeleteBucketWebsiteCommand: () => DeleteBucketWebsiteCommand,
+  DeleteBucketWebsiteRequest$: () => DeleteBucketWebsiteRequest$,
+  DeleteMarkerEntry$: () => DeleteMarkerEntry$,
+  DeleteMarkerReplication$: () => DeleteMarkerReplication$,
+  DeleteMarkerReplicationStatus: () => DeleteMarkerReplicationStatus,
+  DeleteObject$: () => DeleteObject$,
+  DeleteObjectAnnotation$: () => DeleteObjectAnnotation$,
+  DeleteObjectAnnotationCommand: () => DeleteObjectAnnotationCommand,
+  DeleteObjectAnnotationOutput$: () => DeleteObjectAnnotationOutput$,
+  DeleteObjectAnnotationRequest$: () => DeleteObjectAnnotationRequest$,
+  DeleteObjectCommand: () => DeleteObjectCommand,
+  DeleteObjectOutput$: () => DeleteObjectOutput$,
+  DeleteObjectRequest$: () => DeleteObjectRequest$,
+  DeleteObjectTagging$: () => DeleteObjectTagging$,
+  DeleteObjectTaggingCommand: () => DeleteObjectTaggingCommand,
+  DeleteObjectTaggingOutput$: () => DeleteObjectTaggingOutput$,
+  DeleteObjectTaggingRequest$: () => DeleteObjectTaggingRequest$,
+  DeleteObjects$: () => DeleteObjects$,
+  DeleteObjectsCommand: () => DeleteObjectsCommand,
+  DeleteObjectsOutput$: () => DeleteObjectsOutput$,
+  DeleteObjectsRequest$: () => DeleteObjectsRequest$,
+  DeletePublicAccessBlock$: () => DeletePublicAccessBlock$,
+  DeletePublicAccessBlockCommand: () => DeletePublicAccessBlockCommand,
+  DeletePublicAccessBlockRequest$: () => DeletePublicAccessBlockRequest$,
+  DeletedObject$: () => DeletedObject$,
+  Destination$: () => Destination$,
+  DestinationResult$: () => DestinationResult$,
+  EncodingType: () => EncodingType,
+  Encryption$: () => Encryption$,
+  EncryptionConfiguration$: () => EncryptionConfiguration$,
+  EncryptionType: () => EncryptionType,
+  EncryptionTypeMismatch: () => EncryptionTypeMismatch,
+  EncryptionTypeMismatch$: () => EncryptionTypeMismatch$,
+  EndEvent$: () => EndEvent$,
+  ErrorDetails$: () => ErrorDetails$,
+  ErrorDocument$: () => ErrorDocument$,
+  Event: () => Event2,
+  EventBridgeConfiguration$: () => EventBridgeConfiguration$,
+  EventHoldDuration$: () => EventHoldDuration$,
+  ExistingObjectReplication$: () => ExistingObjectReplication$,
+  ExistingObjectReplicationStatus: () => ExistingObjectReplicationStatus,
+  ExpirationState: () => ExpirationState,
+  ExpirationStatus: () => ExpirationStatus,
+  ExpressionType: () => ExpressionType,
+  FileHeaderInfo: () => FileHeaderInfo,
+  FilterRule$: () => FilterRule$,
+  FilterRuleName: () => FilterRuleName,
+  GetBucketAbac$: () => GetBucketAbac$,
+  GetBucketAbacCommand: () => GetBucketAbacCommand,
+  GetBucketAbacOutput$: () => GetBucketAbacOutput$,
+  GetBucketAbacRequest$: () => GetBucketAbacRequest$,
+  GetBucketAccelerateConfiguration$: () => GetBucketAccelerateConfiguration$,
+  GetBucketAccelerateConfigurationCommand: () => GetBucketAccelerateConfigurationCommand,
+  GetBucketAccelerateConfigurationOutput$: () => GetBucketAccelerateConfigurationOutput$,
+  GetBucketAccelerateConfigurationRequest$: () => GetBucketAccelerateConfigurationRequest$,
+  GetBucketAcl$: () => GetBucketAcl$,
+  GetBucketAclCommand: () => GetBucketAclCommand,
+  GetBucketAclOutput$: () => GetBucketAclOutput$,
+  GetBucketAclRequest$: () => GetBucketAclRequest$,
+  GetBucketAnalyticsConfiguration$: () => GetBucketAnalyticsConfiguration$,
+  GetBucketAnalyticsConfigurationCommand: () => GetBucketAnalyticsConfigurationCommand,
+  GetBucketAnalyticsConfigurationOutput$: () => GetBucketAnalyticsConfigurationOutput$,
+  GetBucketAnalyticsConfigurationRequest$: () => GetBucketAnalyticsConfigurationRequest$,
+  GetBucketCors$: () => GetBucketCors$,
+  GetBucketCorsCommand: () => GetBucketCorsCommand,
+  GetBucketCorsOutput$: () => GetBucketCorsOutput$,
+  GetBucketCorsRequest$: () => GetBucketCorsRequest$,
+  GetBucketEncryption$: () => GetBucketEncryption$,
+  GetBucketEncryptionCommand: () => GetBucketEncryptionCommand,
+  GetBucketEncryptionOutput$: () => GetBucketEncryptionOutput$,
+  GetBucketEncryptionRequest$: () => GetBucketEncryptionRequest$,
+  GetBucketIntelligentTieringConfiguration$: () => GetBucketIntelligentTieringConfiguration$,
+  GetBucketIntelligentTieringConfigurationCommand: () => GetBucketIntelligentTieringConfigurationCommand,
+  GetBucketIntelligentTieringConfigurationOutput$: () => GetBucketIntelligentTieringConfigurationOutput$,
+  GetBucketIntelligentTieringConfigurationRequest$: () => GetBucketIntelligentTieringConfigurationRequest$,
+  GetBucketInventoryConfiguration$: () => GetBucketInventoryConfiguration$,
+  GetBucketInventoryConfigurationCommand: () => GetBucketInventoryConfigurationCommand,
+  GetBucketInventoryConfigurationOutput$: () => GetBucketInventoryConfigurationOutput$,
+  GetBucketInventoryConfigurationRequest$: () => GetBucketInventoryConfigurationRequest$,
+  GetBucketLifecycleConfiguration$: () => GetBucketLifecycleConfiguration$,
+  GetBucketLifecycleConfigurationCommand: () => GetBucketLifecycleConfigurationCommand,
+  GetBucketLifecycleConfigurationOutput$: () => GetBucketLifecycleConfigurationOutput$,
+  GetBucketLifecycleConfigurationRequest$: () => GetBucketLifecycleConfigurationRequest$,
+  GetBucketLocation$: () => GetBucketLocation$,
+  GetBucketLocationCommand: () => GetBucketLocationCommand,
+  GetBucketLocationOutput$: () => GetBucketLocationOutput$,
+  GetBucketLocationRequest$: () => GetBucketLocationRequest$,
+  GetBucketLogging$: () => GetBucketLogging$,
+  GetBucketLoggingCommand: () => GetBucketLoggingCommand,
+  GetBucketLoggingOutput$: () => GetBucketLoggingOutput$,
+  GetBucketLoggingRequest$: () => GetBucketLoggingRequest$,
+  GetBucketMetadataConfiguration$: () => GetBucketMetadataConfiguration$,
+  GetBucketMetadataConfigurationCommand: () => GetBucketMetadataConfigurationCommand,
+  GetBucketMetadataConfigurationOutput$: () => GetBucketMetadataConfigurationOutput$,
+  GetBucketMetadataConfigurationRequest$: () => GetBucketMetadataConfigurationRequest$,
+  GetBucketMetadataConfigurationResult$: () => GetBucketMetadataConfigurationResult$,
+  GetBucketMetadataTableConfiguration$: () => GetBucketMetadataTableConfiguration$,
+  GetBucketMetadataTableConfigurationCommand: () => GetBucketMetadataTableConfigurationCommand,
+  GetBucketMetadataTableConfigurationOutput$: () => GetBucketMetadataTableConfigurationOutput$,
+  GetBucketMetadataTableConfigurationRequest$: () => GetBucketMetadataTableConfigurationRequest$,
+  GetBucketMetadataTableConfigurationResult$: () => GetBucketMetadataTableConfigurationResult$,
+  GetBucketMetricsConfiguration$: () => GetBucketMetricsConfiguration$,
+  GetBucketMetricsConfigurationCommand: () => GetBucketMetricsConfigurationCommand,
+  GetBucketMetricsConfigurationOutput$: () => GetBucketMetricsConfigurationOutput$,
+  GetBucketMetricsConfigurationRequest$: () => GetBucketMetricsConfigurationRequest$,
+  GetBucketNotificationConfiguration$: () => GetBucketNotificationConfiguration$,
+  GetBucketNotificationConfigurationCommand: () => GetBucketNotificationConfigurationCommand,
+  GetBucketNotificationConfigurationRequest$: () => GetBucketNotificationConfigurationRequest$,
+  GetBucketOwnershipControls$: () => GetBucketOwnershipControls$,
+  GetBucketOwnershipControlsCommand: () => GetBucketOwnershipControlsCommand,
+  GetBucketOwnershipControlsOutput$: () => GetBucketOwnershipControlsOutput$,
+  GetBucketOwnershipControlsRequest$: () => GetBucketOwnershipControlsRequest$,
+  GetBucketPolicy$: () => GetBucketPolicy$,
+  GetBucketPolicyCommand: () => GetBucketPolicyCommand,
+  GetBucketPolicyOutput$: () => GetBucketPolicyOutput$,
+  GetBucketPolicyRequest$: () => GetBucketPolicyRequest$,
+  GetBucketPolicyStatus$: () => GetBucketPolicyStatus$,
+  GetBucketPolicyStatusCommand: () => GetBucketPolicyStatusCommand,
+  GetBucketPolicyStatusOutput$: () => GetBucketPolicyStatusOutput$,
+  GetBucketPolicyStatusRequest$: () => GetBucketPolicyStatusRequest$,
+  GetBucketReplication$: () => GetBucketReplication$,
+  GetBucketReplicationCommand: () => GetBucketReplicationCommand,
+  GetBucketReplicationOutput$: () => GetBucketReplicationOutput$,
+  GetBucketReplicationRequest$: () => GetBucketReplicationRequest$,
+  GetBucketRequestPayment$: () => GetBucketRequestPayment$,
+  GetBucketRequestPaymentCommand: () => GetBucketRequestPaymentCommand,
+  GetBucketRequestPaymentOutput$: () => GetBucketRequestPaymentOutput$,
+  GetBucketRequestPaymentRequest$: () => GetBucketRequestPaymentRequest$,
+  GetBucketTagging$: () => GetBucketTagging$,
+  GetBucketTaggingCommand: () => GetBucketTaggingCommand,
+  GetBucketTaggingOutput$: () => GetBucketTaggingOutput$,
+  GetBucketTaggingRequest$: () => GetBucketTaggingRequest$,
+  GetBucketVersioning$: () => GetBucketVersioning$,
+  GetBucketVersioningCommand: () => GetBucketVersioningCommand,
+  GetBucketVersioningOutput$: () => GetBucketVersioningOutput$,
+  GetBucketVersioningRequest$: () => GetBucketVersioningRequest$,
+  GetBucketWebsite$: () => GetBucketWebsite$,
+  GetBucketWebsiteCommand: () => GetBucketWebsiteCommand,
+  GetBucketWebsiteOutput$: () => GetBucketWebsiteOutput$,
+  GetBucketWebsiteRequest$: () => GetBucketWebsiteRequest$,
+  GetObject$: () => GetObject$,
+  GetObjectAcl$: () => GetObjectAcl$,
+  GetObjectAclCommand: () => GetObjectAclCommand,
+  GetObjectAclOutput$: () => GetObjectAclOutput$,
+  GetObjectAclRequest$: () => GetObjectAclRequest$,
+  GetObjectAnnotation$: () => GetObjectAnnotation$,
+  GetObjectAnnotationCommand: () => GetObjectAnnotationCommand,
+  GetObjectAnnotationOutput$: () => GetObjectAnnotationOutput$,
+  GetObjectAnnotationRequest$: () => GetObjectAnnotationRequest$,
+  GetObjectAttributes$: () => GetObjectAttributes$,
+  GetObjectAttributesCommand: () => GetObjectAttributesCommand,
+  GetObjectAttributesOutput$: () => GetObjectAttributesOutput$,
+  GetObjectAttributesParts$: () => GetObjectAttributesParts$,
+  GetObjectAttributesRequest$: () => GetObjectAttributesRequest$,
+  GetObjectCommand: () => GetObjectCommand,
+  GetObjectLegalHold$: () => GetObjectLegalHold$,
+  GetObjectLegalHoldCommand: () => GetObjectLegalHoldCommand,
+  GetObjectLegalHoldOutput$: () => GetObjectLegalHoldOutput$,
+  GetObjectLegalHoldRequest$: () => GetObjectLegalHoldRequest$,
+  GetObjectLockConfiguration$: () => GetObjectLockConfiguration$,
+  GetObjectLockConfigurationCommand: () => GetObjectLockConfigurationCommand,
+  GetObjectLockConfigurationOutput$: () => GetObjectLockConfigurationOutput$,
+  GetObjectLockConfigurationRequest$: () => GetObjectLockConfigurationRequest$,
+  GetObjectOutput$: () => GetObjectOutput$,
+  GetObjectRequest$: () => GetObjectRequest$,
+  GetObjectRetention$: () => GetObjectRetention$,
+  GetObjectRetentionCommand: () => GetObjectRetentionCommand,
+  GetObjectRetentionOutput$: () => GetObjectRetentionOutput$,
+  GetObjectRetentionRequest$: () => GetObjectRetentionRequest$,
+  GetObjectTagging$: () => GetObjectTagging$,
+  GetObjectTaggingCommand: () => GetObjectTaggingCommand,
+  GetObjectTaggingOutput$: () => GetObjectTaggingOutput$,
+  GetObjectTaggingRequest$: () => GetObjectTaggingRequest$,
+  GetObjectTorrent$: () => GetObjectTorrent$,
+  GetObjectTorrentCommand: () => GetObjectTorrentCommand,
+  GetObjectTorrentOutput$: () => GetObjectTorrentOutput$,
+  GetObjectTorrentRequest$: () => GetObjectTorrentRequest$,
+  GetPublicAccessBlock$: () => GetPublicAccessBlock$,
+  GetPublicAccessBlockCommand: () => GetPublicAccessBlockCommand,
+  GetPublicAccessBlockOutput$: () => GetPublicAccessBlockOutput$,
+  GetPublicAccessBlockRequest$: () => GetPublicAccessBlockRequest$,
+  GlacierJobParameters$: () => GlacierJobParameters$,
+  Grant$: () => Grant$,
+  Grantee$: () => Grantee$,
+  HeadBucket$: () => HeadBucket$,
+  HeadBucketCommand: () => HeadBucketCommand,
+  HeadBucketOutput$: () => HeadBucketOutput$,
+  HeadBucketRequest$: () => HeadBucketRequest$,
+  HeadObject$: () => HeadObject$,
+  HeadObjectCommand: () => HeadObjectCommand,
+  HeadObjectOutput$: () => HeadObjectOutput$,
+  HeadObjectRequest$: () => HeadObjectRequest$,
+  IdempotencyParameterMismatch: () => IdempotencyParameterMismatch,
+  IdempotencyParameterMismatch$: () => IdempotencyParameterMismatch$,
+  IndexDocument$: () => IndexDocument$,
+  Initiator$: () => Initiator$,
+  InputSerialization$: () => InputSerialization$,
+  IntelligentTieringAccessTier: () => IntelligentTieringAccessTier,
+  IntelligentTieringAndOperator$: () => IntelligentTieringAndOperator$,
+  IntelligentTieringConfiguration$: () => IntelligentTieringConfiguration$,
+  IntelligentTieringFilter$: () => IntelligentTieringFilter$,
+  IntelligentTieringStatus: () => IntelligentTieringStatus,
+  InvalidAnnotationName: () => InvalidAnnotationName,
+  InvalidAnnotationName$: () => InvalidAnnotationName$,
+  InvalidObjectState: () => InvalidObjectState,
+  InvalidObjectState$: () => InvalidObjectState$,
+  InvalidPrefix: () => InvalidPrefix,
+  InvalidPrefix$: () => InvalidPrefix$,
+  InvalidRequest: () => InvalidRequest,
+  InvalidRequest$: () => InvalidRequest$,
+  InvalidWriteOffset: () => InvalidWriteOffset,
+  InvalidWriteOffset$: () => InvalidWriteOffset$,
+  InventoryConfiguration$: () => InventoryConfiguration$,
+  InventoryConfigurationState: () => InventoryConfigurationState,
+  InventoryDestination$: () => InventoryDestination$,
+  InventoryEncryption$: () => InventoryEncryption$,
+  InventoryFilter$: () => InventoryFilter$,
+  InventoryFormat: () => InventoryFormat,
+  InventoryFrequency: () => InventoryFrequency,
+  InventoryIncludedObjectVersions: () => InventoryIncludedObjectVersions,
+  InventoryOptionalField: () => InventoryOptionalField,
+  InventoryS3BucketDestination$: () => InventoryS3BucketDestination$,
+  InventorySchedule$: () => InventorySchedule$,
+  InventoryTableConfiguration$: () => InventoryTableConfiguration$,
+  InventoryTableConfigurationResult$: () => InventoryTableConfigurationResult$,
+  InventoryTableConfigurationUpdates$: () => InventoryTableConfigurationUpdates$,
+  JSONInput$: () => JSONInput$,
+  JSONOutput$: () => JSONOutput$,
+  JSONType: () => JSONType,
+  JournalTableConfiguration$: () => JournalTableConfiguration$,
+  JournalTableConfigurationResult$: () => JournalTableConfigurationResult$,
+  JournalTableConfigurationUpdates$: () => JournalTableConfigurationUpdates$,
+  LambdaFunctionConfiguration$: () => LambdaFunctionConfiguration$,
+  LifecycleExpiration$: () => LifecycleExpiration$,
+  LifecycleRule$: () => LifecycleRule$,
+  LifecycleRuleAndOperator$: () => LifecycleRuleAndOperator$,
+  LifecycleRuleFilter$: () => LifecycleRuleFilter$,
+  ListBucketAnalyticsConfigurations$: () => ListBucketAnalyticsConfigurations$,
+  ListBucketAnalyticsConfigurationsCommand: () => ListBucketAnalyticsConfigurationsCommand,
+  ListBucketAnalyticsConfigurationsOutput$: () => ListBucketAnalyticsConfigurationsOutput$,
+  ListBucketAnalyticsConfigurationsRequest$: () => ListBucketAnalyticsConfigurationsRequest$,
+  ListBucketIntelligentTieringConfigurations$: () => ListBucketIntelligentTieringConfigurations$,
+  ListBucketIntelligentTieringConfigurationsCommand: () => ListBucketIntelligentTieringConfigurationsCommand,
+  ListBucketIntelligentTieringConfigurationsOutput$: () => ListBucketIntelligentTieringConfigurationsOutput$,
+  ListBucketIntelligentTieringConfigurationsRequest$: () => ListBucketIntelligentTieringConfigurationsRequest$,
+  ListBucketInventoryConfigurations$: () => ListBucketInventoryConfigurations$,
+  ListBucketInventoryConfigurationsCommand: () => ListBucketInventoryConfigurationsCommand,
+  ListBucketInventoryConfigurationsOutput$: () => ListBucketInventoryConfigurationsOutput$,
+  ListBucketInventoryConfigurationsRequest$: () => ListBucketInventoryConfigurationsRequest$,
+  ListBucketMetricsConfigurations$: () => ListBucketMetricsConfigurations$,
+  ListBucketMetricsConfigurationsCommand: () => ListBucketMetricsConfigurationsCommand,
+  ListBucketMetricsConfigurationsOutput$: () => ListBucketMetricsConfigurationsOutput$,
+  ListBucketMetricsConfigurationsRequest$: () => ListBucketMetricsConfigurationsRequest$,
+  ListBuckets$: () => ListBuckets$,
+  ListBucketsCommand: () => ListBucketsCommand,
+  ListBucketsOutput$: () => ListBucketsOutput$,
+  ListBucketsRequest$: () => ListBucketsRequest$,
+  ListDirectoryBuckets$: () => ListDirectoryBuckets$,
+  ListDirectoryBucketsCommand: () => ListDirectoryBucketsCommand,
+  ListDirectoryBucketsOutput$: () => ListDirectoryBucketsOutput$,
+  ListDirectoryBucketsRequest$: () => ListDirectoryBucketsRequest$,
+  ListMultipartUploads$: () => ListMultipartUploads$,
+  ListMultipartUploadsCommand: () => ListMultipartUploadsCommand,
+  ListMultipartUploadsOutput$: () => ListMultipartUploadsOutput$,
+  ListMultipartUploadsRequest$: () => ListMultipartUploadsRequest$,
+  ListObjectAnnotations$: () => ListObjectAnnotations$,
+  ListObjectAnnotationsCommand: () => ListObjectAnnotationsCommand,
+  ListObjectAnnotationsOutput$: () => ListObjectAnnotationsOutput$,
+  ListObjectAnnotationsRequest$: () => ListObjectAnnotationsRequest$,
+  ListObjectVersions$: () => ListObjectVersions$,
+  ListObjectVersionsCommand: () => ListObjectVersionsCommand,
+  ListObjectVersionsOutput$: () => ListObjectVersionsOutput$,
+  ListObjectVersionsRequest$: () => ListObjectVersionsRequest$,
+  ListObjects$: () => ListObjects$,
+  ListObjectsCommand: () => ListObjectsCommand,
+  ListObjectsOutput$: () => ListObjectsOutput$,
+  ListObjectsRequest$: () => ListObjectsRequest$,
+  ListObjectsV2$: () => ListObjectsV2$,
+  ListObjectsV2Command: () => ListObjectsV2Command,
+  ListObjectsV2Output$: () => ListObjectsV2Output$,
+  ListObjectsV2Request$: () => ListObjectsV2Request$,
+  ListParts$: () => ListParts$,
+  ListPartsCommand: () => ListPartsCommand,
+  ListPartsOutput$: () => ListPartsOutput$,
+  ListPartsRequest$: () => ListPartsRequest$,
+  LocationInfo$: () => LocationInfo$,
+  LocationType: () => LocationType,
+  LoggingEnabled$: () => LoggingEnabled$,
+  MFADelete: () => MFADelete,
+  MFADeleteStatus: () => MFADeleteStatus,
+  MetadataConfiguration$: () => MetadataConfiguration$,
+  MetadataConfigurationResult$: () => MetadataConfigurationResult$,
+  MetadataDirective: () => MetadataDirective,
+  MetadataEntry$: () => MetadataEntry$,
+  MetadataTableConfiguration$: () => MetadataTableConfiguration$,
+  MetadataTableConfigurationResult$: () => MetadataTableConfigurationResult$,
+  MetadataTableEncryptionConfiguration$: () => MetadataTableEncryptionConfiguration$,
+  Metrics$: () => Metrics$,
+  MetricsAndOperator$: () => MetricsAndOperator$,
+  MetricsConfiguration$: () => MetricsConfiguration$,
+  MetricsFilter$: () => MetricsFilter$,
+  MetricsStatus: () => MetricsStatus,
+  MultipartUpload$: () => MultipartUpload$,
+  NoSuchAnnotation: () => NoSuchAnnotation,
+  NoSuchAnnotation$: () => NoSuchAnnotation$,
+  NoSuchBucket: () => NoSuchBucket,
+  NoSuchBucket$: () => NoSuchBucket$,
+  NoSuchKey: () => NoSuchKey,
+  NoSuchKey$: () => NoSuchKey$,
+  NoSuchUpload: () => NoSuchUpload,
+  NoSuchUpload$: () => NoSuchUpload$,
+  NoncurrentVersionExpiration$: () => NoncurrentVersionExpiration$,
+  NoncurrentVersionTransition$: () => NoncurrentVersionTransition$,
+  NotFound: () => NotFound,
+  NotFound$: () => NotFound$,
+  NotificationConfiguration$: () => NotificationConfiguration$,
+  NotificationConfigurationFilter$: () => NotificationConfigurationFilter$,
+  ObjectAlreadyInActiveTierError: () => ObjectAlreadyInActiveTierError,
+  ObjectAlreadyInActiveTierError$: () => ObjectAlreadyInActiveTierError$,
+  ObjectAttributes: () => ObjectAttributes,
+  ObjectCannedACL: () => ObjectCannedACL,
+  ObjectEncryption$: () => ObjectEncryption$,
+  ObjectIdentifier$: () => ObjectIdentifier$,
+  ObjectLockConfiguration$: () => ObjectLockConfiguration$,
+  ObjectLockEnabled: () => ObjectLockEnabled,
+  ObjectLockEventHold: () => ObjectLockEventHold,
+  ObjectLockLegalHold$: () => ObjectLockLegalHold$,
+  ObjectLockLegalHoldStatus: () => ObjectLockLegalHoldStatus,
+  ObjectLockMode: () => ObjectLockMode,
+  ObjectLockRetention$: () => ObjectLockRetention$,
+  ObjectLockRetentionMode: () => ObjectLockRetentionMode,
+  ObjectLockRule$: () => ObjectLockRule$,
+  ObjectNotInActiveTierError: () => ObjectNotInActiveTierError,
+  ObjectNotInActiveTierError$: () => ObjectNotInActiveTierError$,
+  ObjectOwnership: () => ObjectOwnership,
+  ObjectPart$: () => ObjectPart$,
+  ObjectStorageClass: () => ObjectStorageClass,
+  ObjectVersion$: () => ObjectVersion$,
+  ObjectVersionStorageClass: () => ObjectVersionStorageClass,
+  OptionalObjectAttributes: () => OptionalObjectAttributes,
+  OutputLocation$: () => OutputLocation$,
+  OutputSerialization$: () => OutputSerialization$,
+  Owner$: () => Owner$,
+  OwnerOverride: () => OwnerOverride,
+  OwnershipControls$: () => OwnershipControls$,
+  OwnershipControlsRule$: () => OwnershipControlsRule$,
+  ParquetInput$: () => ParquetInput$,
+  Part$: () => Part$,
+  PartitionDateSource: () => PartitionDateSource,
+  PartitionedPrefix$: () => PartitionedPrefix$,
+  Payer: () => Payer,
+  Permission: () => Permission,
+  PolicyStatus$: () => PolicyStatus$,
+  Progress$: () => Progress$,
+  ProgressEvent$: () => ProgressEvent$,
+  Protocol: () => Protocol,
+  PublicAccessBlockConfiguration$: () => PublicAccessBlockConfiguration$,
+  PutBucketAbac$: () => PutBucketAbac$,
+  PutBucketAbacCommand: () => PutBucketAbacCommand,
+  PutBucketAbacRequest$: () => PutBucketAbacRequest$,
+  PutBucketAccelerateConfiguration$: () => PutBucketAccelerateConfiguration$,
+  PutBucketAccelerateConfigurationCommand: () => PutBucketAccelerateConfigurationCommand,
+  PutBucketAccelerateConfigurationRequest$: () => PutBucketAccelerateConfigurationRequest$,
+  PutBucketAcl$: () => PutBucketAcl$,
+  PutBucketAclCommand: () => PutBucketAclCommand,
+  PutBucketAclRequest$: () => PutBucketAclRequest$,
+  PutBucketAnalyticsConfiguration$: () => PutBucketAnalyticsConfiguration$,
+  PutBucketAnalyticsConfigurationCommand: () => PutBucketAnalyticsConfigurationCommand,
+  PutBucketAnalyticsConfigurationRequest$: () => PutBucketAnalyticsConfigurationRequest$,
+  PutBucketCors$: () => PutBucketCors$,
+  PutBucketCorsCommand: () => PutBucketCorsCommand,
+  PutBucketCorsRequest$: () => PutBucketCorsRequest$,
+  PutBucketEncryption$: () => PutBucketEncryption$,
+  PutBucketEncryptionCommand: () => PutBucketEncryptionCommand,
+  PutBucketEncryptionRequest$: () => PutBucketEncryptionRequest$,
+  PutBucketIntelligentTieringConfiguration$: () => PutBucketIntelligentTieringConfiguration$,
+  PutBucketIntelligentTieringConfigurationCommand: () => PutBucketIntelligentTieringConfigurationCommand,
+  PutBucketIntelligentTieringConfigurationRequest$: () => PutBucketIntelligentTieringConfigurationRequest$,
+  PutBucketInventoryConfiguration$: () => PutBucketInventoryConfiguration$,
+  PutBucketInventoryConfigurationCommand: () => PutBucketInventoryConfigurationCommand,
+  PutBucketInventoryConfigurationRequest$: () => PutBucketInventoryConfigurationRequest$,
+  PutBucketLifecycleConfiguration$: () => PutBucketLifecycleConfiguration$,
+  PutBucketLifecycleConfigurationCommand: () => PutBucketLifecycleConfigurationCommand,
+  PutBucketLifecycleConfigurationOutput$: () => PutBucketLifecycleConfigurationOutput$,
+  PutBucketLifecycleConfigurationRequest$: () => PutBucketLifecycleConfigurationRequest$,
+  PutBucketLogging$: () => PutBucketLogging$,
+  PutBucketLoggingCommand: () => PutBucketLoggingCommand,
+  PutBucketLoggingRequest$: () => PutBucketLoggingRequest$,
+  PutBucketMetricsConfiguration$: () => PutBucketMetricsConfiguration$,
+  PutBucketMetricsConfigurationCommand: () => PutBucketMetricsConfigurationCommand,
+  PutBucketMetricsConfigurationRequest$: () => PutBucketMetricsConfigurationRequest$,
+  PutBucketNotificationConfiguration$: () => PutBucketNotificationConfiguration$,
+  PutBucketNotificationConfigurationCommand: () => PutBucketNotificationConfigurationCommand,
+  PutBucketNotificationConfigurationRequest$: () => PutBucketNotificationConfigurationRequest$,
+  PutBucketOwnershipControls$: () => PutBucketOwnershipControls$,
+  PutBucketOwnershipControlsCommand: () => PutBucketOwnershipControlsCommand,
+  PutBucketOwnershipControlsRequest$: () => PutBucketOwnershipControlsRequest$,
+  PutBucketPolicy$: () => PutBucketPolicy$,
+  PutBucketPolicyCommand: () => PutBucketPolicyCommand,
+  PutBucketPolicyRequest$: () => PutBucketPolicyRequest$,
+  PutBucketReplication$: () => PutBucketReplication$,
+  PutBucketReplicationCommand: () => PutBucketReplicationCommand,
+  PutBucketReplicationRequest$: () => PutBucketReplicationRequest$,
+  PutBucketRequestPayment$: () => PutBucketRequestPayment$,
+  PutBucketRequestPaymentCommand: () => PutBucketRequestPaymentCommand,
+  PutBucketRequestPaymentRequest$: () => PutBucketRequestPaymentRequest$,
+  PutBucketTagging$: () => PutBucketTagging$,
+  PutBucketTaggingCommand: () => PutBucketTaggingCommand,
+  PutBucketTaggingRequest$: () => PutBucketTaggingRequest$,
+  PutBucketVersioning$: () => PutBucketVersioning$,
+  PutBucketVersioningCommand: () => PutBucketVersioningCommand,
+  PutBucketVersioningRequest$: () => PutBucketVersioningRequest$,
+  PutBucketWebsite$: () => PutBucketWebsite$,
+  PutBucketWebsiteCommand: () => PutBucketWebsiteCommand,
+  PutBucketWebsiteRequest$: () => PutBucketWebsiteRequest$,
+  PutObject$: () => PutObject$,
+  PutObjectAcl$: () => PutObjectAcl$,
+  PutObjectAclCommand: () => PutObjectAclCommand,
+  PutObjectAclOutput$: () => PutObjectAclOutput$,
+  PutObjectAclRequest$: () => PutObjectAclRequest$,
+  PutObjectAnnotation$: () => PutObjectAnnotation$,
+  PutObjectAnnotationCommand: () => PutObjectAnnotationCommand,
+  PutObjectAnnotationOutput$: () => PutObjectAnnotationOutput$,
+  PutObjectAnnotationRequest$: () => PutObjectAnnotationRequest$,
+  PutObjectCommand: () => PutObjectCommand,
+  PutObjectLegalHold$: () => PutObjectLegalHold$,
+  PutObjectLegalHoldCommand: () => PutObjectLegalHoldCommand,
+  PutObjectLegalHoldOutput$: () => PutObjectLegalHoldOutput$,
+  PutObjectLegalHoldRequest$: () => PutObjectLegalHoldRequest$,
+  PutObjectLockConfiguration$: () => PutObjectLockConfiguration$,
+  PutObjectLockConfigurationCommand: () => PutObjectLockConfigurationCommand,
+  PutObjectLockConfigurationOutput$: () => PutObjectLockConfigurationOutput$,
+  PutObjectLockConfigurationRequest$: () => PutObjectLockConfigurationRequest$,
+  PutObjectOutput$: () => PutObjectOutput$,
+  PutObjectRequest$: () => PutObjectRequest$,
+  PutObjectRetention$: () => PutObjectRetention$,
+  PutObjectRetentionCommand: () => PutObjectRetentionCommand,
+  PutObjectRetentionOutput$: () => PutObjectRetentionOutput$,
+  PutObjectRetentionRequest$: () => PutObjectRetentionRequest$,
+  PutObjectTagging$: () => PutObjectTagging$,
+  PutObjectTaggingCommand: () => PutObjectTaggingCommand,
+  PutObjectTaggingOutput$: () => PutObjectTaggingOutput$,
+  PutObjectTaggingRequest$: () => PutObjectTaggingRequest$,
+  PutPublicAccessBlock$: () => PutPublicAccessBlock$,
+  PutPublicAccessBlockCommand: () => PutPublicAccessBlockCommand,
+  PutPublicAccessBlockRequest$: () => PutPublicAccessBlockRequest$,
+  QueueConfiguration$: () => QueueConfiguration$,
+  QuoteFields: () => QuoteFields,
+  RecordExpiration$: () => RecordExpiration$,
+  RecordsEvent$: () => RecordsEvent$,
+  Redirect$: () => Redirect$,
+  RedirectAllRequestsTo$: () => RedirectAllRequestsTo$,
+  RenameObject$: () => RenameObject$,
+  RenameObjectCommand: () => RenameObjectCommand,
+  RenameObjectOutput$: () => RenameObjectOutput$,
+  RenameObjectRequest$: () => RenameObjectRequest$,
+  ReplicaModifications$: () => ReplicaModifications$,
+  ReplicaModificationsStatus: () => ReplicaModificationsStatus,
+  ReplicationConfiguration$: () => ReplicationConfiguration$,
+  ReplicationRule$: () => ReplicationRule$,
+  ReplicationRuleAndOperator$: () => ReplicationRuleAndOperator$,
+  ReplicationRuleFilter$: () => ReplicationRuleFilter$,
+  ReplicationRuleNotOperator$: () => ReplicationRuleNotOperator$,
+  ReplicationRuleOrOperator$: () => ReplicationRuleOrOperator$,
+  ReplicationRuleStatus: () => ReplicationRuleStatus,
+  ReplicationStatus: () => ReplicationStatus,
+  ReplicationTime$: () => ReplicationTime$,
+  ReplicationTimeStatus: () => ReplicationTimeStatus,
+  ReplicationTimeValue$: () => ReplicationTimeValue$,
+  RequestCharged: () => RequestCharged,
+  RequestPayer: () => RequestPayer,
+  RequestPaymentConfiguration$: () => RequestPaymentConfiguration$,
+  RequestProgress$: () => RequestProgress$,
+  RestoreObject$: () => RestoreObject$,
+  RestoreObjectCommand: () => RestoreObjectCommand,
+  RestoreObjectOutput$: () => RestoreObjectOutput$,
+  RestoreObjectRequest$: () => RestoreObjectRequest$,
+  RestoreRequest$: () => RestoreRequest$,
+  RestoreRequestType: () => RestoreRequestType,
+  RestoreStatus$: () => RestoreStatus$,
+  RoutingRule$: () => RoutingRule$,
+  S3: () => S3,
+  S3Client: () => S3Client,
+  S3KeyFilter$: () => S3KeyFilter$,
+  S3Location$: () => S3Location$,
+  S3ServiceException: () => S3ServiceException,
+  S3ServiceException$: () => S3ServiceException$,
+  S3TablesBucketType: () => S3TablesBucketType,
+  S3TablesDestination$: () => S3TablesDestination$,
+  S3TablesDestinationResult$: () => S3TablesDestinationResult$,
+  SSEKMS$: () => SSEKMS$,
+  SSEKMSEncryption$: () => SSEKMSEncryption$,
+  SSES3$: () => SSES3$,
+  ScanRange$: () => ScanRange$,
+  SelectObjectContent$: () => SelectObjectContent$,
+  SelectObjectContentCommand: () => SelectObjectContentCommand,
+  SelectObjectContentEventStream$: () => SelectObjectContentEventStream$,
+  SelectObjectContentOutput$: () => SelectObjectContentOutput$,
+  SelectObjectContentRequest$: () => SelectObjectContentRequest$,
+  SelectParameters$: () => SelectParameters$,
+  ServerSideEncryption: () => ServerSideEncryption,
+  ServerSideEncryptionByDefault$: () => ServerSideEncryptionByDefault$,
+  ServerSideEncryptionConfiguration$: () => ServerSideEncryptionConfiguration$,
+  ServerSideEncryptionRule$: () => ServerSideEncryptionRule$,
+  SessionCredentials$: () => SessionCredentials$,
+  SessionMode: () => SessionMode,
+  SimplePrefix$: () => SimplePrefix$,
+  SourceSelectionCriteria$: () => SourceSelectionCriteria$,
+  SseKmsEncryptedObjects$: () => SseKmsEncryptedObjects$,
+  SseKmsEncryptedObjectsStatus: () => SseKmsEncryptedObjectsStatus,
+  Stats$: () => Stats$,
+  StatsEvent$: () => StatsEvent$,
+  StorageClass: () => StorageClass,
+  StorageClassAnalysis$: () => StorageClassAnalysis$,
+  StorageClassAnalysisDataExport$: () => StorageClassAnalysisDataExport$,
+  StorageClassAnalysisSchemaVersion: () => StorageClassAnalysisSchemaVersion,
+  TableSseAlgorithm: () => TableSseAlgorithm,
+  Tag$: () => Tag$,
+  Tagging$: () => Tagging$,
+  TaggingDirective: () => TaggingDirective,
+  TargetGrant$: () => TargetGrant$,
+  TargetObjectKeyFormat$: () => TargetObjectKeyFormat$,
+  Tier: () => Tier,
+  Tiering$: () => Tiering$,
+  TooManyParts: () => TooManyParts,
+  TooManyParts$: () => TooManyParts$,
+  TopicConfiguration$: () => TopicConfiguration$,
+  Transition$: () => Transition$,
+  TransitionDefaultMinimumObjectSize: () => TransitionDefaultMinimumObjectSize,
+  TransitionStorageClass: () => TransitionStorageClass,
+  Type: () => Type,
+  UnsupportedMediaType: () => UnsupportedMediaType,
+  UnsupportedMediaType$: () => UnsupportedMediaType$,
+  UpdateBucketMetadataAnnotationTableConfiguration$: () => UpdateBucketMetadataAnnotationTableConfiguration$,
+  UpdateBucketMetadataAnnotationTableConfigurationCommand: () => UpdateBucketMetadataAnnotationTableConfigurationCommand,
+  UpdateBucketMetadataAnnotationTableConfigurationRequest$: () => UpdateBucketMetadataAnnotationTableConfigurationRequest$,
+  UpdateBucketMetadataInventoryTableConfiguration$: () => UpdateBucketMetadataInventoryTableConfiguration$,
+  UpdateBucketMetadataInventoryTableConfigurationCommand: () => UpdateBucketMetadataInventoryTableConfigurationCommand,
+  UpdateBucketMetadataInventoryTableConfigurationRequest$: () => UpdateBucketMetadataInventoryTableConfigurationRequest$,
+  UpdateBucketMetadataJournalTableConfiguration$: () => UpdateBucketMetadataJournalTableConfiguration$,
+  UpdateBucketMetadataJournalTableConfigurationCommand: () => UpdateBucketMetadataJournalTableConfigurationCommand,
+  UpdateBucketMetadataJournalTableConfigurationRequest$: () => UpdateBucketMetadataJournalTableConfigurationRequest$,
+  UpdateObjectEncryption$: () => UpdateObjectEncryption$,
+  UpdateObjectEncryptionCommand: () => UpdateObjectEncryptionCommand,
+  UpdateObjectEncryptionRequest$: () => UpdateObjectEncryptionRequest$,
+  UpdateObjectEncryptionResponse$: () => UpdateObjectEncryptionResponse$,
+  UploadPart$: () => UploadPart$,
+  UploadPartCommand: () => UploadPartCommand,
+  UploadPartCopy$: () => UploadPartCopy$,
+  UploadPartCopyCommand: () => UploadPartCopyCommand,
+  UploadPartCopyOutput$: () => UploadPartCopyOutput$,
+  UploadPartCopyRequest$: () => UploadPartCopyRequest$,
+  UploadPartOutput$: () => UploadPartOutput$,
+  UploadPartRequest$: () => UploadPartRequest$,
+  UseSourceMultiRegionKey$: () => UseSourceMultiRegionKey$,
+  UseSourceMultiRegionKeyStatus: () => UseSourceMultiRegionKeyStatus,
+  VersioningConfiguration$: () => VersioningConfiguration$,
+  WebsiteConfiguration$: () => WebsiteConfiguration$,
+  WriteGetObjectResponse$: () => WriteGetObjectResponse$,
+  WriteGetObjectResponseCommand: () => WriteGetObjectResponseCommand,
+  WriteGetObjectResponseRequest$: () => WriteGetObjectResponseRequest$,
+  _Error$: () => _Error$,
+  _Object$: () => _Object$,
+  __Client: () => import_client25.Client,
+  errorTypeRegistries: () => errorTypeRegistries,
+  paginateListBuckets: () => paginateListBuckets,
+  paginateListDirectoryBuckets: () => paginateListDirectoryBuckets,
+  paginateListObjectAnnotations: () => paginateListObjectAnnotations,
+  paginateListObjectsV2: () => paginateListObjectsV2,
+  paginateListParts: () => paginateListParts,
+  waitForBucketExists: () => waitForBucketExists,
+  waitForBucketNotExists: () => waitForBucketNotExists,
+  waitForObjectExists: () => waitForObjectExists,
+  waitForObjectNotExists: () => waitForObjectNotExists,
+  waitUntilBucketExists: () => waitUntilBucketExists,
+  waitUntilBucketNotExists: () => waitUntilBucketNotExists,
+  waitUntilObjectExists: () => waitUntilObjectExists,
+  waitUntilObjectNotExists: () => waitUntilObjectNotExists
+});
+var import_client31;
+var init_dist_es16 = __esm({
+  "node_modules/@aws-sdk/client-s3/dist-es/index.js"() {
+    init_S3Client();
+    init_S3();
+    init_commands();
+    import_client31 = __toESM(require_client2());
+    init_pagination();
+    init_waiters();
+    init_schemas_0();
+    init_enums();
+    init_errors();
+    init_models_0();
+    init_models_1();
+    init_S3ServiceException();
+  }
+});
+
+// node_modules/@aws-sdk/lib-storage/dist-es/runtimeConfig.shared.js
+var runtimeConfigShared;
+var init_runtimeConfig_shared2 = __esm({
+  "node_modules/@aws-sdk/lib-storage/dist-es/runtimeConfig.shared.js"() {
+    runtimeConfigShared = {
+      statSync: () => {
+      },
+      isFileReadStream(f2) {
+        return false;
+      }
+    };
+  }
+});
+
+// node_modules/@aws-sdk/lib-storage/dist-es/runtimeConfig.js
+import { ReadStream, statSync } from "node:fs";
+var runtimeConfig;
+var init_runtimeConfig2 = __esm({
+  "node_modules/@aws-sdk/lib-storage/dist-es/runtimeConfig.js"() {
+    init_runtimeConfig_shared2();
+    runtimeConfig = {
+      ...runtimeConfigShared,
+      runtime: "node",
+      statSync,
+      isFileReadStream(f2) {
+        return f2 instanceof ReadStream;
+      }
+    };
+  }
+});
+
+// node_modules/@aws-sdk/lib-storage/dist-es/byteLength.js
+import { Buffer as Buffer2 } from "buffer";
+var byteLength;
+var init_byteLength = __esm({
+  "node_modules/@aws-sdk/lib-storage/dist-es/byteLength.js"() {
+    init_runtimeConfig2();
+    byteLength = (input2) => {
+      if (input2 == null) {
+        return 0;
+      }
+      if (typeof input2 === "string") {
+        return Buffer2.byteLength(input2);
+      }
+      if (typeof input2.byteLength === "number") {
+        return input2.byteLength;
+      } else if (typeof input2.length === "number") {
+        return input2.length;
+      } else if (typeof input2.size === "number") {
+        return input2.size;
+      } else if (typeof input2.start === "number" && typeof input2.end === "number") {
+        return input2.end + 1 - input2.start;
+      } else if (runtimeConfig.isFileReadStream(input2)) {
+        try {
+          return runtimeConfig.statSync(input2.path).size;
+        } catch (error62) {
+          return void 0;
+        }
+      }
+      return void 0;
+    };
+  }
+});
+
+// node_modules/@aws-sdk/lib-storage/dist-es/byteLengthSource.js
+var BYTE_LENGTH_SOURCE, byteLengthSource;
+var init_byteLengthSource = __esm({
+  "node_modules/@aws-sdk/lib-storage/dist-es/byteLengthSource.js"() {
+    init_runtimeConfig2();
+    (function(BYTE_LENGTH_SOURCE2) {
+      BYTE_LENGTH_SOURCE2["EMPTY_INPUT"] = "a null or undefined Body";
+      BYTE_LENGTH_SOURCE2["CONTENT_LENGTH"] = "the ContentLength property of the params set by the caller";
+      BYTE_LENGTH_SOURCE2["STRING_LENGTH"] = "the encoded byte length of the Body string";
+      BYTE_LENGTH_SOURCE2["TYPED_ARRAY"] = "the byteLength of a typed byte array such as Uint8Array";
+      BYTE_LENGTH_SOURCE2["LENGTH"] = "the value of Body.length";
+      BYTE_LENGTH_SOURCE2["SIZE"] = "the value of Body.size";
+      BYTE_LENGTH_SOURCE2["START_END_DIFF"] = "the numeric difference between Body.start and Body.end";
+      BYTE_LENGTH_SOURCE2["STAT"] = "the size of the file given by Body.path on disk as reported by statSync";
+    })(BYTE_LENGTH_SOURCE || (BYTE_LENGTH_SOURCE = {}));
+    byteLengthSource = (input2, override) => {
+      if (override != null) {
+        return BYTE_LENGTH_SOURCE.CONTENT_LENGTH;
+      }
+      if (input2 == null) {
+        return BYTE_LENGTH_SOURCE.EMPTY_INPUT;
+      }
+      if (typeof input2 === "string") {
+        return BYTE_LENGTH_SOURCE.STRING_LENGTH;
+      }
+      if (typeof input2.byteLength === "number") {
+        return BYTE_LENGTH_SOURCE.TYPED_ARRAY;
+      } else if (typeof input2.length === "number") {
+        return BYTE_LENGTH_SOURCE.LENGTH;
+      } else if (typeof input2.size === "number") {
+        return BYTE_LENGTH_SOURCE.SIZE;
+      } else if (typeof input2.start === "number" && typeof input2.end === "number") {
+        return BYTE_LENGTH_SOURCE.START_END_DIFF;
+      } else if (runtimeConfig.isFileReadStream(input2)) {
+        try {
+          runtimeConfig.statSync(input2.path).size;
+          return BYTE_LENGTH_SOURCE.STAT;
+        } catch (error62) {
+          return void 0;
+        }
+      }
+      return void 0;
+    };
+  }
+});
+
+// node_modules/@aws-sdk/lib-storage/dist-es/chunks/getChunkStream.js
+import { Buffer as Buffer3 } from "buffer";
+async function* getChunkStream(data, partSize, getNextData) {
+  let partNumber = 1;
+  const currentBuffer = { chunks: [], length: 0 };
+  for await (const datum of getNextData(data)) {
+    currentBuffer.chunks.push(datum);
+    currentBuffer.length += datum.byteLength;
+    while (currentBuffer.length > partSize) {
+      const dataChunk = currentBuffer.chunks.length > 1 ? Buffer3.concat(currentBuffer.chunks) : currentBuffer.chunks[0];
+      yield {
+        partNumber,
+        data: dataChunk.subarray(0, partSize)
+      };
+      currentBuffer.chunks = [dataChunk.subarray(partSize)];
+      currentBuffer.length = currentBuffer.chunks[0].byteLength;
+      partNumber += 1;
+    }
+  }
+  yield {
+    partNumber,
+    data: currentBuffer.chunks.length !== 1 ? Buffer3.concat(currentBuffer.chunks) : currentBuffer.chunks[0],
+    lastPart: true
+  };
+}
+var init_getChunkStream = __esm({
+  "node_modules/@aws-sdk/lib-storage/dist-es/chunks/getChunkStream.js"() {
+  }
+});
+
+// node_modules/@aws-sdk/lib-storage/dist-es/chunks/getChunkUint8Array.js
+async function* getChunkUint8Array(data, partSize) {
+  let partNumber = 1;
+  let startByte = 0;
+  let endByte = partSize;
+  while (endByte < data.byteLength) {
+    yield {
+      partNumber,
+      data: data.subarray(startByte, endByte)
+    };
+    partNumber += 1;
+    startByte = endByte;
+    endByte = startByte + partSize;
+  }
+  yield {
+    partNumber,
+    data: data.subarray(startByte),
+    lastPart: true
+  };
+}
+var init_getChunkUint8Array = __esm({
+  "node_modules/@aws-sdk/lib-storage/dist-es/chunks/getChunkUint8Array.js"() {
+  }
+});
+
+// node_modules/@aws-sdk/lib-storage/dist-es/chunks/getDataReadable.js
+import { Buffer as Buffer4 } from "buffer";
+async function* getDataReadable(data) {
+  for await (const chunk of data) {
+    if (Buffer4.isBuffer(chunk) || chunk instanceof Uint8Array) {
+      yield chunk;
+    } else {
+      yield Buffer4.from(chunk);
+    }
+  }
+}
+var init_getDataReadable = __esm({
+  "node_modules/@aws-sdk/lib-storage/dist-es/chunks/getDataReadable.js"() {
+  }
+});
+
+// node_modules/@aws-sdk/lib-storage/dist-es/chunks/getDataReadableStream.js
+import { Buffer as Buffer5 } from "buffer";
+async function* getDataReadableStream(data) {
+  const reader = data.getReader();
+  try {
+    while (true) {
+      const { done, value } = await reader.read();
+      if (done) {
+        return;
+      }
+      if (Buffer5.isBuffer(value) || value instanceof Uint8Array) {
+        yield value;
+      } else {
+        yield Buffer5.from(value);
+      }
+    }
+  } catch (e2) {
+    throw e2;
+  } finally {
+    reader.releaseLock();
+  }
+}
+var init_getDataReadableStream = __esm({
+  "node_modules/@aws-sdk/lib-storage/dist-es/chunks/getDataReadableStream.js"() {
+  }
+});
+
+// node_modules/@aws-sdk/lib-storage/dist-es/chunker.js
+import { Buffer as Buffer6 } from "buffer";
+import { Readable as Readable3 } from "stream";
+var getChunk;
+var init_chunker = __esm({
+  "node_modules/@aws-sdk/lib-storage/dist-es/chunker.js"() {
+    init_getChunkStream();
+    init_getChunkUint8Array();
+    init_getDataReadable();
+    init_getDataReadableStream();
+    getChunk = (data, partSize) => {
+      if (data instanceof Uint8Array) {
+        return getChunkUint8Array(data, partSize);
+      }
+      if (data instanceof Readable3) {
+        return getChunkStream(data, partSize, getDataReadable);
+      }
+      if (data instanceof String || typeof data === "string") {
+        return getChunkUint8Array(Buffer6.from(data), partSize);
+      }
+      if (typeof data.stream === "function") {
+        return getChunkStream(data.stream(), partSize, getDataReadableStream);
+      }
+      if (data instanceof ReadableStream) {
+        return getChunkStream(data, partSize, getDataReadableStream);
+      }
+      throw new Error("Body Data is unsupported format, expected data to be one of: string | Uint8Array | Buffer | Readable | ReadableStream | Blob;.");
+    };
+  }
+});
+
+// node_modules/@aws-sdk/lib-storage/dist-es/Upload.js
+import { EventEmitter } from "events";
+var import_endpoints7, import_protocols14, Upload;
+var init_Upload = __esm({
+  "node_modules/@aws-sdk/lib-storage/dist-es/Upload.js"() {
+    init_dist_es16();
+    import_endpoints7 = __toESM(require_endpoints());
+    import_protocols14 = __toESM(require_protocols());
+    init_byteLength();
+    init_byteLengthSource();
+    init_chunker();
+    Upload = class _Upload extends EventEmitter {
+      static MIN_PART_SIZE = 1024 * 1024 * 5;
+      MAX_PARTS = 1e4;
+      queueSize = 4;
+      partSize;
+      leavePartsOnError = false;
+      tags = [];
+      client;
+      params;
+      totalBytes;
+      totalBytesSource;
+      bytesUploadedSoFar;
+      abortController;
+      concurrentUploaders = [];
+      createMultiPartPromise;
+      abortMultipartUploadCommand = null;
+      uploadedParts = [];
+      uploadEnqueuedPartsCount = 0;
+      expectedPartsCount;
+      uploadId;
+      uploadEvent;
+      isMultiPart = true;
+      singleUploadResult;
+      sent = false;
+      constructor(options) {
+        super();
+        this.queueSize = options.queueSize || this.queueSize;
+        this.leavePartsOnError = options.leavePartsOnError || this.leavePartsOnError;
+        this.tags = options.tags || this.tags;
+        this.client = options.client;
+        this.params = options.params;
+        if (!this.params) {
+          throw new Error(`InputError: Upload requires params to be passed to upload.`);
+        }
+        this.totalBytes = this.params.ContentLength ?? byteLength(this.params.Body);
+        this.totalBytesSource = byteLengthSource(this.params.Body, this.params.ContentLength);
+        this.bytesUploadedSoFar = 0;
+        this.abortController = options.abortController ?? new AbortController();
+        this.partSize = options.partSize || Math.max(_Upload.MIN_PART_SIZE, Math.ceil((this.totalBytes || 0) / this.MAX_PARTS));
+        if (this.totalBytes !== void 0) {
+          this.expectedPartsCount = Math.ceil(this.totalBytes / this.partSize);
+        }
+        this.__validateInput();
+      }
+      async abort() {
+        this.abortController.abort();
+      }
+      async done() {
+        if (this.sent) {
+          throw new Error("@aws-sdk/lib-storage: this instance of Upload has already executed .done(). Create a new instance.");
+        }
+        this.sent = true;
+        return await Promise.race([this.__doMultipartUpload(), this.__abortTimeout(this.abortController.signal)]);
+      }
+      on(event, listener) {
+        this.uploadEvent = event;
+        return super.on(event, listener);
+      }
+      async __uploadUsingPut(dataPart) {
+        this.isMultiPart = false;
+        const params = { ...this.params, Body: dataPart.data };
+        const clientConfig = this.client.config;
+        const requestHandler = clientConfig.requestHandler;
+        const eventEmitter = requestHandler instanceof EventEmitter ? requestHandler : null;
+        const uploadEventListener = (event) => {
+          this.bytesUploadedSoFar = event.loaded;
+          this.totalBytes = event.total;
+          this.__notifyProgress({
+            loaded: this.bytesUploadedSoFar,
+            total: this.totalBytes,
+            part: dataPart.partNumber,
+            Key: this.params.Key,
+            Bucket: this.params.Bucket
+          });
+        };
+        if (eventEmitter !== null) {
+          eventEmitter.on("xhr.upload.progress", uploadEventListener);
+        }
+        const resolved = await Promise.all([this.client.send(new PutObjectCommand(params)), clientConfig?.endpoint?.()]);
+        const putResult = resolved[0];
+        let endpoint = resolved[1];
+        if (!endpoint) {
+          endpoint = (0, import_endpoints7.toEndpointV1)(await (0, import_endpoints7.getEndpointFromInstructions)(params, PutObjectCommand, {
+            ...clientConfig
+          }));
+        }
+        if (!endpoint) {
+          throw new Error('Could not resolve endpoint from S3 "client.config.endpoint()" nor EndpointsV2.');
+        }
+        if (eventEmitter !== null) {
+          eventEmitter.off("xhr.upload.progress", uploadEventListener);
+        }
+        const locationKey = this.params.Key.split("/").map((segment) => (0, import_protocols14.extendedEncodeURIComponent)(segment)).join("/");
+        const locationBucket = (0, import_protocols14.extendedEncodeURIComponent)(this.params.Bucket);
+        const Location = (() => {
+          const endpointHostnameIncludesBucket = endpoint.hostname.startsWith(`${locationBucket}.`);
+          const forcePathStyle = this.client.config.forcePathStyle;
+          const optionalPort = endpoint.port ? `:${endpoint.port}` : ``;
+          if (forcePathStyle) {
+            return `${endpoint.protocol}//${endpoint.hostname}${optionalPort}/${locationBucket}/${locationKey}`;
+          }
+          if (endpointHostnameIncludesBucket) {
+            return `${endpoint.protocol}//${endpoint.hostname}${optionalPort}/${locationKey}`;
+          }
+          return `${endpoint.protocol}//${locationBucket}.${endpoint.hostname}${optionalPort}/${locationKey}`;
+        })();
+        this.singleUploadResult = {
+          ...putResult,
+          Bucket: this.params.Bucket,
+          Key: this.params.Key,
+          Location
+        };
+        const totalSize = byteLength(dataPart.data);
+        this.__notifyProgress({
+          loaded: totalSize,
+          total: totalSize,
+          part: 1,
+          Key: this.params.Key,
+          Bucket: this.params.Bucket
+        });
+      }
+      async __createMultipartUpload() {
+        const requestChecksumCalculation = await this.client.config.requestChecksumCalculation();
+        if (!this.createMultiPartPromise) {
+          const createCommandParams = { ...this.params, Body: void 0 };
+          if (requestChecksumCalculation === "WHEN_SUPPORTED") {
+            createCommandParams.ChecksumAlgorithm = this.params.ChecksumAlgorithm || ChecksumAlgorithm.CRC32;
+          }
+          this.createMultiPartPromise = this.client.send(new CreateMultipartUploadCommand(createCommandParams)).then((createMpuResponse) => {
+            this.abortMultipartUploadCommand = new AbortMultipartUploadCommand({
+              Bucket: this.params.Bucket,
+              Key: this.params.Key,
+              UploadId: createMpuResponse.UploadId
+            });
+            return createMpuResponse;
+          });
+        }
+        return this.createMultiPartPromise;
+      }
+      async __doConcurrentUpload(dataFeeder) {
+        for await (const dataPart of dataFeeder) {
+          if (this.uploadEnqueuedPartsCount > this.MAX_PARTS) {
+            throw new Error(`Exceeded ${this.MAX_PARTS} parts in multipart upload to Bucket: ${this.params.Bucket} Key: ${this.params.Key}.`);
+          }
+          if (this.abortController.signal.aborted) {
+            return;
+          }
+          if (dataPart.partNumber === 1 && dataPart.lastPart) {
+            return await this.__uploadUsingPut(dataPart);
+          }
+          if (!this.uploadId) {
+            const { UploadId } = await this.__createMultipartUpload();
+            this.uploadId = UploadId;
+            if (this.abortController.signal.aborted) {
+              return;
+            }
+          }
+          const partSize = byteLength(dataPart.data) || 0;
+          const requestHandler = this.client.config.requestHandler;
+          const eventEmitter = requestHandler instanceof EventEmitter ? requestHandler : null;
+          let lastSeenBytes = 0;
+          const uploadEventListener = (event, request2) => {
+            const requestPartSize = Number(request2.query["partNumber"]) || -1;
+            if (requestPartSize !== dataPart.partNumber) {
+              return;
+            }
+            if (event.total && partSize) {
+              this.bytesUploadedSoFar += event.loaded - lastSeenBytes;
+              lastSeenBytes = event.loaded;
+            }
+            this.__notifyProgress({
+              loaded: this.bytesUploadedSoFar,
+              total: this.totalBytes,
+              part: dataPart.partNumber,
+              Key: this.params.Key,
+              Bucket: this.params.Bucket
+            });
+          };
+          if (eventEmitter !== null) {
+            eventEmitter.on("xhr.upload.progress", uploadEventListener);
+          }
+          this.uploadEnqueuedPartsCount += 1;
+          this.__validateUploadPart(dataPart);
+          const partResult = await this.client.send(new UploadPartCommand({
+            ...this.params,
+            ContentLength: void 0,
+            UploadId: this.uploadId,
+            Body: dataPart.data,
+            PartNumber: dataPart.partNumber
+          }));
+          if (eventEmitter !== null) {
+            eventEmitter.off("xhr.upload.progress", uploadEventListener);
+          }
+          if (this.abortController.signal.aborted) {
+            return;
+          }
+          if (!partResult.ETag) {
+            throw new Error(`Part ${dataPart.partNumber} is missing ETag in UploadPart response. Missing Bucket CORS configuration for ETag header?`);
+          }
+          this.uploadedParts.push({
+            PartNumber: dataPart.partNumber,
+            ETag: partResult.ETag,
+            ...partResult.ChecksumCRC32 && { ChecksumCRC32: partResult.ChecksumCRC32 },
+            ...partResult.ChecksumCRC32C && { ChecksumCRC32C: partResult.ChecksumCRC32C },
+            ...partResult.ChecksumCRC64NVME && { ChecksumCRC64NVME: partResult.ChecksumCRC64NVME },
+            ...partResult.ChecksumSHA1 && { ChecksumSHA1: partResult.ChecksumSHA1 },
+            ...partResult.ChecksumSHA256 && { ChecksumSHA256: partResult.ChecksumSHA256 }
+          });
+          if (eventEmitter === null) {
+            this.bytesUploadedSoFar += partSize;
+          }
+          this.__notifyProgress({
+            loaded: this.bytesUploadedSoFar,
+            total: this.totalBytes,
+            part: dataPart.partNumber,
+            Key: this.params.Key,
+            Bucket: this.params.Bucket
+          });
+        }
+      }
+      async __doMultipartUpload() {
+        const dataFeeder = getChunk(this.params.Body, this.partSize);
+        const concurrentUploaderFailures = [];
+        for (let index = 0; index < this.queueSize; index++) {
+          const currentUpload = this.__doConcurrentUpload(dataFeeder).catch((err) => {
+            concurrentUploaderFailures.push(err);
+          });
+          this.concurrentUploaders.push(currentUpload);
+        }
+        await Promise.all(this.concurrentUploaders);
+        if (concurrentUploaderFailures.length >= 1) {
+          await this.markUploadAsAborted();
+          throw concurrentUploaderFailures[0];
+        }
+        if (this.abortController.signal.aborted) {
+          await this.markUploadAsAborted();
+          throw Object.assign(new Error("Upload aborted."), { name: "AbortError" });
+        }
+        let result;
+        if (this.isMultiPart) {
+          const { expectedPartsCount, uploadedParts, totalBytes, totalBytesSource } = this;
+          if (totalBytes !== void 0 && expectedPartsCount !== void 0 && uploadedParts.length !== expectedPartsCount) {
+            await this.markUploadAsAborted();
+            throw new Error(`Expected ${expectedPartsCount} part(s) but uploaded ${uploadedParts.length} part(s).
+The expected part count is based on the byte-count of the input.params.Body,
+which was read from ${totalBytesSource} and is ${totalBytes}.
+If this is not correct, provide an override value by setting a number
+to input.params.ContentLength in bytes.
+`);
+          }
+          this.uploadedParts.sort((a2, b2) => a2.PartNumber - b2.PartNumber);
+          const uploadCompleteParams = {
+            ...this.params,
+            Body: void 0,
+            UploadId: this.uploadId,
+            MultipartUpload: {
+              Parts: this.uploadedParts
+            }
+          };
+          try {
+            result = await this.client.send(new CompleteMultipartUploadCommand(uploadCompleteParams));
+          } catch (e2) {
+            await this.markUploadAsAborted().catch((abortError) => {
+              if (e2 instanceof Error && e2.cause === void 0) {
+                e2.cause = abortError;
+              }
+            });
+            throw e2;
+          }
+          if (typeof result?.Location === "string" && result.Location.includes("%2F")) {
+            result.Location = result.Location.replace(/%2F/g, "/");
+          }
+        } else {
+          result = this.singleUploadResult;
+        }
+        this.abortMultipartUploadCommand = null;
+        if (this.tags.length) {
+          await this.client.send(new PutObjectTaggingCommand({
+            ...this.params,
+            Tagging: {
+              TagSet: this.tags
+            }
+          }));
+        }
+        return result;
+      }
+      async markUploadAsAborted() {
+        if (this.uploadId && !this.leavePartsOnError && null !== this.abortMultipartUploadCommand) {
+          await this.client.send(this.abortMultipartUploadCommand);
+          this.abortMultipartUploadCommand = null;
+        }
+      }
+      __notifyProgress(progress) {
+        if (this.uploadEvent) {
+          this.emit(this.uploadEvent, progress);
+        }
+      }
+      async __abortTimeout(abortSignal) {
+        return new Promise((resolve5, reject) => {
+          abortSignal.onabort = () => {
+            const abortError = new Error("Upload aborted.");
+            abortError.name = "AbortError";
+            reject(abortError);
+          };
+        });
+      }
+      __validateUploadPart(dataPart) {
+        const actualPartSize = byteLength(dataPart.data);
+        if (actualPartSize === void 0) {
+          throw new Error(`A dataPart was generated without a measurable data chunk size for part number ${dataPart.partNumber}`);
+        }
+        if (dataPart.partNumber === 1 && dataPart.lastPart) {
+          return;
+        }
+        if (!dataPart.lastPart && actualPartSize !== this.partSize) {
+          throw new Error(`The byte size for part number ${dataPart.partNumber}, size ${actualPartSize} does not match expected size ${this.partSize}`);
+        }
+      }
+      __validateInput() {
+        if (!this.client) {
+          throw new Error(`InputError: Upload requires a AWS client to do uploads with.`);
+        }
+        if (this.partSize < _Upload.MIN_PART_SIZE) {
+          throw new Error(`EntityTooSmall: Your proposed upload part size [${this.partSize}] is smaller than the minimum allowed size [${_Upload.MIN_PART_SIZE}] (5MB)`);
+        }
+        if (this.queueSize < 1) {
+          throw new Error(`Queue size: Must have at least one uploading queue.`);
+        }
+      }
+    };
+  }
+});
+
+// node_modules/@aws-sdk/lib-storage/dist-es/index.js
+var dist_es_exports15 = {};
+__export(dist_es_exports15, {
+  Upload: () => Upload
+});
+var init_dist_es17 = __esm({
+  "node_modules/@aws-sdk/lib-storage/dist-es/index.js"() {
+    init_Upload();
+  }
+});
+
 // packages/cli/node_modules/commander/lib/error.js
 var require_error = __commonJS({
   "packages/cli/node_modules/commander/lib/error.js"(exports) {
@@ -55344,8 +67557,8 @@ var require_help = __commonJS({
           helper.visibleCommands(cmd),
           (sub) => sub.helpGroup() || "Commands:"
         );
-        commandGroups.forEach((commands, group) => {
-          const commandList = commands.map((sub) => {
+        commandGroups.forEach((commands2, group) => {
+          const commandList = commands2.map((sub) => {
             return callFormatItem(
               helper.styleSubcommandTerm(helper.subcommandTerm(sub)),
               helper.styleSubcommandDescription(helper.subcommandDescription(sub))
@@ -55936,7 +68149,7 @@ var require_command = __commonJS({
     var { Help: Help2, stripColor } = require_help();
     var { Option: Option2, DualOptions } = require_option();
     var { suggestSimilar } = require_suggestSimilar();
-    var Command2 = class _Command extends EventEmitter2 {
+    var Command3 = class _Command extends EventEmitter2 {
       /**
        * Initialize a new `Command`.
        *
@@ -58164,7 +70377,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
         return true;
       return void 0;
     }
-    exports.Command = Command2;
+    exports.Command = Command3;
     exports.useColor = useColor;
   }
 });
@@ -58173,15 +70386,15 @@ Expecting one of '${allowedValues.join("', '")}'`);
 var require_commander = __commonJS({
   "packages/cli/node_modules/commander/index.js"(exports) {
     var { Argument: Argument2 } = require_argument();
-    var { Command: Command2 } = require_command();
+    var { Command: Command3 } = require_command();
     var { CommanderError: CommanderError2, InvalidArgumentError: InvalidArgumentError3 } = require_error();
     var { Help: Help2 } = require_help();
     var { Option: Option2 } = require_option();
-    exports.program = new Command2();
-    exports.createCommand = (name) => new Command2(name);
+    exports.program = new Command3();
+    exports.createCommand = (name) => new Command3(name);
     exports.createOption = (flags, description) => new Option2(flags, description);
     exports.createArgument = (name, description) => new Argument2(name, description);
-    exports.Command = Command2;
+    exports.Command = Command3;
     exports.Option = Option2;
     exports.Argument = Argument2;
     exports.Help = Help2;
@@ -81154,6 +93367,41 @@ function batchFailure(error62, assigned, total, options) {
   );
 }
 
+// packages/core/src/jobs/destination.ts
+import { randomUUID } from "node:crypto";
+var FASTQ_EXTENSIONS = [".fastq.gz", ".fastq.bgz", ".fq.gz", ".fq.bgz"];
+function hasFastqExtension(name, caseSensitive = false) {
+  const subject = caseSensitive ? name : name.toLowerCase();
+  return FASTQ_EXTENSIONS.some((ext) => subject.endsWith(ext));
+}
+var DestinationError = class extends Error {
+  code = "ERR_GENCOVE_INPUT";
+  constructor(message) {
+    super(message);
+    this.name = "DestinationError";
+  }
+};
+function normalizeDestination(destination) {
+  if (!destination.startsWith("gncv://")) {
+    throw new DestinationError(
+      `Invalid destination "${destination}": it must start with gncv://, e.g. gncv://run-2026-11-24/.`
+    );
+  }
+  if (destination === "gncv://") return destination;
+  const folder = destination.replace(/\/+$/, "");
+  const path = folder.slice("gncv://".length);
+  if (path.split("/").some((segment) => segment.length === 0 || segment === "." || segment === "..")) {
+    throw new DestinationError(
+      `Invalid destination "${destination}": empty, "." or ".." path segments are not allowed.`
+    );
+  }
+  return `${folder}/`;
+}
+function generateDestination(kind, now = /* @__PURE__ */ new Date()) {
+  const stamp = now.toISOString().replace(/[-:T]/g, "").slice(0, 14);
+  return `gncv://${kind}-${stamp}-${randomUUID().replace(/-/g, "")}/`;
+}
+
 // packages/core/src/jobs/import/expiry.ts
 var MAX_V4_LIFETIME_SECONDS = 604800;
 function queryOf(url2) {
@@ -81429,41 +93677,6 @@ function validateConcurrency(concurrency) {
   if (!((Number.isInteger(concurrency) || concurrency === Number.POSITIVE_INFINITY) && concurrency > 0)) {
     throw new TypeError("Expected `concurrency` to be a number from 1 and up");
   }
-}
-
-// packages/core/src/jobs/destination.ts
-import { randomUUID } from "node:crypto";
-var FASTQ_EXTENSIONS = [".fastq.gz", ".fastq.bgz", ".fq.gz", ".fq.bgz"];
-function hasFastqExtension(name, caseSensitive = false) {
-  const subject = caseSensitive ? name : name.toLowerCase();
-  return FASTQ_EXTENSIONS.some((ext) => subject.endsWith(ext));
-}
-var DestinationError = class extends Error {
-  code = "ERR_GENCOVE_INPUT";
-  constructor(message) {
-    super(message);
-    this.name = "DestinationError";
-  }
-};
-function normalizeDestination(destination) {
-  if (!destination.startsWith("gncv://")) {
-    throw new DestinationError(
-      `Invalid destination "${destination}": it must start with gncv://, e.g. gncv://run-2026-11-24/.`
-    );
-  }
-  if (destination === "gncv://") return destination;
-  const folder = destination.replace(/\/+$/, "");
-  const path = folder.slice("gncv://".length);
-  if (path.split("/").some((segment) => segment.length === 0 || segment === "." || segment === "..")) {
-    throw new DestinationError(
-      `Invalid destination "${destination}": empty, "." or ".." path segments are not allowed.`
-    );
-  }
-  return `${folder}/`;
-}
-function generateDestination(kind, now = /* @__PURE__ */ new Date()) {
-  const stamp = now.toISOString().replace(/[-:T]/g, "").slice(0, 14);
-  return `gncv://${kind}-${stamp}-${randomUUID().replace(/-/g, "")}/`;
 }
 
 // packages/core/src/jobs/mapfile/errors.ts
@@ -83427,8526 +95640,8 @@ function pairFastqKeys(keys) {
   return { rows: kept, skipped, conflicts, orphanR2 };
 }
 
-// node_modules/@aws-sdk/client-s3/dist-es/S3Client.js
-var import_flexible_checksums3 = __toESM(require_flexible_checksums());
-var import_client24 = __toESM(require_client3());
-var import_s34 = __toESM(require_s3());
-var import_core9 = __toESM(require_dist_cjs());
-var import_client25 = __toESM(require_client2());
-var import_config30 = __toESM(require_config());
-var import_endpoints5 = __toESM(require_endpoints());
-var import_event_streams2 = __toESM(require_event_streams());
-var import_protocols12 = __toESM(require_protocols());
-var import_retry7 = __toESM(require_retry2());
-var import_schema2 = __toESM(require_schema());
-
-// node_modules/@aws-sdk/client-s3/dist-es/auth/httpAuthSchemeProvider.js
-var import_httpAuthSchemes = __toESM(require_httpAuthSchemes());
-init_dist_es3();
-var import_client3 = __toESM(require_client2());
-var import_endpoints3 = __toESM(require_endpoints());
-
-// node_modules/@aws-sdk/client-s3/dist-es/endpoint/endpointResolver.js
-var import_client2 = __toESM(require_client3());
-var import_endpoints2 = __toESM(require_endpoints());
-
-// node_modules/@aws-sdk/client-s3/dist-es/endpoint/bdd.js
-var import_endpoints = __toESM(require_endpoints());
-var aw = "ref";
-var ax = "argv";
-var ay = "backend";
-var az = "authSchemes";
-var aA = "disableDoubleEncoding";
-var aB = "signingName";
-var aC = "signingRegion";
-var aD = "signingRegionSet";
-var a = -1;
-var b = true;
-var c = false;
-var d = "isSet";
-var e = "booleanEquals";
-var f = "stringEquals";
-var g = "coalesce";
-var h = "substring";
-var i = "";
-var j = "aws.partition";
-var k = "partitionResult";
-var l = "accessPointSuffix";
-var m = "regionPrefix";
-var n = (n2) => "outpostId_ssa_" + n2 + i;
-var o = "hardwareType";
-var p = "ite";
-var q = "isValidHostLabel";
-var s = "sigv4";
-var t = "aws.isVirtualHostableS3Bucket";
-var u = "url";
-var v = "getAttr";
-var w = "bucketArn";
-var x = "--";
-var y = "arnType";
-var z2 = "accesspoint";
-var A = (n2) => "accessPointName_ssa_" + n2 + i;
-var B = "s3-object-lambda";
-var C = "s3-outposts";
-var D = "bucketPartition";
-var E = "us-east-1";
-var F = "outpostType";
-var G = "name";
-var H = "s3";
-var I = "{url#scheme}://{Bucket}.{url#authority}{url#path}";
-var J = "{url#scheme}://{url#authority}{url#path}";
-var K = "{url#scheme}://{url#authority}{url#normalizedPath}{Bucket}";
-var L = "https://{Bucket}.s3-accelerate.{partitionResult#dnsSuffix}";
-var M = "https://{Bucket}.s3.{partitionResult#dnsSuffix}";
-var N = (n2) => "{url#scheme}://{accessPointName_ssa_" + n2 + "}-{bucketArn#accountId}.{url#authority}{url#path}";
-var O = (n2) => "Invalid ARN: The access point name may only contain a-z, A-Z, 0-9 and `-`. Found: `{accessPointName_ssa_" + n2 + "}`";
-var P2 = "sigv4a";
-var Q = "{url#scheme}://{url#authority}{url#normalizedPath}{uri_encoded_bucket}";
-var R = "https://s3.{partitionResult#dnsSuffix}/{uri_encoded_bucket}";
-var S = "https://s3.{partitionResult#dnsSuffix}";
-var T = { [aw]: "UseFIPS" };
-var U = { [aw]: "UseDualStack" };
-var V = { [aw]: "Bucket" };
-var W = { "fn": v, [ax]: [{ [aw]: k }, G] };
-var X = { [aw]: u };
-var Y = { [aw]: "Region" };
-var Z = { [aw]: w };
-var aa = { [aw]: y };
-var ab = { [aw]: "accessPointName_ssa_1" };
-var ac = { "fn": v, [ax]: [Z, "region"] };
-var ad = { [aw]: o };
-var ae = { "fn": v, [ax]: [Z, "service"] };
-var af = { "fn": v, [ax]: [Z, "accountId"] };
-var ag = { [ay]: "S3Express", [az]: [{ [aA]: true, [G]: "{_s3e_auth}", [aB]: "s3express", [aC]: "{Region}" }] };
-var ah = { [ay]: "S3Express", [az]: [{ [aA]: true, [G]: s, [aB]: "s3express", [aC]: "{Region}" }] };
-var ai = { [az]: [{ [aA]: true, [G]: P2, [aB]: C, [aD]: ["*"] }, { [aA]: true, [G]: s, [aB]: C, [aC]: "{Region}" }] };
-var aj = { [az]: [{ [aA]: true, [G]: s, [aB]: H, [aC]: E }] };
-var ak = { [az]: [{ [aA]: true, [G]: s, [aB]: H, [aC]: "{Region}" }] };
-var al = { [az]: [{ [aA]: true, [G]: s, [aB]: B, [aC]: "{bucketArn#region}" }] };
-var am = { [az]: [{ [aA]: true, [G]: s, [aB]: H, [aC]: "{bucketArn#region}" }] };
-var an = { [az]: [{ [aA]: true, [G]: P2, [aB]: C, [aD]: ["*"] }, { [aA]: true, [G]: s, [aB]: C, [aC]: "{bucketArn#region}" }] };
-var ao = { [az]: [{ [aA]: true, [G]: s, [aB]: B, [aC]: "{Region}" }] };
-var ap = [Y];
-var aq = [{ [aw]: "Endpoint" }];
-var as = [V];
-var at = [V, 0, 7, true];
-var au = [Z, "resourceId[1]"];
-var av = ["*"];
-var _data = {
-  conditions: [
-    [d, ap],
-    [e, [{ [aw]: "Accelerate" }, b]],
-    [e, [T, b]],
-    [e, [U, b]],
-    [d, aq],
-    [d, as],
-    [f, [{ fn: g, [ax]: [{ fn: h, [ax]: [V, 0, 6, b] }, i] }, "--x-s3"]],
-    [f, [{ fn: g, [ax]: [{ fn: h, [ax]: at }, i] }, "--xa-s3"]],
-    [j, ap, k],
-    [h, at, l],
-    [f, [{ [aw]: l }, "--op-s3"]],
-    [h, [V, 8, 12, b], m],
-    [h, [V, 32, 49, b], n(2)],
-    [h, [V, 49, 50, b], o],
-    [e, [{ [aw]: "ForcePathStyle" }, b]],
-    [f, [W, "aws-cn"]],
-    [p, [U, ".dualstack", i], "_s3e_ds"],
-    [q, [{ [aw]: n(2) }, c]],
-    [p, [T, "-fips", i], "_s3e_fips"],
-    [p, [{ fn: g, [ax]: [{ [aw]: "DisableS3ExpressSessionAuth" }, c] }, s, "sigv4-s3express"], "_s3e_auth"],
-    [t, [V, c]],
-    ["parseURL", aq, u],
-    [e, [{ fn: g, [ax]: [{ [aw]: "UseS3ExpressControlEndpoint" }, c] }, b]],
-    [t, [V, b]],
-    [f, [{ fn: v, [ax]: [X, "scheme"] }, "http"]],
-    [q, [Y, c]],
-    ["aws.parseArn", as, w],
-    [v, [{ fn: "split", [ax]: [V, x, 0] }, "[-2]"], "s3expressAvailabilityZoneId"],
-    [f, [{ fn: g, [ax]: [{ fn: h, [ax]: [V, 0, 4, c] }, i] }, "arn:"]],
-    [f, [{ fn: g, [ax]: [{ fn: h, [ax]: [V, 16, 18, b] }, i] }, x]],
-    [e, [{ fn: v, [ax]: [X, "isIp"] }, b]],
-    [f, [{ fn: g, [ax]: [{ fn: h, [ax]: [V, 21, 23, b] }, i] }, x]],
-    [f, [{ fn: g, [ax]: [{ fn: h, [ax]: [V, 27, 29, b] }, i] }, x]],
-    [f, [{ [aw]: m }, "beta"]],
-    ["uriEncode", as, "uri_encoded_bucket"],
-    [q, [Y, b]],
-    [e, [{ fn: g, [ax]: [{ [aw]: "UseObjectLambdaEndpoint" }, c] }, b]],
-    [v, [Z, "resourceId[0]"], y],
-    [f, [aa, i]],
-    [f, [aa, z2]],
-    [v, au, A(1)],
-    [f, [ab, i]],
-    [f, [ac, i]],
-    [f, [{ fn: g, [ax]: [{ fn: h, [ax]: [V, 14, 16, b] }, i] }, x]],
-    [f, [ad, "e"]],
-    [f, [ad, "o"]],
-    [f, [Y, "aws-global"]],
-    [f, [{ fn: g, [ax]: [{ fn: h, [ax]: [V, 19, 21, b] }, i] }, x]],
-    [f, [ae, B]],
-    [e, [{ fn: g, [ax]: [{ [aw]: "DisableAccessPoints" }, c] }, b]],
-    [f, [ae, C]],
-    [j, [ac], D],
-    [q, [ab, b]],
-    [f, [{ fn: g, [ax]: [{ fn: h, [ax]: [V, 26, 28, b] }, i] }, x]],
-    [f, [{ fn: g, [ax]: [{ fn: h, [ax]: [V, 15, 17, b] }, i] }, x]],
-    [v, [Z, "resourceId[4]"]],
-    [f, [{ fn: g, [ax]: [{ fn: h, [ax]: [V, 20, 22, b] }, i] }, x]],
-    [e, [{ [aw]: "UseGlobalEndpoint" }, b]],
-    [f, [Y, E]],
-    [v, au, n(1)],
-    [e, [{ fn: g, [ax]: [{ [aw]: "UseArnRegion" }, b] }, b]],
-    [q, [{ [aw]: n(1) }, c]],
-    [v, [Z, "resourceId[2]"], F],
-    [f, [Y, ac]],
-    [f, [{ fn: v, [ax]: [{ [aw]: D }, G] }, W]],
-    [e, [{ [aw]: "DisableMultiRegionAccessPoints" }, b]],
-    [q, [ac, b]],
-    [f, [{ fn: v, [ax]: [Z, "partition"] }, W]],
-    [f, [af, i]],
-    [f, [ae, H]],
-    [q, [af, c]],
-    [v, [Z, "resourceId[3]"], A(2)],
-    [q, [ab, c]],
-    [f, [{ [aw]: F }, z2]],
-    [q, [{ [aw]: A(2) }, c]]
-  ],
-  results: [
-    [a],
-    [a, "Accelerate cannot be used with FIPS"],
-    [a, "Cannot set dual-stack in combination with a custom endpoint."],
-    [a, "A custom endpoint cannot be combined with FIPS"],
-    [a, "A custom endpoint cannot be combined with S3 Accelerate"],
-    [a, "Partition does not support FIPS"],
-    [a, "S3Express does not support S3 Accelerate."],
-    ["{url#scheme}://{url#authority}/{uri_encoded_bucket}{url#path}", ag],
-    [I, ag],
-    [a, "S3Express bucket name is not a valid virtual hostable name."],
-    ["https://s3express-control{_s3e_fips}{_s3e_ds}.{Region}.{partitionResult#dnsSuffix}/{uri_encoded_bucket}", ah],
-    ["https://{Bucket}.s3express{_s3e_fips}-{s3expressAvailabilityZoneId}{_s3e_ds}.{Region}.{partitionResult#dnsSuffix}", ag],
-    [a, "Unrecognized S3Express bucket name format."],
-    [J, ag],
-    ["https://s3express-control{_s3e_fips}{_s3e_ds}.{Region}.{partitionResult#dnsSuffix}", ah],
-    [a, "Expected a endpoint to be specified but no endpoint was found"],
-    ["https://{Bucket}.ec2.{url#authority}", ai],
-    ["https://{Bucket}.ec2.s3-outposts.{Region}.{partitionResult#dnsSuffix}", ai],
-    ["https://{Bucket}.op-{outpostId_ssa_2}.{url#authority}", ai],
-    ["https://{Bucket}.op-{outpostId_ssa_2}.s3-outposts.{Region}.{partitionResult#dnsSuffix}", ai],
-    [a, 'Unrecognized hardware type: "Expected hardware type o or e but got {hardwareType}"'],
-    [a, "Invalid Outposts Bucket alias - it must be a valid bucket name."],
-    [a, "Invalid ARN: The outpost Id must only contain a-z, A-Z, 0-9 and `-`."],
-    [a, "Custom endpoint `{Endpoint}` was not a valid URI"],
-    [a, "S3 Accelerate cannot be used in this region"],
-    ["https://{Bucket}.s3-fips.dualstack.us-east-1.{partitionResult#dnsSuffix}", aj],
-    ["https://{Bucket}.s3-fips.dualstack.{Region}.{partitionResult#dnsSuffix}", ak],
-    ["https://{Bucket}.s3-fips.us-east-1.{partitionResult#dnsSuffix}", aj],
-    ["https://{Bucket}.s3-fips.{Region}.{partitionResult#dnsSuffix}", ak],
-    ["https://{Bucket}.s3-accelerate.dualstack.us-east-1.{partitionResult#dnsSuffix}", aj],
-    ["https://{Bucket}.s3-accelerate.dualstack.{partitionResult#dnsSuffix}", ak],
-    ["https://{Bucket}.s3.dualstack.us-east-1.{partitionResult#dnsSuffix}", aj],
-    ["https://{Bucket}.s3.dualstack.{Region}.{partitionResult#dnsSuffix}", ak],
-    [K, aj],
-    [I, aj],
-    [K, ak],
-    [I, ak],
-    [L, aj],
-    [L, ak],
-    [M, aj],
-    [M, ak],
-    ["https://{Bucket}.s3.{Region}.{partitionResult#dnsSuffix}", ak],
-    [a, "Invalid region: region was not a valid DNS name."],
-    [a, "S3 Object Lambda does not support Dual-stack"],
-    [a, "S3 Object Lambda does not support S3 Accelerate"],
-    [a, "Access points are not supported for this operation"],
-    [a, "Invalid configuration: region from ARN `{bucketArn#region}` does not match client region `{Region}` and UseArnRegion is `false`"],
-    [a, "Invalid ARN: Missing account id"],
-    [N(1), al],
-    ["https://{accessPointName_ssa_1}-{bucketArn#accountId}.s3-object-lambda-fips.{bucketArn#region}.{bucketPartition#dnsSuffix}", al],
-    ["https://{accessPointName_ssa_1}-{bucketArn#accountId}.s3-object-lambda.{bucketArn#region}.{bucketPartition#dnsSuffix}", al],
-    [a, O(1)],
-    [a, "Invalid ARN: The account id may only contain a-z, A-Z, 0-9 and `-`. Found: `{bucketArn#accountId}`"],
-    [a, "Invalid region in ARN: `{bucketArn#region}` (invalid DNS name)"],
-    [a, "Client was configured for partition `{partitionResult#name}` but ARN (`{Bucket}`) has `{bucketPartition#name}`"],
-    [a, "Invalid ARN: The ARN may only contain a single resource component after `accesspoint`."],
-    [a, "Invalid ARN: bucket ARN is missing a region"],
-    [a, "Invalid ARN: Expected a resource of the format `accesspoint:<accesspoint name>` but no name was provided"],
-    [a, "Invalid ARN: Object Lambda ARNs only support `accesspoint` arn types, but found: `{arnType}`"],
-    [a, "Access Points do not support S3 Accelerate"],
-    ["https://{accessPointName_ssa_1}-{bucketArn#accountId}.s3-accesspoint-fips.dualstack.{bucketArn#region}.{bucketPartition#dnsSuffix}", am],
-    ["https://{accessPointName_ssa_1}-{bucketArn#accountId}.s3-accesspoint-fips.{bucketArn#region}.{bucketPartition#dnsSuffix}", am],
-    ["https://{accessPointName_ssa_1}-{bucketArn#accountId}.s3-accesspoint.dualstack.{bucketArn#region}.{bucketPartition#dnsSuffix}", am],
-    [N(1), am],
-    ["https://{accessPointName_ssa_1}-{bucketArn#accountId}.s3-accesspoint.{bucketArn#region}.{bucketPartition#dnsSuffix}", am],
-    [a, "Invalid ARN: The ARN was not for the S3 service, found: {bucketArn#service}"],
-    [a, "S3 MRAP does not support dual-stack"],
-    [a, "S3 MRAP does not support FIPS"],
-    [a, "S3 MRAP does not support S3 Accelerate"],
-    [a, "Invalid configuration: Multi-Region Access Point ARNs are disabled."],
-    ["https://{accessPointName_ssa_1}.accesspoint.s3-global.{partitionResult#dnsSuffix}", { [az]: [{ [aA]: b, name: P2, [aB]: H, [aD]: av }] }],
-    [a, "Client was configured for partition `{partitionResult#name}` but bucket referred to partition `{bucketArn#partition}`"],
-    [a, "Invalid Access Point Name"],
-    [a, "S3 Outposts does not support Dual-stack"],
-    [a, "S3 Outposts does not support FIPS"],
-    [a, "S3 Outposts does not support S3 Accelerate"],
-    [a, "Invalid Arn: Outpost Access Point ARN contains sub resources"],
-    ["https://{accessPointName_ssa_2}-{bucketArn#accountId}.{outpostId_ssa_1}.{url#authority}", an],
-    ["https://{accessPointName_ssa_2}-{bucketArn#accountId}.{outpostId_ssa_1}.s3-outposts.{bucketArn#region}.{bucketPartition#dnsSuffix}", an],
-    [a, O(2)],
-    [a, "Expected an outpost type `accesspoint`, found {outpostType}"],
-    [a, "Invalid ARN: expected an access point name"],
-    [a, "Invalid ARN: Expected a 4-component resource"],
-    [a, "Invalid ARN: The outpost Id may only contain a-z, A-Z, 0-9 and `-`. Found: `{outpostId_ssa_1}`"],
-    [a, "Invalid ARN: The Outpost Id was not set"],
-    [a, "Invalid ARN: Unrecognized format: {Bucket} (type: {arnType})"],
-    [a, "Invalid ARN: No ARN type specified"],
-    [a, "Invalid ARN: `{Bucket}` was not a valid ARN"],
-    [a, "Path-style addressing cannot be used with ARN buckets"],
-    ["https://s3-fips.dualstack.us-east-1.{partitionResult#dnsSuffix}/{uri_encoded_bucket}", aj],
-    ["https://s3-fips.dualstack.{Region}.{partitionResult#dnsSuffix}/{uri_encoded_bucket}", ak],
-    ["https://s3-fips.us-east-1.{partitionResult#dnsSuffix}/{uri_encoded_bucket}", aj],
-    ["https://s3-fips.{Region}.{partitionResult#dnsSuffix}/{uri_encoded_bucket}", ak],
-    ["https://s3.dualstack.us-east-1.{partitionResult#dnsSuffix}/{uri_encoded_bucket}", aj],
-    ["https://s3.dualstack.{Region}.{partitionResult#dnsSuffix}/{uri_encoded_bucket}", ak],
-    [Q, aj],
-    [Q, ak],
-    [R, aj],
-    [R, ak],
-    ["https://s3.{Region}.{partitionResult#dnsSuffix}/{uri_encoded_bucket}", ak],
-    [a, "Path-style addressing cannot be used with S3 Accelerate"],
-    [J, ao],
-    ["https://s3-object-lambda-fips.{Region}.{partitionResult#dnsSuffix}", ao],
-    ["https://s3-object-lambda.{Region}.{partitionResult#dnsSuffix}", ao],
-    ["https://s3-fips.dualstack.us-east-1.{partitionResult#dnsSuffix}", aj],
-    ["https://s3-fips.dualstack.{Region}.{partitionResult#dnsSuffix}", ak],
-    ["https://s3-fips.us-east-1.{partitionResult#dnsSuffix}", aj],
-    ["https://s3-fips.{Region}.{partitionResult#dnsSuffix}", ak],
-    ["https://s3.dualstack.us-east-1.{partitionResult#dnsSuffix}", aj],
-    ["https://s3.dualstack.{Region}.{partitionResult#dnsSuffix}", ak],
-    [J, aj],
-    [J, ak],
-    [S, aj],
-    [S, ak],
-    ["https://s3.{Region}.{partitionResult#dnsSuffix}", ak],
-    [a, "A region must be set when sending requests to S3."]
-  ]
-};
-var root = 2;
-var r = 1e8;
-var nodes = new Int32Array([
-  -1,
-  1,
-  -1,
-  0,
-  3,
-  r + 115,
-  1,
-  424,
-  4,
-  2,
-  272,
-  5,
-  3,
-  233,
-  6,
-  4,
-  85,
-  7,
-  5,
-  15,
-  8,
-  8,
-  9,
-  r + 115,
-  16,
-  10,
-  13,
-  18,
-  11,
-  13,
-  19,
-  12,
-  13,
-  22,
-  r + 14,
-  13,
-  35,
-  14,
-  r + 42,
-  36,
-  r + 103,
-  435,
-  6,
-  271,
-  16,
-  7,
-  270,
-  17,
-  8,
-  19,
-  18,
-  14,
-  501,
-  106,
-  9,
-  20,
-  24,
-  10,
-  21,
-  24,
-  11,
-  22,
-  24,
-  12,
-  23,
-  24,
-  13,
-  547,
-  24,
-  14,
-  77,
-  25,
-  20,
-  73,
-  26,
-  26,
-  27,
-  78,
-  37,
-  28,
-  r + 86,
-  38,
-  r + 86,
-  29,
-  39,
-  47,
-  30,
-  48,
-  r + 58,
-  31,
-  50,
-  32,
-  r + 85,
-  51,
-  33,
-  136,
-  55,
-  r + 76,
-  34,
-  59,
-  35,
-  r + 84,
-  60,
-  39,
-  36,
-  61,
-  37,
-  r + 83,
-  62,
-  38,
-  146,
-  63,
-  41,
-  r + 46,
-  61,
-  40,
-  r + 83,
-  62,
-  41,
-  150,
-  64,
-  42,
-  r + 54,
-  66,
-  43,
-  r + 53,
-  70,
-  44,
-  r + 52,
-  71,
-  45,
-  r + 81,
-  73,
-  46,
-  r + 80,
-  74,
-  r + 78,
-  r + 79,
-  40,
-  48,
-  r + 57,
-  41,
-  r + 57,
-  49,
-  42,
-  185,
-  50,
-  48,
-  62,
-  51,
-  49,
-  r + 45,
-  52,
-  51,
-  53,
-  526,
-  60,
-  56,
-  54,
-  62,
-  r + 55,
-  55,
-  63,
-  57,
-  r + 46,
-  62,
-  r + 55,
-  57,
-  64,
-  58,
-  r + 54,
-  66,
-  59,
-  r + 53,
-  69,
-  60,
-  r + 65,
-  70,
-  61,
-  r + 52,
-  72,
-  r + 64,
-  r + 51,
-  49,
-  r + 45,
-  63,
-  51,
-  64,
-  526,
-  60,
-  67,
-  65,
-  62,
-  r + 55,
-  66,
-  63,
-  68,
-  r + 46,
-  62,
-  r + 55,
-  68,
-  64,
-  69,
-  r + 54,
-  66,
-  70,
-  r + 53,
-  68,
-  r + 47,
-  71,
-  70,
-  72,
-  r + 52,
-  72,
-  r + 50,
-  r + 51,
-  25,
-  74,
-  r + 42,
-  46,
-  r + 39,
-  75,
-  57,
-  76,
-  r + 41,
-  58,
-  r + 40,
-  r + 41,
-  26,
-  r + 88,
-  78,
-  28,
-  r + 87,
-  79,
-  34,
-  82,
-  80,
-  35,
-  81,
-  545,
-  36,
-  r + 103,
-  r + 115,
-  46,
-  r + 97,
-  83,
-  57,
-  84,
-  r + 99,
-  58,
-  r + 98,
-  r + 99,
-  5,
-  101,
-  86,
-  8,
-  87,
-  r + 115,
-  16,
-  88,
-  89,
-  18,
-  91,
-  89,
-  19,
-  90,
-  92,
-  21,
-  97,
-  95,
-  19,
-  93,
-  92,
-  21,
-  98,
-  95,
-  21,
-  97,
-  94,
-  22,
-  r + 14,
-  95,
-  35,
-  96,
-  r + 42,
-  36,
-  r + 103,
-  r + 42,
-  22,
-  r + 13,
-  98,
-  35,
-  99,
-  r + 42,
-  36,
-  r + 101,
-  100,
-  46,
-  r + 110,
-  r + 111,
-  6,
-  214,
-  102,
-  7,
-  208,
-  103,
-  8,
-  119,
-  104,
-  14,
-  118,
-  105,
-  21,
-  106,
-  r + 23,
-  26,
-  107,
-  502,
-  37,
-  108,
-  r + 86,
-  38,
-  r + 86,
-  109,
-  39,
-  112,
-  110,
-  48,
-  r + 58,
-  111,
-  50,
-  136,
-  r + 85,
-  40,
-  113,
-  r + 57,
-  41,
-  r + 57,
-  114,
-  42,
-  115,
-  500,
-  48,
-  r + 56,
-  116,
-  52,
-  117,
-  r + 72,
-  65,
-  r + 69,
-  r + 72,
-  21,
-  501,
-  r + 23,
-  9,
-  120,
-  124,
-  10,
-  121,
-  124,
-  11,
-  122,
-  124,
-  12,
-  123,
-  124,
-  13,
-  202,
-  124,
-  14,
-  195,
-  125,
-  20,
-  190,
-  126,
-  21,
-  127,
-  r + 23,
-  23,
-  128,
-  129,
-  24,
-  189,
-  129,
-  26,
-  130,
-  197,
-  37,
-  131,
-  r + 86,
-  38,
-  r + 86,
-  132,
-  39,
-  159,
-  133,
-  48,
-  r + 58,
-  134,
-  50,
-  135,
-  r + 85,
-  51,
-  141,
-  136,
-  55,
-  r + 76,
-  137,
-  59,
-  138,
-  r + 84,
-  60,
-  r + 83,
-  139,
-  61,
-  140,
-  r + 83,
-  63,
-  r + 83,
-  r + 46,
-  55,
-  r + 76,
-  142,
-  59,
-  143,
-  r + 84,
-  60,
-  148,
-  144,
-  61,
-  145,
-  r + 83,
-  62,
-  147,
-  146,
-  63,
-  150,
-  r + 46,
-  63,
-  153,
-  r + 46,
-  61,
-  149,
-  r + 83,
-  62,
-  153,
-  150,
-  64,
-  151,
-  r + 54,
-  66,
-  152,
-  r + 53,
-  70,
-  r + 82,
-  r + 52,
-  64,
-  154,
-  r + 54,
-  66,
-  155,
-  r + 53,
-  70,
-  156,
-  r + 52,
-  71,
-  157,
-  r + 81,
-  73,
-  158,
-  r + 80,
-  74,
-  r + 77,
-  r + 79,
-  40,
-  160,
-  r + 57,
-  41,
-  r + 57,
-  161,
-  42,
-  185,
-  162,
-  48,
-  174,
-  163,
-  49,
-  r + 45,
-  164,
-  51,
-  165,
-  526,
-  60,
-  168,
-  166,
-  62,
-  r + 55,
-  167,
-  63,
-  169,
-  r + 46,
-  62,
-  r + 55,
-  169,
-  64,
-  170,
-  r + 54,
-  66,
-  171,
-  r + 53,
-  69,
-  172,
-  r + 65,
-  70,
-  173,
-  r + 52,
-  72,
-  r + 63,
-  r + 51,
-  49,
-  r + 45,
-  175,
-  51,
-  176,
-  526,
-  60,
-  179,
-  177,
-  62,
-  r + 55,
-  178,
-  63,
-  180,
-  r + 46,
-  62,
-  r + 55,
-  180,
-  64,
-  181,
-  r + 54,
-  66,
-  182,
-  r + 53,
-  68,
-  r + 47,
-  183,
-  70,
-  184,
-  r + 52,
-  72,
-  r + 48,
-  r + 51,
-  48,
-  r + 56,
-  186,
-  52,
-  187,
-  r + 72,
-  65,
-  r + 69,
-  188,
-  67,
-  r + 70,
-  r + 71,
-  25,
-  r + 36,
-  r + 42,
-  21,
-  191,
-  r + 23,
-  25,
-  192,
-  r + 42,
-  30,
-  194,
-  193,
-  46,
-  r + 34,
-  r + 36,
-  46,
-  r + 33,
-  r + 35,
-  21,
-  196,
-  r + 23,
-  26,
-  r + 88,
-  197,
-  28,
-  r + 87,
-  198,
-  34,
-  201,
-  199,
-  35,
-  200,
-  545,
-  36,
-  r + 101,
-  r + 115,
-  46,
-  r + 95,
-  r + 96,
-  17,
-  203,
-  r + 22,
-  20,
-  204,
-  r + 21,
-  21,
-  205,
-  550,
-  33,
-  206,
-  550,
-  44,
-  r + 16,
-  207,
-  45,
-  r + 18,
-  r + 20,
-  8,
-  209,
-  215,
-  16,
-  210,
-  220,
-  18,
-  211,
-  220,
-  19,
-  212,
-  224,
-  20,
-  213,
-  227,
-  21,
-  231,
-  401,
-  8,
-  218,
-  215,
-  19,
-  216,
-  r + 9,
-  20,
-  217,
-  227,
-  21,
-  231,
-  r + 9,
-  16,
-  219,
-  220,
-  18,
-  223,
-  220,
-  19,
-  221,
-  224,
-  20,
-  222,
-  227,
-  21,
-  231,
-  r + 12,
-  19,
-  226,
-  224,
-  20,
-  225,
-  r + 9,
-  21,
-  r + 9,
-  r + 12,
-  20,
-  230,
-  227,
-  21,
-  228,
-  r + 9,
-  30,
-  229,
-  r + 9,
-  34,
-  r + 7,
-  r + 9,
-  21,
-  231,
-  415,
-  30,
-  232,
-  r + 8,
-  34,
-  r + 7,
-  r + 8,
-  4,
-  r + 2,
-  234,
-  5,
-  235,
-  480,
-  6,
-  271,
-  236,
-  7,
-  270,
-  237,
-  8,
-  238,
-  491,
-  9,
-  239,
-  243,
-  10,
-  240,
-  243,
-  11,
-  241,
-  243,
-  12,
-  242,
-  243,
-  13,
-  547,
-  243,
-  14,
-  266,
-  244,
-  20,
-  264,
-  245,
-  26,
-  246,
-  267,
-  37,
-  247,
-  r + 86,
-  38,
-  r + 86,
-  248,
-  39,
-  249,
-  518,
-  40,
-  250,
-  r + 57,
-  41,
-  r + 57,
-  251,
-  42,
-  538,
-  252,
-  48,
-  r + 43,
-  253,
-  49,
-  r + 45,
-  254,
-  51,
-  255,
-  526,
-  60,
-  258,
-  256,
-  62,
-  r + 55,
-  257,
-  63,
-  259,
-  r + 46,
-  62,
-  r + 55,
-  259,
-  64,
-  260,
-  r + 54,
-  66,
-  261,
-  r + 53,
-  69,
-  262,
-  r + 65,
-  70,
-  263,
-  r + 52,
-  72,
-  r + 62,
-  r + 51,
-  25,
-  265,
-  r + 42,
-  46,
-  r + 31,
-  r + 32,
-  26,
-  r + 88,
-  267,
-  28,
-  r + 87,
-  268,
-  34,
-  269,
-  544,
-  46,
-  r + 93,
-  r + 94,
-  8,
-  397,
-  r + 9,
-  8,
-  407,
-  r + 9,
-  3,
-  346,
-  273,
-  4,
-  r + 3,
-  274,
-  5,
-  284,
-  275,
-  8,
-  276,
-  r + 115,
-  15,
-  r + 5,
-  277,
-  16,
-  278,
-  281,
-  18,
-  279,
-  281,
-  19,
-  280,
-  281,
-  22,
-  r + 14,
-  281,
-  35,
-  282,
-  r + 42,
-  36,
-  r + 102,
-  283,
-  46,
-  r + 106,
-  r + 107,
-  6,
-  405,
-  285,
-  7,
-  395,
-  286,
-  8,
-  295,
-  287,
-  14,
-  501,
-  288,
-  26,
-  289,
-  502,
-  37,
-  290,
-  r + 86,
-  38,
-  r + 86,
-  291,
-  39,
-  292,
-  307,
-  40,
-  293,
-  r + 57,
-  41,
-  r + 57,
-  294,
-  42,
-  335,
-  500,
-  9,
-  296,
-  300,
-  10,
-  297,
-  300,
-  11,
-  298,
-  300,
-  12,
-  299,
-  300,
-  13,
-  394,
-  300,
-  14,
-  339,
-  301,
-  15,
-  r + 5,
-  302,
-  20,
-  337,
-  303,
-  26,
-  304,
-  341,
-  37,
-  305,
-  r + 86,
-  38,
-  r + 86,
-  306,
-  39,
-  309,
-  307,
-  48,
-  r + 58,
-  308,
-  50,
-  r + 74,
-  r + 85,
-  40,
-  310,
-  r + 57,
-  41,
-  r + 57,
-  311,
-  42,
-  335,
-  312,
-  48,
-  324,
-  313,
-  49,
-  r + 45,
-  314,
-  51,
-  315,
-  526,
-  60,
-  318,
-  316,
-  62,
-  r + 55,
-  317,
-  63,
-  319,
-  r + 46,
-  62,
-  r + 55,
-  319,
-  64,
-  320,
-  r + 54,
-  66,
-  321,
-  r + 53,
-  69,
-  322,
-  r + 65,
-  70,
-  323,
-  r + 52,
-  72,
-  r + 61,
-  r + 51,
-  49,
-  r + 45,
-  325,
-  51,
-  326,
-  526,
-  60,
-  329,
-  327,
-  62,
-  r + 55,
-  328,
-  63,
-  330,
-  r + 46,
-  62,
-  r + 55,
-  330,
-  64,
-  331,
-  r + 54,
-  66,
-  332,
-  r + 53,
-  68,
-  r + 47,
-  333,
-  70,
-  334,
-  r + 52,
-  72,
-  r + 49,
-  r + 51,
-  48,
-  r + 56,
-  336,
-  52,
-  r + 67,
-  r + 72,
-  25,
-  338,
-  r + 42,
-  46,
-  r + 27,
-  r + 28,
-  15,
-  r + 5,
-  340,
-  26,
-  r + 88,
-  341,
-  28,
-  r + 87,
-  342,
-  34,
-  345,
-  343,
-  35,
-  344,
-  545,
-  36,
-  r + 102,
-  r + 115,
-  46,
-  r + 91,
-  r + 92,
-  4,
-  r + 2,
-  347,
-  5,
-  357,
-  348,
-  8,
-  349,
-  r + 115,
-  15,
-  r + 5,
-  350,
-  16,
-  351,
-  354,
-  18,
-  352,
-  354,
-  19,
-  353,
-  354,
-  22,
-  r + 14,
-  354,
-  35,
-  355,
-  r + 42,
-  36,
-  r + 43,
-  356,
-  46,
-  r + 104,
-  r + 105,
-  6,
-  405,
-  358,
-  7,
-  395,
-  359,
-  8,
-  360,
-  491,
-  9,
-  361,
-  365,
-  10,
-  362,
-  365,
-  11,
-  363,
-  365,
-  12,
-  364,
-  365,
-  13,
-  394,
-  365,
-  14,
-  389,
-  366,
-  15,
-  r + 5,
-  367,
-  20,
-  387,
-  368,
-  26,
-  369,
-  391,
-  37,
-  370,
-  r + 86,
-  38,
-  r + 86,
-  371,
-  39,
-  372,
-  518,
-  40,
-  373,
-  r + 57,
-  41,
-  r + 57,
-  374,
-  42,
-  538,
-  375,
-  48,
-  r + 43,
-  376,
-  49,
-  r + 45,
-  377,
-  51,
-  378,
-  526,
-  60,
-  381,
-  379,
-  62,
-  r + 55,
-  380,
-  63,
-  382,
-  r + 46,
-  62,
-  r + 55,
-  382,
-  64,
-  383,
-  r + 54,
-  66,
-  384,
-  r + 53,
-  69,
-  385,
-  r + 65,
-  70,
-  386,
-  r + 52,
-  72,
-  r + 60,
-  r + 51,
-  25,
-  388,
-  r + 42,
-  46,
-  r + 25,
-  r + 26,
-  15,
-  r + 5,
-  390,
-  26,
-  r + 88,
-  391,
-  28,
-  r + 87,
-  392,
-  34,
-  393,
-  544,
-  46,
-  r + 89,
-  r + 90,
-  15,
-  r + 5,
-  547,
-  8,
-  396,
-  r + 9,
-  15,
-  r + 5,
-  397,
-  16,
-  398,
-  410,
-  18,
-  399,
-  410,
-  19,
-  400,
-  410,
-  20,
-  401,
-  r + 9,
-  27,
-  402,
-  r + 12,
-  29,
-  r + 11,
-  403,
-  31,
-  r + 11,
-  404,
-  32,
-  r + 11,
-  422,
-  8,
-  406,
-  r + 9,
-  15,
-  r + 5,
-  407,
-  16,
-  408,
-  410,
-  18,
-  409,
-  410,
-  19,
-  411,
-  410,
-  20,
-  r + 12,
-  r + 9,
-  20,
-  414,
-  412,
-  22,
-  413,
-  r + 9,
-  34,
-  r + 10,
-  r + 9,
-  22,
-  416,
-  415,
-  27,
-  419,
-  r + 12,
-  27,
-  418,
-  417,
-  34,
-  r + 10,
-  r + 12,
-  34,
-  r + 10,
-  419,
-  43,
-  r + 11,
-  420,
-  47,
-  r + 11,
-  421,
-  53,
-  r + 11,
-  422,
-  54,
-  r + 11,
-  423,
-  56,
-  r + 11,
-  r + 12,
-  2,
-  r + 1,
-  425,
-  3,
-  478,
-  426,
-  4,
-  r + 4,
-  427,
-  5,
-  438,
-  428,
-  8,
-  429,
-  r + 115,
-  16,
-  430,
-  433,
-  18,
-  431,
-  433,
-  19,
-  432,
-  433,
-  22,
-  r + 14,
-  433,
-  35,
-  434,
-  r + 42,
-  36,
-  r + 44,
-  435,
-  46,
-  r + 112,
-  436,
-  57,
-  437,
-  r + 114,
-  58,
-  r + 113,
-  r + 114,
-  6,
-  r + 6,
-  439,
-  7,
-  r + 6,
-  440,
-  8,
-  450,
-  441,
-  14,
-  501,
-  442,
-  26,
-  443,
-  502,
-  37,
-  444,
-  r + 86,
-  38,
-  r + 86,
-  445,
-  39,
-  446,
-  465,
-  40,
-  447,
-  r + 57,
-  41,
-  r + 57,
-  448,
-  42,
-  471,
-  449,
-  48,
-  r + 44,
-  500,
-  9,
-  451,
-  455,
-  10,
-  452,
-  455,
-  11,
-  453,
-  455,
-  12,
-  454,
-  455,
-  13,
-  547,
-  455,
-  14,
-  473,
-  456,
-  15,
-  460,
-  457,
-  20,
-  458,
-  461,
-  25,
-  459,
-  r + 42,
-  46,
-  r + 37,
-  r + 38,
-  20,
-  540,
-  461,
-  26,
-  462,
-  474,
-  37,
-  463,
-  r + 86,
-  38,
-  r + 86,
-  464,
-  39,
-  467,
-  465,
-  48,
-  r + 58,
-  466,
-  50,
-  r + 75,
-  r + 85,
-  40,
-  468,
-  r + 57,
-  41,
-  r + 57,
-  469,
-  42,
-  471,
-  470,
-  48,
-  r + 44,
-  524,
-  48,
-  r + 44,
-  472,
-  52,
-  r + 68,
-  r + 72,
-  26,
-  r + 88,
-  474,
-  28,
-  r + 87,
-  475,
-  34,
-  r + 100,
-  476,
-  35,
-  477,
-  545,
-  36,
-  r + 44,
-  r + 115,
-  4,
-  r + 2,
-  479,
-  5,
-  488,
-  480,
-  8,
-  481,
-  r + 115,
-  16,
-  482,
-  485,
-  18,
-  483,
-  485,
-  19,
-  484,
-  485,
-  22,
-  r + 14,
-  485,
-  35,
-  486,
-  r + 42,
-  36,
-  r + 43,
-  487,
-  46,
-  r + 108,
-  r + 109,
-  6,
-  r + 6,
-  489,
-  7,
-  r + 6,
-  490,
-  8,
-  503,
-  491,
-  14,
-  501,
-  492,
-  26,
-  493,
-  502,
-  37,
-  494,
-  r + 86,
-  38,
-  r + 86,
-  495,
-  39,
-  496,
-  518,
-  40,
-  497,
-  r + 57,
-  41,
-  r + 57,
-  498,
-  42,
-  538,
-  499,
-  48,
-  r + 43,
-  500,
-  49,
-  r + 45,
-  526,
-  26,
-  r + 88,
-  502,
-  28,
-  r + 87,
-  r + 115,
-  9,
-  504,
-  508,
-  10,
-  505,
-  508,
-  11,
-  506,
-  508,
-  12,
-  507,
-  508,
-  13,
-  547,
-  508,
-  14,
-  541,
-  509,
-  15,
-  513,
-  510,
-  20,
-  511,
-  514,
-  25,
-  512,
-  r + 42,
-  46,
-  r + 29,
-  r + 30,
-  20,
-  540,
-  514,
-  26,
-  515,
-  542,
-  37,
-  516,
-  r + 86,
-  38,
-  r + 86,
-  517,
-  39,
-  520,
-  518,
-  48,
-  r + 58,
-  519,
-  50,
-  r + 73,
-  r + 85,
-  40,
-  521,
-  r + 57,
-  41,
-  r + 57,
-  522,
-  42,
-  538,
-  523,
-  48,
-  r + 43,
-  524,
-  49,
-  r + 45,
-  525,
-  51,
-  529,
-  526,
-  60,
-  r + 55,
-  527,
-  62,
-  r + 55,
-  528,
-  63,
-  r + 55,
-  r + 46,
-  60,
-  532,
-  530,
-  62,
-  r + 55,
-  531,
-  63,
-  533,
-  r + 46,
-  62,
-  r + 55,
-  533,
-  64,
-  534,
-  r + 54,
-  66,
-  535,
-  r + 53,
-  69,
-  536,
-  r + 65,
-  70,
-  537,
-  r + 52,
-  72,
-  r + 59,
-  r + 51,
-  48,
-  r + 43,
-  539,
-  52,
-  r + 66,
-  r + 72,
-  25,
-  r + 24,
-  r + 42,
-  26,
-  r + 88,
-  542,
-  28,
-  r + 87,
-  543,
-  34,
-  r + 100,
-  544,
-  35,
-  546,
-  545,
-  36,
-  r + 42,
-  r + 115,
-  36,
-  r + 43,
-  r + 115,
-  17,
-  548,
-  r + 22,
-  20,
-  549,
-  r + 21,
-  33,
-  552,
-  550,
-  44,
-  r + 17,
-  551,
-  45,
-  r + 19,
-  r + 20,
-  44,
-  r + 15,
-  553,
-  45,
-  r + 15,
-  r + 20
-]);
-var bdd = import_endpoints.BinaryDecisionDiagram.from(nodes, root, _data.conditions, _data.results);
-
-// node_modules/@aws-sdk/client-s3/dist-es/endpoint/endpointResolver.js
-var cache = new import_endpoints2.EndpointCache({
-  size: 50,
-  params: [
-    "Accelerate",
-    "Bucket",
-    "DisableAccessPoints",
-    "DisableMultiRegionAccessPoints",
-    "DisableS3ExpressSessionAuth",
-    "Endpoint",
-    "ForcePathStyle",
-    "Region",
-    "UseArnRegion",
-    "UseDualStack",
-    "UseFIPS",
-    "UseGlobalEndpoint",
-    "UseObjectLambdaEndpoint",
-    "UseS3ExpressControlEndpoint"
-  ]
-});
-var defaultEndpointResolver = (endpointParams, context = {}) => {
-  return cache.get(endpointParams, () => (0, import_endpoints2.decideEndpoint)(bdd, {
-    endpointParams,
-    logger: context.logger
-  }));
-};
-import_endpoints2.customEndpointFunctions.aws = import_client2.awsEndpointFunctions;
-
-// node_modules/@aws-sdk/client-s3/dist-es/auth/httpAuthSchemeProvider.js
-var createEndpointRuleSetHttpAuthSchemeParametersProvider = (defaultHttpAuthSchemeParametersProvider) => async (config2, context, input2) => {
-  if (!input2) {
-    throw new Error("Could not find `input` for `defaultEndpointRuleSetHttpAuthSchemeParametersProvider`");
-  }
-  const defaultParameters = await defaultHttpAuthSchemeParametersProvider(config2, context, input2);
-  const instructionsFn = (0, import_client3.getSmithyContext)(context)?.commandInstance?.constructor?.getEndpointParameterInstructions;
-  if (!instructionsFn) {
-    throw new Error(`getEndpointParameterInstructions() is not defined on '${context.commandName}'`);
-  }
-  const endpointParameters = await (0, import_endpoints3.resolveParams)(input2, { getEndpointParameterInstructions: instructionsFn }, config2);
-  return Object.assign(defaultParameters, endpointParameters);
-};
-var _defaultS3HttpAuthSchemeParametersProvider = async (config2, context, input2) => {
-  return {
-    operation: (0, import_client3.getSmithyContext)(context).operation,
-    region: await (0, import_client3.normalizeProvider)(config2.region)() || (() => {
-      throw new Error("expected `region` to be configured for `aws.auth#sigv4`");
-    })()
-  };
-};
-var defaultS3HttpAuthSchemeParametersProvider = createEndpointRuleSetHttpAuthSchemeParametersProvider(_defaultS3HttpAuthSchemeParametersProvider);
-function createAwsAuthSigv4HttpAuthOption(authParameters) {
-  return {
-    schemeId: "aws.auth#sigv4",
-    signingProperties: {
-      name: "s3",
-      region: authParameters.region
-    },
-    propertiesExtractor: (config2, context) => ({
-      signingProperties: {
-        config: config2,
-        context
-      }
-    })
-  };
-}
-function createAwsAuthSigv4aHttpAuthOption(authParameters) {
-  return {
-    schemeId: "aws.auth#sigv4a",
-    signingProperties: {
-      name: "s3",
-      region: authParameters.region
-    },
-    propertiesExtractor: (config2, context) => ({
-      signingProperties: {
-        config: config2,
-        context
-      }
-    })
-  };
-}
-var createEndpointRuleSetHttpAuthSchemeProvider = (defaultEndpointResolver2, defaultHttpAuthSchemeResolver, createHttpAuthOptionFunctions) => {
-  const endpointRuleSetHttpAuthSchemeProvider = (authParameters) => {
-    const endpoint = defaultEndpointResolver2(authParameters);
-    const authSchemes = endpoint.properties?.authSchemes;
-    if (!authSchemes) {
-      return defaultHttpAuthSchemeResolver(authParameters);
-    }
-    const options = [];
-    for (const scheme of authSchemes) {
-      const { name: resolvedName, properties = {}, ...rest } = scheme;
-      const name = resolvedName.toLowerCase();
-      if (resolvedName !== name) {
-        console.warn(`HttpAuthScheme has been normalized with lowercasing: '${resolvedName}' to '${name}'`);
-      }
-      let schemeId;
-      if (name === "sigv4a") {
-        schemeId = "aws.auth#sigv4a";
-        const sigv4Present = authSchemes.find((s2) => {
-          const name2 = s2.name.toLowerCase();
-          return name2 !== "sigv4a" && name2.startsWith("sigv4");
-        });
-        if (SignatureV4MultiRegion.sigv4aDependency() === "none" && sigv4Present) {
-          continue;
-        }
-      } else if (name.startsWith("sigv4")) {
-        schemeId = "aws.auth#sigv4";
-      } else {
-        throw new Error(`Unknown HttpAuthScheme found in '@smithy.rules#endpointRuleSet': '${name}'`);
-      }
-      const createOption2 = createHttpAuthOptionFunctions[schemeId];
-      if (!createOption2) {
-        throw new Error(`Could not find HttpAuthOption create function for '${schemeId}'`);
-      }
-      const option = createOption2(authParameters);
-      option.schemeId = schemeId;
-      option.signingProperties = { ...option.signingProperties || {}, ...rest, ...properties };
-      options.push(option);
-    }
-    return options;
-  };
-  return endpointRuleSetHttpAuthSchemeProvider;
-};
-var _defaultS3HttpAuthSchemeProvider = (authParameters) => {
-  const options = [];
-  switch (authParameters.operation) {
-    default: {
-      options.push(createAwsAuthSigv4HttpAuthOption(authParameters));
-      options.push(createAwsAuthSigv4aHttpAuthOption(authParameters));
-    }
-  }
-  return options;
-};
-var defaultS3HttpAuthSchemeProvider = createEndpointRuleSetHttpAuthSchemeProvider(defaultEndpointResolver, _defaultS3HttpAuthSchemeProvider, {
-  "aws.auth#sigv4": createAwsAuthSigv4HttpAuthOption,
-  "aws.auth#sigv4a": createAwsAuthSigv4aHttpAuthOption
-});
-var resolveHttpAuthSchemeConfig = (config2) => {
-  const config_0 = (0, import_httpAuthSchemes.resolveAwsSdkSigV4Config)(config2);
-  const config_1 = (0, import_httpAuthSchemes.resolveAwsSdkSigV4AConfig)(config_0);
-  return Object.assign(config_1, {
-    authSchemePreference: (0, import_client3.normalizeProvider)(config2.authSchemePreference ?? [])
-  });
-};
-
-// node_modules/@aws-sdk/client-s3/dist-es/commandBuilder.js
-var import_flexible_checksums = __toESM(require_flexible_checksums());
-var import_s3 = __toESM(require_s3());
-var import_client4 = __toESM(require_client2());
-var import_endpoints4 = __toESM(require_endpoints());
-
-// node_modules/@aws-sdk/client-s3/dist-es/endpoint/EndpointParameters.js
-var resolveClientEndpointParameters = (options) => {
-  return Object.assign(options, {
-    useFipsEndpoint: options.useFipsEndpoint ?? false,
-    useDualstackEndpoint: options.useDualstackEndpoint ?? false,
-    forcePathStyle: options.forcePathStyle ?? false,
-    useAccelerateEndpoint: options.useAccelerateEndpoint ?? false,
-    useGlobalEndpoint: options.useGlobalEndpoint ?? false,
-    disableMultiregionAccessPoints: options.disableMultiregionAccessPoints ?? false,
-    defaultSigningName: "s3",
-    clientContextParams: options.clientContextParams ?? {}
-  });
-};
-var commonParams = {
-  ForcePathStyle: { type: "clientContextParams", name: "forcePathStyle" },
-  UseArnRegion: { type: "clientContextParams", name: "useArnRegion" },
-  DisableMultiRegionAccessPoints: { type: "clientContextParams", name: "disableMultiregionAccessPoints" },
-  Accelerate: { type: "clientContextParams", name: "useAccelerateEndpoint" },
-  DisableS3ExpressSessionAuth: { type: "clientContextParams", name: "disableS3ExpressSessionAuth" },
-  UseGlobalEndpoint: { type: "builtInParams", name: "useGlobalEndpoint" },
-  UseFIPS: { type: "builtInParams", name: "useFipsEndpoint" },
-  Endpoint: { type: "builtInParams", name: "endpoint" },
-  Region: { type: "builtInParams", name: "region" },
-  UseDualStack: { type: "builtInParams", name: "useDualstackEndpoint" }
-};
-
-// node_modules/@aws-sdk/client-s3/dist-es/commandBuilder.js
-var command = (0, import_client4.makeBuilder)(commonParams, "AmazonS3", "S3Client", import_endpoints4.getEndpointPlugin);
-var _ep0 = {
-  Bucket: { type: "contextParams", name: "Bucket" },
-  Key: { type: "contextParams", name: "Key" }
-};
-var _ep4 = {
-  DisableS3ExpressSessionAuth: { type: "staticContextParams", value: true },
-  Bucket: { type: "contextParams", name: "Bucket" }
-};
-var _ep5 = {
-  Bucket: { type: "contextParams", name: "Bucket" }
-};
-var _ep8 = {
-  Bucket: { type: "contextParams", name: "Bucket" },
-  Prefix: { type: "contextParams", name: "Prefix" }
-};
-var _mw0 = (Command2, cs, config2, o2) => [
-  (0, import_s3.getThrow200ExceptionsPlugin)(config2)
-];
-var _mw1 = (Command2, cs, config2, o2) => [
-  (0, import_s3.getThrow200ExceptionsPlugin)(config2),
-  (0, import_s3.getSsecPlugin)(config2)
-];
-var _mw5 = (Command2, cs, config2, o2) => [
-  (0, import_flexible_checksums.getFlexibleChecksumsPlugin)(config2, {
-    requestAlgorithmMember: { "httpHeader": "x-amz-sdk-checksum-algorithm", "name": "ChecksumAlgorithm" },
-    requestChecksumRequired: true
-  }),
-  (0, import_s3.getThrow200ExceptionsPlugin)(config2)
-];
-var _mw7 = (Command2, cs, config2, o2) => [
-  (0, import_flexible_checksums.getFlexibleChecksumsPlugin)(config2, {
-    requestChecksumRequired: false,
-    requestValidationModeMember: "ChecksumMode",
-    responseAlgorithms: ["CRC64NVME", "CRC32", "CRC32C", "SHA256", "SHA1", "SHA512", "MD5", "XXHASH64", "XXHASH3", "XXHASH128"]
-  }),
-  (0, import_s3.getSsecPlugin)(config2),
-  (0, import_s3.getS3ExpiresMiddlewarePlugin)(config2)
-];
-var _mw8 = (Command2, cs, config2, o2) => [
-  (0, import_s3.getThrow200ExceptionsPlugin)(config2),
-  (0, import_s3.getSsecPlugin)(config2),
-  (0, import_s3.getS3ExpiresMiddlewarePlugin)(config2)
-];
-var _mw11 = (Command2, cs, config2, o2) => [
-  (0, import_flexible_checksums.getFlexibleChecksumsPlugin)(config2, {
-    requestAlgorithmMember: { "httpHeader": "x-amz-sdk-checksum-algorithm", "name": "ChecksumAlgorithm" },
-    requestChecksumRequired: false
-  }),
-  (0, import_s3.getCheckContentLengthHeaderPlugin)(config2),
-  (0, import_s3.getThrow200ExceptionsPlugin)(config2),
-  (0, import_s3.getSsecPlugin)(config2)
-];
-var _mw13 = (Command2, cs, config2, o2) => [
-  (0, import_flexible_checksums.getFlexibleChecksumsPlugin)(config2, {
-    requestAlgorithmMember: { "httpHeader": "x-amz-sdk-checksum-algorithm", "name": "ChecksumAlgorithm" },
-    requestChecksumRequired: false
-  }),
-  (0, import_s3.getThrow200ExceptionsPlugin)(config2),
-  (0, import_s3.getSsecPlugin)(config2)
-];
-
-// node_modules/@aws-sdk/client-s3/dist-es/schemas/schemas_0.js
-var import_schema = __toESM(require_schema());
-
-// node_modules/@aws-sdk/client-s3/dist-es/models/S3ServiceException.js
-var import_client5 = __toESM(require_client2());
-var S3ServiceException = class _S3ServiceException extends import_client5.ServiceException {
-  static shapeId = "smithy.ts.sdk.synthetic.com.amazonaws.s3#S3ServiceException";
-  constructor(options) {
-    super(options);
-    Object.setPrototypeOf(this, _S3ServiceException.prototype);
-  }
-};
-
-// node_modules/@aws-sdk/client-s3/dist-es/models/errors.js
-var NoSuchUpload = class _NoSuchUpload extends S3ServiceException {
-  static shapeId = "com.amazonaws.s3#NoSuchUpload";
-  name = "NoSuchUpload";
-  $fault = "client";
-  constructor(opts) {
-    super({
-      name: "NoSuchUpload",
-      $fault: "client",
-      ...opts
-    });
-    Object.setPrototypeOf(this, _NoSuchUpload.prototype);
-  }
-};
-var AccessDenied = class _AccessDenied extends S3ServiceException {
-  static shapeId = "com.amazonaws.s3#AccessDenied";
-  name = "AccessDenied";
-  $fault = "client";
-  constructor(opts) {
-    super({
-      name: "AccessDenied",
-      $fault: "client",
-      ...opts
-    });
-    Object.setPrototypeOf(this, _AccessDenied.prototype);
-  }
-};
-var ObjectNotInActiveTierError = class _ObjectNotInActiveTierError extends S3ServiceException {
-  static shapeId = "com.amazonaws.s3#ObjectNotInActiveTierError";
-  name = "ObjectNotInActiveTierError";
-  $fault = "client";
-  constructor(opts) {
-    super({
-      name: "ObjectNotInActiveTierError",
-      $fault: "client",
-      ...opts
-    });
-    Object.setPrototypeOf(this, _ObjectNotInActiveTierError.prototype);
-  }
-};
-var BucketAlreadyExists = class _BucketAlreadyExists extends S3ServiceException {
-  static shapeId = "com.amazonaws.s3#BucketAlreadyExists";
-  name = "BucketAlreadyExists";
-  $fault = "client";
-  constructor(opts) {
-    super({
-      name: "BucketAlreadyExists",
-      $fault: "client",
-      ...opts
-    });
-    Object.setPrototypeOf(this, _BucketAlreadyExists.prototype);
-  }
-};
-var BucketAlreadyOwnedByYou = class _BucketAlreadyOwnedByYou extends S3ServiceException {
-  static shapeId = "com.amazonaws.s3#BucketAlreadyOwnedByYou";
-  name = "BucketAlreadyOwnedByYou";
-  $fault = "client";
-  constructor(opts) {
-    super({
-      name: "BucketAlreadyOwnedByYou",
-      $fault: "client",
-      ...opts
-    });
-    Object.setPrototypeOf(this, _BucketAlreadyOwnedByYou.prototype);
-  }
-};
-var NoSuchBucket = class _NoSuchBucket extends S3ServiceException {
-  static shapeId = "com.amazonaws.s3#NoSuchBucket";
-  name = "NoSuchBucket";
-  $fault = "client";
-  constructor(opts) {
-    super({
-      name: "NoSuchBucket",
-      $fault: "client",
-      ...opts
-    });
-    Object.setPrototypeOf(this, _NoSuchBucket.prototype);
-  }
-};
-var NoSuchKey = class _NoSuchKey extends S3ServiceException {
-  static shapeId = "com.amazonaws.s3#NoSuchKey";
-  name = "NoSuchKey";
-  $fault = "client";
-  constructor(opts) {
-    super({
-      name: "NoSuchKey",
-      $fault: "client",
-      ...opts
-    });
-    Object.setPrototypeOf(this, _NoSuchKey.prototype);
-  }
-};
-var InvalidObjectState = class _InvalidObjectState extends S3ServiceException {
-  static shapeId = "com.amazonaws.s3#InvalidObjectState";
-  name = "InvalidObjectState";
-  $fault = "client";
-  StorageClass;
-  AccessTier;
-  constructor(opts) {
-    super({
-      name: "InvalidObjectState",
-      $fault: "client",
-      ...opts
-    });
-    Object.setPrototypeOf(this, _InvalidObjectState.prototype);
-    this.StorageClass = opts.StorageClass;
-    this.AccessTier = opts.AccessTier;
-  }
-};
-var NoSuchAnnotation = class _NoSuchAnnotation extends S3ServiceException {
-  static shapeId = "com.amazonaws.s3#NoSuchAnnotation";
-  name = "NoSuchAnnotation";
-  $fault = "client";
-  constructor(opts) {
-    super({
-      name: "NoSuchAnnotation",
-      $fault: "client",
-      ...opts
-    });
-    Object.setPrototypeOf(this, _NoSuchAnnotation.prototype);
-  }
-};
-var NotFound = class _NotFound extends S3ServiceException {
-  static shapeId = "com.amazonaws.s3#NotFound";
-  name = "NotFound";
-  $fault = "client";
-  constructor(opts) {
-    super({
-      name: "NotFound",
-      $fault: "client",
-      ...opts
-    });
-    Object.setPrototypeOf(this, _NotFound.prototype);
-  }
-};
-var InvalidPrefix = class _InvalidPrefix extends S3ServiceException {
-  static shapeId = "com.amazonaws.s3#InvalidPrefix";
-  name = "InvalidPrefix";
-  $fault = "client";
-  constructor(opts) {
-    super({
-      name: "InvalidPrefix",
-      $fault: "client",
-      ...opts
-    });
-    Object.setPrototypeOf(this, _InvalidPrefix.prototype);
-  }
-};
-var EncryptionTypeMismatch = class _EncryptionTypeMismatch extends S3ServiceException {
-  static shapeId = "com.amazonaws.s3#EncryptionTypeMismatch";
-  name = "EncryptionTypeMismatch";
-  $fault = "client";
-  constructor(opts) {
-    super({
-      name: "EncryptionTypeMismatch",
-      $fault: "client",
-      ...opts
-    });
-    Object.setPrototypeOf(this, _EncryptionTypeMismatch.prototype);
-  }
-};
-var InvalidRequest = class _InvalidRequest extends S3ServiceException {
-  static shapeId = "com.amazonaws.s3#InvalidRequest";
-  name = "InvalidRequest";
-  $fault = "client";
-  constructor(opts) {
-    super({
-      name: "InvalidRequest",
-      $fault: "client",
-      ...opts
-    });
-    Object.setPrototypeOf(this, _InvalidRequest.prototype);
-  }
-};
-var InvalidWriteOffset = class _InvalidWriteOffset extends S3ServiceException {
-  static shapeId = "com.amazonaws.s3#InvalidWriteOffset";
-  name = "InvalidWriteOffset";
-  $fault = "client";
-  constructor(opts) {
-    super({
-      name: "InvalidWriteOffset",
-      $fault: "client",
-      ...opts
-    });
-    Object.setPrototypeOf(this, _InvalidWriteOffset.prototype);
-  }
-};
-var TooManyParts = class _TooManyParts extends S3ServiceException {
-  static shapeId = "com.amazonaws.s3#TooManyParts";
-  name = "TooManyParts";
-  $fault = "client";
-  constructor(opts) {
-    super({
-      name: "TooManyParts",
-      $fault: "client",
-      ...opts
-    });
-    Object.setPrototypeOf(this, _TooManyParts.prototype);
-  }
-};
-var AnnotationLimitExceeded = class _AnnotationLimitExceeded extends S3ServiceException {
-  static shapeId = "com.amazonaws.s3#AnnotationLimitExceeded";
-  name = "AnnotationLimitExceeded";
-  $fault = "client";
-  constructor(opts) {
-    super({
-      name: "AnnotationLimitExceeded",
-      $fault: "client",
-      ...opts
-    });
-    Object.setPrototypeOf(this, _AnnotationLimitExceeded.prototype);
-  }
-};
-var AnnotationNameTooLong = class _AnnotationNameTooLong extends S3ServiceException {
-  static shapeId = "com.amazonaws.s3#AnnotationNameTooLong";
-  name = "AnnotationNameTooLong";
-  $fault = "client";
-  constructor(opts) {
-    super({
-      name: "AnnotationNameTooLong",
-      $fault: "client",
-      ...opts
-    });
-    Object.setPrototypeOf(this, _AnnotationNameTooLong.prototype);
-  }
-};
-var InvalidAnnotationName = class _InvalidAnnotationName extends S3ServiceException {
-  static shapeId = "com.amazonaws.s3#InvalidAnnotationName";
-  name = "InvalidAnnotationName";
-  $fault = "client";
-  constructor(opts) {
-    super({
-      name: "InvalidAnnotationName",
-      $fault: "client",
-      ...opts
-    });
-    Object.setPrototypeOf(this, _InvalidAnnotationName.prototype);
-  }
-};
-var UnsupportedMediaType = class _UnsupportedMediaType extends S3ServiceException {
-  static shapeId = "com.amazonaws.s3#UnsupportedMediaType";
-  name = "UnsupportedMediaType";
-  $fault = "client";
-  constructor(opts) {
-    super({
-      name: "UnsupportedMediaType",
-      $fault: "client",
-      ...opts
-    });
-    Object.setPrototypeOf(this, _UnsupportedMediaType.prototype);
-  }
-};
-var IdempotencyParameterMismatch = class _IdempotencyParameterMismatch extends S3ServiceException {
-  static shapeId = "com.amazonaws.s3#IdempotencyParameterMismatch";
-  name = "IdempotencyParameterMismatch";
-  $fault = "client";
-  constructor(opts) {
-    super({
-      name: "IdempotencyParameterMismatch",
-      $fault: "client",
-      ...opts
-    });
-    Object.setPrototypeOf(this, _IdempotencyParameterMismatch.prototype);
-  }
-};
-var ObjectAlreadyInActiveTierError = class _ObjectAlreadyInActiveTierError extends S3ServiceException {
-  static shapeId = "com.amazonaws.s3#ObjectAlreadyInActiveTierError";
-  name = "ObjectAlreadyInActiveTierError";
-  $fault = "client";
-  constructor(opts) {
-    super({
-      name: "ObjectAlreadyInActiveTierError",
-      $fault: "client",
-      ...opts
-    });
-    Object.setPrototypeOf(this, _ObjectAlreadyInActiveTierError.prototype);
-  }
-};
-
-// node_modules/@aws-sdk/client-s3/dist-es/schemas/schemas_0.js
-var _A = "Account";
-var _AAO = "AnalyticsAndOperator";
-var _AC = "AccelerateConfiguration";
-var _ACL = "AccessControlList";
-var _ACL_ = "ACL";
-var _ACLn = "AnalyticsConfigurationList";
-var _ACP = "AccessControlPolicy";
-var _ACT = "AccessControlTranslation";
-var _ACn = "AnalyticsConfiguration";
-var _ACnn = "AnnotationCount";
-var _AD = "AccessDenied";
-var _ADb = "AbortDate";
-var _ADn = "AnnotationDirective";
-var _AE = "AnnotationEntry";
-var _AED = "AnalyticsExportDestination";
-var _AF = "AnalyticsFilter";
-var _AH = "AllowedHeaders";
-var _AHl = "AllowedHeader";
-var _AI = "AccountId";
-var _AIMU = "AbortIncompleteMultipartUpload";
-var _AKI = "AccessKeyId";
-var _AL = "AnnotationList";
-var _ALE = "AnnotationLimitExceeded";
-var _AM = "AllowedMethods";
-var _AMU = "AbortMultipartUpload";
-var _AMUO = "AbortMultipartUploadOutput";
-var _AMUR = "AbortMultipartUploadRequest";
-var _AMl = "AllowedMethod";
-var _AN = "AnnotationName";
-var _ANTL = "AnnotationNameTooLong";
-var _AO = "AllowedOrigins";
-var _AOl = "AllowedOrigin";
-var _AP = "AnnotationPayload";
-var _APA = "AccessPointAlias";
-var _APAc = "AccessPointArn";
-var _APn = "AnnotationPrefix";
-var _AQRD = "AllowQuotedRecordDelimiter";
-var _AR = "AcceptRanges";
-var _ARI = "AbortRuleId";
-var _AS = "AbacStatus";
-var _ASBD = "AnalyticsS3BucketDestination";
-var _ASSEBD = "ApplyServerSideEncryptionByDefault";
-var _ASr = "ArchiveStatus";
-var _AT = "AccessTier";
-var _ATC = "AnnotationTableConfiguration";
-var _ATCR = "AnnotationTableConfigurationResult";
-var _ATCU = "AnnotationTableConfigurationUpdates";
-var _An = "And";
-var _Ann = "Annotations";
-var _B = "Bucket";
-var _BA = "BucketArn";
-var _BAE = "BucketAlreadyExists";
-var _BAI = "BucketAccountId";
-var _BAOBY = "BucketAlreadyOwnedByYou";
-var _BET = "BlockedEncryptionTypes";
-var _BGR = "BypassGovernanceRetention";
-var _BI = "BucketInfo";
-var _BKE = "BucketKeyEnabled";
-var _BLC = "BucketLifecycleConfiguration";
-var _BLN = "BucketLocationName";
-var _BLS = "BucketLoggingStatus";
-var _BLT = "BucketLocationType";
-var _BN = "BucketNamespace";
-var _BNu = "BucketName";
-var _BP = "BytesProcessed";
-var _BPA = "BlockPublicAcls";
-var _BPP = "BlockPublicPolicy";
-var _BR = "BucketRegion";
-var _BRy = "BytesReturned";
-var _BS = "BytesScanned";
-var _Bo = "Body";
-var _Bu = "Buckets";
-var _C = "Checksum";
-var _CA = "ChecksumAlgorithm";
-var _CACL = "CannedACL";
-var _CB = "CreateBucket";
-var _CBC = "CreateBucketConfiguration";
-var _CBMC = "CreateBucketMetadataConfiguration";
-var _CBMCR = "CreateBucketMetadataConfigurationRequest";
-var _CBMTC = "CreateBucketMetadataTableConfiguration";
-var _CBMTCR = "CreateBucketMetadataTableConfigurationRequest";
-var _CBO = "CreateBucketOutput";
-var _CBR = "CreateBucketRequest";
-var _CC = "CacheControl";
-var _CCRC = "ChecksumCRC32";
-var _CCRCC = "ChecksumCRC32C";
-var _CCRCNVME = "ChecksumCRC64NVME";
-var _CC_ = "Cache-Control";
-var _CD = "CreationDate";
-var _CD_ = "Content-Disposition";
-var _CDo = "ContentDisposition";
-var _CE = "ContinuationEvent";
-var _CE_ = "Content-Encoding";
-var _CEo = "ContentEncoding";
-var _CF = "CloudFunction";
-var _CFC = "CloudFunctionConfiguration";
-var _CL = "ContentLanguage";
-var _CL_ = "Content-Language";
-var _CL__ = "Content-Length";
-var _CLo = "ContentLength";
-var _CM = "Content-MD5";
-var _CMD = "ChecksumMD5";
-var _CMDo = "ContentMD5";
-var _CMU = "CompletedMultipartUpload";
-var _CMUO = "CompleteMultipartUploadOutput";
-var _CMUOr = "CreateMultipartUploadOutput";
-var _CMUR = "CompleteMultipartUploadResult";
-var _CMURo = "CompleteMultipartUploadRequest";
-var _CMURr = "CreateMultipartUploadRequest";
-var _CMUo = "CompleteMultipartUpload";
-var _CMUr = "CreateMultipartUpload";
-var _CMh = "ChecksumMode";
-var _CO = "CopyObject";
-var _COO = "CopyObjectOutput";
-var _COR = "CopyObjectResult";
-var _CORSC = "CORSConfiguration";
-var _CORSR = "CORSRules";
-var _CORSRu = "CORSRule";
-var _CORo = "CopyObjectRequest";
-var _CP = "CommonPrefix";
-var _CPL = "CommonPrefixList";
-var _CPLo = "CompletedPartList";
-var _CPR = "CopyPartResult";
-var _CPo = "CompletedPart";
-var _CPom = "CommonPrefixes";
-var _CR = "ContentRange";
-var _CRSBA = "ConfirmRemoveSelfBucketAccess";
-var _CR_ = "Content-Range";
-var _CS = "ConfigurationState";
-var _CSHA = "ChecksumSHA1";
-var _CSHAh = "ChecksumSHA256";
-var _CSHAhe = "ChecksumSHA512";
-var _CSIM = "CopySourceIfMatch";
-var _CSIMS = "CopySourceIfModifiedSince";
-var _CSINM = "CopySourceIfNoneMatch";
-var _CSIUS = "CopySourceIfUnmodifiedSince";
-var _CSO = "CreateSessionOutput";
-var _CSR = "CreateSessionResult";
-var _CSRo = "CopySourceRange";
-var _CSRr = "CreateSessionRequest";
-var _CSSSECA = "CopySourceSSECustomerAlgorithm";
-var _CSSSECK = "CopySourceSSECustomerKey";
-var _CSSSECKMD = "CopySourceSSECustomerKeyMD5";
-var _CSV = "CSV";
-var _CSVI = "CopySourceVersionId";
-var _CSVIn = "CSVInput";
-var _CSVO = "CSVOutput";
-var _CSo = "CopySource";
-var _CSr = "CreateSession";
-var _CT = "ChecksumType";
-var _CT_ = "Content-Type";
-var _CTl = "ClientToken";
-var _CTo = "ContentType";
-var _CTom = "CompressionType";
-var _CTon = "ContinuationToken";
-var _CXXHASH = "ChecksumXXHASH64";
-var _CXXHASHh = "ChecksumXXHASH3";
-var _CXXHASHhe = "ChecksumXXHASH128";
-var _Co = "Condition";
-var _Cod = "Code";
-var _Com = "Comments";
-var _Con = "Contents";
-var _Cont = "Cont";
-var _Cr = "Credentials";
-var _D = "Days";
-var _DAI = "DaysAfterInitiation";
-var _DB = "DeleteBucket";
-var _DBAC = "DeleteBucketAnalyticsConfiguration";
-var _DBACR = "DeleteBucketAnalyticsConfigurationRequest";
-var _DBC = "DeleteBucketCors";
-var _DBCR = "DeleteBucketCorsRequest";
-var _DBE = "DeleteBucketEncryption";
-var _DBER = "DeleteBucketEncryptionRequest";
-var _DBIC = "DeleteBucketInventoryConfiguration";
-var _DBICR = "DeleteBucketInventoryConfigurationRequest";
-var _DBITC = "DeleteBucketIntelligentTieringConfiguration";
-var _DBITCR = "DeleteBucketIntelligentTieringConfigurationRequest";
-var _DBL = "DeleteBucketLifecycle";
-var _DBLR = "DeleteBucketLifecycleRequest";
-var _DBMC = "DeleteBucketMetadataConfiguration";
-var _DBMCR = "DeleteBucketMetadataConfigurationRequest";
-var _DBMCRe = "DeleteBucketMetricsConfigurationRequest";
-var _DBMCe = "DeleteBucketMetricsConfiguration";
-var _DBMTC = "DeleteBucketMetadataTableConfiguration";
-var _DBMTCR = "DeleteBucketMetadataTableConfigurationRequest";
-var _DBOC = "DeleteBucketOwnershipControls";
-var _DBOCR = "DeleteBucketOwnershipControlsRequest";
-var _DBP = "DeleteBucketPolicy";
-var _DBPR = "DeleteBucketPolicyRequest";
-var _DBR = "DeleteBucketRequest";
-var _DBRR = "DeleteBucketReplicationRequest";
-var _DBRe = "DeleteBucketReplication";
-var _DBT = "DeleteBucketTagging";
-var _DBTR = "DeleteBucketTaggingRequest";
-var _DBW = "DeleteBucketWebsite";
-var _DBWR = "DeleteBucketWebsiteRequest";
-var _DE = "DataExport";
-var _DEH = "DefaultEventHold";
-var _DIM = "DestinationIfMatch";
-var _DIMS = "DestinationIfModifiedSince";
-var _DINM = "DestinationIfNoneMatch";
-var _DIUS = "DestinationIfUnmodifiedSince";
-var _DM = "DeleteMarker";
-var _DME = "DeleteMarkerEntry";
-var _DMR = "DeleteMarkerReplication";
-var _DMVI = "DeleteMarkerVersionId";
-var _DMe = "DeleteMarkers";
-var _DN = "DisplayName";
-var _DO = "DeletedObject";
-var _DOA = "DeleteObjectAnnotation";
-var _DOAO = "DeleteObjectAnnotationOutput";
-var _DOAR = "DeleteObjectAnnotationRequest";
-var _DOO = "DeleteObjectOutput";
-var _DOOe = "DeleteObjectsOutput";
-var _DOR = "DeleteObjectRequest";
-var _DORe = "DeleteObjectsRequest";
-var _DOT = "DeleteObjectTagging";
-var _DOTO = "DeleteObjectTaggingOutput";
-var _DOTR = "DeleteObjectTaggingRequest";
-var _DOe = "DeletedObjects";
-var _DOel = "DeleteObject";
-var _DOele = "DeleteObjects";
-var _DPAB = "DeletePublicAccessBlock";
-var _DPABR = "DeletePublicAccessBlockRequest";
-var _DR = "DataRedundancy";
-var _DRe = "DefaultRetention";
-var _DRel = "DeleteResult";
-var _DRes = "DestinationResult";
-var _Da = "Date";
-var _De = "Delete";
-var _Del = "Deleted";
-var _Deli = "Delimiter";
-var _Des = "Destination";
-var _Desc = "Description";
-var _Det = "Details";
-var _E2 = "Error";
-var _EA = "EmailAddress";
-var _EBC = "EventBridgeConfiguration";
-var _EBO = "ExpectedBucketOwner";
-var _EC = "EncryptionConfiguration";
-var _ECr = "ErrorCode";
-var _ED = "ErrorDetails";
-var _EDr = "ErrorDocument";
-var _EE = "EndEvent";
-var _EH = "ExposeHeaders";
-var _EHD = "EventHoldDuration";
-var _EHv = "EventHold";
-var _EHx = "ExposeHeader";
-var _EM = "ErrorMessage";
-var _EODM = "ExpiredObjectDeleteMarker";
-var _EOR = "ExistingObjectReplication";
-var _ES = "ExpiresString";
-var _ESBO = "ExpectedSourceBucketOwner";
-var _ET = "ETag";
-var _ETL = "EncryptionTypeList";
-var _ETM = "EncryptionTypeMismatch";
-var _ETn = "EncryptionType";
-var _ETnc = "EncodingType";
-var _ETv = "EventThreshold";
-var _ETx = "ExpressionType";
-var _En = "Encryption";
-var _Ena = "Enabled";
-var _End = "End";
-var _Er = "Errors";
-var _Ev = "Events";
-var _Eve = "Event";
-var _Ex = "Expiration";
-var _Exp = "Expires";
-var _Expr = "Expression";
-var _F = "Filter";
-var _FD = "FieldDelimiter";
-var _FHI = "FileHeaderInfo";
-var _FO = "FetchOwner";
-var _FR = "FilterRule";
-var _FRL = "FilterRuleList";
-var _FRi = "FilterRules";
-var _Fi = "Field";
-var _Fo = "Format";
-var _Fr = "Frequency";
-var _G = "Grants";
-var _GBA = "GetBucketAbac";
-var _GBAC = "GetBucketAccelerateConfiguration";
-var _GBACO = "GetBucketAccelerateConfigurationOutput";
-var _GBACOe = "GetBucketAnalyticsConfigurationOutput";
-var _GBACR = "GetBucketAccelerateConfigurationRequest";
-var _GBACRe = "GetBucketAnalyticsConfigurationRequest";
-var _GBACe = "GetBucketAnalyticsConfiguration";
-var _GBAO = "GetBucketAbacOutput";
-var _GBAOe = "GetBucketAclOutput";
-var _GBAR = "GetBucketAbacRequest";
-var _GBARe = "GetBucketAclRequest";
-var _GBAe = "GetBucketAcl";
-var _GBC = "GetBucketCors";
-var _GBCO = "GetBucketCorsOutput";
-var _GBCR = "GetBucketCorsRequest";
-var _GBE = "GetBucketEncryption";
-var _GBEO = "GetBucketEncryptionOutput";
-var _GBER = "GetBucketEncryptionRequest";
-var _GBIC = "GetBucketInventoryConfiguration";
-var _GBICO = "GetBucketInventoryConfigurationOutput";
-var _GBICR = "GetBucketInventoryConfigurationRequest";
-var _GBITC = "GetBucketIntelligentTieringConfiguration";
-var _GBITCO = "GetBucketIntelligentTieringConfigurationOutput";
-var _GBITCR = "GetBucketIntelligentTieringConfigurationRequest";
-var _GBL = "GetBucketLocation";
-var _GBLC = "GetBucketLifecycleConfiguration";
-var _GBLCO = "GetBucketLifecycleConfigurationOutput";
-var _GBLCR = "GetBucketLifecycleConfigurationRequest";
-var _GBLO = "GetBucketLocationOutput";
-var _GBLOe = "GetBucketLoggingOutput";
-var _GBLR = "GetBucketLocationRequest";
-var _GBLRe = "GetBucketLoggingRequest";
-var _GBLe = "GetBucketLogging";
-var _GBMC = "GetBucketMetadataConfiguration";
-var _GBMCO = "GetBucketMetadataConfigurationOutput";
-var _GBMCOe = "GetBucketMetricsConfigurationOutput";
-var _GBMCR = "GetBucketMetadataConfigurationResult";
-var _GBMCRe = "GetBucketMetadataConfigurationRequest";
-var _GBMCRet = "GetBucketMetricsConfigurationRequest";
-var _GBMCe = "GetBucketMetricsConfiguration";
-var _GBMTC = "GetBucketMetadataTableConfiguration";
-var _GBMTCO = "GetBucketMetadataTableConfigurationOutput";
-var _GBMTCR = "GetBucketMetadataTableConfigurationResult";
-var _GBMTCRe = "GetBucketMetadataTableConfigurationRequest";
-var _GBNC = "GetBucketNotificationConfiguration";
-var _GBNCR = "GetBucketNotificationConfigurationRequest";
-var _GBOC = "GetBucketOwnershipControls";
-var _GBOCO = "GetBucketOwnershipControlsOutput";
-var _GBOCR = "GetBucketOwnershipControlsRequest";
-var _GBP = "GetBucketPolicy";
-var _GBPO = "GetBucketPolicyOutput";
-var _GBPR = "GetBucketPolicyRequest";
-var _GBPS = "GetBucketPolicyStatus";
-var _GBPSO = "GetBucketPolicyStatusOutput";
-var _GBPSR = "GetBucketPolicyStatusRequest";
-var _GBR = "GetBucketReplication";
-var _GBRO = "GetBucketReplicationOutput";
-var _GBRP = "GetBucketRequestPayment";
-var _GBRPO = "GetBucketRequestPaymentOutput";
-var _GBRPR = "GetBucketRequestPaymentRequest";
-var _GBRR = "GetBucketReplicationRequest";
-var _GBT = "GetBucketTagging";
-var _GBTO = "GetBucketTaggingOutput";
-var _GBTR = "GetBucketTaggingRequest";
-var _GBV = "GetBucketVersioning";
-var _GBVO = "GetBucketVersioningOutput";
-var _GBVR = "GetBucketVersioningRequest";
-var _GBW = "GetBucketWebsite";
-var _GBWO = "GetBucketWebsiteOutput";
-var _GBWR = "GetBucketWebsiteRequest";
-var _GFC = "GrantFullControl";
-var _GJP = "GlacierJobParameters";
-var _GO = "GetObject";
-var _GOA = "GetObjectAcl";
-var _GOAO = "GetObjectAclOutput";
-var _GOAOe = "GetObjectAnnotationOutput";
-var _GOAOet = "GetObjectAttributesOutput";
-var _GOAP = "GetObjectAttributesParts";
-var _GOAR = "GetObjectAclRequest";
-var _GOARe = "GetObjectAnnotationRequest";
-var _GOARet = "GetObjectAttributesResponse";
-var _GOARetb = "GetObjectAttributesRequest";
-var _GOAe = "GetObjectAnnotation";
-var _GOAet = "GetObjectAttributes";
-var _GOLC = "GetObjectLockConfiguration";
-var _GOLCO = "GetObjectLockConfigurationOutput";
-var _GOLCR = "GetObjectLockConfigurationRequest";
-var _GOLH = "GetObjectLegalHold";
-var _GOLHO = "GetObjectLegalHoldOutput";
-var _GOLHR = "GetObjectLegalHoldRequest";
-var _GOO = "GetObjectOutput";
-var _GOR = "GetObjectRequest";
-var _GORO = "GetObjectRetentionOutput";
-var _GORR = "GetObjectRetentionRequest";
-var _GORe = "GetObjectRetention";
-var _GOT = "GetObjectTagging";
-var _GOTO = "GetObjectTaggingOutput";
-var _GOTOe = "GetObjectTorrentOutput";
-var _GOTR = "GetObjectTaggingRequest";
-var _GOTRe = "GetObjectTorrentRequest";
-var _GOTe = "GetObjectTorrent";
-var _GPAB = "GetPublicAccessBlock";
-var _GPABO = "GetPublicAccessBlockOutput";
-var _GPABR = "GetPublicAccessBlockRequest";
-var _GR = "GrantRead";
-var _GRACP = "GrantReadACP";
-var _GW = "GrantWrite";
-var _GWACP = "GrantWriteACP";
-var _Gr = "Grant";
-var _Gra = "Grantee";
-var _HB = "HeadBucket";
-var _HBO = "HeadBucketOutput";
-var _HBR = "HeadBucketRequest";
-var _HECRE = "HttpErrorCodeReturnedEquals";
-var _HN = "HostName";
-var _HO = "HeadObject";
-var _HOO = "HeadObjectOutput";
-var _HOR = "HeadObjectRequest";
-var _HRC = "HttpRedirectCode";
-var _I = "Id";
-var _IAN = "InvalidAnnotationName";
-var _IC = "InventoryConfiguration";
-var _ICL = "InventoryConfigurationList";
-var _ID = "ID";
-var _IDn = "IndexDocument";
-var _IDnv = "InventoryDestination";
-var _IE = "IsEnabled";
-var _IEn = "InventoryEncryption";
-var _IF = "InventoryFilter";
-var _IL = "IsLatest";
-var _IM = "IfMatch";
-var _IMIT = "IfMatchInitiatedTime";
-var _IMLMT = "IfMatchLastModifiedTime";
-var _IMS = "IfMatchSize";
-var _IMS_ = "If-Modified-Since";
-var _IMSf = "IfModifiedSince";
-var _IMUR = "InitiateMultipartUploadResult";
-var _IM_ = "If-Match";
-var _INM = "IfNoneMatch";
-var _INM_ = "If-None-Match";
-var _IOF = "InventoryOptionalFields";
-var _IOS = "InvalidObjectState";
-var _IOV = "IncludedObjectVersions";
-var _IP = "InvalidPrefix";
-var _IPA = "IgnorePublicAcls";
-var _IPM = "IdempotencyParameterMismatch";
-var _IPs = "IsPublic";
-var _IR = "InvalidRequest";
-var _IRIP = "IsRestoreInProgress";
-var _IS = "InputSerialization";
-var _ISBD = "InventoryS3BucketDestination";
-var _ISn = "InventorySchedule";
-var _IT = "IsTruncated";
-var _ITAO = "IntelligentTieringAndOperator";
-var _ITC = "IntelligentTieringConfiguration";
-var _ITCL = "IntelligentTieringConfigurationList";
-var _ITCR = "InventoryTableConfigurationResult";
-var _ITCU = "InventoryTableConfigurationUpdates";
-var _ITCn = "InventoryTableConfiguration";
-var _ITF = "IntelligentTieringFilter";
-var _IUS = "IfUnmodifiedSince";
-var _IUS_ = "If-Unmodified-Since";
-var _IWO = "InvalidWriteOffset";
-var _In = "Initiator";
-var _Ini = "Initiated";
-var _JSON = "JSON";
-var _JSONI = "JSONInput";
-var _JSONO = "JSONOutput";
-var _JTC = "JournalTableConfiguration";
-var _JTCR = "JournalTableConfigurationResult";
-var _JTCU = "JournalTableConfigurationUpdates";
-var _K = "Key";
-var _KC = "KeyCount";
-var _KI = "KeyId";
-var _KKA = "KmsKeyArn";
-var _KM = "KeyMarker";
-var _KMSC = "KMSContext";
-var _KMSKA = "KMSKeyArn";
-var _KMSKI = "KMSKeyId";
-var _KMSMKID = "KMSMasterKeyID";
-var _KPE = "KeyPrefixEquals";
-var _L = "Location";
-var _LAMBR = "ListAllMyBucketsResult";
-var _LAMDBR = "ListAllMyDirectoryBucketsResult";
-var _LB = "ListBuckets";
-var _LBAC = "ListBucketAnalyticsConfigurations";
-var _LBACO = "ListBucketAnalyticsConfigurationsOutput";
-var _LBACR = "ListBucketAnalyticsConfigurationResult";
-var _LBACRi = "ListBucketAnalyticsConfigurationsRequest";
-var _LBIC = "ListBucketInventoryConfigurations";
-var _LBICO = "ListBucketInventoryConfigurationsOutput";
-var _LBICR = "ListBucketInventoryConfigurationsRequest";
-var _LBITC = "ListBucketIntelligentTieringConfigurations";
-var _LBITCO = "ListBucketIntelligentTieringConfigurationsOutput";
-var _LBITCR = "ListBucketIntelligentTieringConfigurationsRequest";
-var _LBMC = "ListBucketMetricsConfigurations";
-var _LBMCO = "ListBucketMetricsConfigurationsOutput";
-var _LBMCR = "ListBucketMetricsConfigurationsRequest";
-var _LBO = "ListBucketsOutput";
-var _LBR = "ListBucketsRequest";
-var _LBRi = "ListBucketResult";
-var _LC = "LocationConstraint";
-var _LCi = "LifecycleConfiguration";
-var _LDB = "ListDirectoryBuckets";
-var _LDBO = "ListDirectoryBucketsOutput";
-var _LDBR = "ListDirectoryBucketsRequest";
-var _LE = "LoggingEnabled";
-var _LEi = "LifecycleExpiration";
-var _LFA = "LambdaFunctionArn";
-var _LFC = "LambdaFunctionConfiguration";
-var _LFCL = "LambdaFunctionConfigurationList";
-var _LFCa = "LambdaFunctionConfigurations";
-var _LH = "LegalHold";
-var _LI = "LocationInfo";
-var _LICR = "ListInventoryConfigurationsResult";
-var _LM = "LastModified";
-var _LMCR = "ListMetricsConfigurationsResult";
-var _LMT = "LastModifiedTime";
-var _LMU = "ListMultipartUploads";
-var _LMUO = "ListMultipartUploadsOutput";
-var _LMUR = "ListMultipartUploadsResult";
-var _LMURi = "ListMultipartUploadsRequest";
-var _LM_ = "Last-Modified";
-var _LO = "ListObjects";
-var _LOA = "ListObjectAnnotations";
-var _LOAO = "ListObjectAnnotationsOutput";
-var _LOAR = "ListObjectAnnotationsRequest";
-var _LOO = "ListObjectsOutput";
-var _LOR = "ListObjectsRequest";
-var _LOV = "ListObjectsV2";
-var _LOVO = "ListObjectsV2Output";
-var _LOVOi = "ListObjectVersionsOutput";
-var _LOVR = "ListObjectsV2Request";
-var _LOVRi = "ListObjectVersionsRequest";
-var _LOVi = "ListObjectVersions";
-var _LP = "ListParts";
-var _LPO = "ListPartsOutput";
-var _LPR = "ListPartsResult";
-var _LPRi = "ListPartsRequest";
-var _LR = "LifecycleRule";
-var _LRAO = "LifecycleRuleAndOperator";
-var _LRF = "LifecycleRuleFilter";
-var _LRi = "LifecycleRules";
-var _LVR = "ListVersionsResult";
-var _M = "Metadata";
-var _MAO = "MetricsAndOperator";
-var _MAR = "MaxAnnotationResults";
-var _MAS = "MaxAgeSeconds";
-var _MB = "MaxBuckets";
-var _MC = "MetadataConfiguration";
-var _MCL = "MetricsConfigurationList";
-var _MCR = "MetadataConfigurationResult";
-var _MCe = "MetricsConfiguration";
-var _MD = "MetadataDirective";
-var _MDB = "MaxDirectoryBuckets";
-var _MDf = "MfaDelete";
-var _ME = "MetadataEntry";
-var _MF = "MetricsFilter";
-var _MFA = "MFA";
-var _MFAD = "MFADelete";
-var _MK = "MaxKeys";
-var _MM = "MissingMeta";
-var _MOS = "MpuObjectSize";
-var _MP = "MaxParts";
-var _MTC = "MetadataTableConfiguration";
-var _MTCR = "MetadataTableConfigurationResult";
-var _MTEC = "MetadataTableEncryptionConfiguration";
-var _MU = "MultipartUpload";
-var _MUL = "MultipartUploadList";
-var _MUa = "MaxUploads";
-var _Ma = "Marker";
-var _Me = "Metrics";
-var _Mes = "Message";
-var _Mi = "Minutes";
-var _Mo = "Mode";
-var _N = "Name";
-var _NC = "NotificationConfiguration";
-var _NCF = "NotificationConfigurationFilter";
-var _NCT = "NextContinuationToken";
-var _ND = "NoncurrentDays";
-var _NEKKAS = "NonEmptyKmsKeyArnString";
-var _NF = "NotFound";
-var _NKM = "NextKeyMarker";
-var _NM = "NextMarker";
-var _NNV = "NewerNoncurrentVersions";
-var _NPNM = "NextPartNumberMarker";
-var _NSA = "NoSuchAnnotation";
-var _NSB = "NoSuchBucket";
-var _NSK = "NoSuchKey";
-var _NSU = "NoSuchUpload";
-var _NUIM = "NextUploadIdMarker";
-var _NVE = "NoncurrentVersionExpiration";
-var _NVIM = "NextVersionIdMarker";
-var _NVT = "NoncurrentVersionTransitions";
-var _NVTL = "NoncurrentVersionTransitionList";
-var _NVTo = "NoncurrentVersionTransition";
-var _No = "Not";
-var _O = "Owner";
-var _OA = "ObjectAttributes";
-var _OAIATE = "ObjectAlreadyInActiveTierError";
-var _OC = "OwnershipControls";
-var _OCR = "OwnershipControlsRule";
-var _OCRw = "OwnershipControlsRules";
-var _OE = "ObjectEncryption";
-var _OF = "OptionalFields";
-var _OI = "ObjectIdentifier";
-var _OIL = "ObjectIdentifierList";
-var _OIM = "ObjectIfMatch";
-var _OL = "OutputLocation";
-var _OLC = "ObjectLockConfiguration";
-var _OLE = "ObjectLockEnabled";
-var _OLEFB = "ObjectLockEnabledForBucket";
-var _OLEH = "ObjectLockEventHold";
-var _OLEHDD = "ObjectLockEventHoldDurationDays";
-var _OLEHDY = "ObjectLockEventHoldDurationYears";
-var _OLLH = "ObjectLockLegalHold";
-var _OLLHS = "ObjectLockLegalHoldStatus";
-var _OLM = "ObjectLockMode";
-var _OLR = "ObjectLockRetention";
-var _OLRUD = "ObjectLockRetainUntilDate";
-var _OLRb = "ObjectLockRule";
-var _OLb = "ObjectList";
-var _ONIATE = "ObjectNotInActiveTierError";
-var _OO = "ObjectOwnership";
-var _OOA = "OptionalObjectAttributes";
-var _OP = "ObjectParts";
-var _OPb = "ObjectPart";
-var _OS = "ObjectSize";
-var _OSGT = "ObjectSizeGreaterThan";
-var _OSLT = "ObjectSizeLessThan";
-var _OSV = "OutputSchemaVersion";
-var _OSu = "OutputSerialization";
-var _OV = "ObjectVersion";
-var _OVI = "ObjectVersionId";
-var _OVL = "ObjectVersionList";
-var _Ob = "Objects";
-var _Obj = "Object";
-var _Or = "Or";
-var _P = "Prefix";
-var _PABC = "PublicAccessBlockConfiguration";
-var _PBA = "PutBucketAbac";
-var _PBAC = "PutBucketAccelerateConfiguration";
-var _PBACR = "PutBucketAccelerateConfigurationRequest";
-var _PBACRu = "PutBucketAnalyticsConfigurationRequest";
-var _PBACu = "PutBucketAnalyticsConfiguration";
-var _PBAR = "PutBucketAbacRequest";
-var _PBARu = "PutBucketAclRequest";
-var _PBAu = "PutBucketAcl";
-var _PBC = "PutBucketCors";
-var _PBCR = "PutBucketCorsRequest";
-var _PBE = "PutBucketEncryption";
-var _PBER = "PutBucketEncryptionRequest";
-var _PBIC = "PutBucketInventoryConfiguration";
-var _PBICR = "PutBucketInventoryConfigurationRequest";
-var _PBITC = "PutBucketIntelligentTieringConfiguration";
-var _PBITCR = "PutBucketIntelligentTieringConfigurationRequest";
-var _PBL = "PutBucketLogging";
-var _PBLC = "PutBucketLifecycleConfiguration";
-var _PBLCO = "PutBucketLifecycleConfigurationOutput";
-var _PBLCR = "PutBucketLifecycleConfigurationRequest";
-var _PBLR = "PutBucketLoggingRequest";
-var _PBMC = "PutBucketMetricsConfiguration";
-var _PBMCR = "PutBucketMetricsConfigurationRequest";
-var _PBNC = "PutBucketNotificationConfiguration";
-var _PBNCR = "PutBucketNotificationConfigurationRequest";
-var _PBOC = "PutBucketOwnershipControls";
-var _PBOCR = "PutBucketOwnershipControlsRequest";
-var _PBP = "PutBucketPolicy";
-var _PBPR = "PutBucketPolicyRequest";
-var _PBR = "PutBucketReplication";
-var _PBRP = "PutBucketRequestPayment";
-var _PBRPR = "PutBucketRequestPaymentRequest";
-var _PBRR = "PutBucketReplicationRequest";
-var _PBT = "PutBucketTagging";
-var _PBTR = "PutBucketTaggingRequest";
-var _PBV = "PutBucketVersioning";
-var _PBVR = "PutBucketVersioningRequest";
-var _PBW = "PutBucketWebsite";
-var _PBWR = "PutBucketWebsiteRequest";
-var _PC = "PartsCount";
-var _PDS = "PartitionDateSource";
-var _PE = "ProgressEvent";
-var _PI = "ParquetInput";
-var _PL = "PartsList";
-var _PN = "PartNumber";
-var _PNM = "PartNumberMarker";
-var _PO = "PutObject";
-var _POA = "PutObjectAcl";
-var _POAO = "PutObjectAclOutput";
-var _POAOu = "PutObjectAnnotationOutput";
-var _POAR = "PutObjectAclRequest";
-var _POARu = "PutObjectAnnotationRequest";
-var _POAu = "PutObjectAnnotation";
-var _POLC = "PutObjectLockConfiguration";
-var _POLCO = "PutObjectLockConfigurationOutput";
-var _POLCR = "PutObjectLockConfigurationRequest";
-var _POLH = "PutObjectLegalHold";
-var _POLHO = "PutObjectLegalHoldOutput";
-var _POLHR = "PutObjectLegalHoldRequest";
-var _POO = "PutObjectOutput";
-var _POR = "PutObjectRequest";
-var _PORO = "PutObjectRetentionOutput";
-var _PORR = "PutObjectRetentionRequest";
-var _PORu = "PutObjectRetention";
-var _POT = "PutObjectTagging";
-var _POTO = "PutObjectTaggingOutput";
-var _POTR = "PutObjectTaggingRequest";
-var _PP = "PartitionedPrefix";
-var _PPAB = "PutPublicAccessBlock";
-var _PPABR = "PutPublicAccessBlockRequest";
-var _PS = "PolicyStatus";
-var _Pa = "Parts";
-var _Par = "Part";
-var _Parq = "Parquet";
-var _Pay = "Payer";
-var _Payl = "Payload";
-var _Pe = "Permission";
-var _Po = "Policy";
-var _Pr = "Progress";
-var _Pre = "Prefixes";
-var _Pri = "Priority";
-var _Pro = "Protocol";
-var _Q = "Quiet";
-var _QA = "QueueArn";
-var _QC = "QuoteCharacter";
-var _QCL = "QueueConfigurationList";
-var _QCu = "QueueConfigurations";
-var _QCue = "QueueConfiguration";
-var _QEC = "QuoteEscapeCharacter";
-var _QF = "QuoteFields";
-var _Qu = "Queue";
-var _R = "Role";
-var _RART = "RedirectAllRequestsTo";
-var _RC = "RequestCharged";
-var _RCC = "ResponseCacheControl";
-var _RCD = "ResponseContentDisposition";
-var _RCE = "ResponseContentEncoding";
-var _RCL = "ResponseContentLanguage";
-var _RCT = "ResponseContentType";
-var _RCe = "ReplicationConfiguration";
-var _RD = "RecordDelimiter";
-var _RE = "ResponseExpires";
-var _RED = "RestoreExpiryDate";
-var _REe = "RecordExpiration";
-var _REec = "RecordsEvent";
-var _RKKID = "ReplicaKmsKeyID";
-var _RKPW = "ReplaceKeyPrefixWith";
-var _RKW = "ReplaceKeyWith";
-var _RM = "ReplicaModifications";
-var _RO = "RenameObject";
-var _ROO = "RenameObjectOutput";
-var _ROOe = "RestoreObjectOutput";
-var _ROP = "RestoreOutputPath";
-var _ROR = "RenameObjectRequest";
-var _RORe = "RestoreObjectRequest";
-var _ROe = "RestoreObject";
-var _RP = "RequestPayer";
-var _RPB = "RestrictPublicBuckets";
-var _RPC = "RequestPaymentConfiguration";
-var _RPL = "ReplicationPrefixList";
-var _RPe = "RequestProgress";
-var _RR = "RoutingRules";
-var _RRAO = "ReplicationRuleAndOperator";
-var _RRF = "ReplicationRuleFilter";
-var _RRNO = "ReplicationRuleNotOperator";
-var _RROO = "ReplicationRuleOrOperator";
-var _RRe = "ReplicationRule";
-var _RRep = "ReplicationRules";
-var _RReq = "RequestRoute";
-var _RRes = "RestoreRequest";
-var _RRo = "RoutingRule";
-var _RS = "ReplicationStatus";
-var _RSe = "RestoreStatus";
-var _RSen = "RenameSource";
-var _RT = "ReplicationTime";
-var _RTV = "ReplicationTimeValue";
-var _RTe = "RequestToken";
-var _RUD = "RetainUntilDate";
-var _Ra = "Range";
-var _Re = "Restore";
-var _Rec = "Records";
-var _Red = "Redirect";
-var _Ret = "Retention";
-var _Ru = "Rules";
-var _Rul = "Rule";
-var _S = "Status";
-var _SA = "StartAfter";
-var _SAK = "SecretAccessKey";
-var _SAs = "SseAlgorithm";
-var _SB = "StreamingBlob";
-var _SBD = "S3BucketDestination";
-var _SC = "StorageClass";
-var _SCA = "StorageClassAnalysis";
-var _SCADE = "StorageClassAnalysisDataExport";
-var _SCV = "SessionCredentialValue";
-var _SCe = "SessionCredentials";
-var _SCt = "StatusCode";
-var _SDV = "SkipDestinationValidation";
-var _SE = "StatsEvent";
-var _SIM = "SourceIfMatch";
-var _SIMS = "SourceIfModifiedSince";
-var _SINM = "SourceIfNoneMatch";
-var _SIUS = "SourceIfUnmodifiedSince";
-var _SK = "SSE-KMS";
-var _SKEO = "SseKmsEncryptedObjects";
-var _SKF = "S3KeyFilter";
-var _SKe = "S3Key";
-var _SL = "S3Location";
-var _SM = "SessionMode";
-var _SOC = "SelectObjectContent";
-var _SOCES = "SelectObjectContentEventStream";
-var _SOCO = "SelectObjectContentOutput";
-var _SOCR = "SelectObjectContentRequest";
-var _SP = "SelectParameters";
-var _SPi = "SimplePrefix";
-var _SR = "ScanRange";
-var _SS = "SSE-S3";
-var _SSC = "SourceSelectionCriteria";
-var _SSE = "ServerSideEncryption";
-var _SSEA = "SSEAlgorithm";
-var _SSEBD = "ServerSideEncryptionByDefault";
-var _SSEC = "ServerSideEncryptionConfiguration";
-var _SSECA = "SSECustomerAlgorithm";
-var _SSECK = "SSECustomerKey";
-var _SSECKMD = "SSECustomerKeyMD5";
-var _SSEKMS = "SSEKMS";
-var _SSEKMSE = "SSEKMSEncryption";
-var _SSEKMSEC = "SSEKMSEncryptionContext";
-var _SSEKMSKI = "SSEKMSKeyId";
-var _SSER = "ServerSideEncryptionRule";
-var _SSERe = "ServerSideEncryptionRules";
-var _SSES = "SSES3";
-var _ST = "SessionToken";
-var _STD = "S3TablesDestination";
-var _STDR = "S3TablesDestinationResult";
-var _S_ = "S3";
-var _Sc = "Schedule";
-var _Si = "Size";
-var _St = "Start";
-var _Sta = "Stats";
-var _Su = "Suffix";
-var _T = "Tags";
-var _TA = "TableArn";
-var _TAo = "TopicArn";
-var _TB = "TargetBucket";
-var _TBA = "TableBucketArn";
-var _TBT = "TableBucketType";
-var _TC = "TagCount";
-var _TCL = "TopicConfigurationList";
-var _TCo = "TopicConfigurations";
-var _TCop = "TopicConfiguration";
-var _TD = "TaggingDirective";
-var _TDMOS = "TransitionDefaultMinimumObjectSize";
-var _TG = "TargetGrants";
-var _TGa = "TargetGrant";
-var _TL = "TieringList";
-var _TLr = "TransitionList";
-var _TMP = "TooManyParts";
-var _TN = "TableName";
-var _TNa = "TableNamespace";
-var _TOKF = "TargetObjectKeyFormat";
-var _TP = "TargetPrefix";
-var _TPC = "TotalPartsCount";
-var _TS = "TableStatus";
-var _TSa = "TagSet";
-var _Ta = "Tag";
-var _Tag = "Tagging";
-var _Ti = "Tier";
-var _Tie = "Tierings";
-var _Tier = "Tiering";
-var _Tim = "Time";
-var _To = "Token";
-var _Top = "Topic";
-var _Tr = "Transitions";
-var _Tra = "Transition";
-var _Ty = "Type";
-var _U = "Uploads";
-var _UBMATC = "UpdateBucketMetadataAnnotationTableConfiguration";
-var _UBMATCR = "UpdateBucketMetadataAnnotationTableConfigurationRequest";
-var _UBMITC = "UpdateBucketMetadataInventoryTableConfiguration";
-var _UBMITCR = "UpdateBucketMetadataInventoryTableConfigurationRequest";
-var _UBMJTC = "UpdateBucketMetadataJournalTableConfiguration";
-var _UBMJTCR = "UpdateBucketMetadataJournalTableConfigurationRequest";
-var _UI = "UploadId";
-var _UIM = "UploadIdMarker";
-var _UM = "UserMetadata";
-var _UMT = "UnsupportedMediaType";
-var _UOE = "UpdateObjectEncryption";
-var _UOER = "UpdateObjectEncryptionRequest";
-var _UOERp = "UpdateObjectEncryptionResponse";
-var _UP = "UploadPart";
-var _UPC = "UploadPartCopy";
-var _UPCO = "UploadPartCopyOutput";
-var _UPCR = "UploadPartCopyRequest";
-var _UPO = "UploadPartOutput";
-var _UPR = "UploadPartRequest";
-var _URI = "URI";
-var _USMRK = "UseSourceMultiRegionKey";
-var _Up = "Upload";
-var _V = "Value";
-var _VC = "VersioningConfiguration";
-var _VI = "VersionId";
-var _VIM = "VersionIdMarker";
-var _Ve = "Versions";
-var _Ver = "Version";
-var _WC = "WebsiteConfiguration";
-var _WGOR = "WriteGetObjectResponse";
-var _WGORR = "WriteGetObjectResponseRequest";
-var _WOB = "WriteOffsetBytes";
-var _WRL = "WebsiteRedirectLocation";
-var _Y = "Years";
-var _aN = "annotationName";
-var _ap = "annotation-prefix";
-var _ar = "accept-ranges";
-var _br = "bucket-region";
-var _c = "client";
-var _ct = "continuation-token";
-var _d = "delimiter";
-var _e = "error";
-var _eP = "eventPayload";
-var _en = "endpoint";
-var _et = "encoding-type";
-var _fo = "fetch-owner";
-var _h = "http";
-var _hC = "httpChecksum";
-var _hE = "httpError";
-var _hH = "httpHeader";
-var _hL = "hostLabel";
-var _hP = "httpPayload";
-var _hPH = "httpPrefixHeaders";
-var _hQ = "httpQuery";
-var _hi = "http://www.w3.org/2001/XMLSchema-instance";
-var _i = "id";
-var _iT = "idempotencyToken";
-var _km = "key-marker";
-var _m = "marker";
-var _mar = "max-annotation-results";
-var _mb = "max-buckets";
-var _mdb = "max-directory-buckets";
-var _mk = "max-keys";
-var _mp = "max-parts";
-var _mu = "max-uploads";
-var _p = "prefix";
-var _pN = "partNumber";
-var _pnm = "part-number-marker";
-var _rcc = "response-cache-control";
-var _rcd = "response-content-disposition";
-var _rce = "response-content-encoding";
-var _rcl = "response-content-language";
-var _rct = "response-content-type";
-var _re = "response-expires";
-var _s = "smithy.ts.sdk.synthetic.com.amazonaws.s3";
-var _sa = "start-after";
-var _st = "streaming";
-var _uI = "uploadId";
-var _uim = "upload-id-marker";
-var _vI = "versionId";
-var _vim = "version-id-marker";
-var _x = "xsi";
-var _xA = "xmlAttribute";
-var _xF = "xmlFlattened";
-var _xN = "xmlName";
-var _xNm = "xmlNamespace";
-var _xaa = "x-amz-acl";
-var _xaad = "x-amz-abort-date";
-var _xaapa = "x-amz-access-point-alias";
-var _xaari = "x-amz-abort-rule-id";
-var _xaas = "x-amz-archive-status";
-var _xaba = "x-amz-bucket-arn";
-var _xabgr = "x-amz-bypass-governance-retention";
-var _xabln = "x-amz-bucket-location-name";
-var _xablt = "x-amz-bucket-location-type";
-var _xabn = "x-amz-bucket-namespace";
-var _xabole = "x-amz-bucket-object-lock-enabled";
-var _xabolt = "x-amz-bucket-object-lock-token";
-var _xabr = "x-amz-bucket-region";
-var _xaca = "x-amz-checksum-algorithm";
-var _xacc = "x-amz-checksum-crc32";
-var _xacc_ = "x-amz-checksum-crc32c";
-var _xacc__ = "x-amz-checksum-crc64nvme";
-var _xacm = "x-amz-checksum-md5";
-var _xacm_ = "x-amz-checksum-mode";
-var _xacrsba = "x-amz-confirm-remove-self-bucket-access";
-var _xacs = "x-amz-checksum-sha1";
-var _xacs_ = "x-amz-checksum-sha256";
-var _xacs__ = "x-amz-checksum-sha512";
-var _xacs___ = "x-amz-copy-source";
-var _xacsim = "x-amz-copy-source-if-match";
-var _xacsims = "x-amz-copy-source-if-modified-since";
-var _xacsinm = "x-amz-copy-source-if-none-match";
-var _xacsius = "x-amz-copy-source-if-unmodified-since";
-var _xacsm = "x-amz-create-session-mode";
-var _xacsr = "x-amz-copy-source-range";
-var _xacssseca = "x-amz-copy-source-server-side-encryption-customer-algorithm";
-var _xacssseck = "x-amz-copy-source-server-side-encryption-customer-key";
-var _xacssseckM = "x-amz-copy-source-server-side-encryption-customer-key-MD5";
-var _xacsvi = "x-amz-copy-source-version-id";
-var _xact = "x-amz-checksum-type";
-var _xact_ = "x-amz-client-token";
-var _xacx = "x-amz-checksum-xxhash64";
-var _xacx_ = "x-amz-checksum-xxhash3";
-var _xacx__ = "x-amz-checksum-xxhash128";
-var _xadm = "x-amz-delete-marker";
-var _xae = "x-amz-expiration";
-var _xaebo = "x-amz-expected-bucket-owner";
-var _xafec = "x-amz-fwd-error-code";
-var _xafem = "x-amz-fwd-error-message";
-var _xafhCC = "x-amz-fwd-header-Cache-Control";
-var _xafhCD = "x-amz-fwd-header-Content-Disposition";
-var _xafhCE = "x-amz-fwd-header-Content-Encoding";
-var _xafhCL = "x-amz-fwd-header-Content-Language";
-var _xafhCR = "x-amz-fwd-header-Content-Range";
-var _xafhCT = "x-amz-fwd-header-Content-Type";
-var _xafhE = "x-amz-fwd-header-ETag";
-var _xafhE_ = "x-amz-fwd-header-Expires";
-var _xafhLM = "x-amz-fwd-header-Last-Modified";
-var _xafhar = "x-amz-fwd-header-accept-ranges";
-var _xafhxacc = "x-amz-fwd-header-x-amz-checksum-crc32";
-var _xafhxacc_ = "x-amz-fwd-header-x-amz-checksum-crc32c";
-var _xafhxacc__ = "x-amz-fwd-header-x-amz-checksum-crc64nvme";
-var _xafhxacm = "x-amz-fwd-header-x-amz-checksum-md5";
-var _xafhxacs = "x-amz-fwd-header-x-amz-checksum-sha1";
-var _xafhxacs_ = "x-amz-fwd-header-x-amz-checksum-sha256";
-var _xafhxacs__ = "x-amz-fwd-header-x-amz-checksum-sha512";
-var _xafhxacx = "x-amz-fwd-header-x-amz-checksum-xxhash64";
-var _xafhxacx_ = "x-amz-fwd-header-x-amz-checksum-xxhash3";
-var _xafhxacx__ = "x-amz-fwd-header-x-amz-checksum-xxhash128";
-var _xafhxadm = "x-amz-fwd-header-x-amz-delete-marker";
-var _xafhxae = "x-amz-fwd-header-x-amz-expiration";
-var _xafhxamm = "x-amz-fwd-header-x-amz-missing-meta";
-var _xafhxampc = "x-amz-fwd-header-x-amz-mp-parts-count";
-var _xafhxaollh = "x-amz-fwd-header-x-amz-object-lock-legal-hold";
-var _xafhxaolm = "x-amz-fwd-header-x-amz-object-lock-mode";
-var _xafhxaolrud = "x-amz-fwd-header-x-amz-object-lock-retain-until-date";
-var _xafhxar = "x-amz-fwd-header-x-amz-restore";
-var _xafhxarc = "x-amz-fwd-header-x-amz-request-charged";
-var _xafhxars = "x-amz-fwd-header-x-amz-replication-status";
-var _xafhxasc = "x-amz-fwd-header-x-amz-storage-class";
-var _xafhxasse = "x-amz-fwd-header-x-amz-server-side-encryption";
-var _xafhxasseakki = "x-amz-fwd-header-x-amz-server-side-encryption-aws-kms-key-id";
-var _xafhxassebke = "x-amz-fwd-header-x-amz-server-side-encryption-bucket-key-enabled";
-var _xafhxasseca = "x-amz-fwd-header-x-amz-server-side-encryption-customer-algorithm";
-var _xafhxasseckM = "x-amz-fwd-header-x-amz-server-side-encryption-customer-key-MD5";
-var _xafhxatc = "x-amz-fwd-header-x-amz-tagging-count";
-var _xafhxavi = "x-amz-fwd-header-x-amz-version-id";
-var _xafs = "x-amz-fwd-status";
-var _xagfc = "x-amz-grant-full-control";
-var _xagr = "x-amz-grant-read";
-var _xagra = "x-amz-grant-read-acp";
-var _xagw = "x-amz-grant-write";
-var _xagwa = "x-amz-grant-write-acp";
-var _xaimit = "x-amz-if-match-initiated-time";
-var _xaimlmt = "x-amz-if-match-last-modified-time";
-var _xaims = "x-amz-if-match-size";
-var _xam = "x-amz-meta-";
-var _xam_ = "x-amz-mfa";
-var _xamd = "x-amz-metadata-directive";
-var _xamm = "x-amz-missing-meta";
-var _xamos = "x-amz-mp-object-size";
-var _xamp = "x-amz-max-parts";
-var _xampc = "x-amz-mp-parts-count";
-var _xaoa = "x-amz-object-attributes";
-var _xaoad = "x-amz-object-annotation-directive";
-var _xaoim = "x-amz-object-if-match";
-var _xaoleh = "x-amz-object-lock-event-hold";
-var _xaolehdd = "x-amz-object-lock-event-hold-duration-days";
-var _xaolehdy = "x-amz-object-lock-event-hold-duration-years";
-var _xaollh = "x-amz-object-lock-legal-hold";
-var _xaolm = "x-amz-object-lock-mode";
-var _xaolrud = "x-amz-object-lock-retain-until-date";
-var _xaoo = "x-amz-object-ownership";
-var _xaooa = "x-amz-optional-object-attributes";
-var _xaos = "x-amz-object-size";
-var _xaovi = "x-amz-object-version-id";
-var _xapnm = "x-amz-part-number-marker";
-var _xar = "x-amz-restore";
-var _xarc = "x-amz-request-charged";
-var _xarop = "x-amz-restore-output-path";
-var _xarp = "x-amz-request-payer";
-var _xarr = "x-amz-request-route";
-var _xars = "x-amz-replication-status";
-var _xars_ = "x-amz-rename-source";
-var _xarsim = "x-amz-rename-source-if-match";
-var _xarsims = "x-amz-rename-source-if-modified-since";
-var _xarsinm = "x-amz-rename-source-if-none-match";
-var _xarsius = "x-amz-rename-source-if-unmodified-since";
-var _xart = "x-amz-request-token";
-var _xasc = "x-amz-storage-class";
-var _xasca = "x-amz-sdk-checksum-algorithm";
-var _xasdv = "x-amz-skip-destination-validation";
-var _xasebo = "x-amz-source-expected-bucket-owner";
-var _xasse = "x-amz-server-side-encryption";
-var _xasseakki = "x-amz-server-side-encryption-aws-kms-key-id";
-var _xassebke = "x-amz-server-side-encryption-bucket-key-enabled";
-var _xassec = "x-amz-server-side-encryption-context";
-var _xasseca = "x-amz-server-side-encryption-customer-algorithm";
-var _xasseck = "x-amz-server-side-encryption-customer-key";
-var _xasseckM = "x-amz-server-side-encryption-customer-key-MD5";
-var _xat = "x-amz-tagging";
-var _xatc = "x-amz-tagging-count";
-var _xatd = "x-amz-tagging-directive";
-var _xatdmos = "x-amz-transition-default-minimum-object-size";
-var _xavi = "x-amz-version-id";
-var _xawob = "x-amz-write-offset-bytes";
-var _xawrl = "x-amz-website-redirect-location";
-var _xs = "xsi:type";
-var n0 = "com.amazonaws.s3";
-var _s_registry = new import_schema.TypeRegistry(_s);
-var S3ServiceException$ = [-3, _s, "S3ServiceException", 0, [], []];
-_s_registry.registerError(S3ServiceException$, S3ServiceException);
-var n0_registry = new import_schema.TypeRegistry(n0);
-var AccessDenied$ = [
-  -3,
-  n0,
-  _AD,
-  { [_e]: _c, [_hE]: 403 },
-  [],
-  []
-];
-n0_registry.registerError(AccessDenied$, AccessDenied);
-var AnnotationLimitExceeded$ = [
-  -3,
-  n0,
-  _ALE,
-  { [_e]: _c, [_hE]: 400 },
-  [],
-  []
-];
-n0_registry.registerError(AnnotationLimitExceeded$, AnnotationLimitExceeded);
-var AnnotationNameTooLong$ = [
-  -3,
-  n0,
-  _ANTL,
-  { [_e]: _c, [_hE]: 400 },
-  [],
-  []
-];
-n0_registry.registerError(AnnotationNameTooLong$, AnnotationNameTooLong);
-var BucketAlreadyExists$ = [
-  -3,
-  n0,
-  _BAE,
-  { [_e]: _c, [_hE]: 409 },
-  [],
-  []
-];
-n0_registry.registerError(BucketAlreadyExists$, BucketAlreadyExists);
-var BucketAlreadyOwnedByYou$ = [
-  -3,
-  n0,
-  _BAOBY,
-  { [_e]: _c, [_hE]: 409 },
-  [],
-  []
-];
-n0_registry.registerError(BucketAlreadyOwnedByYou$, BucketAlreadyOwnedByYou);
-var EncryptionTypeMismatch$ = [
-  -3,
-  n0,
-  _ETM,
-  { [_e]: _c, [_hE]: 400 },
-  [],
-  []
-];
-n0_registry.registerError(EncryptionTypeMismatch$, EncryptionTypeMismatch);
-var IdempotencyParameterMismatch$ = [
-  -3,
-  n0,
-  _IPM,
-  { [_e]: _c, [_hE]: 400 },
-  [],
-  []
-];
-n0_registry.registerError(IdempotencyParameterMismatch$, IdempotencyParameterMismatch);
-var InvalidAnnotationName$ = [
-  -3,
-  n0,
-  _IAN,
-  { [_e]: _c, [_hE]: 400 },
-  [],
-  []
-];
-n0_registry.registerError(InvalidAnnotationName$, InvalidAnnotationName);
-var InvalidObjectState$ = [
-  -3,
-  n0,
-  _IOS,
-  { [_e]: _c, [_hE]: 403 },
-  [_SC, _AT],
-  [0, 0]
-];
-n0_registry.registerError(InvalidObjectState$, InvalidObjectState);
-var InvalidPrefix$ = [
-  -3,
-  n0,
-  _IP,
-  { [_e]: _c, [_hE]: 400 },
-  [],
-  []
-];
-n0_registry.registerError(InvalidPrefix$, InvalidPrefix);
-var InvalidRequest$ = [
-  -3,
-  n0,
-  _IR,
-  { [_e]: _c, [_hE]: 400 },
-  [],
-  []
-];
-n0_registry.registerError(InvalidRequest$, InvalidRequest);
-var InvalidWriteOffset$ = [
-  -3,
-  n0,
-  _IWO,
-  { [_e]: _c, [_hE]: 400 },
-  [],
-  []
-];
-n0_registry.registerError(InvalidWriteOffset$, InvalidWriteOffset);
-var NoSuchAnnotation$ = [
-  -3,
-  n0,
-  _NSA,
-  { [_e]: _c, [_hE]: 404 },
-  [],
-  []
-];
-n0_registry.registerError(NoSuchAnnotation$, NoSuchAnnotation);
-var NoSuchBucket$ = [
-  -3,
-  n0,
-  _NSB,
-  { [_e]: _c, [_hE]: 404 },
-  [],
-  []
-];
-n0_registry.registerError(NoSuchBucket$, NoSuchBucket);
-var NoSuchKey$ = [
-  -3,
-  n0,
-  _NSK,
-  { [_e]: _c, [_hE]: 404 },
-  [],
-  []
-];
-n0_registry.registerError(NoSuchKey$, NoSuchKey);
-var NoSuchUpload$ = [
-  -3,
-  n0,
-  _NSU,
-  { [_e]: _c, [_hE]: 404 },
-  [],
-  []
-];
-n0_registry.registerError(NoSuchUpload$, NoSuchUpload);
-var NotFound$ = [
-  -3,
-  n0,
-  _NF,
-  { [_e]: _c },
-  [],
-  []
-];
-n0_registry.registerError(NotFound$, NotFound);
-var ObjectAlreadyInActiveTierError$ = [
-  -3,
-  n0,
-  _OAIATE,
-  { [_e]: _c, [_hE]: 403 },
-  [],
-  []
-];
-n0_registry.registerError(ObjectAlreadyInActiveTierError$, ObjectAlreadyInActiveTierError);
-var ObjectNotInActiveTierError$ = [
-  -3,
-  n0,
-  _ONIATE,
-  { [_e]: _c, [_hE]: 403 },
-  [],
-  []
-];
-n0_registry.registerError(ObjectNotInActiveTierError$, ObjectNotInActiveTierError);
-var TooManyParts$ = [
-  -3,
-  n0,
-  _TMP,
-  { [_e]: _c, [_hE]: 400 },
-  [],
-  []
-];
-n0_registry.registerError(TooManyParts$, TooManyParts);
-var UnsupportedMediaType$ = [
-  -3,
-  n0,
-  _UMT,
-  { [_e]: _c, [_hE]: 415 },
-  [],
-  []
-];
-n0_registry.registerError(UnsupportedMediaType$, UnsupportedMediaType);
-var errorTypeRegistries = [
-  _s_registry,
-  n0_registry
-];
-var CopySourceSSECustomerKey = [0, n0, _CSSSECK, 8, 0];
-var NonEmptyKmsKeyArnString = [0, n0, _NEKKAS, 8, 0];
-var SessionCredentialValue = [0, n0, _SCV, 8, 0];
-var SSECustomerKey = [0, n0, _SSECK, 8, 0];
-var SSEKMSEncryptionContext = [0, n0, _SSEKMSEC, 8, 0];
-var SSEKMSKeyId = [0, n0, _SSEKMSKI, 8, 0];
-var StreamingBlob = [0, n0, _SB, { [_st]: 1 }, 42];
-var AbacStatus$ = [
-  3,
-  n0,
-  _AS,
-  0,
-  [_S],
-  [0]
-];
-var AbortIncompleteMultipartUpload$ = [
-  3,
-  n0,
-  _AIMU,
-  0,
-  [_DAI],
-  [1]
-];
-var AbortMultipartUploadOutput$ = [
-  3,
-  n0,
-  _AMUO,
-  0,
-  [_RC, _VI],
-  [[0, { [_hH]: _xarc }], [0, { [_hH]: _xavi }]]
-];
-var AbortMultipartUploadRequest$ = [
-  3,
-  n0,
-  _AMUR,
-  0,
-  [_B, _K, _UI, _RP, _EBO, _IMIT],
-  [[0, 1], [0, 1], [0, { [_hQ]: _uI }], [0, { [_hH]: _xarp }], [0, { [_hH]: _xaebo }], [6, { [_hH]: _xaimit }]],
-  3
-];
-var AccelerateConfiguration$ = [
-  3,
-  n0,
-  _AC,
-  0,
-  [_S],
-  [0]
-];
-var AccessControlPolicy$ = [
-  3,
-  n0,
-  _ACP,
-  0,
-  [_G, _O],
-  [[() => Grants, { [_xN]: _ACL }], () => Owner$]
-];
-var AccessControlTranslation$ = [
-  3,
-  n0,
-  _ACT,
-  0,
-  [_O],
-  [0],
-  1
-];
-var AnalyticsAndOperator$ = [
-  3,
-  n0,
-  _AAO,
-  0,
-  [_P, _T],
-  [0, [() => TagSet, { [_xF]: 1, [_xN]: _Ta }]]
-];
-var AnalyticsConfiguration$ = [
-  3,
-  n0,
-  _ACn,
-  0,
-  [_I, _SCA, _F],
-  [0, () => StorageClassAnalysis$, [() => AnalyticsFilter$, 0]],
-  2
-];
-var AnalyticsExportDestination$ = [
-  3,
-  n0,
-  _AED,
-  0,
-  [_SBD],
-  [() => AnalyticsS3BucketDestination$],
-  1
-];
-var AnalyticsS3BucketDestination$ = [
-  3,
-  n0,
-  _ASBD,
-  0,
-  [_Fo, _B, _BAI, _P],
-  [0, 0, 0, 0],
-  2
-];
-var AnnotationEntry$ = [
-  3,
-  n0,
-  _AE,
-  0,
-  [_AN, _LM, _Si, _ET, _CA, _RS],
-  [0, 4, 1, 0, [64 | 0, { [_xF]: 1 }], 0],
-  3
-];
-var AnnotationTableConfiguration$ = [
-  3,
-  n0,
-  _ATC,
-  0,
-  [_CS, _EC, _R],
-  [0, () => MetadataTableEncryptionConfiguration$, 0],
-  1
-];
-var AnnotationTableConfigurationResult$ = [
-  3,
-  n0,
-  _ATCR,
-  0,
-  [_CS, _TS, _E2, _TN, _TA, _R],
-  [0, 0, () => ErrorDetails$, 0, 0, 0],
-  1
-];
-var AnnotationTableConfigurationUpdates$ = [
-  3,
-  n0,
-  _ATCU,
-  0,
-  [_CS, _EC, _R],
-  [0, () => MetadataTableEncryptionConfiguration$, 0],
-  1
-];
-var BlockedEncryptionTypes$ = [
-  3,
-  n0,
-  _BET,
-  0,
-  [_ETn],
-  [[() => EncryptionTypeList, { [_xF]: 1 }]]
-];
-var Bucket$ = [
-  3,
-  n0,
-  _B,
-  0,
-  [_N, _CD, _BR, _BA],
-  [0, 4, 0, 0]
-];
-var BucketInfo$ = [
-  3,
-  n0,
-  _BI,
-  0,
-  [_DR, _Ty],
-  [0, 0]
-];
-var BucketLifecycleConfiguration$ = [
-  3,
-  n0,
-  _BLC,
-  0,
-  [_Ru],
-  [[() => LifecycleRules, { [_xF]: 1, [_xN]: _Rul }]],
-  1
-];
-var BucketLoggingStatus$ = [
-  3,
-  n0,
-  _BLS,
-  0,
-  [_LE],
-  [[() => LoggingEnabled$, 0]]
-];
-var Checksum$ = [
-  3,
-  n0,
-  _C,
-  0,
-  [_CCRC, _CCRCC, _CCRCNVME, _CSHA, _CSHAh, _CSHAhe, _CMD, _CXXHASH, _CXXHASHh, _CXXHASHhe, _CT],
-  [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
-];
-var CommonPrefix$ = [
-  3,
-  n0,
-  _CP,
-  0,
-  [_P],
-  [0]
-];
-var CompletedMultipartUpload$ = [
-  3,
-  n0,
-  _CMU,
-  0,
-  [_Pa],
-  [[() => CompletedPartList, { [_xF]: 1, [_xN]: _Par }]]
-];
-var CompletedPart$ = [
-  3,
-  n0,
-  _CPo,
-  0,
-  [_ET, _CCRC, _CCRCC, _CCRCNVME, _CSHA, _CSHAh, _CSHAhe, _CMD, _CXXHASH, _CXXHASHh, _CXXHASHhe, _PN],
-  [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]
-];
-var CompleteMultipartUploadOutput$ = [
-  3,
-  n0,
-  _CMUO,
-  { [_xN]: _CMUR },
-  [_L, _B, _K, _Ex, _ET, _CCRC, _CCRCC, _CCRCNVME, _CSHA, _CSHAh, _CSHAhe, _CMD, _CXXHASH, _CXXHASHh, _CXXHASHhe, _CT, _SSE, _VI, _SSEKMSKI, _BKE, _RC],
-  [0, 0, 0, [0, { [_hH]: _xae }], 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, [0, { [_hH]: _xasse }], [0, { [_hH]: _xavi }], [() => SSEKMSKeyId, { [_hH]: _xasseakki }], [2, { [_hH]: _xassebke }], [0, { [_hH]: _xarc }]]
-];
-var CompleteMultipartUploadRequest$ = [
-  3,
-  n0,
-  _CMURo,
-  0,
-  [_B, _K, _UI, _MU, _CCRC, _CCRCC, _CCRCNVME, _CSHA, _CSHAh, _CSHAhe, _CMD, _CXXHASH, _CXXHASHh, _CXXHASHhe, _CT, _MOS, _RP, _EBO, _IM, _INM, _SSECA, _SSECK, _SSECKMD],
-  [[0, 1], [0, 1], [0, { [_hQ]: _uI }], [() => CompletedMultipartUpload$, { [_hP]: 1, [_xN]: _CMUo }], [0, { [_hH]: _xacc }], [0, { [_hH]: _xacc_ }], [0, { [_hH]: _xacc__ }], [0, { [_hH]: _xacs }], [0, { [_hH]: _xacs_ }], [0, { [_hH]: _xacs__ }], [0, { [_hH]: _xacm }], [0, { [_hH]: _xacx }], [0, { [_hH]: _xacx_ }], [0, { [_hH]: _xacx__ }], [0, { [_hH]: _xact }], [1, { [_hH]: _xamos }], [0, { [_hH]: _xarp }], [0, { [_hH]: _xaebo }], [0, { [_hH]: _IM_ }], [0, { [_hH]: _INM_ }], [0, { [_hH]: _xasseca }], [() => SSECustomerKey, { [_hH]: _xasseck }], [0, { [_hH]: _xasseckM }]],
-  3
-];
-var Condition$ = [
-  3,
-  n0,
-  _Co,
-  0,
-  [_HECRE, _KPE],
-  [0, 0]
-];
-var ContinuationEvent$ = [
-  3,
-  n0,
-  _CE,
-  0,
-  [],
-  []
-];
-var CopyObjectOutput$ = [
-  3,
-  n0,
-  _COO,
-  0,
-  [_COR, _Ex, _CSVI, _VI, _SSE, _SSECA, _SSECKMD, _SSEKMSKI, _SSEKMSEC, _BKE, _RC],
-  [[() => CopyObjectResult$, 16], [0, { [_hH]: _xae }], [0, { [_hH]: _xacsvi }], [0, { [_hH]: _xavi }], [0, { [_hH]: _xasse }], [0, { [_hH]: _xasseca }], [0, { [_hH]: _xasseckM }], [() => SSEKMSKeyId, { [_hH]: _xasseakki }], [() => SSEKMSEncryptionContext, { [_hH]: _xassec }], [2, { [_hH]: _xassebke }], [0, { [_hH]: _xarc }]]
-];
-var CopyObjectRequest$ = [
-  3,
-  n0,
-  _CORo,
-  0,
-  [_B, _CSo, _K, _ACL_, _CC, _CA, _CDo, _CEo, _CL, _CTo, _CSIM, _CSIMS, _CSINM, _CSIUS, _Exp, _GFC, _GR, _GRACP, _GWACP, _IM, _INM, _M, _MD, _TD, _ADn, _SSE, _SC, _WRL, _SSECA, _SSECK, _SSECKMD, _SSEKMSKI, _SSEKMSEC, _BKE, _CSSSECA, _CSSSECK, _CSSSECKMD, _RP, _Tag, _OLM, _OLRUD, _OLLHS, _OLEH, _OLEHDD, _OLEHDY, _EBO, _ESBO],
-  [[0, 1], [0, { [_hH]: _xacs___ }], [0, 1], [0, { [_hH]: _xaa }], [0, { [_hH]: _CC_ }], [0, { [_hH]: _xaca }], [0, { [_hH]: _CD_ }], [0, { [_hH]: _CE_ }], [0, { [_hH]: _CL_ }], [0, { [_hH]: _CT_ }], [0, { [_hH]: _xacsim }], [4, { [_hH]: _xacsims }], [0, { [_hH]: _xacsinm }], [4, { [_hH]: _xacsius }], [4, { [_hH]: _Exp }], [0, { [_hH]: _xagfc }], [0, { [_hH]: _xagr }], [0, { [_hH]: _xagra }], [0, { [_hH]: _xagwa }], [0, { [_hH]: _IM_ }], [0, { [_hH]: _INM_ }], [128 | 0, { [_hPH]: _xam }], [0, { [_hH]: _xamd }], [0, { [_hH]: _xatd }], [0, { [_hH]: _xaoad }], [0, { [_hH]: _xasse }], [0, { [_hH]: _xasc }], [0, { [_hH]: _xawrl }], [0, { [_hH]: _xasseca }], [() => SSECustomerKey, { [_hH]: _xasseck }], [0, { [_hH]: _xasseckM }], [() => SSEKMSKeyId, { [_hH]: _xasseakki }], [() => SSEKMSEncryptionContext, { [_hH]: _xassec }], [2, { [_hH]: _xassebke }], [0, { [_hH]: _xacssseca }], [() => CopySourceSSECustomerKey, { [_hH]: _xacssseck }], [0, { [_hH]: _xacssseckM }], [0, { [_hH]: _xarp }], [0, { [_hH]: _xat }], [0, { [_hH]: _xaolm }], [5, { [_hH]: _xaolrud }], [0, { [_hH]: _xaollh }], [0, { [_hH]: _xaoleh }], [1, { [_hH]: _xaolehdd }], [1, { [_hH]: _xaolehdy }], [0, { [_hH]: _xaebo }], [0, { [_hH]: _xasebo }]],
-  3
-];
-var CopyObjectResult$ = [
-  3,
-  n0,
-  _COR,
-  0,
-  [_ET, _LM, _CT, _CCRC, _CCRCC, _CCRCNVME, _CSHA, _CSHAh, _CSHAhe, _CMD, _CXXHASH, _CXXHASHh, _CXXHASHhe],
-  [0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
-];
-var CopyPartResult$ = [
-  3,
-  n0,
-  _CPR,
-  0,
-  [_ET, _LM, _CCRC, _CCRCC, _CCRCNVME, _CSHA, _CSHAh, _CSHAhe, _CMD, _CXXHASH, _CXXHASHh, _CXXHASHhe],
-  [0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
-];
-var CORSConfiguration$ = [
-  3,
-  n0,
-  _CORSC,
-  0,
-  [_CORSR],
-  [[() => CORSRules, { [_xF]: 1, [_xN]: _CORSRu }]],
-  1
-];
-var CORSRule$ = [
-  3,
-  n0,
-  _CORSRu,
-  0,
-  [_AM, _AO, _ID, _AH, _EH, _MAS],
-  [[64 | 0, { [_xF]: 1, [_xN]: _AMl }], [64 | 0, { [_xF]: 1, [_xN]: _AOl }], 0, [64 | 0, { [_xF]: 1, [_xN]: _AHl }], [64 | 0, { [_xF]: 1, [_xN]: _EHx }], 1],
-  2
-];
-var CreateBucketConfiguration$ = [
-  3,
-  n0,
-  _CBC,
-  0,
-  [_LC, _L, _B, _T],
-  [0, () => LocationInfo$, () => BucketInfo$, [() => TagSet, 0]]
-];
-var CreateBucketMetadataConfigurationRequest$ = [
-  3,
-  n0,
-  _CBMCR,
-  0,
-  [_B, _MC, _CMDo, _CA, _EBO],
-  [[0, 1], [() => MetadataConfiguration$, { [_hP]: 1, [_xN]: _MC }], [0, { [_hH]: _CM }], [0, { [_hH]: _xasca }], [0, { [_hH]: _xaebo }]],
-  2
-];
-var CreateBucketMetadataTableConfigurationRequest$ = [
-  3,
-  n0,
-  _CBMTCR,
-  0,
-  [_B, _MTC, _CMDo, _CA, _EBO],
-  [[0, 1], [() => MetadataTableConfiguration$, { [_hP]: 1, [_xN]: _MTC }], [0, { [_hH]: _CM }], [0, { [_hH]: _xasca }], [0, { [_hH]: _xaebo }]],
-  2
-];
-var CreateBucketOutput$ = [
-  3,
-  n0,
-  _CBO,
-  0,
-  [_L, _BA],
-  [[0, { [_hH]: _L }], [0, { [_hH]: _xaba }]]
-];
-var CreateBucketRequest$ = [
-  3,
-  n0,
-  _CBR,
-  0,
-  [_B, _ACL_, _CBC, _GFC, _GR, _GRACP, _GW, _GWACP, _OLEFB, _OO, _BN],
-  [[0, 1], [0, { [_hH]: _xaa }], [() => CreateBucketConfiguration$, { [_hP]: 1, [_xN]: _CBC }], [0, { [_hH]: _xagfc }], [0, { [_hH]: _xagr }], [0, { [_hH]: _xagra }], [0, { [_hH]: _xagw }], [0, { [_hH]: _xagwa }], [2, { [_hH]: _xabole }], [0, { [_hH]: _xaoo }], [0, { [_hH]: _xabn }]],
-  1
-];
-var CreateMultipartUploadOutput$ = [
-  3,
-  n0,
-  _CMUOr,
-  { [_xN]: _IMUR },
-  [_ADb, _ARI, _B, _K, _UI, _SSE, _SSECA, _SSECKMD, _SSEKMSKI, _SSEKMSEC, _BKE, _RC, _CA, _CT, _VI],
-  [[4, { [_hH]: _xaad }], [0, { [_hH]: _xaari }], [0, { [_xN]: _B }], 0, 0, [0, { [_hH]: _xasse }], [0, { [_hH]: _xasseca }], [0, { [_hH]: _xasseckM }], [() => SSEKMSKeyId, { [_hH]: _xasseakki }], [() => SSEKMSEncryptionContext, { [_hH]: _xassec }], [2, { [_hH]: _xassebke }], [0, { [_hH]: _xarc }], [0, { [_hH]: _xaca }], [0, { [_hH]: _xact }], [0, { [_hH]: _xavi }]]
-];
-var CreateMultipartUploadRequest$ = [
-  3,
-  n0,
-  _CMURr,
-  0,
-  [_B, _K, _ACL_, _CC, _CDo, _CEo, _CL, _CTo, _Exp, _GFC, _GR, _GRACP, _GWACP, _M, _SSE, _SC, _WRL, _SSECA, _SSECK, _SSECKMD, _SSEKMSKI, _SSEKMSEC, _BKE, _RP, _Tag, _OLM, _OLRUD, _OLLHS, _OLEH, _OLEHDD, _OLEHDY, _EBO, _CA, _CT],
-  [[0, 1], [0, 1], [0, { [_hH]: _xaa }], [0, { [_hH]: _CC_ }], [0, { [_hH]: _CD_ }], [0, { [_hH]: _CE_ }], [0, { [_hH]: _CL_ }], [0, { [_hH]: _CT_ }], [4, { [_hH]: _Exp }], [0, { [_hH]: _xagfc }], [0, { [_hH]: _xagr }], [0, { [_hH]: _xagra }], [0, { [_hH]: _xagwa }], [128 | 0, { [_hPH]: _xam }], [0, { [_hH]: _xasse }], [0, { [_hH]: _xasc }], [0, { [_hH]: _xawrl }], [0, { [_hH]: _xasseca }], [() => SSECustomerKey, { [_hH]: _xasseck }], [0, { [_hH]: _xasseckM }], [() => SSEKMSKeyId, { [_hH]: _xasseakki }], [() => SSEKMSEncryptionContext, { [_hH]: _xassec }], [2, { [_hH]: _xassebke }], [0, { [_hH]: _xarp }], [0, { [_hH]: _xat }], [0, { [_hH]: _xaolm }], [5, { [_hH]: _xaolrud }], [0, { [_hH]: _xaollh }], [0, { [_hH]: _xaoleh }], [1, { [_hH]: _xaolehdd }], [1, { [_hH]: _xaolehdy }], [0, { [_hH]: _xaebo }], [0, { [_hH]: _xaca }], [0, { [_hH]: _xact }]],
-  2
-];
-var CreateSessionOutput$ = [
-  3,
-  n0,
-  _CSO,
-  { [_xN]: _CSR },
-  [_Cr, _SSE, _SSEKMSKI, _SSEKMSEC, _BKE],
-  [[() => SessionCredentials$, { [_xN]: _Cr }], [0, { [_hH]: _xasse }], [() => SSEKMSKeyId, { [_hH]: _xasseakki }], [() => SSEKMSEncryptionContext, { [_hH]: _xassec }], [2, { [_hH]: _xassebke }]],
-  1
-];
-var CreateSessionRequest$ = [
-  3,
-  n0,
-  _CSRr,
-  0,
-  [_B, _SM, _SSE, _SSEKMSKI, _SSEKMSEC, _BKE],
-  [[0, 1], [0, { [_hH]: _xacsm }], [0, { [_hH]: _xasse }], [() => SSEKMSKeyId, { [_hH]: _xasseakki }], [() => SSEKMSEncryptionContext, { [_hH]: _xassec }], [2, { [_hH]: _xassebke }]],
-  1
-];
-var CSVInput$ = [
-  3,
-  n0,
-  _CSVIn,
-  0,
-  [_FHI, _Com, _QEC, _RD, _FD, _QC, _AQRD],
-  [0, 0, 0, 0, 0, 0, 2]
-];
-var CSVOutput$ = [
-  3,
-  n0,
-  _CSVO,
-  0,
-  [_QF, _QEC, _RD, _FD, _QC],
-  [0, 0, 0, 0, 0]
-];
-var DefaultRetention$ = [
-  3,
-  n0,
-  _DRe,
-  0,
-  [_Mo, _D, _Y, _DEH],
-  [0, 1, 1, () => EventHoldDuration$]
-];
-var Delete$ = [
-  3,
-  n0,
-  _De,
-  0,
-  [_Ob, _Q],
-  [[() => ObjectIdentifierList, { [_xF]: 1, [_xN]: _Obj }], 2],
-  1
-];
-var DeleteBucketAnalyticsConfigurationRequest$ = [
-  3,
-  n0,
-  _DBACR,
-  0,
-  [_B, _I, _EBO],
-  [[0, 1], [0, { [_hQ]: _i }], [0, { [_hH]: _xaebo }]],
-  2
-];
-var DeleteBucketCorsRequest$ = [
-  3,
-  n0,
-  _DBCR,
-  0,
-  [_B, _EBO],
-  [[0, 1], [0, { [_hH]: _xaebo }]],
-  1
-];
-var DeleteBucketEncryptionRequest$ = [
-  3,
-  n0,
-  _DBER,
-  0,
-  [_B, _EBO],
-  [[0, 1], [0, { [_hH]: _xaebo }]],
-  1
-];
-var DeleteBucketIntelligentTieringConfigurationRequest$ = [
-  3,
-  n0,
-  _DBITCR,
-  0,
-  [_B, _I, _EBO],
-  [[0, 1], [0, { [_hQ]: _i }], [0, { [_hH]: _xaebo }]],
-  2
-];
-var DeleteBucketInventoryConfigurationRequest$ = [
-  3,
-  n0,
-  _DBICR,
-  0,
-  [_B, _I, _EBO],
-  [[0, 1], [0, { [_hQ]: _i }], [0, { [_hH]: _xaebo }]],
-  2
-];
-var DeleteBucketLifecycleRequest$ = [
-  3,
-  n0,
-  _DBLR,
-  0,
-  [_B, _EBO],
-  [[0, 1], [0, { [_hH]: _xaebo }]],
-  1
-];
-var DeleteBucketMetadataConfigurationRequest$ = [
-  3,
-  n0,
-  _DBMCR,
-  0,
-  [_B, _EBO],
-  [[0, 1], [0, { [_hH]: _xaebo }]],
-  1
-];
-var DeleteBucketMetadataTableConfigurationRequest$ = [
-  3,
-  n0,
-  _DBMTCR,
-  0,
-  [_B, _EBO],
-  [[0, 1], [0, { [_hH]: _xaebo }]],
-  1
-];
-var DeleteBucketMetricsConfigurationRequest$ = [
-  3,
-  n0,
-  _DBMCRe,
-  0,
-  [_B, _I, _EBO],
-  [[0, 1], [0, { [_hQ]: _i }], [0, { [_hH]: _xaebo }]],
-  2
-];
-var DeleteBucketOwnershipControlsRequest$ = [
-  3,
-  n0,
-  _DBOCR,
-  0,
-  [_B, _EBO],
-  [[0, 1], [0, { [_hH]: _xaebo }]],
-  1
-];
-var DeleteBucketPolicyRequest$ = [
-  3,
-  n0,
-  _DBPR,
-  0,
-  [_B, _EBO],
-  [[0, 1], [0, { [_hH]: _xaebo }]],
-  1
-];
-var DeleteBucketReplicationRequest$ = [
-  3,
-  n0,
-  _DBRR,
-  0,
-  [_B, _EBO],
-  [[0, 1], [0, { [_hH]: _xaebo }]],
-  1
-];
-var DeleteBucketRequest$ = [
-  3,
-  n0,
-  _DBR,
-  0,
-  [_B, _EBO],
-  [[0, 1], [0, { [_hH]: _xaebo }]],
-  1
-];
-var DeleteBucketTaggingRequest$ = [
-  3,
-  n0,
-  _DBTR,
-  0,
-  [_B, _EBO],
-  [[0, 1], [0, { [_hH]: _xaebo }]],
-  1
-];
-var DeleteBucketWebsiteRequest$ = [
-  3,
-  n0,
-  _DBWR,
-  0,
-  [_B, _EBO],
-  [[0, 1], [0, { [_hH]: _xaebo }]],
-  1
-];
-var DeletedObject$ = [
-  3,
-  n0,
-  _DO,
-  0,
-  [_K, _VI, _DM, _DMVI],
-  [0, 0, 2, 0]
-];
-var DeleteMarkerEntry$ = [
-  3,
-  n0,
-  _DME,
-  0,
-  [_O, _K, _VI, _IL, _LM],
-  [() => Owner$, 0, 0, 2, 4]
-];
-var DeleteMarkerReplication$ = [
-  3,
-  n0,
-  _DMR,
-  0,
-  [_S],
-  [0]
-];
-var DeleteObjectAnnotationOutput$ = [
-  3,
-  n0,
-  _DOAO,
-  0,
-  [_OVI, _RC],
-  [[0, { [_hH]: _xaovi }], [0, { [_hH]: _xarc }]]
-];
-var DeleteObjectAnnotationRequest$ = [
-  3,
-  n0,
-  _DOAR,
-  0,
-  [_B, _K, _AN, _VI, _RP, _EBO, _OIM],
-  [[0, 1], [0, 1], [0, { [_hQ]: _aN }], [0, { [_hQ]: _vI }], [0, { [_hH]: _xarp }], [0, { [_hH]: _xaebo }], [0, { [_hH]: _xaoim }]],
-  3
-];
-var DeleteObjectOutput$ = [
-  3,
-  n0,
-  _DOO,
-  0,
-  [_DM, _VI, _RC],
-  [[2, { [_hH]: _xadm }], [0, { [_hH]: _xavi }], [0, { [_hH]: _xarc }]]
-];
-var DeleteObjectRequest$ = [
-  3,
-  n0,
-  _DOR,
-  0,
-  [_B, _K, _MFA, _VI, _RP, _BGR, _EBO, _IM, _IMLMT, _IMS],
-  [[0, 1], [0, 1], [0, { [_hH]: _xam_ }], [0, { [_hQ]: _vI }], [0, { [_hH]: _xarp }], [2, { [_hH]: _xabgr }], [0, { [_hH]: _xaebo }], [0, { [_hH]: _IM_ }], [6, { [_hH]: _xaimlmt }], [1, { [_hH]: _xaims }]],
-  2
-];
-var DeleteObjectsOutput$ = [
-  3,
-  n0,
-  _DOOe,
-  { [_xN]: _DRel },
-  [_Del, _RC, _Er],
-  [[() => DeletedObjects, { [_xF]: 1 }], [0, { [_hH]: _xarc }], [() => Errors, { [_xF]: 1, [_xN]: _E2 }]]
-];
-var DeleteObjectsRequest$ = [
-  3,
-  n0,
-  _DORe,
-  0,
-  [_B, _De, _MFA, _RP, _BGR, _EBO, _CA],
-  [[0, 1], [() => Delete$, { [_hP]: 1, [_xN]: _De }], [0, { [_hH]: _xam_ }], [0, { [_hH]: _xarp }], [2, { [_hH]: _xabgr }], [0, { [_hH]: _xaebo }], [0, { [_hH]: _xasca }]],
-  2
-];
-var DeleteObjectTaggingOutput$ = [
-  3,
-  n0,
-  _DOTO,
-  0,
-  [_VI],
-  [[0, { [_hH]: _xavi }]]
-];
-var DeleteObjectTaggingRequest$ = [
-  3,
-  n0,
-  _DOTR,
-  0,
-  [_B, _K, _VI, _EBO],
-  [[0, 1], [0, 1], [0, { [_hQ]: _vI }], [0, { [_hH]: _xaebo }]],
-  2
-];
-var DeletePublicAccessBlockRequest$ = [
-  3,
-  n0,
-  _DPABR,
-  0,
-  [_B, _EBO],
-  [[0, 1], [0, { [_hH]: _xaebo }]],
-  1
-];
-var Destination$ = [
-  3,
-  n0,
-  _Des,
-  0,
-  [_B, _A, _SC, _ACT, _EC, _RT, _Me],
-  [0, 0, 0, () => AccessControlTranslation$, () => EncryptionConfiguration$, () => ReplicationTime$, () => Metrics$],
-  1
-];
-var DestinationResult$ = [
-  3,
-  n0,
-  _DRes,
-  0,
-  [_TBT, _TBA, _TNa],
-  [0, 0, 0]
-];
-var Encryption$ = [
-  3,
-  n0,
-  _En,
-  0,
-  [_ETn, _KMSKI, _KMSC],
-  [0, [() => SSEKMSKeyId, 0], 0],
-  1
-];
-var EncryptionConfiguration$ = [
-  3,
-  n0,
-  _EC,
-  0,
-  [_RKKID, _USMRK],
-  [0, () => UseSourceMultiRegionKey$]
-];
-var EndEvent$ = [
-  3,
-  n0,
-  _EE,
-  0,
-  [],
-  []
-];
-var _Error$ = [
-  3,
-  n0,
-  _E2,
-  0,
-  [_K, _VI, _Cod, _Mes],
-  [0, 0, 0, 0]
-];
-var ErrorDetails$ = [
-  3,
-  n0,
-  _ED,
-  0,
-  [_ECr, _EM],
-  [0, 0]
-];
-var ErrorDocument$ = [
-  3,
-  n0,
-  _EDr,
-  0,
-  [_K],
-  [0],
-  1
-];
-var EventBridgeConfiguration$ = [
-  3,
-  n0,
-  _EBC,
-  0,
-  [],
-  []
-];
-var EventHoldDuration$ = [
-  3,
-  n0,
-  _EHD,
-  0,
-  [_D, _Y],
-  [1, 1]
-];
-var ExistingObjectReplication$ = [
-  3,
-  n0,
-  _EOR,
-  0,
-  [_S],
-  [0],
-  1
-];
-var FilterRule$ = [
-  3,
-  n0,
-  _FR,
-  0,
-  [_N, _V],
-  [0, 0]
-];
-var GetBucketAbacOutput$ = [
-  3,
-  n0,
-  _GBAO,
-  0,
-  [_AS],
-  [[() => AbacStatus$, 16]]
-];
-var GetBucketAbacRequest$ = [
-  3,
-  n0,
-  _GBAR,
-  0,
-  [_B, _EBO],
-  [[0, 1], [0, { [_hH]: _xaebo }]],
-  1
-];
-var GetBucketAccelerateConfigurationOutput$ = [
-  3,
-  n0,
-  _GBACO,
-  { [_xN]: _AC },
-  [_S, _RC],
-  [0, [0, { [_hH]: _xarc }]]
-];
-var GetBucketAccelerateConfigurationRequest$ = [
-  3,
-  n0,
-  _GBACR,
-  0,
-  [_B, _EBO, _RP],
-  [[0, 1], [0, { [_hH]: _xaebo }], [0, { [_hH]: _xarp }]],
-  1
-];
-var GetBucketAclOutput$ = [
-  3,
-  n0,
-  _GBAOe,
-  { [_xN]: _ACP },
-  [_O, _G],
-  [() => Owner$, [() => Grants, { [_xN]: _ACL }]]
-];
-var GetBucketAclRequest$ = [
-  3,
-  n0,
-  _GBARe,
-  0,
-  [_B, _EBO],
-  [[0, 1], [0, { [_hH]: _xaebo }]],
-  1
-];
-var GetBucketAnalyticsConfigurationOutput$ = [
-  3,
-  n0,
-  _GBACOe,
-  0,
-  [_ACn],
-  [[() => AnalyticsConfiguration$, 16]]
-];
-var GetBucketAnalyticsConfigurationRequest$ = [
-  3,
-  n0,
-  _GBACRe,
-  0,
-  [_B, _I, _EBO],
-  [[0, 1], [0, { [_hQ]: _i }], [0, { [_hH]: _xaebo }]],
-  2
-];
-var GetBucketCorsOutput$ = [
-  3,
-  n0,
-  _GBCO,
-  { [_xN]: _CORSC },
-  [_CORSR],
-  [[() => CORSRules, { [_xF]: 1, [_xN]: _CORSRu }]]
-];
-var GetBucketCorsRequest$ = [
-  3,
-  n0,
-  _GBCR,
-  0,
-  [_B, _EBO],
-  [[0, 1], [0, { [_hH]: _xaebo }]],
-  1
-];
-var GetBucketEncryptionOutput$ = [
-  3,
-  n0,
-  _GBEO,
-  0,
-  [_SSEC],
-  [[() => ServerSideEncryptionConfiguration$, 16]]
-];
-var GetBucketEncryptionRequest$ = [
-  3,
-  n0,
-  _GBER,
-  0,
-  [_B, _EBO],
-  [[0, 1], [0, { [_hH]: _xaebo }]],
-  1
-];
-var GetBucketIntelligentTieringConfigurationOutput$ = [
-  3,
-  n0,
-  _GBITCO,
-  0,
-  [_ITC],
-  [[() => IntelligentTieringConfiguration$, 16]]
-];
-var GetBucketIntelligentTieringConfigurationRequest$ = [
-  3,
-  n0,
-  _GBITCR,
-  0,
-  [_B, _I, _EBO],
-  [[0, 1], [0, { [_hQ]: _i }], [0, { [_hH]: _xaebo }]],
-  2
-];
-var GetBucketInventoryConfigurationOutput$ = [
-  3,
-  n0,
-  _GBICO,
-  0,
-  [_IC],
-  [[() => InventoryConfiguration$, 16]]
-];
-var GetBucketInventoryConfigurationRequest$ = [
-  3,
-  n0,
-  _GBICR,
-  0,
-  [_B, _I, _EBO],
-  [[0, 1], [0, { [_hQ]: _i }], [0, { [_hH]: _xaebo }]],
-  2
-];
-var GetBucketLifecycleConfigurationOutput$ = [
-  3,
-  n0,
-  _GBLCO,
-  { [_xN]: _LCi },
-  [_Ru, _TDMOS],
-  [[() => LifecycleRules, { [_xF]: 1, [_xN]: _Rul }], [0, { [_hH]: _xatdmos }]]
-];
-var GetBucketLifecycleConfigurationRequest$ = [
-  3,
-  n0,
-  _GBLCR,
-  0,
-  [_B, _EBO],
-  [[0, 1], [0, { [_hH]: _xaebo }]],
-  1
-];
-var GetBucketLocationOutput$ = [
-  3,
-  n0,
-  _GBLO,
-  { [_xN]: _LC },
-  [_LC],
-  [0]
-];
-var GetBucketLocationRequest$ = [
-  3,
-  n0,
-  _GBLR,
-  0,
-  [_B, _EBO],
-  [[0, 1], [0, { [_hH]: _xaebo }]],
-  1
-];
-var GetBucketLoggingOutput$ = [
-  3,
-  n0,
-  _GBLOe,
-  { [_xN]: _BLS },
-  [_LE],
-  [[() => LoggingEnabled$, 0]]
-];
-var GetBucketLoggingRequest$ = [
-  3,
-  n0,
-  _GBLRe,
-  0,
-  [_B, _EBO],
-  [[0, 1], [0, { [_hH]: _xaebo }]],
-  1
-];
-var GetBucketMetadataConfigurationOutput$ = [
-  3,
-  n0,
-  _GBMCO,
-  0,
-  [_GBMCR],
-  [[() => GetBucketMetadataConfigurationResult$, 16]]
-];
-var GetBucketMetadataConfigurationRequest$ = [
-  3,
-  n0,
-  _GBMCRe,
-  0,
-  [_B, _EBO],
-  [[0, 1], [0, { [_hH]: _xaebo }]],
-  1
-];
-var GetBucketMetadataConfigurationResult$ = [
-  3,
-  n0,
-  _GBMCR,
-  0,
-  [_MCR],
-  [() => MetadataConfigurationResult$],
-  1
-];
-var GetBucketMetadataTableConfigurationOutput$ = [
-  3,
-  n0,
-  _GBMTCO,
-  0,
-  [_GBMTCR],
-  [[() => GetBucketMetadataTableConfigurationResult$, 16]]
-];
-var GetBucketMetadataTableConfigurationRequest$ = [
-  3,
-  n0,
-  _GBMTCRe,
-  0,
-  [_B, _EBO],
-  [[0, 1], [0, { [_hH]: _xaebo }]],
-  1
-];
-var GetBucketMetadataTableConfigurationResult$ = [
-  3,
-  n0,
-  _GBMTCR,
-  0,
-  [_MTCR, _S, _E2],
-  [() => MetadataTableConfigurationResult$, 0, () => ErrorDetails$],
-  2
-];
-var GetBucketMetricsConfigurationOutput$ = [
-  3,
-  n0,
-  _GBMCOe,
-  0,
-  [_MCe],
-  [[() => MetricsConfiguration$, 16]]
-];
-var GetBucketMetricsConfigurationRequest$ = [
-  3,
-  n0,
-  _GBMCRet,
-  0,
-  [_B, _I, _EBO],
-  [[0, 1], [0, { [_hQ]: _i }], [0, { [_hH]: _xaebo }]],
-  2
-];
-var GetBucketNotificationConfigurationRequest$ = [
-  3,
-  n0,
-  _GBNCR,
-  0,
-  [_B, _EBO],
-  [[0, 1], [0, { [_hH]: _xaebo }]],
-  1
-];
-var GetBucketOwnershipControlsOutput$ = [
-  3,
-  n0,
-  _GBOCO,
-  0,
-  [_OC],
-  [[() => OwnershipControls$, 16]]
-];
-var GetBucketOwnershipControlsRequest$ = [
-  3,
-  n0,
-  _GBOCR,
-  0,
-  [_B, _EBO],
-  [[0, 1], [0, { [_hH]: _xaebo }]],
-  1
-];
-var GetBucketPolicyOutput$ = [
-  3,
-  n0,
-  _GBPO,
-  0,
-  [_Po],
-  [[0, 16]]
-];
-var GetBucketPolicyRequest$ = [
-  3,
-  n0,
-  _GBPR,
-  0,
-  [_B, _EBO],
-  [[0, 1], [0, { [_hH]: _xaebo }]],
-  1
-];
-var GetBucketPolicyStatusOutput$ = [
-  3,
-  n0,
-  _GBPSO,
-  0,
-  [_PS],
-  [[() => PolicyStatus$, 16]]
-];
-var GetBucketPolicyStatusRequest$ = [
-  3,
-  n0,
-  _GBPSR,
-  0,
-  [_B, _EBO],
-  [[0, 1], [0, { [_hH]: _xaebo }]],
-  1
-];
-var GetBucketReplicationOutput$ = [
-  3,
-  n0,
-  _GBRO,
-  0,
-  [_RCe],
-  [[() => ReplicationConfiguration$, 16]]
-];
-var GetBucketReplicationRequest$ = [
-  3,
-  n0,
-  _GBRR,
-  0,
-  [_B, _EBO],
-  [[0, 1], [0, { [_hH]: _xaebo }]],
-  1
-];
-var GetBucketRequestPaymentOutput$ = [
-  3,
-  n0,
-  _GBRPO,
-  { [_xN]: _RPC },
-  [_Pay],
-  [0]
-];
-var GetBucketRequestPaymentRequest$ = [
-  3,
-  n0,
-  _GBRPR,
-  0,
-  [_B, _EBO],
-  [[0, 1], [0, { [_hH]: _xaebo }]],
-  1
-];
-var GetBucketTaggingOutput$ = [
-  3,
-  n0,
-  _GBTO,
-  { [_xN]: _Tag },
-  [_TSa],
-  [[() => TagSet, 0]],
-  1
-];
-var GetBucketTaggingRequest$ = [
-  3,
-  n0,
-  _GBTR,
-  0,
-  [_B, _EBO],
-  [[0, 1], [0, { [_hH]: _xaebo }]],
-  1
-];
-var GetBucketVersioningOutput$ = [
-  3,
-  n0,
-  _GBVO,
-  { [_xN]: _VC },
-  [_S, _MFAD],
-  [0, [0, { [_xN]: _MDf }]]
-];
-var GetBucketVersioningRequest$ = [
-  3,
-  n0,
-  _GBVR,
-  0,
-  [_B, _EBO],
-  [[0, 1], [0, { [_hH]: _xaebo }]],
-  1
-];
-var GetBucketWebsiteOutput$ = [
-  3,
-  n0,
-  _GBWO,
-  { [_xN]: _WC },
-  [_RART, _IDn, _EDr, _RR],
-  [() => RedirectAllRequestsTo$, () => IndexDocument$, () => ErrorDocument$, [() => RoutingRules, 0]]
-];
-var GetBucketWebsiteRequest$ = [
-  3,
-  n0,
-  _GBWR,
-  0,
-  [_B, _EBO],
-  [[0, 1], [0, { [_hH]: _xaebo }]],
-  1
-];
-var GetObjectAclOutput$ = [
-  3,
-  n0,
-  _GOAO,
-  { [_xN]: _ACP },
-  [_O, _G, _RC],
-  [() => Owner$, [() => Grants, { [_xN]: _ACL }], [0, { [_hH]: _xarc }]]
-];
-var GetObjectAclRequest$ = [
-  3,
-  n0,
-  _GOAR,
-  0,
-  [_B, _K, _VI, _RP, _EBO],
-  [[0, 1], [0, 1], [0, { [_hQ]: _vI }], [0, { [_hH]: _xarp }], [0, { [_hH]: _xaebo }]],
-  2
-];
-var GetObjectAnnotationOutput$ = [
-  3,
-  n0,
-  _GOAOe,
-  0,
-  [_AP, _OVI, _LM, _CLo, _ET, _CCRC, _CCRCC, _CCRCNVME, _CSHA, _CSHAh, _CSHAhe, _CMD, _CXXHASH, _CXXHASHh, _CXXHASHhe, _CT, _SSE, _RC, _RS],
-  [[() => StreamingBlob, 16], [0, { [_hH]: _xaovi }], [4, { [_hH]: _LM_ }], [1, { [_hH]: _CL__ }], [0, { [_hH]: _ET }], [0, { [_hH]: _xacc }], [0, { [_hH]: _xacc_ }], [0, { [_hH]: _xacc__ }], [0, { [_hH]: _xacs }], [0, { [_hH]: _xacs_ }], [0, { [_hH]: _xacs__ }], [0, { [_hH]: _xacm }], [0, { [_hH]: _xacx }], [0, { [_hH]: _xacx_ }], [0, { [_hH]: _xacx__ }], [0, { [_hH]: _xact }], [0, { [_hH]: _xasse }], [0, { [_hH]: _xarc }], [0, { [_hH]: _xars }]]
-];
-var GetObjectAnnotationRequest$ = [
-  3,
-  n0,
-  _GOARe,
-  0,
-  [_B, _K, _AN, _VI, _RP, _EBO, _CMh],
-  [[0, 1], [0, 1], [0, { [_hQ]: _aN }], [0, { [_hQ]: _vI }], [0, { [_hH]: _xarp }], [0, { [_hH]: _xaebo }], [0, { [_hH]: _xacm_ }]],
-  3
-];
-var GetObjectAttributesOutput$ = [
-  3,
-  n0,
-  _GOAOet,
-  { [_xN]: _GOARet },
-  [_DM, _LM, _VI, _RC, _ET, _C, _OP, _SC, _OS],
-  [[2, { [_hH]: _xadm }], [4, { [_hH]: _LM_ }], [0, { [_hH]: _xavi }], [0, { [_hH]: _xarc }], 0, () => Checksum$, [() => GetObjectAttributesParts$, 0], 0, 1]
-];
-var GetObjectAttributesParts$ = [
-  3,
-  n0,
-  _GOAP,
-  0,
-  [_TPC, _PNM, _NPNM, _MP, _IT, _Pa],
-  [[1, { [_xN]: _PC }], 0, 0, 1, 2, [() => PartsList, { [_xF]: 1, [_xN]: _Par }]]
-];
-var GetObjectAttributesRequest$ = [
-  3,
-  n0,
-  _GOARetb,
-  0,
-  [_B, _K, _OA, _VI, _MP, _PNM, _SSECA, _SSECK, _SSECKMD, _RP, _EBO],
-  [[0, 1], [0, 1], [64 | 0, { [_hH]: _xaoa }], [0, { [_hQ]: _vI }], [1, { [_hH]: _xamp }], [0, { [_hH]: _xapnm }], [0, { [_hH]: _xasseca }], [() => SSECustomerKey, { [_hH]: _xasseck }], [0, { [_hH]: _xasseckM }], [0, { [_hH]: _xarp }], [0, { [_hH]: _xaebo }]],
-  3
-];
-var GetObjectLegalHoldOutput$ = [
-  3,
-  n0,
-  _GOLHO,
-  0,
-  [_LH],
-  [[() => ObjectLockLegalHold$, { [_hP]: 1, [_xN]: _LH }]]
-];
-var GetObjectLegalHoldRequest$ = [
-  3,
-  n0,
-  _GOLHR,
-  0,
-  [_B, _K, _VI, _RP, _EBO],
-  [[0, 1], [0, 1], [0, { [_hQ]: _vI }], [0, { [_hH]: _xarp }], [0, { [_hH]: _xaebo }]],
-  2
-];
-var GetObjectLockConfigurationOutput$ = [
-  3,
-  n0,
-  _GOLCO,
-  0,
-  [_OLC],
-  [[() => ObjectLockConfiguration$, 16]]
-];
-var GetObjectLockConfigurationRequest$ = [
-  3,
-  n0,
-  _GOLCR,
-  0,
-  [_B, _EBO],
-  [[0, 1], [0, { [_hH]: _xaebo }]],
-  1
-];
-var GetObjectOutput$ = [
-  3,
-  n0,
-  _GOO,
-  0,
-  [_Bo, _DM, _AR, _Ex, _Re, _LM, _CLo, _ET, _CCRC, _CCRCC, _CCRCNVME, _CSHA, _CSHAh, _CSHAhe, _CMD, _CXXHASH, _CXXHASHh, _CXXHASHhe, _CT, _MM, _VI, _CC, _CDo, _CEo, _CL, _CR, _CTo, _Exp, _ES, _WRL, _SSE, _M, _SSECA, _SSECKMD, _SSEKMSKI, _BKE, _SC, _RC, _RS, _PC, _TC, _OLM, _OLRUD, _OLLHS, _OLEH, _OLEHDD, _OLEHDY],
-  [[() => StreamingBlob, 16], [2, { [_hH]: _xadm }], [0, { [_hH]: _ar }], [0, { [_hH]: _xae }], [0, { [_hH]: _xar }], [4, { [_hH]: _LM_ }], [1, { [_hH]: _CL__ }], [0, { [_hH]: _ET }], [0, { [_hH]: _xacc }], [0, { [_hH]: _xacc_ }], [0, { [_hH]: _xacc__ }], [0, { [_hH]: _xacs }], [0, { [_hH]: _xacs_ }], [0, { [_hH]: _xacs__ }], [0, { [_hH]: _xacm }], [0, { [_hH]: _xacx }], [0, { [_hH]: _xacx_ }], [0, { [_hH]: _xacx__ }], [0, { [_hH]: _xact }], [1, { [_hH]: _xamm }], [0, { [_hH]: _xavi }], [0, { [_hH]: _CC_ }], [0, { [_hH]: _CD_ }], [0, { [_hH]: _CE_ }], [0, { [_hH]: _CL_ }], [0, { [_hH]: _CR_ }], [0, { [_hH]: _CT_ }], [4, { [_hH]: _Exp }], [0, { [_hH]: _ES }], [0, { [_hH]: _xawrl }], [0, { [_hH]: _xasse }], [128 | 0, { [_hPH]: _xam }], [0, { [_hH]: _xasseca }], [0, { [_hH]: _xasseckM }], [() => SSEKMSKeyId, { [_hH]: _xasseakki }], [2, { [_hH]: _xassebke }], [0, { [_hH]: _xasc }], [0, { [_hH]: _xarc }], [0, { [_hH]: _xars }], [1, { [_hH]: _xampc }], [1, { [_hH]: _xatc }], [0, { [_hH]: _xaolm }], [5, { [_hH]: _xaolrud }], [0, { [_hH]: _xaollh }], [0, { [_hH]: _xaoleh }], [1, { [_hH]: _xaolehdd }], [1, { [_hH]: _xaolehdy }]]
-];
-var GetObjectRequest$ = [
-  3,
-  n0,
-  _GOR,
-  0,
-  [_B, _K, _IM, _IMSf, _INM, _IUS, _Ra, _RCC, _RCD, _RCE, _RCL, _RCT, _RE, _VI, _SSECA, _SSECK, _SSECKMD, _RP, _PN, _EBO, _CMh],
-  [[0, 1], [0, 1], [0, { [_hH]: _IM_ }], [4, { [_hH]: _IMS_ }], [0, { [_hH]: _INM_ }], [4, { [_hH]: _IUS_ }], [0, { [_hH]: _Ra }], [0, { [_hQ]: _rcc }], [0, { [_hQ]: _rcd }], [0, { [_hQ]: _rce }], [0, { [_hQ]: _rcl }], [0, { [_hQ]: _rct }], [6, { [_hQ]: _re }], [0, { [_hQ]: _vI }], [0, { [_hH]: _xasseca }], [() => SSECustomerKey, { [_hH]: _xasseck }], [0, { [_hH]: _xasseckM }], [0, { [_hH]: _xarp }], [1, { [_hQ]: _pN }], [0, { [_hH]: _xaebo }], [0, { [_hH]: _xacm_ }]],
-  2
-];
-var GetObjectRetentionOutput$ = [
-  3,
-  n0,
-  _GORO,
-  0,
-  [_Ret],
-  [[() => ObjectLockRetention$, { [_hP]: 1, [_xN]: _Ret }]]
-];
-var GetObjectRetentionRequest$ = [
-  3,
-  n0,
-  _GORR,
-  0,
-  [_B, _K, _VI, _RP, _EBO],
-  [[0, 1], [0, 1], [0, { [_hQ]: _vI }], [0, { [_hH]: _xarp }], [0, { [_hH]: _xaebo }]],
-  2
-];
-var GetObjectTaggingOutput$ = [
-  3,
-  n0,
-  _GOTO,
-  { [_xN]: _Tag },
-  [_TSa, _VI],
-  [[() => TagSet, 0], [0, { [_hH]: _xavi }]],
-  1
-];
-var GetObjectTaggingRequest$ = [
-  3,
-  n0,
-  _GOTR,
-  0,
-  [_B, _K, _VI, _EBO, _RP],
-  [[0, 1], [0, 1], [0, { [_hQ]: _vI }], [0, { [_hH]: _xaebo }], [0, { [_hH]: _xarp }]],
-  2
-];
-var GetObjectTorrentOutput$ = [
-  3,
-  n0,
-  _GOTOe,
-  0,
-  [_Bo, _RC],
-  [[() => StreamingBlob, 16], [0, { [_hH]: _xarc }]]
-];
-var GetObjectTorrentRequest$ = [
-  3,
-  n0,
-  _GOTRe,
-  0,
-  [_B, _K, _RP, _EBO],
-  [[0, 1], [0, 1], [0, { [_hH]: _xarp }], [0, { [_hH]: _xaebo }]],
-  2
-];
-var GetPublicAccessBlockOutput$ = [
-  3,
-  n0,
-  _GPABO,
-  0,
-  [_PABC],
-  [[() => PublicAccessBlockConfiguration$, 16]]
-];
-var GetPublicAccessBlockRequest$ = [
-  3,
-  n0,
-  _GPABR,
-  0,
-  [_B, _EBO],
-  [[0, 1], [0, { [_hH]: _xaebo }]],
-  1
-];
-var GlacierJobParameters$ = [
-  3,
-  n0,
-  _GJP,
-  0,
-  [_Ti],
-  [0],
-  1
-];
-var Grant$ = [
-  3,
-  n0,
-  _Gr,
-  0,
-  [_Gra, _Pe],
-  [[() => Grantee$, { [_xNm]: [_x, _hi] }], 0]
-];
-var Grantee$ = [
-  3,
-  n0,
-  _Gra,
-  0,
-  [_Ty, _DN, _EA, _ID, _URI],
-  [[0, { [_xA]: 1, [_xN]: _xs }], 0, 0, 0, 0],
-  1
-];
-var HeadBucketOutput$ = [
-  3,
-  n0,
-  _HBO,
-  0,
-  [_BA, _BLT, _BLN, _BR, _APA],
-  [[0, { [_hH]: _xaba }], [0, { [_hH]: _xablt }], [0, { [_hH]: _xabln }], [0, { [_hH]: _xabr }], [2, { [_hH]: _xaapa }]]
-];
-var HeadBucketRequest$ = [
-  3,
-  n0,
-  _HBR,
-  0,
-  [_B, _EBO],
-  [[0, 1], [0, { [_hH]: _xaebo }]],
-  1
-];
-var HeadObjectOutput$ = [
-  3,
-  n0,
-  _HOO,
-  0,
-  [_DM, _AR, _Ex, _Re, _ASr, _LM, _CLo, _CCRC, _CCRCC, _CCRCNVME, _CSHA, _CSHAh, _CSHAhe, _CMD, _CXXHASH, _CXXHASHh, _CXXHASHhe, _CT, _ET, _MM, _VI, _CC, _CDo, _CEo, _CL, _CTo, _CR, _Exp, _ES, _WRL, _SSE, _M, _SSECA, _SSECKMD, _SSEKMSKI, _BKE, _SC, _RC, _RS, _PC, _TC, _OLM, _OLRUD, _OLLHS, _OLEH, _OLEHDD, _OLEHDY],
-  [[2, { [_hH]: _xadm }], [0, { [_hH]: _ar }], [0, { [_hH]: _xae }], [0, { [_hH]: _xar }], [0, { [_hH]: _xaas }], [4, { [_hH]: _LM_ }], [1, { [_hH]: _CL__ }], [0, { [_hH]: _xacc }], [0, { [_hH]: _xacc_ }], [0, { [_hH]: _xacc__ }], [0, { [_hH]: _xacs }], [0, { [_hH]: _xacs_ }], [0, { [_hH]: _xacs__ }], [0, { [_hH]: _xacm }], [0, { [_hH]: _xacx }], [0, { [_hH]: _xacx_ }], [0, { [_hH]: _xacx__ }], [0, { [_hH]: _xact }], [0, { [_hH]: _ET }], [1, { [_hH]: _xamm }], [0, { [_hH]: _xavi }], [0, { [_hH]: _CC_ }], [0, { [_hH]: _CD_ }], [0, { [_hH]: _CE_ }], [0, { [_hH]: _CL_ }], [0, { [_hH]: _CT_ }], [0, { [_hH]: _CR_ }], [4, { [_hH]: _Exp }], [0, { [_hH]: _ES }], [0, { [_hH]: _xawrl }], [0, { [_hH]: _xasse }], [128 | 0, { [_hPH]: _xam }], [0, { [_hH]: _xasseca }], [0, { [_hH]: _xasseckM }], [() => SSEKMSKeyId, { [_hH]: _xasseakki }], [2, { [_hH]: _xassebke }], [0, { [_hH]: _xasc }], [0, { [_hH]: _xarc }], [0, { [_hH]: _xars }], [1, { [_hH]: _xampc }], [1, { [_hH]: _xatc }], [0, { [_hH]: _xaolm }], [5, { [_hH]: _xaolrud }], [0, { [_hH]: _xaollh }], [0, { [_hH]: _xaoleh }], [1, { [_hH]: _xaolehdd }], [1, { [_hH]: _xaolehdy }]]
-];
-var HeadObjectRequest$ = [
-  3,
-  n0,
-  _HOR,
-  0,
-  [_B, _K, _IM, _IMSf, _INM, _IUS, _Ra, _RCC, _RCD, _RCE, _RCL, _RCT, _RE, _VI, _SSECA, _SSECK, _SSECKMD, _RP, _PN, _EBO, _CMh],
-  [[0, 1], [0, 1], [0, { [_hH]: _IM_ }], [4, { [_hH]: _IMS_ }], [0, { [_hH]: _INM_ }], [4, { [_hH]: _IUS_ }], [0, { [_hH]: _Ra }], [0, { [_hQ]: _rcc }], [0, { [_hQ]: _rcd }], [0, { [_hQ]: _rce }], [0, { [_hQ]: _rcl }], [0, { [_hQ]: _rct }], [6, { [_hQ]: _re }], [0, { [_hQ]: _vI }], [0, { [_hH]: _xasseca }], [() => SSECustomerKey, { [_hH]: _xasseck }], [0, { [_hH]: _xasseckM }], [0, { [_hH]: _xarp }], [1, { [_hQ]: _pN }], [0, { [_hH]: _xaebo }], [0, { [_hH]: _xacm_ }]],
-  2
-];
-var IndexDocument$ = [
-  3,
-  n0,
-  _IDn,
-  0,
-  [_Su],
-  [0],
-  1
-];
-var Initiator$ = [
-  3,
-  n0,
-  _In,
-  0,
-  [_ID, _DN],
-  [0, 0]
-];
-var InputSerialization$ = [
-  3,
-  n0,
-  _IS,
-  0,
-  [_CSV, _CTom, _JSON, _Parq],
-  [() => CSVInput$, 0, () => JSONInput$, () => ParquetInput$]
-];
-var IntelligentTieringAndOperator$ = [
-  3,
-  n0,
-  _ITAO,
-  0,
-  [_P, _T],
-  [0, [() => TagSet, { [_xF]: 1, [_xN]: _Ta }]]
-];
-var IntelligentTieringConfiguration$ = [
-  3,
-  n0,
-  _ITC,
-  0,
-  [_I, _S, _Tie, _F],
-  [0, 0, [() => TieringList, { [_xF]: 1, [_xN]: _Tier }], [() => IntelligentTieringFilter$, 0]],
-  3
-];
-var IntelligentTieringFilter$ = [
-  3,
-  n0,
-  _ITF,
-  0,
-  [_P, _Ta, _An],
-  [0, () => Tag$, [() => IntelligentTieringAndOperator$, 0]]
-];
-var InventoryConfiguration$ = [
-  3,
-  n0,
-  _IC,
-  0,
-  [_Des, _IE, _I, _IOV, _Sc, _F, _OF],
-  [[() => InventoryDestination$, 0], 2, 0, 0, () => InventorySchedule$, () => InventoryFilter$, [() => InventoryOptionalFields, 0]],
-  5
-];
-var InventoryDestination$ = [
-  3,
-  n0,
-  _IDnv,
-  0,
-  [_SBD],
-  [[() => InventoryS3BucketDestination$, 0]],
-  1
-];
-var InventoryEncryption$ = [
-  3,
-  n0,
-  _IEn,
-  0,
-  [_SSES, _SSEKMS],
-  [[() => SSES3$, { [_xN]: _SS }], [() => SSEKMS$, { [_xN]: _SK }]]
-];
-var InventoryFilter$ = [
-  3,
-  n0,
-  _IF,
-  0,
-  [_P],
-  [0],
-  1
-];
-var InventoryS3BucketDestination$ = [
-  3,
-  n0,
-  _ISBD,
-  0,
-  [_B, _Fo, _AI, _P, _En],
-  [0, 0, 0, 0, [() => InventoryEncryption$, 0]],
-  2
-];
-var InventorySchedule$ = [
-  3,
-  n0,
-  _ISn,
-  0,
-  [_Fr],
-  [0],
-  1
-];
-var InventoryTableConfiguration$ = [
-  3,
-  n0,
-  _ITCn,
-  0,
-  [_CS, _EC],
-  [0, () => MetadataTableEncryptionConfiguration$],
-  1
-];
-var InventoryTableConfigurationResult$ = [
-  3,
-  n0,
-  _ITCR,
-  0,
-  [_CS, _TS, _E2, _TN, _TA],
-  [0, 0, () => ErrorDetails$, 0, 0],
-  1
-];
-var InventoryTableConfigurationUpdates$ = [
-  3,
-  n0,
-  _ITCU,
-  0,
-  [_CS, _EC],
-  [0, () => MetadataTableEncryptionConfiguration$],
-  1
-];
-var JournalTableConfiguration$ = [
-  3,
-  n0,
-  _JTC,
-  0,
-  [_REe, _EC],
-  [() => RecordExpiration$, () => MetadataTableEncryptionConfiguration$],
-  1
-];
-var JournalTableConfigurationResult$ = [
-  3,
-  n0,
-  _JTCR,
-  0,
-  [_TS, _TN, _REe, _E2, _TA],
-  [0, 0, () => RecordExpiration$, () => ErrorDetails$, 0],
-  3
-];
-var JournalTableConfigurationUpdates$ = [
-  3,
-  n0,
-  _JTCU,
-  0,
-  [_REe],
-  [() => RecordExpiration$],
-  1
-];
-var JSONInput$ = [
-  3,
-  n0,
-  _JSONI,
-  0,
-  [_Ty],
-  [0]
-];
-var JSONOutput$ = [
-  3,
-  n0,
-  _JSONO,
-  0,
-  [_RD],
-  [0]
-];
-var LambdaFunctionConfiguration$ = [
-  3,
-  n0,
-  _LFC,
-  0,
-  [_LFA, _Ev, _I, _F],
-  [[0, { [_xN]: _CF }], [64 | 0, { [_xF]: 1, [_xN]: _Eve }], 0, [() => NotificationConfigurationFilter$, 0]],
-  2
-];
-var LifecycleExpiration$ = [
-  3,
-  n0,
-  _LEi,
-  0,
-  [_Da, _D, _EODM],
-  [5, 1, 2]
-];
-var LifecycleRule$ = [
-  3,
-  n0,
-  _LR,
-  0,
-  [_S, _Ex, _ID, _P, _F, _Tr, _NVT, _NVE, _AIMU],
-  [0, () => LifecycleExpiration$, 0, 0, [() => LifecycleRuleFilter$, 0], [() => TransitionList, { [_xF]: 1, [_xN]: _Tra }], [() => NoncurrentVersionTransitionList, { [_xF]: 1, [_xN]: _NVTo }], () => NoncurrentVersionExpiration$, () => AbortIncompleteMultipartUpload$],
-  1
-];
-var LifecycleRuleAndOperator$ = [
-  3,
-  n0,
-  _LRAO,
-  0,
-  [_P, _T, _OSGT, _OSLT],
-  [0, [() => TagSet, { [_xF]: 1, [_xN]: _Ta }], 1, 1]
-];
-var LifecycleRuleFilter$ = [
-  3,
-  n0,
-  _LRF,
-  0,
-  [_P, _Ta, _OSGT, _OSLT, _An],
-  [0, () => Tag$, 1, 1, [() => LifecycleRuleAndOperator$, 0]]
-];
-var ListBucketAnalyticsConfigurationsOutput$ = [
-  3,
-  n0,
-  _LBACO,
-  { [_xN]: _LBACR },
-  [_IT, _CTon, _NCT, _ACLn],
-  [2, 0, 0, [() => AnalyticsConfigurationList, { [_xF]: 1, [_xN]: _ACn }]]
-];
-var ListBucketAnalyticsConfigurationsRequest$ = [
-  3,
-  n0,
-  _LBACRi,
-  0,
-  [_B, _CTon, _EBO],
-  [[0, 1], [0, { [_hQ]: _ct }], [0, { [_hH]: _xaebo }]],
-  1
-];
-var ListBucketIntelligentTieringConfigurationsOutput$ = [
-  3,
-  n0,
-  _LBITCO,
-  0,
-  [_IT, _CTon, _NCT, _ITCL],
-  [2, 0, 0, [() => IntelligentTieringConfigurationList, { [_xF]: 1, [_xN]: _ITC }]]
-];
-var ListBucketIntelligentTieringConfigurationsRequest$ = [
-  3,
-  n0,
-  _LBITCR,
-  0,
-  [_B, _CTon, _EBO],
-  [[0, 1], [0, { [_hQ]: _ct }], [0, { [_hH]: _xaebo }]],
-  1
-];
-var ListBucketInventoryConfigurationsOutput$ = [
-  3,
-  n0,
-  _LBICO,
-  { [_xN]: _LICR },
-  [_CTon, _ICL, _IT, _NCT],
-  [0, [() => InventoryConfigurationList, { [_xF]: 1, [_xN]: _IC }], 2, 0]
-];
-var ListBucketInventoryConfigurationsRequest$ = [
-  3,
-  n0,
-  _LBICR,
-  0,
-  [_B, _CTon, _EBO],
-  [[0, 1], [0, { [_hQ]: _ct }], [0, { [_hH]: _xaebo }]],
-  1
-];
-var ListBucketMetricsConfigurationsOutput$ = [
-  3,
-  n0,
-  _LBMCO,
-  { [_xN]: _LMCR },
-  [_IT, _CTon, _NCT, _MCL],
-  [2, 0, 0, [() => MetricsConfigurationList, { [_xF]: 1, [_xN]: _MCe }]]
-];
-var ListBucketMetricsConfigurationsRequest$ = [
-  3,
-  n0,
-  _LBMCR,
-  0,
-  [_B, _CTon, _EBO],
-  [[0, 1], [0, { [_hQ]: _ct }], [0, { [_hH]: _xaebo }]],
-  1
-];
-var ListBucketsOutput$ = [
-  3,
-  n0,
-  _LBO,
-  { [_xN]: _LAMBR },
-  [_Bu, _O, _CTon, _P],
-  [[() => Buckets, 0], () => Owner$, 0, 0]
-];
-var ListBucketsRequest$ = [
-  3,
-  n0,
-  _LBR,
-  0,
-  [_MB, _CTon, _P, _BR],
-  [[1, { [_hQ]: _mb }], [0, { [_hQ]: _ct }], [0, { [_hQ]: _p }], [0, { [_hQ]: _br }]]
-];
-var ListDirectoryBucketsOutput$ = [
-  3,
-  n0,
-  _LDBO,
-  { [_xN]: _LAMDBR },
-  [_Bu, _CTon],
-  [[() => Buckets, 0], 0]
-];
-var ListDirectoryBucketsRequest$ = [
-  3,
-  n0,
-  _LDBR,
-  0,
-  [_CTon, _MDB],
-  [[0, { [_hQ]: _ct }], [1, { [_hQ]: _mdb }]]
-];
-var ListMultipartUploadsOutput$ = [
-  3,
-  n0,
-  _LMUO,
-  { [_xN]: _LMUR },
-  [_B, _KM, _UIM, _NKM, _P, _Deli, _NUIM, _MUa, _IT, _U, _CPom, _ETnc, _RC],
-  [0, 0, 0, 0, 0, 0, 0, 1, 2, [() => MultipartUploadList, { [_xF]: 1, [_xN]: _Up }], [() => CommonPrefixList, { [_xF]: 1 }], 0, [0, { [_hH]: _xarc }]]
-];
-var ListMultipartUploadsRequest$ = [
-  3,
-  n0,
-  _LMURi,
-  0,
-  [_B, _Deli, _ETnc, _KM, _MUa, _P, _UIM, _EBO, _RP],
-  [[0, 1], [0, { [_hQ]: _d }], [0, { [_hQ]: _et }], [0, { [_hQ]: _km }], [1, { [_hQ]: _mu }], [0, { [_hQ]: _p }], [0, { [_hQ]: _uim }], [0, { [_hH]: _xaebo }], [0, { [_hH]: _xarp }]],
-  1
-];
-var ListObjectAnnotationsOutput$ = [
-  3,
-  n0,
-  _LOAO,
-  0,
-  [_Ann, _B, _K, _OVI, _APn, _MAR, _ACnn, _CTon, _NCT, _RC],
-  [[() => AnnotationList, 0], 0, 0, [0, { [_hH]: _xaovi }], 0, 1, 1, 0, 0, [0, { [_hH]: _xarc }]]
-];
-var ListObjectAnnotationsRequest$ = [
-  3,
-  n0,
-  _LOAR,
-  0,
-  [_B, _K, _VI, _MAR, _APn, _CTon, _RP, _EBO],
-  [[0, 1], [0, 1], [0, { [_hQ]: _vI }], [1, { [_hQ]: _mar }], [0, { [_hQ]: _ap }], [0, { [_hQ]: _ct }], [0, { [_hH]: _xarp }], [0, { [_hH]: _xaebo }]],
-  2
-];
-var ListObjectsOutput$ = [
-  3,
-  n0,
-  _LOO,
-  { [_xN]: _LBRi },
-  [_IT, _Ma, _NM, _Con, _N, _P, _Deli, _MK, _CPom, _ETnc, _RC],
-  [2, 0, 0, [() => ObjectList, { [_xF]: 1 }], 0, 0, 0, 1, [() => CommonPrefixList, { [_xF]: 1 }], 0, [0, { [_hH]: _xarc }]]
-];
-var ListObjectsRequest$ = [
-  3,
-  n0,
-  _LOR,
-  0,
-  [_B, _Deli, _ETnc, _Ma, _MK, _P, _RP, _EBO, _OOA],
-  [[0, 1], [0, { [_hQ]: _d }], [0, { [_hQ]: _et }], [0, { [_hQ]: _m }], [1, { [_hQ]: _mk }], [0, { [_hQ]: _p }], [0, { [_hH]: _xarp }], [0, { [_hH]: _xaebo }], [64 | 0, { [_hH]: _xaooa }]],
-  1
-];
-var ListObjectsV2Output$ = [
-  3,
-  n0,
-  _LOVO,
-  { [_xN]: _LBRi },
-  [_IT, _Con, _N, _P, _Deli, _MK, _CPom, _ETnc, _KC, _CTon, _NCT, _SA, _RC],
-  [2, [() => ObjectList, { [_xF]: 1 }], 0, 0, 0, 1, [() => CommonPrefixList, { [_xF]: 1 }], 0, 1, 0, 0, 0, [0, { [_hH]: _xarc }]]
-];
-var ListObjectsV2Request$ = [
-  3,
-  n0,
-  _LOVR,
-  0,
-  [_B, _Deli, _ETnc, _MK, _P, _CTon, _FO, _SA, _RP, _EBO, _OOA],
-  [[0, 1], [0, { [_hQ]: _d }], [0, { [_hQ]: _et }], [1, { [_hQ]: _mk }], [0, { [_hQ]: _p }], [0, { [_hQ]: _ct }], [2, { [_hQ]: _fo }], [0, { [_hQ]: _sa }], [0, { [_hH]: _xarp }], [0, { [_hH]: _xaebo }], [64 | 0, { [_hH]: _xaooa }]],
-  1
-];
-var ListObjectVersionsOutput$ = [
-  3,
-  n0,
-  _LOVOi,
-  { [_xN]: _LVR },
-  [_IT, _KM, _VIM, _NKM, _NVIM, _Ve, _DMe, _N, _P, _Deli, _MK, _CPom, _ETnc, _RC],
-  [2, 0, 0, 0, 0, [() => ObjectVersionList, { [_xF]: 1, [_xN]: _Ver }], [() => DeleteMarkers, { [_xF]: 1, [_xN]: _DM }], 0, 0, 0, 1, [() => CommonPrefixList, { [_xF]: 1 }], 0, [0, { [_hH]: _xarc }]]
-];
-var ListObjectVersionsRequest$ = [
-  3,
-  n0,
-  _LOVRi,
-  0,
-  [_B, _Deli, _ETnc, _KM, _MK, _P, _VIM, _EBO, _RP, _OOA],
-  [[0, 1], [0, { [_hQ]: _d }], [0, { [_hQ]: _et }], [0, { [_hQ]: _km }], [1, { [_hQ]: _mk }], [0, { [_hQ]: _p }], [0, { [_hQ]: _vim }], [0, { [_hH]: _xaebo }], [0, { [_hH]: _xarp }], [64 | 0, { [_hH]: _xaooa }]],
-  1
-];
-var ListPartsOutput$ = [
-  3,
-  n0,
-  _LPO,
-  { [_xN]: _LPR },
-  [_ADb, _ARI, _B, _K, _UI, _PNM, _NPNM, _MP, _IT, _Pa, _In, _O, _SC, _RC, _CA, _CT, _VI],
-  [[4, { [_hH]: _xaad }], [0, { [_hH]: _xaari }], 0, 0, 0, 0, 0, 1, 2, [() => Parts, { [_xF]: 1, [_xN]: _Par }], () => Initiator$, () => Owner$, 0, [0, { [_hH]: _xarc }], 0, 0, [0, { [_hH]: _xavi }]]
-];
-var ListPartsRequest$ = [
-  3,
-  n0,
-  _LPRi,
-  0,
-  [_B, _K, _UI, _MP, _PNM, _RP, _EBO, _SSECA, _SSECK, _SSECKMD],
-  [[0, 1], [0, 1], [0, { [_hQ]: _uI }], [1, { [_hQ]: _mp }], [0, { [_hQ]: _pnm }], [0, { [_hH]: _xarp }], [0, { [_hH]: _xaebo }], [0, { [_hH]: _xasseca }], [() => SSECustomerKey, { [_hH]: _xasseck }], [0, { [_hH]: _xasseckM }]],
-  3
-];
-var LocationInfo$ = [
-  3,
-  n0,
-  _LI,
-  0,
-  [_Ty, _N],
-  [0, 0]
-];
-var LoggingEnabled$ = [
-  3,
-  n0,
-  _LE,
-  0,
-  [_TB, _TP, _TG, _TOKF],
-  [0, 0, [() => TargetGrants, 0], [() => TargetObjectKeyFormat$, 0]],
-  2
-];
-var MetadataConfiguration$ = [
-  3,
-  n0,
-  _MC,
-  0,
-  [_JTC, _ITCn, _ATC],
-  [() => JournalTableConfiguration$, () => InventoryTableConfiguration$, () => AnnotationTableConfiguration$],
-  1
-];
-var MetadataConfigurationResult$ = [
-  3,
-  n0,
-  _MCR,
-  0,
-  [_DRes, _JTCR, _ITCR, _ATCR],
-  [() => DestinationResult$, () => JournalTableConfigurationResult$, () => InventoryTableConfigurationResult$, () => AnnotationTableConfigurationResult$],
-  1
-];
-var MetadataEntry$ = [
-  3,
-  n0,
-  _ME,
-  0,
-  [_N, _V],
-  [0, 0]
-];
-var MetadataTableConfiguration$ = [
-  3,
-  n0,
-  _MTC,
-  0,
-  [_STD],
-  [() => S3TablesDestination$],
-  1
-];
-var MetadataTableConfigurationResult$ = [
-  3,
-  n0,
-  _MTCR,
-  0,
-  [_STDR],
-  [() => S3TablesDestinationResult$],
-  1
-];
-var MetadataTableEncryptionConfiguration$ = [
-  3,
-  n0,
-  _MTEC,
-  0,
-  [_SAs, _KKA],
-  [0, 0],
-  1
-];
-var Metrics$ = [
-  3,
-  n0,
-  _Me,
-  0,
-  [_S, _ETv],
-  [0, () => ReplicationTimeValue$],
-  1
-];
-var MetricsAndOperator$ = [
-  3,
-  n0,
-  _MAO,
-  0,
-  [_P, _T, _APAc],
-  [0, [() => TagSet, { [_xF]: 1, [_xN]: _Ta }], 0]
-];
-var MetricsConfiguration$ = [
-  3,
-  n0,
-  _MCe,
-  0,
-  [_I, _F],
-  [0, [() => MetricsFilter$, 0]],
-  1
-];
-var MultipartUpload$ = [
-  3,
-  n0,
-  _MU,
-  0,
-  [_UI, _K, _Ini, _SC, _O, _In, _CA, _CT, _VI],
-  [0, 0, 4, 0, () => Owner$, () => Initiator$, 0, 0, 0]
-];
-var NoncurrentVersionExpiration$ = [
-  3,
-  n0,
-  _NVE,
-  0,
-  [_ND, _NNV],
-  [1, 1]
-];
-var NoncurrentVersionTransition$ = [
-  3,
-  n0,
-  _NVTo,
-  0,
-  [_ND, _SC, _NNV],
-  [1, 0, 1]
-];
-var NotificationConfiguration$ = [
-  3,
-  n0,
-  _NC,
-  0,
-  [_TCo, _QCu, _LFCa, _EBC],
-  [[() => TopicConfigurationList, { [_xF]: 1, [_xN]: _TCop }], [() => QueueConfigurationList, { [_xF]: 1, [_xN]: _QCue }], [() => LambdaFunctionConfigurationList, { [_xF]: 1, [_xN]: _CFC }], () => EventBridgeConfiguration$]
-];
-var NotificationConfigurationFilter$ = [
-  3,
-  n0,
-  _NCF,
-  0,
-  [_K],
-  [[() => S3KeyFilter$, { [_xN]: _SKe }]]
-];
-var _Object$ = [
-  3,
-  n0,
-  _Obj,
-  0,
-  [_K, _LM, _ET, _CA, _CT, _Si, _SC, _O, _RSe],
-  [0, 4, 0, [64 | 0, { [_xF]: 1 }], 0, 1, 0, () => Owner$, () => RestoreStatus$]
-];
-var ObjectIdentifier$ = [
-  3,
-  n0,
-  _OI,
-  0,
-  [_K, _VI, _ET, _LMT, _Si],
-  [0, 0, 0, 6, 1],
-  1
-];
-var ObjectLockConfiguration$ = [
-  3,
-  n0,
-  _OLC,
-  0,
-  [_OLE, _Rul],
-  [0, () => ObjectLockRule$]
-];
-var ObjectLockLegalHold$ = [
-  3,
-  n0,
-  _OLLH,
-  0,
-  [_S],
-  [0]
-];
-var ObjectLockRetention$ = [
-  3,
-  n0,
-  _OLR,
-  0,
-  [_Mo, _RUD, _EHv, _EHD],
-  [0, 5, 0, () => EventHoldDuration$]
-];
-var ObjectLockRule$ = [
-  3,
-  n0,
-  _OLRb,
-  0,
-  [_DRe],
-  [() => DefaultRetention$]
-];
-var ObjectPart$ = [
-  3,
-  n0,
-  _OPb,
-  0,
-  [_PN, _Si, _CCRC, _CCRCC, _CCRCNVME, _CSHA, _CSHAh, _CSHAhe, _CMD, _CXXHASH, _CXXHASHh, _CXXHASHhe],
-  [1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
-];
-var ObjectVersion$ = [
-  3,
-  n0,
-  _OV,
-  0,
-  [_ET, _CA, _CT, _Si, _SC, _K, _VI, _IL, _LM, _O, _RSe],
-  [0, [64 | 0, { [_xF]: 1 }], 0, 1, 0, 0, 0, 2, 4, () => Owner$, () => RestoreStatus$]
-];
-var OutputLocation$ = [
-  3,
-  n0,
-  _OL,
-  0,
-  [_S_],
-  [[() => S3Location$, 0]]
-];
-var OutputSerialization$ = [
-  3,
-  n0,
-  _OSu,
-  0,
-  [_CSV, _JSON],
-  [() => CSVOutput$, () => JSONOutput$]
-];
-var Owner$ = [
-  3,
-  n0,
-  _O,
-  0,
-  [_DN, _ID],
-  [0, 0]
-];
-var OwnershipControls$ = [
-  3,
-  n0,
-  _OC,
-  0,
-  [_Ru],
-  [[() => OwnershipControlsRules, { [_xF]: 1, [_xN]: _Rul }]],
-  1
-];
-var OwnershipControlsRule$ = [
-  3,
-  n0,
-  _OCR,
-  0,
-  [_OO],
-  [0],
-  1
-];
-var ParquetInput$ = [
-  3,
-  n0,
-  _PI,
-  0,
-  [],
-  []
-];
-var Part$ = [
-  3,
-  n0,
-  _Par,
-  0,
-  [_PN, _LM, _ET, _Si, _CCRC, _CCRCC, _CCRCNVME, _CSHA, _CSHAh, _CSHAhe, _CMD, _CXXHASH, _CXXHASHh, _CXXHASHhe],
-  [1, 4, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
-];
-var PartitionedPrefix$ = [
-  3,
-  n0,
-  _PP,
-  { [_xN]: _PP },
-  [_PDS],
-  [0]
-];
-var PolicyStatus$ = [
-  3,
-  n0,
-  _PS,
-  0,
-  [_IPs],
-  [[2, { [_xN]: _IPs }]]
-];
-var Progress$ = [
-  3,
-  n0,
-  _Pr,
-  0,
-  [_BS, _BP, _BRy],
-  [1, 1, 1]
-];
-var ProgressEvent$ = [
-  3,
-  n0,
-  _PE,
-  0,
-  [_Det],
-  [[() => Progress$, { [_eP]: 1 }]]
-];
-var PublicAccessBlockConfiguration$ = [
-  3,
-  n0,
-  _PABC,
-  0,
-  [_BPA, _IPA, _BPP, _RPB],
-  [[2, { [_xN]: _BPA }], [2, { [_xN]: _IPA }], [2, { [_xN]: _BPP }], [2, { [_xN]: _RPB }]]
-];
-var PutBucketAbacRequest$ = [
-  3,
-  n0,
-  _PBAR,
-  0,
-  [_B, _AS, _CMDo, _CA, _EBO],
-  [[0, 1], [() => AbacStatus$, { [_hP]: 1, [_xN]: _AS }], [0, { [_hH]: _CM }], [0, { [_hH]: _xasca }], [0, { [_hH]: _xaebo }]],
-  2
-];
-var PutBucketAccelerateConfigurationRequest$ = [
-  3,
-  n0,
-  _PBACR,
-  0,
-  [_B, _AC, _EBO, _CA],
-  [[0, 1], [() => AccelerateConfiguration$, { [_hP]: 1, [_xN]: _AC }], [0, { [_hH]: _xaebo }], [0, { [_hH]: _xasca }]],
-  2
-];
-var PutBucketAclRequest$ = [
-  3,
-  n0,
-  _PBARu,
-  0,
-  [_B, _ACL_, _ACP, _CMDo, _CA, _GFC, _GR, _GRACP, _GW, _GWACP, _EBO],
-  [[0, 1], [0, { [_hH]: _xaa }], [() => AccessControlPolicy$, { [_hP]: 1, [_xN]: _ACP }], [0, { [_hH]: _CM }], [0, { [_hH]: _xasca }], [0, { [_hH]: _xagfc }], [0, { [_hH]: _xagr }], [0, { [_hH]: _xagra }], [0, { [_hH]: _xagw }], [0, { [_hH]: _xagwa }], [0, { [_hH]: _xaebo }]],
-  1
-];
-var PutBucketAnalyticsConfigurationRequest$ = [
-  3,
-  n0,
-  _PBACRu,
-  0,
-  [_B, _I, _ACn, _EBO],
-  [[0, 1], [0, { [_hQ]: _i }], [() => AnalyticsConfiguration$, { [_hP]: 1, [_xN]: _ACn }], [0, { [_hH]: _xaebo }]],
-  3
-];
-var PutBucketCorsRequest$ = [
-  3,
-  n0,
-  _PBCR,
-  0,
-  [_B, _CORSC, _CMDo, _CA, _EBO],
-  [[0, 1], [() => CORSConfiguration$, { [_hP]: 1, [_xN]: _CORSC }], [0, { [_hH]: _CM }], [0, { [_hH]: _xasca }], [0, { [_hH]: _xaebo }]],
-  2
-];
-var PutBucketEncryptionRequest$ = [
-  3,
-  n0,
-  _PBER,
-  0,
-  [_B, _SSEC, _CMDo, _CA, _EBO],
-  [[0, 1], [() => ServerSideEncryptionConfiguration$, { [_hP]: 1, [_xN]: _SSEC }], [0, { [_hH]: _CM }], [0, { [_hH]: _xasca }], [0, { [_hH]: _xaebo }]],
-  2
-];
-var PutBucketIntelligentTieringConfigurationRequest$ = [
-  3,
-  n0,
-  _PBITCR,
-  0,
-  [_B, _I, _ITC, _EBO],
-  [[0, 1], [0, { [_hQ]: _i }], [() => IntelligentTieringConfiguration$, { [_hP]: 1, [_xN]: _ITC }], [0, { [_hH]: _xaebo }]],
-  3
-];
-var PutBucketInventoryConfigurationRequest$ = [
-  3,
-  n0,
-  _PBICR,
-  0,
-  [_B, _I, _IC, _EBO],
-  [[0, 1], [0, { [_hQ]: _i }], [() => InventoryConfiguration$, { [_hP]: 1, [_xN]: _IC }], [0, { [_hH]: _xaebo }]],
-  3
-];
-var PutBucketLifecycleConfigurationOutput$ = [
-  3,
-  n0,
-  _PBLCO,
-  0,
-  [_TDMOS],
-  [[0, { [_hH]: _xatdmos }]]
-];
-var PutBucketLifecycleConfigurationRequest$ = [
-  3,
-  n0,
-  _PBLCR,
-  0,
-  [_B, _CA, _LCi, _EBO, _TDMOS],
-  [[0, 1], [0, { [_hH]: _xasca }], [() => BucketLifecycleConfiguration$, { [_hP]: 1, [_xN]: _LCi }], [0, { [_hH]: _xaebo }], [0, { [_hH]: _xatdmos }]],
-  1
-];
-var PutBucketLoggingRequest$ = [
-  3,
-  n0,
-  _PBLR,
-  0,
-  [_B, _BLS, _CMDo, _CA, _EBO],
-  [[0, 1], [() => BucketLoggingStatus$, { [_hP]: 1, [_xN]: _BLS }], [0, { [_hH]: _CM }], [0, { [_hH]: _xasca }], [0, { [_hH]: _xaebo }]],
-  2
-];
-var PutBucketMetricsConfigurationRequest$ = [
-  3,
-  n0,
-  _PBMCR,
-  0,
-  [_B, _I, _MCe, _EBO],
-  [[0, 1], [0, { [_hQ]: _i }], [() => MetricsConfiguration$, { [_hP]: 1, [_xN]: _MCe }], [0, { [_hH]: _xaebo }]],
-  3
-];
-var PutBucketNotificationConfigurationRequest$ = [
-  3,
-  n0,
-  _PBNCR,
-  0,
-  [_B, _NC, _EBO, _SDV],
-  [[0, 1], [() => NotificationConfiguration$, { [_hP]: 1, [_xN]: _NC }], [0, { [_hH]: _xaebo }], [2, { [_hH]: _xasdv }]],
-  2
-];
-var PutBucketOwnershipControlsRequest$ = [
-  3,
-  n0,
-  _PBOCR,
-  0,
-  [_B, _OC, _CMDo, _EBO, _CA],
-  [[0, 1], [() => OwnershipControls$, { [_hP]: 1, [_xN]: _OC }], [0, { [_hH]: _CM }], [0, { [_hH]: _xaebo }], [0, { [_hH]: _xasca }]],
-  2
-];
-var PutBucketPolicyRequest$ = [
-  3,
-  n0,
-  _PBPR,
-  0,
-  [_B, _Po, _CMDo, _CA, _CRSBA, _EBO],
-  [[0, 1], [0, 16], [0, { [_hH]: _CM }], [0, { [_hH]: _xasca }], [2, { [_hH]: _xacrsba }], [0, { [_hH]: _xaebo }]],
-  2
-];
-var PutBucketReplicationRequest$ = [
-  3,
-  n0,
-  _PBRR,
-  0,
-  [_B, _RCe, _CMDo, _CA, _To, _EBO],
-  [[0, 1], [() => ReplicationConfiguration$, { [_hP]: 1, [_xN]: _RCe }], [0, { [_hH]: _CM }], [0, { [_hH]: _xasca }], [0, { [_hH]: _xabolt }], [0, { [_hH]: _xaebo }]],
-  2
-];
-var PutBucketRequestPaymentRequest$ = [
-  3,
-  n0,
-  _PBRPR,
-  0,
-  [_B, _RPC, _CMDo, _CA, _EBO],
-  [[0, 1], [() => RequestPaymentConfiguration$, { [_hP]: 1, [_xN]: _RPC }], [0, { [_hH]: _CM }], [0, { [_hH]: _xasca }], [0, { [_hH]: _xaebo }]],
-  2
-];
-var PutBucketTaggingRequest$ = [
-  3,
-  n0,
-  _PBTR,
-  0,
-  [_B, _Tag, _CMDo, _CA, _EBO],
-  [[0, 1], [() => Tagging$, { [_hP]: 1, [_xN]: _Tag }], [0, { [_hH]: _CM }], [0, { [_hH]: _xasca }], [0, { [_hH]: _xaebo }]],
-  2
-];
-var PutBucketVersioningRequest$ = [
-  3,
-  n0,
-  _PBVR,
-  0,
-  [_B, _VC, _CMDo, _CA, _MFA, _EBO],
-  [[0, 1], [() => VersioningConfiguration$, { [_hP]: 1, [_xN]: _VC }], [0, { [_hH]: _CM }], [0, { [_hH]: _xasca }], [0, { [_hH]: _xam_ }], [0, { [_hH]: _xaebo }]],
-  2
-];
-var PutBucketWebsiteRequest$ = [
-  3,
-  n0,
-  _PBWR,
-  0,
-  [_B, _WC, _CMDo, _CA, _EBO],
-  [[0, 1], [() => WebsiteConfiguration$, { [_hP]: 1, [_xN]: _WC }], [0, { [_hH]: _CM }], [0, { [_hH]: _xasca }], [0, { [_hH]: _xaebo }]],
-  2
-];
-var PutObjectAclOutput$ = [
-  3,
-  n0,
-  _POAO,
-  0,
-  [_RC],
-  [[0, { [_hH]: _xarc }]]
-];
-var PutObjectAclRequest$ = [
-  3,
-  n0,
-  _POAR,
-  0,
-  [_B, _K, _ACL_, _ACP, _CMDo, _CA, _GFC, _GR, _GRACP, _GW, _GWACP, _RP, _VI, _EBO],
-  [[0, 1], [0, 1], [0, { [_hH]: _xaa }], [() => AccessControlPolicy$, { [_hP]: 1, [_xN]: _ACP }], [0, { [_hH]: _CM }], [0, { [_hH]: _xasca }], [0, { [_hH]: _xagfc }], [0, { [_hH]: _xagr }], [0, { [_hH]: _xagra }], [0, { [_hH]: _xagw }], [0, { [_hH]: _xagwa }], [0, { [_hH]: _xarp }], [0, { [_hQ]: _vI }], [0, { [_hH]: _xaebo }]],
-  2
-];
-var PutObjectAnnotationOutput$ = [
-  3,
-  n0,
-  _POAOu,
-  0,
-  [_K, _AN, _OVI, _ET, _CCRC, _CCRCC, _CCRCNVME, _CSHA, _CSHAh, _CSHAhe, _CMD, _CXXHASH, _CXXHASHh, _CXXHASHhe, _CT, _SSE, _RC],
-  [0, 0, [0, { [_hH]: _xaovi }], [0, { [_hH]: _ET }], [0, { [_hH]: _xacc }], [0, { [_hH]: _xacc_ }], [0, { [_hH]: _xacc__ }], [0, { [_hH]: _xacs }], [0, { [_hH]: _xacs_ }], [0, { [_hH]: _xacs__ }], [0, { [_hH]: _xacm }], [0, { [_hH]: _xacx }], [0, { [_hH]: _xacx_ }], [0, { [_hH]: _xacx__ }], [0, { [_hH]: _xact }], [0, { [_hH]: _xasse }], [0, { [_hH]: _xarc }]]
-];
-var PutObjectAnnotationRequest$ = [
-  3,
-  n0,
-  _POARu,
-  0,
-  [_B, _K, _AN, _AP, _VI, _OIM, _CA, _CCRC, _CCRCC, _CCRCNVME, _CSHA, _CSHAh, _CSHAhe, _CMD, _CXXHASH, _CXXHASHh, _CXXHASHhe, _CMDo, _RP, _EBO],
-  [[0, 1], [0, 1], [0, { [_hQ]: _aN }], [() => StreamingBlob, 16], [0, { [_hQ]: _vI }], [0, { [_hH]: _xaoim }], [0, { [_hH]: _xasca }], [0, { [_hH]: _xacc }], [0, { [_hH]: _xacc_ }], [0, { [_hH]: _xacc__ }], [0, { [_hH]: _xacs }], [0, { [_hH]: _xacs_ }], [0, { [_hH]: _xacs__ }], [0, { [_hH]: _xacm }], [0, { [_hH]: _xacx }], [0, { [_hH]: _xacx_ }], [0, { [_hH]: _xacx__ }], [0, { [_hH]: _CM }], [0, { [_hH]: _xarp }], [0, { [_hH]: _xaebo }]],
-  4
-];
-var PutObjectLegalHoldOutput$ = [
-  3,
-  n0,
-  _POLHO,
-  0,
-  [_RC],
-  [[0, { [_hH]: _xarc }]]
-];
-var PutObjectLegalHoldRequest$ = [
-  3,
-  n0,
-  _POLHR,
-  0,
-  [_B, _K, _LH, _RP, _VI, _CMDo, _CA, _EBO],
-  [[0, 1], [0, 1], [() => ObjectLockLegalHold$, { [_hP]: 1, [_xN]: _LH }], [0, { [_hH]: _xarp }], [0, { [_hQ]: _vI }], [0, { [_hH]: _CM }], [0, { [_hH]: _xasca }], [0, { [_hH]: _xaebo }]],
-  2
-];
-var PutObjectLockConfigurationOutput$ = [
-  3,
-  n0,
-  _POLCO,
-  0,
-  [_RC],
-  [[0, { [_hH]: _xarc }]]
-];
-var PutObjectLockConfigurationRequest$ = [
-  3,
-  n0,
-  _POLCR,
-  0,
-  [_B, _OLC, _RP, _To, _CMDo, _CA, _EBO],
-  [[0, 1], [() => ObjectLockConfiguration$, { [_hP]: 1, [_xN]: _OLC }], [0, { [_hH]: _xarp }], [0, { [_hH]: _xabolt }], [0, { [_hH]: _CM }], [0, { [_hH]: _xasca }], [0, { [_hH]: _xaebo }]],
-  1
-];
-var PutObjectOutput$ = [
-  3,
-  n0,
-  _POO,
-  0,
-  [_Ex, _ET, _CCRC, _CCRCC, _CCRCNVME, _CSHA, _CSHAh, _CSHAhe, _CMD, _CXXHASH, _CXXHASHh, _CXXHASHhe, _CT, _SSE, _VI, _SSECA, _SSECKMD, _SSEKMSKI, _SSEKMSEC, _BKE, _Si, _RC],
-  [[0, { [_hH]: _xae }], [0, { [_hH]: _ET }], [0, { [_hH]: _xacc }], [0, { [_hH]: _xacc_ }], [0, { [_hH]: _xacc__ }], [0, { [_hH]: _xacs }], [0, { [_hH]: _xacs_ }], [0, { [_hH]: _xacs__ }], [0, { [_hH]: _xacm }], [0, { [_hH]: _xacx }], [0, { [_hH]: _xacx_ }], [0, { [_hH]: _xacx__ }], [0, { [_hH]: _xact }], [0, { [_hH]: _xasse }], [0, { [_hH]: _xavi }], [0, { [_hH]: _xasseca }], [0, { [_hH]: _xasseckM }], [() => SSEKMSKeyId, { [_hH]: _xasseakki }], [() => SSEKMSEncryptionContext, { [_hH]: _xassec }], [2, { [_hH]: _xassebke }], [1, { [_hH]: _xaos }], [0, { [_hH]: _xarc }]]
-];
-var PutObjectRequest$ = [
-  3,
-  n0,
-  _POR,
-  0,
-  [_B, _K, _ACL_, _Bo, _CC, _CDo, _CEo, _CL, _CLo, _CMDo, _CTo, _CA, _CCRC, _CCRCC, _CCRCNVME, _CSHA, _CSHAh, _CSHAhe, _CMD, _CXXHASH, _CXXHASHh, _CXXHASHhe, _Exp, _IM, _INM, _GFC, _GR, _GRACP, _GWACP, _WOB, _M, _SSE, _SC, _WRL, _SSECA, _SSECK, _SSECKMD, _SSEKMSKI, _SSEKMSEC, _BKE, _RP, _Tag, _OLM, _OLRUD, _OLLHS, _OLEH, _OLEHDD, _OLEHDY, _EBO],
-  [[0, 1], [0, 1], [0, { [_hH]: _xaa }], [() => StreamingBlob, 16], [0, { [_hH]: _CC_ }], [0, { [_hH]: _CD_ }], [0, { [_hH]: _CE_ }], [0, { [_hH]: _CL_ }], [1, { [_hH]: _CL__ }], [0, { [_hH]: _CM }], [0, { [_hH]: _CT_ }], [0, { [_hH]: _xasca }], [0, { [_hH]: _xacc }], [0, { [_hH]: _xacc_ }], [0, { [_hH]: _xacc__ }], [0, { [_hH]: _xacs }], [0, { [_hH]: _xacs_ }], [0, { [_hH]: _xacs__ }], [0, { [_hH]: _xacm }], [0, { [_hH]: _xacx }], [0, { [_hH]: _xacx_ }], [0, { [_hH]: _xacx__ }], [4, { [_hH]: _Exp }], [0, { [_hH]: _IM_ }], [0, { [_hH]: _INM_ }], [0, { [_hH]: _xagfc }], [0, { [_hH]: _xagr }], [0, { [_hH]: _xagra }], [0, { [_hH]: _xagwa }], [1, { [_hH]: _xawob }], [128 | 0, { [_hPH]: _xam }], [0, { [_hH]: _xasse }], [0, { [_hH]: _xasc }], [0, { [_hH]: _xawrl }], [0, { [_hH]: _xasseca }], [() => SSECustomerKey, { [_hH]: _xasseck }], [0, { [_hH]: _xasseckM }], [() => SSEKMSKeyId, { [_hH]: _xasseakki }], [() => SSEKMSEncryptionContext, { [_hH]: _xassec }], [2, { [_hH]: _xassebke }], [0, { [_hH]: _xarp }], [0, { [_hH]: _xat }], [0, { [_hH]: _xaolm }], [5, { [_hH]: _xaolrud }], [0, { [_hH]: _xaollh }], [0, { [_hH]: _xaoleh }], [1, { [_hH]: _xaolehdd }], [1, { [_hH]: _xaolehdy }], [0, { [_hH]: _xaebo }]],
-  2
-];
-var PutObjectRetentionOutput$ = [
-  3,
-  n0,
-  _PORO,
-  0,
-  [_RC],
-  [[0, { [_hH]: _xarc }]]
-];
-var PutObjectRetentionRequest$ = [
-  3,
-  n0,
-  _PORR,
-  0,
-  [_B, _K, _Ret, _RP, _VI, _BGR, _CMDo, _CA, _EBO],
-  [[0, 1], [0, 1], [() => ObjectLockRetention$, { [_hP]: 1, [_xN]: _Ret }], [0, { [_hH]: _xarp }], [0, { [_hQ]: _vI }], [2, { [_hH]: _xabgr }], [0, { [_hH]: _CM }], [0, { [_hH]: _xasca }], [0, { [_hH]: _xaebo }]],
-  2
-];
-var PutObjectTaggingOutput$ = [
-  3,
-  n0,
-  _POTO,
-  0,
-  [_VI],
-  [[0, { [_hH]: _xavi }]]
-];
-var PutObjectTaggingRequest$ = [
-  3,
-  n0,
-  _POTR,
-  0,
-  [_B, _K, _Tag, _VI, _CMDo, _CA, _EBO, _RP],
-  [[0, 1], [0, 1], [() => Tagging$, { [_hP]: 1, [_xN]: _Tag }], [0, { [_hQ]: _vI }], [0, { [_hH]: _CM }], [0, { [_hH]: _xasca }], [0, { [_hH]: _xaebo }], [0, { [_hH]: _xarp }]],
-  3
-];
-var PutPublicAccessBlockRequest$ = [
-  3,
-  n0,
-  _PPABR,
-  0,
-  [_B, _PABC, _CMDo, _CA, _EBO],
-  [[0, 1], [() => PublicAccessBlockConfiguration$, { [_hP]: 1, [_xN]: _PABC }], [0, { [_hH]: _CM }], [0, { [_hH]: _xasca }], [0, { [_hH]: _xaebo }]],
-  2
-];
-var QueueConfiguration$ = [
-  3,
-  n0,
-  _QCue,
-  0,
-  [_QA, _Ev, _I, _F],
-  [[0, { [_xN]: _Qu }], [64 | 0, { [_xF]: 1, [_xN]: _Eve }], 0, [() => NotificationConfigurationFilter$, 0]],
-  2
-];
-var RecordExpiration$ = [
-  3,
-  n0,
-  _REe,
-  0,
-  [_Ex, _D],
-  [0, 1],
-  1
-];
-var RecordsEvent$ = [
-  3,
-  n0,
-  _REec,
-  0,
-  [_Payl],
-  [[21, { [_eP]: 1 }]]
-];
-var Redirect$ = [
-  3,
-  n0,
-  _Red,
-  0,
-  [_HN, _HRC, _Pro, _RKPW, _RKW],
-  [0, 0, 0, 0, 0]
-];
-var RedirectAllRequestsTo$ = [
-  3,
-  n0,
-  _RART,
-  0,
-  [_HN, _Pro],
-  [0, 0],
-  1
-];
-var RenameObjectOutput$ = [
-  3,
-  n0,
-  _ROO,
-  0,
-  [],
-  []
-];
-var RenameObjectRequest$ = [
-  3,
-  n0,
-  _ROR,
-  0,
-  [_B, _K, _RSen, _DIM, _DINM, _DIMS, _DIUS, _SIM, _SINM, _SIMS, _SIUS, _CTl],
-  [[0, 1], [0, 1], [0, { [_hH]: _xars_ }], [0, { [_hH]: _IM_ }], [0, { [_hH]: _INM_ }], [4, { [_hH]: _IMS_ }], [4, { [_hH]: _IUS_ }], [0, { [_hH]: _xarsim }], [0, { [_hH]: _xarsinm }], [6, { [_hH]: _xarsims }], [6, { [_hH]: _xarsius }], [0, { [_hH]: _xact_, [_iT]: 1 }]],
-  3
-];
-var ReplicaModifications$ = [
-  3,
-  n0,
-  _RM,
-  0,
-  [_S],
-  [0],
-  1
-];
-var ReplicationConfiguration$ = [
-  3,
-  n0,
-  _RCe,
-  0,
-  [_R, _Ru],
-  [0, [() => ReplicationRules, { [_xF]: 1, [_xN]: _Rul }]],
-  2
-];
-var ReplicationRule$ = [
-  3,
-  n0,
-  _RRe,
-  0,
-  [_S, _Des, _ID, _Pri, _P, _F, _SSC, _EOR, _DMR],
-  [0, () => Destination$, 0, 1, 0, [() => ReplicationRuleFilter$, 0], () => SourceSelectionCriteria$, () => ExistingObjectReplication$, () => DeleteMarkerReplication$],
-  2
-];
-var ReplicationRuleAndOperator$ = [
-  3,
-  n0,
-  _RRAO,
-  0,
-  [_P, _T, _No],
-  [0, [() => TagSet, { [_xF]: 1, [_xN]: _Ta }], [() => ReplicationRuleNotOperator$, 0]]
-];
-var ReplicationRuleFilter$ = [
-  3,
-  n0,
-  _RRF,
-  0,
-  [_P, _Ta, _An, _No],
-  [0, () => Tag$, [() => ReplicationRuleAndOperator$, 0], [() => ReplicationRuleNotOperator$, 0]]
-];
-var ReplicationRuleNotOperator$ = [
-  3,
-  n0,
-  _RRNO,
-  0,
-  [_P, _Ta, _Or],
-  [0, () => Tag$, [() => ReplicationRuleOrOperator$, 0]]
-];
-var ReplicationRuleOrOperator$ = [
-  3,
-  n0,
-  _RROO,
-  0,
-  [_Pre, _T],
-  [[() => ReplicationPrefixList, { [_xF]: 1, [_xN]: _P }], [() => TagSet, { [_xF]: 1, [_xN]: _Ta }]]
-];
-var ReplicationTime$ = [
-  3,
-  n0,
-  _RT,
-  0,
-  [_S, _Tim],
-  [0, () => ReplicationTimeValue$],
-  2
-];
-var ReplicationTimeValue$ = [
-  3,
-  n0,
-  _RTV,
-  0,
-  [_Mi],
-  [1]
-];
-var RequestPaymentConfiguration$ = [
-  3,
-  n0,
-  _RPC,
-  0,
-  [_Pay],
-  [0],
-  1
-];
-var RequestProgress$ = [
-  3,
-  n0,
-  _RPe,
-  0,
-  [_Ena],
-  [2]
-];
-var RestoreObjectOutput$ = [
-  3,
-  n0,
-  _ROOe,
-  0,
-  [_RC, _ROP],
-  [[0, { [_hH]: _xarc }], [0, { [_hH]: _xarop }]]
-];
-var RestoreObjectRequest$ = [
-  3,
-  n0,
-  _RORe,
-  0,
-  [_B, _K, _VI, _RRes, _RP, _CA, _EBO],
-  [[0, 1], [0, 1], [0, { [_hQ]: _vI }], [() => RestoreRequest$, { [_hP]: 1, [_xN]: _RRes }], [0, { [_hH]: _xarp }], [0, { [_hH]: _xasca }], [0, { [_hH]: _xaebo }]],
-  2
-];
-var RestoreRequest$ = [
-  3,
-  n0,
-  _RRes,
-  0,
-  [_D, _GJP, _Ty, _Ti, _Desc, _SP, _OL],
-  [1, () => GlacierJobParameters$, 0, 0, 0, () => SelectParameters$, [() => OutputLocation$, 0]]
-];
-var RestoreStatus$ = [
-  3,
-  n0,
-  _RSe,
-  0,
-  [_IRIP, _RED],
-  [2, 4]
-];
-var RoutingRule$ = [
-  3,
-  n0,
-  _RRo,
-  0,
-  [_Red, _Co],
-  [() => Redirect$, () => Condition$],
-  1
-];
-var S3KeyFilter$ = [
-  3,
-  n0,
-  _SKF,
-  0,
-  [_FRi],
-  [[() => FilterRuleList, { [_xF]: 1, [_xN]: _FR }]]
-];
-var S3Location$ = [
-  3,
-  n0,
-  _SL,
-  0,
-  [_BNu, _P, _En, _CACL, _ACL, _Tag, _UM, _SC],
-  [0, 0, [() => Encryption$, 0], 0, [() => Grants, 0], [() => Tagging$, 0], [() => UserMetadata, 0], 0],
-  2
-];
-var S3TablesDestination$ = [
-  3,
-  n0,
-  _STD,
-  0,
-  [_TBA, _TN],
-  [0, 0],
-  2
-];
-var S3TablesDestinationResult$ = [
-  3,
-  n0,
-  _STDR,
-  0,
-  [_TBA, _TN, _TA, _TNa],
-  [0, 0, 0, 0],
-  4
-];
-var ScanRange$ = [
-  3,
-  n0,
-  _SR,
-  0,
-  [_St, _End],
-  [1, 1]
-];
-var SelectObjectContentOutput$ = [
-  3,
-  n0,
-  _SOCO,
-  0,
-  [_Payl],
-  [[() => SelectObjectContentEventStream$, 16]]
-];
-var SelectObjectContentRequest$ = [
-  3,
-  n0,
-  _SOCR,
-  0,
-  [_B, _K, _Expr, _ETx, _IS, _OSu, _SSECA, _SSECK, _SSECKMD, _RPe, _SR, _EBO],
-  [[0, 1], [0, 1], 0, 0, () => InputSerialization$, () => OutputSerialization$, [0, { [_hH]: _xasseca }], [() => SSECustomerKey, { [_hH]: _xasseck }], [0, { [_hH]: _xasseckM }], () => RequestProgress$, () => ScanRange$, [0, { [_hH]: _xaebo }]],
-  6
-];
-var SelectParameters$ = [
-  3,
-  n0,
-  _SP,
-  0,
-  [_IS, _ETx, _Expr, _OSu],
-  [() => InputSerialization$, 0, 0, () => OutputSerialization$],
-  4
-];
-var ServerSideEncryptionByDefault$ = [
-  3,
-  n0,
-  _SSEBD,
-  0,
-  [_SSEA, _KMSMKID],
-  [0, [() => SSEKMSKeyId, 0]],
-  1
-];
-var ServerSideEncryptionConfiguration$ = [
-  3,
-  n0,
-  _SSEC,
-  0,
-  [_Ru],
-  [[() => ServerSideEncryptionRules, { [_xF]: 1, [_xN]: _Rul }]],
-  1
-];
-var ServerSideEncryptionRule$ = [
-  3,
-  n0,
-  _SSER,
-  0,
-  [_ASSEBD, _BKE, _BET],
-  [[() => ServerSideEncryptionByDefault$, 0], 2, [() => BlockedEncryptionTypes$, 0]]
-];
-var SessionCredentials$ = [
-  3,
-  n0,
-  _SCe,
-  0,
-  [_AKI, _SAK, _ST, _Ex],
-  [[0, { [_xN]: _AKI }], [() => SessionCredentialValue, { [_xN]: _SAK }], [() => SessionCredentialValue, { [_xN]: _ST }], [4, { [_xN]: _Ex }]],
-  4
-];
-var SimplePrefix$ = [
-  3,
-  n0,
-  _SPi,
-  { [_xN]: _SPi },
-  [],
-  []
-];
-var SourceSelectionCriteria$ = [
-  3,
-  n0,
-  _SSC,
-  0,
-  [_SKEO, _RM],
-  [() => SseKmsEncryptedObjects$, () => ReplicaModifications$]
-];
-var SSEKMS$ = [
-  3,
-  n0,
-  _SSEKMS,
-  { [_xN]: _SK },
-  [_KI],
-  [[() => SSEKMSKeyId, 0]],
-  1
-];
-var SseKmsEncryptedObjects$ = [
-  3,
-  n0,
-  _SKEO,
-  0,
-  [_S],
-  [0],
-  1
-];
-var SSEKMSEncryption$ = [
-  3,
-  n0,
-  _SSEKMSE,
-  { [_xN]: _SK },
-  [_KMSKA, _BKE],
-  [[() => NonEmptyKmsKeyArnString, 0], 2],
-  1
-];
-var SSES3$ = [
-  3,
-  n0,
-  _SSES,
-  { [_xN]: _SS },
-  [],
-  []
-];
-var Stats$ = [
-  3,
-  n0,
-  _Sta,
-  0,
-  [_BS, _BP, _BRy],
-  [1, 1, 1]
-];
-var StatsEvent$ = [
-  3,
-  n0,
-  _SE,
-  0,
-  [_Det],
-  [[() => Stats$, { [_eP]: 1 }]]
-];
-var StorageClassAnalysis$ = [
-  3,
-  n0,
-  _SCA,
-  0,
-  [_DE],
-  [() => StorageClassAnalysisDataExport$]
-];
-var StorageClassAnalysisDataExport$ = [
-  3,
-  n0,
-  _SCADE,
-  0,
-  [_OSV, _Des],
-  [0, () => AnalyticsExportDestination$],
-  2
-];
-var Tag$ = [
-  3,
-  n0,
-  _Ta,
-  0,
-  [_K, _V],
-  [0, 0],
-  2
-];
-var Tagging$ = [
-  3,
-  n0,
-  _Tag,
-  0,
-  [_TSa],
-  [[() => TagSet, 0]],
-  1
-];
-var TargetGrant$ = [
-  3,
-  n0,
-  _TGa,
-  0,
-  [_Gra, _Pe],
-  [[() => Grantee$, { [_xNm]: [_x, _hi] }], 0]
-];
-var TargetObjectKeyFormat$ = [
-  3,
-  n0,
-  _TOKF,
-  0,
-  [_SPi, _PP],
-  [[() => SimplePrefix$, { [_xN]: _SPi }], [() => PartitionedPrefix$, { [_xN]: _PP }]]
-];
-var Tiering$ = [
-  3,
-  n0,
-  _Tier,
-  0,
-  [_D, _AT],
-  [1, 0],
-  2
-];
-var TopicConfiguration$ = [
-  3,
-  n0,
-  _TCop,
-  0,
-  [_TAo, _Ev, _I, _F],
-  [[0, { [_xN]: _Top }], [64 | 0, { [_xF]: 1, [_xN]: _Eve }], 0, [() => NotificationConfigurationFilter$, 0]],
-  2
-];
-var Transition$ = [
-  3,
-  n0,
-  _Tra,
-  0,
-  [_Da, _D, _SC],
-  [5, 1, 0]
-];
-var UpdateBucketMetadataAnnotationTableConfigurationRequest$ = [
-  3,
-  n0,
-  _UBMATCR,
-  0,
-  [_B, _ATC, _CMDo, _CA, _EBO],
-  [[0, 1], [() => AnnotationTableConfigurationUpdates$, { [_hP]: 1, [_xN]: _ATC }], [0, { [_hH]: _CM }], [0, { [_hH]: _xasca }], [0, { [_hH]: _xaebo }]],
-  2
-];
-var UpdateBucketMetadataInventoryTableConfigurationRequest$ = [
-  3,
-  n0,
-  _UBMITCR,
-  0,
-  [_B, _ITCn, _CMDo, _CA, _EBO],
-  [[0, 1], [() => InventoryTableConfigurationUpdates$, { [_hP]: 1, [_xN]: _ITCn }], [0, { [_hH]: _CM }], [0, { [_hH]: _xasca }], [0, { [_hH]: _xaebo }]],
-  2
-];
-var UpdateBucketMetadataJournalTableConfigurationRequest$ = [
-  3,
-  n0,
-  _UBMJTCR,
-  0,
-  [_B, _JTC, _CMDo, _CA, _EBO],
-  [[0, 1], [() => JournalTableConfigurationUpdates$, { [_hP]: 1, [_xN]: _JTC }], [0, { [_hH]: _CM }], [0, { [_hH]: _xasca }], [0, { [_hH]: _xaebo }]],
-  2
-];
-var UpdateObjectEncryptionRequest$ = [
-  3,
-  n0,
-  _UOER,
-  0,
-  [_B, _K, _OE, _VI, _RP, _EBO, _CMDo, _CA],
-  [[0, 1], [0, 1], [() => ObjectEncryption$, 16], [0, { [_hQ]: _vI }], [0, { [_hH]: _xarp }], [0, { [_hH]: _xaebo }], [0, { [_hH]: _CM }], [0, { [_hH]: _xasca }]],
-  3
-];
-var UpdateObjectEncryptionResponse$ = [
-  3,
-  n0,
-  _UOERp,
-  0,
-  [_RC],
-  [[0, { [_hH]: _xarc }]]
-];
-var UploadPartCopyOutput$ = [
-  3,
-  n0,
-  _UPCO,
-  0,
-  [_CSVI, _CPR, _SSE, _SSECA, _SSECKMD, _SSEKMSKI, _BKE, _RC, _VI],
-  [[0, { [_hH]: _xacsvi }], [() => CopyPartResult$, 16], [0, { [_hH]: _xasse }], [0, { [_hH]: _xasseca }], [0, { [_hH]: _xasseckM }], [() => SSEKMSKeyId, { [_hH]: _xasseakki }], [2, { [_hH]: _xassebke }], [0, { [_hH]: _xarc }], [0, { [_hH]: _xavi }]]
-];
-var UploadPartCopyRequest$ = [
-  3,
-  n0,
-  _UPCR,
-  0,
-  [_B, _CSo, _K, _PN, _UI, _CSIM, _CSIMS, _CSINM, _CSIUS, _CSRo, _SSECA, _SSECK, _SSECKMD, _CSSSECA, _CSSSECK, _CSSSECKMD, _RP, _EBO, _ESBO],
-  [[0, 1], [0, { [_hH]: _xacs___ }], [0, 1], [1, { [_hQ]: _pN }], [0, { [_hQ]: _uI }], [0, { [_hH]: _xacsim }], [4, { [_hH]: _xacsims }], [0, { [_hH]: _xacsinm }], [4, { [_hH]: _xacsius }], [0, { [_hH]: _xacsr }], [0, { [_hH]: _xasseca }], [() => SSECustomerKey, { [_hH]: _xasseck }], [0, { [_hH]: _xasseckM }], [0, { [_hH]: _xacssseca }], [() => CopySourceSSECustomerKey, { [_hH]: _xacssseck }], [0, { [_hH]: _xacssseckM }], [0, { [_hH]: _xarp }], [0, { [_hH]: _xaebo }], [0, { [_hH]: _xasebo }]],
-  5
-];
-var UploadPartOutput$ = [
-  3,
-  n0,
-  _UPO,
-  0,
-  [_SSE, _ET, _CCRC, _CCRCC, _CCRCNVME, _CSHA, _CSHAh, _CSHAhe, _CMD, _CXXHASH, _CXXHASHh, _CXXHASHhe, _SSECA, _SSECKMD, _SSEKMSKI, _BKE, _RC, _VI],
-  [[0, { [_hH]: _xasse }], [0, { [_hH]: _ET }], [0, { [_hH]: _xacc }], [0, { [_hH]: _xacc_ }], [0, { [_hH]: _xacc__ }], [0, { [_hH]: _xacs }], [0, { [_hH]: _xacs_ }], [0, { [_hH]: _xacs__ }], [0, { [_hH]: _xacm }], [0, { [_hH]: _xacx }], [0, { [_hH]: _xacx_ }], [0, { [_hH]: _xacx__ }], [0, { [_hH]: _xasseca }], [0, { [_hH]: _xasseckM }], [() => SSEKMSKeyId, { [_hH]: _xasseakki }], [2, { [_hH]: _xassebke }], [0, { [_hH]: _xarc }], [0, { [_hH]: _xavi }]]
-];
-var UploadPartRequest$ = [
-  3,
-  n0,
-  _UPR,
-  0,
-  [_B, _K, _PN, _UI, _Bo, _CLo, _CMDo, _CA, _CCRC, _CCRCC, _CCRCNVME, _CSHA, _CSHAh, _CSHAhe, _CMD, _CXXHASH, _CXXHASHh, _CXXHASHhe, _SSECA, _SSECK, _SSECKMD, _RP, _EBO],
-  [[0, 1], [0, 1], [1, { [_hQ]: _pN }], [0, { [_hQ]: _uI }], [() => StreamingBlob, 16], [1, { [_hH]: _CL__ }], [0, { [_hH]: _CM }], [0, { [_hH]: _xasca }], [0, { [_hH]: _xacc }], [0, { [_hH]: _xacc_ }], [0, { [_hH]: _xacc__ }], [0, { [_hH]: _xacs }], [0, { [_hH]: _xacs_ }], [0, { [_hH]: _xacs__ }], [0, { [_hH]: _xacm }], [0, { [_hH]: _xacx }], [0, { [_hH]: _xacx_ }], [0, { [_hH]: _xacx__ }], [0, { [_hH]: _xasseca }], [() => SSECustomerKey, { [_hH]: _xasseck }], [0, { [_hH]: _xasseckM }], [0, { [_hH]: _xarp }], [0, { [_hH]: _xaebo }]],
-  4
-];
-var UseSourceMultiRegionKey$ = [
-  3,
-  n0,
-  _USMRK,
-  0,
-  [_S],
-  [0],
-  1
-];
-var VersioningConfiguration$ = [
-  3,
-  n0,
-  _VC,
-  0,
-  [_MFAD, _S],
-  [[0, { [_xN]: _MDf }], 0]
-];
-var WebsiteConfiguration$ = [
-  3,
-  n0,
-  _WC,
-  0,
-  [_EDr, _IDn, _RART, _RR],
-  [() => ErrorDocument$, () => IndexDocument$, () => RedirectAllRequestsTo$, [() => RoutingRules, 0]]
-];
-var WriteGetObjectResponseRequest$ = [
-  3,
-  n0,
-  _WGORR,
-  0,
-  [_RReq, _RTe, _Bo, _SCt, _ECr, _EM, _AR, _CC, _CDo, _CEo, _CL, _CLo, _CR, _CTo, _CCRC, _CCRCC, _CCRCNVME, _CSHA, _CSHAh, _CSHAhe, _CMD, _CXXHASH, _CXXHASHh, _CXXHASHhe, _DM, _ET, _Exp, _Ex, _LM, _MM, _M, _OLM, _OLLHS, _OLRUD, _PC, _RS, _RC, _Re, _SSE, _SSECA, _SSEKMSKI, _SSECKMD, _SC, _TC, _VI, _BKE],
-  [[0, { [_hL]: 1, [_hH]: _xarr }], [0, { [_hH]: _xart }], [() => StreamingBlob, 16], [1, { [_hH]: _xafs }], [0, { [_hH]: _xafec }], [0, { [_hH]: _xafem }], [0, { [_hH]: _xafhar }], [0, { [_hH]: _xafhCC }], [0, { [_hH]: _xafhCD }], [0, { [_hH]: _xafhCE }], [0, { [_hH]: _xafhCL }], [1, { [_hH]: _CL__ }], [0, { [_hH]: _xafhCR }], [0, { [_hH]: _xafhCT }], [0, { [_hH]: _xafhxacc }], [0, { [_hH]: _xafhxacc_ }], [0, { [_hH]: _xafhxacc__ }], [0, { [_hH]: _xafhxacs }], [0, { [_hH]: _xafhxacs_ }], [0, { [_hH]: _xafhxacs__ }], [0, { [_hH]: _xafhxacm }], [0, { [_hH]: _xafhxacx }], [0, { [_hH]: _xafhxacx_ }], [0, { [_hH]: _xafhxacx__ }], [2, { [_hH]: _xafhxadm }], [0, { [_hH]: _xafhE }], [4, { [_hH]: _xafhE_ }], [0, { [_hH]: _xafhxae }], [4, { [_hH]: _xafhLM }], [1, { [_hH]: _xafhxamm }], [128 | 0, { [_hPH]: _xam }], [0, { [_hH]: _xafhxaolm }], [0, { [_hH]: _xafhxaollh }], [5, { [_hH]: _xafhxaolrud }], [1, { [_hH]: _xafhxampc }], [0, { [_hH]: _xafhxars }], [0, { [_hH]: _xafhxarc }], [0, { [_hH]: _xafhxar }], [0, { [_hH]: _xafhxasse }], [0, { [_hH]: _xafhxasseca }], [() => SSEKMSKeyId, { [_hH]: _xafhxasseakki }], [0, { [_hH]: _xafhxasseckM }], [0, { [_hH]: _xafhxasc }], [1, { [_hH]: _xafhxatc }], [0, { [_hH]: _xafhxavi }], [2, { [_hH]: _xafhxassebke }]],
-  2
-];
-var __Unit = "unit";
-var AllowedHeaders = 64 | 0;
-var AllowedMethods = 64 | 0;
-var AllowedOrigins = 64 | 0;
-var AnalyticsConfigurationList = [
-  1,
-  n0,
-  _ACLn,
-  0,
-  [
-    () => AnalyticsConfiguration$,
-    0
-  ]
-];
-var AnnotationList = [
-  1,
-  n0,
-  _AL,
-  0,
-  [
-    () => AnnotationEntry$,
-    { [_xN]: _AE }
-  ]
-];
-var Buckets = [
-  1,
-  n0,
-  _Bu,
-  0,
-  [
-    () => Bucket$,
-    { [_xN]: _B }
-  ]
-];
-var ChecksumAlgorithmList = 64 | 0;
-var CommonPrefixList = [
-  1,
-  n0,
-  _CPL,
-  0,
-  () => CommonPrefix$
-];
-var CompletedPartList = [
-  1,
-  n0,
-  _CPLo,
-  0,
-  () => CompletedPart$
-];
-var CORSRules = [
-  1,
-  n0,
-  _CORSR,
-  0,
-  [
-    () => CORSRule$,
-    0
-  ]
-];
-var DeletedObjects = [
-  1,
-  n0,
-  _DOe,
-  0,
-  () => DeletedObject$
-];
-var DeleteMarkers = [
-  1,
-  n0,
-  _DMe,
-  0,
-  () => DeleteMarkerEntry$
-];
-var EncryptionTypeList = [
-  1,
-  n0,
-  _ETL,
-  0,
-  [
-    0,
-    { [_xN]: _ETn }
-  ]
-];
-var Errors = [
-  1,
-  n0,
-  _Er,
-  0,
-  () => _Error$
-];
-var EventList = 64 | 0;
-var ExposeHeaders = 64 | 0;
-var FilterRuleList = [
-  1,
-  n0,
-  _FRL,
-  0,
-  () => FilterRule$
-];
-var Grants = [
-  1,
-  n0,
-  _G,
-  0,
-  [
-    () => Grant$,
-    { [_xN]: _Gr }
-  ]
-];
-var IntelligentTieringConfigurationList = [
-  1,
-  n0,
-  _ITCL,
-  0,
-  [
-    () => IntelligentTieringConfiguration$,
-    0
-  ]
-];
-var InventoryConfigurationList = [
-  1,
-  n0,
-  _ICL,
-  0,
-  [
-    () => InventoryConfiguration$,
-    0
-  ]
-];
-var InventoryOptionalFields = [
-  1,
-  n0,
-  _IOF,
-  0,
-  [
-    0,
-    { [_xN]: _Fi }
-  ]
-];
-var LambdaFunctionConfigurationList = [
-  1,
-  n0,
-  _LFCL,
-  0,
-  [
-    () => LambdaFunctionConfiguration$,
-    0
-  ]
-];
-var LifecycleRules = [
-  1,
-  n0,
-  _LRi,
-  0,
-  [
-    () => LifecycleRule$,
-    0
-  ]
-];
-var MetricsConfigurationList = [
-  1,
-  n0,
-  _MCL,
-  0,
-  [
-    () => MetricsConfiguration$,
-    0
-  ]
-];
-var MultipartUploadList = [
-  1,
-  n0,
-  _MUL,
-  0,
-  () => MultipartUpload$
-];
-var NoncurrentVersionTransitionList = [
-  1,
-  n0,
-  _NVTL,
-  0,
-  () => NoncurrentVersionTransition$
-];
-var ObjectAttributesList = 64 | 0;
-var ObjectIdentifierList = [
-  1,
-  n0,
-  _OIL,
-  0,
-  () => ObjectIdentifier$
-];
-var ObjectList = [
-  1,
-  n0,
-  _OLb,
-  0,
-  [
-    () => _Object$,
-    0
-  ]
-];
-var ObjectVersionList = [
-  1,
-  n0,
-  _OVL,
-  0,
-  [
-    () => ObjectVersion$,
-    0
-  ]
-];
-var OptionalObjectAttributesList = 64 | 0;
-var OwnershipControlsRules = [
-  1,
-  n0,
-  _OCRw,
-  0,
-  () => OwnershipControlsRule$
-];
-var Parts = [
-  1,
-  n0,
-  _Pa,
-  0,
-  () => Part$
-];
-var PartsList = [
-  1,
-  n0,
-  _PL,
-  0,
-  () => ObjectPart$
-];
-var QueueConfigurationList = [
-  1,
-  n0,
-  _QCL,
-  0,
-  [
-    () => QueueConfiguration$,
-    0
-  ]
-];
-var ReplicationPrefixList = [
-  1,
-  n0,
-  _RPL,
-  0,
-  [
-    0,
-    { [_xN]: _P }
-  ]
-];
-var ReplicationRules = [
-  1,
-  n0,
-  _RRep,
-  0,
-  [
-    () => ReplicationRule$,
-    0
-  ]
-];
-var RoutingRules = [
-  1,
-  n0,
-  _RR,
-  0,
-  [
-    () => RoutingRule$,
-    { [_xN]: _RRo }
-  ]
-];
-var ServerSideEncryptionRules = [
-  1,
-  n0,
-  _SSERe,
-  0,
-  [
-    () => ServerSideEncryptionRule$,
-    0
-  ]
-];
-var TagSet = [
-  1,
-  n0,
-  _TSa,
-  0,
-  [
-    () => Tag$,
-    { [_xN]: _Ta }
-  ]
-];
-var TargetGrants = [
-  1,
-  n0,
-  _TG,
-  0,
-  [
-    () => TargetGrant$,
-    { [_xN]: _Gr }
-  ]
-];
-var TieringList = [
-  1,
-  n0,
-  _TL,
-  0,
-  () => Tiering$
-];
-var TopicConfigurationList = [
-  1,
-  n0,
-  _TCL,
-  0,
-  [
-    () => TopicConfiguration$,
-    0
-  ]
-];
-var TransitionList = [
-  1,
-  n0,
-  _TLr,
-  0,
-  () => Transition$
-];
-var UserMetadata = [
-  1,
-  n0,
-  _UM,
-  0,
-  [
-    () => MetadataEntry$,
-    { [_xN]: _ME }
-  ]
-];
-var Metadata = 128 | 0;
-var AnalyticsFilter$ = [
-  4,
-  n0,
-  _AF,
-  0,
-  [_P, _Ta, _An],
-  [0, () => Tag$, [() => AnalyticsAndOperator$, 0]]
-];
-var MetricsFilter$ = [
-  4,
-  n0,
-  _MF,
-  0,
-  [_P, _Ta, _APAc, _An],
-  [0, () => Tag$, 0, [() => MetricsAndOperator$, 0]]
-];
-var ObjectEncryption$ = [
-  4,
-  n0,
-  _OE,
-  0,
-  [_SSEKMS],
-  [[() => SSEKMSEncryption$, { [_xN]: _SK }]]
-];
-var SelectObjectContentEventStream$ = [
-  4,
-  n0,
-  _SOCES,
-  { [_st]: 1 },
-  [_Rec, _Sta, _Pr, _Cont, _End],
-  [[() => RecordsEvent$, 0], [() => StatsEvent$, 0], [() => ProgressEvent$, 0], () => ContinuationEvent$, () => EndEvent$]
-];
-var AbortMultipartUpload$ = [
-  9,
-  n0,
-  _AMU,
-  { [_h]: ["DELETE", "/{Key+}?x-id=AbortMultipartUpload", 204] },
-  () => AbortMultipartUploadRequest$,
-  () => AbortMultipartUploadOutput$
-];
-var CompleteMultipartUpload$ = [
-  9,
-  n0,
-  _CMUo,
-  { [_h]: ["POST", "/{Key+}", 200] },
-  () => CompleteMultipartUploadRequest$,
-  () => CompleteMultipartUploadOutput$
-];
-var CopyObject$ = [
-  9,
-  n0,
-  _CO,
-  { [_h]: ["PUT", "/{Key+}?x-id=CopyObject", 200] },
-  () => CopyObjectRequest$,
-  () => CopyObjectOutput$
-];
-var CreateBucket$ = [
-  9,
-  n0,
-  _CB,
-  { [_h]: ["PUT", "/", 200] },
-  () => CreateBucketRequest$,
-  () => CreateBucketOutput$
-];
-var CreateBucketMetadataConfiguration$ = [
-  9,
-  n0,
-  _CBMC,
-  { [_hC]: "-", [_h]: ["POST", "/?metadataConfiguration", 200] },
-  () => CreateBucketMetadataConfigurationRequest$,
-  () => __Unit
-];
-var CreateBucketMetadataTableConfiguration$ = [
-  9,
-  n0,
-  _CBMTC,
-  { [_hC]: "-", [_h]: ["POST", "/?metadataTable", 200] },
-  () => CreateBucketMetadataTableConfigurationRequest$,
-  () => __Unit
-];
-var CreateMultipartUpload$ = [
-  9,
-  n0,
-  _CMUr,
-  { [_h]: ["POST", "/{Key+}?uploads", 200] },
-  () => CreateMultipartUploadRequest$,
-  () => CreateMultipartUploadOutput$
-];
-var CreateSession$ = [
-  9,
-  n0,
-  _CSr,
-  { [_h]: ["GET", "/?session", 200] },
-  () => CreateSessionRequest$,
-  () => CreateSessionOutput$
-];
-var DeleteBucket$ = [
-  9,
-  n0,
-  _DB,
-  { [_h]: ["DELETE", "/", 204] },
-  () => DeleteBucketRequest$,
-  () => __Unit
-];
-var DeleteBucketAnalyticsConfiguration$ = [
-  9,
-  n0,
-  _DBAC,
-  { [_h]: ["DELETE", "/?analytics", 204] },
-  () => DeleteBucketAnalyticsConfigurationRequest$,
-  () => __Unit
-];
-var DeleteBucketCors$ = [
-  9,
-  n0,
-  _DBC,
-  { [_h]: ["DELETE", "/?cors", 204] },
-  () => DeleteBucketCorsRequest$,
-  () => __Unit
-];
-var DeleteBucketEncryption$ = [
-  9,
-  n0,
-  _DBE,
-  { [_h]: ["DELETE", "/?encryption", 204] },
-  () => DeleteBucketEncryptionRequest$,
-  () => __Unit
-];
-var DeleteBucketIntelligentTieringConfiguration$ = [
-  9,
-  n0,
-  _DBITC,
-  { [_h]: ["DELETE", "/?intelligent-tiering", 204] },
-  () => DeleteBucketIntelligentTieringConfigurationRequest$,
-  () => __Unit
-];
-var DeleteBucketInventoryConfiguration$ = [
-  9,
-  n0,
-  _DBIC,
-  { [_h]: ["DELETE", "/?inventory", 204] },
-  () => DeleteBucketInventoryConfigurationRequest$,
-  () => __Unit
-];
-var DeleteBucketLifecycle$ = [
-  9,
-  n0,
-  _DBL,
-  { [_h]: ["DELETE", "/?lifecycle", 204] },
-  () => DeleteBucketLifecycleRequest$,
-  () => __Unit
-];
-var DeleteBucketMetadataConfiguration$ = [
-  9,
-  n0,
-  _DBMC,
-  { [_h]: ["DELETE", "/?metadataConfiguration", 204] },
-  () => DeleteBucketMetadataConfigurationRequest$,
-  () => __Unit
-];
-var DeleteBucketMetadataTableConfiguration$ = [
-  9,
-  n0,
-  _DBMTC,
-  { [_h]: ["DELETE", "/?metadataTable", 204] },
-  () => DeleteBucketMetadataTableConfigurationRequest$,
-  () => __Unit
-];
-var DeleteBucketMetricsConfiguration$ = [
-  9,
-  n0,
-  _DBMCe,
-  { [_h]: ["DELETE", "/?metrics", 204] },
-  () => DeleteBucketMetricsConfigurationRequest$,
-  () => __Unit
-];
-var DeleteBucketOwnershipControls$ = [
-  9,
-  n0,
-  _DBOC,
-  { [_h]: ["DELETE", "/?ownershipControls", 204] },
-  () => DeleteBucketOwnershipControlsRequest$,
-  () => __Unit
-];
-var DeleteBucketPolicy$ = [
-  9,
-  n0,
-  _DBP,
-  { [_h]: ["DELETE", "/?policy", 204] },
-  () => DeleteBucketPolicyRequest$,
-  () => __Unit
-];
-var DeleteBucketReplication$ = [
-  9,
-  n0,
-  _DBRe,
-  { [_h]: ["DELETE", "/?replication", 204] },
-  () => DeleteBucketReplicationRequest$,
-  () => __Unit
-];
-var DeleteBucketTagging$ = [
-  9,
-  n0,
-  _DBT,
-  { [_h]: ["DELETE", "/?tagging", 204] },
-  () => DeleteBucketTaggingRequest$,
-  () => __Unit
-];
-var DeleteBucketWebsite$ = [
-  9,
-  n0,
-  _DBW,
-  { [_h]: ["DELETE", "/?website", 204] },
-  () => DeleteBucketWebsiteRequest$,
-  () => __Unit
-];
-var DeleteObject$ = [
-  9,
-  n0,
-  _DOel,
-  { [_h]: ["DELETE", "/{Key+}?x-id=DeleteObject", 204] },
-  () => DeleteObjectRequest$,
-  () => DeleteObjectOutput$
-];
-var DeleteObjectAnnotation$ = [
-  9,
-  n0,
-  _DOA,
-  { [_h]: ["DELETE", "/{Key+}?annotation", 204] },
-  () => DeleteObjectAnnotationRequest$,
-  () => DeleteObjectAnnotationOutput$
-];
-var DeleteObjects$ = [
-  9,
-  n0,
-  _DOele,
-  { [_hC]: "-", [_h]: ["POST", "/?delete", 200] },
-  () => DeleteObjectsRequest$,
-  () => DeleteObjectsOutput$
-];
-var DeleteObjectTagging$ = [
-  9,
-  n0,
-  _DOT,
-  { [_h]: ["DELETE", "/{Key+}?tagging", 204] },
-  () => DeleteObjectTaggingRequest$,
-  () => DeleteObjectTaggingOutput$
-];
-var DeletePublicAccessBlock$ = [
-  9,
-  n0,
-  _DPAB,
-  { [_h]: ["DELETE", "/?publicAccessBlock", 204] },
-  () => DeletePublicAccessBlockRequest$,
-  () => __Unit
-];
-var GetBucketAbac$ = [
-  9,
-  n0,
-  _GBA,
-  { [_h]: ["GET", "/?abac", 200] },
-  () => GetBucketAbacRequest$,
-  () => GetBucketAbacOutput$
-];
-var GetBucketAccelerateConfiguration$ = [
-  9,
-  n0,
-  _GBAC,
-  { [_h]: ["GET", "/?accelerate", 200] },
-  () => GetBucketAccelerateConfigurationRequest$,
-  () => GetBucketAccelerateConfigurationOutput$
-];
-var GetBucketAcl$ = [
-  9,
-  n0,
-  _GBAe,
-  { [_h]: ["GET", "/?acl", 200] },
-  () => GetBucketAclRequest$,
-  () => GetBucketAclOutput$
-];
-var GetBucketAnalyticsConfiguration$ = [
-  9,
-  n0,
-  _GBACe,
-  { [_h]: ["GET", "/?analytics&x-id=GetBucketAnalyticsConfiguration", 200] },
-  () => GetBucketAnalyticsConfigurationRequest$,
-  () => GetBucketAnalyticsConfigurationOutput$
-];
-var GetBucketCors$ = [
-  9,
-  n0,
-  _GBC,
-  { [_h]: ["GET", "/?cors", 200] },
-  () => GetBucketCorsRequest$,
-  () => GetBucketCorsOutput$
-];
-var GetBucketEncryption$ = [
-  9,
-  n0,
-  _GBE,
-  { [_h]: ["GET", "/?encryption", 200] },
-  () => GetBucketEncryptionRequest$,
-  () => GetBucketEncryptionOutput$
-];
-var GetBucketIntelligentTieringConfiguration$ = [
-  9,
-  n0,
-  _GBITC,
-  { [_h]: ["GET", "/?intelligent-tiering&x-id=GetBucketIntelligentTieringConfiguration", 200] },
-  () => GetBucketIntelligentTieringConfigurationRequest$,
-  () => GetBucketIntelligentTieringConfigurationOutput$
-];
-var GetBucketInventoryConfiguration$ = [
-  9,
-  n0,
-  _GBIC,
-  { [_h]: ["GET", "/?inventory&x-id=GetBucketInventoryConfiguration", 200] },
-  () => GetBucketInventoryConfigurationRequest$,
-  () => GetBucketInventoryConfigurationOutput$
-];
-var GetBucketLifecycleConfiguration$ = [
-  9,
-  n0,
-  _GBLC,
-  { [_h]: ["GET", "/?lifecycle", 200] },
-  () => GetBucketLifecycleConfigurationRequest$,
-  () => GetBucketLifecycleConfigurationOutput$
-];
-var GetBucketLocation$ = [
-  9,
-  n0,
-  _GBL,
-  { [_h]: ["GET", "/?location", 200] },
-  () => GetBucketLocationRequest$,
-  () => GetBucketLocationOutput$
-];
-var GetBucketLogging$ = [
-  9,
-  n0,
-  _GBLe,
-  { [_h]: ["GET", "/?logging", 200] },
-  () => GetBucketLoggingRequest$,
-  () => GetBucketLoggingOutput$
-];
-var GetBucketMetadataConfiguration$ = [
-  9,
-  n0,
-  _GBMC,
-  { [_h]: ["GET", "/?metadataConfiguration", 200] },
-  () => GetBucketMetadataConfigurationRequest$,
-  () => GetBucketMetadataConfigurationOutput$
-];
-var GetBucketMetadataTableConfiguration$ = [
-  9,
-  n0,
-  _GBMTC,
-  { [_h]: ["GET", "/?metadataTable", 200] },
-  () => GetBucketMetadataTableConfigurationRequest$,
-  () => GetBucketMetadataTableConfigurationOutput$
-];
-var GetBucketMetricsConfiguration$ = [
-  9,
-  n0,
-  _GBMCe,
-  { [_h]: ["GET", "/?metrics&x-id=GetBucketMetricsConfiguration", 200] },
-  () => GetBucketMetricsConfigurationRequest$,
-  () => GetBucketMetricsConfigurationOutput$
-];
-var GetBucketNotificationConfiguration$ = [
-  9,
-  n0,
-  _GBNC,
-  { [_h]: ["GET", "/?notification", 200] },
-  () => GetBucketNotificationConfigurationRequest$,
-  () => NotificationConfiguration$
-];
-var GetBucketOwnershipControls$ = [
-  9,
-  n0,
-  _GBOC,
-  { [_h]: ["GET", "/?ownershipControls", 200] },
-  () => GetBucketOwnershipControlsRequest$,
-  () => GetBucketOwnershipControlsOutput$
-];
-var GetBucketPolicy$ = [
-  9,
-  n0,
-  _GBP,
-  { [_h]: ["GET", "/?policy", 200] },
-  () => GetBucketPolicyRequest$,
-  () => GetBucketPolicyOutput$
-];
-var GetBucketPolicyStatus$ = [
-  9,
-  n0,
-  _GBPS,
-  { [_h]: ["GET", "/?policyStatus", 200] },
-  () => GetBucketPolicyStatusRequest$,
-  () => GetBucketPolicyStatusOutput$
-];
-var GetBucketReplication$ = [
-  9,
-  n0,
-  _GBR,
-  { [_h]: ["GET", "/?replication", 200] },
-  () => GetBucketReplicationRequest$,
-  () => GetBucketReplicationOutput$
-];
-var GetBucketRequestPayment$ = [
-  9,
-  n0,
-  _GBRP,
-  { [_h]: ["GET", "/?requestPayment", 200] },
-  () => GetBucketRequestPaymentRequest$,
-  () => GetBucketRequestPaymentOutput$
-];
-var GetBucketTagging$ = [
-  9,
-  n0,
-  _GBT,
-  { [_h]: ["GET", "/?tagging", 200] },
-  () => GetBucketTaggingRequest$,
-  () => GetBucketTaggingOutput$
-];
-var GetBucketVersioning$ = [
-  9,
-  n0,
-  _GBV,
-  { [_h]: ["GET", "/?versioning", 200] },
-  () => GetBucketVersioningRequest$,
-  () => GetBucketVersioningOutput$
-];
-var GetBucketWebsite$ = [
-  9,
-  n0,
-  _GBW,
-  { [_h]: ["GET", "/?website", 200] },
-  () => GetBucketWebsiteRequest$,
-  () => GetBucketWebsiteOutput$
-];
-var GetObject$ = [
-  9,
-  n0,
-  _GO,
-  { [_hC]: "-", [_h]: ["GET", "/{Key+}?x-id=GetObject", 200] },
-  () => GetObjectRequest$,
-  () => GetObjectOutput$
-];
-var GetObjectAcl$ = [
-  9,
-  n0,
-  _GOA,
-  { [_h]: ["GET", "/{Key+}?acl", 200] },
-  () => GetObjectAclRequest$,
-  () => GetObjectAclOutput$
-];
-var GetObjectAnnotation$ = [
-  9,
-  n0,
-  _GOAe,
-  { [_hC]: "-", [_h]: ["GET", "/{Key+}?annotation&x-id=GetObjectAnnotation", 200] },
-  () => GetObjectAnnotationRequest$,
-  () => GetObjectAnnotationOutput$
-];
-var GetObjectAttributes$ = [
-  9,
-  n0,
-  _GOAet,
-  { [_h]: ["GET", "/{Key+}?attributes", 200] },
-  () => GetObjectAttributesRequest$,
-  () => GetObjectAttributesOutput$
-];
-var GetObjectLegalHold$ = [
-  9,
-  n0,
-  _GOLH,
-  { [_h]: ["GET", "/{Key+}?legal-hold", 200] },
-  () => GetObjectLegalHoldRequest$,
-  () => GetObjectLegalHoldOutput$
-];
-var GetObjectLockConfiguration$ = [
-  9,
-  n0,
-  _GOLC,
-  { [_h]: ["GET", "/?object-lock", 200] },
-  () => GetObjectLockConfigurationRequest$,
-  () => GetObjectLockConfigurationOutput$
-];
-var GetObjectRetention$ = [
-  9,
-  n0,
-  _GORe,
-  { [_h]: ["GET", "/{Key+}?retention", 200] },
-  () => GetObjectRetentionRequest$,
-  () => GetObjectRetentionOutput$
-];
-var GetObjectTagging$ = [
-  9,
-  n0,
-  _GOT,
-  { [_h]: ["GET", "/{Key+}?tagging", 200] },
-  () => GetObjectTaggingRequest$,
-  () => GetObjectTaggingOutput$
-];
-var GetObjectTorrent$ = [
-  9,
-  n0,
-  _GOTe,
-  { [_h]: ["GET", "/{Key+}?torrent", 200] },
-  () => GetObjectTorrentRequest$,
-  () => GetObjectTorrentOutput$
-];
-var GetPublicAccessBlock$ = [
-  9,
-  n0,
-  _GPAB,
-  { [_h]: ["GET", "/?publicAccessBlock", 200] },
-  () => GetPublicAccessBlockRequest$,
-  () => GetPublicAccessBlockOutput$
-];
-var HeadBucket$ = [
-  9,
-  n0,
-  _HB,
-  { [_h]: ["HEAD", "/", 200] },
-  () => HeadBucketRequest$,
-  () => HeadBucketOutput$
-];
-var HeadObject$ = [
-  9,
-  n0,
-  _HO,
-  { [_h]: ["HEAD", "/{Key+}", 200] },
-  () => HeadObjectRequest$,
-  () => HeadObjectOutput$
-];
-var ListBucketAnalyticsConfigurations$ = [
-  9,
-  n0,
-  _LBAC,
-  { [_h]: ["GET", "/?analytics&x-id=ListBucketAnalyticsConfigurations", 200] },
-  () => ListBucketAnalyticsConfigurationsRequest$,
-  () => ListBucketAnalyticsConfigurationsOutput$
-];
-var ListBucketIntelligentTieringConfigurations$ = [
-  9,
-  n0,
-  _LBITC,
-  { [_h]: ["GET", "/?intelligent-tiering&x-id=ListBucketIntelligentTieringConfigurations", 200] },
-  () => ListBucketIntelligentTieringConfigurationsRequest$,
-  () => ListBucketIntelligentTieringConfigurationsOutput$
-];
-var ListBucketInventoryConfigurations$ = [
-  9,
-  n0,
-  _LBIC,
-  { [_h]: ["GET", "/?inventory&x-id=ListBucketInventoryConfigurations", 200] },
-  () => ListBucketInventoryConfigurationsRequest$,
-  () => ListBucketInventoryConfigurationsOutput$
-];
-var ListBucketMetricsConfigurations$ = [
-  9,
-  n0,
-  _LBMC,
-  { [_h]: ["GET", "/?metrics&x-id=ListBucketMetricsConfigurations", 200] },
-  () => ListBucketMetricsConfigurationsRequest$,
-  () => ListBucketMetricsConfigurationsOutput$
-];
-var ListBuckets$ = [
-  9,
-  n0,
-  _LB,
-  { [_h]: ["GET", "/?x-id=ListBuckets", 200] },
-  () => ListBucketsRequest$,
-  () => ListBucketsOutput$
-];
-var ListDirectoryBuckets$ = [
-  9,
-  n0,
-  _LDB,
-  { [_h]: ["GET", "/?x-id=ListDirectoryBuckets", 200] },
-  () => ListDirectoryBucketsRequest$,
-  () => ListDirectoryBucketsOutput$
-];
-var ListMultipartUploads$ = [
-  9,
-  n0,
-  _LMU,
-  { [_h]: ["GET", "/?uploads", 200] },
-  () => ListMultipartUploadsRequest$,
-  () => ListMultipartUploadsOutput$
-];
-var ListObjectAnnotations$ = [
-  9,
-  n0,
-  _LOA,
-  { [_h]: ["GET", "/{Key+}?annotation&x-id=ListObjectAnnotations", 200] },
-  () => ListObjectAnnotationsRequest$,
-  () => ListObjectAnnotationsOutput$
-];
-var ListObjects$ = [
-  9,
-  n0,
-  _LO,
-  { [_h]: ["GET", "/", 200] },
-  () => ListObjectsRequest$,
-  () => ListObjectsOutput$
-];
-var ListObjectsV2$ = [
-  9,
-  n0,
-  _LOV,
-  { [_h]: ["GET", "/?list-type=2", 200] },
-  () => ListObjectsV2Request$,
-  () => ListObjectsV2Output$
-];
-var ListObjectVersions$ = [
-  9,
-  n0,
-  _LOVi,
-  { [_h]: ["GET", "/?versions", 200] },
-  () => ListObjectVersionsRequest$,
-  () => ListObjectVersionsOutput$
-];
-var ListParts$ = [
-  9,
-  n0,
-  _LP,
-  { [_h]: ["GET", "/{Key+}?x-id=ListParts", 200] },
-  () => ListPartsRequest$,
-  () => ListPartsOutput$
-];
-var PutBucketAbac$ = [
-  9,
-  n0,
-  _PBA,
-  { [_hC]: "-", [_h]: ["PUT", "/?abac", 200] },
-  () => PutBucketAbacRequest$,
-  () => __Unit
-];
-var PutBucketAccelerateConfiguration$ = [
-  9,
-  n0,
-  _PBAC,
-  { [_hC]: "-", [_h]: ["PUT", "/?accelerate", 200] },
-  () => PutBucketAccelerateConfigurationRequest$,
-  () => __Unit
-];
-var PutBucketAcl$ = [
-  9,
-  n0,
-  _PBAu,
-  { [_hC]: "-", [_h]: ["PUT", "/?acl", 200] },
-  () => PutBucketAclRequest$,
-  () => __Unit
-];
-var PutBucketAnalyticsConfiguration$ = [
-  9,
-  n0,
-  _PBACu,
-  { [_h]: ["PUT", "/?analytics", 200] },
-  () => PutBucketAnalyticsConfigurationRequest$,
-  () => __Unit
-];
-var PutBucketCors$ = [
-  9,
-  n0,
-  _PBC,
-  { [_hC]: "-", [_h]: ["PUT", "/?cors", 200] },
-  () => PutBucketCorsRequest$,
-  () => __Unit
-];
-var PutBucketEncryption$ = [
-  9,
-  n0,
-  _PBE,
-  { [_hC]: "-", [_h]: ["PUT", "/?encryption", 200] },
-  () => PutBucketEncryptionRequest$,
-  () => __Unit
-];
-var PutBucketIntelligentTieringConfiguration$ = [
-  9,
-  n0,
-  _PBITC,
-  { [_h]: ["PUT", "/?intelligent-tiering", 200] },
-  () => PutBucketIntelligentTieringConfigurationRequest$,
-  () => __Unit
-];
-var PutBucketInventoryConfiguration$ = [
-  9,
-  n0,
-  _PBIC,
-  { [_h]: ["PUT", "/?inventory", 200] },
-  () => PutBucketInventoryConfigurationRequest$,
-  () => __Unit
-];
-var PutBucketLifecycleConfiguration$ = [
-  9,
-  n0,
-  _PBLC,
-  { [_hC]: "-", [_h]: ["PUT", "/?lifecycle", 200] },
-  () => PutBucketLifecycleConfigurationRequest$,
-  () => PutBucketLifecycleConfigurationOutput$
-];
-var PutBucketLogging$ = [
-  9,
-  n0,
-  _PBL,
-  { [_hC]: "-", [_h]: ["PUT", "/?logging", 200] },
-  () => PutBucketLoggingRequest$,
-  () => __Unit
-];
-var PutBucketMetricsConfiguration$ = [
-  9,
-  n0,
-  _PBMC,
-  { [_h]: ["PUT", "/?metrics", 200] },
-  () => PutBucketMetricsConfigurationRequest$,
-  () => __Unit
-];
-var PutBucketNotificationConfiguration$ = [
-  9,
-  n0,
-  _PBNC,
-  { [_h]: ["PUT", "/?notification", 200] },
-  () => PutBucketNotificationConfigurationRequest$,
-  () => __Unit
-];
-var PutBucketOwnershipControls$ = [
-  9,
-  n0,
-  _PBOC,
-  { [_hC]: "-", [_h]: ["PUT", "/?ownershipControls", 200] },
-  () => PutBucketOwnershipControlsRequest$,
-  () => __Unit
-];
-var PutBucketPolicy$ = [
-  9,
-  n0,
-  _PBP,
-  { [_hC]: "-", [_h]: ["PUT", "/?policy", 200] },
-  () => PutBucketPolicyRequest$,
-  () => __Unit
-];
-var PutBucketReplication$ = [
-  9,
-  n0,
-  _PBR,
-  { [_hC]: "-", [_h]: ["PUT", "/?replication", 200] },
-  () => PutBucketReplicationRequest$,
-  () => __Unit
-];
-var PutBucketRequestPayment$ = [
-  9,
-  n0,
-  _PBRP,
-  { [_hC]: "-", [_h]: ["PUT", "/?requestPayment", 200] },
-  () => PutBucketRequestPaymentRequest$,
-  () => __Unit
-];
-var PutBucketTagging$ = [
-  9,
-  n0,
-  _PBT,
-  { [_hC]: "-", [_h]: ["PUT", "/?tagging", 200] },
-  () => PutBucketTaggingRequest$,
-  () => __Unit
-];
-var PutBucketVersioning$ = [
-  9,
-  n0,
-  _PBV,
-  { [_hC]: "-", [_h]: ["PUT", "/?versioning", 200] },
-  () => PutBucketVersioningRequest$,
-  () => __Unit
-];
-var PutBucketWebsite$ = [
-  9,
-  n0,
-  _PBW,
-  { [_hC]: "-", [_h]: ["PUT", "/?website", 200] },
-  () => PutBucketWebsiteRequest$,
-  () => __Unit
-];
-var PutObject$ = [
-  9,
-  n0,
-  _PO,
-  { [_hC]: "-", [_h]: ["PUT", "/{Key+}?x-id=PutObject", 200] },
-  () => PutObjectRequest$,
-  () => PutObjectOutput$
-];
-var PutObjectAcl$ = [
-  9,
-  n0,
-  _POA,
-  { [_hC]: "-", [_h]: ["PUT", "/{Key+}?acl", 200] },
-  () => PutObjectAclRequest$,
-  () => PutObjectAclOutput$
-];
-var PutObjectAnnotation$ = [
-  9,
-  n0,
-  _POAu,
-  { [_hC]: "-", [_h]: ["PUT", "/{Key+}?annotation", 200] },
-  () => PutObjectAnnotationRequest$,
-  () => PutObjectAnnotationOutput$
-];
-var PutObjectLegalHold$ = [
-  9,
-  n0,
-  _POLH,
-  { [_hC]: "-", [_h]: ["PUT", "/{Key+}?legal-hold", 200] },
-  () => PutObjectLegalHoldRequest$,
-  () => PutObjectLegalHoldOutput$
-];
-var PutObjectLockConfiguration$ = [
-  9,
-  n0,
-  _POLC,
-  { [_hC]: "-", [_h]: ["PUT", "/?object-lock", 200] },
-  () => PutObjectLockConfigurationRequest$,
-  () => PutObjectLockConfigurationOutput$
-];
-var PutObjectRetention$ = [
-  9,
-  n0,
-  _PORu,
-  { [_hC]: "-", [_h]: ["PUT", "/{Key+}?retention", 200] },
-  () => PutObjectRetentionRequest$,
-  () => PutObjectRetentionOutput$
-];
-var PutObjectTagging$ = [
-  9,
-  n0,
-  _POT,
-  { [_hC]: "-", [_h]: ["PUT", "/{Key+}?tagging", 200] },
-  () => PutObjectTaggingRequest$,
-  () => PutObjectTaggingOutput$
-];
-var PutPublicAccessBlock$ = [
-  9,
-  n0,
-  _PPAB,
-  { [_hC]: "-", [_h]: ["PUT", "/?publicAccessBlock", 200] },
-  () => PutPublicAccessBlockRequest$,
-  () => __Unit
-];
-var RenameObject$ = [
-  9,
-  n0,
-  _RO,
-  { [_h]: ["PUT", "/{Key+}?renameObject", 200] },
-  () => RenameObjectRequest$,
-  () => RenameObjectOutput$
-];
-var RestoreObject$ = [
-  9,
-  n0,
-  _ROe,
-  { [_hC]: "-", [_h]: ["POST", "/{Key+}?restore", 200] },
-  () => RestoreObjectRequest$,
-  () => RestoreObjectOutput$
-];
-var SelectObjectContent$ = [
-  9,
-  n0,
-  _SOC,
-  { [_h]: ["POST", "/{Key+}?select&select-type=2", 200] },
-  () => SelectObjectContentRequest$,
-  () => SelectObjectContentOutput$
-];
-var UpdateBucketMetadataAnnotationTableConfiguration$ = [
-  9,
-  n0,
-  _UBMATC,
-  { [_hC]: "-", [_h]: ["PUT", "/?metadataAnnotationTable", 200] },
-  () => UpdateBucketMetadataAnnotationTableConfigurationRequest$,
-  () => __Unit
-];
-var UpdateBucketMetadataInventoryTableConfiguration$ = [
-  9,
-  n0,
-  _UBMITC,
-  { [_hC]: "-", [_h]: ["PUT", "/?metadataInventoryTable", 200] },
-  () => UpdateBucketMetadataInventoryTableConfigurationRequest$,
-  () => __Unit
-];
-var UpdateBucketMetadataJournalTableConfiguration$ = [
-  9,
-  n0,
-  _UBMJTC,
-  { [_hC]: "-", [_h]: ["PUT", "/?metadataJournalTable", 200] },
-  () => UpdateBucketMetadataJournalTableConfigurationRequest$,
-  () => __Unit
-];
-var UpdateObjectEncryption$ = [
-  9,
-  n0,
-  _UOE,
-  { [_hC]: "-", [_h]: ["PUT", "/{Key+}?encryption", 200] },
-  () => UpdateObjectEncryptionRequest$,
-  () => UpdateObjectEncryptionResponse$
-];
-var UploadPart$ = [
-  9,
-  n0,
-  _UP,
-  { [_hC]: "-", [_h]: ["PUT", "/{Key+}?x-id=UploadPart", 200] },
-  () => UploadPartRequest$,
-  () => UploadPartOutput$
-];
-var UploadPartCopy$ = [
-  9,
-  n0,
-  _UPC,
-  { [_h]: ["PUT", "/{Key+}?x-id=UploadPartCopy", 200] },
-  () => UploadPartCopyRequest$,
-  () => UploadPartCopyOutput$
-];
-var WriteGetObjectResponse$ = [
-  9,
-  n0,
-  _WGOR,
-  { [_en]: ["{RequestRoute}."], [_h]: ["POST", "/WriteGetObjectResponse", 200] },
-  () => WriteGetObjectResponseRequest$,
-  () => __Unit
-];
-
-// node_modules/@aws-sdk/client-s3/dist-es/commands/CreateSessionCommand.js
-var CreateSessionCommand = class extends command(_ep4, _mw0, "CreateSession", CreateSession$) {
-};
-
-// node_modules/@aws-sdk/client-s3/package.json
-var package_default = {
-  name: "@aws-sdk/client-s3",
-  version: "3.1173.0",
-  description: "AWS SDK for JavaScript S3 Client for Node.js, Browser and React Native",
-  homepage: "https://github.com/aws/aws-sdk-js-v3/tree/main/clients/client-s3",
-  license: "Apache-2.0",
-  author: {
-    name: "AWS SDK for JavaScript Team",
-    url: "https://aws.amazon.com/sdk-for-javascript/"
-  },
-  repository: {
-    type: "git",
-    url: "https://github.com/aws/aws-sdk-js-v3.git",
-    directory: "clients/client-s3"
-  },
-  files: [
-    "dist-*/**"
-  ],
-  sideEffects: false,
-  main: "./dist-cjs/index.js",
-  module: "./dist-es/index.js",
-  browser: {
-    "./dist-es/runtimeConfig": "./dist-es/runtimeConfig.browser"
-  },
-  types: "./dist-types/index.d.ts",
-  typesVersions: {
-    "<4.5": {
-      "dist-types/*": [
-        "dist-types/ts3.4/*"
-      ]
-    }
-  },
-  "react-native": {
-    "./dist-es/runtimeConfig": "./dist-es/runtimeConfig.native"
-  },
-  scripts: {
-    build: "concurrently 'yarn:build:types' 'yarn:build:es' && yarn build:cjs",
-    "build:cjs": "node ../../scripts/compilation/inline",
-    "build:es": "premove dist-es && tsc -p tsconfig.es.json",
-    "build:include:deps": 'yarn g:turbo run build -F="$npm_package_name"',
-    "build:types": "premove dist-types && tsc -p tsconfig.types.json",
-    "build:types:downlevel": "downlevel-dts dist-types dist-types/ts3.4",
-    clean: "premove dist-cjs dist-es dist-types",
-    "extract:docs": "api-extractor run --local",
-    "generate:client": "node ../../scripts/generate-clients/single-service",
-    test: "yarn g:vitest run --passWithNoTests",
-    "test:watch": "yarn g:vitest watch --passWithNoTests",
-    "test:integration": "yarn g:vitest run --passWithNoTests -c vitest.config.integ.mts",
-    "test:integration:watch": "yarn g:vitest watch --passWithNoTests -c vitest.config.integ.mts",
-    "test:e2e": "yarn g:vitest run -c vitest.config.e2e.mts",
-    "test:e2e:watch": "yarn g:vitest watch -c vitest.config.e2e.mts",
-    "test:browser": "yarn g:vitest run -c vitest.config.browser.mts",
-    "test:browser:watch": "yarn g:vitest watch -c vitest.config.browser.mts",
-    "test:index": "tsc -p tsconfig.test.json && node ./test/index-objects.spec.mjs"
-  },
-  dependencies: {
-    "@aws-sdk/checksums": "^3.1002.5",
-    "@aws-sdk/core": "^3.981.0",
-    "@aws-sdk/credential-provider-node": "^3.972.97",
-    "@aws-sdk/middleware-sdk-s3": "^3.972.90",
-    "@aws-sdk/signature-v4-multi-region": "^3.996.52",
-    "@aws-sdk/types": "^3.975.1",
-    "@smithy/core": "^3.40.0",
-    "@smithy/fetch-http-handler": "^5.8.1",
-    "@smithy/node-http-handler": "^4.14.2",
-    "@smithy/types": "^4.20.0",
-    tslib: "^2.6.2"
-  },
-  devDependencies: {
-    "@aws-sdk/signature-v4-crt": "3.1173.0",
-    "@smithy/snapshot-testing": "^2.4.0",
-    "@tsconfig/node20": "20.1.8",
-    "@types/node": "^20.14.8",
-    concurrently: "7.0.0",
-    "downlevel-dts": "0.10.1",
-    premove: "4.0.0",
-    typescript: "~7.0.2",
-    vitest: "^4.0.17"
-  },
-  engines: {
-    node: ">=20.0.0"
-  }
-};
-
-// node_modules/@aws-sdk/client-s3/dist-es/runtimeConfig.js
-var import_flexible_checksums2 = __toESM(require_flexible_checksums());
-var import_client20 = __toESM(require_client3());
-var import_httpAuthSchemes3 = __toESM(require_httpAuthSchemes());
-
-// node_modules/@aws-sdk/credential-provider-node/dist-es/defaultProvider.js
-init_dist_es5();
-var import_config28 = __toESM(require_config());
-
-// node_modules/@aws-sdk/credential-provider-node/dist-es/remoteProvider.js
-var import_config11 = __toESM(require_config());
-var ENV_IMDS_DISABLED = "AWS_EC2_METADATA_DISABLED";
-var remoteProvider = async (init) => {
-  const { ENV_CMDS_FULL_URI: ENV_CMDS_FULL_URI2, ENV_CMDS_RELATIVE_URI: ENV_CMDS_RELATIVE_URI2, fromContainerMetadata: fromContainerMetadata2, fromInstanceMetadata: fromInstanceMetadata2 } = await Promise.resolve().then(() => (init_dist_es6(), dist_es_exports6));
-  if (process.env[ENV_CMDS_RELATIVE_URI2] || process.env[ENV_CMDS_FULL_URI2]) {
-    init.logger?.debug("@aws-sdk/credential-provider-node - remoteProvider::fromHttp/fromContainerMetadata");
-    const { fromHttp: fromHttp2 } = await Promise.resolve().then(() => (init_dist_es8(), dist_es_exports8));
-    return (0, import_config11.chain)(fromHttp2(init), fromContainerMetadata2(init));
-  }
-  if (process.env[ENV_IMDS_DISABLED] && process.env[ENV_IMDS_DISABLED] !== "false") {
-    return async () => {
-      throw new import_config11.CredentialsProviderError("EC2 Instance Metadata Service access disabled", { logger: init.logger });
-    };
-  }
-  init.logger?.debug("@aws-sdk/credential-provider-node - remoteProvider::fromInstanceMetadata");
-  return fromInstanceMetadata2(init);
-};
-
-// node_modules/@aws-sdk/credential-provider-node/dist-es/runtime/memoize-chain.js
-function memoizeChain(providers, treatAsExpired) {
-  const chain3 = internalCreateChain(providers);
-  let activeLock;
-  let passiveLock;
-  let credentials;
-  let forceRefreshLock;
-  const provider = async (options) => {
-    if (options?.forceRefresh) {
-      if (!forceRefreshLock) {
-        forceRefreshLock = chain3(options).then((c2) => {
-          credentials = c2;
-        }).finally(() => {
-          forceRefreshLock = void 0;
-        });
-      }
-      await forceRefreshLock;
-      return credentials;
-    }
-    if (credentials?.expiration) {
-      if (credentials?.expiration?.getTime() < Date.now()) {
-        credentials = void 0;
-      }
-    }
-    if (activeLock) {
-      await activeLock;
-    } else if (!credentials || treatAsExpired?.(credentials)) {
-      if (credentials) {
-        if (!passiveLock) {
-          passiveLock = chain3(options).then((c2) => {
-            credentials = c2;
-          }).catch(() => {
-          }).finally(() => {
-            passiveLock = void 0;
-          });
-        }
-      } else {
-        activeLock = chain3(options).then((c2) => {
-          credentials = c2;
-        }).finally(() => {
-          activeLock = void 0;
-        });
-        return provider(options);
-      }
-    }
-    return credentials;
-  };
-  return provider;
-}
-var internalCreateChain = (providers) => async (awsIdentityProperties) => {
-  let lastProviderError;
-  for (const provider of providers) {
-    try {
-      return await provider(awsIdentityProperties);
-    } catch (err) {
-      lastProviderError = err;
-      if (err?.tryNextLink) {
-        continue;
-      }
-      throw err;
-    }
-  }
-  throw lastProviderError;
-};
-
-// node_modules/@aws-sdk/credential-provider-node/dist-es/defaultProvider.js
-var multipleCredentialSourceWarningEmitted = false;
-var defaultProvider = (init = {}) => memoizeChain([
-  async () => {
-    const profile = init.profile ?? process.env[import_config28.ENV_PROFILE];
-    if (profile) {
-      const envStaticCredentialsAreSet = process.env[ENV_KEY] && process.env[ENV_SECRET];
-      if (envStaticCredentialsAreSet) {
-        if (!multipleCredentialSourceWarningEmitted) {
-          const warnFn = init.logger?.warn && init.logger?.constructor?.name !== "NoOpLogger" ? init.logger.warn.bind(init.logger) : console.warn;
-          warnFn(`@aws-sdk/credential-provider-node - defaultProvider::fromEnv WARNING:
-    Multiple credential sources detected: 
-    Both AWS_PROFILE and the pair AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY static credentials are set.
-    This SDK will proceed with the AWS_PROFILE value.
-    
-    However, a future version may change this behavior to prefer the ENV static credentials.
-    Please ensure that your environment only sets either the AWS_PROFILE or the
-    AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY pair.
-`);
-          multipleCredentialSourceWarningEmitted = true;
-        }
-      }
-      throw new import_config28.CredentialsProviderError("AWS_PROFILE is set, skipping fromEnv provider.", {
-        logger: init.logger,
-        tryNextLink: true
-      });
-    }
-    init.logger?.debug("@aws-sdk/credential-provider-node - defaultProvider::fromEnv");
-    return fromEnv(init)();
-  },
-  async (awsIdentityProperties) => {
-    init.logger?.debug("@aws-sdk/credential-provider-node - defaultProvider::fromSSO");
-    const { ssoStartUrl, ssoAccountId, ssoRegion, ssoRoleName, ssoSession } = init;
-    if (!ssoStartUrl && !ssoAccountId && !ssoRegion && !ssoRoleName && !ssoSession) {
-      throw new import_config28.CredentialsProviderError("Skipping SSO provider in default chain (inputs do not include SSO fields).", { logger: init.logger });
-    }
-    const { fromSSO: fromSSO2 } = await Promise.resolve().then(() => (init_dist_es10(), dist_es_exports9));
-    return fromSSO2(init)(awsIdentityProperties);
-  },
-  async (awsIdentityProperties) => {
-    init.logger?.debug("@aws-sdk/credential-provider-node - defaultProvider::fromIni");
-    const { fromIni: fromIni2 } = await Promise.resolve().then(() => (init_dist_es14(), dist_es_exports13));
-    return fromIni2(init)(awsIdentityProperties);
-  },
-  async (awsIdentityProperties) => {
-    init.logger?.debug("@aws-sdk/credential-provider-node - defaultProvider::fromProcess");
-    const { fromProcess: fromProcess2 } = await Promise.resolve().then(() => (init_dist_es12(), dist_es_exports11));
-    return fromProcess2(init)(awsIdentityProperties);
-  },
-  async (awsIdentityProperties) => {
-    init.logger?.debug("@aws-sdk/credential-provider-node - defaultProvider::fromTokenFile");
-    const { fromTokenFile: fromTokenFile2 } = await Promise.resolve().then(() => (init_dist_es13(), dist_es_exports12));
-    return fromTokenFile2(init)(awsIdentityProperties);
-  },
-  async () => {
-    init.logger?.debug("@aws-sdk/credential-provider-node - defaultProvider::remoteProvider");
-    return (await remoteProvider(init))();
-  },
-  async () => {
-    throw new import_config28.CredentialsProviderError("Could not load credentials from any providers", {
-      tryNextLink: false,
-      logger: init.logger
-    });
-  }
-], credentialsTreatedAsExpired);
-var credentialsTreatedAsExpired = (credentials) => credentials?.expiration !== void 0 && credentials.expiration.getTime() - Date.now() < 3e5;
-
-// node_modules/@aws-sdk/client-s3/dist-es/runtimeConfig.js
-var import_s33 = __toESM(require_s3());
-var import_checksum4 = __toESM(require_checksum());
-var import_client21 = __toESM(require_client2());
-var import_config29 = __toESM(require_config());
-var import_event_streams = __toESM(require_event_streams());
-var import_retry6 = __toESM(require_retry2());
-var import_serde19 = __toESM(require_serde());
-init_dist_es7();
-
-// node_modules/@aws-sdk/client-s3/dist-es/runtimeConfig.shared.js
-var import_sha = __toESM(require_sha());
-var import_httpAuthSchemes2 = __toESM(require_httpAuthSchemes());
-var import_s32 = __toESM(require_s3());
-init_dist_es3();
-var import_checksum3 = __toESM(require_checksum());
-var import_client19 = __toESM(require_client2());
-var import_protocols10 = __toESM(require_protocols());
-var import_serde18 = __toESM(require_serde());
-var getRuntimeConfig = (config2) => {
-  return {
-    apiVersion: "2006-03-01",
-    base64Decoder: config2?.base64Decoder ?? import_serde18.fromBase64,
-    base64Encoder: config2?.base64Encoder ?? import_serde18.toBase64,
-    disableHostPrefix: config2?.disableHostPrefix ?? false,
-    endpointProvider: config2?.endpointProvider ?? defaultEndpointResolver,
-    extensions: config2?.extensions ?? [],
-    getAwsChunkedEncodingStream: config2?.getAwsChunkedEncodingStream ?? import_serde18.getAwsChunkedEncodingStream,
-    httpAuthSchemeProvider: config2?.httpAuthSchemeProvider ?? defaultS3HttpAuthSchemeProvider,
-    httpAuthSchemes: config2?.httpAuthSchemes ?? [
-      {
-        schemeId: "aws.auth#sigv4",
-        identityProvider: (ipc) => ipc.getIdentityProvider("aws.auth#sigv4"),
-        signer: new import_httpAuthSchemes2.AwsSdkSigV4Signer()
-      },
-      {
-        schemeId: "aws.auth#sigv4a",
-        identityProvider: (ipc) => ipc.getIdentityProvider("aws.auth#sigv4a"),
-        signer: new import_httpAuthSchemes2.AwsSdkSigV4ASigner()
-      }
-    ],
-    logger: config2?.logger ?? new import_client19.NoOpLogger(),
-    md5: config2?.md5 ?? import_checksum3.Md5,
-    protocol: config2?.protocol ?? import_s32.S3RestXmlProtocol,
-    protocolSettings: config2?.protocolSettings ?? {
-      defaultNamespace: "com.amazonaws.s3",
-      errorTypeRegistries,
-      xmlNamespace: "http://s3.amazonaws.com/doc/2006-03-01/",
-      version: "2006-03-01",
-      serviceTarget: "AmazonS3"
-    },
-    sdkStreamMixin: config2?.sdkStreamMixin ?? import_serde18.sdkStreamMixin,
-    serviceId: config2?.serviceId ?? "S3",
-    sha1: config2?.sha1 ?? import_sha.Sha1,
-    sha256: config2?.sha256 ?? import_checksum3.Sha256,
-    signerConstructor: config2?.signerConstructor ?? SignatureV4MultiRegion,
-    signingEscapePath: config2?.signingEscapePath ?? false,
-    urlParser: config2?.urlParser ?? import_protocols10.parseUrl,
-    useArnRegion: config2?.useArnRegion ?? void 0,
-    utf8Decoder: config2?.utf8Decoder ?? import_serde18.fromUtf8,
-    utf8Encoder: config2?.utf8Encoder ?? import_serde18.toUtf8
-  };
-};
-
-// node_modules/@aws-sdk/client-s3/dist-es/runtimeConfig.js
-var getRuntimeConfig2 = (config2) => {
-  (0, import_client21.emitWarningIfUnsupportedVersion)(process.version);
-  const defaultsMode = (0, import_config29.resolveDefaultsModeConfig)(config2);
-  const defaultConfigProvider = () => defaultsMode().then(import_client21.loadConfigsForDefaultMode);
-  const clientSharedValues = getRuntimeConfig(config2);
-  (0, import_client20.emitWarningIfUnsupportedVersion)(process.version);
-  const loaderConfig = {
-    profile: config2?.profile,
-    logger: clientSharedValues.logger
-  };
-  return {
-    ...clientSharedValues,
-    ...config2,
-    runtime: "node",
-    defaultsMode,
-    authSchemePreference: config2?.authSchemePreference ?? (0, import_config29.loadConfig)(import_httpAuthSchemes3.NODE_AUTH_SCHEME_PREFERENCE_OPTIONS, loaderConfig),
-    bodyLengthChecker: config2?.bodyLengthChecker ?? import_serde19.calculateBodyLength,
-    credentialDefaultProvider: config2?.credentialDefaultProvider ?? defaultProvider,
-    defaultUserAgentProvider: config2?.defaultUserAgentProvider ?? (0, import_client20.createDefaultUserAgentProvider)({ serviceId: clientSharedValues.serviceId, clientVersion: package_default.version }),
-    disableS3ExpressSessionAuth: config2?.disableS3ExpressSessionAuth ?? (0, import_config29.loadConfig)(import_s33.NODE_DISABLE_S3_EXPRESS_SESSION_AUTH_OPTIONS, loaderConfig),
-    eventStreamSerdeProvider: config2?.eventStreamSerdeProvider ?? import_event_streams.eventStreamSerdeProvider,
-    maxAttempts: config2?.maxAttempts ?? (0, import_config29.loadConfig)(import_retry6.NODE_MAX_ATTEMPT_CONFIG_OPTIONS, config2),
-    region: config2?.region ?? (0, import_config29.loadConfig)(import_config29.NODE_REGION_CONFIG_OPTIONS, { ...import_config29.NODE_REGION_CONFIG_FILE_OPTIONS, ...loaderConfig }),
-    requestChecksumCalculation: config2?.requestChecksumCalculation ?? (0, import_config29.loadConfig)(import_flexible_checksums2.NODE_REQUEST_CHECKSUM_CALCULATION_CONFIG_OPTIONS, loaderConfig),
-    requestHandler: NodeHttpHandler.create(config2?.requestHandler ?? defaultConfigProvider),
-    responseChecksumValidation: config2?.responseChecksumValidation ?? (0, import_config29.loadConfig)(import_flexible_checksums2.NODE_RESPONSE_CHECKSUM_VALIDATION_CONFIG_OPTIONS, loaderConfig),
-    retryMode: config2?.retryMode ?? (0, import_config29.loadConfig)({
-      ...import_retry6.NODE_RETRY_MODE_CONFIG_OPTIONS,
-      default: async () => (await defaultConfigProvider()).retryMode || import_retry6.DEFAULT_RETRY_MODE
-    }, config2),
-    sigv4aSigningRegionSet: config2?.sigv4aSigningRegionSet ?? (0, import_config29.loadConfig)(import_httpAuthSchemes3.NODE_SIGV4A_CONFIG_OPTIONS, loaderConfig),
-    streamCollector: config2?.streamCollector ?? import_serde15.streamCollector,
-    streamHasher: config2?.streamHasher ?? import_checksum4.readableStreamHasher,
-    useArnRegion: config2?.useArnRegion ?? (0, import_config29.loadConfig)(import_s33.NODE_USE_ARN_REGION_CONFIG_OPTIONS, loaderConfig),
-    useDualstackEndpoint: config2?.useDualstackEndpoint ?? (0, import_config29.loadConfig)(import_config29.NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, loaderConfig),
-    useFipsEndpoint: config2?.useFipsEndpoint ?? (0, import_config29.loadConfig)(import_config29.NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, loaderConfig),
-    userAgentAppId: config2?.userAgentAppId ?? (0, import_config29.loadConfig)(import_client20.NODE_APP_ID_CONFIG_OPTIONS, loaderConfig)
-  };
-};
-
-// node_modules/@aws-sdk/client-s3/dist-es/runtimeExtensions.js
-var import_client22 = __toESM(require_client3());
-var import_client23 = __toESM(require_client2());
-var import_protocols11 = __toESM(require_protocols());
-
-// node_modules/@aws-sdk/client-s3/dist-es/auth/httpAuthExtensionConfiguration.js
-var getHttpAuthExtensionConfiguration = (runtimeConfig2) => {
-  const _httpAuthSchemes = runtimeConfig2.httpAuthSchemes;
-  let _httpAuthSchemeProvider = runtimeConfig2.httpAuthSchemeProvider;
-  let _credentials = runtimeConfig2.credentials;
-  return {
-    setHttpAuthScheme(httpAuthScheme) {
-      const index = _httpAuthSchemes.findIndex((scheme) => scheme.schemeId === httpAuthScheme.schemeId);
-      if (index === -1) {
-        _httpAuthSchemes.push(httpAuthScheme);
-      } else {
-        _httpAuthSchemes.splice(index, 1, httpAuthScheme);
-      }
-    },
-    httpAuthSchemes() {
-      return _httpAuthSchemes;
-    },
-    setHttpAuthSchemeProvider(httpAuthSchemeProvider) {
-      _httpAuthSchemeProvider = httpAuthSchemeProvider;
-    },
-    httpAuthSchemeProvider() {
-      return _httpAuthSchemeProvider;
-    },
-    setCredentials(credentials) {
-      _credentials = credentials;
-    },
-    credentials() {
-      return _credentials;
-    }
-  };
-};
-var resolveHttpAuthRuntimeConfig = (config2) => {
-  return {
-    httpAuthSchemes: config2.httpAuthSchemes(),
-    httpAuthSchemeProvider: config2.httpAuthSchemeProvider(),
-    credentials: config2.credentials()
-  };
-};
-
-// node_modules/@aws-sdk/client-s3/dist-es/runtimeExtensions.js
-var resolveRuntimeExtensions = (runtimeConfig2, extensions) => {
-  const extensionConfiguration = Object.assign((0, import_client22.getAwsRegionExtensionConfiguration)(runtimeConfig2), (0, import_client23.getDefaultExtensionConfiguration)(runtimeConfig2), (0, import_protocols11.getHttpHandlerExtensionConfiguration)(runtimeConfig2), getHttpAuthExtensionConfiguration(runtimeConfig2));
-  extensions.forEach((extension) => extension.configure(extensionConfiguration));
-  return Object.assign(runtimeConfig2, (0, import_client22.resolveAwsRegionExtensionConfiguration)(extensionConfiguration), (0, import_client23.resolveDefaultRuntimeConfig)(extensionConfiguration), (0, import_protocols11.resolveHttpHandlerRuntimeConfig)(extensionConfiguration), resolveHttpAuthRuntimeConfig(extensionConfiguration));
-};
-
-// node_modules/@aws-sdk/client-s3/dist-es/S3Client.js
-var S3Client = class extends import_client25.Client {
-  config;
-  constructor(...[configuration]) {
-    const _config_0 = getRuntimeConfig2(configuration || {});
-    super(_config_0);
-    this.initConfig = _config_0;
-    const _config_1 = resolveClientEndpointParameters(_config_0);
-    const _config_2 = (0, import_client24.resolveUserAgentConfig)(_config_1);
-    const _config_3 = (0, import_flexible_checksums3.resolveFlexibleChecksumsConfig)(_config_2);
-    const _config_4 = (0, import_retry7.resolveRetryConfig)(_config_3);
-    const _config_5 = (0, import_config30.resolveRegionConfig)(_config_4);
-    const _config_6 = (0, import_client24.resolveHostHeaderConfig)(_config_5);
-    const _config_7 = (0, import_endpoints5.resolveEndpointConfig)(_config_6);
-    const _config_8 = (0, import_event_streams2.resolveEventStreamSerdeConfig)(_config_7);
-    const _config_9 = resolveHttpAuthSchemeConfig(_config_8);
-    const _config_10 = (0, import_s34.resolveS3Config)(_config_9, { session: [() => this, CreateSessionCommand] });
-    const _config_11 = resolveRuntimeExtensions(_config_10, configuration?.extensions || []);
-    this.config = _config_11;
-    this.middlewareStack.use((0, import_schema2.getSchemaSerdePlugin)(this.config));
-    this.middlewareStack.use((0, import_client24.getUserAgentPlugin)(this.config));
-    this.middlewareStack.use((0, import_retry7.getRetryPlugin)(this.config));
-    this.middlewareStack.use((0, import_protocols12.getContentLengthPlugin)(this.config));
-    this.middlewareStack.use((0, import_client24.getHostHeaderPlugin)(this.config));
-    this.middlewareStack.use((0, import_client24.getLoggerPlugin)(this.config));
-    this.middlewareStack.use((0, import_client24.getRecursionDetectionPlugin)(this.config));
-    this.middlewareStack.use((0, import_core9.getHttpAuthSchemeEndpointRuleSetPlugin)(this.config, {
-      httpAuthSchemeParametersProvider: defaultS3HttpAuthSchemeParametersProvider,
-      identityProviderConfigProvider: async (config2) => new import_core9.DefaultIdentityProviderConfig({
-        "aws.auth#sigv4": config2.credentials,
-        "aws.auth#sigv4a": config2.credentials
-      })
-    }));
-    this.middlewareStack.use((0, import_core9.getHttpSigningPlugin)(this.config));
-    this.middlewareStack.use((0, import_s34.getValidateBucketNamePlugin)(this.config));
-    this.middlewareStack.use((0, import_s34.getAddExpectContinuePlugin)(this.config));
-    this.middlewareStack.use((0, import_s34.getRegionRedirectMiddlewarePlugin)(this.config));
-    this.middlewareStack.use((0, import_s34.getS3ExpressPlugin)(this.config));
-    this.middlewareStack.use((0, import_s34.getS3ExpressHttpSigningPlugin)(this.config));
-  }
-  destroy() {
-    super.destroy();
-  }
-};
-
-// node_modules/@aws-sdk/client-s3/dist-es/commands/AbortMultipartUploadCommand.js
-var AbortMultipartUploadCommand = class extends command(_ep0, _mw0, "AbortMultipartUpload", AbortMultipartUpload$) {
-};
-
-// node_modules/@aws-sdk/client-s3/dist-es/commands/CompleteMultipartUploadCommand.js
-var CompleteMultipartUploadCommand = class extends command(_ep0, _mw1, "CompleteMultipartUpload", CompleteMultipartUpload$) {
-};
-
-// node_modules/@aws-sdk/client-s3/dist-es/commands/CreateMultipartUploadCommand.js
-var CreateMultipartUploadCommand = class extends command(_ep0, _mw1, "CreateMultipartUpload", CreateMultipartUpload$) {
-};
-
-// node_modules/@aws-sdk/client-s3/dist-es/commands/GetObjectCommand.js
-var GetObjectCommand = class extends command(_ep0, _mw7, "GetObject", GetObject$) {
-};
-
-// node_modules/@aws-sdk/client-s3/dist-es/commands/HeadBucketCommand.js
-var HeadBucketCommand = class extends command(_ep5, _mw0, "HeadBucket", HeadBucket$) {
-};
-
-// node_modules/@aws-sdk/client-s3/dist-es/commands/HeadObjectCommand.js
-var HeadObjectCommand = class extends command(_ep0, _mw8, "HeadObject", HeadObject$) {
-};
-
-// node_modules/@aws-sdk/client-s3/dist-es/commands/ListObjectsV2Command.js
-var ListObjectsV2Command = class extends command(_ep8, _mw0, "ListObjectsV2", ListObjectsV2$) {
-};
-
-// node_modules/@aws-sdk/client-s3/dist-es/commands/ListPartsCommand.js
-var ListPartsCommand = class extends command(_ep0, _mw1, "ListParts", ListParts$) {
-};
-
-// node_modules/@aws-sdk/client-s3/dist-es/commands/PutObjectCommand.js
-var PutObjectCommand = class extends command(_ep0, _mw11, "PutObject", PutObject$) {
-};
-
-// node_modules/@aws-sdk/client-s3/dist-es/commands/PutObjectTaggingCommand.js
-var PutObjectTaggingCommand = class extends command(_ep5, _mw5, "PutObjectTagging", PutObjectTagging$) {
-};
-
-// node_modules/@aws-sdk/client-s3/dist-es/commands/UploadPartCommand.js
-var UploadPartCommand = class extends command(_ep0, _mw13, "UploadPart", UploadPart$) {
-};
-
-// node_modules/@aws-sdk/client-s3/dist-es/pagination/ListObjectsV2Paginator.js
-var import_core10 = __toESM(require_dist_cjs());
-var paginateListObjectsV2 = (0, import_core10.createPaginator)(S3Client, ListObjectsV2Command, "ContinuationToken", "NextContinuationToken", "MaxKeys");
-
-// node_modules/@aws-sdk/client-s3/dist-es/models/enums.js
-var ChecksumAlgorithm = {
-  CRC32: "CRC32",
-  CRC32C: "CRC32C",
-  CRC64NVME: "CRC64NVME",
-  MD5: "MD5",
-  SHA1: "SHA1",
-  SHA256: "SHA256",
-  SHA512: "SHA512",
-  XXHASH128: "XXHASH128",
-  XXHASH3: "XXHASH3",
-  XXHASH64: "XXHASH64"
-};
+// packages/core/src/jobs/mapfile/s3-map-file.ts
+init_dist_es16();
 
 // node_modules/@aws-sdk/s3-request-presigner/dist-es/getSignedUrl.js
 var import_util9 = __toESM(require_util7());
@@ -92523,7 +96218,7 @@ async function checkAll(uploads, sources, urls, options) {
     );
   } finally {
     limit.clearQueue();
-    await agent.close();
+    await agent.destroy();
   }
 }
 
@@ -92609,7 +96304,7 @@ async function registerAll(client, planned, sources, destination, options, onEve
           onEvent({ type: "url-registered", upload, done: ++done, total: planned.length });
         } catch (error62) {
           if (!failure2 && !(error62 instanceof AbortError && stop.signal.aborted)) {
-            failure2 = { error: error62, item };
+            failure2 = { error: error62, item, source: sources[i2] };
           }
           stop.abort();
         }
@@ -92619,8 +96314,11 @@ async function registerAll(client, planned, sources, destination, options, onEve
   const ok2 = registered.filter((u2) => u2 !== void 0);
   if (options.signal?.aborted) throw new AbortError("URL import aborted");
   if (failure2) {
-    const { error: error62, item } = failure2;
-    const why = error62 instanceof Error ? error62.message : String(error62);
+    const { error: error62, item, source } = failure2;
+    const why = (error62 instanceof Error ? error62.message : String(error62)).replaceAll(
+      source,
+      item.source
+    );
     const where = `${item.clientId} ${item.read} (line ${item.line})`;
     const left = ok2.length === 0 ? "Nothing was registered." : `${ok2.length} of ${planned.length} URLs were registered under ${destination} and nothing was assigned; after fixing the cause, re-run with that destination or start over with a new one.`;
     throw new UrlImportError(`Registering the URL of ${where} failed: ${why}. ${left}`, {
@@ -93460,7 +97158,7 @@ var MIB = 1024 * 1024;
 var MAX_PARTS = 1e4;
 var MIN_PART_SIZE = 5 * MIB;
 var MAX_PART_SIZE = 5 * 1024 * MIB;
-var DEFAULT_PART_SIZE = 16 * MIB;
+var DEFAULT_PART_SIZE = 8 * MIB;
 function choosePartSize(size, preferred = DEFAULT_PART_SIZE) {
   const needed = Math.ceil(size / MAX_PARTS / MIB) * MIB;
   return Math.min(MAX_PART_SIZE, Math.max(preferred, needed, MIN_PART_SIZE));
@@ -93798,7 +97496,33 @@ var TransferBudget = class {
   }
 };
 
+// packages/core/src/jobs/upload/buffer-pool.ts
+var BufferPool = class {
+  constructor(maxFreeBytes) {
+    this.maxFreeBytes = maxFreeBytes;
+  }
+  maxFreeBytes;
+  #free = /* @__PURE__ */ new Map();
+  #freeBytes = 0;
+  take(size) {
+    const buffer = this.#free.get(size)?.pop();
+    if (buffer) {
+      this.#freeBytes -= size;
+      return buffer;
+    }
+    return Buffer.allocUnsafeSlow(size);
+  }
+  give(buffer) {
+    if (this.#freeBytes + buffer.length > this.maxFreeBytes) return;
+    const list = this.#free.get(buffer.length) ?? [];
+    list.push(buffer);
+    this.#free.set(buffer.length, list);
+    this.#freeBytes += buffer.length;
+  }
+};
+
 // packages/core/src/jobs/upload/s3-client.ts
+init_dist_es16();
 import http from "node:http";
 import https from "node:https";
 function createUploadS3Client(options) {
@@ -93826,6 +97550,9 @@ function createUploadS3Client(options) {
     }
   });
 }
+
+// packages/core/src/jobs/upload/transfer.ts
+init_dist_es16();
 
 // packages/core/src/jobs/upload/resume-state.ts
 import { createHash as createHash2 } from "node:crypto";
@@ -93996,7 +97723,7 @@ function toTransferError(error62, what, attempts) {
 
 // packages/core/src/jobs/upload/source-stream.ts
 import { createReadStream as createReadStream2 } from "node:fs";
-import { stat as stat4 } from "node:fs/promises";
+import { open as open3, stat as stat4 } from "node:fs/promises";
 import { Readable as Readable2 } from "node:stream";
 import { crc32 } from "node:zlib";
 var READ_CHUNK_BYTES = 1024 * 1024;
@@ -94024,6 +97751,42 @@ function readRange(sources, start, end2, onChunk) {
   }
   return Readable2.from(chunks(), { objectMode: false, highWaterMark: READ_CHUNK_BYTES });
 }
+async function readInto(sources, start, end2, target) {
+  let offset = 0;
+  let filled = 0;
+  for (const source of sources) {
+    const from = Math.max(start, offset) - offset;
+    const to = Math.min(end2, offset + source.size) - offset;
+    offset += source.size;
+    if (to <= from) continue;
+    const handle = await open3(source.path, "r");
+    try {
+      for (let position = from; position < to; ) {
+        const { bytesRead } = await handle.read(target, filled, to - position, position);
+        if (bytesRead === 0) throw new SourceChangedError(source.path);
+        position += bytesRead;
+        filled += bytesRead;
+      }
+    } finally {
+      await handle.close();
+    }
+  }
+}
+function crc32Base64(data) {
+  const out = Buffer.alloc(4);
+  out.writeUInt32BE(crc32(data) >>> 0);
+  return out.toString("base64");
+}
+function viewStream(data, chunkSize, onChunk) {
+  function* views() {
+    for (let at2 = 0; at2 < data.length; at2 += chunkSize) {
+      const chunk = data.subarray(at2, Math.min(data.length, at2 + chunkSize));
+      onChunk?.(chunk);
+      yield chunk;
+    }
+  }
+  return Readable2.from(views(), { objectMode: false, highWaterMark: chunkSize });
+}
 async function crc32OfRange(sources, start, end2, signal) {
   let value = 0;
   for await (const chunk of readRange(sources, start, end2)) {
@@ -94045,7 +97808,7 @@ function sameFile(a2, b2) {
 }
 
 // packages/core/src/jobs/upload/transfer.ts
-var REQUEST_MEMORY_BYTES = 2 * READ_CHUNK_BYTES;
+var STREAM_MEMORY_BYTES = 2 * READ_CHUNK_BYTES;
 async function transferFile(ctx, index, upload, target) {
   const job = { ctx, index, upload, target };
   await assertUnchanged(upload.sources);
@@ -94084,39 +97847,57 @@ function retryOptions(job, operation, signal) {
   };
 }
 async function sendBody(job, start, end2, signal, send2, operation) {
-  return job.ctx.budget.run(
-    REQUEST_MEMORY_BYTES,
-    async () => {
-      const checksum = await crc32OfRange(job.upload.sources, start, end2, signal);
-      return withS3Retry(async () => {
-        let sent = 0;
-        let settled = false;
-        let readError;
-        const attempt = new AbortController();
-        const body = readRange(job.upload.sources, start, end2, (chunk) => {
-          if (settled) return;
-          sent += chunk.length;
-          job.ctx.emit({ type: "file-progress", ...ref(job), bytes: chunk.length });
-        });
-        body.once("error", (error62) => {
-          readError = error62;
-          attempt.abort();
-        });
-        try {
-          const result = await send2(body, checksum, AbortSignal.any([signal, attempt.signal]));
-          settled = true;
-          return result;
-        } catch (error62) {
-          settled = true;
-          attempt.abort();
-          body.destroy();
-          if (sent > 0) job.ctx.emit({ type: "file-progress", ...ref(job), bytes: -sent });
-          throw readError ?? error62;
-        }
-      }, retryOptions(job, operation, signal));
-    },
-    signal
-  );
+  const { ctx } = job;
+  const length = end2 - start;
+  const buffered = ctx.bufferSize(length) <= ctx.maxBufferedPart;
+  const bufferSize = ctx.bufferSize(length);
+  const release = await ctx.budget.acquire(buffered ? bufferSize : STREAM_MEMORY_BYTES, signal);
+  const buffer = buffered ? ctx.pool.take(bufferSize) : void 0;
+  try {
+    let data;
+    let checksum;
+    if (buffer) {
+      data = buffer.subarray(0, length);
+      await readInto(job.upload.sources, start, end2, data);
+      checksum = crc32Base64(data);
+    } else {
+      checksum = await crc32OfRange(job.upload.sources, start, end2, signal);
+    }
+    return await withS3Retry(
+      () => sendAttempt(job, data, start, end2, checksum, signal, send2),
+      retryOptions(job, operation, signal)
+    );
+  } finally {
+    if (buffer) ctx.pool.give(buffer);
+    release();
+  }
+}
+async function sendAttempt(job, data, start, end2, checksum, signal, send2) {
+  let sent = 0;
+  let settled = false;
+  let readError;
+  const attempt = new AbortController();
+  const onChunk = (chunk) => {
+    if (settled) return;
+    sent += chunk.length;
+    job.ctx.emit({ type: "file-progress", ...ref(job), bytes: chunk.length });
+  };
+  const body = data ? viewStream(data, READ_CHUNK_BYTES, onChunk) : readRange(job.upload.sources, start, end2, onChunk);
+  body.once("error", (error62) => {
+    readError = error62;
+    attempt.abort();
+  });
+  try {
+    const result = await send2(body, checksum, AbortSignal.any([signal, attempt.signal]));
+    settled = true;
+    return result;
+  } catch (error62) {
+    settled = true;
+    attempt.abort();
+    body.destroy();
+    if (sent > 0) job.ctx.emit({ type: "file-progress", ...ref(job), bytes: -sent });
+    throw readError ?? error62;
+  }
 }
 async function putSingle(job) {
   const { ctx, upload, target } = job;
@@ -94376,6 +98157,7 @@ async function forget(job, uploadId) {
 
 // packages/core/src/jobs/upload/upload.ts
 var DEFAULT_UPLOAD_CONCURRENCY = 16;
+var DEFAULT_UPLOAD_BUFFER_BYTES = 96 * MIB;
 var RESERVE_CONCURRENCY = 8;
 async function uploadFastqs(client, options) {
   const { plan } = options;
@@ -94429,10 +98211,10 @@ async function uploadFastqs(client, options) {
     credentials,
     maxSockets: concurrency
   });
-  const budget = new TransferBudget({
-    maxConnections: concurrency,
-    maxBufferBytes: options.maxBufferBytes ?? DEFAULT_MAX_BUFFER_BYTES
-  });
+  const maxBufferBytes = options.maxBufferBytes ?? DEFAULT_UPLOAD_BUFFER_BYTES;
+  const preferredPartSize = options.partSize ?? DEFAULT_PART_SIZE;
+  const pool = new BufferPool(maxBufferBytes);
+  const budget = new TransferBudget({ maxConnections: concurrency, maxBufferBytes });
   const files = new Array(reserved.length);
   try {
     const fileSlots = pLimit(concurrency);
@@ -94463,7 +98245,12 @@ async function uploadFastqs(client, options) {
                 credentials,
                 budget,
                 ...options.cacheDir ? { cacheDir: options.cacheDir } : {},
-                preferredPartSize: options.partSize ?? DEFAULT_PART_SIZE,
+                preferredPartSize,
+                pool,
+                // at least four buffered parts fit the budget; bigger parts stream from disk
+                maxBufferedPart: Math.floor(maxBufferBytes / 4),
+                // whole MiB, so the buffers of full parts (most of them) are reused
+                bufferSize: (length) => Math.ceil(length / MIB) * MIB,
                 signal,
                 emit,
                 redact: (text) => client.redact(text)
@@ -94634,7 +98421,7 @@ import { basename } from "node:path";
 
 // packages/core/src/jobs/download/disk-transfer.ts
 import { createHash as createHash4 } from "node:crypto";
-import { mkdir as mkdir2, open as open3, rename as rename3, stat as stat5 } from "node:fs/promises";
+import { mkdir as mkdir2, open as open4, rename as rename3, stat as stat5 } from "node:fs/promises";
 import { dirname as dirname3 } from "node:path";
 
 // packages/core/src/jobs/download/errors.ts
@@ -94658,7 +98445,7 @@ var ChecksumMismatchError = class extends Error {
   code = "ERR_GENCOVE_CHECKSUM";
 };
 var UnsafePathError = class extends Error {
-  code = "ERR_GENCOVE_INPUT";
+  code = "ERR_GENCOVE_UNSAFE_PATH";
   constructor(message) {
     super(message);
     this.name = "UnsafePathError";
@@ -94708,7 +98495,8 @@ ${listed.join("\n")}`
     );
     this.failures = failures;
     this.name = "DownloadFailedError";
-    this.code = failures.some((f2) => f2.error instanceof ChecksumMismatchError) ? "ERR_GENCOVE_CHECKSUM" : failures.find((f2) => typeof f2.error.code === "string")?.error.code ?? "ERR_GENCOVE";
+    const codes = new Set(failures.map((f2) => f2.error.code ?? "ERR_GENCOVE_DOWNLOAD"));
+    this.code = failures.some((f2) => f2.error instanceof ChecksumMismatchError) ? "ERR_GENCOVE_CHECKSUM" : codes.size === 1 ? [...codes][0] : "ERR_GENCOVE_DOWNLOAD";
   }
   failures;
   code;
@@ -95288,15 +99076,15 @@ async function ranged(options, state) {
 }
 async function openForUpdate(file2) {
   try {
-    return await open3(file2, "r+");
+    return await open4(file2, "r+");
   } catch {
-    return open3(file2, "w+");
+    return open4(file2, "w+");
   }
 }
 async function syncDirectory(dir) {
   let fd;
   try {
-    fd = await open3(dir, "r");
+    fd = await open4(dir, "r");
     await fd.sync();
   } catch {
   } finally {
@@ -95307,7 +99095,7 @@ async function syncDirectory(dir) {
 // packages/core/src/jobs/download/local-files.ts
 import { createHash as createHash5 } from "node:crypto";
 import { createReadStream as createReadStream3 } from "node:fs";
-import { mkdir as mkdir3, open as open4, rename as rename4, rm as rm3, stat as stat6 } from "node:fs/promises";
+import { mkdir as mkdir3, open as open5, rename as rename4, rm as rm3, stat as stat6 } from "node:fs/promises";
 import { dirname as dirname4 } from "node:path";
 async function existingFileSize(path) {
   try {
@@ -95336,7 +99124,7 @@ async function sha256OfFile(path, signal) {
 async function writeFileAtomic(path, content) {
   await mkdir3(dirname4(path), { recursive: true });
   const tmp = `${path}.part`;
-  const fd = await open4(tmp, "w");
+  const fd = await open5(tmp, "w");
   try {
     await fd.writeFile(content);
     await fd.sync();
@@ -95352,543 +99140,7 @@ async function writeFileAtomic(path, content) {
 // packages/core/src/jobs/download/s3-delivery.ts
 import { createHash as createHash6 } from "node:crypto";
 import { pipeline, Readable as Readable4, Transform as Transform2 } from "node:stream";
-
-// node_modules/@aws-sdk/lib-storage/dist-es/Upload.js
-var import_endpoints7 = __toESM(require_endpoints());
-var import_protocols14 = __toESM(require_protocols());
-import { EventEmitter } from "events";
-
-// node_modules/@aws-sdk/lib-storage/dist-es/byteLength.js
-import { Buffer as Buffer2 } from "buffer";
-
-// node_modules/@aws-sdk/lib-storage/dist-es/runtimeConfig.js
-import { ReadStream, statSync } from "node:fs";
-
-// node_modules/@aws-sdk/lib-storage/dist-es/runtimeConfig.shared.js
-var runtimeConfigShared = {
-  statSync: () => {
-  },
-  isFileReadStream(f2) {
-    return false;
-  }
-};
-
-// node_modules/@aws-sdk/lib-storage/dist-es/runtimeConfig.js
-var runtimeConfig = {
-  ...runtimeConfigShared,
-  runtime: "node",
-  statSync,
-  isFileReadStream(f2) {
-    return f2 instanceof ReadStream;
-  }
-};
-
-// node_modules/@aws-sdk/lib-storage/dist-es/byteLength.js
-var byteLength = (input2) => {
-  if (input2 == null) {
-    return 0;
-  }
-  if (typeof input2 === "string") {
-    return Buffer2.byteLength(input2);
-  }
-  if (typeof input2.byteLength === "number") {
-    return input2.byteLength;
-  } else if (typeof input2.length === "number") {
-    return input2.length;
-  } else if (typeof input2.size === "number") {
-    return input2.size;
-  } else if (typeof input2.start === "number" && typeof input2.end === "number") {
-    return input2.end + 1 - input2.start;
-  } else if (runtimeConfig.isFileReadStream(input2)) {
-    try {
-      return runtimeConfig.statSync(input2.path).size;
-    } catch (error62) {
-      return void 0;
-    }
-  }
-  return void 0;
-};
-
-// node_modules/@aws-sdk/lib-storage/dist-es/byteLengthSource.js
-var BYTE_LENGTH_SOURCE;
-(function(BYTE_LENGTH_SOURCE2) {
-  BYTE_LENGTH_SOURCE2["EMPTY_INPUT"] = "a null or undefined Body";
-  BYTE_LENGTH_SOURCE2["CONTENT_LENGTH"] = "the ContentLength property of the params set by the caller";
-  BYTE_LENGTH_SOURCE2["STRING_LENGTH"] = "the encoded byte length of the Body string";
-  BYTE_LENGTH_SOURCE2["TYPED_ARRAY"] = "the byteLength of a typed byte array such as Uint8Array";
-  BYTE_LENGTH_SOURCE2["LENGTH"] = "the value of Body.length";
-  BYTE_LENGTH_SOURCE2["SIZE"] = "the value of Body.size";
-  BYTE_LENGTH_SOURCE2["START_END_DIFF"] = "the numeric difference between Body.start and Body.end";
-  BYTE_LENGTH_SOURCE2["STAT"] = "the size of the file given by Body.path on disk as reported by statSync";
-})(BYTE_LENGTH_SOURCE || (BYTE_LENGTH_SOURCE = {}));
-var byteLengthSource = (input2, override) => {
-  if (override != null) {
-    return BYTE_LENGTH_SOURCE.CONTENT_LENGTH;
-  }
-  if (input2 == null) {
-    return BYTE_LENGTH_SOURCE.EMPTY_INPUT;
-  }
-  if (typeof input2 === "string") {
-    return BYTE_LENGTH_SOURCE.STRING_LENGTH;
-  }
-  if (typeof input2.byteLength === "number") {
-    return BYTE_LENGTH_SOURCE.TYPED_ARRAY;
-  } else if (typeof input2.length === "number") {
-    return BYTE_LENGTH_SOURCE.LENGTH;
-  } else if (typeof input2.size === "number") {
-    return BYTE_LENGTH_SOURCE.SIZE;
-  } else if (typeof input2.start === "number" && typeof input2.end === "number") {
-    return BYTE_LENGTH_SOURCE.START_END_DIFF;
-  } else if (runtimeConfig.isFileReadStream(input2)) {
-    try {
-      runtimeConfig.statSync(input2.path).size;
-      return BYTE_LENGTH_SOURCE.STAT;
-    } catch (error62) {
-      return void 0;
-    }
-  }
-  return void 0;
-};
-
-// node_modules/@aws-sdk/lib-storage/dist-es/chunker.js
-import { Buffer as Buffer6 } from "buffer";
-import { Readable as Readable3 } from "stream";
-
-// node_modules/@aws-sdk/lib-storage/dist-es/chunks/getChunkStream.js
-import { Buffer as Buffer3 } from "buffer";
-async function* getChunkStream(data, partSize, getNextData) {
-  let partNumber = 1;
-  const currentBuffer = { chunks: [], length: 0 };
-  for await (const datum of getNextData(data)) {
-    currentBuffer.chunks.push(datum);
-    currentBuffer.length += datum.byteLength;
-    while (currentBuffer.length > partSize) {
-      const dataChunk = currentBuffer.chunks.length > 1 ? Buffer3.concat(currentBuffer.chunks) : currentBuffer.chunks[0];
-      yield {
-        partNumber,
-        data: dataChunk.subarray(0, partSize)
-      };
-      currentBuffer.chunks = [dataChunk.subarray(partSize)];
-      currentBuffer.length = currentBuffer.chunks[0].byteLength;
-      partNumber += 1;
-    }
-  }
-  yield {
-    partNumber,
-    data: currentBuffer.chunks.length !== 1 ? Buffer3.concat(currentBuffer.chunks) : currentBuffer.chunks[0],
-    lastPart: true
-  };
-}
-
-// node_modules/@aws-sdk/lib-storage/dist-es/chunks/getChunkUint8Array.js
-async function* getChunkUint8Array(data, partSize) {
-  let partNumber = 1;
-  let startByte = 0;
-  let endByte = partSize;
-  while (endByte < data.byteLength) {
-    yield {
-      partNumber,
-      data: data.subarray(startByte, endByte)
-    };
-    partNumber += 1;
-    startByte = endByte;
-    endByte = startByte + partSize;
-  }
-  yield {
-    partNumber,
-    data: data.subarray(startByte),
-    lastPart: true
-  };
-}
-
-// node_modules/@aws-sdk/lib-storage/dist-es/chunks/getDataReadable.js
-import { Buffer as Buffer4 } from "buffer";
-async function* getDataReadable(data) {
-  for await (const chunk of data) {
-    if (Buffer4.isBuffer(chunk) || chunk instanceof Uint8Array) {
-      yield chunk;
-    } else {
-      yield Buffer4.from(chunk);
-    }
-  }
-}
-
-// node_modules/@aws-sdk/lib-storage/dist-es/chunks/getDataReadableStream.js
-import { Buffer as Buffer5 } from "buffer";
-async function* getDataReadableStream(data) {
-  const reader = data.getReader();
-  try {
-    while (true) {
-      const { done, value } = await reader.read();
-      if (done) {
-        return;
-      }
-      if (Buffer5.isBuffer(value) || value instanceof Uint8Array) {
-        yield value;
-      } else {
-        yield Buffer5.from(value);
-      }
-    }
-  } catch (e2) {
-    throw e2;
-  } finally {
-    reader.releaseLock();
-  }
-}
-
-// node_modules/@aws-sdk/lib-storage/dist-es/chunker.js
-var getChunk = (data, partSize) => {
-  if (data instanceof Uint8Array) {
-    return getChunkUint8Array(data, partSize);
-  }
-  if (data instanceof Readable3) {
-    return getChunkStream(data, partSize, getDataReadable);
-  }
-  if (data instanceof String || typeof data === "string") {
-    return getChunkUint8Array(Buffer6.from(data), partSize);
-  }
-  if (typeof data.stream === "function") {
-    return getChunkStream(data.stream(), partSize, getDataReadableStream);
-  }
-  if (data instanceof ReadableStream) {
-    return getChunkStream(data, partSize, getDataReadableStream);
-  }
-  throw new Error("Body Data is unsupported format, expected data to be one of: string | Uint8Array | Buffer | Readable | ReadableStream | Blob;.");
-};
-
-// node_modules/@aws-sdk/lib-storage/dist-es/Upload.js
-var Upload = class _Upload extends EventEmitter {
-  static MIN_PART_SIZE = 1024 * 1024 * 5;
-  MAX_PARTS = 1e4;
-  queueSize = 4;
-  partSize;
-  leavePartsOnError = false;
-  tags = [];
-  client;
-  params;
-  totalBytes;
-  totalBytesSource;
-  bytesUploadedSoFar;
-  abortController;
-  concurrentUploaders = [];
-  createMultiPartPromise;
-  abortMultipartUploadCommand = null;
-  uploadedParts = [];
-  uploadEnqueuedPartsCount = 0;
-  expectedPartsCount;
-  uploadId;
-  uploadEvent;
-  isMultiPart = true;
-  singleUploadResult;
-  sent = false;
-  constructor(options) {
-    super();
-    this.queueSize = options.queueSize || this.queueSize;
-    this.leavePartsOnError = options.leavePartsOnError || this.leavePartsOnError;
-    this.tags = options.tags || this.tags;
-    this.client = options.client;
-    this.params = options.params;
-    if (!this.params) {
-      throw new Error(`InputError: Upload requires params to be passed to upload.`);
-    }
-    this.totalBytes = this.params.ContentLength ?? byteLength(this.params.Body);
-    this.totalBytesSource = byteLengthSource(this.params.Body, this.params.ContentLength);
-    this.bytesUploadedSoFar = 0;
-    this.abortController = options.abortController ?? new AbortController();
-    this.partSize = options.partSize || Math.max(_Upload.MIN_PART_SIZE, Math.ceil((this.totalBytes || 0) / this.MAX_PARTS));
-    if (this.totalBytes !== void 0) {
-      this.expectedPartsCount = Math.ceil(this.totalBytes / this.partSize);
-    }
-    this.__validateInput();
-  }
-  async abort() {
-    this.abortController.abort();
-  }
-  async done() {
-    if (this.sent) {
-      throw new Error("@aws-sdk/lib-storage: this instance of Upload has already executed .done(). Create a new instance.");
-    }
-    this.sent = true;
-    return await Promise.race([this.__doMultipartUpload(), this.__abortTimeout(this.abortController.signal)]);
-  }
-  on(event, listener) {
-    this.uploadEvent = event;
-    return super.on(event, listener);
-  }
-  async __uploadUsingPut(dataPart) {
-    this.isMultiPart = false;
-    const params = { ...this.params, Body: dataPart.data };
-    const clientConfig = this.client.config;
-    const requestHandler = clientConfig.requestHandler;
-    const eventEmitter = requestHandler instanceof EventEmitter ? requestHandler : null;
-    const uploadEventListener = (event) => {
-      this.bytesUploadedSoFar = event.loaded;
-      this.totalBytes = event.total;
-      this.__notifyProgress({
-        loaded: this.bytesUploadedSoFar,
-        total: this.totalBytes,
-        part: dataPart.partNumber,
-        Key: this.params.Key,
-        Bucket: this.params.Bucket
-      });
-    };
-    if (eventEmitter !== null) {
-      eventEmitter.on("xhr.upload.progress", uploadEventListener);
-    }
-    const resolved = await Promise.all([this.client.send(new PutObjectCommand(params)), clientConfig?.endpoint?.()]);
-    const putResult = resolved[0];
-    let endpoint = resolved[1];
-    if (!endpoint) {
-      endpoint = (0, import_endpoints7.toEndpointV1)(await (0, import_endpoints7.getEndpointFromInstructions)(params, PutObjectCommand, {
-        ...clientConfig
-      }));
-    }
-    if (!endpoint) {
-      throw new Error('Could not resolve endpoint from S3 "client.config.endpoint()" nor EndpointsV2.');
-    }
-    if (eventEmitter !== null) {
-      eventEmitter.off("xhr.upload.progress", uploadEventListener);
-    }
-    const locationKey = this.params.Key.split("/").map((segment) => (0, import_protocols14.extendedEncodeURIComponent)(segment)).join("/");
-    const locationBucket = (0, import_protocols14.extendedEncodeURIComponent)(this.params.Bucket);
-    const Location = (() => {
-      const endpointHostnameIncludesBucket = endpoint.hostname.startsWith(`${locationBucket}.`);
-      const forcePathStyle = this.client.config.forcePathStyle;
-      const optionalPort = endpoint.port ? `:${endpoint.port}` : ``;
-      if (forcePathStyle) {
-        return `${endpoint.protocol}//${endpoint.hostname}${optionalPort}/${locationBucket}/${locationKey}`;
-      }
-      if (endpointHostnameIncludesBucket) {
-        return `${endpoint.protocol}//${endpoint.hostname}${optionalPort}/${locationKey}`;
-      }
-      return `${endpoint.protocol}//${locationBucket}.${endpoint.hostname}${optionalPort}/${locationKey}`;
-    })();
-    this.singleUploadResult = {
-      ...putResult,
-      Bucket: this.params.Bucket,
-      Key: this.params.Key,
-      Location
-    };
-    const totalSize = byteLength(dataPart.data);
-    this.__notifyProgress({
-      loaded: totalSize,
-      total: totalSize,
-      part: 1,
-      Key: this.params.Key,
-      Bucket: this.params.Bucket
-    });
-  }
-  async __createMultipartUpload() {
-    const requestChecksumCalculation = await this.client.config.requestChecksumCalculation();
-    if (!this.createMultiPartPromise) {
-      const createCommandParams = { ...this.params, Body: void 0 };
-      if (requestChecksumCalculation === "WHEN_SUPPORTED") {
-        createCommandParams.ChecksumAlgorithm = this.params.ChecksumAlgorithm || ChecksumAlgorithm.CRC32;
-      }
-      this.createMultiPartPromise = this.client.send(new CreateMultipartUploadCommand(createCommandParams)).then((createMpuResponse) => {
-        this.abortMultipartUploadCommand = new AbortMultipartUploadCommand({
-          Bucket: this.params.Bucket,
-          Key: this.params.Key,
-          UploadId: createMpuResponse.UploadId
-        });
-        return createMpuResponse;
-      });
-    }
-    return this.createMultiPartPromise;
-  }
-  async __doConcurrentUpload(dataFeeder) {
-    for await (const dataPart of dataFeeder) {
-      if (this.uploadEnqueuedPartsCount > this.MAX_PARTS) {
-        throw new Error(`Exceeded ${this.MAX_PARTS} parts in multipart upload to Bucket: ${this.params.Bucket} Key: ${this.params.Key}.`);
-      }
-      if (this.abortController.signal.aborted) {
-        return;
-      }
-      if (dataPart.partNumber === 1 && dataPart.lastPart) {
-        return await this.__uploadUsingPut(dataPart);
-      }
-      if (!this.uploadId) {
-        const { UploadId } = await this.__createMultipartUpload();
-        this.uploadId = UploadId;
-        if (this.abortController.signal.aborted) {
-          return;
-        }
-      }
-      const partSize = byteLength(dataPart.data) || 0;
-      const requestHandler = this.client.config.requestHandler;
-      const eventEmitter = requestHandler instanceof EventEmitter ? requestHandler : null;
-      let lastSeenBytes = 0;
-      const uploadEventListener = (event, request2) => {
-        const requestPartSize = Number(request2.query["partNumber"]) || -1;
-        if (requestPartSize !== dataPart.partNumber) {
-          return;
-        }
-        if (event.total && partSize) {
-          this.bytesUploadedSoFar += event.loaded - lastSeenBytes;
-          lastSeenBytes = event.loaded;
-        }
-        this.__notifyProgress({
-          loaded: this.bytesUploadedSoFar,
-          total: this.totalBytes,
-          part: dataPart.partNumber,
-          Key: this.params.Key,
-          Bucket: this.params.Bucket
-        });
-      };
-      if (eventEmitter !== null) {
-        eventEmitter.on("xhr.upload.progress", uploadEventListener);
-      }
-      this.uploadEnqueuedPartsCount += 1;
-      this.__validateUploadPart(dataPart);
-      const partResult = await this.client.send(new UploadPartCommand({
-        ...this.params,
-        ContentLength: void 0,
-        UploadId: this.uploadId,
-        Body: dataPart.data,
-        PartNumber: dataPart.partNumber
-      }));
-      if (eventEmitter !== null) {
-        eventEmitter.off("xhr.upload.progress", uploadEventListener);
-      }
-      if (this.abortController.signal.aborted) {
-        return;
-      }
-      if (!partResult.ETag) {
-        throw new Error(`Part ${dataPart.partNumber} is missing ETag in UploadPart response. Missing Bucket CORS configuration for ETag header?`);
-      }
-      this.uploadedParts.push({
-        PartNumber: dataPart.partNumber,
-        ETag: partResult.ETag,
-        ...partResult.ChecksumCRC32 && { ChecksumCRC32: partResult.ChecksumCRC32 },
-        ...partResult.ChecksumCRC32C && { ChecksumCRC32C: partResult.ChecksumCRC32C },
-        ...partResult.ChecksumCRC64NVME && { ChecksumCRC64NVME: partResult.ChecksumCRC64NVME },
-        ...partResult.ChecksumSHA1 && { ChecksumSHA1: partResult.ChecksumSHA1 },
-        ...partResult.ChecksumSHA256 && { ChecksumSHA256: partResult.ChecksumSHA256 }
-      });
-      if (eventEmitter === null) {
-        this.bytesUploadedSoFar += partSize;
-      }
-      this.__notifyProgress({
-        loaded: this.bytesUploadedSoFar,
-        total: this.totalBytes,
-        part: dataPart.partNumber,
-        Key: this.params.Key,
-        Bucket: this.params.Bucket
-      });
-    }
-  }
-  async __doMultipartUpload() {
-    const dataFeeder = getChunk(this.params.Body, this.partSize);
-    const concurrentUploaderFailures = [];
-    for (let index = 0; index < this.queueSize; index++) {
-      const currentUpload = this.__doConcurrentUpload(dataFeeder).catch((err) => {
-        concurrentUploaderFailures.push(err);
-      });
-      this.concurrentUploaders.push(currentUpload);
-    }
-    await Promise.all(this.concurrentUploaders);
-    if (concurrentUploaderFailures.length >= 1) {
-      await this.markUploadAsAborted();
-      throw concurrentUploaderFailures[0];
-    }
-    if (this.abortController.signal.aborted) {
-      await this.markUploadAsAborted();
-      throw Object.assign(new Error("Upload aborted."), { name: "AbortError" });
-    }
-    let result;
-    if (this.isMultiPart) {
-      const { expectedPartsCount, uploadedParts, totalBytes, totalBytesSource } = this;
-      if (totalBytes !== void 0 && expectedPartsCount !== void 0 && uploadedParts.length !== expectedPartsCount) {
-        await this.markUploadAsAborted();
-        throw new Error(`Expected ${expectedPartsCount} part(s) but uploaded ${uploadedParts.length} part(s).
-The expected part count is based on the byte-count of the input.params.Body,
-which was read from ${totalBytesSource} and is ${totalBytes}.
-If this is not correct, provide an override value by setting a number
-to input.params.ContentLength in bytes.
-`);
-      }
-      this.uploadedParts.sort((a2, b2) => a2.PartNumber - b2.PartNumber);
-      const uploadCompleteParams = {
-        ...this.params,
-        Body: void 0,
-        UploadId: this.uploadId,
-        MultipartUpload: {
-          Parts: this.uploadedParts
-        }
-      };
-      try {
-        result = await this.client.send(new CompleteMultipartUploadCommand(uploadCompleteParams));
-      } catch (e2) {
-        await this.markUploadAsAborted().catch((abortError) => {
-          if (e2 instanceof Error && e2.cause === void 0) {
-            e2.cause = abortError;
-          }
-        });
-        throw e2;
-      }
-      if (typeof result?.Location === "string" && result.Location.includes("%2F")) {
-        result.Location = result.Location.replace(/%2F/g, "/");
-      }
-    } else {
-      result = this.singleUploadResult;
-    }
-    this.abortMultipartUploadCommand = null;
-    if (this.tags.length) {
-      await this.client.send(new PutObjectTaggingCommand({
-        ...this.params,
-        Tagging: {
-          TagSet: this.tags
-        }
-      }));
-    }
-    return result;
-  }
-  async markUploadAsAborted() {
-    if (this.uploadId && !this.leavePartsOnError && null !== this.abortMultipartUploadCommand) {
-      await this.client.send(this.abortMultipartUploadCommand);
-      this.abortMultipartUploadCommand = null;
-    }
-  }
-  __notifyProgress(progress) {
-    if (this.uploadEvent) {
-      this.emit(this.uploadEvent, progress);
-    }
-  }
-  async __abortTimeout(abortSignal) {
-    return new Promise((resolve5, reject) => {
-      abortSignal.onabort = () => {
-        const abortError = new Error("Upload aborted.");
-        abortError.name = "AbortError";
-        reject(abortError);
-      };
-    });
-  }
-  __validateUploadPart(dataPart) {
-    const actualPartSize = byteLength(dataPart.data);
-    if (actualPartSize === void 0) {
-      throw new Error(`A dataPart was generated without a measurable data chunk size for part number ${dataPart.partNumber}`);
-    }
-    if (dataPart.partNumber === 1 && dataPart.lastPart) {
-      return;
-    }
-    if (!dataPart.lastPart && actualPartSize !== this.partSize) {
-      throw new Error(`The byte size for part number ${dataPart.partNumber}, size ${actualPartSize} does not match expected size ${this.partSize}`);
-    }
-  }
-  __validateInput() {
-    if (!this.client) {
-      throw new Error(`InputError: Upload requires a AWS client to do uploads with.`);
-    }
-    if (this.partSize < _Upload.MIN_PART_SIZE) {
-      throw new Error(`EntityTooSmall: Your proposed upload part size [${this.partSize}] is smaller than the minimum allowed size [${_Upload.MIN_PART_SIZE}] (5MB)`);
-    }
-    if (this.queueSize < 1) {
-      throw new Error(`Queue size: Must have at least one uploading queue.`);
-    }
-  }
-};
-
-// packages/core/src/jobs/download/s3-delivery.ts
+var sdk = () => Promise.resolve().then(() => (init_dist_es16(), dist_es_exports14));
 var DEFAULT_S3_PART_SIZE = 8 * 1024 * 1024;
 var DEFAULT_S3_QUEUE_SIZE = 4;
 function parseS3Destination(destination) {
@@ -95913,6 +99165,7 @@ function parseS3Destination(destination) {
 }
 async function createS3Client(options = {}) {
   if (options.client) return options.client;
+  const { S3Client: S3Client2 } = await sdk();
   const config2 = {};
   if (options.region) config2.region = options.region;
   if (options.endpoint) {
@@ -95921,7 +99174,7 @@ async function createS3Client(options = {}) {
     config2.requestChecksumCalculation = "WHEN_REQUIRED";
     config2.responseChecksumValidation = "WHEN_REQUIRED";
   }
-  let client = new S3Client(config2);
+  let client = new S3Client2(config2);
   const region = await client.config.region().catch(() => void 0);
   if (!region) {
     client.destroy();
@@ -95931,13 +99184,14 @@ async function createS3Client(options = {}) {
         "No AWS region configured for S3 delivery: set AWS_REGION (or a profile region) or pass --region."
       );
     }
-    client = new S3Client({ ...config2, region: "us-east-1" });
+    client = new S3Client2({ ...config2, region: "us-east-1" });
   }
   return client;
 }
 async function checkBucket(client, bucket, signal) {
+  const { HeadBucketCommand: HeadBucketCommand2 } = await sdk();
   try {
-    await client.send(new HeadBucketCommand({ Bucket: bucket }), { abortSignal: signal });
+    await client.send(new HeadBucketCommand2({ Bucket: bucket }), { abortSignal: signal });
   } catch (error62) {
     const status = error62.$metadata?.httpStatusCode;
     const why = status === 404 ? "does not exist" : status === 403 ? "is not accessible with these AWS credentials" : `cannot be reached (${error62.name}: ${error62.message})`;
@@ -95945,8 +99199,9 @@ async function checkBucket(client, bucket, signal) {
   }
 }
 async function headObject(client, bucket, key, signal) {
+  const { HeadObjectCommand: HeadObjectCommand2 } = await sdk();
   try {
-    const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), {
+    const head = await client.send(new HeadObjectCommand2({ Bucket: bucket, Key: key }), {
       abortSignal: signal
     });
     const sha256 = head.Metadata?.sha256;
@@ -95958,13 +99213,15 @@ async function headObject(client, bucket, key, signal) {
   }
 }
 async function putText(client, bucket, key, text, contentType, signal) {
+  const { PutObjectCommand: PutObjectCommand2 } = await sdk();
   await client.send(
-    new PutObjectCommand({ Bucket: bucket, Key: key, Body: text, ContentType: contentType }),
+    new PutObjectCommand2({ Bucket: bucket, Key: key, Body: text, ContentType: contentType }),
     { abortSignal: signal }
   );
 }
 async function transferToS3(options) {
   const { info: info2 } = options;
+  const { Upload: Upload2 } = await Promise.resolve().then(() => (init_dist_es17(), dist_es_exports15));
   const memory = options.partSize * (options.queueSize + 1);
   const releaseMemory = await options.budget.memory.acquire(memory, options.fetch.signal);
   let releaseConnections;
@@ -96005,7 +99262,7 @@ async function transferToS3(options) {
     const abort = new AbortController();
     const onAbort = () => abort.abort();
     options.fetch.signal?.addEventListener("abort", onAbort, { once: true });
-    const upload = new Upload({
+    const upload = new Upload2({
       client: options.client,
       params: {
         Bucket: options.bucket,
@@ -97612,7 +100869,7 @@ var {
   InvalidArgumentError: InvalidArgumentError2,
   InvalidOptionArgumentError,
   // deprecated old name
-  Command,
+  Command: Command2,
   Argument,
   Option,
   Help
@@ -97691,9 +100948,11 @@ async function createClient(options, io) {
   );
   for (const warning of config2.warnings) warn(io, warning);
   const { credentials } = config2;
+  const quiet = options.json === true;
   const common = {
     host: config2.host,
     s3Endpoint: config2.s3Endpoint,
+    onEvent: quiet ? void 0 : (event) => reportRetry(io, event),
     otp: () => ask(io, "One-time password: ", "A one-time password (2FA)", true)
   };
   if (credentials.mode === "api-key")
@@ -97701,6 +100960,15 @@ async function createClient(options, io) {
   const email3 = credentials.email ?? await ask(io, "Email: ", "An e-mail address (--email or GENCOVE_EMAIL) or an API key");
   const password = credentials.password ?? await ask(io, "Password: ", "A password (--password or GENCOVE_PASSWORD)", true);
   return new GencoveClient({ ...common, email: email3, password });
+}
+function reportRetry(io, event) {
+  if (event.type !== "retry") return;
+  const why = event.status ? `HTTP ${event.status}` : event.reason;
+  const seconds = (event.delayMs / 1e3).toFixed(1);
+  warn(
+    io,
+    `${event.method} ${event.endpoint} failed (${why}, attempt ${event.attempt}); retrying in ${seconds}s`
+  );
 }
 async function withClient(options, io, work) {
   const client = await createClient(options, io);
@@ -98006,7 +101274,7 @@ updates it after a fully successful run.
 
 Naming placeholders: {client_id} {gencove_id} {file_type} {file_extension} {default_filename}.`;
 function downloadCommand(io) {
-  const command2 = new Command("download").description(
+  const command2 = new Command2("download").description(
     "download the deliverables of a project or of samples to a directory, an S3 bucket or stdout \u2014 several files at once, verified, resumable"
   ).argument("<destination>", 'directory, s3://bucket/prefix, or "-"').option("--project-id <uuid>", "every visible sample of this project").option("--sample-ids <ids>", "these samples (comma-separated UUIDs)").option("--file-types <types>", 'deliverable keys, comma-separated; "key*" selects a prefix').option("--download-template <template>", "naming template", DEFAULT_DOWNLOAD_TEMPLATE).option("--skip-existing", "skip files already there with the same size (default)").option("--no-skip-existing", "download every file again").option("--verify-existing", "skip an existing file only when its sha256 matches too").option("--download-urls", "write the download URLs as JSON to DESTINATION instead").option("--checksums", "write a <file>.sha256 next to every file (sha256sum format)").option(
     "--status <status>",
@@ -98261,7 +101529,7 @@ function tsv(values) {
 
 // packages/cli/src/commands/file-types.ts
 function fileTypesCommand(io) {
-  const command2 = new Command("file-types").description("list deliverable file types (key, description), sorted by key").option("--project-id <uuid>", "only the types present in this project").option("--object <object>", "sample|reference_genome", "sample");
+  const command2 = new Command2("file-types").description("list deliverable file types (key, description), sorted by key").option("--project-id <uuid>", "only the types present in this project").option("--object <object>", "sample|reference_genome", "sample");
   return addJsonOption(addAuthOptions(command2)).action(async (options) => {
     const projectId = options.projectId ? uuidArg("--project-id", options.projectId) : void 0;
     const object2 = choiceArg("--object", options.object, ["sample", "reference_genome"]);
@@ -98292,7 +101560,7 @@ Example:
   gencove map-file s3://lab-runs/2026-01/run-7/ --presign --expires-in 7d --output run-7.fastq-map.csv
   gencove upload run-7.fastq-map.csv --run-project-id <project>`;
 function mapFileCommand(io) {
-  return new Command("map-file").description(
+  return new Command2("map-file").description(
     "write a URL map file (client_id,r_notation,path) for the FASTQs under an S3 prefix"
   ).argument("<s3_uri>", "s3://bucket/prefix").option("--presign", "presign GET URLs (otherwise the objects must be public)").option("--expires-in <duration>", "lifetime of presigned URLs, at most 7d (default 7d)").option("--endpoint-url <url>", "S3-compatible endpoint (MinIO, Ceph\u2026); path-style addressing").option(
     "--region <region>",
@@ -98461,7 +101729,7 @@ function addSamplesListCommand(samples, io) {
 
 // packages/cli/src/commands/projects.ts
 function projectsCommand(io) {
-  const projects = new Command("projects").description("projects and their samples");
+  const projects = new Command2("projects").description("projects and their samples");
   addJsonOption(addAuthOptions(projects.command("list").description("list your projects"))).action(
     async (options) => {
       await withClient(options, io, async (client) => {
@@ -98557,7 +101825,7 @@ function addDownloadFileCommand(samples, io) {
 
 // packages/cli/src/commands/samples.ts
 function samplesCommand(io) {
-  const samples = new Command("samples").description("one sample: details, metadata, files");
+  const samples = new Command2("samples").description("one sample: details, metadata, files");
   addJsonOption(
     addAuthOptions(
       samples.command("get").description(
@@ -98861,7 +102129,7 @@ async function reportResult(io, flags, map2, result) {
 // packages/cli/src/commands/upload.ts
 var MAX_CONCURRENCY2 = 64;
 function uploadCommand(io) {
-  const command2 = new Command("upload").description(
+  const command2 = new Command2("upload").description(
     "upload FASTQ files from a directory or a *.fastq-map.csv to a gncv:// folder \u2014 many files and parts at once, resumable, safe to re-run \u2014 and optionally assign them to a project"
   ).argument("<source>", "directory scanned recursively, or a *.fastq-map.csv map file").argument("[destination]", "gncv:// folder (default: a generated gncv://cli-<time>-<id>/)").option("--run-project-id <uuid>", "assign the uploaded samples to this project").option("--metadata <json>", "JSON metadata for every assigned sample (needs --run-project-id)").option(
     "--output <path>",
@@ -99267,7 +102535,7 @@ var collect = (value, previous = []) => [
   ...listArg(value)
 ];
 function waitCommand(io, setExitCode) {
-  const command2 = new Command("wait").description("wait until samples finish their analysis; the exit code tells how they ended").requiredOption("--project-id <uuid>", "project UUID").option("--sample-ids <ids>", "sample UUIDs, comma-separated (repeatable)", collect).option("--client-ids <ids>", "client ids, comma-separated (repeatable)", collect).option("--from-output <file>", 'the --output JSON of `upload --run-project-id` ("-" = stdin)').option(
+  const command2 = new Command2("wait").description("wait until samples finish their analysis; the exit code tells how they ended").requiredOption("--project-id <uuid>", "project UUID").option("--sample-ids <ids>", "sample UUIDs, comma-separated (repeatable)", collect).option("--client-ids <ids>", "client ids, comma-separated (repeatable)", collect).option("--from-output <file>", 'the --output JSON of `upload --run-project-id` ("-" = stdin)').option(
     "--timeout <duration>",
     "give up after this long, e.g. 90m, 6h, 2d; 0 = poll once",
     "24h"
@@ -99378,7 +102646,7 @@ function report2(io, result, json2) {
 
 // packages/cli/src/commands/webhooks.ts
 function webhooksCommand(io, setExitCode) {
-  const webhooks = new Command("webhooks").description("Gencove webhooks");
+  const webhooks = new Command2("webhooks").description("Gencove webhooks");
   webhooks.command("verify").description("check a Gencove-Signature header against a payload (exit 0 valid, 1 invalid)").argument("<secret>", "the webhook secret").argument("<header>", "the Gencove-Signature header value, e.g. t=\u2026,v1=\u2026").argument("<payload>", "the raw request body, exactly as received").option("--tolerance <seconds>", "also reject signatures older than this many seconds").action((secret, header2, payload, options) => {
     const toleranceSeconds = options.tolerance === void 0 ? void 0 : Number(options.tolerance);
     try {
@@ -99411,7 +102679,7 @@ function renderError(io, error62, json2) {
 
 // packages/cli/src/program.ts
 function buildProgram(io, setExitCode) {
-  const program2 = new Command("gencove").description(
+  const program2 = new Command2("gencove").description(
     "Automate sequencing data on Gencove: upload FASTQs, import them from URLs, wait for samples and deliver results."
   ).version(VERSION, "-V, --version").addHelpText("after", `
 ${EXIT_CODE_HELP}

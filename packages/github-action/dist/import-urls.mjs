@@ -7,7 +7,7 @@ import {
   logAssignEvent,
   samplesTable,
   setRegistrationOutputs
-} from "./chunks/chunk-FJ2COSOG.mjs";
+} from "./chunks/chunk-4Z2K2QI3.mjs";
 import "./chunks/chunk-3NDLOD75.mjs";
 import {
   AssignmentError,
@@ -20,7 +20,8 @@ import {
   parseMapFile,
   runAction,
   selectShard
-} from "./chunks/chunk-V4K5X7B6.mjs";
+} from "./chunks/chunk-TDBMA2YN.mjs";
+import "./chunks/chunk-NQJOX45Y.mjs";
 import "./chunks/chunk-Y5YXNPPD.mjs";
 import "./chunks/chunk-5MOBDQTO.mjs";
 import "./chunks/chunk-7X5N7UPT.mjs";

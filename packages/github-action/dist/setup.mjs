@@ -15,7 +15,8 @@ import {
   rmRF,
   runAction,
   which
-} from "./chunks/chunk-V4K5X7B6.mjs";
+} from "./chunks/chunk-TDBMA2YN.mjs";
+import "./chunks/chunk-NQJOX45Y.mjs";
 import "./chunks/chunk-Y5YXNPPD.mjs";
 import "./chunks/chunk-5MOBDQTO.mjs";
 import "./chunks/chunk-7X5N7UPT.mjs";

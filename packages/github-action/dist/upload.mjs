@@ -8,7 +8,7 @@ import {
   relativeIfInside,
   samplesTable,
   setRegistrationOutputs
-} from "./chunks/chunk-FJ2COSOG.mjs";
+} from "./chunks/chunk-4Z2K2QI3.mjs";
 import {
   reportProblems
 } from "./chunks/chunk-3NDLOD75.mjs";
@@ -27,7 +27,8 @@ import {
   runAction,
   shardOf,
   uploadFastqs
-} from "./chunks/chunk-V4K5X7B6.mjs";
+} from "./chunks/chunk-TDBMA2YN.mjs";
+import "./chunks/chunk-NQJOX45Y.mjs";
 import "./chunks/chunk-Y5YXNPPD.mjs";
 import "./chunks/chunk-5MOBDQTO.mjs";
 import "./chunks/chunk-7X5N7UPT.mjs";

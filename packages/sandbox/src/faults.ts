@@ -57,7 +57,12 @@ function validateRule(rule: FaultRule): void {
   if (!rule || typeof rule !== 'object' || !rule.fault || typeof rule.match !== 'object') {
     throw new Error('a fault rule needs { match, fault }');
   }
-  const { fault } = rule;
+  validateFault(rule.fault);
+}
+
+/** Throws when `fault` is not one of the documented fault shapes. */
+export function validateFault(fault: Fault): void {
+  if (!fault || typeof fault !== 'object') throw new Error('a fault needs a type');
   switch (fault.type) {
     case 'status':
       if (!Number.isInteger(fault.status) || fault.status < 100 || fault.status > 599) {
@@ -70,6 +75,10 @@ function validateRule(rule: FaultRule): void {
     case 'maintenance':
     case 'reset':
     case 'truncate':
+    case 'reset-mid-body':
+    case 'corrupt':
+    case 'expire-credentials':
+    case 'expire-url':
       return;
     default:
       throw new Error(`unknown fault type ${(fault as { type: string }).type}`);

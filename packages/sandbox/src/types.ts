@@ -28,6 +28,11 @@ export interface SandboxOptions {
   largeProjectSamples?: number;
   /** s3rver directory; default a fresh temp dir removed on close(). */
   dataDir?: string;
+  /**
+   * Seeded chaos for the whole run (see README "Chaos"). Off by default; can also be switched on,
+   * changed or off later with `control.setChaos()`.
+   */
+  chaos?: ChaosOptions;
 }
 
 export type FaultTarget = 'api' | 's3';
@@ -37,10 +42,26 @@ export type Fault =
   | { type: 'maintenance'; eta?: string; message?: string }
   /** Destroy the socket without any response. */
   | { type: 'reset' }
-  /** Wait `ms`, then answer normally. */
+  /** Wait `ms`, then answer normally (longer than the client's timeout = a timeout). */
   | { type: 'delay'; ms: number }
-  /** Send the headers and half of the body, then destroy the socket. */
-  | { type: 'truncate' };
+  /** Send the headers and half of the body, then close the connection (FIN). */
+  | { type: 'truncate' }
+  /**
+   * Connection reset (RST) mid-body: a request body is cut after half of its declared length, or
+   * (for requests without one) the response is cut after the headers and half of its body.
+   */
+  | { type: 'reset-mid-body' }
+  /** S3 object reads only: one byte in the middle of the returned body is flipped. */
+  | { type: 'corrupt' }
+  /**
+   * S3 requests signed with issued upload credentials only: the credentials expire now, early
+   * (400 ExpiredToken, and every later use of them too).
+   */
+  | { type: 'expire-credentials' }
+  /** Presigned download URLs only: this URL expires now (403 "Request has expired", also later). */
+  | { type: 'expire-url' };
+
+export type FaultType = Fault['type'];
 
 export interface FaultMatch {
   /** HTTP method, case-insensitive. Any when omitted. */
@@ -72,6 +93,83 @@ export interface RequestLogEntry {
   status: number;
   /** Arrival time, ms since the epoch. */
   at: number;
+  /** Type of the fault applied to this request (by a fault rule or by chaos), if any. */
+  fault?: FaultType;
+}
+
+/** Names of the built-in chaos profiles (see README "Chaos"). */
+export type ChaosProfileName = 'flaky' | 'hostile' | 'slow' | 'webhooks';
+
+export interface ChaosMatch {
+  /** 'api', 's3' or both when omitted. */
+  target?: FaultTarget;
+  /** HTTP method, case-insensitive. */
+  method?: string;
+  /**
+   * Operation: for the API `METHOD endpoint` with IDs as `{id}` (`POST uploads-post-data`,
+   * `GET samples/{id}`, `POST project-samples/{id}`); for S3 the operation name (`PutObject`,
+   * `UploadPart`, `CreateMultipartUpload`, `CompleteMultipartUpload`, `GetObject`, `HeadObject`,
+   * `HeadBucket`, …). A string or list matches exactly; a RegExp is tested.
+   */
+  operation?: string | string[] | RegExp;
+  /** RegExp tested against the stable resource name of the request (see README). */
+  resource?: RegExp;
+}
+
+export interface WeightedFault {
+  /** Relative weight among the rule's faults, default 1. */
+  weight?: number;
+  fault: Fault;
+}
+
+/**
+ * One rule of a chaos profile. The first rule whose `match` fits a request decides its fate:
+ * either with `probability` (then one of `faults`, by weight) or by a scripted `sequence` over the
+ * n-th request of each resource (`null` = no fault; past the end: none, or from the start again
+ * with `repeat`).
+ */
+export type ChaosRule =
+  | { match: ChaosMatch; probability: number; faults: WeightedFault[] }
+  | { match: ChaosMatch; sequence: Array<Fault | null>; repeat?: boolean };
+
+export interface ChaosProfile {
+  name: string;
+  rules: ChaosRule[];
+  /** Webhook chaos: probability that an event is delivered twice / held back behind the next. */
+  webhooks?: { duplicate?: number; reorder?: number };
+}
+
+export interface ChaosOptions {
+  /** Any integer; the same seed (and the same requests) gives the same faults. */
+  seed: number;
+  /** A built-in profile name or a profile of your own. Default 'flaky'. */
+  profile?: ChaosProfileName | ChaosProfile;
+  /**
+   * Names a phase of a run: counters start again from 0 and the label is part of every key, so
+   * each phase of a test is reproducible on its own whatever happened before it.
+   */
+  label?: string;
+}
+
+export interface ChaosLogEntry {
+  /** `[label] target operation resource` — one independent fault sequence per key. */
+  key: string;
+  /** Index of the request within its key (0-based). */
+  n: number;
+  label: string;
+  target: FaultTarget | 'webhook';
+  operation: string;
+  fault: Fault | { type: 'duplicate' } | { type: 'reorder' };
+  at: number;
+}
+
+export interface ChaosReport {
+  seed: number | null;
+  profile: string | null;
+  /** Requests seen per key while chaos was on (faulted or not). */
+  counts: Record<string, number>;
+  /** Every fault decided, in arrival order. */
+  faults: ChaosLogEntry[];
 }
 
 export interface StatusSnapshot {
@@ -181,6 +279,16 @@ export interface SandboxControl {
    * presigned GET URL for it, valid for `ttlSeconds` (default: the download URL lifetime).
    */
   putExternalObject(key: string, body: Buffer, ttlSeconds?: number): Promise<string>;
+  /** Switches seeded chaos on (or to another seed / profile / phase label), or off with null. */
+  setChaos(options: ChaosOptions | null): void;
+  /** What chaos did so far: request counts and every fault decided, per key. */
+  chaosReport(): ChaosReport;
+  /**
+   * Every secret value the sandbox has handed out or knows: the API key and passwords, every JWT
+   * (access and refresh), every upload credential's secret key and session token, the webhook
+   * secret, and the signature of every presigned URL. For leak checks.
+   */
+  issuedSecrets(): string[];
 }
 
 export interface SandboxProjects {

@@ -23,9 +23,12 @@ export class ChecksumMismatchError extends Error {
   }
 }
 
-/** The naming template, a destination or a server-supplied name would write outside DESTINATION. */
+/**
+ * A server-supplied name (file name, client id) would write outside DESTINATION or is not a
+ * usable file name. The user's own template is checked earlier ({@link DownloadInputError}).
+ */
 export class UnsafePathError extends Error {
-  readonly code = 'ERR_GENCOVE_INPUT';
+  readonly code = 'ERR_GENCOVE_UNSAFE_PATH';
   constructor(message: string) {
     super(message);
     this.name = 'UnsafePathError';
@@ -108,9 +111,12 @@ export class DownloadFailedError extends Error {
       `${failures.length} file${failures.length === 1 ? '' : 's'} could not be delivered:\n${listed.join('\n')}`,
     );
     this.name = 'DownloadFailedError';
+    const codes = new Set(failures.map((f) => f.error.code ?? 'ERR_GENCOVE_DOWNLOAD'));
     this.code = failures.some((f) => f.error instanceof ChecksumMismatchError)
       ? 'ERR_GENCOVE_CHECKSUM'
-      : (failures.find((f) => typeof f.error.code === 'string')?.error.code ?? 'ERR_GENCOVE');
+      : codes.size === 1
+        ? [...codes][0]!
+        : 'ERR_GENCOVE_DOWNLOAD';
   }
 }
 

@@ -1,19 +1,15 @@
 import { createHash } from 'node:crypto';
 import { pipeline, Readable, Transform } from 'node:stream';
-import {
-  HeadBucketCommand,
-  HeadObjectCommand,
-  PutObjectCommand,
-  S3Client,
-  type S3ClientConfig,
-} from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
+import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import type { TransferBudget } from '../../transfer/budget.js';
 import { IntegrityMismatch } from './disk-transfer.js';
 import { DownloadInputError } from './errors.js';
 import { type FetchContext, fetchRange, type ObjectInfo } from './fetch-range.js';
 import type { DownloadSource } from './source.js';
 import type { S3DeliveryOptions } from './types.js';
+
+// The AWS SDK takes about a second to load: only runs that deliver to S3 pay for it.
+const sdk = () => import('@aws-sdk/client-s3');
 
 export const DEFAULT_S3_PART_SIZE = 8 * 1024 * 1024;
 export const DEFAULT_S3_QUEUE_SIZE = 4;
@@ -53,6 +49,7 @@ export function parseS3Destination(destination: string): S3Destination | undefin
  */
 export async function createS3Client(options: S3DeliveryOptions = {}): Promise<S3Client> {
   if (options.client) return options.client;
+  const { S3Client } = await sdk();
   const config: S3ClientConfig = {};
   if (options.region) config.region = options.region;
   if (options.endpoint) {
@@ -78,6 +75,7 @@ export async function createS3Client(options: S3DeliveryOptions = {}): Promise<S
 
 /** Fails early, before any transfer, when the bucket is missing or not writable by us. */
 export async function checkBucket(client: S3Client, bucket: string, signal?: AbortSignal) {
+  const { HeadBucketCommand } = await sdk();
   try {
     await client.send(new HeadBucketCommand({ Bucket: bucket }), { abortSignal: signal });
   } catch (error) {
@@ -103,6 +101,7 @@ export async function headObject(
   key: string,
   signal?: AbortSignal,
 ): Promise<S3ObjectFacts | undefined> {
+  const { HeadObjectCommand } = await sdk();
   try {
     const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), {
       abortSignal: signal,
@@ -124,6 +123,7 @@ export async function putText(
   contentType: string,
   signal?: AbortSignal,
 ): Promise<void> {
+  const { PutObjectCommand } = await sdk();
   await client.send(
     new PutObjectCommand({ Bucket: bucket, Key: key, Body: text, ContentType: contentType }),
     { abortSignal: signal },
@@ -153,6 +153,7 @@ export interface S3TransferOptions {
  */
 export async function transferToS3(options: S3TransferOptions): Promise<{ sha256?: string }> {
   const { info } = options;
+  const { Upload } = await import('@aws-sdk/lib-storage');
   const memory = options.partSize * (options.queueSize + 1);
   const releaseMemory = await options.budget.memory.acquire(memory, options.fetch.signal);
   let releaseConnections: (() => void) | undefined;

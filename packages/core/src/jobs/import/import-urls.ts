@@ -126,7 +126,7 @@ async function registerAll(
   const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
   const limit = pLimit(options.concurrency ?? DEFAULT_IMPORT_CONCURRENCY);
   const registered: Array<ImportedUpload | undefined> = new Array(planned.length);
-  let failure: { error: unknown; item: PlannedUrlUpload } | undefined;
+  let failure: { error: unknown; item: PlannedUrlUpload; source: string } | undefined;
   let done = 0;
 
   await Promise.all(
@@ -146,7 +146,7 @@ async function registerAll(
           onEvent({ type: 'url-registered', upload, done: ++done, total: planned.length });
         } catch (error) {
           if (!failure && !(error instanceof AbortError && stop.signal.aborted)) {
-            failure = { error, item };
+            failure = { error, item, source: sources[i]! };
           }
           stop.abort();
         }
@@ -157,8 +157,12 @@ async function registerAll(
   const ok = registered.filter((u): u is ImportedUpload => u !== undefined);
   if (options.signal?.aborted) throw new AbortError('URL import aborted');
   if (failure) {
-    const { error, item } = failure;
-    const why = error instanceof Error ? error.message : String(error);
+    const { error, item, source } = failure;
+    // The server may quote the URL back; its query is what must not leak.
+    const why = (error instanceof Error ? error.message : String(error)).replaceAll(
+      source,
+      item.source,
+    );
     const where = `${item.clientId} ${item.read} (line ${item.line})`;
     const left =
       ok.length === 0

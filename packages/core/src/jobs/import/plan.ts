@@ -160,6 +160,7 @@ async function checkAll(
     );
   } finally {
     limit.clearQueue();
-    await agent.close();
+    // close() would wait for probes still in flight after an abort or a failure
+    await agent.destroy();
   }
 }

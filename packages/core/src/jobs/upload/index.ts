@@ -29,6 +29,7 @@ export type {
   UploadPlan,
 } from './plan-types.js';
 export {
+  DEFAULT_UPLOAD_BUFFER_BYTES,
   DEFAULT_UPLOAD_CONCURRENCY,
   type UploadedFile,
   type UploadFastqsOptions,

@@ -4,7 +4,7 @@ export const MAX_PARTS = 10_000;
 export const MIN_PART_SIZE = 5 * MIB;
 export const MAX_PART_SIZE = 5 * 1024 * MIB;
 /** Preferred part size: small enough for many parts in flight, large enough to keep requests few. */
-export const DEFAULT_PART_SIZE = 16 * MIB;
+export const DEFAULT_PART_SIZE = 8 * MIB;
 
 /**
  * Part size for an object of `size` bytes: the preferred size, raised (in whole MiB) as far as

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { crc32 } from 'node:zlib';
 import { SourceChangedError } from './errors.js';
@@ -41,6 +41,56 @@ export function readRange(
     }
   }
   return Readable.from(chunks(), { objectMode: false, highWaterMark: READ_CHUNK_BYTES });
+}
+
+/**
+ * Reads bytes `[start, end)` of the concatenation of `sources` into `target` (whose length must be
+ * `end - start`). Throws {@link SourceChangedError} when a file is shorter than planned.
+ */
+export async function readInto(
+  sources: readonly SourceFile[],
+  start: number,
+  end: number,
+  target: Buffer,
+): Promise<void> {
+  let offset = 0;
+  let filled = 0;
+  for (const source of sources) {
+    const from = Math.max(start, offset) - offset;
+    const to = Math.min(end, offset + source.size) - offset;
+    offset += source.size;
+    if (to <= from) continue;
+    const handle = await open(source.path, 'r');
+    try {
+      for (let position = from; position < to; ) {
+        const { bytesRead } = await handle.read(target, filled, to - position, position);
+        if (bytesRead === 0) throw new SourceChangedError(source.path);
+        position += bytesRead;
+        filled += bytesRead;
+      }
+    } finally {
+      await handle.close();
+    }
+  }
+}
+
+/** CRC32 of bytes in memory, base64 of the big-endian value (`x-amz-checksum-crc32`). */
+export function crc32Base64(data: Buffer): string {
+  const out = Buffer.alloc(4);
+  out.writeUInt32BE(crc32(data) >>> 0);
+  return out.toString('base64');
+}
+
+/** Streams `data` as views of `chunkSize` bytes (no copies), calling `onChunk` for each. */
+export function viewStream(data: Buffer, chunkSize: number, onChunk?: (chunk: Buffer) => void): Readable {
+  function* views(): Generator<Buffer> {
+    for (let at = 0; at < data.length; at += chunkSize) {
+      const chunk = data.subarray(at, Math.min(data.length, at + chunkSize));
+      onChunk?.(chunk);
+      yield chunk;
+    }
+  }
+  return Readable.from(views(), { objectMode: false, highWaterMark: chunkSize });
 }
 
 /** CRC32 of a byte range, base64 of the big-endian value as S3's `x-amz-checksum-crc32` wants it. */

@@ -8,8 +8,10 @@ import {
   type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
+import type { Readable } from 'node:stream';
 import { AbortError } from '../../errors.js';
 import type { TransferBudget } from '../../transfer/budget.js';
+import type { BufferPool } from './buffer-pool.js';
 import type { UploadCredentialProvider } from './credentials.js';
 import { S3TransferError } from './errors.js';
 import type { UploadEvent } from './events.js';
@@ -19,14 +21,17 @@ import { type CompletedPart, type ResumeHeader, ResumeJournal } from './resume-s
 import { type S3RetryOptions, s3ErrorName, withS3Retry } from './s3-retry.js';
 import {
   assertUnchanged,
+  crc32Base64,
   crc32OfRange,
   READ_CHUNK_BYTES,
+  readInto,
   readRange,
   sameFile,
+  viewStream,
 } from './source-stream.js';
 
-/** Memory one request in flight holds: its read chunks and socket buffers, not its part size. */
-const REQUEST_MEMORY_BYTES = 2 * READ_CHUNK_BYTES;
+/** Memory a streamed request holds: its read chunks and socket buffers, not its part size. */
+const STREAM_MEMORY_BYTES = 2 * READ_CHUNK_BYTES;
 
 export interface TransferContext {
   s3: S3Client;
@@ -35,6 +40,12 @@ export interface TransferContext {
   /** Folder of resume journals; no resume without it. */
   cacheDir?: string;
   preferredPartSize: number;
+  /** Reusable part buffers. */
+  pool: BufferPool;
+  /** Parts up to this size are buffered in memory; larger ones stream from disk. */
+  maxBufferedPart: number;
+  /** Size of the pooled buffer for a part of `length` bytes (parts share buffers by size). */
+  bufferSize: (length: number) => number;
   signal: AbortSignal;
   emit: (event: UploadEvent) => void;
   /** Scrubs known secrets from messages. */
@@ -109,53 +120,87 @@ function retryOptions(job: FileJob, operation: string, signal: AbortSignal): S3R
 }
 
 /**
- * Streams bytes `[start, end)` with their CRC32, crediting progress as chunks are read and
- * rolling it back when the attempt fails. A read error of the body (e.g. the file shrank) aborts
- * the request and is what the attempt throws: the SDK pipes bodies without forwarding errors.
+ * Sends bytes `[start, end)` with their CRC32 through `send`, crediting progress as the body is
+ * consumed and rolling it back when an attempt fails (it is then retried with a fresh body).
+ * Parts that fit the memory budget are read once into a pooled buffer, checksummed in memory and
+ * sent from it; larger parts (objects over ~300 GiB) stream from disk, checksummed in a first read.
  */
 async function sendBody<T>(
   job: FileJob,
   start: number,
   end: number,
   signal: AbortSignal,
-  send: (body: ReturnType<typeof readRange>, checksum: string, signal: AbortSignal) => Promise<T>,
+  send: (body: Readable, checksum: string, signal: AbortSignal) => Promise<T>,
   operation: string,
 ): Promise<T> {
-  return job.ctx.budget.run(
-    REQUEST_MEMORY_BYTES,
-    async () => {
-      const checksum = await crc32OfRange(job.upload.sources, start, end, signal);
-      return withS3Retry(async () => {
-        let sent = 0;
-        let settled = false;
-        let readError: unknown;
-        const attempt = new AbortController();
-        const body = readRange(job.upload.sources, start, end, (chunk) => {
-          if (settled) return;
-          sent += chunk.length;
-          job.ctx.emit({ type: 'file-progress', ...ref(job), bytes: chunk.length });
-        });
-        body.once('error', (error) => {
-          readError = error;
-          attempt.abort();
-        });
-        try {
-          const result = await send(body, checksum, AbortSignal.any([signal, attempt.signal]));
-          settled = true;
-          return result;
-        } catch (error) {
-          settled = true;
-          // the request may still be writing its body after an early error response: tear it
-          // down so its socket is not held until the server times out
-          attempt.abort();
-          body.destroy();
-          if (sent > 0) job.ctx.emit({ type: 'file-progress', ...ref(job), bytes: -sent });
-          throw readError ?? error;
-        }
-      }, retryOptions(job, operation, signal));
-    },
-    signal,
-  );
+  const { ctx } = job;
+  const length = end - start;
+  const buffered = ctx.bufferSize(length) <= ctx.maxBufferedPart;
+  const bufferSize = ctx.bufferSize(length);
+  const release = await ctx.budget.acquire(buffered ? bufferSize : STREAM_MEMORY_BYTES, signal);
+  const buffer = buffered ? ctx.pool.take(bufferSize) : undefined;
+  try {
+    let data: Buffer | undefined;
+    let checksum: string;
+    if (buffer) {
+      data = buffer.subarray(0, length);
+      await readInto(job.upload.sources, start, end, data);
+      checksum = crc32Base64(data);
+    } else {
+      checksum = await crc32OfRange(job.upload.sources, start, end, signal);
+    }
+    return await withS3Retry(
+      () => sendAttempt(job, data, start, end, checksum, signal, send),
+      retryOptions(job, operation, signal),
+    );
+  } finally {
+    if (buffer) ctx.pool.give(buffer);
+    release();
+  }
+}
+
+/**
+ * One attempt. A read error of a streamed body (e.g. the file shrank) aborts the request and is
+ * what the attempt throws: the SDK pipes bodies without forwarding their errors.
+ */
+async function sendAttempt<T>(
+  job: FileJob,
+  data: Buffer | undefined,
+  start: number,
+  end: number,
+  checksum: string,
+  signal: AbortSignal,
+  send: (body: Readable, checksum: string, signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  let sent = 0;
+  let settled = false;
+  let readError: unknown;
+  const attempt = new AbortController();
+  const onChunk = (chunk: Buffer) => {
+    if (settled) return;
+    sent += chunk.length;
+    job.ctx.emit({ type: 'file-progress', ...ref(job), bytes: chunk.length });
+  };
+  const body = data
+    ? viewStream(data, READ_CHUNK_BYTES, onChunk)
+    : readRange(job.upload.sources, start, end, onChunk);
+  body.once('error', (error) => {
+    readError = error;
+    attempt.abort();
+  });
+  try {
+    const result = await send(body, checksum, AbortSignal.any([signal, attempt.signal]));
+    settled = true;
+    return result;
+  } catch (error) {
+    settled = true;
+    // the request may still be writing its body after an early error response: tear it down so
+    // its socket (and our buffer) are not held until the server times out
+    attempt.abort();
+    body.destroy();
+    if (sent > 0) job.ctx.emit({ type: 'file-progress', ...ref(job), bytes: -sent });
+    throw readError ?? error;
+  }
 }
 
 async function putSingle(job: FileJob): Promise<TransferOutcome> {

@@ -1,0 +1,284 @@
+/**
+ * Pure parts of the download job: naming template and path safety, server file names, file-type
+ * filter, the exact bytes of the QC / metadata / download-urls files, resume planning.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  createFileTypeFilter,
+  DEFAULT_DOWNLOAD_TEMPLATE,
+  DownloadInputError,
+  defaultFilename,
+  downloadUrlsEntry,
+  fileExtension,
+  formatDownloadUrlsJson,
+  formatMetadataDownloadFile,
+  formatMetadataFile,
+  formatQcJson,
+  parseDownloadTemplate,
+  parseS3Destination,
+  renderDownloadPath,
+  type SampleDetail,
+  statusAdmits,
+  type TemplateValues,
+  UnsafePathError,
+  validateFileTypes,
+} from '../src/index.js';
+import { planStretches } from '../src/jobs/download/disk-transfer.js';
+import { mergeRanges } from '../src/jobs/download/part-state.js';
+import { floatRepr, pythonJsonDumps } from '../src/jobs/download/python-json.js';
+import { resolveInside } from '../src/jobs/download/safe-path.js';
+
+const values: TemplateValues = {
+  client_id: 'PLT4-A03',
+  gencove_id: '4c0468d4-18dc-471c-9201-2084cd81599b',
+  file_type: 'fastq-r1',
+  file_extension: 'fastq.gz',
+  default_filename: '4c0468d4-18dc-471c-9201-2084cd81599b_R1.fastq.gz',
+};
+
+describe('naming template (spec §9.3)', () => {
+  it('renders the spec examples', () => {
+    const render = (t: string, v: Partial<TemplateValues> = {}) =>
+      renderDownloadPath(parseDownloadTemplate(t), { ...values, ...v }).join('/');
+    expect(render(DEFAULT_DOWNLOAD_TEMPLATE)).toBe(
+      'PLT4-A03/4c0468d4-18dc-471c-9201-2084cd81599b/4c0468d4-18dc-471c-9201-2084cd81599b_R1.fastq.gz',
+    );
+    expect(render('{client_id}.{file_extension}')).toBe('PLT4-A03.fastq.gz');
+    expect(render('{client_id}_{file_type}.{file_extension}')).toBe('PLT4-A03_fastq-r1.fastq.gz');
+    // decision: file-level placeholders work in directory segments too
+    expect(render('{file_type}/{client_id}')).toBe('fastq-r1/PLT4-A03');
+    expect(render('{{literal}}/{client_id}')).toBe('{literal}/PLT4-A03');
+    // a client id with "/" makes directories (as the official client); empty pieces collapse
+    expect(render(DEFAULT_DOWNLOAD_TEMPLATE, { client_id: 'plate1/A01' }).split('/').length).toBe(
+      4,
+    );
+    expect(render(DEFAULT_DOWNLOAD_TEMPLATE, { client_id: '' }).split('/').length).toBe(2);
+  });
+
+  it.each([
+    ['', 'empty'],
+    ['/etc/{client_id}', 'relative'],
+    ['C:/x/{client_id}', 'relative'],
+    ['../{default_filename}', '".."'],
+    ['a/./{default_filename}', '"."'],
+    ['a//{default_filename}', 'empty path segment'],
+    ['{client_id}/', 'empty path segment'],
+    ['{sample_id}', 'unknown placeholder {sample_id}'],
+    ['{client_id!r}', 'unknown placeholder'],
+    ['{client_id', 'not closed'],
+    ['x}', 'single "}"'],
+    ['a\u0000b', 'control character'],
+    ['a\\b/{client_id}', 'backslash'],
+  ])('rejects %j before any request (%s)', (template, why) => {
+    expect(() => parseDownloadTemplate(template)).toThrow(DownloadInputError);
+    expect(() => parseDownloadTemplate(template)).toThrow(why);
+  });
+
+  it.each([
+    [{ default_filename: '../../etc/passwd' }, 'path separator'],
+    [{ default_filename: 'a/b.vcf' }, 'path separator'],
+    [{ default_filename: 'a\\b.vcf' }, 'path separator'],
+    [{ default_filename: '..' }, '".." path segment'],
+    [{ default_filename: '' }, 'empty file name'],
+    [{ client_id: '../..' }, '".." path segment'],
+    [{ client_id: 'a\u0007b' }, 'control character'],
+    [{ client_id: 'x\u0000' }, 'control character'],
+    [{ file_type: '../x' }, 'path separator'],
+    [{ client_id: 'x'.repeat(300) }, 'longer than 255 bytes'],
+  ])('refuses hostile server values %j', (hostile, why) => {
+    const t = parseDownloadTemplate(DEFAULT_DOWNLOAD_TEMPLATE);
+    expect(() => renderDownloadPath(t, { ...values, ...hostile })).toThrow(UnsafePathError);
+    expect(() => renderDownloadPath(t, { ...values, ...hostile })).toThrow(why);
+  });
+
+  it('resolveInside proves containment', () => {
+    expect(resolveInside('/data/out', ['a', 'b.txt'], 'x')).toBe('/data/out/a/b.txt');
+    expect(() => resolveInside('/data/out', ['..', 'b'], 'x')).toThrow(UnsafePathError);
+  });
+});
+
+describe('server-suggested file names', () => {
+  const url = (disposition?: string) =>
+    `https://bucket.s3.amazonaws.com/deliverables/4c04/r1.fastq.gz?${
+      disposition ? `response-content-disposition=${encodeURIComponent(disposition)}&` : ''
+    }X-Amz-Signature=abc`;
+  it.each([
+    ['attachment; filename=4c04_R1.fastq.gz', '4c04_R1.fastq.gz'],
+    ['attachment; filename="quoted name.vcf.gz"', 'quoted name.vcf.gz'],
+    [`attachment; filename*=UTF-8''%C3%A9chantillon.vcf.gz`, 'échantillon.vcf.gz'],
+    [undefined, 'r1.fastq.gz'],
+  ])('%j → %j', (disposition, name) => {
+    expect(defaultFilename(url(disposition))).toBe(name);
+  });
+  it('{file_extension} is everything after the first dot', () => {
+    expect(fileExtension('4c04.impute.vcf.gz.tbi')).toBe('impute.vcf.gz.tbi');
+    expect(fileExtension('README')).toBe('');
+  });
+});
+
+describe('file-type filter (decision on the spec §9.1 prefix quirk)', () => {
+  it('selects exact keys; "*" asks for a prefix; nothing = everything', () => {
+    const exact = createFileTypeFilter(['wgs-gvcf']);
+    expect(exact.admits('wgs-gvcf')).toBe(true);
+    expect(exact.admits('wgs-gvcf_indexed')).toBe(false);
+    expect(createFileTypeFilter(['wgs-gvcf*']).admits('wgs-gvcf_indexed')).toBe(true);
+    expect(createFileTypeFilter(undefined).admits('qc')).toBe(true);
+  });
+  it('lists every invalid key with the valid ones', () => {
+    expect(() => validateFileTypes(['impute-vcf', 'vcf', 'x*'], ['impute-vcf', 'qc'])).toThrow(
+      'Invalid --file-types "vcf", "x*": not among the file types of this selection: impute-vcf, qc.',
+    );
+  });
+});
+
+describe('status filter', () => {
+  it.each([
+    ['succeeded', 'succeeded', true],
+    ['succeeded', 'failed qc', false],
+    ['completed', 'failed qc', true],
+    ['completed', 'failed', false],
+    ['failed', 'failed', true],
+    ['all', 'failed', true],
+    ['all', 'running', false],
+  ] as const)('--status %s admits %j: %s', (filter, status, admitted) => {
+    expect(statusAdmits(filter, status)).toBe(admitted);
+  });
+});
+
+describe('bytes of the generated files', () => {
+  it('QC JSON (spec §9.7): Python separators, null and "" members dropped, floats as floats', () => {
+    expect(
+      formatQcJson([
+        {
+          quality_control_type: { key: 'format', type: 'bool', name: 'FASTQ format check' },
+          quality_control: {
+            value_expected: null,
+            value_measured: null,
+            value_string: '',
+            status: 'failed',
+          },
+        },
+        {
+          quality_control_type: { key: 'bases_dedup', type: 'float' },
+          quality_control: {
+            value_expected: 1000000000,
+            value_measured: 1843310271.5,
+            value_string: '',
+            status: 'pass',
+          },
+        },
+      ]),
+    ).toBe(
+      '[{"quality_control_type": {"key": "format", "type": "bool"}, "quality_control": {"status": "failed"}}, ' +
+        '{"quality_control_type": {"key": "bases_dedup", "type": "float"}, "quality_control": ' +
+        '{"value_expected": 1000000000.0, "value_measured": 1843310271.5, "status": "pass"}}]',
+    );
+  });
+
+  it('metadata files: compact for download (§9.7), Python spacing for download-file (§10)', () => {
+    expect(formatMetadataFile({ batch: '2026-01' })).toBe('{"metadata":{"batch":"2026-01"}}');
+    expect(formatMetadataFile(null)).toBe('{"metadata":null}');
+    expect(formatMetadataDownloadFile({ batch: '2026-01', n: [1, 2] })).toBe(
+      '{"metadata": {"batch": "2026-01", "n": [1, 2]}}',
+    );
+    expect(pythonJsonDumps({ s: 'é✓' })).toBe('{"s": "\\u00e9\\u2713"}');
+  });
+
+  it('Python float repr', () => {
+    expect([1, 1e16, 1.5e-5, 0.0001, 123456789012345.6, 0.1].map(floatRepr)).toEqual([
+      '1.0',
+      '1e+16',
+      '1.5e-05',
+      '0.0001',
+      '123456789012345.6',
+      '0.1',
+    ]);
+  });
+
+  it('--download-urls JSON (spec §9.8): shape, timestamps, 4-space indent, filter', () => {
+    const sample = {
+      id: '4c0468d4-18dc-471c-9201-2084cd81599b',
+      client_id: 'PLT4-A03',
+      last_status: {
+        id: 's1',
+        status: 'succeeded',
+        note: '',
+        created: '2026-01-05T11:02:40.118530Z',
+      },
+      archive_last_status: {
+        id: 'a1',
+        status: 'available',
+        created: '2026-01-05 09:15:11.702410+00:00',
+        transition_cutoff: null,
+      },
+      files: [
+        { id: 'f1', file_type: 'fastq-r1', download_url: 'https://x/r1?sig', checksum_sha256: '' },
+        {
+          id: 'f2',
+          file_type: 'impute-vcf',
+          download_url: 'https://x/v?sig',
+          checksum_sha256: 'ab',
+        },
+      ],
+    } as unknown as SampleDetail;
+    const entry = downloadUrlsEntry(sample, createFileTypeFilter(['impute-vcf']));
+    expect(formatDownloadUrlsJson([entry])).toBe(`[
+    {
+        "gencove_id": "4c0468d4-18dc-471c-9201-2084cd81599b",
+        "client_id": "PLT4-A03",
+        "last_status": {
+            "id": "s1",
+            "status": "succeeded",
+            "created": "2026-01-05T11:02:40.118530+00:00"
+        },
+        "archive_last_status": {
+            "id": "a1",
+            "status": "available",
+            "created": "2026-01-05T09:15:11.702410+00:00",
+            "transition_cutoff": null
+        },
+        "files": {
+            "impute-vcf": {
+                "id": "f2",
+                "download_url": "https://x/v?sig",
+                "checksum_sha256": "ab"
+            }
+        }
+    }
+]`);
+  });
+});
+
+describe('destinations and resume planning', () => {
+  it('parses s3://bucket/prefix', () => {
+    expect(parseS3Destination('s3://lab-results')).toEqual({ bucket: 'lab-results', prefix: '' });
+    expect(parseS3Destination('s3://lab-results/a/b/')).toEqual({
+      bucket: 'lab-results',
+      prefix: 'a/b/',
+    });
+    expect(parseS3Destination('/data/out')).toBeUndefined();
+    expect(() => parseS3Destination('s3://lab/../x')).toThrow('".."');
+    expect(() => parseS3Destination('s3://Bad_Bucket/x')).toThrow('bucket name');
+  });
+
+  it('splits what is missing into parts and keeps what a previous run finished', () => {
+    expect(
+      mergeRanges([
+        [10, 20],
+        [0, 5],
+        [5, 8],
+        [19, 30],
+      ]),
+    ).toEqual([
+      [0, 8],
+      [10, 30],
+    ]);
+    expect(planStretches(100, [[30, 50]], 25)).toEqual([
+      { start: 0, end: 25, written: 0 },
+      { start: 25, end: 30, written: 0 },
+      { start: 30, end: 50, written: 20 },
+      { start: 50, end: 75, written: 0 },
+      { start: 75, end: 100, written: 0 },
+    ]);
+  });
+});
