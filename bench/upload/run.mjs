@@ -14,7 +14,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createWriteStream, existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,6 +33,8 @@ const { values } = parseArgs({
     tools: { type: 'string', default: 'ours,aws-cp,aws-sync,curl' },
     'data-dir': { type: 'string', default: join(tmpdir(), 'gencove-bench-upload') },
     quick: { type: 'boolean', default: false },
+    /** Re-print the table of saved result files (comma-separated) instead of running. */
+    report: { type: 'string' },
   },
 });
 const quick = values.quick;
@@ -46,14 +48,21 @@ const CONDITIONS = {
 };
 
 function list(name) {
-  return values[name].split(',').map((s) => s.trim()).filter(Boolean);
+  return values[name]
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 async function makeData(dir, { files, fileBytes }) {
   await mkdir(dir, { recursive: true });
   const names = [];
   for (let i = 0; i < files; i++) {
-    names.push(files === 1 ? 'BIG_R1.fastq.gz' : `S${String(Math.floor(i / 2)).padStart(3, '0')}_R${(i % 2) + 1}.fastq.gz`);
+    names.push(
+      files === 1
+        ? 'BIG_R1.fastq.gz'
+        : `S${String(Math.floor(i / 2)).padStart(3, '0')}_R${(i % 2) + 1}.fastq.gz`,
+    );
   }
   const block = randomBytes(8 * MIB);
   for (const name of names) {
@@ -72,12 +81,19 @@ async function makeData(dir, { files, fileBytes }) {
 
 function startSink(condition) {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [
-      join(ROOT, 'bench/upload/sink.mjs'),
-      '--latency-ms', String(condition.latencyMs),
-      '--conn-mibps', String(condition.connMibps),
-      '--link-mibps', String(condition.linkMibps),
-    ], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(
+      process.execPath,
+      [
+        join(ROOT, 'bench/upload/sink.mjs'),
+        '--latency-ms',
+        String(condition.latencyMs),
+        '--conn-mibps',
+        String(condition.connMibps),
+        '--link-mibps',
+        String(condition.linkMibps),
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     child.stdout.once('data', (d) => resolvePromise({ child, url: JSON.parse(String(d)).url }));
     child.once('error', reject);
   });
@@ -100,14 +116,22 @@ function measure(cmd, args, env) {
     child.once('error', reject);
     child.once('close', (code) => {
       const m = /BENCH ([\d.]+) ([\d.]+) ([\d.]+) (\d+)/.exec(err);
-      if (code !== 0 || !m) return reject(new Error(`${cmd} ${args.join(' ')} exited ${code}:\n${err.slice(-2000)}`));
-      resolvePromise({ wall: Number(m[1]), cpu: Number(m[2]) + Number(m[3]), rssMib: Number(m[4]) / 1024 });
+      if (code !== 0 || !m)
+        return reject(new Error(`${cmd} ${args.join(' ')} exited ${code}:\n${err.slice(-2000)}`));
+      resolvePromise({
+        wall: Number(m[1]),
+        cpu: Number(m[2]) + Number(m[3]),
+        rssMib: Number(m[4]) / 1024,
+      });
     });
   });
 }
 
 async function main() {
-  if (!existsSync(CLI)) throw new Error('Build first: npm run build -w @gencove/core -w @gencove/sandbox -w @gencove/cli');
+  if (!existsSync(CLI))
+    throw new Error(
+      'Build first: npm run build -w @gencove/core -w @gencove/sandbox -w @gencove/cli',
+    );
   const { startSandbox } = await import(join(ROOT, 'packages/sandbox/dist/index.js'));
   const sandbox = await startSandbox({ pipeline: 'manual' });
   const work = await mkdtemp(join(tmpdir(), 'gencove-bench-'));
@@ -139,32 +163,80 @@ async function main() {
       try {
         for (const workloadName of list('workloads')) {
           const workload = WORKLOADS[workloadName];
-          const dataDir = join(values['data-dir'], `${workloadName}-${workload.files}x${workload.fileBytes / MIB}M`);
+          const dataDir = join(
+            values['data-dir'],
+            `${workloadName}-${workload.files}x${workload.fileBytes / MIB}M`,
+          );
           const names = await makeData(dataDir, workload);
           const bytes = workload.files * workload.fileBytes;
           const tools = {
-            ours: () => [process.execPath, [CLI, 'upload', dataDir, `gncv://bench-${randomUUID()}/`, '--no-progress'], oursEnv],
+            ours: () => [
+              process.execPath,
+              [CLI, 'upload', dataDir, `gncv://bench-${randomUUID()}/`, '--no-progress'],
+              oursEnv,
+            ],
             'aws-cp': () =>
               workload.files === 1
-                ? [AWS, ['s3', 'cp', join(dataDir, names[0]), `s3://bench/${randomUUID()}/${names[0]}`, '--endpoint-url', sink.url, '--no-progress'], awsEnv]
-                : [AWS, ['s3', 'cp', dataDir, `s3://bench/${randomUUID()}/`, '--recursive', '--endpoint-url', sink.url, '--no-progress'], awsEnv],
-            'aws-sync': () => [AWS, ['s3', 'sync', dataDir, `s3://bench/${randomUUID()}/`, '--endpoint-url', sink.url, '--no-progress'], awsEnv],
+                ? [
+                    AWS,
+                    [
+                      's3',
+                      'cp',
+                      join(dataDir, names[0]),
+                      `s3://bench/${randomUUID()}/${names[0]}`,
+                      '--endpoint-url',
+                      sink.url,
+                      '--no-progress',
+                    ],
+                    awsEnv,
+                  ]
+                : [
+                    AWS,
+                    [
+                      's3',
+                      'cp',
+                      dataDir,
+                      `s3://bench/${randomUUID()}/`,
+                      '--recursive',
+                      '--endpoint-url',
+                      sink.url,
+                      '--no-progress',
+                    ],
+                    awsEnv,
+                  ],
+            'aws-sync': () => [
+              AWS,
+              [
+                's3',
+                'sync',
+                dataDir,
+                `s3://bench/${randomUUID()}/`,
+                '--endpoint-url',
+                sink.url,
+                '--no-progress',
+              ],
+              awsEnv,
+            ],
             curl: () => {
               const prefix = randomUUID();
               const args = ['-sS', '--fail', '-o', '/dev/null'];
               if (names.length > 1) args.push('--parallel', '--parallel-max', '16');
-              for (const name of names) args.push('-T', join(dataDir, name), `${sink.url}/bench/${prefix}/${name}`);
+              for (const name of names)
+                args.push('-T', join(dataDir, name), `${sink.url}/bench/${prefix}/${name}`);
               return ['curl', args, { PATH: process.env.PATH }];
             },
           };
-          const chosen = list('tools').filter((t) => t in tools && !(t === 'aws-sync' && workload.files === 1));
+          const chosen = list('tools').filter(
+            (t) => t in tools && !(t === 'aws-sync' && workload.files === 1),
+          );
           for (let rep = 0; rep < Number(values.reps); rep++) {
             for (const tool of chosen) {
               const [cmd, args, env] = tools[tool]();
               const before = await sinkBytes(sink.url);
               const m = await measure(cmd, args, env);
               const received = (await sinkBytes(sink.url)) - before;
-              if (received < bytes) throw new Error(`${tool}: the sink received ${received} of ${bytes} bytes`);
+              if (received < bytes)
+                throw new Error(`${tool}: the sink received ${received} of ${bytes} bytes`);
               const row = {
                 condition: conditionName,
                 workload: workloadName,
@@ -191,8 +263,15 @@ async function main() {
     await rm(work, { recursive: true, force: true });
   }
   await mkdir(join(ROOT, 'bench/results'), { recursive: true });
-  const file = join(ROOT, 'bench/results', `upload-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  await writeFile(file, JSON.stringify({ conditions: CONDITIONS, workloads: WORKLOADS, results }, null, 2));
+  const file = join(
+    ROOT,
+    'bench/results',
+    `upload-${new Date().toISOString().replace(/[:.]/g, '-')}.json`,
+  );
+  await writeFile(
+    file,
+    JSON.stringify({ conditions: CONDITIONS, workloads: WORKLOADS, results }, null, 2),
+  );
   console.log(table(results));
   console.error(`raw results: ${file}`);
 }
@@ -204,8 +283,8 @@ const median = (xs) => {
 
 function table(results) {
   const lines = [
-    '| condition | workload | tool | median wall (s) | MiB/s | wall vs ours | CPU s/GiB | peak RSS (MiB) |',
-    '|---|---|---|---:|---:|---:|---:|---:|',
+    '| condition | workload | tool | runs | median wall (s) | MiB/s (at median) | wall ÷ ours | CPU s/GiB (median) | peak RSS (MiB, max) |',
+    '|---|---|---|---:|---:|---:|---:|---:|---:|',
   ];
   const groups = new Map();
   for (const r of results) {
@@ -217,14 +296,22 @@ function table(results) {
     const ours = groups.get(`${condition}\t${workload}\tours`);
     const wall = median(rows.map((r) => r.wall));
     const ratio = ours ? (wall / median(ours.map((r) => r.wall))).toFixed(2) : '';
+    const mibps = rows[0].bytes / MIB / wall;
     lines.push(
-      `| ${condition} | ${workload} | ${tool} | ${wall.toFixed(2)} | ${median(rows.map((r) => r.mibps)).toFixed(0)} | ${ratio} | ${median(rows.map((r) => r.cpuPerGib)).toFixed(2)} | ${Math.max(...rows.map((r) => r.rssMib)).toFixed(0)} |`,
+      `| ${condition} | ${workload} | ${tool} | ${rows.length} | ${wall.toFixed(2)} | ${mibps.toFixed(0)} | ${ratio} | ${median(rows.map((r) => r.cpuPerGib)).toFixed(2)} | ${Math.max(...rows.map((r) => r.rssMib)).toFixed(0)} |`,
     );
   }
   return lines.join('\n');
 }
 
-main().catch((error) => {
+async function report(files) {
+  const { readFile } = await import('node:fs/promises');
+  const results = [];
+  for (const f of files) results.push(...JSON.parse(await readFile(f, 'utf8')).results);
+  console.log(table(results));
+}
+
+(values.report ? report(values.report.split(',')) : main()).catch((error) => {
   console.error(error);
   process.exitCode = 1;
 });

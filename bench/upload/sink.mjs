@@ -47,10 +47,13 @@ class Bucket {
   }
 }
 const link = new Bucket(linkRate);
+/** One bucket per connection (keep-alive sockets carry many requests). */
+const buckets = new WeakMap();
 
 /** Reads and discards a request body through the rate caps. */
 async function drain(req) {
-  const conn = req.socket.__bucket ?? (req.socket.__bucket = new Bucket(connRate));
+  const conn = buckets.get(req.socket) ?? new Bucket(connRate);
+  buckets.set(req.socket, conn);
   let bytes = 0;
   for await (const chunk of req) {
     bytes += chunk.length;
@@ -62,7 +65,10 @@ async function drain(req) {
 
 function xml(res, status, body) {
   const text = `<?xml version="1.0" encoding="UTF-8"?>\n${body}`;
-  res.writeHead(status, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'content-type': 'application/xml',
+    'content-length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 
@@ -85,18 +91,29 @@ const server = createServer(async (req, res) => {
       if (q.has('partNumber')) stats.parts++;
       else stats.objects++;
       // a made-up ETag: hashing would make the sink, not the client, the bottleneck
-      res.writeHead(200, { etag: `"${q.get('partNumber') ?? 0}-${size}-${randomBytes(4).toString('hex')}"`, 'content-length': 0 });
+      res.writeHead(200, {
+        etag: `"${q.get('partNumber') ?? 0}-${size}-${randomBytes(4).toString('hex')}"`,
+        'content-length': 0,
+      });
       res.end();
       return;
     }
     await drain(req);
     if (method === 'POST' && q.has('uploads')) {
       const id = randomBytes(16).toString('hex');
-      return xml(res, 200, `<InitiateMultipartUploadResult><Bucket>${bucket}</Bucket><Key>${key}</Key><UploadId>${id}</UploadId></InitiateMultipartUploadResult>`);
+      return xml(
+        res,
+        200,
+        `<InitiateMultipartUploadResult><Bucket>${bucket}</Bucket><Key>${key}</Key><UploadId>${id}</UploadId></InitiateMultipartUploadResult>`,
+      );
     }
     if (method === 'POST' && q.has('uploadId')) {
       stats.objects++;
-      return xml(res, 200, `<CompleteMultipartUploadResult><Bucket>${bucket}</Bucket><Key>${key}</Key><ETag>"done"</ETag></CompleteMultipartUploadResult>`);
+      return xml(
+        res,
+        200,
+        `<CompleteMultipartUploadResult><Bucket>${bucket}</Bucket><Key>${key}</Key><ETag>"done"</ETag></CompleteMultipartUploadResult>`,
+      );
     }
     if (method === 'DELETE') {
       res.writeHead(204);
@@ -104,25 +121,40 @@ const server = createServer(async (req, res) => {
       return;
     }
     if (method === 'GET' && q.has('uploadId')) {
-      return xml(res, 200, `<ListPartsResult><Bucket>${bucket}</Bucket><Key>${key}</Key><UploadId>${q.get('uploadId')}</UploadId><IsTruncated>false</IsTruncated></ListPartsResult>`);
+      return xml(
+        res,
+        200,
+        `<ListPartsResult><Bucket>${bucket}</Bucket><Key>${key}</Key><UploadId>${q.get('uploadId')}</UploadId><IsTruncated>false</IsTruncated></ListPartsResult>`,
+      );
     }
     if (method === 'GET' && key === '') {
-      return xml(res, 200, `<ListBucketResult><Name>${bucket}</Name><KeyCount>0</KeyCount><IsTruncated>false</IsTruncated></ListBucketResult>`);
+      return xml(
+        res,
+        200,
+        `<ListBucketResult><Name>${bucket}</Name><KeyCount>0</KeyCount><IsTruncated>false</IsTruncated></ListBucketResult>`,
+      );
     }
     if (method === 'HEAD') {
       res.writeHead(404);
       res.end();
       return;
     }
-    xml(res, 404, '<Error><Code>NoSuchKey</Code><Message>The sink stores nothing.</Message></Error>');
+    xml(
+      res,
+      404,
+      '<Error><Code>NoSuchKey</Code><Message>The sink stores nothing.</Message></Error>',
+    );
   } catch (error) {
-    if (!res.headersSent) xml(res, 500, `<Error><Code>InternalError</Code><Message>${String(error)}</Message></Error>`);
+    if (!res.headersSent)
+      xml(res, 500, `<Error><Code>InternalError</Code><Message>${String(error)}</Message></Error>`);
     else res.destroy();
   }
 });
 server.keepAliveTimeout = 30_000;
 server.listen(Number(values.port), '127.0.0.1', () => {
   const { port } = server.address();
-  process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${port}`, pid: process.pid })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ url: `http://127.0.0.1:${port}`, pid: process.pid })}\n`,
+  );
 });
 process.on('SIGTERM', () => server.close(() => process.exit(0)));

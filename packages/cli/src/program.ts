@@ -1,5 +1,6 @@
 import { VERSION } from '@gencove/core';
 import { Command, CommanderError } from 'commander';
+import { doctorCommand } from './commands/doctor.js';
 import { downloadCommand } from './commands/download.js';
 import { fileTypesCommand } from './commands/file-types.js';
 import { mapFileCommand } from './commands/map-file.js';
@@ -28,6 +29,7 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
   program.addCommand(mapFileCommand(io));
   program.addCommand(webhooksCommand(io, setExitCode));
   program.addCommand(waitCommand(io, setExitCode));
+  program.addCommand(doctorCommand(io, setExitCode));
   configure(program, io);
   return program;
 }

@@ -137,6 +137,56 @@ describe('gencove download DESTINATION', () => {
     expect(sb.control.requests).toEqual([]);
   });
 
+  it('transfer flags: template, --no-skip-existing, --verify-existing, limits, --no-verify, plain progress', async () => {
+    const dest = dir();
+    const base = [
+      'download',
+      dest,
+      '--sample-ids',
+      ids.C01!,
+      '--file-types',
+      'impute-vcf,fastq-r1',
+    ];
+    const first = await cli([
+      ...base,
+      '--download-template',
+      '{file_type}/{client_id}.{file_extension}',
+      '--concurrency',
+      '2',
+      '--parallel-files',
+      '1',
+    ]);
+    expect(first.code).toBe(0);
+    expect(await listFiles(dest)).toEqual([
+      'fastq-r1/C01.fastq.gz',
+      'impute-vcf/C01.impute.vcf.gz',
+    ]);
+    // not a terminal: plain progress lines on stderr
+    expect(first.stderr).toContain('Downloading 2 files');
+    expect(first.stderr).toMatch(/done .*C01\.impute\.vcf\.gz/);
+    const vcf = join(dest, 'impute-vcf/C01.impute.vcf.gz');
+    const good = await readFile(vcf);
+    const bad = Buffer.from(good);
+    bad[20] = bad[20]! ^ 1;
+    await writeFile(vcf, bad);
+    const template = ['--download-template', '{file_type}/{client_id}.{file_extension}'];
+    const sameSize = await cli([...base, ...template, '--json']);
+    expect(ndjson(sameSize.stdout).at(-1).totals.skipped).toBe(2);
+    const verified = await cli([...base, ...template, '--verify-existing', '--json']);
+    const files = ndjson(verified.stdout).at(-1).files;
+    expect(files.find((f: Json) => f.fileType === 'impute-vcf').outcome).toBe('downloaded');
+    expect(files.find((f: Json) => f.fileType === 'fastq-r1').outcome).toBe('skipped');
+    expect((await readFile(vcf)).equals(good)).toBe(true);
+    const again = await cli([...base, ...template, '--no-skip-existing', '--no-verify', '--json']);
+    const all = ndjson(again.stdout).at(-1).files;
+    expect(all.map((f: Json) => [f.outcome, f.verified, f.sha256])).toEqual([
+      ['downloaded', false, undefined],
+      ['downloaded', false, undefined],
+    ]);
+    const silent = await cli([...base, ...template, '--no-progress']);
+    expect(silent.stderr).not.toContain('Downloading 2 files');
+  });
+
   it('--download-urls writes the spec §9.8 JSON (4-space indent) to stdout or a file', async () => {
     const r = await cli([
       'download',
@@ -243,6 +293,7 @@ describe('gencove download DESTINATION', () => {
     expect(events.some((e) => e.type === 'file-retry' && e.offset > 0)).toBe(true);
     const result = events.at(-1);
     expect(result.totals.fetchedBytes).toBe(fileOf('fastq-r1').size);
+    expect(r.stdout + r.stderr).not.toMatch(/X-Amz-(Signature|Credential)|SANDBOXPRESIGNED/);
     expect(
       (await readFile(result.files[0].target)).equals(await stored(ids.C01!, 'fastq-r1')),
     ).toBe(true);
@@ -267,6 +318,8 @@ describe('gencove download DESTINATION', () => {
     const events = ndjson(r.stdout);
     expect(events.filter((e) => e.type === 'url-refresh').length).toBe(1);
     expect(events.at(-1).files[0]).toMatchObject({ outcome: 'downloaded', verified: true });
+    // presigned-URL signatures never reach events, results or messages
+    expect(r.stdout + r.stderr).not.toMatch(/X-Amz-(Signature|Credential)|SANDBOXPRESIGNED/);
   });
 
   it('--checksums writes sha256sum sidecars that verify', async () => {

@@ -30,3 +30,4 @@ export * from './validate.js';
 export { VERSION } from './version.js';
 export * from './webhooks.js';
 export * from './jobs/download/index.js';
+export * from './jobs/doctor/index.js';

@@ -15,7 +15,11 @@ let run = 0;
 
 beforeAll(async () => {
   sandbox = await startSandbox({ pipeline: 'manual' });
-  client = new GencoveClient({ host: sandbox.url, apiKey: sandbox.apiKey, retry: { baseDelayMs: 5 } });
+  client = new GencoveClient({
+    host: sandbox.url,
+    apiKey: sandbox.apiKey,
+    retry: { baseDelayMs: 5 },
+  });
 });
 
 afterAll(async () => {
@@ -29,7 +33,9 @@ beforeEach(() => {
 });
 
 /** A fresh folder with `samples` paired URL uploads (R2 left out every third sample). */
-async function folderWithUploads(samples: number): Promise<{ destination: string; uploadIds: string[] }> {
+async function folderWithUploads(
+  samples: number,
+): Promise<{ destination: string; uploadIds: string[] }> {
   const destination = `gncv://assign-${++run}/`;
   const uploadIds: string[] = [];
   const names: string[] = [];
@@ -50,7 +56,8 @@ async function folderWithUploads(samples: number): Promise<{ destination: string
 
 const assignPosts = () =>
   sandbox.control.requests.filter(
-    (r) => r.target === 'api' && r.method === 'POST' && r.path.startsWith('/api/v2/project-samples/'),
+    (r) =>
+      r.target === 'api' && r.method === 'POST' && r.path.startsWith('/api/v2/project-samples/'),
   );
 
 describe('assignUploadsToProject', () => {
@@ -91,7 +98,10 @@ describe('assignUploadsToProject', () => {
 
     sandbox.control.clearRequests();
     const over = await folderWithUploads(ASSIGN_BATCH_SIZE + 1);
-    const second = await assignUploadsToProject(client, { projectId: sandbox.projects.default, ...over });
+    const second = await assignUploadsToProject(client, {
+      projectId: sandbox.projects.default,
+      ...over,
+    });
     expect(second).toHaveLength(ASSIGN_BATCH_SIZE + 1);
     expect(assignPosts()).toHaveLength(2);
     expect(new Set(second.map((s) => s.sample)).size).toBe(ASSIGN_BATCH_SIZE + 1);
@@ -99,7 +109,10 @@ describe('assignUploadsToProject', () => {
 
   it('reports uploads assigned by an earlier run instead of waiting for them (idempotent re-run)', async () => {
     const run1 = await folderWithUploads(2);
-    const first = await assignUploadsToProject(client, { projectId: sandbox.projects.default, ...run1 });
+    const first = await assignUploadsToProject(client, {
+      projectId: sandbox.projects.default,
+      ...run1,
+    });
     sandbox.control.clearRequests();
     const events: AssignEvent[] = [];
     const again = await assignUploadsToProject(client, {
@@ -128,7 +141,9 @@ describe('assignUploadsToProject', () => {
     const error = (await attempt.catch((e) => e)) as AssignmentError;
     expect(error.code).toBe('ERR_GENCOVE_ASSIGN_WAIT');
     expect(error.missingUploads).toEqual([ghost]);
-    expect(error.message).toContain(`gencove projects run-prefix ${sandbox.projects.default} ${destination}`);
+    expect(error.message).toContain(
+      `gencove projects run-prefix ${sandbox.projects.default} ${destination}`,
+    );
     const waits = events.filter((e) => e.type === 'assign-waiting');
     expect(waits.length).toBeGreaterThanOrEqual(2);
     expect(waits[0]).toMatchObject({ found: 2, expected: 3 });
@@ -166,7 +181,9 @@ describe('assignUploadsToProject', () => {
     expect(error).toBeInstanceOf(AssignmentError);
     expect(error.code).toBe('ERR_GENCOVE_ASSIGN_PARTIAL');
     expect(error.assigned).toHaveLength(ASSIGN_BATCH_SIZE);
-    expect(error.message).toContain(`Only ${ASSIGN_BATCH_SIZE} of ${ASSIGN_BATCH_SIZE + 1} samples`);
+    expect(error.message).toContain(
+      `Only ${ASSIGN_BATCH_SIZE} of ${ASSIGN_BATCH_SIZE + 1} samples`,
+    );
   }, 60_000);
 
   it('does nothing for an empty run', async () => {

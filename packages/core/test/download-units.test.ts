@@ -23,8 +23,6 @@ import {
   UnsafePathError,
   validateFileTypes,
 } from '../src/index.js';
-import { planStretches } from '../src/jobs/download/disk-transfer.js';
-import { mergeRanges } from '../src/jobs/download/part-state.js';
 import { floatRepr, pythonJsonDumps } from '../src/jobs/download/python-json.js';
 import { resolveInside } from '../src/jobs/download/safe-path.js';
 
@@ -249,7 +247,7 @@ describe('bytes of the generated files', () => {
   });
 });
 
-describe('destinations and resume planning', () => {
+describe('destinations', () => {
   it('parses s3://bucket/prefix', () => {
     expect(parseS3Destination('s3://lab-results')).toEqual({ bucket: 'lab-results', prefix: '' });
     expect(parseS3Destination('s3://lab-results/a/b/')).toEqual({
@@ -261,24 +259,4 @@ describe('destinations and resume planning', () => {
     expect(() => parseS3Destination('s3://Bad_Bucket/x')).toThrow('bucket name');
   });
 
-  it('splits what is missing into parts and keeps what a previous run finished', () => {
-    expect(
-      mergeRanges([
-        [10, 20],
-        [0, 5],
-        [5, 8],
-        [19, 30],
-      ]),
-    ).toEqual([
-      [0, 8],
-      [10, 30],
-    ]);
-    expect(planStretches(100, [[30, 50]], 25)).toEqual([
-      { start: 0, end: 25, written: 0 },
-      { start: 25, end: 30, written: 0 },
-      { start: 30, end: 50, written: 20 },
-      { start: 50, end: 75, written: 0 },
-      { start: 75, end: 100, written: 0 },
-    ]);
-  });
 });

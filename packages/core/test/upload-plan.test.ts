@@ -61,10 +61,11 @@ describe('parseFastqName (Illumina-style, spec §3.2)', () => {
 
 describe('choosePartSize', () => {
   it.each([
-    [1, 16 * MIB],
-    [100 * MIB, 16 * MIB],
-    [10_000 * 16 * MIB, 16 * MIB],
-    [10_000 * 16 * MIB + 1, 17 * MIB],
+    [1, 8 * MIB],
+    [100 * MIB, 8 * MIB],
+    [10_000 * 8 * MIB, 8 * MIB],
+    [10_000 * 8 * MIB + 1, 9 * MIB],
+    [10 * 1024 ** 3, 8 * MIB],
     [5 * 1024 ** 4, 525 * MIB],
   ])('%i bytes → %i-byte parts', (size, expected) => {
     expect(choosePartSize(size)).toBe(expected);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -63,7 +63,8 @@ async function stored(uploadId: string): Promise<Buffer | undefined> {
 }
 
 const s3Requests = (sb = sandbox) => sb.control.requests.filter((r) => r.target === 's3');
-const partPuts = (sb = sandbox) => s3Requests(sb).filter((r) => r.method === 'PUT' && r.query.partNumber);
+const partPuts = (sb = sandbox) =>
+  s3Requests(sb).filter((r) => r.method === 'PUT' && r.query.partNumber);
 
 function upload(plan: UploadPlan, extra: Partial<UploadFastqsOptions> = {}, c = client) {
   const events: UploadEvent[] = [];
@@ -82,7 +83,13 @@ function upload(plan: UploadPlan, extra: Partial<UploadFastqsOptions> = {}, c = 
 
 /** A pass-through proxy in front of the sandbox S3 that records what each PUT carried. */
 async function recordingS3Proxy(target: string) {
-  const seen: Array<{ path: string; query: string; checksum?: string; crcOfBody: string; bytes: number }> = [];
+  const seen: Array<{
+    path: string;
+    query: string;
+    checksum?: string;
+    crcOfBody: string;
+    bytes: number;
+  }> = [];
   const upstream = new URL(target);
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -102,7 +109,13 @@ async function recordingS3Proxy(target: string) {
         });
       }
       const forward = request(
-        { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
+        {
+          host: upstream.hostname,
+          port: upstream.port,
+          method: req.method,
+          path: req.url,
+          headers: req.headers,
+        },
         (up) => {
           res.writeHead(up.statusCode ?? 502, up.headers);
           up.pipe(res);
@@ -113,7 +126,11 @@ async function recordingS3Proxy(target: string) {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, seen, close: () => new Promise((r) => server.close(r)) };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    seen,
+    close: () => new Promise((r) => server.close(r)),
+  };
 }
 
 describe('uploadFastqs', () => {
@@ -174,36 +191,58 @@ describe('uploadFastqs', () => {
         done.assigned?.map((s) => s.sample).sort(),
       );
       expect(
-        sandbox.control.requests.filter((r) => r.method === 'POST' && r.path.startsWith('/api/v2/project-samples/')),
+        sandbox.control.requests.filter(
+          (r) => r.method === 'POST' && r.path.startsWith('/api/v2/project-samples/'),
+        ),
       ).toHaveLength(0);
     } finally {
       await proxy.close();
     }
   }, 60_000);
 
-  it('concatenates a map-file group into one object, byte-exact, across part boundaries', async () => {
-    const root = join(dir, `map-${++run}`);
-    const lanes = await files(root, {
-      'L1_R1.fastq.gz': 3 * MIB + 1,
-      'L2_R1.fastq.gz': 4 * MIB - 3,
-      'L3_R1.fastq.gz': 2 * MIB + 5,
-      'L1_R2.fastq.gz': 1000,
-    });
-    await writeFile(
-      join(root, 'run.fastq-map.csv'),
-      'client_id,r_notation,path\nS9,R1,L1_R1.fastq.gz\nS9,R2,L1_R2.fastq.gz\nS9,R1,L2_R1.fastq.gz\nS9,R1,L3_R1.fastq.gz\n',
-    );
-    const plan = await planUpload({ source: 'run.fastq-map.csv', cwd: root, destination: `gncv://map-${run}` });
-    const done = await upload(plan).result;
-    expect(done.files.map((f) => f.destinationPath)).toEqual([
-      `gncv://map-${run}/S9_R1.fastq.gz`,
-      `gncv://map-${run}/S9_R2.fastq.gz`,
-    ]);
-    const r1 = Buffer.concat([lanes['L1_R1.fastq.gz']!, lanes['L2_R1.fastq.gz']!, lanes['L3_R1.fastq.gz']!]);
-    expect((await stored(done.files[0]!.uploadId))?.equals(r1)).toBe(true);
-    expect((await stored(done.files[1]!.uploadId))?.equals(lanes['L1_R2.fastq.gz']!)).toBe(true);
-    expect(partPuts()).toHaveLength(2);
-  });
+  // 96 MiB of buffers hold 5 MiB parts in memory; with 16 MiB they stream from disk instead
+  it.each([
+    ['buffered', {}],
+    ['streamed', { maxBufferBytes: 16 * MIB }],
+  ])(
+    'concatenates a map-file group into one object, byte-exact, across part boundaries (%s parts)',
+    async (_mode, memory) => {
+      const root = join(dir, `map-${++run}`);
+      const lanes = await files(root, {
+        'L1_R1.fastq.gz': 3 * MIB + 1,
+        'L2_R1.fastq.gz': 4 * MIB - 3,
+        'L3_R1.fastq.gz': 2 * MIB + 5,
+        'L1_R2.fastq.gz': 1000,
+      });
+      await writeFile(
+        join(root, 'run.fastq-map.csv'),
+        'client_id,r_notation,path\nS9,R1,L1_R1.fastq.gz\nS9,R2,L1_R2.fastq.gz\nS9,R1,L2_R1.fastq.gz\nS9,R1,L3_R1.fastq.gz\n',
+      );
+      const plan = await planUpload({
+        source: 'run.fastq-map.csv',
+        cwd: root,
+        destination: `gncv://map-${run}`,
+      });
+      const proxy = await recordingS3Proxy(sandbox.s3Url);
+      const done = await upload(plan, { ...memory, s3Endpoint: proxy.url }).result.finally(
+        proxy.close,
+      );
+      expect(proxy.seen.length).toBeGreaterThan(0);
+      for (const put of proxy.seen) expect(put.checksum).toBe(put.crcOfBody);
+      expect(done.files.map((f) => f.destinationPath)).toEqual([
+        `gncv://map-${run}/S9_R1.fastq.gz`,
+        `gncv://map-${run}/S9_R2.fastq.gz`,
+      ]);
+      const r1 = Buffer.concat([
+        lanes['L1_R1.fastq.gz']!,
+        lanes['L2_R1.fastq.gz']!,
+        lanes['L3_R1.fastq.gz']!,
+      ]);
+      expect((await stored(done.files[0]!.uploadId))?.equals(r1)).toBe(true);
+      expect((await stored(done.files[1]!.uploadId))?.equals(lanes['L1_R2.fastq.gz']!)).toBe(true);
+      expect(partPuts()).toHaveLength(2);
+    },
+  );
 
   describe('resume', () => {
     /** Uploads `plan` until `parts` parts are journaled, then aborts (as Ctrl-C would). */
@@ -246,10 +285,20 @@ describe('uploadFastqs', () => {
       const { result, events } = upload(plan);
       const done = await result;
       expect(partPuts()).toHaveLength(6 - journaled);
-      expect(s3Requests().filter((r) => r.method === 'POST' && 'uploads' in r.query)).toHaveLength(0);
-      expect(done.files[0]).toMatchObject({ outcome: 'resumed', bytesSent: 6 * PART - 1000 - journaled * PART });
-      expect(events.find((e) => e.type === 'file-start')).toMatchObject({ resumedBytes: journaled * PART, parts: 6 });
-      expect((await stored(done.files[0]!.uploadId))?.equals(content['BIG_R1.fastq.gz']!)).toBe(true);
+      expect(s3Requests().filter((r) => r.method === 'POST' && 'uploads' in r.query)).toHaveLength(
+        0,
+      );
+      expect(done.files[0]).toMatchObject({
+        outcome: 'resumed',
+        bytesSent: 6 * PART - 1000 - journaled * PART,
+      });
+      expect(events.find((e) => e.type === 'file-start')).toMatchObject({
+        resumedBytes: journaled * PART,
+        parts: 6,
+      });
+      expect((await stored(done.files[0]!.uploadId))?.equals(content['BIG_R1.fastq.gz']!)).toBe(
+        true,
+      );
       expect(await readdir(join(dir, 'cache'))).toEqual([]);
     }, 60_000);
 
@@ -266,33 +315,46 @@ describe('uploadFastqs', () => {
       sandbox.control.clearRequests();
       const { result, events } = upload(replanned);
       const done = await result;
-      expect(events).toContainEqual(expect.objectContaining({ type: 'resume-discarded', reason: 'source-changed' }));
+      expect(events).toContainEqual(
+        expect.objectContaining({ type: 'resume-discarded', reason: 'source-changed' }),
+      );
       expect(partPuts()).toHaveLength(4);
       expect((await stored(done.files[0]!.uploadId))?.equals(fresh)).toBe(true);
     }, 60_000);
 
-    it('refuses to finish an upload whose file changes while it is sent', async () => {
-      const root = join(dir, `moving-${++run}`);
-      await files(root, { 'M_R1.fastq.gz': 3 * PART });
-      const plan = await planUpload({ source: root, destination: `gncv://moving-${run}` });
-      let touched = false;
-      const { result } = upload(plan, {
-        concurrency: 1,
-        onEvent: async (e) => {
-          if (e.type === 'file-progress' && !touched) {
-            touched = true;
-            await writeFile(join(root, 'M_R1.fastq.gz'), randomBytes(3 * PART + 1));
-          }
-        },
-      });
-      await expect(result).rejects.toMatchObject({ code: 'ERR_GENCOVE_SOURCE_CHANGED' });
-    });
+    it.each([
+      ['buffered', {}],
+      ['streamed', { maxBufferBytes: 16 * MIB }],
+    ])(
+      'refuses to finish an upload whose file changes while it is sent (%s parts)',
+      async (_mode, memory) => {
+        const root = join(dir, `moving-${++run}`);
+        await files(root, { 'M_R1.fastq.gz': 3 * PART });
+        const plan = await planUpload({ source: root, destination: `gncv://moving-${run}` });
+        let touched = false;
+        const { result } = upload(plan, {
+          ...memory,
+          concurrency: 1,
+          onEvent: async (e) => {
+            if (e.type === 'file-progress' && !touched) {
+              touched = true;
+              await writeFile(join(root, 'M_R1.fastq.gz'), randomBytes(3 * PART + 1));
+            }
+          },
+        });
+        await expect(result).rejects.toMatchObject({ code: 'ERR_GENCOVE_SOURCE_CHANGED' });
+      },
+    );
   });
 
   describe('credentials', () => {
     it('refreshes short-lived credentials before they expire during a long upload', async () => {
       const short = await startSandbox({ pipeline: 'manual', uploadCredentialsTtlSeconds: 2 });
-      const c = new GencoveClient({ host: short.url, apiKey: short.apiKey, s3Endpoint: short.s3Url });
+      const c = new GencoveClient({
+        host: short.url,
+        apiKey: short.apiKey,
+        s3Endpoint: short.s3Url,
+      });
       try {
         short.control.addFault({
           match: { target: 's3', method: 'PUT' },
@@ -304,13 +366,19 @@ describe('uploadFastqs', () => {
         const plan = await planUpload({ source: root, destination: `gncv://creds-${run}` });
         const { result, events } = upload(plan, { concurrency: 1 }, c);
         const done = await result;
-        const credentialPosts = short.control.requests.filter((r) => r.path.startsWith('/api/v2/upload-credentials'));
+        const credentialPosts = short.control.requests.filter((r) =>
+          r.path.startsWith('/api/v2/upload-credentials'),
+        );
         expect(credentialPosts.length).toBeGreaterThanOrEqual(2);
-        expect(events.filter((e) => e.type === 'credentials' && e.refreshed).length).toBeGreaterThanOrEqual(1);
+        expect(
+          events.filter((e) => e.type === 'credentials' && e.refreshed).length,
+        ).toBeGreaterThanOrEqual(1);
         expect(s3Requests(short).every((r) => r.status === 200)).toBe(true);
         expect(events.some((e) => e.type === 'file-retry')).toBe(false);
         const u = short.control.getUpload(done.files[0]!.uploadId)!;
-        expect((await short.control.s3Object(u.bucket, u.key))?.equals(content['LONG_R1.fastq.gz']!)).toBe(true);
+        expect(
+          (await short.control.s3Object(u.bucket, u.key))?.equals(content['LONG_R1.fastq.gz']!),
+        ).toBe(true);
       } finally {
         await c.close();
         await short.close();
@@ -333,8 +401,14 @@ describe('uploadFastqs', () => {
       });
       const done = await result;
       expect(s3Requests().some((r) => r.status === 400)).toBe(true);
-      expect(events).toContainEqual(expect.objectContaining({ type: 'file-retry', reason: 'credentials' }));
-      expect((await stored(done.files[0]!.uploadId))?.equals(content['EXP_R1.fastq.gz']!)).toBe(true);
+      expect(events).toContainEqual(
+        expect.objectContaining({ type: 'file-retry', reason: 'credentials' }),
+      );
+      // sandbox session tokens start with IQoJsandbox, access keys with ASIA
+      expect(JSON.stringify(events)).not.toMatch(/IQoJsandbox|ASIA[A-Z0-9]{16}/);
+      expect((await stored(done.files[0]!.uploadId))?.equals(content['EXP_R1.fastq.gz']!)).toBe(
+        true,
+      );
     }, 60_000);
   });
 
@@ -361,7 +435,9 @@ describe('uploadFastqs', () => {
       const attempt = upload(plan, { runProjectId: sandbox.projects.other }).result;
       await expect(attempt).rejects.toBeInstanceOf(NotFoundError);
       await expect(attempt).rejects.toThrow(/does not exist or is not accessible/);
-      expect(sandbox.control.requests.filter((r) => r.path.startsWith('/api/v2/uploads-post-data'))).toHaveLength(0);
+      expect(
+        sandbox.control.requests.filter((r) => r.path.startsWith('/api/v2/uploads-post-data')),
+      ).toHaveLength(0);
       expect(s3Requests()).toHaveLength(0);
     });
 
@@ -392,8 +468,16 @@ describe('uploadFastqs', () => {
     const root = join(dir, `flaky-${++run}`);
     const content = await files(root, { 'F_R1.fastq.gz': 2 * PART + 7 });
     const plan = await planUpload({ source: root, destination: `gncv://flaky-${run}` });
-    sandbox.control.addFault({ match: { target: 's3', method: 'PUT' }, times: 1, fault: { type: 'status', status: 503 } });
-    sandbox.control.addFault({ match: { target: 's3', method: 'PUT' }, times: 1, fault: { type: 'reset' } });
+    sandbox.control.addFault({
+      match: { target: 's3', method: 'PUT' },
+      times: 1,
+      fault: { type: 'status', status: 503 },
+    });
+    sandbox.control.addFault({
+      match: { target: 's3', method: 'PUT' },
+      times: 1,
+      fault: { type: 'reset' },
+    });
     const { result, events } = upload(plan, { concurrency: 1 });
     const done = await result;
     expect(events.filter((e) => e.type === 'file-retry').length).toBeGreaterThanOrEqual(2);

@@ -1,4 +1,6 @@
 import type { Auth } from './auth.js';
+import type { ChaosEngine } from './chaos/engine.js';
+import type { ResourceNames } from './chaos/resources.js';
 import type { FaultRegistry } from './faults.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { Pipeline } from './pipeline.js';
@@ -7,6 +9,7 @@ import type { RequestLog } from './requestlog.js';
 import type { CredentialRegistry } from './s3/credentials.js';
 import type { ObjectStore } from './s3/objects.js';
 import type { DownloadModes } from './s3/proxy.js';
+import type { IssuedSecrets } from './secrets.js';
 import type { Store } from './state.js';
 import type { Webhooks } from './webhooks.js';
 
@@ -27,6 +30,9 @@ export interface App {
   pipeline: Pipeline;
   webhooks: Webhooks;
   faults: FaultRegistry;
+  chaos: ChaosEngine;
+  names: ResourceNames;
+  secrets: IssuedSecrets;
   log: RequestLog;
   lifecycle: Lifecycle;
   modes: DownloadModes;

@@ -2,6 +2,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ApiError, notAuthenticated, tokenNotValid } from './errors.js';
 import type { Ctx } from './http.js';
 import { newId } from './ids.js';
+import type { IssuedSecrets } from './secrets.js';
 import type { Store, User } from './state.js';
 
 const REFRESH_TTL_SECONDS = 24 * 3600;
@@ -26,13 +27,16 @@ export class Auth {
   constructor(
     private readonly store: Store,
     private readonly accessTtlSeconds: number,
+    private readonly secrets?: IssuedSecrets,
   ) {}
 
   private sign(claims: Claims): string {
     const head = b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
     const body = b64url(JSON.stringify(claims));
     const sig = createHmac('sha256', this.secret).update(`${head}.${body}`).digest('base64url');
-    return `${head}.${body}.${sig}`;
+    const token = `${head}.${body}.${sig}`;
+    this.secrets?.add(token);
+    return token;
   }
 
   private verify(token: string, type: Claims['token_type']): Claims | undefined {

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
+import { randomInt } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import { CHAOS_PROFILE_NAMES } from './chaos/profiles.js';
 import { startSandbox } from './sandbox.js';
-import type { PipelineMode, SandboxOptions } from './types.js';
+import type { ChaosProfileName, PipelineMode, SandboxOptions } from './types.js';
 
 const USAGE = `Usage: gencove-sandbox [options]
 
@@ -16,7 +18,10 @@ Options:
   --webhook-secret <s>     webhook signing secret (default "sandbox-webhook-secret")
   --large-project <n>      seed a project with n samples
   --data-dir <dir>         keep S3 data in this directory (default: temp dir, removed on exit)
-  --json                   print one JSON line {url,s3Url,apiKey,email,password,projects}
+  --chaos-seed <n>         inject seeded faults (same seed, same faults); see README "Chaos"
+  --chaos-profile <name>   ${CHAOS_PROFILE_NAMES.join(' | ')} (default flaky; a random seed is
+                           chosen and printed when --chaos-seed is not given)
+  --json                   print one JSON line {url,s3Url,apiKey,email,password,projects[,chaos]}
   -h, --help               show this help
 `;
 
@@ -48,6 +53,8 @@ async function main(): Promise<void> {
       'webhook-secret': { type: 'string' },
       'large-project': { type: 'string' },
       'data-dir': { type: 'string' },
+      'chaos-seed': { type: 'string' },
+      'chaos-profile': { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -65,6 +72,16 @@ async function main(): Promise<void> {
     largeProjectSamples: parseIntOption('large-project', values['large-project']),
     dataDir: values['data-dir'],
   };
+  const chaosSeed = values['chaos-seed'];
+  const chaosProfile = values['chaos-profile'];
+  if (chaosSeed !== undefined || chaosProfile !== undefined) {
+    const seed = chaosSeed === undefined ? randomInt(2 ** 31) : Number(chaosSeed);
+    if (!Number.isSafeInteger(seed)) throw new Error('--chaos-seed needs an integer');
+    if (chaosProfile !== undefined && !(CHAOS_PROFILE_NAMES as string[]).includes(chaosProfile)) {
+      throw new Error(`--chaos-profile must be one of ${CHAOS_PROFILE_NAMES.join(', ')}`);
+    }
+    options.chaos = { seed, profile: (chaosProfile ?? 'flaky') as ChaosProfileName };
+  }
   if (values['webhook-url']) {
     options.webhook = {
       url: values['webhook-url'],
@@ -79,6 +96,9 @@ async function main(): Promise<void> {
     email: sb.email,
     password: sb.password,
     projects: sb.projects,
+    ...(options.chaos
+      ? { chaos: { seed: options.chaos.seed, profile: options.chaos.profile } }
+      : {}),
   };
   if (values.json) {
     process.stdout.write(`${JSON.stringify(summary)}\n`);

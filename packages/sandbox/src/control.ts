@@ -70,5 +70,8 @@ export function createControl(app: App): SandboxControl {
       const name = key.split('/').at(-1) ?? key;
       return app.presigner.url(app.buckets.external, key, name, Date.now(), ttlSeconds);
     },
+    setChaos: (options) => app.chaos.configure(options),
+    chaosReport: () => app.chaos.report(),
+    issuedSecrets: () => app.secrets.list(),
   };
 }

@@ -3,6 +3,7 @@ import https from 'node:https';
 import type { Lifecycle } from './lifecycle.js';
 import { isLoopbackHost } from './loopback.js';
 import type { ObjectStore } from './s3/objects.js';
+import { SANDBOX_FETCH_AGENT } from './s3/proxy.js';
 
 export type FetchOutcome = { ok: true; size: number } | { ok: false; note: string };
 
@@ -45,7 +46,15 @@ export async function fetchSource(
   let res: IncomingMessage;
   try {
     res = await new Promise<IncomingMessage>((resolve, reject) => {
-      const req = client.get(url, { timeout: 30_000, signal: lifecycle.abort.signal }, resolve);
+      const req = client.get(
+        url,
+        {
+          timeout: 30_000,
+          signal: lifecycle.abort.signal,
+          headers: { 'user-agent': SANDBOX_FETCH_AGENT },
+        },
+        resolve,
+      );
       req.on('timeout', () => req.destroy(new Error('timed out')));
       req.on('error', reject);
     });

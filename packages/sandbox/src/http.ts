@@ -17,6 +17,8 @@ export interface Ctx {
   body: unknown;
   /** A `truncate` fault applies: send half of the body, then destroy the socket. */
   truncate: boolean;
+  /** A `reset-mid-body` fault applies: send half of the body, then reset the connection. */
+  resetMidBody?: boolean;
 }
 
 export async function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -40,9 +42,11 @@ export function parseJsonBody(raw: Buffer): unknown {
   }
 }
 
-/** Writes a complete response, or only half of it when a truncate fault applies. */
+type SendCtx = Pick<Ctx, 'res' | 'truncate' | 'method'> & { resetMidBody?: boolean };
+
+/** Writes a complete response, or only half of it when a truncate / reset-mid-body fault applies. */
 export function send(
-  ctx: Pick<Ctx, 'res' | 'truncate' | 'method'>,
+  ctx: SendCtx,
   status: number,
   body: Buffer,
   headers: Record<string, string>,
@@ -58,11 +62,15 @@ export function send(
     res.write(body.subarray(0, Math.floor(body.length / 2)), () => res.destroy());
     return;
   }
+  if (ctx.resetMidBody) {
+    res.write(body.subarray(0, Math.floor(body.length / 2)), () => res.socket?.resetAndDestroy());
+    return;
+  }
   res.end(body);
 }
 
 export function sendJson(
-  ctx: Pick<Ctx, 'res' | 'truncate' | 'method'>,
+  ctx: SendCtx,
   status: number,
   value: unknown,
   headers: Record<string, string> = {},
@@ -75,12 +83,12 @@ export function sendJson(
   });
 }
 
-export function sendEmpty(ctx: Pick<Ctx, 'res' | 'truncate' | 'method'>, status: number): void {
+export function sendEmpty(ctx: SendCtx, status: number): void {
   send(ctx, status, Buffer.alloc(0), {});
 }
 
 export function sendText(
-  ctx: Pick<Ctx, 'res' | 'truncate' | 'method'>,
+  ctx: SendCtx,
   status: number,
   text: string,
   headers: Record<string, string>,

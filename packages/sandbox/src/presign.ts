@@ -1,7 +1,10 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { amzDate, parseAmzDate } from './ids.js';
+import type { IssuedSecrets } from './secrets.js';
 
 export const PRESIGN_ACCESS_KEY = 'SANDBOXPRESIGNED';
+/** Query parameter that tells apart re-issues of a revoked URL; never forwarded to s3rver. */
+export const REISSUE_PARAM = 'x-sandbox-reissue';
 
 const encodeKey = (key: string): string => key.split('/').map(encodeURIComponent).join('/');
 
@@ -12,11 +15,16 @@ const encodeKey = (key: string): string => key.split('/').map(encodeURIComponent
 export class Presigner {
   private readonly secret = randomBytes(32);
   private generation = 0;
+  /** Signatures of URLs expired one by one (chaos `expire-url`). */
+  private readonly revoked = new Set<string>();
 
   /** Origin of the S3 proxy; set once the proxy listens. */
   baseUrl = '';
 
-  constructor(private readonly ttlSeconds: number) {}
+  constructor(
+    private readonly ttlSeconds: number,
+    private readonly secrets?: IssuedSecrets,
+  ) {}
 
   private signature(generation: number, path: string, params: URLSearchParams): Buffer {
     const canonical = [...params]
@@ -46,7 +54,15 @@ export class Presigner {
       'X-Amz-Expires': String(ttlSeconds),
       'X-Amz-SignedHeaders': 'host',
     });
-    params.set('X-Amz-Signature', this.signature(this.generation, path, params).toString('hex'));
+    let signature = this.signature(this.generation, path, params).toString('hex');
+    // A URL expired by chaos must not come back when the same object is signed again within the
+    // same second (X-Amz-Date has second precision): re-issues differ by a marker parameter.
+    for (let reissue = 1; this.revoked.has(signature); reissue++) {
+      params.set(REISSUE_PARAM, String(reissue));
+      signature = this.signature(this.generation, path, params).toString('hex');
+    }
+    params.set('X-Amz-Signature', signature);
+    this.secrets?.add(signature);
     return `${this.baseUrl}${path}?${params.toString()}`;
   }
 
@@ -60,6 +76,7 @@ export class Presigner {
       const expected = this.signature(gen, path, params);
       return given.length === expected.length && timingSafeEqual(given, expected);
     };
+    if (this.revoked.has(params.get('X-Amz-Signature') ?? '')) return 'expired';
     if (!matches(this.generation)) {
       for (let gen = this.generation - 1; gen >= 0; gen--) if (matches(gen)) return 'expired';
       return 'invalid';
@@ -68,6 +85,11 @@ export class Presigner {
     const expires = Number(params.get('X-Amz-Expires'));
     if (issued === undefined || !Number.isFinite(expires)) return 'invalid';
     return nowMs > issued + expires * 1000 ? 'expired' : 'ok';
+  }
+
+  /** Expires the URL carrying this signature now, whatever its X-Amz-Expires says. */
+  revoke(signature: string): void {
+    this.revoked.add(signature);
   }
 
   expireAll(): void {

@@ -8,7 +8,12 @@ export class RequestLog {
   entries: RequestLogEntry[] = [];
 
   /** Records a request at arrival; its status is filled in when the response ends. */
-  record(target: FaultTarget, req: IncomingMessage, res: ServerResponse, url: URL): void {
+  record(
+    target: FaultTarget,
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+  ): RequestLogEntry {
     const entry: RequestLogEntry = {
       target,
       method: req.method ?? 'GET',
@@ -25,6 +30,7 @@ export class RequestLog {
     };
     res.once('finish', done);
     res.once('close', done);
+    return entry;
   }
 
   clear(): void {

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { App } from './app.js';
 import { Auth } from './auth.js';
+import { ChaosEngine } from './chaos/engine.js';
+import { ResourceNames } from './chaos/resources.js';
 import { PipelineClock } from './clock.js';
 import { createControl } from './control.js';
 import { FaultRegistry } from './faults.js';
@@ -22,6 +24,7 @@ import { CredentialRegistry } from './s3/credentials.js';
 import { ObjectStore } from './s3/objects.js';
 import { type DownloadModes, startS3Proxy } from './s3/proxy.js';
 import { type RunningS3rver, startS3rver } from './s3/s3rver.js';
+import { IssuedSecrets } from './secrets.js';
 import { SEED, seed } from './seed.js';
 import { startApiServer } from './server.js';
 import { Store } from './state.js';
@@ -70,17 +73,23 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     if (ownsDataDir) await rm(dataDir, { recursive: true, force: true });
   };
 
+  const chaos = new ChaosEngine();
+  chaos.configure(options.chaos);
+  const secrets = new IssuedSecrets();
+  secrets.add(SEED.apiKey, SEED.password, SEED.mfa.password, options.webhook?.secret);
+
   try {
-    const webhooks = new Webhooks(options.webhook, lifecycle);
+    const webhooks = new Webhooks(options.webhook, lifecycle, chaos);
     s3 = await startS3rver(dataDir, [BUCKETS.uploads, BUCKETS.results, BUCKETS.external]);
     objects = new ObjectStore(s3.host, s3.port);
     const clock = new PipelineClock(typeof mode === 'object');
     const store = new Store(clock);
     const faults = new FaultRegistry();
     const log = new RequestLog();
-    const credentials = new CredentialRegistry();
+    const credentials = new CredentialRegistry(secrets);
     const modes: DownloadModes = { hostileFilenames: false, corrupt: false, truncate: false };
-    const presigner = new Presigner(options.downloadUrlTtlSeconds ?? 3600);
+    const presigner = new Presigner(options.downloadUrlTtlSeconds ?? 3600, secrets);
+    const names = new ResourceNames(store);
     const pipeline = new Pipeline({
       store,
       clock,
@@ -92,7 +101,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     });
     const app: App = {
       store,
-      auth: new Auth(store, options.accessTokenTtlSeconds ?? 300),
+      auth: new Auth(store, options.accessTokenTtlSeconds ?? 300, secrets),
       settings: {
         accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 300,
         uploadCredentialsTtlSeconds: options.uploadCredentialsTtlSeconds ?? 3600,
@@ -104,6 +113,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       pipeline,
       webhooks,
       faults,
+      chaos,
+      names,
+      secrets,
       log,
       lifecycle,
       modes,
@@ -116,6 +128,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       upstream: { host: s3.host, port: s3.port },
       uploadsBucket: BUCKETS.uploads,
       faults,
+      chaos,
+      names,
       log,
       credentials,
       presigner,

@@ -1,10 +1,11 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { App } from './app.js';
+import { apiOperation } from './chaos/operations.js';
 import { ApiError, defaultDetail } from './errors.js';
 import { type Ctx, parseJsonBody, readBody, sendJson } from './http.js';
 import type { Router } from './router.js';
-import type { Fault } from './types.js';
+import type { Fault, RequestLogEntry } from './types.js';
 
 /** Default ETA of a maintenance fault (naive timestamp, shown verbatim by clients). */
 const DEFAULT_ETA = '2030-01-01 00:00:00';
@@ -43,6 +44,15 @@ async function applyFault(app: App, fault: Fault, ctx: Ctx): Promise<boolean> {
       return false;
     case 'truncate':
       ctx.truncate = true;
+      return false;
+    case 'reset-mid-body':
+      // the request is processed; its answer is cut off (a lost response, as far as the client knows)
+      ctx.resetMidBody = true;
+      return false;
+    case 'corrupt':
+    case 'expire-credentials':
+    case 'expire-url':
+      // S3-only faults: no effect on the API
       return false;
     case 'maintenance':
       sendJson(ctx, 503, {
@@ -83,10 +93,11 @@ async function handle(
     truncate: false,
   };
   try {
-    if (!isControl) app.log.record('api', req, res, url);
+    const entry = isControl ? undefined : app.log.record('api', req, res, url);
     const raw = await readBody(req);
-    if (!isControl) {
-      const fault = app.faults.take('api', method, url.pathname);
+    if (entry) {
+      const fault = app.faults.take('api', method, url.pathname) ?? chaosFault(app, entry, raw);
+      if (fault) entry.fault = fault.type;
       if (fault && (await applyFault(app, fault, ctx))) return;
       // apply every pipeline transition that is due before answering
       void app.pipeline.sync();
@@ -107,4 +118,21 @@ async function handle(
       sendJson(ctx, 500, { detail: 'A server error occurred.' });
     }
   }
+}
+
+/** The chaos engine's decision for an API request (none when chaos is off). */
+function chaosFault(app: App, entry: RequestLogEntry, raw: Buffer): Fault | undefined {
+  if (!app.chaos.active) return undefined;
+  let body: unknown;
+  try {
+    body = raw.length ? JSON.parse(raw.toString('utf8')) : undefined;
+  } catch {
+    body = undefined;
+  }
+  return app.chaos.decide({
+    target: 'api',
+    method: entry.method,
+    operation: apiOperation(entry.method, entry.path),
+    resource: app.names.api(entry.path, body),
+  });
 }

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
+import type { ChaosEngine } from './chaos/engine.js';
 import { isoZ, newId } from './ids.js';
 import type { Lifecycle } from './lifecycle.js';
 import { isLoopbackHost } from './loopback.js';
@@ -23,13 +24,22 @@ export interface WebhookEvent {
   payload: unknown;
 }
 
-/** Best-effort signed webhook sender (no retries; a dead receiver never breaks the sandbox). */
+/** How long chaos holds an event back at most, waiting for a later one to overtake it. */
+const REORDER_HOLD_MS = 1000;
+
+/**
+ * Best-effort signed webhook sender (no retries; a dead receiver never breaks the sandbox). Under
+ * chaos, events may be delivered twice (same event_id and body) or held back until the next event
+ * has been sent (out of order).
+ */
 export class Webhooks {
   readonly deliveries: WebhookDelivery[] = [];
+  private held: Array<() => void> = [];
 
   constructor(
     private readonly config: { url: string; secret: string } | undefined,
     private readonly lifecycle: Lifecycle,
+    private readonly chaos?: ChaosEngine,
   ) {
     if (config && !isLoopbackHost(new URL(config.url).hostname)) {
       throw new Error('webhook.url must point at a loopback host (127.0.0.1, ::1, localhost)');
@@ -51,16 +61,39 @@ export class Webhooks {
     const body = JSON.stringify([event]);
     const t = Math.floor(Date.now() / 1000);
     const signature = webhookSignatureHeader(this.config.secret, t, body);
-    const delivery: WebhookDelivery = {
-      event_type: eventType,
-      url: this.config.url,
-      status: 0,
-      body,
-      signature,
-      at: Date.now(),
+    const { url } = this.config;
+    const deliver = (): void => {
+      const delivery: WebhookDelivery = {
+        event_type: eventType,
+        url,
+        status: 0,
+        body,
+        signature,
+        at: Date.now(),
+      };
+      this.deliveries.push(delivery);
+      this.lifecycle.track(this.post(url, body, signature, delivery));
     };
-    this.deliveries.push(delivery);
-    this.lifecycle.track(this.post(this.config.url, body, signature, delivery));
+    const chaos = this.chaos?.decideWebhook(eventType) ?? { duplicate: false, reorder: false };
+    const send = (): void => {
+      deliver();
+      if (chaos.duplicate) deliver();
+    };
+    if (chaos.reorder) {
+      this.held.push(send);
+      this.lifecycle.track(this.lifecycle.sleep(REORDER_HOLD_MS).then(() => this.flushHeld()));
+      return;
+    }
+    send();
+    this.flushHeld();
+  }
+
+  /** Sends the events chaos held back (after a later one, or when the hold time is over). */
+  private flushHeld(): void {
+    const held = this.held;
+    this.held = [];
+    if (this.lifecycle.closed) return;
+    for (const send of held) send();
   }
 
   private post(

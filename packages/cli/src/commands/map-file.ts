@@ -71,8 +71,6 @@ async function runMapFile(io: Io, source: string, options: MapFileOptions): Prom
     );
   }
 
-  // The SDK warns on stderr about its future Node requirement; engines (>= 20.18) is ours to state.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const built = await buildS3MapFile({
     source,
     presign: options.presign === true,

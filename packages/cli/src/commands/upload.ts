@@ -98,9 +98,7 @@ export function uploadCommand(io: Io): Command {
       if (options.dryRun) return reportPlan(io, plan, json);
       if (plan.destinationGenerated && !json) info(io, `Destination: ${plan.destination}`);
 
-      // The SDK warns on stderr about its future Node requirement; engines (>= 20.18) is ours to state.
-    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-    const renderer = createTransferRenderer(io, {
+      const renderer = createTransferRenderer(io, {
         mode: renderMode(io, options),
         label: 'Uploading',
       });
@@ -253,7 +251,7 @@ function reportProblems(io: Io, plan: UploadPlan, json: boolean): void {
   if (plan.ignored.length > 0)
     info(
       io,
-      `Ignored ${plan.ignored.length} file${plan.ignored.length === 1 ? "" : "s"} that are not FASTQ (.fastq.gz, .fq.gz, .fastq.bgz, .fq.bgz).`,
+      `Ignored ${plan.ignored.length} file${plan.ignored.length === 1 ? '' : 's'} that are not FASTQ (.fastq.gz, .fq.gz, .fastq.bgz, .fq.bgz).`,
     );
 }
 

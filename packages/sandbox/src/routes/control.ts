@@ -1,3 +1,4 @@
+import { chaosOptionsFromJson } from '../chaos/json.js';
 import { ApiError } from '../errors.js';
 import { ruleFromJson } from '../faults.js';
 import { sendJson, sendText } from '../http.js';
@@ -98,6 +99,19 @@ export function controlRoutes(router: Router, control: SandboxControl, info: Inf
   });
 
   router.on('GET', '/_sandbox/webhooks', (ctx) => sendJson(ctx, 200, control.webhooks));
+
+  router.on('POST', '/_sandbox/chaos', (ctx) => {
+    guard(() => control.setChaos(chaosOptionsFromJson(ctx.body)));
+    sendJson(ctx, 200, control.chaosReport());
+  });
+  router.on('DELETE', '/_sandbox/chaos', (ctx) => {
+    control.setChaos(null);
+    sendJson(ctx, 200, {});
+  });
+  router.on('GET', '/_sandbox/chaos', (ctx) => sendJson(ctx, 200, control.chaosReport()));
+  router.on('GET', '/_sandbox/issued-secrets', (ctx) =>
+    sendJson(ctx, 200, control.issuedSecrets()),
+  );
 
   const action = (name: string, fn: () => void) =>
     router.on('POST', `/_sandbox/${name}`, (ctx) => {

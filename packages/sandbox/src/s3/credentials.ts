@@ -1,4 +1,5 @@
 import { ALNUM, randomToken, UPPER_ALNUM } from '../ids.js';
+import type { IssuedSecrets } from '../secrets.js';
 
 export interface IssuedCredential {
   accessKey: string;
@@ -17,6 +18,8 @@ export const ADMIN_SECRET_KEY = 'S3RVER';
 export class CredentialRegistry {
   private readonly issued = new Map<string, IssuedCredential>();
 
+  constructor(private readonly secrets?: IssuedSecrets) {}
+
   issue(ttlSeconds: number): IssuedCredential {
     const cred: IssuedCredential = {
       accessKey: `ASIA${randomToken(16, UPPER_ALNUM)}`,
@@ -26,6 +29,7 @@ export class CredentialRegistry {
       scope: 'uploads',
     };
     this.issued.set(cred.accessKey, cred);
+    this.secrets?.add(cred.secretKey, cred.token);
     return cred;
   }
 
@@ -40,6 +44,14 @@ export class CredentialRegistry {
       };
     }
     return this.issued.get(accessKey);
+  }
+
+  /** Expires one credential now (chaos: credentials that expire earlier than announced). */
+  expire(accessKey: string): boolean {
+    const cred = this.issued.get(accessKey);
+    if (!cred) return false;
+    cred.expiresMs = Math.min(cred.expiresMs, Date.now() - 1000);
+    return true;
   }
 
   expireAll(): void {

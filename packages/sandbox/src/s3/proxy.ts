@@ -1,12 +1,15 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Transform, type TransformCallback } from 'node:stream';
+import type { ChaosEngine } from '../chaos/engine.js';
+import { s3Operation } from '../chaos/operations.js';
+import type { ResourceNames } from '../chaos/resources.js';
 import type { FaultRegistry } from '../faults.js';
 import { parseAmzDate } from '../ids.js';
 import type { Lifecycle } from '../lifecycle.js';
-import type { Presigner } from '../presign.js';
+import { type Presigner, REISSUE_PARAM } from '../presign.js';
 import type { RequestLog } from '../requestlog.js';
-import type { Fault } from '../types.js';
+import type { Fault, RequestLogEntry } from '../types.js';
 import { AwsChunkedDecoder, isAwsChunked } from './chunked.js';
 import type { CredentialRegistry } from './credentials.js';
 import { s3DefaultError, s3ErrorXml } from './xml.js';
@@ -23,6 +26,8 @@ export interface ProxyDeps {
   upstream: { host: string; port: number };
   uploadsBucket: string;
   faults: FaultRegistry;
+  chaos: ChaosEngine;
+  names: ResourceNames;
   log: RequestLog;
   credentials: CredentialRegistry;
   presigner: Presigner;
@@ -101,25 +106,73 @@ function splitPath(pathname: string): { bucket: string; key: string } {
   return { bucket: decodeURIComponent(bucket), key: rest.map(decodeURIComponent).join('/') };
 }
 
+/** How a fault changes the answer when the request goes on to be served. */
+interface FaultEffect {
+  handled: boolean;
+  /** Cut the response body at half: with a clean close (FIN) or a reset (RST). */
+  cut?: 'fin' | 'rst';
+  corrupt?: boolean;
+}
+
+const hasRequestBody = (req: IncomingMessage): boolean =>
+  Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+
+/** Reads about half of the request body, then resets the connection (an upload cut mid-body). */
+function resetMidRequest(req: IncomingMessage): void {
+  const declared = Number(req.headers['content-length'] ?? Number.NaN);
+  const limit = Number.isFinite(declared) ? Math.floor(declared / 2) : 1;
+  let seen = 0;
+  const cut = (): void => {
+    req.removeListener('data', onData);
+    req.socket.resetAndDestroy();
+  };
+  const onData = (chunk: Buffer): void => {
+    seen += chunk.length;
+    if (seen >= limit) cut();
+  };
+  req.on('data', onData);
+  req.once('end', cut);
+  if (limit <= 0) cut();
+}
+
 async function applyFault(
   deps: ProxyDeps,
   fault: Fault,
   req: IncomingMessage,
   res: ServerResponse,
-): Promise<'handled' | 'continue' | 'truncate'> {
+  params: URLSearchParams,
+): Promise<FaultEffect> {
   switch (fault.type) {
     case 'reset':
       req.socket.destroy();
-      return 'handled';
+      return { handled: true };
     case 'delay':
       await deps.lifecycle.sleep(fault.ms);
-      return 'continue';
+      return { handled: false };
     case 'truncate':
-      return 'truncate';
+      return { handled: false, cut: 'fin' };
+    case 'reset-mid-body':
+      if (hasRequestBody(req)) {
+        resetMidRequest(req);
+        return { handled: true };
+      }
+      return { handled: false, cut: 'rst' };
+    case 'corrupt':
+      return { handled: false, corrupt: true };
+    case 'expire-credentials': {
+      const accessKey = accessKeyOf(req, params);
+      if (accessKey) deps.credentials.expire(accessKey);
+      return { handled: false };
+    }
+    case 'expire-url': {
+      const signature = params.get('X-Amz-Signature');
+      if (signature && deps.presigner.isOurs(params)) deps.presigner.revoke(signature);
+      return { handled: false };
+    }
     case 'maintenance':
       req.resume();
       sendXml(res, 503, s3ErrorXml('ServiceUnavailable', fault.message ?? 'Service unavailable.'));
-      return 'handled';
+      return { handled: true };
     case 'status': {
       req.resume();
       const headers: Record<string, string> = {};
@@ -130,9 +183,28 @@ async function applyFault(
         const [code, message] = s3DefaultError(fault.status);
         sendXml(res, fault.status, s3ErrorXml(code, message), headers);
       }
-      return 'handled';
+      return { handled: true };
     }
   }
+}
+
+/** User-Agent of the sandbox's own fetches (URL imports): chaos leaves them alone. */
+export const SANDBOX_FETCH_AGENT = 'gencove-sandbox-fetch';
+
+function chaosFault(
+  deps: ProxyDeps,
+  req: IncomingMessage,
+  entry: RequestLogEntry,
+  params: URLSearchParams,
+): Fault | undefined {
+  if (!deps.chaos.active || req.headers['user-agent'] === SANDBOX_FETCH_AGENT) return undefined;
+  const { key } = splitPath(entry.path);
+  return deps.chaos.decide({
+    target: 's3',
+    method: entry.method,
+    operation: s3Operation(entry.method, key, params, req.headers),
+    resource: deps.names.s3(entry.path, params),
+  });
 }
 
 /** Access key of a SigV4 request (header or query), or undefined when anonymous. */
@@ -196,17 +268,18 @@ async function handle(
 ): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://s3.sandbox');
   const method = req.method ?? 'GET';
-  deps.log.record('s3', req, res, url);
+  const entry = deps.log.record('s3', req, res, url);
+  const params = url.searchParams;
 
-  let truncate = false;
-  const fault = deps.faults.take('s3', method, url.pathname);
+  let effect: FaultEffect = { handled: false };
+  const fault =
+    deps.faults.take('s3', method, url.pathname) ?? chaosFault(deps, req, entry, params);
   if (fault) {
-    const outcome = await applyFault(deps, fault, req, res);
-    if (outcome === 'handled') return;
-    truncate = outcome === 'truncate';
+    entry.fault = fault.type;
+    effect = await applyFault(deps, fault, req, res, params);
+    if (effect.handled) return;
   }
 
-  const params = url.searchParams;
   const { bucket, key } = splitPath(url.pathname);
   let download = false;
   try {
@@ -238,7 +311,7 @@ async function handle(
   const forwardParams = new URLSearchParams();
   const overrides: Record<string, string> = {};
   for (const [k, v] of params) {
-    if (k.toLowerCase().startsWith('x-amz-')) continue;
+    if (k.toLowerCase().startsWith('x-amz-') || k === REISSUE_PARAM) continue;
     if (k.startsWith('response-')) {
       overrides[k.slice('response-'.length)] = v;
       continue;
@@ -312,12 +385,14 @@ async function handle(
 
   let stream: NodeJS.ReadableStream = upstream;
   const length = Number(upstream.headers['content-length'] ?? Number.NaN);
-  if (download && method === 'GET' && deps.modes.corrupt && status < 300) {
+  const corrupt = (download && deps.modes.corrupt) || effect.corrupt === true;
+  if (method === 'GET' && key !== '' && corrupt && status < 300) {
     stream = stream.pipe(new ByteFlipper(upstream.headers['content-range'], length));
   }
-  if ((truncate || (download && deps.modes.truncate && status < 300)) && method !== 'HEAD') {
+  const cut = effect.cut ?? (download && deps.modes.truncate && status < 300 ? 'fin' : undefined);
+  if (cut && method !== 'HEAD') {
     const limit = Number.isFinite(length) ? Math.floor(length / 2) : 1;
-    pipeWithCutoff(stream, res, limit);
+    pipeWithCutoff(stream, res, limit, cut);
     return;
   }
   stream.pipe(res);
@@ -328,7 +403,12 @@ export function pipeWithCutoff(
   stream: NodeJS.ReadableStream,
   res: ServerResponse,
   limit: number,
+  how: 'fin' | 'rst' = 'fin',
 ): void {
+  const close = (): void => {
+    if (how === 'rst' && res.socket) res.socket.resetAndDestroy();
+    else res.destroy();
+  };
   let passed = 0;
   let done = false;
   const finish = (): void => {
@@ -349,10 +429,10 @@ export function pipeWithCutoff(
       return;
     }
     finish();
-    res.write(chunk.subarray(0, Math.max(0, room)), () => res.destroy());
+    res.write(chunk.subarray(0, Math.max(0, room)), close);
   });
   stream.once('end', () => {
-    if (!done) res.destroy();
+    if (!done) close();
   });
 }
 

@@ -1,38 +1,30 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { type FileHandle, mkdir, open, rename, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import pLimit from 'p-limit';
 import type { TransferBudget } from '../../transfer/budget.js';
 import { RemoteFileChangedError } from './errors.js';
 import { type FetchContext, fetchRange, type ObjectInfo } from './fetch-range.js';
-import { OrderedHasher, type Stretch } from './ordered-hasher.js';
-import {
-  mergeRanges,
-  type PartState,
-  partPath,
-  readPartState,
-  removePartFiles,
-  writePartState,
-} from './part-state.js';
+import { partPath, readPartState, removePartFiles, writePartState } from './part-state.js';
 import { PositionalWriter, WRITE_BUFFER_BYTES } from './positional-writer.js';
 import type { DownloadSource } from './source.js';
 
-/** Memory one streaming connection is charged in the budget: its write batch plus socket buffers. */
+/** Memory a streaming connection is charged in the budget: its write batch plus socket buffers. */
 export const STREAM_BUDGET_BYTES = 2 * WRITE_BUFFER_BYTES;
 
 export interface TransferTuning {
-  /** Size of one ranged part. Default 16 MiB. */
+  /** Size of one ranged part (also what a part may hold in memory until it is committed). Default 8 MiB. */
   partSize: number;
   /** Ranged requests in flight for one file. Default 8. */
   maxPartsPerFile: number;
-  /** Files at least this large are fetched in parallel ranged parts. Default 32 MiB. */
+  /** Files at least this large are fetched in parallel ranged parts. Default 16 MiB. */
   rangedThreshold: number;
 }
 
 export const DEFAULT_TUNING: TransferTuning = {
-  partSize: 16 * 1024 * 1024,
+  partSize: 8 * 1024 * 1024,
   maxPartsPerFile: 8,
-  rangedThreshold: 32 * 1024 * 1024,
+  rangedThreshold: 16 * 1024 * 1024,
 };
 
 export interface DiskTransferOptions {
@@ -51,8 +43,8 @@ export interface DiskTransferOptions {
   tuning: TransferTuning;
   /** Called once the transfer knows how much an earlier run left in `.part`. */
   onStart?: (resumedFrom: number) => void;
-  /** Bytes of the file on disk so far (resumed prefix included). */
-  onProgress?: (bytesOnDisk: number) => void;
+  /** Bytes of the file received so far (resumed prefix included). */
+  onProgress?: (bytes: number) => void;
 }
 
 export interface DiskTransferResult {
@@ -77,7 +69,7 @@ export async function transferToDisk(options: DiskTransferOptions): Promise<Disk
   const { path, info, tuning } = options;
   await mkdir(dirname(path), { recursive: true });
   let state = await readPartState(path, options.fileId, info.total);
-  if (state && !(await partMatches(path, state))) state = undefined;
+  if (state && !(await prefixFits(path, info.total))) state = undefined;
   if (state?.etag !== undefined) {
     if (info.etag !== undefined && info.etag !== state.etag) state = undefined;
     else info.etag = state.etag;
@@ -89,22 +81,29 @@ export async function transferToDisk(options: DiskTransferOptions): Promise<Disk
       fileId: options.fileId,
       total: info.total,
       ...(info.etag !== undefined ? { etag: info.etag } : {}),
-      layout:
-        info.total >= tuning.rangedThreshold && tuning.maxPartsPerFile > 1
-          ? 'ranged'
-          : 'sequential',
-      done: [],
     };
     await writePartState(path, state);
   }
+  const fd = await openForUpdate(partPath(path));
   let result: DiskTransferResult;
   try {
-    result =
-      state.layout === 'ranged' ? await ranged(options, state) : await sequential(options, state);
+    const resumedFrom = (await fd.stat()).size;
+    const hash = options.hash ? await hashPrefix(fd, resumedFrom) : undefined;
+    options.onStart?.(resumedFrom);
+    const parallel =
+      info.total - resumedFrom >= tuning.rangedThreshold && tuning.maxPartsPerFile > 1;
+    await (parallel ? inOrderParts : oneStream)(options, fd, resumedFrom, hash);
+    if (state.etag === undefined && info.etag !== undefined) {
+      await writePartState(path, { ...state, etag: info.etag });
+    }
+    await fd.sync();
+    result = { resumedFrom, ...(hash ? { sha256: hash.digest('hex') } : {}) };
   } catch (error) {
+    await fd.close().catch(() => {});
     if (error instanceof RemoteFileChangedError) await removePartFiles(path);
     throw error;
   }
+  await fd.close();
   if (options.expectedSha256 && result.sha256 && result.sha256 !== options.expectedSha256) {
     await removePartFiles(path);
     throw new IntegrityMismatch(result.sha256);
@@ -115,57 +114,194 @@ export async function transferToDisk(options: DiskTransferOptions): Promise<Disk
   return result;
 }
 
-async function partMatches(path: string, state: PartState): Promise<boolean> {
+async function prefixFits(path: string, total: number): Promise<boolean> {
   try {
-    const size = (await stat(partPath(path))).size;
-    return state.layout === 'ranged' ? size === state.total : size <= state.total;
+    return (await stat(partPath(path))).size <= total;
   } catch {
     return false;
   }
 }
 
-async function sequential(options: DiskTransferOptions, state: PartState) {
-  const { path, info } = options;
-  const fd = await openForUpdate(partPath(path));
-  try {
-    const resumedFrom = (await fd.stat()).size;
-    const hash = options.hash ? await hashPrefix(fd, resumedFrom) : undefined;
-    options.onStart?.(resumedFrom);
-    const writer = new PositionalWriter(fd, resumedFrom, (_n, position) =>
-      options.onProgress?.(position),
-    );
-    await options.budget.run(
-      STREAM_BUDGET_BYTES,
-      async () => {
-        const chunks = fetchRange(
-          { source: options.source, start: resumedFrom, end: info.total, info },
-          options.fetch,
-        );
-        try {
-          for await (const chunk of chunks) {
-            hash?.update(chunk);
-            await writer.write(chunk);
-          }
-        } catch (error) {
-          // What arrived stays in `.part` for the next run to resume from.
-          await writer.flush().catch(() => {});
-          throw error;
+/** Files below the ranged threshold: one request, hashed and written as the bytes arrive. */
+async function oneStream(
+  options: DiskTransferOptions,
+  fd: FileHandle,
+  from: number,
+  hash: Hash | undefined,
+) {
+  const writer = new PositionalWriter(fd, from, (_n, position) => options.onProgress?.(position));
+  await options.budget.run(
+    STREAM_BUDGET_BYTES,
+    async () => {
+      const chunks = fetchRange(
+        { source: options.source, start: from, end: options.info.total, info: options.info },
+        options.fetch,
+      );
+      try {
+        for await (const chunk of chunks) {
+          hash?.update(chunk);
+          await writer.write(chunk);
         }
-        await writer.flush();
-      },
-      options.fetch.signal,
-    );
-    if (state.etag === undefined && info.etag !== undefined) {
-      await writePartState(path, { ...state, etag: info.etag });
+      } catch (error) {
+        // What arrived stays in `.part` for the next run to resume from.
+        await writer.flush().catch(() => {});
+        throw error;
+      }
+      await writer.flush();
+    },
+    options.fetch.signal,
+  );
+}
+
+interface Part {
+  start: number;
+  end: number;
+  /** Pooled buffer the part's bytes are copied into, once the part holds budget memory. */
+  buffer?: Buffer;
+  received: number;
+  /** Returns the part's memory (and buffer) once it is on disk. */
+  release?: () => void;
+}
+
+/**
+ * Part buffers, reused across the parts and files of one run (keyed by its budget). A part only
+ * takes one after acquiring its memory from the budget, so live + pooled buffers never exceed the
+ * budget; reuse keeps the garbage collector out of the way (retaining many small network chunks
+ * instead cost more CPU than the transfer itself).
+ */
+const pools = new WeakMap<TransferBudget, Map<number, Buffer[]>>();
+
+function takeBuffer(budget: TransferBudget, size: number): Buffer {
+  let bySize = pools.get(budget);
+  if (!bySize) {
+    bySize = new Map();
+    pools.set(budget, bySize);
+  }
+  return bySize.get(size)?.pop() ?? Buffer.allocUnsafeSlow(size);
+}
+
+function returnBuffer(budget: TransferBudget, buffer: Buffer): void {
+  const bySize = pools.get(budget);
+  const free = bySize?.get(buffer.length) ?? [];
+  free.push(buffer);
+  bySize?.set(buffer.length, free);
+}
+
+/**
+ * Large files: `partSize` ranges fetched `maxPartsPerFile` at a time, each copied into a pooled
+ * buffer (its memory charged to the budget) until every part before it is done, then hashed and
+ * written in order with one write per part. The `.part` file therefore stays a prefix of the file
+ * — resumable by size —, the sha256 needs no second read, and the disk sees one sequential
+ * writer, as with a single stream. Hashing part n+1 overlaps with writing part n.
+ */
+async function inOrderParts(
+  options: DiskTransferOptions,
+  fd: FileHandle,
+  from: number,
+  hash: Hash | undefined,
+) {
+  const { info, tuning, budget } = options;
+  const parts: Part[] = [];
+  for (let start = from; start < info.total; start += tuning.partSize) {
+    parts.push({ start, end: Math.min(info.total, start + tuning.partSize), received: 0 });
+  }
+  const abort = new AbortController();
+  const signal = options.fetch.signal
+    ? AbortSignal.any([options.fetch.signal, abort.signal])
+    : abort.signal;
+  const fetchCtx: FetchContext = { ...options.fetch, signal };
+  let received = from;
+  let failure: unknown;
+  const fail = (error: unknown) => {
+    if (failure === undefined) {
+      failure = error;
+      abort.abort();
     }
-    await fd.sync();
-    return { resumedFrom, ...(hash ? { sha256: hash.digest('hex') } : {}) };
-  } finally {
-    await fd.close();
+  };
+  let next = 0;
+  let writing: Promise<void> = Promise.resolve();
+  let committing: Promise<void> = Promise.resolve();
+  const commit = () => {
+    committing = committing.then(async () => {
+      while (failure === undefined && next < parts.length) {
+        const part = parts[next]!;
+        if (part.release === undefined) return;
+        const bytes = part.buffer!.subarray(0, part.end - part.start);
+        hash?.update(bytes);
+        next++;
+        // One write in flight: the file stays a prefix even if the process dies mid-write.
+        await writing;
+        writing = writeFully(fd, bytes, part.start).finally(part.release);
+        writing.catch(fail);
+      }
+      await writing;
+    });
+    committing.catch(fail);
+  };
+  const fetchPart = async (part: Part) => {
+    const length = part.end - part.start;
+    const releaseMemory = await budget.memory.acquire(tuning.partSize, signal);
+    const buffer = takeBuffer(budget, tuning.partSize);
+    const release = () => {
+      returnBuffer(budget, buffer);
+      releaseMemory();
+    };
+    try {
+      const releaseConnection = await budget.connections.acquire(1, signal);
+      try {
+        const chunks = fetchRange(
+          { source: options.source, start: part.start, end: part.end, info },
+          fetchCtx,
+        );
+        for await (const chunk of chunks) {
+          chunk.copy(buffer, part.received);
+          part.received += chunk.length;
+          received += chunk.length;
+          options.onProgress?.(received);
+        }
+      } finally {
+        releaseConnection();
+      }
+      if (part.received !== length) throw new Error(`part at ${part.start} is incomplete`);
+    } catch (error) {
+      release();
+      throw error;
+    }
+    part.buffer = buffer;
+    part.release = release;
+    commit();
+  };
+  const limit = pLimit(tuning.maxPartsPerFile);
+  await Promise.allSettled(
+    parts.map((part) =>
+      limit(async () => {
+        if (failure !== undefined) return;
+        await fetchPart(part).catch(fail);
+      }),
+    ),
+  );
+  await committing.catch(() => {});
+  await writing.catch(() => {});
+  // Parts fetched but never written give their memory back.
+  for (let i = next; i < parts.length; i++) parts[i]!.release?.();
+  if (failure !== undefined) throw failure;
+}
+
+async function writeFully(fd: FileHandle, bytes: Buffer, position: number): Promise<void> {
+  let offset = 0;
+  while (offset < bytes.length) {
+    const { bytesWritten } = await fd.write(
+      bytes,
+      offset,
+      bytes.length - offset,
+      position + offset,
+    );
+    if (bytesWritten <= 0) throw new Error('write made no progress');
+    offset += bytesWritten;
   }
 }
 
-async function hashPrefix(fd: FileHandle, length: number) {
+async function hashPrefix(fd: FileHandle, length: number): Promise<Hash> {
   const hash = createHash('sha256');
   const buffer = Buffer.allocUnsafe(1024 * 1024);
   let position = 0;
@@ -181,125 +317,6 @@ async function hashPrefix(fd: FileHandle, length: number) {
     position += bytesRead;
   }
   return hash;
-}
-
-/** Cuts [0, total) into stretches: the done ranges as finished ones, the gaps into parts. */
-export function planStretches(
-  total: number,
-  done: Array<[number, number]>,
-  partSize: number,
-): Stretch[] {
-  const stretches: Stretch[] = [];
-  let cursor = 0;
-  const addGap = (from: number, to: number) => {
-    for (let start = from; start < to; start += partSize) {
-      stretches.push({ start, end: Math.min(to, start + partSize), written: 0 });
-    }
-  };
-  for (const [s, e] of mergeRanges(done)) {
-    addGap(cursor, s);
-    stretches.push({ start: s, end: e, written: e - s });
-    cursor = e;
-  }
-  addGap(cursor, total);
-  return stretches;
-}
-
-async function ranged(options: DiskTransferOptions, state: PartState) {
-  const { path, info, tuning } = options;
-  const fd = await openForUpdate(partPath(path));
-  const stretches = planStretches(info.total, state.done, tuning.partSize);
-  const doneBytes = () => stretches.reduce((sum, s) => sum + s.written, 0);
-  const resumedFrom = doneBytes();
-  const abort = new AbortController();
-  const signal = options.fetch.signal
-    ? AbortSignal.any([options.fetch.signal, abort.signal])
-    : abort.signal;
-  const fetchCtx: FetchContext = { ...options.fetch, signal };
-  let onDisk = resumedFrom;
-  let saving: Promise<void> = Promise.resolve();
-  const saveState = () => {
-    const done = mergeRanges(
-      stretches
-        .filter((s) => s.written > 0)
-        .map((s): [number, number] => [s.start, s.start + s.written]),
-    );
-    const next = { ...state, ...(info.etag !== undefined ? { etag: info.etag } : {}), done };
-    saving = saving.then(() => writePartState(path, next));
-    return saving;
-  };
-  try {
-    if ((await fd.stat()).size !== info.total) await fd.truncate(info.total);
-    options.onStart?.(resumedFrom);
-    const hasher = options.hash ? new OrderedHasher(fd, stretches, info.total) : undefined;
-    const digest = hasher?.digest();
-    // A failing part must not leave an unobserved rejection behind.
-    digest?.catch(() => {});
-    const limit = pLimit(tuning.maxPartsPerFile);
-    const runStretch = (stretch: Stretch) =>
-      options.budget.run(
-        STREAM_BUDGET_BYTES,
-        async () => {
-          const writer = new PositionalWriter(fd, stretch.start + stretch.written, (n) => {
-            stretch.written += n;
-            onDisk += n;
-            options.onProgress?.(onDisk);
-            hasher?.notify();
-          });
-          const chunks = fetchRange(
-            {
-              source: options.source,
-              start: stretch.start + stretch.written,
-              end: stretch.end,
-              info,
-            },
-            fetchCtx,
-          );
-          try {
-            for await (const chunk of chunks) await writer.write(chunk);
-          } catch (error) {
-            await writer.flush().catch(() => {});
-            throw error;
-          }
-          await writer.flush();
-          await saveState();
-        },
-        signal,
-      );
-    // The first failure stops the other parts; it (not their AbortErrors) is what we report.
-    let firstError: unknown;
-    const results = await Promise.allSettled(
-      stretches
-        .filter((s) => s.written < s.end - s.start)
-        .map((s) =>
-          limit(() =>
-            runStretch(s).catch((error: unknown) => {
-              if (firstError === undefined && !abort.signal.aborted) {
-                firstError = error;
-                abort.abort();
-              }
-              throw error;
-            }),
-          ),
-        ),
-    );
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) {
-      const error = (firstError ?? failed.reason) as Error;
-      hasher?.fail(error);
-      throw error;
-    }
-    const sha256 = await digest;
-    await fd.sync();
-    return { resumedFrom, ...(sha256 ? { sha256 } : {}) };
-  } catch (error) {
-    abort.abort();
-    await saveState().catch(() => {});
-    throw error;
-  } finally {
-    await saving.catch(() => {});
-    await fd.close();
-  }
 }
 
 async function openForUpdate(file: string): Promise<FileHandle> {

@@ -70,6 +70,8 @@ export interface S3RetryOptions {
     error: string;
   }) => void;
   maxAttempts?: number;
+  /** Scrubs known secrets from the messages it builds. */
+  redact?: (text: string) => string;
 }
 
 /**
@@ -90,7 +92,9 @@ export async function withS3Retry<T>(
       if (options.signal?.aborted) throw new AbortError();
       if (error instanceof SourceChangedError || error instanceof AbortError) throw error;
       const reason = classifyS3Error(error);
-      if (!reason || attempt >= maxAttempts) throw toTransferError(error, options.what, attempt);
+      if (!reason || attempt >= maxAttempts) {
+        throw toTransferError(error, options.what, attempt, options.redact);
+      }
       const delayMs =
         reason === 'credentials'
           ? 0
@@ -115,10 +119,17 @@ function describe(error: unknown): string {
   return `${e?.name ?? 'Error'}${status ? ` (HTTP ${status})` : ''}: ${e?.message ?? String(error)}`;
 }
 
-function toTransferError(error: unknown, what: string, attempts: number): S3TransferError {
+function toTransferError(
+  error: unknown,
+  what: string,
+  attempts: number,
+  redact: (text: string) => string = (text) => text,
+): S3TransferError {
   const e = error as SdkError;
   return new S3TransferError(
-    `S3 refused to ${what}${attempts > 1 ? ` after ${attempts} attempts` : ''}: ${describe(error)}`,
+    redact(
+      `S3 refused to ${what}${attempts > 1 ? ` after ${attempts} attempts` : ''}: ${describe(error)}`,
+    ),
     {
       code:
         e?.name === 'AccessDenied' || e?.name === 'InvalidAccessKeyId'

@@ -82,7 +82,11 @@ export function crc32Base64(data: Buffer): string {
 }
 
 /** Streams `data` as views of `chunkSize` bytes (no copies), calling `onChunk` for each. */
-export function viewStream(data: Buffer, chunkSize: number, onChunk?: (chunk: Buffer) => void): Readable {
+export function viewStream(
+  data: Buffer,
+  chunkSize: number,
+  onChunk?: (chunk: Buffer) => void,
+): Readable {
   function* views(): Generator<Buffer> {
     for (let at = 0; at < data.length; at += chunkSize) {
       const chunk = data.subarray(at, Math.min(data.length, at + chunkSize));

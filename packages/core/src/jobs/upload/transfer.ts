@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -8,7 +9,6 @@ import {
   type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import type { Readable } from 'node:stream';
 import { AbortError } from '../../errors.js';
 import type { TransferBudget } from '../../transfer/budget.js';
 import type { BufferPool } from './buffer-pool.js';
@@ -106,6 +106,7 @@ function retryOptions(job: FileJob, operation: string, signal: AbortSignal): S3R
     what: `${operation} ${job.upload.destinationPath}`,
     signal,
     credentials: job.ctx.credentials,
+    redact: job.ctx.redact,
     onRetry: (info) =>
       job.ctx.emit({
         type: 'file-retry',
@@ -123,7 +124,8 @@ function retryOptions(job: FileJob, operation: string, signal: AbortSignal): S3R
  * Sends bytes `[start, end)` with their CRC32 through `send`, crediting progress as the body is
  * consumed and rolling it back when an attempt fails (it is then retried with a fresh body).
  * Parts that fit the memory budget are read once into a pooled buffer, checksummed in memory and
- * sent from it; larger parts (objects over ~300 GiB) stream from disk, checksummed in a first read.
+ * sent from it; larger parts (objects over ~234 GiB with the default budget) stream from disk,
+ * checksummed in a first read.
  */
 async function sendBody<T>(
   job: FileJob,

@@ -5,12 +5,13 @@ import { TransferBudget } from '../../transfer/budget.js';
 import { normalizeUuid } from '../../validate.js';
 import { assignUploadsToProject } from '../assign/assign.js';
 import type { AssignedSample } from '../assign/types.js';
+import { BufferPool } from './buffer-pool.js';
 import { DEFAULT_CREDENTIAL_REFRESH_BEFORE_MS, UploadCredentialProvider } from './credentials.js';
 import type { UploadEvent } from './events.js';
-import { BufferPool } from './buffer-pool.js';
 import { DEFAULT_PART_SIZE, MIB } from './part-size.js';
 import { assertUploadable } from './plan.js';
 import type { PlannedUpload, PlanProblem, UploadPlan } from './plan-types.js';
+import { ResumeJournal } from './resume-state.js';
 import { createUploadS3Client } from './s3-client.js';
 import { type TransferTarget, transferFile } from './transfer.js';
 
@@ -169,6 +170,9 @@ export async function uploadFastqs(
               reason: 'already-uploaded',
             });
             files[r.index] = { ...base, outcome: 'already-uploaded', bytesSent: 0 };
+            // an interrupted run's journal for an object that is complete now is stale
+            if (options.cacheDir)
+              await ResumeJournal.remove(options.cacheDir, r.target.bucket, r.target.key);
             return;
           }
           signal.throwIfAborted();

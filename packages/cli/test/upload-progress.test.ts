@@ -1,0 +1,120 @@
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import type { Io } from '../src/io.js';
+import { formatBytes, formatDuration } from '../src/render/byte-units.js';
+import {
+  createTransferRenderer,
+  type TransferRenderMode,
+} from '../src/render/transfer-progress.js';
+
+const MIB = 1024 * 1024;
+
+function capture(mode: TransferRenderMode) {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (d) => (out += d));
+  stderr.on('data', (d) => (err += d));
+  const io = { stdout, stderr, stdin: new PassThrough(), env: {} } as unknown as Io;
+  let now = 1_000_000;
+  const renderer = createTransferRenderer(io, { mode, label: 'Uploading', now: () => now });
+  return {
+    renderer,
+    advance: (ms: number) => {
+      now += ms;
+    },
+    out: () => out,
+    err: () => err,
+  };
+}
+
+/** 2 files of 10 MiB, one resumed at 4 MiB, sent in 1 MiB steps 100 ms apart, one retry rolled back. */
+function play(t: ReturnType<typeof capture>) {
+  t.renderer.handle({ type: 'start', files: 2, bytes: 20 * MIB });
+  t.renderer.handle({ type: 'file-start', id: 0, name: 'S1_R1.fastq.gz', size: 10 * MIB });
+  t.renderer.handle({
+    type: 'file-start',
+    id: 1,
+    name: 'S1_R2.fastq.gz',
+    size: 10 * MIB,
+    doneBytes: 4 * MIB,
+  });
+  for (let i = 0; i < 10; i++) {
+    t.advance(100);
+    t.renderer.handle({ type: 'bytes', id: 0, bytes: MIB });
+  }
+  t.renderer.handle({ type: 'bytes', id: 1, bytes: 2 * MIB });
+  t.renderer.handle({ type: 'bytes', id: 1, bytes: -2 * MIB });
+  t.renderer.handle({ type: 'note', text: '  retrying part 1' });
+  t.renderer.handle({ type: 'file-end', id: 0, status: 'done' });
+  for (let i = 0; i < 6; i++) {
+    t.advance(2_000);
+    t.renderer.handle({ type: 'bytes', id: 1, bytes: MIB });
+  }
+  t.renderer.handle({ type: 'file-end', id: 1, status: 'done', note: 'resumed' });
+  t.renderer.stop();
+}
+
+describe('createTransferRenderer', () => {
+  it('plain: file lines, notes and overall lines with rate and ETA on stderr', () => {
+    const t = capture('plain');
+    play(t);
+    const lines = t.err().trim().split('\n');
+    expect(lines[0]).toBe('Uploading 2 files (20.0 MiB)');
+    expect(lines).toContain('  started S1_R1.fastq.gz (10.0 MiB)');
+    expect(lines).toContain('  started S1_R2.fastq.gz (10.0 MiB, resuming at 4.0 MiB)');
+    expect(lines).toContain('  retrying part 1');
+    expect(lines).toContain('  done S1_R1.fastq.gz (10.0 MiB, 10.0 MiB/s)');
+    expect(
+      lines.some((l) => /^Uploading: \d+% .*\/20\.0 MiB, 1\/2 files, .*\/s, ETA \d+s$/.test(l)),
+    ).toBe(true);
+    expect(lines.at(-2)).toMatch(/^ {2}done S1_R2\.fastq\.gz \(10\.0 MiB, .*resumed\)$/);
+    expect(lines.at(-1)).toMatch(/^Uploading: 2\/2 files, 20\.0 MiB in 13s/);
+    expect(t.out()).toBe('');
+  });
+
+  it('json: throttled progress objects on stdout, nothing for people', () => {
+    const t = capture('json');
+    play(t);
+    const objects = t
+      .out()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(objects.length).toBeGreaterThanOrEqual(5);
+    expect(objects.every((o) => o.type === 'progress')).toBe(true);
+    expect(objects.at(-1)).toMatchObject({
+      bytes: 20 * MIB,
+      totalBytes: 20 * MIB,
+      files: 2,
+      totalFiles: 2,
+      etaSeconds: 0,
+    });
+    const bytes = objects.map((o) => o.bytes);
+    expect([...bytes].sort((a, b) => a - b)).toEqual(bytes);
+    expect(t.err()).toBe('');
+  });
+
+  it('silent: writes nothing at all', () => {
+    const t = capture('silent');
+    play(t);
+    expect(t.out() + t.err()).toBe('');
+  });
+});
+
+describe('byte units', () => {
+  it.each([
+    [0, '0 B'],
+    [1023, '1023 B'],
+    [1536, '1.5 KiB'],
+    [5 * 1024 ** 3, '5.0 GiB'],
+  ])('formatBytes(%i) = %s', (n, text) => expect(formatBytes(n)).toBe(text));
+
+  it.each([
+    [42, '42s'],
+    [185, '3m05s'],
+    [7620, '2h07m'],
+    [Number.NaN, '--'],
+  ])('formatDuration(%d) = %s', (s, text) => expect(formatDuration(s)).toBe(text));
+});

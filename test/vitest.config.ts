@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['**/*.test.ts'],
+    exclude: ['n8n-e2e/**', '**/node_modules/**'],
+    testTimeout: 120_000,
+    hookTimeout: 300_000,
+    // suites start sandboxes and spawn the CLI: one file at a time keeps a 2-core CI machine sane
+    fileParallelism: false,
+  },
+});
