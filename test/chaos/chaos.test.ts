@@ -147,7 +147,10 @@ describe(`chaos (seed ${SEED}, profile ${PROFILE}): ${LOCAL + URLS} samples end 
         expect(sha256(await readFile(join(a.diskDir, base, file.filename))), file.filename).toBe(
           stored,
         );
-        const delivered = await a.sb.control.s3Object(DELIVERY_BUCKET, `results/${base}/${file.filename}`);
+        const delivered = await a.sb.control.s3Object(
+          DELIVERY_BUCKET,
+          `results/${base}/${file.filename}`,
+        );
         expect(delivered, `s3 ${base}/${file.filename}`).toBeDefined();
         expect(sha256(delivered!)).toBe(stored);
         expectedDisk.push(`${base}/${file.filename}`);
@@ -177,7 +180,10 @@ describe(`chaos (seed ${SEED}, profile ${PROFILE}): ${LOCAL + URLS} samples end 
       ]),
       ...(await readTree(a.cacheDir, b.cacheDir)).map((f) => ({ where: f.path, text: f.text })),
       ...(await Promise.all(
-        [...a.outputs, ...b.outputs].map(async (p) => ({ where: p, text: await readFile(p, 'utf8') })),
+        [...a.outputs, ...b.outputs].map(async (p) => ({
+          where: p,
+          text: await readFile(p, 'utf8'),
+        })),
       )),
     ];
     expect(transcript.length).toBeGreaterThanOrEqual(10);

@@ -188,7 +188,16 @@ export async function chaosRun(options: ChaosRunOptions): Promise<ChaosRunResult
   await step(
     'wait',
     'wait',
-    ['wait', '--project-id', projectId, '--timeout', '5m', '--poll-interval', '1s', '--no-progress'],
+    [
+      'wait',
+      '--project-id',
+      projectId,
+      '--timeout',
+      '5m',
+      '--poll-interval',
+      '1s',
+      '--no-progress',
+    ],
     [options.failQc > 0 ? 10 : 0],
   );
   await step('download', 'download-disk', [
@@ -213,10 +222,19 @@ export async function chaosRun(options: ChaosRunOptions): Promise<ChaosRunResult
   ]);
 
   // URL imports: the sample sheet tells which destination path each source got
-  const sheet = await adminApi(sb, 'GET', '/api/v2/sample-sheet/?search=gncv://chaos/urls/&limit=1000');
-  for (const entry of sheet.results as Array<{ client_id: string; fastq: Record<string, { destination_path: string }> }>) {
+  const sheet = await adminApi(
+    sb,
+    'GET',
+    '/api/v2/sample-sheet/?search=gncv://chaos/urls/&limit=1000',
+  );
+  for (const entry of sheet.results as Array<{
+    client_id: string;
+    fastq: Record<string, { destination_path: string }>;
+  }>) {
     for (const read of ['R1', 'R2'] as const) {
-      const input = inputs.find((i) => i.kind === 'url' && i.clientId === entry.client_id && i.read === read);
+      const input = inputs.find(
+        (i) => i.kind === 'url' && i.clientId === entry.client_id && i.read === read,
+      );
       const dest = entry.fastq[read.toLowerCase()]?.destination_path;
       if (input && dest) input.destination = dest;
     }

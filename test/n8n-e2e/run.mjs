@@ -174,9 +174,15 @@ try {
   const incoming = join(files, 'incoming');
   const delivered = join(files, 'delivered');
   mkdirSync(incoming, { recursive: true });
-  const reads = { R1: randomBytes(300_000), R2: randomBytes(200_000) };
-  for (const [read, bytes] of Object.entries(reads))
-    writeFileSync(join(incoming, `E2E-S1_${read}.fastq.gz`), bytes);
+  mkdirSync(delivered, { recursive: true });
+  // E2E-S1 paired-end (R1 over the node's 8 MiB part size: a streamed multipart upload),
+  // E2E-S2 single-end
+  const reads = {
+    'E2E-S1_R1.fastq.gz': randomBytes(9 * 1024 * 1024 + 7),
+    'E2E-S1_R2.fastq.gz': randomBytes(200_000),
+    'E2E-S2_R1.fastq.gz': randomBytes(100_000),
+  };
+  for (const [name, bytes] of Object.entries(reads)) writeFileSync(join(incoming, name), bytes);
 
   writeFileSync(
     join(work, 'credentials.json'),
@@ -205,7 +211,13 @@ try {
       .replaceAll('/data/incoming/', `${incoming}/`);
     const workflow = JSON.parse(text);
     if (workflow.id === 'gencovePollFinished') {
-      workflow.nodes[0].parameters.includeExisting = true; // fire for samples finished before activation
+      const trigger = workflow.nodes.find((n) => n.type.endsWith('.gencoveTrigger'));
+      // fire for samples finished before activation (the sandbox's seeds, E2E-S2) …
+      trigger.parameters.includeExisting = true;
+      // … and only on activation: a scheduled poll must not fetch E2E-S1 during scenario 4
+      trigger.parameters.pollTimes = {
+        item: [{ mode: 'custom', cronExpression: '0 0 0 1 1 *' }],
+      };
     }
     writeFileSync(join(workflows, name), JSON.stringify(workflow));
   }
@@ -215,50 +227,75 @@ try {
 
   const runJson = async (id) => {
     const result = await n8n(['execute', `--id=${id}`, '--rawOutput']);
-    const start = result.stdout.split('\n').findIndex((line) => line.startsWith('{'));
-    if (result.status !== 0 || start < 0) {
+    // the run's JSON is pretty-printed between a line `{` and a line `}`; log lines (task runner
+    // registration, …) may come before and after it
+    const lines = result.stdout.split('\n');
+    const start = lines.findIndex((line) => line === '{');
+    const end = lines.indexOf('}', start);
+    if (result.status !== 0 || start < 0 || end < 0) {
       throw new Error(
         `n8n execute --id=${id} failed (${result.status})\n${result.stdout}\n${result.stderr}`,
       );
     }
-    return JSON.parse(result.stdout.split('\n').slice(start).join('\n'));
+    const run = JSON.parse(lines.slice(start, end + 1).join('\n'));
+    if (run.status !== 'success') throw new Error(`workflow ${id} ended ${run.status}`);
+    return run;
   };
 
-  // 1. list → download → files written
-  log('scenario 1: list → download → write files');
-  await runJson('gencoveListDownload');
-  const succeeded = [...(await sandboxSamples())].filter(
-    (s) => s.last_status.status === 'succeeded' && s.archive_last_status.status === 'available',
-  );
-  check(succeeded.length > 0, 'the sandbox has succeeded samples');
-  for (const sample of succeeded) {
-    const vcf = sample.files.find((f) => f.file_type === 'impute-vcf');
-    const written = join(delivered, sample.client_id, vcf.filename);
-    check(existsSync(written), `${sample.client_id}: ${vcf.filename} written by the workflow`);
-    const expected = await control.s3Object(vcf.bucket, vcf.key);
-    check(
-      readFileSync(written).equals(expected),
-      `${sample.client_id}: written bytes equal the deliverable`,
-    );
-  }
-
-  // 2. upload binary → assign
+  // 2. upload binary → assign (first, so that scenario 1 has a sample of this run to download)
   log('scenario 2: read files → upload binary → assign');
   const before = new Set((await sandboxSamples()).map((s) => s.id));
   await runJson('gencoveUploadAssign');
   const created = (await sandboxSamples()).filter((s) => !before.has(s.id));
+  const byClient = Object.fromEntries(created.map((s) => [s.client_id, s]));
   check(
-    created.length === 1 && created[0].client_id === 'E2E-S1',
-    'one sample E2E-S1 was created in the project',
+    created.length === 2 && byClient['E2E-S1'] && byClient['E2E-S2'],
+    'scenario 2: samples E2E-S1 and E2E-S2 were created in the project',
   );
-  for (const [read, bytes] of Object.entries(reads)) {
-    const upload = control.getUpload(created[0].uploads[read.toLowerCase()]);
+  for (const [name, bytes] of Object.entries(reads)) {
+    const [clientId, read] = name.replace('.fastq.gz', '').split('_');
+    const upload = control.getUpload(byClient[clientId].uploads[read.toLowerCase()]);
     check(
       (await control.s3Object(upload.bucket, upload.key))?.equals(bytes),
-      `${read} bytes on S3 equal the local file`,
+      `scenario 2: ${name} on S3 equals the local file`,
     );
   }
-  check(created[0].metadata?.source === 'n8n', 'the metadata of the workflow reached the sample');
+  check(!byClient['E2E-S2'].uploads.r2, 'scenario 2: E2E-S2 is single-end');
+  check(
+    created.every((s) => s.metadata?.source === 'n8n'),
+    'scenario 2: the metadata of the workflow reached both samples',
+  );
+  await control.setSampleStatus(byClient['E2E-S2'].id, 'succeeded');
+
+  // 1. list → download → files written
+  log('scenario 1: list → download → write files');
+  await runJson('gencoveListDownload');
+  const succeeded = (await sandboxSamples()).filter(
+    (s) => s.last_status.status === 'succeeded' && s.archive_last_status.status === 'available',
+  );
+  check(
+    succeeded
+      .map((s) => s.client_id)
+      .sort()
+      .join() === 'E2E-S2,SEED-A01',
+    'scenario 1: the project has two available succeeded samples (SEED-A01, E2E-S2)',
+  );
+  const written = readdirSync(delivered).sort();
+  const expected = succeeded
+    .map((s) => `${s.client_id}_${s.files.find((f) => f.file_type === 'impute-vcf').filename}`)
+    .sort();
+  check(
+    JSON.stringify(written) === JSON.stringify(expected),
+    `scenario 1: exactly their VCFs were written (${written.join(', ')})`,
+  );
+  for (const sample of succeeded) {
+    const vcf = sample.files.find((f) => f.file_type === 'impute-vcf');
+    const bytes = readFileSync(join(delivered, `${sample.client_id}_${vcf.filename}`));
+    check(
+      bytes.equals(await control.s3Object(vcf.bucket, vcf.key)),
+      `scenario 1: ${sample.client_id}'s written VCF equals the deliverable`,
+    );
+  }
 
   // 3 + 4. triggers under `n8n start`
   log('scenarios 3 and 4: publish the trigger workflows and start n8n');
@@ -270,6 +307,7 @@ try {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.add(server);
+  server.on('close', () => children.delete(server));
   let serverLog = '';
   server.stdout.on('data', (d) => (serverLog += d));
   server.stderr.on('data', (d) => (serverLog += d));
@@ -277,28 +315,42 @@ try {
     control.requests
       .filter((r) => r.method === 'GET' && /^\/api\/v2\/samples\/[0-9a-f-]{36}$/.test(r.path))
       .map((r) => r.path.split('/').pop());
+  const withServerLog = async (promise) => {
+    try {
+      return await promise;
+    } catch (error) {
+      process.stderr.write(serverLog.slice(-4000));
+      throw error;
+    }
+  };
 
-  const finished = (await sandboxSamples()).filter(
-    (s) => s.last_status.status === 'succeeded' || s.last_status.status === 'failed qc',
-  );
-  try {
-    await waitFor(
+  const samples = await sandboxSamples();
+  const finished = samples.filter((s) => ['succeeded', 'failed qc'].includes(s.last_status.status));
+  const unfinished = samples.filter((s) => !finished.includes(s));
+  await withServerLog(
+    waitFor(
       'the polling trigger to fetch every finished sample',
       () => finished.every((s) => sampleGets().includes(s.id)),
-      90_000,
-    );
-  } catch (error) {
-    process.stderr.write(serverLog.slice(-4000));
-    throw error;
-  }
-  check(true, `scenario 3: the polling trigger fired for ${finished.length} finished samples`);
+      120_000,
+    ),
+  );
+  check(
+    true,
+    `scenario 3: the polling trigger fired for the ${finished.length} finished samples (${finished.map((s) => s.client_id).join(', ')})`,
+  );
+  check(
+    unfinished.every((s) => !sampleGets().includes(s.id)),
+    `scenario 3: and for none of the others (${unfinished.map((s) => `${s.client_id}: ${s.last_status.status}`).join(', ')})`,
+  );
 
-  await waitFor(
-    'the webhook endpoint',
-    async () =>
-      (await fetch(webhookUrl, { method: 'POST', body: '[]' }).catch(() => undefined))?.status ===
-      401,
-    30_000,
+  await withServerLog(
+    waitFor(
+      'the webhook endpoint',
+      async () =>
+        (await fetch(webhookUrl, { method: 'POST', body: '[]' }).catch(() => undefined))?.status ===
+        401,
+      60_000,
+    ),
   );
   const forgedId = '00000000-0000-4000-8000-00000000f04e';
   const forgedBody = JSON.stringify([
@@ -322,12 +374,14 @@ try {
   });
   check(forged.status === 401, 'scenario 4: a forged webhook is answered 401');
 
-  const target = created[0];
+  const target = byClient['E2E-S1'];
   await control.setSampleStatus(target.id, 'succeeded'); // the sandbox signs and delivers analysis_complete_v2
-  await waitFor(
-    'the webhook workflow to fetch the sample',
-    () => sampleGets().includes(target.id),
-    60_000,
+  await withServerLog(
+    waitFor(
+      'the webhook workflow to fetch the sample',
+      () => sampleGets().includes(target.id),
+      60_000,
+    ),
   );
   const delivery = control.webhooks.find((w) => w.body.includes(target.id));
   check(
@@ -336,14 +390,32 @@ try {
   );
   check(
     sampleGets().includes(target.id),
-    'scenario 4: the signed webhook started the workflow (it fetched the sample)',
+    'scenario 4: the signed webhook started the workflow (it fetched E2E-S1)',
   );
   check(!sampleGets().includes(forgedId), 'scenario 4: the forged webhook started nothing');
   log(`all four scenarios passed in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 } finally {
-  for (const child of children) child.kill('SIGTERM');
+  await stopAll();
   await sandbox.close();
   rmSync(work, { recursive: true, force: true });
+}
+
+/** Stops every n8n process this script started (SIGTERM, then SIGKILL after 15 s). */
+async function stopAll() {
+  await Promise.all(
+    [...children].map(
+      (child) =>
+        new Promise((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          const kill = setTimeout(() => child.kill('SIGKILL'), 15_000);
+          child.once('close', () => {
+            clearTimeout(kill);
+            resolve();
+          });
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
 }
 
 async function sandboxSamples() {

@@ -86,7 +86,10 @@ describe('gencove doctor', () => {
   });
 
   it('an unreachable host: exit 1, the fix says what to check', async () => {
-    const r = await cli(['--timeout', '2s'], sandboxEnv(sb, { GENCOVE_HOST: 'http://127.0.0.1:1' }));
+    const r = await cli(
+      ['--timeout', '2s'],
+      sandboxEnv(sb, { GENCOVE_HOST: 'http://127.0.0.1:1' }),
+    );
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/FAIL {2}host .*ECONNREFUSED/);
     expect(r.stdout).toMatch(/SKIP {2}credentials {2}skipped: the host is not reachable/);
@@ -145,7 +148,10 @@ describe('gencove doctor', () => {
           key: await readFile(join(fixtures, 'doctor-tls.key')),
         },
         (_req, res) => {
-          res.writeHead(401, { 'content-type': 'application/json', date: new Date().toUTCString() });
+          res.writeHead(401, {
+            'content-type': 'application/json',
+            date: new Date().toUTCString(),
+          });
           res.end('{"detail":"Authentication credentials were not provided."}');
         },
       );

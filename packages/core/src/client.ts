@@ -86,6 +86,16 @@ export interface GencoveClientOptions {
   userAgent?: string;
   /** Receives redacted request/response/retry/auth events. Exceptions are swallowed. */
   onEvent?: ClientEventListener;
+  /**
+   * Called with each secret the client learns, once per distinct value, before the secret is
+   * used or any event follows: the API key and password (during construction), every JWT
+   * access/refresh token (login and refresh), every one-time password before it is sent, the
+   * access key, secret key and session token of upload credentials, and values passed to
+   * `addSecrets`. For log maskers such as GitHub's `core.setSecret`. Values shorter than 3
+   * characters are not reported (the scrubber ignores them too). An exception thrown here fails
+   * the operation that learned the secret: nothing goes on unmasked.
+   */
+  onSecret?: (value: string) => void;
 }
 
 export interface CallOptions {
@@ -144,7 +154,7 @@ export class GencoveClient {
   readonly #transport: HttpTransport;
   readonly #api: ApiRequester;
   readonly #auth: Authenticator;
-  readonly #scrubber = new SecretScrubber();
+  readonly #scrubber: SecretScrubber;
   readonly #listener: ClientEventListener | undefined;
 
   constructor(options: GencoveClientOptions = {}) {
@@ -154,6 +164,9 @@ export class GencoveClient {
       throw new InvalidArgumentError('timeoutMs', 'timeoutMs must be a positive number');
     }
     this.#listener = options.onEvent;
+    this.#scrubber = options.onSecret
+      ? new ReportingScrubber(options.onSecret)
+      : new SecretScrubber();
     this.retryPolicy = new RetryPolicy(options.retry);
     this.#transport = new HttpTransport({
       ...(options.agent ? { dispatcher: options.agent } : {}),
@@ -584,6 +597,31 @@ export class GencoveClient {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
+  }
+}
+
+/** Shortest value `SecretScrubber` remembers; shorter ones would mask ordinary text. */
+const MIN_SECRET_LENGTH = 3;
+
+/** A scrubber that also reports each new secret to `onSecret` as it learns it. */
+class ReportingScrubber extends SecretScrubber {
+  readonly #report: (value: string) => void;
+  readonly #reported = new Set<string>();
+
+  constructor(report: (value: string) => void) {
+    super();
+    this.#report = report;
+  }
+
+  override add(...values: Array<string | null | undefined>): void {
+    // scrub first: a reporter that throws must not leave the value unscrubbed
+    super.add(...values);
+    for (const value of values) {
+      if (typeof value !== 'string' || value.length < MIN_SECRET_LENGTH) continue;
+      if (this.#reported.has(value)) continue;
+      this.#report(value);
+      this.#reported.add(value);
+    }
   }
 }
 

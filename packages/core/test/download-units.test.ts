@@ -24,6 +24,7 @@ import {
   validateFileTypes,
 } from '../src/index.js';
 import { floatRepr, pythonJsonDumps } from '../src/jobs/download/python-json.js';
+import { s3PartSize } from '../src/jobs/download/s3-delivery.js';
 import { resolveInside } from '../src/jobs/download/safe-path.js';
 
 const values: TemplateValues = {
@@ -248,6 +249,13 @@ describe('bytes of the generated files', () => {
 });
 
 describe('destinations', () => {
+  it('grows the S3 part size so that a 100 GiB BAM stays under 10 000 parts', () => {
+    const MiB = 1024 * 1024;
+    expect(s3PartSize(8 * MiB, 3 * MiB)).toBe(8 * MiB);
+    const big = 100 * 1024 * MiB;
+    expect(Math.ceil(big / s3PartSize(8 * MiB, big))).toBeLessThanOrEqual(9000);
+  });
+
   it('parses s3://bucket/prefix', () => {
     expect(parseS3Destination('s3://lab-results')).toEqual({ bucket: 'lab-results', prefix: '' });
     expect(parseS3Destination('s3://lab-results/a/b/')).toEqual({

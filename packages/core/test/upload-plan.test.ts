@@ -11,6 +11,7 @@ import {
   MAX_PART_SIZE,
   MAX_PARTS,
   MIN_PART_SIZE,
+  NoFastqFilesError,
   parseFastqName,
   planUpload,
   UploadInputError,
@@ -226,12 +227,138 @@ describe('planUpload: directories', () => {
     await expect(planUpload({ source: join(dir, 'reads.fastq.gz') })).rejects.toThrow(
       /must be a directory or a map file named \*\.fastq-map\.csv/,
     );
+    await expect(planUpload({ source: join(dir, 'nope') })).rejects.toMatchObject({
+      code: 'ERR_GENCOVE_INPUT',
+    });
     await tree(join(dir, 'empty'), { 'readme.md': 'x' });
     const empty = planUpload({ source: join(dir, 'empty') });
+    await expect(empty).rejects.toBeInstanceOf(NoFastqFilesError);
     await expect(empty).rejects.toBeInstanceOf(UploadInputError);
+    await expect(empty).rejects.toMatchObject({
+      code: 'ERR_GENCOVE_NO_FILES',
+      source: join(dir, 'empty'),
+    });
     await expect(empty).rejects.toThrow(/No FASTQ files found .*1 other files ignored/);
     await expect(planUpload({ source: root, destination: 's3://bucket/x' })).rejects.toBeInstanceOf(
       DestinationError,
+    );
+  });
+});
+
+describe('planUpload: an explicit file list (e.g. glob matches)', () => {
+  let root: string;
+  beforeAll(async () => {
+    root = await tree(join(dir, 'listed'), {
+      'S1_R1.fastq.gz': 10,
+      'S1_R2.fastq.gz': 11,
+      'S2_R1.fastq.gz': 12,
+      'S2_R2.fastq.gz': 13,
+      'EMPTY_R1.fastq.gz': 0,
+      'notes.txt': 'x',
+      'lane2/S3_R1.fq.gz': 5,
+      'lane2/S3_R2.fq.gz': 6,
+      'lane2/deeper/S4_R1.fq.gz': 7,
+      'lane2.fastq.gz/S5_R1.fastq.gz': 8,
+    });
+  });
+
+  it('names and orders the given files exactly as a walk of the folder would', async () => {
+    const walked = await planUpload({ source: root, destination: 'gncv://l' });
+    const files = [
+      'lane2/deeper/S4_R1.fq.gz',
+      'S2_R2.fastq.gz',
+      'notes.txt',
+      'lane2/S3_R2.fq.gz',
+      'S1_R1.fastq.gz',
+      'lane2.fastq.gz/S5_R1.fastq.gz',
+      'EMPTY_R1.fastq.gz',
+      'S2_R1.fastq.gz',
+      'lane2/S3_R1.fq.gz',
+      'S1_R2.fastq.gz',
+      'S1_R2.fastq.gz',
+    ].map((f) => join(root, f));
+    const listed = await planUpload({ source: root, files, destination: 'gncv://l' });
+    expect(listed.kind).toBe('files');
+    expect(listed.source).toBe(root);
+    expect(listed.uploads).toEqual(walked.uploads);
+    expect(listed.ignored).toEqual([join(root, 'notes.txt')]);
+    expect(listed.samples).toEqual(walked.samples);
+    expect(listed.problems).toEqual(walked.problems);
+  });
+
+  it('pairs and checks only the given files', async () => {
+    const plan = await planUpload({
+      source: 'listed',
+      cwd: dir,
+      // relative to cwd, as glob results often are; the empty file is not among them
+      files: ['listed/S1_R1.fastq.gz', 'listed/S2_R1.fastq.gz', 'listed/lane2/S3_R1.fq.gz'],
+      destination: 'gncv://only-r1',
+    });
+    expect(plan.uploads.map((u) => u.label)).toEqual([
+      'S1_R1.fastq.gz',
+      'S2_R1.fastq.gz',
+      'lane2/S3_R1.fq.gz',
+    ]);
+    expect(plan.uploads[0]!.sources[0]!.path).toBe(join(root, 'S1_R1.fastq.gz'));
+    // R2 files exist in the folder, but are not uploaded: each sample will be single-end
+    expect(plan.samples.map((s) => [s.clientId, s.r1, s.r2])).toEqual([
+      ['S1', 'gncv://only-r1/S1_R1.fastq.gz', undefined],
+      ['S2', 'gncv://only-r1/S2_R1.fastq.gz', undefined],
+      ['S3', 'gncv://only-r1/lane2/S3_R1.fq.gz', undefined],
+    ]);
+    expect(plan.problems.map((p) => `${p.severity}:${p.kind}:${p.paths.join()}`)).toEqual([
+      'warning:unpaired:gncv://only-r1/S1_R1.fastq.gz',
+      'warning:unpaired:gncv://only-r1/S2_R1.fastq.gz',
+      'warning:unpaired:gncv://only-r1/lane2/S3_R1.fq.gz',
+    ]);
+    expect(plan.totalBytes).toBe(10 + 12 + 5);
+  });
+
+  it('reports a given file that is missing or not a file as unreadable, blocking', async () => {
+    await mkdir(join(root, 'DIR_R2.fastq.gz'), { recursive: true });
+    const plan = await planUpload({
+      source: root,
+      files: [join(root, 'GONE_R1.fastq.gz'), join(root, 'DIR_R2.fastq.gz')],
+      destination: 'gncv://gone',
+    });
+    expect(plan.problems.filter((p) => p.severity === 'error')).toEqual([
+      expect.objectContaining({
+        kind: 'unreadable',
+        message: expect.stringContaining('not a regular file'),
+        paths: [join(root, 'DIR_R2.fastq.gz')],
+      }),
+      expect.objectContaining({ kind: 'unreadable', paths: [join(root, 'GONE_R1.fastq.gz')] }),
+    ]);
+    expect(() => assertUploadable(plan)).toThrow(UploadPlanError);
+  });
+
+  it('refuses files outside the folder, and a folder that is not one', async () => {
+    const outside = planUpload({
+      source: join(root, 'lane2'),
+      files: [join(root, 'lane2/S3_R1.fq.gz'), join(root, 'S1_R1.fastq.gz')],
+    });
+    await expect(outside).rejects.toBeInstanceOf(UploadInputError);
+    await expect(outside).rejects.toMatchObject({ code: 'ERR_GENCOVE_INPUT' });
+    await expect(outside).rejects.toThrow(
+      `File ${join(root, 'S1_R1.fastq.gz')} is not inside ${join(root, 'lane2')}`,
+    );
+    await expect(
+      planUpload({ source: join(root, 'lane2'), files: [join(root, 'lane2')] }),
+    ).rejects.toThrow(/is not inside/);
+    await expect(
+      planUpload({ source: join(root, 'S1_R1.fastq.gz'), files: [join(root, 'S1_R1.fastq.gz')] }),
+    ).rejects.toThrow(/must be a directory when files are given/);
+  });
+
+  it('throws NoFastqFilesError when none of the given files is a FASTQ', async () => {
+    const none = planUpload({ source: root, files: [join(root, 'notes.txt')] });
+    await expect(none).rejects.toBeInstanceOf(NoFastqFilesError);
+    await expect(none).rejects.toMatchObject({ code: 'ERR_GENCOVE_NO_FILES', source: root });
+    await expect(none).rejects.toThrow(
+      /^No FASTQ files found among the 1 given file\(s\) in .*1 other file\(s\) ignored\)\.$/,
+    );
+    await expect(planUpload({ source: root, files: [] })).rejects.toThrow(
+      /No FASTQ files found: no files were given/,
     );
   });
 });

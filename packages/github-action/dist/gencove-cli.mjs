@@ -1735,10 +1735,10 @@ var require_util = __commonJS({
       }
       return obj;
     }
-    function errorRequest(client, request2, err) {
+    function errorRequest(client, request3, err) {
       try {
-        request2.onError(err);
-        assert2(request2.aborted);
+        request3.onError(err);
+        assert2(request3.aborted);
       } catch (err2) {
         client.emit("error", err2);
       }
@@ -2430,7 +2430,7 @@ var require_request = __commonJS({
         return this;
       }
     };
-    function processHeader(request2, key, val) {
+    function processHeader(request3, key, val) {
       if (val && (typeof val === "object" && !Array.isArray(val))) {
         throw new InvalidArgumentError3(`invalid ${key} header`);
       } else if (val === void 0) {
@@ -2477,24 +2477,24 @@ var require_request = __commonJS({
         }
       }
       if (headerName === "host") {
-        if (request2.host !== null) {
+        if (request3.host !== null) {
           throw new InvalidArgumentError3("duplicate host header");
         }
         if (typeof val !== "string") {
           throw new InvalidArgumentError3("invalid host header");
         }
-        request2.host = val;
+        request3.host = val;
       } else if (headerName === "content-length") {
-        if (request2.contentLength !== null) {
+        if (request3.contentLength !== null) {
           throw new InvalidArgumentError3("duplicate content-length header");
         }
         if (!isValidContentLengthHeaderValue(val)) {
           throw new InvalidArgumentError3("invalid content-length header");
         }
-        request2.contentLength = parseInt(val, 10);
-      } else if (request2.contentType === null && headerName === "content-type") {
-        request2.contentType = val;
-        request2.headers.push(key, val);
+        request3.contentLength = parseInt(val, 10);
+      } else if (request3.contentType === null && headerName === "content-type") {
+        request3.contentType = val;
+        request3.headers.push(key, val);
       } else if (headerName === "transfer-encoding" || headerName === "keep-alive" || headerName === "upgrade") {
         throw new InvalidArgumentError3(`invalid ${headerName} header`);
       } else if (headerName === "connection") {
@@ -2508,13 +2508,13 @@ var require_request = __commonJS({
             throw new InvalidArgumentError3("invalid connection header");
           }
           if (trimmed === "close") {
-            request2.reset = true;
+            request3.reset = true;
           }
         }
       } else if (headerName === "expect") {
         throw new NotSupportedError("expect header not supported");
       } else {
-        request2.headers.push(key, val);
+        request3.headers.push(key, val);
       }
     }
     module.exports = Request;
@@ -2796,9 +2796,9 @@ var require_dispatcher_base = __commonJS({
       }
       close(callback) {
         if (callback === void 0) {
-          return new Promise((resolve5, reject) => {
+          return new Promise((resolve6, reject) => {
             this.close((err, data) => {
-              return err ? reject(err) : resolve5(data);
+              return err ? reject(err) : resolve6(data);
             });
           });
         }
@@ -2836,9 +2836,9 @@ var require_dispatcher_base = __commonJS({
           err = null;
         }
         if (callback === void 0) {
-          return new Promise((resolve5, reject) => {
+          return new Promise((resolve6, reject) => {
             this.destroy(err, (err2, data) => {
-              return err2 ? reject(err2) : resolve5(data);
+              return err2 ? reject(err2) : resolve6(data);
             });
           });
         }
@@ -2905,7 +2905,7 @@ var require_connect = __commonJS({
     var assert2 = __require("node:assert");
     var util = require_util();
     var { InvalidArgumentError: InvalidArgumentError3 } = require_errors();
-    var tls;
+    var tls2;
     var SessionCache = class WeakSessionCache {
       constructor(maxCachedSessions) {
         this._maxCachedSessions = maxCachedSessions;
@@ -2961,15 +2961,15 @@ var require_connect = __commonJS({
       return function connect({ hostname: hostname3, host, protocol, port, servername, localAddress, httpSocket }, callback) {
         let socket;
         if (protocol === "https:") {
-          if (!tls) {
-            tls = __require("node:tls");
+          if (!tls2) {
+            tls2 = __require("node:tls");
           }
           servername = servername || options.servername || util.getServerName(host) || null;
           const sessionKey = servername || hostname3;
           assert2(sessionKey);
           const session = customSession || sessionCache.get(sessionKey) || null;
           port = port || 443;
-          socket = tls.connect({
+          socket = tls2.connect({
             highWaterMark: 16384,
             // TLS in node can't have bigger HWM anyway...
             ...options,
@@ -5127,11 +5127,11 @@ var require_util2 = __commonJS({
     function normalizeBinaryStringToUtf8(value) {
       return Buffer.from(value, "binary").toString("utf8");
     }
-    function requestCurrentURL(request2) {
-      return request2.urlList[request2.urlList.length - 1];
+    function requestCurrentURL(request3) {
+      return request3.urlList[request3.urlList.length - 1];
     }
-    function requestBadPort(request2) {
-      const url2 = requestCurrentURL(request2);
+    function requestBadPort(request3) {
+      const url2 = requestCurrentURL(request3);
       if (urlIsHttpHttpsScheme(url2) && badPortsSet.has(url2.port)) {
         return "blocked";
       }
@@ -5169,10 +5169,10 @@ var require_util2 = __commonJS({
       }
       return policy;
     }
-    function setRequestReferrerPolicyOnRedirect(request2, actualResponse) {
+    function setRequestReferrerPolicyOnRedirect(request3, actualResponse) {
       const policy = parseReferrerPolicy(actualResponse);
       if (policy !== "") {
-        request2.referrerPolicy = policy;
+        request3.referrerPolicy = policy;
       }
     }
     function crossOriginResourcePolicyCheck() {
@@ -5189,33 +5189,33 @@ var require_util2 = __commonJS({
       header2 = httpRequest2.mode;
       httpRequest2.headersList.set("sec-fetch-mode", header2, true);
     }
-    function appendRequestOriginHeader(request2) {
-      let serializedOrigin = request2.origin;
+    function appendRequestOriginHeader(request3) {
+      let serializedOrigin = request3.origin;
       if (serializedOrigin === "client" || serializedOrigin === void 0) {
         return;
       }
-      if (request2.responseTainting === "cors" || request2.mode === "websocket") {
-        request2.headersList.append("origin", serializedOrigin, true);
-      } else if (request2.method !== "GET" && request2.method !== "HEAD") {
-        switch (request2.referrerPolicy) {
+      if (request3.responseTainting === "cors" || request3.mode === "websocket") {
+        request3.headersList.append("origin", serializedOrigin, true);
+      } else if (request3.method !== "GET" && request3.method !== "HEAD") {
+        switch (request3.referrerPolicy) {
           case "no-referrer":
             serializedOrigin = null;
             break;
           case "no-referrer-when-downgrade":
           case "strict-origin":
           case "strict-origin-when-cross-origin":
-            if (request2.origin && urlHasHttpsScheme(request2.origin) && !urlHasHttpsScheme(requestCurrentURL(request2))) {
+            if (request3.origin && urlHasHttpsScheme(request3.origin) && !urlHasHttpsScheme(requestCurrentURL(request3))) {
               serializedOrigin = null;
             }
             break;
           case "same-origin":
-            if (!sameOrigin(request2, requestCurrentURL(request2))) {
+            if (!sameOrigin(request3, requestCurrentURL(request3))) {
               serializedOrigin = null;
             }
             break;
           default:
         }
-        request2.headersList.append("origin", serializedOrigin, true);
+        request3.headersList.append("origin", serializedOrigin, true);
       }
     }
     function coarsenTime(timestamp2, crossOriginIsolatedCapability) {
@@ -5269,18 +5269,18 @@ var require_util2 = __commonJS({
         referrerPolicy: policyContainer.referrerPolicy
       };
     }
-    function determineRequestsReferrer(request2) {
-      const policy = request2.referrerPolicy;
+    function determineRequestsReferrer(request3) {
+      const policy = request3.referrerPolicy;
       assert2(policy);
       let referrerSource = null;
-      if (request2.referrer === "client") {
+      if (request3.referrer === "client") {
         const globalOrigin = getGlobalOrigin();
         if (!globalOrigin || globalOrigin.origin === "null") {
           return "no-referrer";
         }
         referrerSource = new URL(globalOrigin);
-      } else if (webidl.is.URL(request2.referrer)) {
-        referrerSource = request2.referrer;
+      } else if (webidl.is.URL(request3.referrer)) {
+        referrerSource = request3.referrer;
       }
       let referrerURL = stripURLForReferrer(referrerSource);
       const referrerOrigin = stripURLForReferrer(referrerSource, true);
@@ -5298,14 +5298,14 @@ var require_util2 = __commonJS({
         case "unsafe-url":
           return referrerURL;
         case "strict-origin": {
-          const currentURL = requestCurrentURL(request2);
+          const currentURL = requestCurrentURL(request3);
           if (isURLPotentiallyTrustworthy(referrerURL) && !isURLPotentiallyTrustworthy(currentURL)) {
             return "no-referrer";
           }
           return referrerOrigin;
         }
         case "strict-origin-when-cross-origin": {
-          const currentURL = requestCurrentURL(request2);
+          const currentURL = requestCurrentURL(request3);
           if (sameOrigin(referrerURL, currentURL)) {
             return referrerURL;
           }
@@ -5315,17 +5315,17 @@ var require_util2 = __commonJS({
           return referrerOrigin;
         }
         case "same-origin":
-          if (sameOrigin(request2, referrerURL)) {
+          if (sameOrigin(request3, referrerURL)) {
             return referrerURL;
           }
           return "no-referrer";
         case "origin-when-cross-origin":
-          if (sameOrigin(request2, referrerURL)) {
+          if (sameOrigin(request3, referrerURL)) {
             return referrerURL;
           }
           return referrerOrigin;
         case "no-referrer-when-downgrade": {
-          const currentURL = requestCurrentURL(request2);
+          const currentURL = requestCurrentURL(request3);
           if (isURLPotentiallyTrustworthy(referrerURL) && !isURLPotentiallyTrustworthy(currentURL)) {
             return "no-referrer";
           }
@@ -5392,7 +5392,7 @@ var require_util2 = __commonJS({
       if (url2.protocol === "blob:") return true;
       return isOriginPotentiallyTrustworthy(url2.origin);
     }
-    function tryUpgradeRequestToAPotentiallyTrustworthyURL(request2) {
+    function tryUpgradeRequestToAPotentiallyTrustworthyURL(request3) {
     }
     function sameOrigin(A2, B2) {
       if (A2.origin === B2.origin && A2.origin === "null") {
@@ -5771,7 +5771,7 @@ var require_util2 = __commonJS({
       }
       return gettingDecodingSplitting(value);
     }
-    function hasAuthenticationEntry(request2) {
+    function hasAuthenticationEntry(request3) {
       return false;
     }
     function includesCredentials(url2) {
@@ -6344,8 +6344,8 @@ var require_promise = __commonJS({
     function createDeferredPromise() {
       let res;
       let rej;
-      const promise2 = new Promise((resolve5, reject) => {
-        res = resolve5;
+      const promise2 = new Promise((resolve6, reject) => {
+        res = resolve6;
         rej = reject;
       });
       return { promise: promise2, resolve: res, reject: rej };
@@ -7006,11 +7006,11 @@ var require_client_h1 = __commonJS({
           util.destroy(socket, new SocketError("bad response", util.getSocketInfo(socket)));
           return -1;
         }
-        const request2 = client[kQueue][client[kRunningIdx]];
-        if (!request2) {
+        const request3 = client[kQueue][client[kRunningIdx]];
+        if (!request3) {
           return -1;
         }
-        request2.onResponseStarted();
+        request3.onResponseStarted();
         return 0;
       }
       /**
@@ -7072,9 +7072,9 @@ var require_client_h1 = __commonJS({
         assert2(!socket.destroyed);
         assert2(!this.paused);
         assert2((headers.length & 1) === 0);
-        const request2 = client[kQueue][client[kRunningIdx]];
-        assert2(request2);
-        assert2(request2.upgrade || request2.method === "CONNECT");
+        const request3 = client[kQueue][client[kRunningIdx]];
+        assert2(request3);
+        assert2(request3.upgrade || request3.method === "CONNECT");
         this.statusCode = 0;
         this.statusText = "";
         this.shouldKeepAlive = false;
@@ -7091,9 +7091,9 @@ var require_client_h1 = __commonJS({
         client[kQueue][client[kRunningIdx]++] = null;
         client.emit("disconnect", client[kUrl], [client], new InformationalError("upgrade"));
         try {
-          request2.onUpgrade(statusCode, headers, socket, statusText);
+          request3.onUpgrade(statusCode, headers, socket, statusText);
         } catch (err) {
-          util.errorRequest(client, request2, err);
+          util.errorRequest(client, request3, err);
           util.destroy(socket, err);
         }
         client[kResume]();
@@ -7113,8 +7113,8 @@ var require_client_h1 = __commonJS({
           util.destroy(socket, new SocketError("bad response", util.getSocketInfo(socket)));
           return -1;
         }
-        const request2 = client[kQueue][client[kRunningIdx]];
-        if (!request2) {
+        const request3 = client[kQueue][client[kRunningIdx]];
+        if (!request3) {
           return -1;
         }
         assert2(!this.upgrade);
@@ -7123,23 +7123,23 @@ var require_client_h1 = __commonJS({
           util.destroy(socket, new SocketError("bad response", util.getSocketInfo(socket)));
           return -1;
         }
-        if (upgrade && !request2.upgrade) {
+        if (upgrade && !request3.upgrade) {
           util.destroy(socket, new SocketError("bad upgrade", util.getSocketInfo(socket)));
           return -1;
         }
         assert2(this.timeoutType === TIMEOUT_HEADERS);
         this.statusCode = statusCode;
         this.shouldKeepAlive = shouldKeepAlive || // Override llhttp value which does not allow keepAlive for HEAD.
-        request2.method === "HEAD" && !socket[kReset] && this.connection.toLowerCase() === "keep-alive";
+        request3.method === "HEAD" && !socket[kReset] && this.connection.toLowerCase() === "keep-alive";
         if (this.statusCode >= 200) {
-          const bodyTimeout = request2.bodyTimeout != null ? request2.bodyTimeout : client[kBodyTimeout];
+          const bodyTimeout = request3.bodyTimeout != null ? request3.bodyTimeout : client[kBodyTimeout];
           this.setTimeout(bodyTimeout, TIMEOUT_BODY);
         } else if (this.timeout) {
           if (this.timeout.refresh) {
             this.timeout.refresh();
           }
         }
-        if (request2.method === "CONNECT") {
+        if (request3.method === "CONNECT") {
           assert2(client[kRunning] === 1);
           this.upgrade = true;
           return 2;
@@ -7170,11 +7170,11 @@ var require_client_h1 = __commonJS({
         } else {
           socket[kReset] = true;
         }
-        const pause = request2.onHeaders(statusCode, headers, this.resume, statusText) === false;
-        if (request2.aborted) {
+        const pause = request3.onHeaders(statusCode, headers, this.resume, statusText) === false;
+        if (request3.aborted) {
           return -1;
         }
-        if (request2.method === "HEAD") {
+        if (request3.method === "HEAD") {
           return 1;
         }
         if (statusCode < 200) {
@@ -7195,8 +7195,8 @@ var require_client_h1 = __commonJS({
         if (socket.destroyed) {
           return -1;
         }
-        const request2 = client[kQueue][client[kRunningIdx]];
-        assert2(request2);
+        const request3 = client[kQueue][client[kRunningIdx]];
+        assert2(request3);
         assert2(this.timeoutType === TIMEOUT_BODY);
         if (this.timeout) {
           if (this.timeout.refresh) {
@@ -7209,7 +7209,7 @@ var require_client_h1 = __commonJS({
           return -1;
         }
         this.bytesRead += buf.length;
-        if (request2.onData(buf) === false) {
+        if (request3.onData(buf) === false) {
           return constants3.ERROR.PAUSED;
         }
         return 0;
@@ -7227,8 +7227,8 @@ var require_client_h1 = __commonJS({
         }
         assert2(statusCode >= 100);
         assert2((this.headers.length & 1) === 0);
-        const request2 = client[kQueue][client[kRunningIdx]];
-        assert2(request2);
+        const request3 = client[kQueue][client[kRunningIdx]];
+        assert2(request3);
         this.statusCode = 0;
         this.statusText = "";
         this.bytesRead = 0;
@@ -7240,11 +7240,11 @@ var require_client_h1 = __commonJS({
         if (statusCode < 200) {
           return 0;
         }
-        if (request2.method !== "HEAD" && contentLength && bytesRead !== parseInt(contentLength, 10)) {
+        if (request3.method !== "HEAD" && contentLength && bytesRead !== parseInt(contentLength, 10)) {
           util.destroy(socket, new ResponseContentLengthMismatchError());
           return -1;
         }
-        request2.onComplete(headers);
+        request3.onComplete(headers);
         client[kQueue][client[kRunningIdx]++] = null;
         socket[kSocketUsed] = client[kPending] === 0;
         if (socket[kWriting]) {
@@ -7313,8 +7313,8 @@ var require_client_h1 = __commonJS({
       return {
         version: "h1",
         defaultPipelining: 1,
-        write(request2) {
-          return writeH1(client, request2);
+        write(request3) {
+          return writeH1(client, request3);
         },
         resume() {
           resumeH1(client);
@@ -7341,18 +7341,18 @@ var require_client_h1 = __commonJS({
          * @param {import('../core/request.js')} request
          * @returns {boolean}
          */
-        busy(request2) {
+        busy(request3) {
           if (socket[kWriting] || socket[kReset] || socket[kBlocking] || socket[kIdleSocketValidation] === 1) {
             return true;
           }
-          if (request2) {
-            if (client[kRunning] > 0 && !request2.idempotent) {
+          if (request3) {
+            if (client[kRunning] > 0 && !request3.idempotent) {
               return true;
             }
-            if (client[kRunning] > 0 && (request2.upgrade || request2.method === "CONNECT")) {
+            if (client[kRunning] > 0 && (request3.upgrade || request3.method === "CONNECT")) {
               return true;
             }
-            if (client[kRunning] > 0 && util.bodyLength(request2.body) !== 0 && (util.isStream(request2.body) || util.isAsyncIterable(request2.body) || util.isFormDataLike(request2.body))) {
+            if (client[kRunning] > 0 && util.bodyLength(request3.body) !== 0 && (util.isStream(request3.body) || util.isAsyncIterable(request3.body) || util.isFormDataLike(request3.body))) {
               return true;
             }
           }
@@ -7405,13 +7405,13 @@ var require_client_h1 = __commonJS({
         assert2(client[kPending] === 0);
         const requests = client[kQueue].splice(client[kRunningIdx]);
         for (let i2 = 0; i2 < requests.length; i2++) {
-          const request2 = requests[i2];
-          util.errorRequest(client, request2, err);
+          const request3 = requests[i2];
+          util.errorRequest(client, request3, err);
         }
       } else if (client[kRunning] > 0 && err.code !== "UND_ERR_INFO") {
-        const request2 = client[kQueue][client[kRunningIdx]];
+        const request3 = client[kQueue][client[kRunningIdx]];
         client[kQueue][client[kRunningIdx]++] = null;
-        util.errorRequest(client, request2, err);
+        util.errorRequest(client, request3, err);
       }
       client[kPendingIdx] = client[kRunningIdx];
       assert2(client[kRunning] === 0);
@@ -7479,8 +7479,8 @@ var require_client_h1 = __commonJS({
           }
         } else if (client[kRunning] > 0 && socket[kParser].statusCode < 200) {
           if (socket[kParser].timeoutType !== TIMEOUT_HEADERS) {
-            const request2 = client[kQueue][client[kRunningIdx]];
-            const headersTimeout = request2.headersTimeout != null ? request2.headersTimeout : client[kHeadersTimeout];
+            const request3 = client[kQueue][client[kRunningIdx]];
+            const headersTimeout = request3.headersTimeout != null ? request3.headersTimeout : client[kHeadersTimeout];
             socket[kParser].setTimeout(headersTimeout, TIMEOUT_HEADERS);
           }
         }
@@ -7489,11 +7489,11 @@ var require_client_h1 = __commonJS({
     function shouldSendContentLength(method) {
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
-    function setTypeOfService(socket, request2) {
+    function setTypeOfService(socket, request3) {
       if (typeof socket.setTypeOfService !== "function") {
         return;
       }
-      const typeOfService = request2.typeOfService;
+      const typeOfService = request3.typeOfService;
       if (typeOfService === void 0) {
         return;
       }
@@ -7507,26 +7507,26 @@ var require_client_h1 = __commonJS({
       } catch {
       }
     }
-    function writeH1(client, request2) {
-      const { method, path, host, upgrade, blocking, reset } = request2;
-      let { body, headers, contentLength } = request2;
+    function writeH1(client, request3) {
+      const { method, path, host, upgrade, blocking, reset } = request3;
+      let { body, headers, contentLength } = request3;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
         if (!extractBody) {
           extractBody = require_body().extractBody;
         }
         const [bodyStream, contentType] = extractBody(body);
-        if (request2.contentType == null) {
+        if (request3.contentType == null) {
           headers.push("content-type", contentType);
         }
         body = bodyStream.stream;
         contentLength = bodyStream.length;
-      } else if (util.isBlobLike(body) && request2.contentType == null) {
+      } else if (util.isBlobLike(body) && request3.contentType == null) {
         const contentType = body.type;
         if (contentType) {
           const contentTypeValue = `${contentType}`;
           if (!util.isValidHeaderValue(contentTypeValue)) {
-            util.errorRequest(client, request2, new InvalidArgumentError3("invalid content-type header"));
+            util.errorRequest(client, request3, new InvalidArgumentError3("invalid content-type header"));
             return false;
           }
           headers.push("content-type", contentTypeValue);
@@ -7538,14 +7538,14 @@ var require_client_h1 = __commonJS({
       const bodyLength = util.bodyLength(body);
       contentLength = bodyLength ?? contentLength;
       if (contentLength === null) {
-        contentLength = request2.contentLength;
+        contentLength = request3.contentLength;
       }
       if (contentLength === 0 && !expectsPayload) {
         contentLength = null;
       }
-      if (shouldSendContentLength(method) && contentLength > 0 && request2.contentLength !== null && request2.contentLength !== contentLength) {
+      if (shouldSendContentLength(method) && contentLength > 0 && request3.contentLength !== null && request3.contentLength !== contentLength) {
         if (client[kStrictContentLength]) {
-          util.errorRequest(client, request2, new RequestContentLengthMismatchError());
+          util.errorRequest(client, request3, new RequestContentLengthMismatchError());
           return false;
         }
         process.emitWarning(new RequestContentLengthMismatchError());
@@ -7553,19 +7553,19 @@ var require_client_h1 = __commonJS({
       const socket = client[kSocket];
       clearIdleSocketValidation(socket);
       const abort = (err) => {
-        if (request2.aborted || request2.completed) {
+        if (request3.aborted || request3.completed) {
           return;
         }
-        util.errorRequest(client, request2, err || new RequestAbortedError());
+        util.errorRequest(client, request3, err || new RequestAbortedError());
         util.destroy(body);
         util.destroy(socket, new InformationalError("aborted"));
       };
       try {
-        request2.onConnect(abort);
+        request3.onConnect(abort);
       } catch (err) {
-        util.errorRequest(client, request2, err);
+        util.errorRequest(client, request3, err);
       }
-      if (request2.aborted) {
+      if (request3.aborted) {
         return false;
       }
       if (method === "HEAD") {
@@ -7583,7 +7583,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      setTypeOfService(socket, request2);
+      setTypeOfService(socket, request3);
       let header2 = `${method} ${path} HTTP/1.1\r
 `;
       if (typeof host === "string") {
@@ -7617,31 +7617,31 @@ upgrade: ${upgrade}\r
         }
       }
       if (channels.sendHeaders.hasSubscribers) {
-        channels.sendHeaders.publish({ request: request2, headers: header2, socket });
+        channels.sendHeaders.publish({ request: request3, headers: header2, socket });
       }
       if (!body || bodyLength === 0) {
-        writeBuffer(abort, null, client, request2, socket, contentLength, header2, expectsPayload);
+        writeBuffer(abort, null, client, request3, socket, contentLength, header2, expectsPayload);
       } else if (util.isBuffer(body)) {
-        writeBuffer(abort, body, client, request2, socket, contentLength, header2, expectsPayload);
+        writeBuffer(abort, body, client, request3, socket, contentLength, header2, expectsPayload);
       } else if (util.isBlobLike(body)) {
         if (typeof body.stream === "function") {
-          writeIterable(abort, body.stream(), client, request2, socket, contentLength, header2, expectsPayload);
+          writeIterable(abort, body.stream(), client, request3, socket, contentLength, header2, expectsPayload);
         } else {
-          writeBlob(abort, body, client, request2, socket, contentLength, header2, expectsPayload);
+          writeBlob(abort, body, client, request3, socket, contentLength, header2, expectsPayload);
         }
       } else if (util.isStream(body)) {
-        writeStream(abort, body, client, request2, socket, contentLength, header2, expectsPayload);
+        writeStream(abort, body, client, request3, socket, contentLength, header2, expectsPayload);
       } else if (util.isIterable(body)) {
-        writeIterable(abort, body, client, request2, socket, contentLength, header2, expectsPayload);
+        writeIterable(abort, body, client, request3, socket, contentLength, header2, expectsPayload);
       } else {
         assert2(false);
       }
       return true;
     }
-    function writeStream(abort, body, client, request2, socket, contentLength, header2, expectsPayload) {
+    function writeStream(abort, body, client, request3, socket, contentLength, header2, expectsPayload) {
       assert2(contentLength !== 0 || client[kRunning] === 0, "stream body cannot be pipelined");
       let finished = false;
-      const writer = new AsyncWriter({ abort, socket, request: request2, contentLength, client, expectsPayload, header: header2 });
+      const writer = new AsyncWriter({ abort, socket, request: request3, contentLength, client, expectsPayload, header: header2 });
       const onData = function(chunk) {
         if (finished) {
           return;
@@ -7707,7 +7707,7 @@ upgrade: ${upgrade}\r
         setImmediate(onClose);
       }
     }
-    function writeBuffer(abort, body, client, request2, socket, contentLength, header2, expectsPayload) {
+    function writeBuffer(abort, body, client, request3, socket, contentLength, header2, expectsPayload) {
       try {
         if (!body) {
           if (contentLength === 0) {
@@ -7727,18 +7727,18 @@ upgrade: ${upgrade}\r
 `, "latin1");
           socket.write(body);
           socket.uncork();
-          request2.onBodySent(body);
-          if (!expectsPayload && request2.reset !== false) {
+          request3.onBodySent(body);
+          if (!expectsPayload && request3.reset !== false) {
             socket[kReset] = true;
           }
         }
-        request2.onRequestSent();
+        request3.onRequestSent();
         client[kResume]();
       } catch (err) {
         abort(err);
       }
     }
-    async function writeBlob(abort, body, client, request2, socket, contentLength, header2, expectsPayload) {
+    async function writeBlob(abort, body, client, request3, socket, contentLength, header2, expectsPayload) {
       assert2(contentLength === body.size, "blob body must have content length");
       try {
         if (contentLength != null && contentLength !== body.size) {
@@ -7751,9 +7751,9 @@ upgrade: ${upgrade}\r
 `, "latin1");
         socket.write(buffer);
         socket.uncork();
-        request2.onBodySent(buffer);
-        request2.onRequestSent();
-        if (!expectsPayload && request2.reset !== false) {
+        request3.onBodySent(buffer);
+        request3.onRequestSent();
+        if (!expectsPayload && request3.reset !== false) {
           socket[kReset] = true;
         }
         client[kResume]();
@@ -7761,7 +7761,7 @@ upgrade: ${upgrade}\r
         abort(err);
       }
     }
-    async function writeIterable(abort, body, client, request2, socket, contentLength, header2, expectsPayload) {
+    async function writeIterable(abort, body, client, request3, socket, contentLength, header2, expectsPayload) {
       assert2(contentLength !== 0 || client[kRunning] === 0, "iterator body cannot be pipelined");
       let callback = null;
       function onDrain() {
@@ -7771,16 +7771,16 @@ upgrade: ${upgrade}\r
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve5, reject) => {
+      const waitForDrain = () => new Promise((resolve6, reject) => {
         assert2(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve5;
+          callback = resolve6;
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
-      const writer = new AsyncWriter({ abort, socket, request: request2, contentLength, client, expectsPayload, header: header2 });
+      const writer = new AsyncWriter({ abort, socket, request: request3, contentLength, client, expectsPayload, header: header2 });
       try {
         for await (const chunk of body) {
           if (socket[kError]) {
@@ -7809,9 +7809,9 @@ upgrade: ${upgrade}\r
        * @param {boolean} arg.expectsPayload
        * @param {string} arg.header
        */
-      constructor({ abort, socket, request: request2, contentLength, client, expectsPayload, header: header2 }) {
+      constructor({ abort, socket, request: request3, contentLength, client, expectsPayload, header: header2 }) {
         this.socket = socket;
-        this.request = request2;
+        this.request = request3;
         this.contentLength = contentLength;
         this.client = client;
         this.bytesWritten = 0;
@@ -7825,7 +7825,7 @@ upgrade: ${upgrade}\r
        * @returns
        */
       write(chunk) {
-        const { socket, request: request2, contentLength, client, bytesWritten, expectsPayload, header: header2 } = this;
+        const { socket, request: request3, contentLength, client, bytesWritten, expectsPayload, header: header2 } = this;
         if (socket[kError]) {
           throw socket[kError];
         }
@@ -7844,7 +7844,7 @@ upgrade: ${upgrade}\r
         }
         socket.cork();
         if (bytesWritten === 0) {
-          if (!expectsPayload && request2.reset !== false) {
+          if (!expectsPayload && request3.reset !== false) {
             socket[kReset] = true;
           }
           if (contentLength === null) {
@@ -7864,7 +7864,7 @@ ${len.toString(16)}\r
         this.bytesWritten += len;
         const ret = socket.write(chunk);
         socket.uncork();
-        request2.onBodySent(chunk);
+        request3.onBodySent(chunk);
         if (!ret) {
           if (socket[kParser].timeout && socket[kParser].timeoutType === TIMEOUT_HEADERS) {
             if (socket[kParser].timeout.refresh) {
@@ -7878,8 +7878,8 @@ ${len.toString(16)}\r
        * @returns {void}
        */
       end() {
-        const { socket, contentLength, client, bytesWritten, expectsPayload, header: header2, request: request2 } = this;
-        request2.onRequestSent();
+        const { socket, contentLength, client, bytesWritten, expectsPayload, header: header2, request: request3 } = this;
+        request3.onRequestSent();
         socket[kWriting] = false;
         if (socket[kError]) {
           throw socket[kError];
@@ -8059,8 +8059,8 @@ var require_client_h2 = __commonJS({
          * @param {import('../core/request.js')} request
          * @returns {boolean}
         */
-        write(request2) {
-          return writeH2(client, request2);
+        write(request3) {
+          return writeH2(client, request3);
         },
         /**
          * @returns {void}
@@ -8089,14 +8089,14 @@ var require_client_h2 = __commonJS({
          * @param {import('../core/request.js')} request
          * @returns {boolean}
         */
-        busy(request2) {
-          if (request2 != null) {
+        busy(request3) {
+          if (request3 != null) {
             if (client[kRunning] > 0) {
-              if (request2.idempotent === false) return true;
-              if ((request2.upgrade === "websocket" || request2.method === "CONNECT") && session[kRemoteSettings] === false) return true;
-              if (util.bodyLength(request2.body) !== 0 && (util.isStream(request2.body) || util.isAsyncIterable(request2.body) || util.isFormDataLike(request2.body))) return true;
+              if (request3.idempotent === false) return true;
+              if ((request3.upgrade === "websocket" || request3.method === "CONNECT") && session[kRemoteSettings] === false) return true;
+              if (util.bodyLength(request3.body) !== 0 && (util.isStream(request3.body) || util.isAsyncIterable(request3.body) || util.isFormDataLike(request3.body))) return true;
             } else {
-              return (request2.upgrade === "websocket" || request2.method === "CONNECT") && session[kRemoteSettings] === false;
+              return (request3.upgrade === "websocket" || request3.method === "CONNECT") && session[kRemoteSettings] === false;
             }
           }
           return false;
@@ -8171,15 +8171,15 @@ var require_client_h2 = __commonJS({
       this.destroy(err);
       util.destroy(this[kSocket], err);
     }
-    function completeRequest(client, request2, resetPendingIdx = false) {
+    function completeRequest(client, request3, resetPendingIdx = false) {
       const queue = client[kQueue];
       const runningIdx = client[kRunningIdx];
-      if (runningIdx < client[kPendingIdx] && queue[runningIdx] === request2) {
+      if (runningIdx < client[kPendingIdx] && queue[runningIdx] === request3) {
         queue[runningIdx] = null;
         client[kRunningIdx] = runningIdx + 1;
         return;
       }
-      const index = queue.indexOf(request2, runningIdx);
+      const index = queue.indexOf(request3, runningIdx);
       if (index === -1 || index >= client[kPendingIdx]) {
         return;
       }
@@ -8198,10 +8198,10 @@ var require_client_h2 = __commonJS({
       this[kHTTP2Session] = null;
       util.destroy(this[kSocket], err);
       if (client[kRunningIdx] < client[kQueue].length) {
-        const request2 = client[kQueue][client[kRunningIdx]];
+        const request3 = client[kQueue][client[kRunningIdx]];
         client[kQueue][client[kRunningIdx]++] = null;
-        if (request2 != null) {
-          util.errorRequest(client, request2, err);
+        if (request3 != null) {
+          util.errorRequest(client, request3, err);
         }
         client[kPendingIdx] = client[kRunningIdx];
       }
@@ -8224,9 +8224,9 @@ var require_client_h2 = __commonJS({
         assert2(client[kPending] === 0);
         const requests = client[kQueue].splice(client[kRunningIdx]);
         for (let i2 = 0; i2 < requests.length; i2++) {
-          const request2 = requests[i2];
-          if (request2 != null) {
-            util.errorRequest(client, request2, err);
+          const request3 = requests[i2];
+          if (request3 != null) {
+            util.errorRequest(client, request3, err);
           }
         }
       }
@@ -8257,14 +8257,14 @@ var require_client_h2 = __commonJS({
     function shouldSendContentLength(method) {
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
-    function writeH2(client, request2) {
-      const headersTimeout = request2.headersTimeout ?? client[kHeadersTimeout];
-      const bodyTimeout = request2.bodyTimeout ?? client[kBodyTimeout];
+    function writeH2(client, request3) {
+      const headersTimeout = request3.headersTimeout ?? client[kHeadersTimeout];
+      const bodyTimeout = request3.bodyTimeout ?? client[kBodyTimeout];
       const session = client[kHTTP2Session];
-      const { method, path, host, upgrade, expectContinue, signal, protocol, headers: reqHeaders } = request2;
-      let { body } = request2;
+      const { method, path, host, upgrade, expectContinue, signal, protocol, headers: reqHeaders } = request3;
+      let { body } = request3;
       if (upgrade != null && upgrade !== "websocket") {
-        util.errorRequest(client, request2, new InvalidArgumentError3(`Custom upgrade "${upgrade}" not supported over HTTP/2`));
+        util.errorRequest(client, request3, new InvalidArgumentError3(`Custom upgrade "${upgrade}" not supported over HTTP/2`));
         return false;
       }
       const headers = {};
@@ -8298,33 +8298,33 @@ var require_client_h2 = __commonJS({
       headers[HTTP2_HEADER_AUTHORITY] = host || `${hostname3}${port ? `:${port}` : ""}`;
       headers[HTTP2_HEADER_METHOD] = method;
       const abort = (err) => {
-        if (request2.aborted || request2.completed) {
+        if (request3.aborted || request3.completed) {
           return;
         }
         err = err || new RequestAbortedError();
-        util.errorRequest(client, request2, err);
+        util.errorRequest(client, request3, err);
         if (stream != null) {
           stream.removeAllListeners("data");
           stream.close();
           client[kOnError](err);
-          completeRequest(client, request2);
+          completeRequest(client, request3);
           client[kResume]();
         }
         util.destroy(body, err);
       };
       try {
-        request2.onConnect(abort);
+        request3.onConnect(abort);
       } catch (err) {
-        util.errorRequest(client, request2, err);
+        util.errorRequest(client, request3, err);
       }
-      if (request2.aborted) {
+      if (request3.aborted) {
         return false;
       }
       if (upgrade || method === "CONNECT") {
         session.ref();
         if (upgrade === "websocket") {
           if (session[kEnableConnectProtocol] === false) {
-            util.errorRequest(client, request2, new InformationalError("HTTP/2: Extended CONNECT protocol not supported by server"));
+            util.errorRequest(client, request3, new InformationalError("HTTP/2: Extended CONNECT protocol not supported by server"));
             session.unref();
             return false;
           }
@@ -8342,12 +8342,12 @@ var require_client_h2 = __commonJS({
           stream.once("response", (headers2, _flags) => {
             const { [HTTP2_HEADER_STATUS]: statusCode, ...realHeaders } = headers2;
             try {
-              request2.onUpgrade(statusCode, parseH2Headers(realHeaders), stream);
+              request3.onUpgrade(statusCode, parseH2Headers(realHeaders), stream);
             } catch (err) {
               abort(err);
               return;
             }
-            completeRequest(client, request2);
+            completeRequest(client, request3);
           });
           stream.on("error", () => {
             if (stream.rstCode === NGHTTP2_REFUSED_STREAM || stream.rstCode === NGHTTP2_CANCEL) {
@@ -8367,12 +8367,12 @@ var require_client_h2 = __commonJS({
         stream.on("response", (headers2) => {
           const { [HTTP2_HEADER_STATUS]: statusCode, ...realHeaders } = headers2;
           try {
-            request2.onUpgrade(statusCode, parseH2Headers(realHeaders), stream);
+            request3.onUpgrade(statusCode, parseH2Headers(realHeaders), stream);
           } catch (err) {
             abort(err);
             return;
           }
-          completeRequest(client, request2);
+          completeRequest(client, request3);
         });
         stream.on("error", abort);
         stream.once("close", () => {
@@ -8397,14 +8397,14 @@ var require_client_h2 = __commonJS({
         contentLength = bodyStream.length;
       }
       if (contentLength == null) {
-        contentLength = request2.contentLength;
+        contentLength = request3.contentLength;
       }
       if (!expectsPayload) {
         contentLength = null;
       }
-      if (shouldSendContentLength(method) && contentLength > 0 && request2.contentLength != null && request2.contentLength !== contentLength) {
+      if (shouldSendContentLength(method) && contentLength > 0 && request3.contentLength != null && request3.contentLength !== contentLength) {
         if (client[kStrictContentLength]) {
-          util.errorRequest(client, request2, new RequestContentLengthMismatchError());
+          util.errorRequest(client, request3, new RequestContentLengthMismatchError());
           return false;
         }
         process.emitWarning(new RequestContentLengthMismatchError());
@@ -8420,7 +8420,7 @@ var require_client_h2 = __commonJS({
           header2 += `${key}: ${headers[key]}\r
 `;
         }
-        channels.sendHeaders.publish({ request: request2, headers: header2, socket: session[kSocket] });
+        channels.sendHeaders.publish({ request: request3, headers: header2, socket: session[kSocket] });
       }
       const shouldEndStream = method === "GET" || method === "HEAD" || body === null;
       if (expectContinue) {
@@ -8441,21 +8441,21 @@ var require_client_h2 = __commonJS({
       let responseReceived = false;
       stream.once("response", (headers2) => {
         const { [HTTP2_HEADER_STATUS]: statusCode, ...realHeaders } = headers2;
-        request2.onResponseStarted();
+        request3.onResponseStarted();
         responseReceived = true;
         stream.setTimeout(bodyTimeout);
-        if (request2.aborted) {
+        if (request3.aborted) {
           stream.removeAllListeners("data");
           return;
         }
-        if (request2.onHeaders(Number(statusCode), parseH2Headers(realHeaders), stream.resume.bind(stream), "") === false) {
+        if (request3.onHeaders(Number(statusCode), parseH2Headers(realHeaders), stream.resume.bind(stream), "") === false) {
           stream.pause();
         }
         stream.on("data", (chunk) => {
-          if (request2.aborted || request2.completed) {
+          if (request3.aborted || request3.completed) {
             return;
           }
-          if (request2.onData(chunk) === false) {
+          if (request3.onData(chunk) === false) {
             stream.pause();
           }
         });
@@ -8463,14 +8463,14 @@ var require_client_h2 = __commonJS({
       stream.once("end", () => {
         stream.removeAllListeners("data");
         if (responseReceived) {
-          if (!request2.aborted && !request2.completed) {
-            request2.onComplete({});
+          if (!request3.aborted && !request3.completed) {
+            request3.onComplete({});
           }
-          completeRequest(client, request2);
+          completeRequest(client, request3);
           client[kResume]();
         } else {
           abort(new InformationalError("HTTP/2: stream half-closed (remote)"));
-          completeRequest(client, request2, true);
+          completeRequest(client, request3, true);
           client[kResume]();
         }
       });
@@ -8480,7 +8480,7 @@ var require_client_h2 = __commonJS({
         if (session[kOpenStreams] === 0) {
           session.unref();
         }
-        if (!request2.aborted && !request2.completed) {
+        if (!request3.aborted && !request3.completed) {
           abort(new InformationalError("HTTP/2: stream closed before the response was complete"));
         }
       });
@@ -8505,11 +8505,11 @@ var require_client_h2 = __commonJS({
         abort(err);
       });
       stream.once("trailers", (trailers) => {
-        if (request2.aborted || request2.completed) {
+        if (request3.aborted || request3.completed) {
           return;
         }
         stream.removeAllListeners("data");
-        request2.onComplete(trailers);
+        request3.onComplete(trailers);
       });
       return true;
       function writeBodyH2() {
@@ -8519,7 +8519,7 @@ var require_client_h2 = __commonJS({
             stream,
             null,
             client,
-            request2,
+            request3,
             client[kSocket],
             contentLength,
             expectsPayload
@@ -8530,7 +8530,7 @@ var require_client_h2 = __commonJS({
             stream,
             body,
             client,
-            request2,
+            request3,
             client[kSocket],
             contentLength,
             expectsPayload
@@ -8542,7 +8542,7 @@ var require_client_h2 = __commonJS({
               stream,
               body.stream(),
               client,
-              request2,
+              request3,
               client[kSocket],
               contentLength,
               expectsPayload
@@ -8553,7 +8553,7 @@ var require_client_h2 = __commonJS({
               stream,
               body,
               client,
-              request2,
+              request3,
               client[kSocket],
               contentLength,
               expectsPayload
@@ -8567,7 +8567,7 @@ var require_client_h2 = __commonJS({
             stream,
             body,
             client,
-            request2,
+            request3,
             contentLength
           );
         } else if (util.isIterable(body)) {
@@ -8576,7 +8576,7 @@ var require_client_h2 = __commonJS({
             stream,
             body,
             client,
-            request2,
+            request3,
             client[kSocket],
             contentLength,
             expectsPayload
@@ -8586,7 +8586,7 @@ var require_client_h2 = __commonJS({
         }
       }
     }
-    function writeBuffer(abort, h2stream, body, client, request2, socket, contentLength, expectsPayload) {
+    function writeBuffer(abort, h2stream, body, client, request3, socket, contentLength, expectsPayload) {
       try {
         if (body != null && util.isBuffer(body)) {
           assert2(contentLength === body.byteLength, "buffer body must have content length");
@@ -8594,18 +8594,18 @@ var require_client_h2 = __commonJS({
           h2stream.write(body);
           h2stream.uncork();
           h2stream.end();
-          request2.onBodySent(body);
+          request3.onBodySent(body);
         }
         if (!expectsPayload) {
           socket[kReset] = true;
         }
-        request2.onRequestSent();
+        request3.onRequestSent();
         client[kResume]();
       } catch (error62) {
         abort(error62);
       }
     }
-    function writeStream(abort, socket, expectsPayload, h2stream, body, client, request2, contentLength) {
+    function writeStream(abort, socket, expectsPayload, h2stream, body, client, request3, contentLength) {
       assert2(contentLength !== 0 || client[kRunning] === 0, "stream body cannot be pipelined");
       const pipe2 = pipeline2(
         body,
@@ -8616,7 +8616,7 @@ var require_client_h2 = __commonJS({
             abort(err);
           } else {
             util.removeAllListeners(pipe2);
-            request2.onRequestSent();
+            request3.onRequestSent();
             if (!expectsPayload) {
               socket[kReset] = true;
             }
@@ -8626,10 +8626,10 @@ var require_client_h2 = __commonJS({
       );
       util.addListener(pipe2, "data", onPipeData);
       function onPipeData(chunk) {
-        request2.onBodySent(chunk);
+        request3.onBodySent(chunk);
       }
     }
-    async function writeBlob(abort, h2stream, body, client, request2, socket, contentLength, expectsPayload) {
+    async function writeBlob(abort, h2stream, body, client, request3, socket, contentLength, expectsPayload) {
       assert2(contentLength === body.size, "blob body must have content length");
       try {
         if (contentLength != null && contentLength !== body.size) {
@@ -8640,8 +8640,8 @@ var require_client_h2 = __commonJS({
         h2stream.write(buffer);
         h2stream.uncork();
         h2stream.end();
-        request2.onBodySent(buffer);
-        request2.onRequestSent();
+        request3.onBodySent(buffer);
+        request3.onRequestSent();
         if (!expectsPayload) {
           socket[kReset] = true;
         }
@@ -8650,7 +8650,7 @@ var require_client_h2 = __commonJS({
         abort(err);
       }
     }
-    async function writeIterable(abort, h2stream, body, client, request2, socket, contentLength, expectsPayload) {
+    async function writeIterable(abort, h2stream, body, client, request3, socket, contentLength, expectsPayload) {
       assert2(contentLength !== 0 || client[kRunning] === 0, "iterator body cannot be pipelined");
       let callback = null;
       function onDrain() {
@@ -8660,12 +8660,12 @@ var require_client_h2 = __commonJS({
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve5, reject) => {
+      const waitForDrain = () => new Promise((resolve6, reject) => {
         assert2(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve5;
+          callback = resolve6;
         }
       });
       h2stream.on("close", onDrain).on("drain", onDrain);
@@ -8675,13 +8675,13 @@ var require_client_h2 = __commonJS({
             throw socket[kError];
           }
           const res = h2stream.write(chunk);
-          request2.onBodySent(chunk);
+          request3.onBodySent(chunk);
           if (!res) {
             await waitForDrain();
           }
         }
         h2stream.end();
-        request2.onRequestSent();
+        request3.onRequestSent();
         if (!expectsPayload) {
           socket[kReset] = true;
         }
@@ -8789,7 +8789,7 @@ var require_client = __commonJS({
         keepAliveTimeoutThreshold,
         socketPath,
         pipelining,
-        tls,
+        tls: tls2,
         strictContentLength,
         maxCachedSessions,
         connect: connect2,
@@ -8887,7 +8887,7 @@ var require_client = __commonJS({
         super({ webSocket, eventSource });
         if (typeof connect2 !== "function") {
           connect2 = buildConnector({
-            ...tls,
+            ...tls2,
             maxCachedSessions,
             allowH2,
             useH2c,
@@ -8967,10 +8967,10 @@ var require_client = __commonJS({
         this.once("connect", cb);
       }
       [kDispatch](opts, handler) {
-        const request2 = new Request(this[kUrl].origin, opts, handler);
-        this[kQueue].push(request2);
+        const request3 = new Request(this[kUrl].origin, opts, handler);
+        this[kQueue].push(request3);
         if (this[kResuming]) {
-        } else if (util.bodyLength(request2.body) == null && util.isIterable(request2.body)) {
+        } else if (util.bodyLength(request3.body) == null && util.isIterable(request3.body)) {
           this[kResuming] = 1;
           queueMicrotask(() => resume(this));
         } else {
@@ -8982,21 +8982,21 @@ var require_client = __commonJS({
         return this[kNeedDrain] < 2;
       }
       [kClose]() {
-        return new Promise((resolve5) => {
+        return new Promise((resolve6) => {
           if (this[kSize]) {
-            this[kClosedResolve] = resolve5;
+            this[kClosedResolve] = resolve6;
           } else {
-            resolve5(null);
+            resolve6(null);
           }
         });
       }
       [kDestroy](err) {
-        return new Promise((resolve5) => {
+        return new Promise((resolve6) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i2 = 0; i2 < requests.length; i2++) {
-            const request2 = requests[i2];
-            if (request2 != null) {
-              util.errorRequest(this, request2, err);
+            const request3 = requests[i2];
+            if (request3 != null) {
+              util.errorRequest(this, request3, err);
             }
           }
           const callback = () => {
@@ -9004,7 +9004,7 @@ var require_client = __commonJS({
               this[kClosedResolve]();
               this[kClosedResolve] = null;
             }
-            resolve5(null);
+            resolve6(null);
           };
           if (this[kHTTPContext]) {
             this[kHTTPContext].destroy(err, callback);
@@ -9021,9 +9021,9 @@ var require_client = __commonJS({
         assert2(client[kPendingIdx] === client[kRunningIdx]);
         const requests = client[kQueue].splice(client[kRunningIdx]);
         for (let i2 = 0; i2 < requests.length; i2++) {
-          const request2 = requests[i2];
-          if (request2 != null) {
-            util.errorRequest(client, request2, err);
+          const request3 = requests[i2];
+          if (request3 != null) {
+            util.errorRequest(client, request3, err);
           }
         }
         assert2(client[kSize] === 0);
@@ -9134,8 +9134,8 @@ var require_client = __commonJS({
       if (err.code === "ERR_TLS_CERT_ALTNAME_INVALID") {
         assert2(client[kRunning] === 0);
         while (client[kPending] > 0 && client[kQueue][client[kPendingIdx]].servername === client[kServerName]) {
-          const request2 = client[kQueue][client[kPendingIdx]++];
-          util.errorRequest(client, request2, err);
+          const request3 = client[kQueue][client[kPendingIdx]++];
+          util.errorRequest(client, request3, err);
         }
       } else {
         onError(client, err);
@@ -9190,15 +9190,15 @@ var require_client = __commonJS({
         if (client[kRunning] >= (getPipelining(client) || 1)) {
           return;
         }
-        const request2 = client[kQueue][client[kPendingIdx]];
-        if (request2 === null) {
+        const request3 = client[kQueue][client[kPendingIdx]];
+        if (request3 === null) {
           return;
         }
-        if (client[kUrl].protocol === "https:" && client[kServerName] !== request2.servername) {
+        if (client[kUrl].protocol === "https:" && client[kServerName] !== request3.servername) {
           if (client[kRunning] > 0) {
             return;
           }
-          client[kServerName] = request2.servername;
+          client[kServerName] = request3.servername;
           client[kHTTPContext]?.destroy(new InformationalError("servername changed"), () => {
             client[kHTTPContext] = null;
             resume(client);
@@ -9214,10 +9214,10 @@ var require_client = __commonJS({
         if (client[kHTTPContext].destroyed) {
           return;
         }
-        if (client[kHTTPContext].busy(request2)) {
+        if (client[kHTTPContext].busy(request3)) {
           return;
         }
-        if (!request2.aborted && client[kHTTPContext].write(request2)) {
+        if (!request3.aborted && client[kHTTPContext].write(request3)) {
           client[kPendingIdx]++;
         } else {
           client[kQueue].splice(client[kPendingIdx], 1);
@@ -9411,8 +9411,8 @@ var require_pool_base = __commonJS({
           }
           return Promise.all(closeAll);
         } else {
-          return new Promise((resolve5) => {
-            this[kClosedResolve] = resolve5;
+          return new Promise((resolve6) => {
+            this[kClosedResolve] = resolve6;
           });
         }
       }
@@ -9506,7 +9506,7 @@ var require_pool = __commonJS({
         factory = defaultFactory,
         connect,
         connectTimeout,
-        tls,
+        tls: tls2,
         maxCachedSessions,
         socketPath,
         autoSelectFamily,
@@ -9526,7 +9526,7 @@ var require_pool = __commonJS({
         }
         if (typeof connect !== "function") {
           connect = buildConnector({
-            ...tls,
+            ...tls2,
             maxCachedSessions,
             allowH2,
             socketPath,
@@ -9617,14 +9617,14 @@ var require_balanced_pool = __commonJS({
       return new Pool(origin, opts);
     }
     var BalancedPool = class extends PoolBase {
-      constructor(upstreams = [], { factory = defaultFactory, connect, tls, ...opts } = {}) {
+      constructor(upstreams = [], { factory = defaultFactory, connect, tls: tls2, ...opts } = {}) {
         if (typeof factory !== "function") {
           throw new InvalidArgumentError3("factory must be a function.");
         }
         super(opts);
         if (connect && typeof connect !== "function") connect = { ...connect };
-        if (tls && typeof tls !== "function") tls = { ...tls };
-        this[kOptions] = { ...util.deepClone(opts), connect, tls };
+        if (tls2 && typeof tls2 !== "function") tls2 = { ...tls2 };
+        this[kOptions] = { ...util.deepClone(opts), connect, tls: tls2 };
         this[kOptions].interceptors = opts.interceptors ? { ...opts.interceptors } : void 0;
         this[kIndex] = -1;
         this[kCurrentWeight] = 0;
@@ -9759,7 +9759,7 @@ var require_round_robin_pool = __commonJS({
         factory = defaultFactory,
         connect,
         connectTimeout,
-        tls,
+        tls: tls2,
         maxCachedSessions,
         socketPath,
         autoSelectFamily,
@@ -9779,7 +9779,7 @@ var require_round_robin_pool = __commonJS({
         }
         if (typeof connect !== "function") {
           connect = buildConnector({
-            ...tls,
+            ...tls2,
             maxCachedSessions,
             allowH2,
             socketPath,
@@ -9864,8 +9864,8 @@ var require_agent = __commonJS({
     function defaultFactory(origin, opts) {
       return opts && opts.connections === 1 ? new Client(origin, opts) : new Pool(origin, opts);
     }
-    var Agent5 = class extends DispatcherBase {
-      constructor({ factory = defaultFactory, maxOrigins = Infinity, connect, tls, ...options } = {}) {
+    var Agent6 = class extends DispatcherBase {
+      constructor({ factory = defaultFactory, maxOrigins = Infinity, connect, tls: tls2, ...options } = {}) {
         if (typeof factory !== "function") {
           throw new InvalidArgumentError3("factory must be a function.");
         }
@@ -9879,10 +9879,10 @@ var require_agent = __commonJS({
         if (connect && typeof connect !== "function") {
           connect = { ...connect };
         }
-        if (tls && typeof tls !== "function") {
-          tls = { ...tls };
+        if (tls2 && typeof tls2 !== "function") {
+          tls2 = { ...tls2 };
         }
-        this[kOptions] = { ...util.deepClone(options), maxOrigins, connect, tls };
+        this[kOptions] = { ...util.deepClone(options), maxOrigins, connect, tls: tls2 };
         this[kFactory] = factory;
         this[kClients] = /* @__PURE__ */ new Map();
         this[kOrigins] = /* @__PURE__ */ new Set();
@@ -9976,7 +9976,7 @@ var require_agent = __commonJS({
         return allClientStats;
       }
     };
-    module.exports = Agent5;
+    module.exports = Agent6;
   }
 });
 
@@ -10272,13 +10272,13 @@ var require_socks5_client = __commonJS({
         }
         debug("starting handshake with", this.authMethods.length, "auth methods");
         this.state = STATES.HANDSHAKING;
-        const request2 = Buffer7.alloc(2 + this.authMethods.length);
-        request2[0] = SOCKS_VERSION;
-        request2[1] = this.authMethods.length;
+        const request3 = Buffer7.alloc(2 + this.authMethods.length);
+        request3[0] = SOCKS_VERSION;
+        request3[1] = this.authMethods.length;
         this.authMethods.forEach((method, i2) => {
-          request2[2 + i2] = method;
+          request3[2 + i2] = method;
         });
-        this.socket.write(request2);
+        this.socket.write(request3);
       }
       /**
        * Handle handshake response from server
@@ -10320,13 +10320,13 @@ var require_socks5_client = __commonJS({
         if (usernameBuffer.length > 255 || passwordBuffer.length > 255) {
           throw new InvalidArgumentError3("Username or password too long");
         }
-        const request2 = Buffer7.alloc(3 + usernameBuffer.length + passwordBuffer.length);
-        request2[0] = 1;
-        request2[1] = usernameBuffer.length;
-        usernameBuffer.copy(request2, 2);
-        request2[2 + usernameBuffer.length] = passwordBuffer.length;
-        passwordBuffer.copy(request2, 3 + usernameBuffer.length);
-        this.socket.write(request2);
+        const request3 = Buffer7.alloc(3 + usernameBuffer.length + passwordBuffer.length);
+        request3[0] = 1;
+        request3[1] = usernameBuffer.length;
+        usernameBuffer.copy(request3, 2);
+        request3[2 + usernameBuffer.length] = passwordBuffer.length;
+        passwordBuffer.copy(request3, 3 + usernameBuffer.length);
+        this.socket.write(request3);
       }
       /**
        * Handle authentication response
@@ -10361,22 +10361,22 @@ var require_socks5_client = __commonJS({
         }
         debug("connecting to", address, port);
         this.state = STATES.CONNECTING;
-        const request2 = this.buildConnectRequest(COMMANDS.CONNECT, address, port);
-        this.socket.write(request2);
+        const request3 = this.buildConnectRequest(COMMANDS.CONNECT, address, port);
+        this.socket.write(request3);
       }
       /**
        * Build a SOCKS5 request
        */
       buildConnectRequest(command2, address, port) {
         const { type: addressType, buffer: addressBuffer } = parseAddress(address);
-        const request2 = Buffer7.alloc(4 + addressBuffer.length + 2);
-        request2[0] = SOCKS_VERSION;
-        request2[1] = command2;
-        request2[2] = 0;
-        request2[3] = addressType;
-        addressBuffer.copy(request2, 4);
-        request2.writeUInt16BE(port, 4 + addressBuffer.length);
-        return request2;
+        const request3 = Buffer7.alloc(4 + addressBuffer.length + 2);
+        request3[0] = SOCKS_VERSION;
+        request3[1] = command2;
+        request3[2] = 0;
+        request3[3] = addressType;
+        addressBuffer.copy(request3, 4);
+        request3.writeUInt16BE(port, 4 + addressBuffer.length);
+        return request3;
       }
       /**
        * Handle CONNECT response
@@ -10479,7 +10479,7 @@ var require_socks5_proxy_agent = __commonJS({
   "node_modules/undici/lib/dispatcher/socks5-proxy-agent.js"(exports, module) {
     "use strict";
     var { URL: URL2 } = __require("node:url");
-    var tls;
+    var tls2;
     var DispatcherBase = require_dispatcher_base();
     var { InvalidArgumentError: InvalidArgumentError3 } = require_errors();
     var { Socks5Client, STATES } = require_socks5_client();
@@ -10534,7 +10534,7 @@ var require_socks5_proxy_agent = __commonJS({
         const proxyHost = this[kProxyUrl].hostname;
         const proxyPort = parseInt(this[kProxyUrl].port) || 1080;
         debug("creating SOCKS5 connection to", proxyHost, proxyPort);
-        const socket = await new Promise((resolve5, reject) => {
+        const socket = await new Promise((resolve6, reject) => {
           this[kConnector]({
             hostname: proxyHost,
             host: proxyHost,
@@ -10544,7 +10544,7 @@ var require_socks5_proxy_agent = __commonJS({
             if (err) {
               reject(err);
             } else {
-              resolve5(socket2);
+              resolve6(socket2);
             }
           });
         });
@@ -10554,14 +10554,14 @@ var require_socks5_proxy_agent = __commonJS({
           socket.destroy();
         });
         await socks5Client.handshake();
-        await new Promise((resolve5, reject) => {
+        await new Promise((resolve6, reject) => {
           const timeout = setTimeout(() => {
             reject(new Error("SOCKS5 authentication timeout"));
           }, 5e3);
           const onAuthenticated = () => {
             clearTimeout(timeout);
             socks5Client.removeListener("error", onError);
-            resolve5();
+            resolve6();
           };
           const onError = (err) => {
             clearTimeout(timeout);
@@ -10570,14 +10570,14 @@ var require_socks5_proxy_agent = __commonJS({
           };
           if (socks5Client.state === STATES.AUTHENTICATED) {
             clearTimeout(timeout);
-            resolve5();
+            resolve6();
           } else {
             socks5Client.once("authenticated", onAuthenticated);
             socks5Client.once("error", onError);
           }
         });
         await socks5Client.connect(targetHost, targetPort);
-        await new Promise((resolve5, reject) => {
+        await new Promise((resolve6, reject) => {
           const timeout = setTimeout(() => {
             reject(new Error("SOCKS5 connection timeout"));
           }, 5e3);
@@ -10585,7 +10585,7 @@ var require_socks5_proxy_agent = __commonJS({
             debug("SOCKS5 tunnel established to", targetHost, targetPort, "via", info2);
             clearTimeout(timeout);
             socks5Client.removeListener("error", onError);
-            resolve5();
+            resolve6();
           };
           const onError = (err) => {
             clearTimeout(timeout);
@@ -10619,17 +10619,17 @@ var require_socks5_proxy_agent = __commonJS({
                   const socket = await this.createSocks5Connection(targetHost, targetPort);
                   let finalSocket = socket;
                   if (url2.protocol === "https:") {
-                    if (!tls) {
-                      tls = __require("node:tls");
+                    if (!tls2) {
+                      tls2 = __require("node:tls");
                     }
                     debug("upgrading to TLS");
-                    finalSocket = tls.connect({
+                    finalSocket = tls2.connect({
                       ...this[kRequestTls],
                       socket,
                       servername: this[kRequestTls]?.servername || targetHost
                     });
-                    await new Promise((resolve5, reject) => {
-                      finalSocket.once("secureConnect", resolve5);
+                    await new Promise((resolve6, reject) => {
+                      finalSocket.once("secureConnect", resolve6);
                       finalSocket.once("error", reject);
                     });
                   }
@@ -10682,7 +10682,7 @@ var require_proxy_agent = __commonJS({
   "node_modules/undici/lib/dispatcher/proxy-agent.js"(exports, module) {
     "use strict";
     var { kProxy, kClose, kDestroy, kDispatch } = require_symbols();
-    var Agent5 = require_agent();
+    var Agent6 = require_agent();
     var Pool = require_pool();
     var DispatcherBase = require_dispatcher_base();
     var { InvalidArgumentError: InvalidArgumentError3, RequestAbortedError, SecureProxyConnectionError } = require_errors();
@@ -10813,7 +10813,7 @@ var require_proxy_agent = __commonJS({
         } else {
           this[kClient] = clientFactory(url2, { connect });
         }
-        this[kAgent] = new Agent5({
+        this[kAgent] = new Agent6({
           ...opts,
           factory,
           connect: async (opts2, callback) => {
@@ -10941,7 +10941,7 @@ var require_env_http_proxy_agent = __commonJS({
     var DispatcherBase = require_dispatcher_base();
     var { kClose, kDestroy, kClosed, kDestroyed, kDispatch, kNoProxyAgent, kHttpProxyAgent, kHttpsProxyAgent } = require_symbols();
     var ProxyAgent = require_proxy_agent();
-    var Agent5 = require_agent();
+    var Agent6 = require_agent();
     var DEFAULT_PORTS = {
       "http:": 80,
       "https:": 443
@@ -10954,7 +10954,7 @@ var require_env_http_proxy_agent = __commonJS({
         super();
         this.#opts = opts;
         const { httpProxy, httpsProxy, noProxy, ...agentOpts } = opts;
-        this[kNoProxyAgent] = new Agent5(agentOpts);
+        this[kNoProxyAgent] = new Agent6(agentOpts);
         const HTTP_PROXY = httpProxy ?? process.env.http_proxy ?? process.env.HTTP_PROXY;
         if (HTTP_PROXY) {
           this[kHttpProxyAgent] = new ProxyAgent({ ...agentOpts, uri: HTTP_PROXY });
@@ -11762,7 +11762,7 @@ var require_readable = __commonJS({
         if (this._readableState.closeEmitted) {
           return Promise.resolve(null);
         }
-        return new Promise((resolve5, reject) => {
+        return new Promise((resolve6, reject) => {
           if (this[kContentLength] && this[kContentLength] > limit || this[kBytesRead] > limit) {
             this.destroy(new AbortError2());
           }
@@ -11776,11 +11776,11 @@ var require_readable = __commonJS({
               if (signal.aborted) {
                 reject(signal.reason ?? new AbortError2());
               } else {
-                resolve5(null);
+                resolve6(null);
               }
             });
           } else {
-            this.on("close", resolve5);
+            this.on("close", resolve6);
           }
           this.on("error", noop).on("data", () => {
             if (this[kBytesRead] > limit) {
@@ -11808,7 +11808,7 @@ var require_readable = __commonJS({
     }
     function consume(stream, type) {
       assert2(!stream[kConsume]);
-      return new Promise((resolve5, reject) => {
+      return new Promise((resolve6, reject) => {
         if (isUnusable(stream)) {
           const rState = stream._readableState;
           if (rState.destroyed && rState.closeEmitted === false) {
@@ -11823,7 +11823,7 @@ var require_readable = __commonJS({
             stream[kConsume] = {
               type,
               stream,
-              resolve: resolve5,
+              resolve: resolve6,
               reject,
               length: 0,
               body: []
@@ -11897,18 +11897,18 @@ var require_readable = __commonJS({
       return buffer;
     }
     function consumeEnd(consume2, encoding) {
-      const { type, body, resolve: resolve5, stream, length } = consume2;
+      const { type, body, resolve: resolve6, stream, length } = consume2;
       try {
         if (type === "text") {
-          resolve5(chunksDecode(body, length, encoding));
+          resolve6(chunksDecode(body, length, encoding));
         } else if (type === "json") {
-          resolve5(JSON.parse(chunksDecode(body, length, encoding)));
+          resolve6(JSON.parse(chunksDecode(body, length, encoding)));
         } else if (type === "arrayBuffer") {
-          resolve5(chunksConcat(body, length).buffer);
+          resolve6(chunksConcat(body, length).buffer);
         } else if (type === "blob") {
-          resolve5(new Blob(body, { type: stream[kContentType] }));
+          resolve6(new Blob(body, { type: stream[kContentType] }));
         } else if (type === "bytes") {
-          resolve5(chunksConcat(body, length));
+          resolve6(chunksConcat(body, length));
         }
         consumeFinish(consume2);
       } catch (err) {
@@ -12096,11 +12096,11 @@ var require_api_request = __commonJS({
         }
       }
     };
-    function request2(opts, callback) {
+    function request3(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve5, reject) => {
-          request2.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve5(data);
+        return new Promise((resolve6, reject) => {
+          request3.call(this, opts, (err, data) => {
+            return err ? reject(err) : resolve6(data);
           });
         });
       }
@@ -12115,7 +12115,7 @@ var require_api_request = __commonJS({
         queueMicrotask(() => callback(err, { opaque }));
       }
     }
-    module.exports = request2;
+    module.exports = request3;
     module.exports.RequestHandler = RequestHandler;
   }
 });
@@ -12312,9 +12312,9 @@ var require_api_stream = __commonJS({
     };
     function stream(opts, factory, callback) {
       if (callback === void 0) {
-        return new Promise((resolve5, reject) => {
+        return new Promise((resolve6, reject) => {
           stream.call(this, opts, factory, (err, data) => {
-            return err ? reject(err) : resolve5(data);
+            return err ? reject(err) : resolve6(data);
           });
         });
       }
@@ -12602,9 +12602,9 @@ var require_api_upgrade = __commonJS({
     };
     function upgrade(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve5, reject) => {
+        return new Promise((resolve6, reject) => {
           upgrade.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve5(data);
+            return err ? reject(err) : resolve6(data);
           });
         });
       }
@@ -12697,9 +12697,9 @@ var require_api_connect = __commonJS({
     };
     function connect(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve5, reject) => {
+        return new Promise((resolve6, reject) => {
           connect.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve5(data);
+            return err ? reject(err) : resolve6(data);
           });
         });
       }
@@ -13703,7 +13703,7 @@ var require_mock_agent = __commonJS({
   "node_modules/undici/lib/mock/mock-agent.js"(exports, module) {
     "use strict";
     var { kClients } = require_symbols();
-    var Agent5 = require_agent();
+    var Agent6 = require_agent();
     var {
       kAgent,
       kMockAgentSet,
@@ -13741,7 +13741,7 @@ var require_mock_agent = __commonJS({
         if (opts?.agent && typeof opts.agent.dispatch !== "function") {
           throw new InvalidArgumentError3("Argument opts.agent must implement Agent");
         }
-        const agent = opts?.agent ? opts.agent : new Agent5(opts);
+        const agent = opts?.agent ? opts.agent : new Agent6(opts);
         this[kAgent] = agent;
         this[kClients] = agent[kClients];
         this[kOptions] = mockOptions;
@@ -13972,8 +13972,8 @@ var require_snapshot_utils = __commonJS({
 var require_snapshot_recorder = __commonJS({
   "node_modules/undici/lib/mock/snapshot-recorder.js"(exports, module) {
     "use strict";
-    var { writeFile: writeFile9, readFile: readFile5, mkdir: mkdir8 } = __require("node:fs/promises");
-    var { dirname: dirname10, resolve: resolve5 } = __require("node:path");
+    var { writeFile: writeFile10, readFile: readFile6, mkdir: mkdir8 } = __require("node:fs/promises");
+    var { dirname: dirname11, resolve: resolve6 } = __require("node:path");
     var { setTimeout: setTimeout2, clearTimeout: clearTimeout2 } = __require("node:timers");
     var { InvalidArgumentError: InvalidArgumentError3, UndiciError } = require_errors();
     var { hashId, isUrlExcludedFactory, normalizeHeaders, createHeaderFilters } = require_snapshot_utils();
@@ -14098,8 +14098,8 @@ var require_snapshot_recorder = __commonJS({
         if (this.isUrlExcluded(requestOpts)) {
           return;
         }
-        const request2 = formatRequestKey(requestOpts, this.#headerFilters, this.matchOptions);
-        const hash2 = createRequestHash(request2);
+        const request3 = formatRequestKey(requestOpts, this.#headerFilters, this.matchOptions);
+        const hash2 = createRequestHash(request3);
         const normalizedHeaders = normalizeHeaders(response.headers);
         const responseData = {
           statusCode: response.statusCode,
@@ -14117,7 +14117,7 @@ var require_snapshot_recorder = __commonJS({
           existingSnapshot.timestamp = (/* @__PURE__ */ new Date()).toISOString();
         } else {
           this.#snapshots.set(hash2, {
-            request: request2,
+            request: request3,
             responses: [responseData],
             // Always store as array for consistency
             callCount: 0,
@@ -14151,8 +14151,8 @@ var require_snapshot_recorder = __commonJS({
         if (this.isUrlExcluded(requestOpts)) {
           return void 0;
         }
-        const request2 = formatRequestKey(requestOpts, this.#headerFilters, this.matchOptions);
-        const hash2 = createRequestHash(request2);
+        const request3 = formatRequestKey(requestOpts, this.#headerFilters, this.matchOptions);
+        const hash2 = createRequestHash(request3);
         const snapshot = this.#snapshots.get(hash2);
         if (!snapshot) return void 0;
         const currentCallCount = snapshot.callCount || 0;
@@ -14174,7 +14174,7 @@ var require_snapshot_recorder = __commonJS({
           throw new InvalidArgumentError3("Snapshot path is required");
         }
         try {
-          const data = await readFile5(resolve5(path), "utf8");
+          const data = await readFile6(resolve6(path), "utf8");
           const parsed = JSON.parse(data);
           if (Array.isArray(parsed)) {
             this.#snapshots.clear();
@@ -14203,13 +14203,13 @@ var require_snapshot_recorder = __commonJS({
         if (!path) {
           throw new InvalidArgumentError3("Snapshot path is required");
         }
-        const resolvedPath = resolve5(path);
-        await mkdir8(dirname10(resolvedPath), { recursive: true });
+        const resolvedPath = resolve6(path);
+        await mkdir8(dirname11(resolvedPath), { recursive: true });
         const data = Array.from(this.#snapshots.entries()).map(([hash2, snapshot]) => ({
           hash: hash2,
           snapshot
         }));
-        await writeFile9(resolvedPath, JSON.stringify(data, null, 2), { flush: true });
+        await writeFile10(resolvedPath, JSON.stringify(data, null, 2), { flush: true });
       }
       /**
        * Clears all recorded snapshots
@@ -14247,8 +14247,8 @@ var require_snapshot_recorder = __commonJS({
        * @returns {boolean} - True if snapshot was deleted, false if not found
        */
       deleteSnapshot(requestOpts) {
-        const request2 = formatRequestKey(requestOpts, this.#headerFilters, this.matchOptions);
-        const hash2 = createRequestHash(request2);
+        const request3 = formatRequestKey(requestOpts, this.#headerFilters, this.matchOptions);
+        const hash2 = createRequestHash(request3);
         return this.#snapshots.delete(hash2);
       }
       /**
@@ -14257,8 +14257,8 @@ var require_snapshot_recorder = __commonJS({
        * @returns {SnapshotInfo|null} - Snapshot information or null if not found
        */
       getSnapshotInfo(requestOpts) {
-        const request2 = formatRequestKey(requestOpts, this.#headerFilters, this.matchOptions);
-        const hash2 = createRequestHash(request2);
+        const request3 = formatRequestKey(requestOpts, this.#headerFilters, this.matchOptions);
+        const hash2 = createRequestHash(request3);
         const snapshot = this.#snapshots.get(hash2);
         if (!snapshot) return null;
         return {
@@ -14348,7 +14348,7 @@ var require_snapshot_recorder = __commonJS({
 var require_snapshot_agent = __commonJS({
   "node_modules/undici/lib/mock/snapshot-agent.js"(exports, module) {
     "use strict";
-    var Agent5 = require_agent();
+    var Agent6 = require_agent();
     var MockAgent = require_mock_agent();
     var { SnapshotRecorder } = require_snapshot_recorder();
     var WrapHandler = require_wrap_handler();
@@ -14399,7 +14399,7 @@ var require_snapshot_agent = __commonJS({
         });
         this[kSnapshotLoaded] = false;
         if (this[kSnapshotMode] === "record" || this[kSnapshotMode] === "update" || this[kSnapshotMode] === "playback" && opts.excludeUrls && opts.excludeUrls.length > 0) {
-          this[kRealAgent] = new Agent5(opts);
+          this[kRealAgent] = new Agent6(opts);
         }
         if ((this[kSnapshotMode] === "playback" || this[kSnapshotMode] === "update") && this[kSnapshotPath]) {
           this.loadSnapshots().catch(() => {
@@ -14549,16 +14549,16 @@ var require_snapshot_agent = __commonJS({
        */
       #setupMockInterceptors() {
         for (const snapshot of this[kSnapshotRecorder].getSnapshots()) {
-          const { request: request2, responses, response } = snapshot;
-          const url2 = new URL(request2.url);
+          const { request: request3, responses, response } = snapshot;
+          const url2 = new URL(request3.url);
           const mockPool = this.get(url2.origin);
           const responseData = responses ? responses[0] : response;
           if (!responseData) continue;
           mockPool.intercept({
             path: url2.pathname + url2.search,
-            method: request2.method,
-            headers: request2.headers,
-            body: request2.body
+            method: request3.method,
+            headers: request3.headers,
+            body: request3.body
           }).reply(responseData.statusCode, responseData.body, {
             headers: responseData.headers,
             trailers: responseData.trailers
@@ -14638,9 +14638,9 @@ var require_global2 = __commonJS({
     var globalDispatcher = /* @__PURE__ */ Symbol.for("undici.globalDispatcher.2");
     var legacyGlobalDispatcher = /* @__PURE__ */ Symbol.for("undici.globalDispatcher.1");
     var { InvalidArgumentError: InvalidArgumentError3 } = require_errors();
-    var Agent5 = require_agent();
+    var Agent6 = require_agent();
     if (getGlobalDispatcher() === void 0) {
-      setGlobalDispatcher(new Agent5());
+      setGlobalDispatcher(new Agent6());
     }
     function setGlobalDispatcher(agent) {
       if (!agent || typeof agent.dispatch !== "function") {
@@ -15127,7 +15127,7 @@ var require_dump = __commonJS({
 var require_dns = __commonJS({
   "node_modules/undici/lib/interceptor/dns.js"(exports, module) {
     "use strict";
-    var { isIP: isIP2 } = __require("node:net");
+    var { isIP: isIP3 } = __require("node:net");
     var { lookup } = __require("node:dns");
     var DecoratorHandler = require_decorator_handler();
     var { InvalidArgumentError: InvalidArgumentError3, InformationalError } = require_errors();
@@ -15533,7 +15533,7 @@ var require_dns = __commonJS({
       return (dispatch) => {
         return function dnsInterceptor(origDispatchOpts, handler) {
           const origin = origDispatchOpts.origin.constructor === URL ? origDispatchOpts.origin : new URL(origDispatchOpts.origin);
-          if (isIP2(origin.hostname) !== 0) {
+          if (isIP3(origin.hostname) !== 0) {
             return dispatch(origDispatchOpts, handler);
           }
           instance.runLookup(origin, origDispatchOpts, (err, newOrigin) => {
@@ -20359,7 +20359,7 @@ var require_request2 = __commonJS({
     var { URLSerializer } = require_data_url();
     var { kConstruct } = require_symbols();
     var assert2 = __require("node:assert");
-    var { getMaxListeners, setMaxListeners, defaultMaxListeners } = __require("node:events");
+    var { getMaxListeners, setMaxListeners: setMaxListeners4, defaultMaxListeners } = __require("node:events");
     var kAbortController = /* @__PURE__ */ Symbol("abortController");
     var requestFinalizer = new FinalizationRegistry(({ signal, abort }) => {
       signal.removeEventListener("abort", abort);
@@ -20414,7 +20414,7 @@ var require_request2 = __commonJS({
         webidl.argumentLengthCheck(arguments, 1, prefix);
         input2 = webidl.converters.RequestInfo(input2);
         init = webidl.converters.RequestInit(init);
-        let request2 = null;
+        let request3 = null;
         let fallbackMode = null;
         const baseUrl = environmentSettingsObject.settingsObject.baseUrl;
         let signal = null;
@@ -20431,18 +20431,18 @@ var require_request2 = __commonJS({
               "Request cannot be constructed from a URL that includes credentials: " + input2
             );
           }
-          request2 = makeRequest({ urlList: [parsedURL] });
+          request3 = makeRequest({ urlList: [parsedURL] });
           fallbackMode = "cors";
         } else {
           assert2(webidl.is.Request(input2));
-          request2 = input2.#state;
+          request3 = input2.#state;
           signal = input2.#signal;
           this.#dispatcher = init.dispatcher || input2.#dispatcher;
         }
         const origin = environmentSettingsObject.settingsObject.origin;
         let window2 = "client";
-        if (request2.window?.constructor?.name === "EnvironmentSettingsObject" && sameOrigin(request2.window, origin)) {
-          window2 = request2.window;
+        if (request3.window?.constructor?.name === "EnvironmentSettingsObject" && sameOrigin(request3.window, origin)) {
+          window2 = request3.window;
         }
         if (init.window != null) {
           throw new TypeError(`'window' option '${window2}' must be null`);
@@ -20450,66 +20450,66 @@ var require_request2 = __commonJS({
         if ("window" in init) {
           window2 = "no-window";
         }
-        request2 = makeRequest({
+        request3 = makeRequest({
           // URL request’s URL.
           // undici implementation note: this is set as the first item in request's urlList in makeRequest
           // method request’s method.
-          method: request2.method,
+          method: request3.method,
           // header list A copy of request’s header list.
           // undici implementation note: headersList is cloned in makeRequest
-          headersList: request2.headersList,
+          headersList: request3.headersList,
           // unsafe-request flag Set.
-          unsafeRequest: request2.unsafeRequest,
+          unsafeRequest: request3.unsafeRequest,
           // client This’s relevant settings object.
           client: environmentSettingsObject.settingsObject,
           // window window.
           window: window2,
           // priority request’s priority.
-          priority: request2.priority,
+          priority: request3.priority,
           // origin request’s origin. The propagation of the origin is only significant for navigation requests
           // being handled by a service worker. In this scenario a request can have an origin that is different
           // from the current client.
-          origin: request2.origin,
+          origin: request3.origin,
           // referrer request’s referrer.
-          referrer: request2.referrer,
+          referrer: request3.referrer,
           // referrer policy request’s referrer policy.
-          referrerPolicy: request2.referrerPolicy,
+          referrerPolicy: request3.referrerPolicy,
           // mode request’s mode.
-          mode: request2.mode,
+          mode: request3.mode,
           // credentials mode request’s credentials mode.
-          credentials: request2.credentials,
+          credentials: request3.credentials,
           // cache mode request’s cache mode.
-          cache: request2.cache,
+          cache: request3.cache,
           // redirect mode request’s redirect mode.
-          redirect: request2.redirect,
+          redirect: request3.redirect,
           // integrity metadata request’s integrity metadata.
-          integrity: request2.integrity,
+          integrity: request3.integrity,
           // keepalive request’s keepalive.
-          keepalive: request2.keepalive,
+          keepalive: request3.keepalive,
           // reload-navigation flag request’s reload-navigation flag.
-          reloadNavigation: request2.reloadNavigation,
+          reloadNavigation: request3.reloadNavigation,
           // history-navigation flag request’s history-navigation flag.
-          historyNavigation: request2.historyNavigation,
+          historyNavigation: request3.historyNavigation,
           // URL list A clone of request’s URL list.
-          urlList: [...request2.urlList]
+          urlList: [...request3.urlList]
         });
         const initHasKey = Object.keys(init).length !== 0;
         if (initHasKey) {
-          if (request2.mode === "navigate") {
-            request2.mode = "same-origin";
+          if (request3.mode === "navigate") {
+            request3.mode = "same-origin";
           }
-          request2.reloadNavigation = false;
-          request2.historyNavigation = false;
-          request2.origin = "client";
-          request2.referrer = "client";
-          request2.referrerPolicy = "";
-          request2.url = request2.urlList[request2.urlList.length - 1];
-          request2.urlList = [request2.url];
+          request3.reloadNavigation = false;
+          request3.historyNavigation = false;
+          request3.origin = "client";
+          request3.referrer = "client";
+          request3.referrerPolicy = "";
+          request3.url = request3.urlList[request3.urlList.length - 1];
+          request3.urlList = [request3.url];
         }
         if (init.referrer !== void 0) {
           const referrer = init.referrer;
           if (referrer === "") {
-            request2.referrer = "no-referrer";
+            request3.referrer = "no-referrer";
           } else {
             let parsedReferrer;
             try {
@@ -20518,14 +20518,14 @@ var require_request2 = __commonJS({
               throw new TypeError(`Referrer "${referrer}" is not a valid URL.`, { cause: err });
             }
             if (parsedReferrer.protocol === "about:" && parsedReferrer.hostname === "client" || origin && !sameOrigin(parsedReferrer, environmentSettingsObject.settingsObject.baseUrl)) {
-              request2.referrer = "client";
+              request3.referrer = "client";
             } else {
-              request2.referrer = parsedReferrer;
+              request3.referrer = parsedReferrer;
             }
           }
         }
         if (init.referrerPolicy !== void 0) {
-          request2.referrerPolicy = init.referrerPolicy;
+          request3.referrerPolicy = init.referrerPolicy;
         }
         let mode;
         if (init.mode !== void 0) {
@@ -20540,33 +20540,33 @@ var require_request2 = __commonJS({
           });
         }
         if (mode != null) {
-          request2.mode = mode;
+          request3.mode = mode;
         }
         if (init.credentials !== void 0) {
-          request2.credentials = init.credentials;
+          request3.credentials = init.credentials;
         }
         if (init.cache !== void 0) {
-          request2.cache = init.cache;
+          request3.cache = init.cache;
         }
-        if (request2.cache === "only-if-cached" && request2.mode !== "same-origin") {
+        if (request3.cache === "only-if-cached" && request3.mode !== "same-origin") {
           throw new TypeError(
             "'only-if-cached' can be set only with 'same-origin' mode"
           );
         }
         if (init.redirect !== void 0) {
-          request2.redirect = init.redirect;
+          request3.redirect = init.redirect;
         }
         if (init.integrity != null) {
-          request2.integrity = String(init.integrity);
+          request3.integrity = String(init.integrity);
         }
         if (init.keepalive !== void 0) {
-          request2.keepalive = Boolean(init.keepalive);
+          request3.keepalive = Boolean(init.keepalive);
         }
         if (init.method !== void 0) {
           let method = init.method;
           const mayBeNormalized = normalizedMethodRecords[method];
           if (mayBeNormalized !== void 0) {
-            request2.method = mayBeNormalized;
+            request3.method = mayBeNormalized;
           } else {
             if (!isValidHTTPToken(method)) {
               throw new TypeError(`'${method}' is not a valid HTTP method.`);
@@ -20576,9 +20576,9 @@ var require_request2 = __commonJS({
               throw new TypeError(`'${method}' HTTP method is unsupported.`);
             }
             method = normalizedMethodRecordsBase[upperCase] ?? method;
-            request2.method = method;
+            request3.method = method;
           }
-          if (!patchMethodWarning && request2.method === "patch") {
+          if (!patchMethodWarning && request3.method === "patch") {
             process.emitWarning("Using `patch` is highly likely to result in a `405 Method Not Allowed`. `PATCH` is much more likely to succeed.", {
               code: "UNDICI-FETCH-patch"
             });
@@ -20588,7 +20588,7 @@ var require_request2 = __commonJS({
         if (init.signal !== void 0) {
           signal = init.signal;
         }
-        this.#state = request2;
+        this.#state = request3;
         const ac2 = new AbortController();
         this.#signal = ac2.signal;
         if (signal != null) {
@@ -20599,19 +20599,19 @@ var require_request2 = __commonJS({
             const acRef = new WeakRef(ac2);
             const abort = buildAbort(acRef);
             if (abortSignalHasEventHandlerLeakWarning && getMaxListeners(signal) === defaultMaxListeners) {
-              setMaxListeners(1500, signal);
+              setMaxListeners4(1500, signal);
             }
             util.addAbortListener(signal, abort);
             requestFinalizer.register(ac2, { signal, abort }, abort);
           }
         }
         this.#headers = new Headers(kConstruct);
-        setHeadersList(this.#headers, request2.headersList);
+        setHeadersList(this.#headers, request3.headersList);
         setHeadersGuard(this.#headers, "request");
         if (mode === "no-cors") {
-          if (!corsSafeListedMethodsSet.has(request2.method)) {
+          if (!corsSafeListedMethodsSet.has(request3.method)) {
             throw new TypeError(
-              `'${request2.method} is unsupported in no-cors mode.`
+              `'${request3.method} is unsupported in no-cors mode.`
             );
           }
           setHeadersGuard(this.#headers, "request-no-cors");
@@ -20630,14 +20630,14 @@ var require_request2 = __commonJS({
           }
         }
         const inputBody = webidl.is.Request(input2) ? input2.#state.body : null;
-        if ((init.body != null || inputBody != null) && (request2.method === "GET" || request2.method === "HEAD")) {
+        if ((init.body != null || inputBody != null) && (request3.method === "GET" || request3.method === "HEAD")) {
           throw new TypeError("Request with GET/HEAD method cannot have body.");
         }
         let initBody = null;
         if (init.body != null) {
           const [extractedBody, contentType] = extractBody(
             init.body,
-            request2.keepalive
+            request3.keepalive
           );
           initBody = extractedBody;
           if (contentType && !getHeadersList(this.#headers).contains("content-type", true)) {
@@ -20649,12 +20649,12 @@ var require_request2 = __commonJS({
           if (initBody != null && init.duplex == null) {
             throw new TypeError("RequestInit: duplex option is required when sending a body.");
           }
-          if (request2.mode !== "same-origin" && request2.mode !== "cors") {
+          if (request3.mode !== "same-origin" && request3.mode !== "cors") {
             throw new TypeError(
               'If request is made from ReadableStream, mode should be "same-origin" or "cors"'
             );
           }
-          request2.useCORSPreflightFlag = true;
+          request3.useCORSPreflightFlag = true;
         }
         let finalBody = inputOrInitBody;
         if (initBody == null && inputBody != null) {
@@ -20844,42 +20844,42 @@ var require_request2 = __commonJS({
        * @param {Request} request
        * @param {AbortSignal} newSignal
        */
-      static setRequestSignal(request2, newSignal) {
-        request2.#signal = newSignal;
-        return request2;
+      static setRequestSignal(request3, newSignal) {
+        request3.#signal = newSignal;
+        return request3;
       }
       /**
        * @param {Request} request
        */
-      static getRequestDispatcher(request2) {
-        return request2.#dispatcher;
+      static getRequestDispatcher(request3) {
+        return request3.#dispatcher;
       }
       /**
        * @param {Request} request
        * @param {import('../../dispatcher/dispatcher')} newDispatcher
        */
-      static setRequestDispatcher(request2, newDispatcher) {
-        request2.#dispatcher = newDispatcher;
+      static setRequestDispatcher(request3, newDispatcher) {
+        request3.#dispatcher = newDispatcher;
       }
       /**
        * @param {Request} request
        * @param {Headers} newHeaders
        */
-      static setRequestHeaders(request2, newHeaders) {
-        request2.#headers = newHeaders;
+      static setRequestHeaders(request3, newHeaders) {
+        request3.#headers = newHeaders;
       }
       /**
        * @param {Request} request
        */
-      static getRequestState(request2) {
-        return request2.#state;
+      static getRequestState(request3) {
+        return request3.#state;
       }
       /**
        * @param {Request} request
        * @param {any} newState
        */
-      static setRequestState(request2, newState) {
-        request2.#state = newState;
+      static setRequestState(request3, newState) {
+        request3.#state = newState;
       }
     };
     var { setRequestSignal, getRequestDispatcher, setRequestDispatcher, setRequestHeaders, getRequestState, setRequestState } = Request;
@@ -20934,23 +20934,23 @@ var require_request2 = __commonJS({
         headersList: init.headersList ? new HeadersList(init.headersList) : new HeadersList()
       };
     }
-    function cloneRequest(request2) {
-      const newRequest = makeRequest({ ...request2, body: null });
-      if (request2.body != null) {
-        newRequest.body = cloneBody(request2.body);
+    function cloneRequest(request3) {
+      const newRequest = makeRequest({ ...request3, body: null });
+      if (request3.body != null) {
+        newRequest.body = cloneBody(request3.body);
       }
       return newRequest;
     }
     function fromInnerRequest(innerRequest, dispatcher, signal, guard) {
-      const request2 = new Request(kConstruct);
-      setRequestState(request2, innerRequest);
-      setRequestDispatcher(request2, dispatcher);
-      setRequestSignal(request2, signal);
+      const request3 = new Request(kConstruct);
+      setRequestState(request3, innerRequest);
+      setRequestDispatcher(request3, dispatcher);
+      setRequestSignal(request3, signal);
       const headers = new Headers(kConstruct);
-      setRequestHeaders(request2, headers);
+      setRequestHeaders(request3, headers);
       setHeadersList(headers, innerRequest.headersList);
       setHeadersGuard(headers, guard);
-      return request2;
+      return request3;
     }
     Object.defineProperties(Request.prototype, {
       method: kEnumerableProperty,
@@ -21341,14 +21341,14 @@ var require_fetch = __commonJS({
         p2.reject(e2);
         return p2.promise;
       }
-      const request2 = getRequestState(requestObject);
+      const request3 = getRequestState(requestObject);
       if (requestObject.signal.aborted) {
-        abortFetch(p2, request2, null, requestObject.signal.reason, null);
+        abortFetch(p2, request3, null, requestObject.signal.reason, null);
         return p2.promise;
       }
-      const globalObject = request2.client.globalObject;
+      const globalObject = request3.client.globalObject;
       if (globalObject?.constructor?.name === "ServiceWorkerGlobalScope") {
-        request2.serviceWorkers = "none";
+        request3.serviceWorkers = "none";
       }
       let responseObject = null;
       let locallyAborted = false;
@@ -21360,7 +21360,7 @@ var require_fetch = __commonJS({
           assert2(controller != null);
           controller.abort(requestObject.signal.reason);
           const realResponse = responseObject?.deref();
-          abortFetch(p2, request2, realResponse, requestObject.signal.reason, controller.controller);
+          abortFetch(p2, request3, realResponse, requestObject.signal.reason, controller.controller);
         }
       );
       const processResponse = (response) => {
@@ -21368,7 +21368,7 @@ var require_fetch = __commonJS({
           return;
         }
         if (response.aborted) {
-          abortFetch(p2, request2, responseObject, controller.serializedAbortReason, controller.controller);
+          abortFetch(p2, request3, responseObject, controller.serializedAbortReason, controller.controller);
           return;
         }
         if (response.type === "error") {
@@ -21380,7 +21380,7 @@ var require_fetch = __commonJS({
         p2 = null;
       };
       controller = fetching({
-        request: request2,
+        request: request3,
         processResponseEndOfBody: handleFetchDone,
         processResponse,
         dispatcher: getRequestDispatcher(requestObject),
@@ -21427,12 +21427,12 @@ var require_fetch = __commonJS({
       );
     }
     var markResourceTiming = performance.markResourceTiming;
-    function abortFetch(p2, request2, responseObject, error62, controller) {
+    function abortFetch(p2, request3, responseObject, error62, controller) {
       if (p2) {
         p2.reject(error62);
       }
-      if (request2.body?.stream != null && isReadable(request2.body.stream)) {
-        request2.body.stream.cancel(error62).catch((err) => {
+      if (request3.body?.stream != null && isReadable(request3.body.stream)) {
+        request3.body.stream.cancel(error62).catch((err) => {
           if (err.code === "ERR_INVALID_STATE") {
             return;
           }
@@ -21448,7 +21448,7 @@ var require_fetch = __commonJS({
       }
     }
     function fetching({
-      request: request2,
+      request: request3,
       processRequestBodyChunkLength,
       processRequestEndOfBody,
       processResponse,
@@ -21463,9 +21463,9 @@ var require_fetch = __commonJS({
       assert2(dispatcher);
       let taskDestination = null;
       let crossOriginIsolatedCapability = false;
-      if (request2.client != null) {
-        taskDestination = request2.client.globalObject;
-        crossOriginIsolatedCapability = request2.client.crossOriginIsolatedCapability;
+      if (request3.client != null) {
+        taskDestination = request3.client.globalObject;
+        crossOriginIsolatedCapability = request3.client.crossOriginIsolatedCapability;
       }
       const currentTime = coarsenedSharedCurrentTime(crossOriginIsolatedCapability);
       const timingInfo = createOpaqueTimingInfo({
@@ -21473,7 +21473,7 @@ var require_fetch = __commonJS({
       });
       const fetchParams = {
         controller: new Fetch(dispatcher),
-        request: request2,
+        request: request3,
         timingInfo,
         processRequestBodyChunkLength,
         processRequestEndOfBody,
@@ -21485,79 +21485,79 @@ var require_fetch = __commonJS({
         // Keep requestObject alive to prevent its AbortController from being GC'd
         requestObject
       };
-      assert2(!request2.body || request2.body.stream);
-      if (request2.window === "client") {
-        request2.window = request2.client?.globalObject?.constructor?.name === "Window" ? request2.client : "no-window";
+      assert2(!request3.body || request3.body.stream);
+      if (request3.window === "client") {
+        request3.window = request3.client?.globalObject?.constructor?.name === "Window" ? request3.client : "no-window";
       }
-      if (request2.origin === "client") {
-        request2.origin = request2.client.origin;
+      if (request3.origin === "client") {
+        request3.origin = request3.client.origin;
       }
-      if (request2.policyContainer === "client") {
-        if (request2.client != null) {
-          request2.policyContainer = clonePolicyContainer(
-            request2.client.policyContainer
+      if (request3.policyContainer === "client") {
+        if (request3.client != null) {
+          request3.policyContainer = clonePolicyContainer(
+            request3.client.policyContainer
           );
         } else {
-          request2.policyContainer = makePolicyContainer();
+          request3.policyContainer = makePolicyContainer();
         }
       }
-      if (!request2.headersList.contains("accept", true)) {
+      if (!request3.headersList.contains("accept", true)) {
         const value = "*/*";
-        request2.headersList.append("accept", value, true);
+        request3.headersList.append("accept", value, true);
       }
-      if (!request2.headersList.contains("accept-language", true)) {
-        request2.headersList.append("accept-language", "*", true);
+      if (!request3.headersList.contains("accept-language", true)) {
+        request3.headersList.append("accept-language", "*", true);
       }
-      if (request2.priority === null) {
+      if (request3.priority === null) {
       }
-      if (subresourceSet.has(request2.destination)) {
+      if (subresourceSet.has(request3.destination)) {
       }
       mainFetch(fetchParams, false);
       return fetchParams.controller;
     }
     async function mainFetch(fetchParams, recursive2) {
       try {
-        const request2 = fetchParams.request;
+        const request3 = fetchParams.request;
         let response = null;
-        if (request2.localURLsOnly && !urlIsLocal(requestCurrentURL(request2))) {
+        if (request3.localURLsOnly && !urlIsLocal(requestCurrentURL(request3))) {
           response = makeNetworkError("local URLs only");
         }
-        tryUpgradeRequestToAPotentiallyTrustworthyURL(request2);
-        if (requestBadPort(request2) === "blocked") {
+        tryUpgradeRequestToAPotentiallyTrustworthyURL(request3);
+        if (requestBadPort(request3) === "blocked") {
           response = makeNetworkError("bad port");
         }
-        if (request2.referrerPolicy === "") {
-          request2.referrerPolicy = request2.policyContainer.referrerPolicy;
+        if (request3.referrerPolicy === "") {
+          request3.referrerPolicy = request3.policyContainer.referrerPolicy;
         }
-        if (request2.referrer !== "no-referrer") {
-          request2.referrer = determineRequestsReferrer(request2);
+        if (request3.referrer !== "no-referrer") {
+          request3.referrer = determineRequestsReferrer(request3);
         }
         if (response === null) {
-          const currentURL = requestCurrentURL(request2);
+          const currentURL = requestCurrentURL(request3);
           if (
             // - request’s current URL’s origin is same origin with request’s origin,
             //   and request’s response tainting is "basic"
-            sameOrigin(currentURL, request2.url) && request2.responseTainting === "basic" || // request’s current URL’s scheme is "data"
+            sameOrigin(currentURL, request3.url) && request3.responseTainting === "basic" || // request’s current URL’s scheme is "data"
             currentURL.protocol === "data:" || // - request’s mode is "navigate" or "websocket"
-            (request2.mode === "navigate" || request2.mode === "websocket")
+            (request3.mode === "navigate" || request3.mode === "websocket")
           ) {
-            request2.responseTainting = "basic";
+            request3.responseTainting = "basic";
             response = await schemeFetch(fetchParams);
-          } else if (request2.mode === "same-origin") {
+          } else if (request3.mode === "same-origin") {
             response = makeNetworkError('request mode cannot be "same-origin"');
-          } else if (request2.mode === "no-cors") {
-            if (request2.redirect !== "follow") {
+          } else if (request3.mode === "no-cors") {
+            if (request3.redirect !== "follow") {
               response = makeNetworkError(
                 'redirect mode cannot be "follow" for "no-cors" request'
               );
             } else {
-              request2.responseTainting = "opaque";
+              request3.responseTainting = "opaque";
               response = await schemeFetch(fetchParams);
             }
-          } else if (!urlIsHttpHttpsScheme(requestCurrentURL(request2))) {
+          } else if (!urlIsHttpHttpsScheme(requestCurrentURL(request3))) {
             response = makeNetworkError("URL scheme must be a HTTP(S) scheme");
           } else {
-            request2.responseTainting = "cors";
+            request3.responseTainting = "cors";
             response = await httpFetch(fetchParams);
           }
         }
@@ -21565,13 +21565,13 @@ var require_fetch = __commonJS({
           return response;
         }
         if (response.status !== 0 && !response.internalResponse) {
-          if (request2.responseTainting === "cors") {
+          if (request3.responseTainting === "cors") {
           }
-          if (request2.responseTainting === "basic") {
+          if (request3.responseTainting === "basic") {
             response = filterResponse(response, "basic");
-          } else if (request2.responseTainting === "cors") {
+          } else if (request3.responseTainting === "cors") {
             response = filterResponse(response, "cors");
-          } else if (request2.responseTainting === "opaque") {
+          } else if (request3.responseTainting === "opaque") {
             response = filterResponse(response, "opaque");
           } else {
             assert2(false);
@@ -21579,26 +21579,26 @@ var require_fetch = __commonJS({
         }
         let internalResponse = response.status === 0 ? response : response.internalResponse;
         if (internalResponse.urlList.length === 0) {
-          internalResponse.urlList.push(...request2.urlList);
+          internalResponse.urlList.push(...request3.urlList);
         }
-        if (!request2.timingAllowFailed) {
+        if (!request3.timingAllowFailed) {
           response.timingAllowPassed = true;
         }
-        if (response.type === "opaque" && internalResponse.status === 206 && internalResponse.rangeRequested && !request2.headers.contains("range", true)) {
+        if (response.type === "opaque" && internalResponse.status === 206 && internalResponse.rangeRequested && !request3.headers.contains("range", true)) {
           response = internalResponse = makeNetworkError();
         }
-        if (response.status !== 0 && (request2.method === "HEAD" || request2.method === "CONNECT" || nullBodyStatus.includes(internalResponse.status))) {
+        if (response.status !== 0 && (request3.method === "HEAD" || request3.method === "CONNECT" || nullBodyStatus.includes(internalResponse.status))) {
           internalResponse.body = null;
           fetchParams.controller.dump = true;
         }
-        if (request2.integrity) {
+        if (request3.integrity) {
           const processBodyError = (reason) => fetchFinale(fetchParams, makeNetworkError(reason));
-          if (request2.responseTainting === "opaque" || response.body == null) {
+          if (request3.responseTainting === "opaque" || response.body == null) {
             processBodyError(response.error);
             return;
           }
           const processBody = (bytes) => {
-            if (!bytesMatch(bytes, request2.integrity)) {
+            if (!bytesMatch(bytes, request3.integrity)) {
               processBodyError("integrity mismatch");
               return;
             }
@@ -21617,8 +21617,8 @@ var require_fetch = __commonJS({
       if (isCancelled(fetchParams) && fetchParams.request.redirectCount === 0) {
         return Promise.resolve(makeAppropriateNetworkError(fetchParams));
       }
-      const { request: request2 } = fetchParams;
-      const { protocol: scheme } = requestCurrentURL(request2);
+      const { request: request3 } = fetchParams;
+      const { protocol: scheme } = requestCurrentURL(request3);
       switch (scheme) {
         case "about:": {
           return Promise.resolve(makeNetworkError("about scheme is not supported"));
@@ -21627,19 +21627,19 @@ var require_fetch = __commonJS({
           if (!resolveObjectURL) {
             resolveObjectURL = __require("node:buffer").resolveObjectURL;
           }
-          const blobURLEntry = requestCurrentURL(request2);
+          const blobURLEntry = requestCurrentURL(request3);
           if (blobURLEntry.search.length !== 0) {
             return Promise.resolve(makeNetworkError("NetworkError when attempting to fetch resource."));
           }
           const blob = resolveObjectURL(blobURLEntry.toString());
-          if (request2.method !== "GET" || !webidl.is.Blob(blob)) {
+          if (request3.method !== "GET" || !webidl.is.Blob(blob)) {
             return Promise.resolve(makeNetworkError("invalid method"));
           }
           const response = makeResponse();
           const fullLength = blob.size;
           const serializedFullLength = isomorphicEncode(`${fullLength}`);
           const type = blob.type;
-          if (!request2.headersList.contains("range", true)) {
+          if (!request3.headersList.contains("range", true)) {
             const bodyWithType = extractBody(blob);
             response.statusText = "OK";
             response.body = bodyWithType[0];
@@ -21647,7 +21647,7 @@ var require_fetch = __commonJS({
             response.headersList.set("content-type", type, true);
           } else {
             response.rangeRequested = true;
-            const rangeHeader = request2.headersList.get("range", true);
+            const rangeHeader = request3.headersList.get("range", true);
             const rangeValue = simpleRangeHeaderValue(rangeHeader, true);
             if (rangeValue === "failure") {
               return Promise.resolve(makeNetworkError("failed to fetch the data URL"));
@@ -21678,7 +21678,7 @@ var require_fetch = __commonJS({
           return Promise.resolve(response);
         }
         case "data:": {
-          const currentURL = requestCurrentURL(request2);
+          const currentURL = requestCurrentURL(request3);
           const dataURLStruct = dataURLProcessor(currentURL);
           if (dataURLStruct === "failure") {
             return Promise.resolve(makeNetworkError("failed to fetch the data URL"));
@@ -21767,41 +21767,41 @@ var require_fetch = __commonJS({
       }
     }
     async function httpFetch(fetchParams) {
-      const request2 = fetchParams.request;
+      const request3 = fetchParams.request;
       let response = null;
       let actualResponse = null;
       const timingInfo = fetchParams.timingInfo;
-      if (request2.serviceWorkers === "all") {
+      if (request3.serviceWorkers === "all") {
       }
       if (response === null) {
-        if (request2.redirect === "follow") {
-          request2.serviceWorkers = "none";
+        if (request3.redirect === "follow") {
+          request3.serviceWorkers = "none";
         }
         actualResponse = response = await httpNetworkOrCacheFetch(fetchParams);
-        if (request2.responseTainting === "cors" && corsCheck(request2, response) === "failure") {
+        if (request3.responseTainting === "cors" && corsCheck(request3, response) === "failure") {
           return makeNetworkError("cors failure");
         }
-        if (TAOCheck(request2, response) === "failure") {
-          request2.timingAllowFailed = true;
+        if (TAOCheck(request3, response) === "failure") {
+          request3.timingAllowFailed = true;
         }
       }
-      if ((request2.responseTainting === "opaque" || response.type === "opaque") && crossOriginResourcePolicyCheck(
-        request2.origin,
-        request2.client,
-        request2.destination,
+      if ((request3.responseTainting === "opaque" || response.type === "opaque") && crossOriginResourcePolicyCheck(
+        request3.origin,
+        request3.client,
+        request3.destination,
         actualResponse
       ) === "blocked") {
         return makeNetworkError("blocked");
       }
       if (redirectStatusSet.has(actualResponse.status)) {
-        if (request2.redirect !== "manual") {
+        if (request3.redirect !== "manual") {
           fetchParams.controller.connection.destroy(void 0, false);
         }
-        if (request2.redirect === "error") {
+        if (request3.redirect === "error") {
           response = makeNetworkError("unexpected redirect");
-        } else if (request2.redirect === "manual") {
+        } else if (request3.redirect === "manual") {
           response = actualResponse;
-        } else if (request2.redirect === "follow") {
+        } else if (request3.redirect === "follow") {
           response = await httpRedirectFetch(fetchParams, response);
         } else {
           assert2(false);
@@ -21811,13 +21811,13 @@ var require_fetch = __commonJS({
       return response;
     }
     function httpRedirectFetch(fetchParams, response) {
-      const request2 = fetchParams.request;
+      const request3 = fetchParams.request;
       const actualResponse = response.internalResponse ? response.internalResponse : response;
       let locationURL;
       try {
         locationURL = responseLocationURL(
           actualResponse,
-          requestCurrentURL(request2).hash
+          requestCurrentURL(request3).hash
         );
         if (locationURL == null) {
           return response;
@@ -21828,63 +21828,63 @@ var require_fetch = __commonJS({
       if (!urlIsHttpHttpsScheme(locationURL)) {
         return Promise.resolve(makeNetworkError("URL scheme must be a HTTP(S) scheme"));
       }
-      if (request2.redirectCount === 20) {
+      if (request3.redirectCount === 20) {
         return Promise.resolve(makeNetworkError("redirect count exceeded"));
       }
-      request2.redirectCount += 1;
-      if (request2.mode === "cors" && (locationURL.username || locationURL.password) && !sameOrigin(request2, locationURL)) {
+      request3.redirectCount += 1;
+      if (request3.mode === "cors" && (locationURL.username || locationURL.password) && !sameOrigin(request3, locationURL)) {
         return Promise.resolve(makeNetworkError('cross origin not allowed for request mode "cors"'));
       }
-      if (request2.responseTainting === "cors" && (locationURL.username || locationURL.password)) {
+      if (request3.responseTainting === "cors" && (locationURL.username || locationURL.password)) {
         return Promise.resolve(makeNetworkError(
           'URL cannot contain credentials for request mode "cors"'
         ));
       }
-      if (actualResponse.status !== 303 && request2.body != null && request2.body.source == null) {
+      if (actualResponse.status !== 303 && request3.body != null && request3.body.source == null) {
         return Promise.resolve(makeNetworkError());
       }
-      if ([301, 302].includes(actualResponse.status) && request2.method === "POST" || actualResponse.status === 303 && !GET_OR_HEAD.includes(request2.method)) {
-        request2.method = "GET";
-        request2.body = null;
+      if ([301, 302].includes(actualResponse.status) && request3.method === "POST" || actualResponse.status === 303 && !GET_OR_HEAD.includes(request3.method)) {
+        request3.method = "GET";
+        request3.body = null;
         for (const headerName of requestBodyHeader) {
-          request2.headersList.delete(headerName);
+          request3.headersList.delete(headerName);
         }
       }
-      if (!sameOrigin(requestCurrentURL(request2), locationURL)) {
-        request2.headersList.delete("authorization", true);
-        request2.headersList.delete("proxy-authorization", true);
-        request2.headersList.delete("cookie", true);
-        request2.headersList.delete("host", true);
+      if (!sameOrigin(requestCurrentURL(request3), locationURL)) {
+        request3.headersList.delete("authorization", true);
+        request3.headersList.delete("proxy-authorization", true);
+        request3.headersList.delete("cookie", true);
+        request3.headersList.delete("host", true);
       }
-      if (request2.body != null) {
-        assert2(request2.body.source != null);
-        request2.body = safelyExtractBody(request2.body.source)[0];
+      if (request3.body != null) {
+        assert2(request3.body.source != null);
+        request3.body = safelyExtractBody(request3.body.source)[0];
       }
       const timingInfo = fetchParams.timingInfo;
       timingInfo.redirectEndTime = timingInfo.postRedirectStartTime = coarsenedSharedCurrentTime(fetchParams.crossOriginIsolatedCapability);
       if (timingInfo.redirectStartTime === 0) {
         timingInfo.redirectStartTime = timingInfo.startTime;
       }
-      request2.urlList.push(locationURL);
-      setRequestReferrerPolicyOnRedirect(request2, actualResponse);
+      request3.urlList.push(locationURL);
+      setRequestReferrerPolicyOnRedirect(request3, actualResponse);
       return mainFetch(fetchParams, true);
     }
     async function httpNetworkOrCacheFetch(fetchParams, isAuthenticationFetch = false, isNewConnectionFetch = false) {
-      const request2 = fetchParams.request;
+      const request3 = fetchParams.request;
       let httpFetchParams = null;
       let httpRequest2 = null;
       let response = null;
       const httpCache = null;
       const revalidatingFlag = false;
-      if (request2.window === "no-window" && request2.redirect === "error") {
+      if (request3.window === "no-window" && request3.redirect === "error") {
         httpFetchParams = fetchParams;
-        httpRequest2 = request2;
+        httpRequest2 = request3;
       } else {
-        httpRequest2 = cloneRequest(request2);
+        httpRequest2 = cloneRequest(request3);
         httpFetchParams = { ...fetchParams };
         httpFetchParams.request = httpRequest2;
       }
-      const includeCredentials = request2.credentials === "include" || request2.credentials === "same-origin" && request2.responseTainting === "basic";
+      const includeCredentials = request3.credentials === "include" || request3.credentials === "same-origin" && request3.responseTainting === "basic";
       const contentLength = httpRequest2.body ? httpRequest2.body.length : null;
       let contentLengthHeaderValue = null;
       if (httpRequest2.body == null && ["POST", "PUT"].includes(httpRequest2.method)) {
@@ -21971,14 +21971,14 @@ var require_fetch = __commonJS({
         response.rangeRequested = true;
       }
       response.requestIncludesCredentials = includeCredentials;
-      if (response.status === 401 && httpRequest2.responseTainting !== "cors" && includeCredentials && (request2.useURLCredentials !== void 0 || isTraversableNavigable(request2.traversableForUserPrompts))) {
-        if (request2.body != null) {
-          if (request2.body.source == null) {
+      if (response.status === 401 && httpRequest2.responseTainting !== "cors" && includeCredentials && (request3.useURLCredentials !== void 0 || isTraversableNavigable(request3.traversableForUserPrompts))) {
+        if (request3.body != null) {
+          if (request3.body.source == null) {
             return response;
           }
-          request2.body = safelyExtractBody(request2.body.source)[0];
+          request3.body = safelyExtractBody(request3.body.source)[0];
         }
-        if (request2.useURLCredentials === void 0 || isAuthenticationFetch) {
+        if (request3.useURLCredentials === void 0 || isAuthenticationFetch) {
           if (isCancelled(fetchParams)) {
             return makeAppropriateNetworkError(fetchParams);
           }
@@ -21988,7 +21988,7 @@ var require_fetch = __commonJS({
         response = await httpNetworkOrCacheFetch(fetchParams, true);
       }
       if (response.status === 407) {
-        if (request2.window === "no-window") {
+        if (request3.window === "no-window") {
           return makeNetworkError();
         }
         if (isCancelled(fetchParams)) {
@@ -22000,7 +22000,7 @@ var require_fetch = __commonJS({
         // response’s status is 421
         response.status === 421 && // isNewConnectionFetch is false
         !isNewConnectionFetch && // request’s body is null, or request’s body is non-null and request’s body’s source is non-null
-        (request2.body == null || request2.body.source != null)
+        (request3.body == null || request3.body.source != null)
       ) {
         if (isCancelled(fetchParams)) {
           return makeAppropriateNetworkError(fetchParams);
@@ -22030,21 +22030,21 @@ var require_fetch = __commonJS({
           }
         }
       };
-      const request2 = fetchParams.request;
+      const request3 = fetchParams.request;
       let response = null;
       const timingInfo = fetchParams.timingInfo;
       const httpCache = null;
       if (httpCache == null) {
-        request2.cache = "no-store";
+        request3.cache = "no-store";
       }
       const newConnection = forceNewConnection ? "yes" : "no";
-      if (request2.mode === "websocket") {
+      if (request3.mode === "websocket") {
       } else {
       }
       let requestBody = null;
-      if (request2.body == null && fetchParams.processRequestEndOfBody) {
+      if (request3.body == null && fetchParams.processRequestEndOfBody) {
         queueMicrotask(() => fetchParams.processRequestEndOfBody());
-      } else if (request2.body != null) {
+      } else if (request3.body != null) {
         const processBodyChunk = async function* (bytes) {
           if (isCancelled(fetchParams)) {
             return;
@@ -22072,7 +22072,7 @@ var require_fetch = __commonJS({
         };
         requestBody = (async function* () {
           try {
-            for await (const bytes of request2.body.stream) {
+            for await (const bytes of request3.body.stream) {
               yield* processBodyChunk(bytes);
             }
             processEndOfBody();
@@ -22179,19 +22179,19 @@ var require_fetch = __commonJS({
       }
       return response;
       function dispatch({ body }) {
-        const url2 = requestCurrentURL(request2);
+        const url2 = requestCurrentURL(request3);
         const agent = fetchParams.controller.dispatcher;
         const path = url2.pathname + url2.search;
         const hasTrailingQuestionMark = url2.search.length === 0 && url2.href[url2.href.length - url2.hash.length - 1] === "?";
-        return new Promise((resolve5, reject) => agent.dispatch(
+        return new Promise((resolve6, reject) => agent.dispatch(
           {
             path: hasTrailingQuestionMark ? `${path}?` : path,
             origin: url2.origin,
-            method: request2.method,
-            body: agent.isMockActive ? request2.body && (request2.body.source || request2.body.stream) : body,
-            headers: request2.headersList.entries,
+            method: request3.method,
+            body: agent.isMockActive ? request3.body && (request3.body.source || request3.body.stream) : body,
+            headers: request3.headersList.entries,
             maxRedirections: 0,
-            upgrade: request2.mode === "websocket" ? "websocket" : void 0
+            upgrade: request3.mode === "websocket" ? "websocket" : void 0
           },
           {
             body: null,
@@ -22227,9 +22227,9 @@ var require_fetch = __commonJS({
                 }
               }
               const location = headersList.get("location", true);
-              const willFollow = location && request2.redirect === "follow" && redirectStatusSet.has(status);
+              const willFollow = location && request3.redirect === "follow" && redirectStatusSet.has(status);
               const decoders = [];
-              if (request2.method !== "HEAD" && request2.method !== "CONNECT" && !nullBodyStatus.includes(status) && !willFollow) {
+              if (request3.method !== "HEAD" && request3.method !== "CONNECT" && !nullBodyStatus.includes(status) && !willFollow) {
                 const contentEncoding = headersList.get("content-encoding", true);
                 const codings = contentEncoding ? contentEncoding.toLowerCase().split(",") : [];
                 const maxContentEncodings = 5;
@@ -22271,7 +22271,7 @@ var require_fetch = __commonJS({
               }
               this.body = new Readable5({ read: resume });
               const onError = this.onError.bind(this);
-              resolve5({
+              resolve6({
                 status,
                 statusText,
                 headersList,
@@ -22324,7 +22324,7 @@ var require_fetch = __commonJS({
                   headersList.append(headerName, String(value), true);
                 }
               }
-              resolve5({
+              resolve6({
                 status,
                 statusText: STATUS_CODES4[status],
                 headersList,
@@ -22348,7 +22348,7 @@ var require_fetch = __commonJS({
                   headersList.append(nameStr, value.toString("latin1"), true);
                 }
               }
-              resolve5({
+              resolve6({
                 status,
                 statusText: STATUS_CODES4[status],
                 headersList,
@@ -22426,31 +22426,31 @@ var require_cache3 = __commonJS({
         webidl.util.markAsUncloneable(this);
         this.#relevantRequestResponseList = arguments[1];
       }
-      async match(request2, options = {}) {
+      async match(request3, options = {}) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.match";
         webidl.argumentLengthCheck(arguments, 1, prefix);
-        request2 = webidl.converters.RequestInfo(request2);
+        request3 = webidl.converters.RequestInfo(request3);
         options = webidl.converters.CacheQueryOptions(options, prefix, "options");
-        const p2 = this.#internalMatchAll(request2, options, 1);
+        const p2 = this.#internalMatchAll(request3, options, 1);
         if (p2.length === 0) {
           return;
         }
         return p2[0];
       }
-      async matchAll(request2 = void 0, options = {}) {
+      async matchAll(request3 = void 0, options = {}) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.matchAll";
-        if (request2 !== void 0) request2 = webidl.converters.RequestInfo(request2);
+        if (request3 !== void 0) request3 = webidl.converters.RequestInfo(request3);
         options = webidl.converters.CacheQueryOptions(options, prefix, "options");
-        return this.#internalMatchAll(request2, options);
+        return this.#internalMatchAll(request3, options);
       }
-      async add(request2) {
+      async add(request3) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.add";
         webidl.argumentLengthCheck(arguments, 1, prefix);
-        request2 = webidl.converters.RequestInfo(request2);
-        const requests = [request2];
+        request3 = webidl.converters.RequestInfo(request3);
+        const requests = [request3];
         const responseArrayPromise = this.addAll(requests);
         return await responseArrayPromise;
       }
@@ -22460,19 +22460,19 @@ var require_cache3 = __commonJS({
         webidl.argumentLengthCheck(arguments, 1, prefix);
         const responsePromises = [];
         const requestList = [];
-        for (let request2 of requests) {
-          if (request2 === void 0) {
+        for (let request3 of requests) {
+          if (request3 === void 0) {
             throw webidl.errors.conversionFailed({
               prefix,
               argument: "Argument 1",
               types: ["undefined is not allowed"]
             });
           }
-          request2 = webidl.converters.RequestInfo(request2);
-          if (typeof request2 === "string") {
+          request3 = webidl.converters.RequestInfo(request3);
+          if (typeof request3 === "string") {
             continue;
           }
-          const r2 = getRequestState(request2);
+          const r2 = getRequestState(request3);
           if (!urlIsHttpHttpsScheme(r2.url) || r2.method !== "GET") {
             throw webidl.errors.exception({
               header: prefix,
@@ -22481,8 +22481,8 @@ var require_cache3 = __commonJS({
           }
         }
         const fetchControllers = [];
-        for (const request2 of requests) {
-          const r2 = getRequestState(new Request(request2));
+        for (const request3 of requests) {
+          const r2 = getRequestState(new Request(request3));
           if (!urlIsHttpHttpsScheme(r2.url)) {
             throw webidl.errors.exception({
               header: prefix,
@@ -22559,17 +22559,17 @@ var require_cache3 = __commonJS({
         });
         return cacheJobPromise.promise;
       }
-      async put(request2, response) {
+      async put(request3, response) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.put";
         webidl.argumentLengthCheck(arguments, 2, prefix);
-        request2 = webidl.converters.RequestInfo(request2);
+        request3 = webidl.converters.RequestInfo(request3);
         response = webidl.converters.Response(response, prefix, "response");
         let innerRequest = null;
-        if (webidl.is.Request(request2)) {
-          innerRequest = getRequestState(request2);
+        if (webidl.is.Request(request3)) {
+          innerRequest = getRequestState(request3);
         } else {
-          innerRequest = getRequestState(new Request(request2));
+          innerRequest = getRequestState(new Request(request3));
         }
         if (!urlIsHttpHttpsScheme(innerRequest.url) || innerRequest.method !== "GET") {
           throw webidl.errors.exception({
@@ -22640,21 +22640,21 @@ var require_cache3 = __commonJS({
         });
         return cacheJobPromise.promise;
       }
-      async delete(request2, options = {}) {
+      async delete(request3, options = {}) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.delete";
         webidl.argumentLengthCheck(arguments, 1, prefix);
-        request2 = webidl.converters.RequestInfo(request2);
+        request3 = webidl.converters.RequestInfo(request3);
         options = webidl.converters.CacheQueryOptions(options, prefix, "options");
         let r2 = null;
-        if (webidl.is.Request(request2)) {
-          r2 = getRequestState(request2);
+        if (webidl.is.Request(request3)) {
+          r2 = getRequestState(request3);
           if (r2.method !== "GET" && !options.ignoreMethod) {
             return false;
           }
         } else {
-          assert2(typeof request2 === "string");
-          r2 = getRequestState(new Request(request2));
+          assert2(typeof request3 === "string");
+          r2 = getRequestState(new Request(request3));
         }
         const operations = [];
         const operation = {
@@ -22686,25 +22686,25 @@ var require_cache3 = __commonJS({
        * @param {import('../../../types/cache').CacheQueryOptions} options
        * @returns {Promise<readonly Request[]>}
        */
-      async keys(request2 = void 0, options = {}) {
+      async keys(request3 = void 0, options = {}) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.keys";
-        if (request2 !== void 0) request2 = webidl.converters.RequestInfo(request2);
+        if (request3 !== void 0) request3 = webidl.converters.RequestInfo(request3);
         options = webidl.converters.CacheQueryOptions(options, prefix, "options");
         let r2 = null;
-        if (request2 !== void 0) {
-          if (webidl.is.Request(request2)) {
-            r2 = getRequestState(request2);
+        if (request3 !== void 0) {
+          if (webidl.is.Request(request3)) {
+            r2 = getRequestState(request3);
             if (r2.method !== "GET" && !options.ignoreMethod) {
               return [];
             }
-          } else if (typeof request2 === "string") {
-            r2 = getRequestState(new Request(request2));
+          } else if (typeof request3 === "string") {
+            r2 = getRequestState(new Request(request3));
           }
         }
         const promise2 = createDeferredPromise();
         const requests = [];
-        if (request2 === void 0) {
+        if (request3 === void 0) {
           for (const requestResponse of this.#relevantRequestResponseList) {
             requests.push(requestResponse[0]);
           }
@@ -22716,9 +22716,9 @@ var require_cache3 = __commonJS({
         }
         queueMicrotask(() => {
           const requestList = [];
-          for (const request3 of requests) {
+          for (const request4 of requests) {
             const requestObject = fromInnerRequest(
-              request3,
+              request4,
               void 0,
               new AbortController().signal,
               "immutable"
@@ -22837,9 +22837,9 @@ var require_cache3 = __commonJS({
        * @param {import('../../../types/cache').CacheQueryOptions | undefined} options
        * @returns {boolean}
        */
-      #requestMatchesCachedItem(requestQuery, request2, response = null, options) {
+      #requestMatchesCachedItem(requestQuery, request3, response = null, options) {
         const queryURL = new URL(requestQuery.url);
-        const cachedURL = new URL(request2.url);
+        const cachedURL = new URL(request3.url);
         if (options?.ignoreSearch) {
           cachedURL.search = "";
           queryURL.search = "";
@@ -22855,7 +22855,7 @@ var require_cache3 = __commonJS({
           if (fieldValue === "*") {
             return false;
           }
-          const requestValue = request2.headersList.get(fieldValue);
+          const requestValue = request3.headersList.get(fieldValue);
           const queryValue = requestQuery.headersList.get(fieldValue);
           if (requestValue !== queryValue) {
             return false;
@@ -22863,20 +22863,20 @@ var require_cache3 = __commonJS({
         }
         return true;
       }
-      #internalMatchAll(request2, options, maxResponses = Infinity) {
+      #internalMatchAll(request3, options, maxResponses = Infinity) {
         let r2 = null;
-        if (request2 !== void 0) {
-          if (webidl.is.Request(request2)) {
-            r2 = getRequestState(request2);
+        if (request3 !== void 0) {
+          if (webidl.is.Request(request3)) {
+            r2 = getRequestState(request3);
             if (r2.method !== "GET" && !options.ignoreMethod) {
               return [];
             }
-          } else if (typeof request2 === "string") {
-            r2 = getRequestState(new Request(request2));
+          } else if (typeof request3 === "string") {
+            r2 = getRequestState(new Request(request3));
           }
         }
         const responses = [];
-        if (request2 === void 0) {
+        if (request3 === void 0) {
           for (const requestResponse of this.#relevantRequestResponseList) {
             responses.push(requestResponse[1]);
           }
@@ -22968,21 +22968,21 @@ var require_cachestorage = __commonJS({
         }
         webidl.util.markAsUncloneable(this);
       }
-      async match(request2, options = {}) {
+      async match(request3, options = {}) {
         webidl.brandCheck(this, _CacheStorage);
         webidl.argumentLengthCheck(arguments, 1, "CacheStorage.match");
-        request2 = webidl.converters.RequestInfo(request2);
+        request3 = webidl.converters.RequestInfo(request3);
         options = webidl.converters.MultiCacheQueryOptions(options);
         if (options.cacheName != null) {
           if (this.#caches.has(options.cacheName)) {
             const cacheList = this.#caches.get(options.cacheName);
             const cache2 = new Cache(kConstruct, cacheList);
-            return await cache2.match(request2, options);
+            return await cache2.match(request3, options);
           }
         } else {
           for (const cacheList of this.#caches.values()) {
             const cache2 = new Cache(kConstruct, cacheList);
-            const response = await cache2.match(request2, options);
+            const response = await cache2.match(request3, options);
             if (response !== void 0) {
               return response;
             }
@@ -24179,7 +24179,7 @@ var require_connection = __commonJS({
     function establishWebSocketConnection(url2, protocols, client, handler, options) {
       const requestURL = url2;
       requestURL.protocol = url2.protocol === "ws:" ? "http:" : "https:";
-      const request2 = makeRequest({
+      const request3 = makeRequest({
         urlList: [requestURL],
         client,
         serviceWorkers: "none",
@@ -24192,18 +24192,18 @@ var require_connection = __commonJS({
       });
       if (options.headers) {
         const headersList = getHeadersList(new Headers(options.headers));
-        request2.headersList = headersList;
+        request3.headersList = headersList;
       }
       const keyValue = crypto2.randomBytes(16).toString("base64");
-      request2.headersList.append("sec-websocket-key", keyValue, true);
-      request2.headersList.append("sec-websocket-version", "13", true);
+      request3.headersList.append("sec-websocket-key", keyValue, true);
+      request3.headersList.append("sec-websocket-version", "13", true);
       for (const protocol of protocols) {
-        request2.headersList.append("sec-websocket-protocol", protocol, true);
+        request3.headersList.append("sec-websocket-protocol", protocol, true);
       }
       const permessageDeflate = "permessage-deflate; client_max_window_bits";
-      request2.headersList.append("sec-websocket-extensions", permessageDeflate, true);
+      request3.headersList.append("sec-websocket-extensions", permessageDeflate, true);
       const controller = fetching({
-        request: request2,
+        request: request3,
         useParallelQueue: true,
         dispatcher: options.dispatcher,
         processResponse(response) {
@@ -24250,7 +24250,7 @@ var require_connection = __commonJS({
           }
           const secProtocol = response.headersList.get("Sec-WebSocket-Protocol");
           if (secProtocol !== null) {
-            const requestProtocols = getDecodeSplit("sec-websocket-protocol", request2.headersList);
+            const requestProtocols = getDecodeSplit("sec-websocket-protocol", request3.headersList);
             if (requestProtocols === null || !requestProtocols.includes(secProtocol)) {
               failHandshake(handler, response, 1002, "Protocol was not set in the opening handshake.");
               return;
@@ -26497,7 +26497,7 @@ var require_undici = __commonJS({
     var Pool = require_pool();
     var BalancedPool = require_balanced_pool();
     var RoundRobinPool = require_round_robin_pool();
-    var Agent5 = require_agent();
+    var Agent6 = require_agent();
     var ProxyAgent = require_proxy_agent();
     var Socks5ProxyAgent = require_socks5_proxy_agent();
     var EnvHttpProxyAgent = require_env_http_proxy_agent();
@@ -26524,7 +26524,7 @@ var require_undici = __commonJS({
     module.exports.Pool = Pool;
     module.exports.BalancedPool = BalancedPool;
     module.exports.RoundRobinPool = RoundRobinPool;
-    module.exports.Agent = Agent5;
+    module.exports.Agent = Agent6;
     module.exports.ProxyAgent = ProxyAgent;
     module.exports.Socks5ProxyAgent = Socks5ProxyAgent;
     module.exports.EnvHttpProxyAgent = EnvHttpProxyAgent;
@@ -26892,21 +26892,21 @@ var require_transport = __commonJS({
         this.password = options.password;
         this.fragment = options.fragment;
       }
-      static clone(request2) {
+      static clone(request3) {
         const cloned = new _HttpRequest({
-          ...request2,
-          headers: { ...request2.headers }
+          ...request3,
+          headers: { ...request3.headers }
         });
         if (cloned.query) {
           cloned.query = cloneQuery(cloned.query);
         }
         return cloned;
       }
-      static isInstance(request2) {
-        if (!request2) {
+      static isInstance(request3) {
+        if (!request3) {
           return false;
         }
-        const req = request2;
+        const req = request3;
         return "method" in req && "protocol" in req && "hostname" in req && "path" in req && typeof req["query"] === "object" && typeof req["headers"] === "object";
       }
       clone() {
@@ -27114,14 +27114,14 @@ var require_schema = __commonJS({
       const { operationSchema } = getSmithyContext2(context);
       const [, ns, n2, t2, i2, o2] = operationSchema ?? [];
       const endpoint = context.endpointV2 ? async () => toEndpointV12(context.endpointV2) : config2.endpoint;
-      const request2 = await config2.protocol.serializeRequest(operation(ns, n2, t2, i2, o2), args.input, {
+      const request3 = await config2.protocol.serializeRequest(operation(ns, n2, t2, i2, o2), args.input, {
         ...config2,
         ...context,
         endpoint
       });
       return next({
         ...args,
-        request: request2
+        request: request3
       });
     };
     var deserializerMiddlewareOption = {
@@ -28000,7 +28000,7 @@ var require_client2 = __commonJS({
       };
     };
     var sleep3 = (seconds) => {
-      return new Promise((resolve5) => setTimeout(resolve5, seconds * 1e3));
+      return new Promise((resolve6) => setTimeout(resolve6, seconds * 1e3));
     };
     var waiterServiceDefaults = {
       minDelay: 2,
@@ -28129,8 +28129,8 @@ var require_client2 = __commonJS({
     };
     var abortTimeout = (abortSignal) => {
       let onAbort;
-      const promise2 = new Promise((resolve5) => {
-        onAbort = () => resolve5({ state: WaiterState5.ABORTED });
+      const promise2 = new Promise((resolve6) => {
+        onAbort = () => resolve6({ state: WaiterState5.ABORTED });
         if (typeof abortSignal.addEventListener === "function") {
           abortSignal.addEventListener("abort", onAbort);
         } else {
@@ -28306,7 +28306,7 @@ var require_client2 = __commonJS({
             ...requestOptions
           };
         }
-        return stack.resolve((request2) => requestHandler.handle(request2.request, requestOptions), handlerExecutionContext);
+        return stack.resolve((request3) => requestHandler.handle(request3.request, requestOptions), handlerExecutionContext);
       }
     };
     var ClassBuilder = class {
@@ -28865,8 +28865,8 @@ var require_client2 = __commonJS({
 var require_config = __commonJS({
   "node_modules/@smithy/core/dist-cjs/submodules/config/index.js"(exports) {
     var { homedir: homedir3 } = __require("node:os");
-    var { sep: sep3, join: join5 } = __require("node:path");
-    var { createHash: createHash9 } = __require("node:crypto");
+    var { sep: sep3, join: join6 } = __require("node:path");
+    var { createHash: createHash8 } = __require("node:crypto");
     var { readFile: readFile$1 } = __require("node:fs/promises");
     var { IniSectionType: IniSectionType2 } = (init_dist_es(), __toCommonJS(dist_es_exports));
     var { normalizeProvider: normalizeProvider3 } = require_client2();
@@ -29026,9 +29026,9 @@ var require_config = __commonJS({
     var DEFAULT_PROFILE = "default";
     var getProfileName7 = (init) => init.profile || process.env[ENV_PROFILE2] || DEFAULT_PROFILE;
     var getSSOTokenFilepath2 = (id) => {
-      const hasher = createHash9("sha1");
+      const hasher = createHash8("sha1");
       const cacheName = hasher.update(id).digest("hex");
-      return join5(getHomeDir(), ".aws", "sso", "cache", `${cacheName}.json`);
+      return join6(getHomeDir(), ".aws", "sso", "cache", `${cacheName}.json`);
     };
     var tokenIntercept = {};
     var getSSOTokenFromFile3 = async (id) => {
@@ -29055,9 +29055,9 @@ var require_config = __commonJS({
       ...data.default && { default: data.default }
     });
     var ENV_CONFIG_PATH = "AWS_CONFIG_FILE";
-    var getConfigFilepath = () => process.env[ENV_CONFIG_PATH] || join5(getHomeDir(), ".aws", "config");
+    var getConfigFilepath = () => process.env[ENV_CONFIG_PATH] || join6(getHomeDir(), ".aws", "config");
     var ENV_CREDENTIALS_PATH = "AWS_SHARED_CREDENTIALS_FILE";
-    var getCredentialsFilepath = () => process.env[ENV_CREDENTIALS_PATH] || join5(getHomeDir(), ".aws", "credentials");
+    var getCredentialsFilepath = () => process.env[ENV_CREDENTIALS_PATH] || join6(getHomeDir(), ".aws", "credentials");
     var prefixKeyRegex = /^([\w-]+)\s(["'])?([\w-@+.%:/]+)\2$/;
     var profileNameBlockList = ["__proto__", "profile __proto__"];
     var parseIni = (iniData) => {
@@ -29107,7 +29107,7 @@ var require_config = __commonJS({
     };
     var filePromises = {};
     var fileIntercept = {};
-    var readFile5 = (path, options) => {
+    var readFile6 = (path, options) => {
       if (fileIntercept[path] !== void 0) {
         return fileIntercept[path];
       }
@@ -29123,17 +29123,17 @@ var require_config = __commonJS({
       const relativeHomeDirPrefix = "~/";
       let resolvedFilepath = filepath;
       if (filepath.startsWith(relativeHomeDirPrefix)) {
-        resolvedFilepath = join5(homeDir, filepath.slice(2));
+        resolvedFilepath = join6(homeDir, filepath.slice(2));
       }
       let resolvedConfigFilepath = configFilepath;
       if (configFilepath.startsWith(relativeHomeDirPrefix)) {
-        resolvedConfigFilepath = join5(homeDir, configFilepath.slice(2));
+        resolvedConfigFilepath = join6(homeDir, configFilepath.slice(2));
       }
       const parsedFiles = await Promise.all([
-        readFile5(resolvedConfigFilepath, {
+        readFile6(resolvedConfigFilepath, {
           ignoreCache: init.ignoreCache
         }).then(parseIni).then(getConfigData).catch(swallowError$1),
-        readFile5(resolvedFilepath, {
+        readFile6(resolvedFilepath, {
           ignoreCache: init.ignoreCache
         }).then(parseIni).catch(swallowError$1)
       ]);
@@ -29144,7 +29144,7 @@ var require_config = __commonJS({
     };
     var getSsoSessionData = (data) => Object.entries(data).filter(([key]) => key.startsWith(IniSectionType2.SSO_SESSION + CONFIG_PREFIX_SEPARATOR)).reduce((acc, [key, value]) => ({ ...acc, [key.substring(key.indexOf(CONFIG_PREFIX_SEPARATOR) + 1)]: value }), {});
     var swallowError = () => ({});
-    var loadSsoSessionData3 = async (init = {}) => readFile5(init.configFilepath ?? getConfigFilepath()).then(parseIni).then(getSsoSessionData).catch(swallowError);
+    var loadSsoSessionData3 = async (init = {}) => readFile6(init.configFilepath ?? getConfigFilepath()).then(parseIni).then(getSsoSessionData).catch(swallowError);
     var mergeConfigFiles = (...files) => {
       const merged = {};
       for (const file2 of files) {
@@ -29249,16 +29249,16 @@ var require_config = __commonJS({
       default: void 0
     };
     var resolveCustomEndpointsConfig = (input2) => {
-      const { tls, endpoint, urlParser, useDualstackEndpoint } = input2;
+      const { tls: tls2, endpoint, urlParser, useDualstackEndpoint } = input2;
       return Object.assign(input2, {
-        tls: tls ?? true,
+        tls: tls2 ?? true,
         endpoint: normalizeProvider3(typeof endpoint === "string" ? urlParser(endpoint) : endpoint),
         isCustomEndpoint: true,
         useDualstackEndpoint: normalizeProvider3(useDualstackEndpoint ?? false)
       });
     };
     var getEndpointFromRegion = async (input2) => {
-      const { tls = true } = input2;
+      const { tls: tls2 = true } = input2;
       const region = await input2.region();
       const dnsHostRegex = new RegExp(/^([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]{0,61}[a-zA-Z0-9])$/);
       if (!dnsHostRegex.test(region)) {
@@ -29270,13 +29270,13 @@ var require_config = __commonJS({
       if (!hostname3) {
         throw new Error("Cannot resolve hostname from client config");
       }
-      return input2.urlParser(`${tls ? "https:" : "http:"}//${hostname3}`);
+      return input2.urlParser(`${tls2 ? "https:" : "http:"}//${hostname3}`);
     };
     var resolveEndpointsConfig = (input2) => {
       const useDualstackEndpoint = normalizeProvider3(input2.useDualstackEndpoint ?? false);
-      const { endpoint, useFipsEndpoint, urlParser, tls } = input2;
+      const { endpoint, useFipsEndpoint, urlParser, tls: tls2 } = input2;
       return Object.assign(input2, {
-        tls: tls ?? true,
+        tls: tls2 ?? true,
         endpoint: endpoint ? normalizeProvider3(typeof endpoint === "string" ? urlParser(endpoint) : endpoint) : () => getEndpointFromRegion({ ...input2, useDualstackEndpoint, useFipsEndpoint }),
         isCustomEndpoint: !!endpoint,
         useDualstackEndpoint
@@ -29343,9 +29343,9 @@ var require_config = __commonJS({
       return { hostname: "169.254.169.254" };
     };
     var imdsRequest = async (options) => {
-      const { request: request2 } = __require("node:http");
-      return new Promise((resolve5, reject) => {
-        const req = request2({
+      const { request: request3 } = __require("node:http");
+      return new Promise((resolve6, reject) => {
+        const req = request3({
           hostname: options.hostname,
           port: options.port,
           path: options.path,
@@ -29372,7 +29372,7 @@ var require_config = __commonJS({
           const chunks = [];
           res.on("data", (chunk) => chunks.push(chunk));
           res.on("end", () => {
-            resolve5(Buffer.concat(chunks));
+            resolve6(Buffer.concat(chunks));
             req.destroy();
           });
         });
@@ -29555,7 +29555,7 @@ var require_config = __commonJS({
     exports.nodeFipsConfigSelectors = nodeFipsConfigSelectors;
     exports.numberSelector = numberSelector;
     exports.parseKnownFiles = parseKnownFiles6;
-    exports.readFile = readFile5;
+    exports.readFile = readFile6;
     exports.resolveCustomEndpointsConfig = resolveCustomEndpointsConfig;
     exports.resolveDefaultsModeConfig = resolveDefaultsModeConfig2;
     exports.resolveEndpointsConfig = resolveEndpointsConfig;
@@ -29832,13 +29832,13 @@ var require_endpoints = __commonJS({
     }
     function bindResolveEndpointConfig(getEndpointFromConfig2) {
       return (input2) => {
-        const tls = input2.tls ?? true;
+        const tls2 = input2.tls ?? true;
         const { endpoint, useDualstackEndpoint, useFipsEndpoint } = input2;
         const customEndpointProvider = endpoint != null ? async () => toEndpointV12(await normalizeProvider3(endpoint)()) : void 0;
         const isCustomEndpoint = !!endpoint;
         const resolvedConfig = Object.assign(input2, {
           endpoint: customEndpointProvider,
-          tls,
+          tls: tls2,
           isCustomEndpoint,
           useDualstackEndpoint: normalizeProvider3(useDualstackEndpoint ?? false),
           useFipsEndpoint: normalizeProvider3(useFipsEndpoint ?? false),
@@ -30385,7 +30385,7 @@ var require_endpoints = __commonJS({
 // node_modules/@smithy/core/dist-cjs/submodules/serde/index.js
 var require_serde = __commonJS({
   "node_modules/@smithy/core/dist-cjs/submodules/serde/index.js"(exports) {
-    var { createHmac: createHmac2, createHash: createHash9, getRandomValues } = __require("node:crypto");
+    var { createHmac: createHmac2, createHash: createHash8, getRandomValues } = __require("node:crypto");
     var { hasOwn: hasOwn10, HttpResponse: HttpResponse3 } = require_transport();
     exports.hasOwn = hasOwn10;
     var { ReadStream: ReadStream2, lstatSync, fstatSync } = __require("node:fs");
@@ -31250,10 +31250,10 @@ var require_serde = __commonJS({
       if (!endpoint) {
         throw new Error("No valid endpoint provider available.");
       }
-      const request2 = await serializer(args.input, { ...options, endpoint });
+      const request3 = await serializer(args.input, { ...options, endpoint });
       return next({
         ...args,
-        request: request2
+        request: request3
       });
     };
     var deserializerMiddlewareOption = {
@@ -31292,7 +31292,7 @@ var require_serde = __commonJS({
         return Promise.resolve(this.hash.digest());
       }
       reset() {
-        this.hash = this.secret ? createHmac2(this.algorithmIdentifier, castSourceData(this.secret)) : createHash9(this.algorithmIdentifier);
+        this.hash = this.secret ? createHmac2(this.algorithmIdentifier, castSourceData(this.secret)) : createHash8(this.algorithmIdentifier);
       }
     };
     function castSourceData(toCast, encoding) {
@@ -31753,7 +31753,7 @@ ${value}\r
       if (isReadableStream(stream)) {
         return headStream$1(stream, bytes);
       }
-      return new Promise((resolve5, reject) => {
+      return new Promise((resolve6, reject) => {
         const collector = new Collector$1();
         collector.limit = bytes;
         stream.pipe(collector);
@@ -31764,7 +31764,7 @@ ${value}\r
         collector.on("error", reject);
         collector.on("finish", function() {
           const bytes2 = concatBytes(this.buffers);
-          resolve5(bytes2);
+          resolve6(bytes2);
         });
       });
     };
@@ -31877,7 +31877,7 @@ ${value}\r
       if (isReadableStream(stream)) {
         return collectReadableStream(stream);
       }
-      return new Promise((resolve5, reject) => {
+      return new Promise((resolve6, reject) => {
         const collector = new Collector();
         const nodeStream = stream;
         nodeStream.pipe(collector);
@@ -31888,7 +31888,7 @@ ${value}\r
         collector.on("error", reject);
         collector.on("finish", function() {
           const bytes = concatBytes(this.bufferedBytes);
-          resolve5(bytes);
+          resolve6(bytes);
         });
       });
     };
@@ -32047,10 +32047,10 @@ ${value}\r
 // node_modules/@smithy/core/dist-cjs/submodules/checksum/index.js
 var require_checksum = __commonJS({
   "node_modules/@smithy/core/dist-cjs/submodules/checksum/index.js"(exports) {
-    var { createReadStream: createReadStream4 } = __require("node:fs");
+    var { createReadStream: createReadStream3 } = __require("node:fs");
     var { Writable: Writable2 } = __require("node:stream");
     var { toUint8Array: toUint8Array5, concatBytes } = require_serde();
-    var { createHash: createHash9, createHmac: createHmac2 } = __require("node:crypto");
+    var { createHash: createHash8, createHmac: createHmac2 } = __require("node:crypto");
     var zlib = __require("node:zlib");
     async function blobReader(blob, onChunk, chunkSize = 1024 * 1024) {
       const size = blob.size;
@@ -32083,12 +32083,12 @@ var require_checksum = __commonJS({
         callback();
       }
     };
-    var fileStreamHasher = (hashCtor, fileStream) => new Promise((resolve5, reject) => {
+    var fileStreamHasher = (hashCtor, fileStream) => new Promise((resolve6, reject) => {
       if (!isReadStream(fileStream)) {
         reject(new Error("Unable to calculate hash for non-file streams."));
         return;
       }
-      const fileStreamTee = createReadStream4(fileStream.path, {
+      const fileStreamTee = createReadStream3(fileStream.path, {
         start: fileStream.start,
         end: fileStream.end
       });
@@ -32101,7 +32101,7 @@ var require_checksum = __commonJS({
       });
       hashCalculator.on("error", reject);
       hashCalculator.on("finish", function() {
-        hash2.digest().then(resolve5).catch(reject);
+        hash2.digest().then(resolve6).catch(reject);
       });
     });
     var isReadStream = (stream) => typeof stream.path === "string";
@@ -32112,14 +32112,14 @@ var require_checksum = __commonJS({
       const hash2 = new hashCtor();
       const hashCalculator = new HashCalculator(hash2);
       readableStream.pipe(hashCalculator);
-      return new Promise((resolve5, reject) => {
+      return new Promise((resolve6, reject) => {
         readableStream.on("error", (err) => {
           hashCalculator.end();
           reject(err);
         });
         hashCalculator.on("error", reject);
         hashCalculator.on("finish", () => {
-          hash2.digest().then(resolve5).catch(reject);
+          hash2.digest().then(resolve6).catch(reject);
         });
       });
     };
@@ -32213,7 +32213,7 @@ var require_checksum = __commonJS({
     }
     var hasNativeCrypto$1 = (() => {
       try {
-        createHash9("md5");
+        createHash8("md5");
         return true;
       } catch {
         return false;
@@ -32223,7 +32223,7 @@ var require_checksum = __commonJS({
     function buildNativeClass$2() {
       return class Md5Node {
         digestLength = 16;
-        hash = createHash9("md5");
+        hash = createHash8("md5");
         update(data) {
           this.hash.update(toUint8Array5(data));
         }
@@ -32232,7 +32232,7 @@ var require_checksum = __commonJS({
           return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
         }
         reset() {
-          this.hash = createHash9("md5");
+          this.hash = createHash8("md5");
         }
       };
     }
@@ -32520,7 +32520,7 @@ var require_checksum = __commonJS({
     ]);
     var hasNativeCrypto = (() => {
       try {
-        createHash9("sha256");
+        createHash8("sha256");
         return true;
       } catch {
         return false;
@@ -32560,7 +32560,7 @@ var require_checksum = __commonJS({
           this.finished = false;
         }
         createHash() {
-          return this.secret ? createHmac2("sha256", toBuffer(this.secret)) : createHash9("sha256");
+          return this.secret ? createHmac2("sha256", toBuffer(this.secret)) : createHash8("sha256");
         }
       };
     }
@@ -33233,7 +33233,7 @@ var require_event_streams = __commonJS({
         streamEnded = true;
       });
       while (!generationEnded) {
-        const value = await new Promise((resolve5) => setTimeout(() => resolve5(records.shift()), 0));
+        const value = await new Promise((resolve6) => setTimeout(() => resolve6(records.shift()), 0));
         if (value) {
           yield value;
         }
@@ -33673,7 +33673,7 @@ var require_protocols = __commonJS({
           bindings: responseBindings
         }
       };
-      const { request: request2, response } = bindings;
+      const { request: request3, response } = bindings;
       for (const [name, member] of schema.structIterator()) {
         const bindingSchema = HttpBindingNormalizedSchema.of(member);
         const traits = bindingSchema.getMergedTraits();
@@ -33686,7 +33686,7 @@ var require_protocols = __commonJS({
         }
         byName2[name] = binding;
         if (value[1] >> 10 & 1) {
-          request2.hasIdempotency = true;
+          request3.hasIdempotency = true;
         }
         memberBindings.push(binding);
         const slot = location & 7;
@@ -33703,10 +33703,10 @@ var require_protocols = __commonJS({
           } else {
             responseBindings.payload = binding;
             const type = value[1] & 255;
-            request2.contentTypeInstruction = traits.mediaType ?? (type === 0 ? "text/plain" : type === 21 || type === 42 ? "application/octet-stream" : null);
+            request3.contentTypeInstruction = traits.mediaType ?? (type === 0 ? "text/plain" : type === 21 || type === 42 ? "application/octet-stream" : null);
           }
         } else if (slot & 1) {
-          request2.hasPrefixHeaders = true;
+          request3.hasPrefixHeaders = true;
           prefixHeaders.push(binding);
         } else {
           if (wireName === "__proto__") {
@@ -33715,10 +33715,10 @@ var require_protocols = __commonJS({
           headers[wireName] = binding;
         }
       }
-      if (request2.contentTypeInstruction === void 0 && requestBodyMemberNames.length) {
-        request2.contentTypeInstruction = null;
+      if (request3.contentTypeInstruction === void 0 && requestBodyMemberNames.length) {
+        request3.contentTypeInstruction = null;
       }
-      request2.syntheticBodySchema = createBodySchema(schema, requestBodyMemberNames, requestBodyMemberSchemas);
+      request3.syntheticBodySchema = createBodySchema(schema, requestBodyMemberNames, requestBodyMemberSchemas);
       response.syntheticBodySchema = createBodySchema(schema, bodyMemberNames, bodyMemberSchemas);
       return bindings;
     };
@@ -33807,36 +33807,36 @@ var require_protocols = __commonJS({
           this.getPayloadCodec().setSerdeContext(serdeContext);
         }
       }
-      updateServiceEndpoint(request2, endpoint) {
+      updateServiceEndpoint(request3, endpoint) {
         if ("url" in endpoint) {
-          request2.protocol = endpoint.url.protocol;
-          request2.hostname = endpoint.url.hostname;
-          request2.port = endpoint.url.port ? Number(endpoint.url.port) : void 0;
-          request2.path = endpoint.url.pathname;
-          request2.fragment = endpoint.url.hash || void 0;
-          request2.username = endpoint.url.username || void 0;
-          request2.password = endpoint.url.password || void 0;
-          if (!request2.query) {
-            request2.query = {};
+          request3.protocol = endpoint.url.protocol;
+          request3.hostname = endpoint.url.hostname;
+          request3.port = endpoint.url.port ? Number(endpoint.url.port) : void 0;
+          request3.path = endpoint.url.pathname;
+          request3.fragment = endpoint.url.hash || void 0;
+          request3.username = endpoint.url.username || void 0;
+          request3.password = endpoint.url.password || void 0;
+          if (!request3.query) {
+            request3.query = {};
           }
           for (const [k2, v2] of endpoint.url.searchParams.entries()) {
-            request2.query[k2] = v2;
+            request3.query[k2] = v2;
           }
           if (endpoint.headers) {
             for (const name in endpoint.headers) {
               if (!hasOwn10(endpoint.headers, name)) {
                 continue;
               }
-              request2.headers[name] = endpoint.headers[name].join(", ");
+              request3.headers[name] = endpoint.headers[name].join(", ");
             }
           }
-          return request2;
+          return request3;
         } else {
-          request2.protocol = endpoint.protocol;
-          request2.hostname = endpoint.hostname;
-          request2.port = endpoint.port ? Number(endpoint.port) : void 0;
-          request2.path = endpoint.path;
-          request2.query = {
+          request3.protocol = endpoint.protocol;
+          request3.hostname = endpoint.hostname;
+          request3.port = endpoint.port ? Number(endpoint.port) : void 0;
+          request3.path = endpoint.path;
+          request3.query = {
             ...endpoint.query
           };
           if (endpoint.headers) {
@@ -33844,13 +33844,13 @@ var require_protocols = __commonJS({
               if (!hasOwn10(endpoint.headers, name)) {
                 continue;
               }
-              request2.headers[name] = endpoint.headers[name];
+              request3.headers[name] = endpoint.headers[name];
             }
           }
-          return request2;
+          return request3;
         }
       }
-      setHostPrefix(request2, operationSchema, input2, operation = getHttpOperationBindings(operationSchema)) {
+      setHostPrefix(request3, operationSchema, input2, operation = getHttpOperationBindings(operationSchema)) {
         if (this.serdeContext?.disableHostPrefix) {
           return;
         }
@@ -33869,9 +33869,9 @@ var require_protocols = __commonJS({
           }
           resolvedHostPrefix = resolvedHostPrefix.replace(`{${name}}`, replacement);
         }
-        request2.hostname = resolvedHostPrefix + request2.hostname;
-        if (!isValidHostname(request2.hostname)) {
-          throw new Error(`[${request2.hostname}] is not a valid hostname.`);
+        request3.hostname = resolvedHostPrefix + request3.hostname;
+        if (!isValidHostname(request3.hostname)) {
+          throw new Error(`[${request3.hostname}] is not a valid hostname.`);
         }
       }
       deserializeMetadata(output2) {
@@ -33978,31 +33978,31 @@ var require_protocols = __commonJS({
         const ns = HttpBindingNormalizedSchema.of(operationSchema?.input);
         const bindings = ns.getHttpBindings().request;
         const operation = getHttpOperationBindings(operationSchema);
-        const request2 = new HttpRequest6({ query, headers });
+        const request3 = new HttpRequest6({ query, headers });
         if (endpoint) {
-          this.updateServiceEndpoint(request2, endpoint);
-          this.setHostPrefix(request2, operationSchema, input2, operation);
+          this.updateServiceEndpoint(request3, endpoint);
+          this.setHostPrefix(request3, operationSchema, input2, operation);
           const [method, path, staticQuery] = operation;
           if (method) {
-            request2.method = method;
-            request2.path = request2.path === "/" ? path : request2.path + path;
+            request3.method = method;
+            request3.path = request3.path === "/" ? path : request3.path + path;
             for (const [key, value] of staticQuery) {
               query[key] = value;
             }
           }
         }
-        request2.query = query;
-        const eventStream = this.serializeHttpBindings(input2, request2, bindings, operation);
+        request3.query = query;
+        const eventStream = this.serializeHttpBindings(input2, request3, bindings, operation);
         if (eventStream) {
-          request2.body = await this.serializeEventStream({ eventStream, requestSchema: ns });
+          request3.body = await this.serializeEventStream({ eventStream, requestSchema: ns });
         }
-        return request2;
+        return request3;
       }
-      serializeHttpBindings(input2, request2, bindings, operation) {
+      serializeHttpBindings(input2, request3, bindings, operation) {
         const serializer = this.serializer;
         const directSerializer = typeof serializer.writeCodec === "function" ? serializer : void 0;
-        const query = request2.query;
-        const headers = request2.headers;
+        const query = request3.query;
+        const headers = request3.headers;
         const bodySchema = bindings.syntheticBodySchema;
         let hasBodyValue = false;
         let payload;
@@ -34067,8 +34067,8 @@ var require_protocols = __commonJS({
         }
         const operationPath = operation[1];
         const pathSegments = operation[3];
-        if (operationPath && pathSegments && request2.path.endsWith(operationPath)) {
-          request2.path = request2.path.slice(0, -operationPath.length) + this.serializePath(pathSegments, labels, bindings);
+        if (operationPath && pathSegments && request3.path.endsWith(operationPath)) {
+          request3.path = request3.path.slice(0, -operationPath.length) + this.serializePath(pathSegments, labels, bindings);
         }
         if (hasBodyValue && bodySchema) {
           if (directSerializer) {
@@ -34078,7 +34078,7 @@ var require_protocols = __commonJS({
           }
           payload = serializer.flush();
         }
-        request2.body = payload;
+        request3.body = payload;
         return eventStream;
       }
       serializeQuery(value, data, wireName, query, directSerializer) {
@@ -34258,7 +34258,7 @@ var require_protocols = __commonJS({
         const schema = ns.getSchema();
         let payload;
         const input2 = _input && typeof _input === "object" ? _input : {};
-        const request2 = new HttpRequest6({
+        const request3 = new HttpRequest6({
           protocol: "",
           hostname: "",
           port: void 0,
@@ -34269,8 +34269,8 @@ var require_protocols = __commonJS({
           body: void 0
         });
         if (endpoint) {
-          this.updateServiceEndpoint(request2, endpoint);
-          this.setHostPrefix(request2, operationSchema, input2);
+          this.updateServiceEndpoint(request3, endpoint);
+          this.setHostPrefix(request3, operationSchema, input2);
         }
         if (input2) {
           const eventStreamMember = ns.getEventStreamMember();
@@ -34293,11 +34293,11 @@ var require_protocols = __commonJS({
             payload = serializer.flush();
           }
         }
-        request2.headers = Object.assign(request2.headers, headers);
-        request2.query = query;
-        request2.body = payload;
-        request2.method = "POST";
-        return request2;
+        request3.headers = Object.assign(request3.headers, headers);
+        request3.query = query;
+        request3.body = payload;
+        request3.method = "POST";
+        return request3;
       }
       async deserializeResponse(operationSchema, context, response) {
         const deserializer = this.deserializer;
@@ -34344,26 +34344,26 @@ var require_protocols = __commonJS({
         super({ defaultNamespace, errorTypeRegistries: errorTypeRegistries2 });
       }
       async serializeRequest(operationSchema, input2, context) {
-        const request2 = await super.serializeRequest(operationSchema, input2, context);
-        Object.assign(request2.headers, {
+        const request3 = await super.serializeRequest(operationSchema, input2, context);
+        Object.assign(request3.headers, {
           "content-type": this.getDefaultContentType(),
           "smithy-protocol": this.getSmithyProtocolHeaderValue(),
           accept: this.getDefaultContentType()
         });
         if (deref(operationSchema.input) === "unit") {
-          delete request2.body;
-          delete request2.headers["content-type"];
+          delete request3.body;
+          delete request3.headers["content-type"];
         } else {
-          this.applyEmptyBody(request2);
+          this.applyEmptyBody(request3);
         }
         const { service, operation } = getSmithyContext2(context);
         const path = `/service/${service}/operation/${operation}`;
-        if (request2.path.endsWith("/")) {
-          request2.path += path.slice(1);
+        if (request3.path.endsWith("/")) {
+          request3.path += path.slice(1);
         } else {
-          request2.path += path;
+          request3.path += path;
         }
-        return request2;
+        return request3;
       }
       isErrorResponse(statusCode) {
         return statusCode !== 200;
@@ -34766,15 +34766,15 @@ var require_protocols = __commonJS({
     var CONTENT_LENGTH_HEADER = "content-length";
     function contentLengthMiddleware(bodyLengthChecker) {
       return (next) => async (args) => {
-        const request2 = args.request;
-        if (HttpRequest6.isInstance(request2)) {
-          const { body, headers } = request2;
+        const request3 = args.request;
+        if (HttpRequest6.isInstance(request3)) {
+          const { body, headers } = request3;
           if (body && Object.keys(headers).map((str2) => str2.toLowerCase()).indexOf(CONTENT_LENGTH_HEADER) === -1) {
             try {
               const length = bodyLengthChecker(body);
               if (length != null) {
-                request2.headers = {
-                  ...request2.headers,
+                request3.headers = {
+                  ...request3.headers,
                   [CONTENT_LENGTH_HEADER]: String(length)
                 };
               }
@@ -34784,7 +34784,7 @@ var require_protocols = __commonJS({
         }
         return next({
           ...args,
-          request: request2
+          request: request3
         });
       };
     }
@@ -35962,9 +35962,9 @@ var require_protocols = __commonJS({
       getSmithyProtocolHeaderValue() {
         return "rpc-v2-json";
       }
-      applyEmptyBody(request2) {
-        if (!request2.body) {
-          request2.body = "{}";
+      applyEmptyBody(request3) {
+        if (!request3.body) {
+          request3.body = "{}";
         }
       }
       async handleError(operationSchema, context, response, dataObject, metadata) {
@@ -36933,7 +36933,7 @@ var require_retry2 = __commonJS({
     var { parseRfc7231DateTime, v4: v42 } = require_serde();
     var { SMITHY_CONTEXT_KEY: SMITHY_CONTEXT_KEY2 } = (init_dist_es(), __toCommonJS(dist_es_exports));
     var { hasOwn: hasOwn10 } = require_transport();
-    var isStreamingPayload = (request2) => request2?.body instanceof Readable5 || typeof ReadableStream !== "undefined" && request2?.body instanceof ReadableStream;
+    var isStreamingPayload = (request3) => request3?.body instanceof Readable5 || typeof ReadableStream !== "undefined" && request3?.body instanceof ReadableStream;
     var CLOCK_SKEW_ERROR_CODES = [
       "AccessDeniedException",
       "AuthFailure",
@@ -37094,15 +37094,15 @@ var require_retry2 = __commonJS({
           let lastError = new Error();
           let attempts = 0;
           let totalRetryDelay = 0;
-          const { request: request2 } = args;
-          const isRequest = HttpRequest6.isInstance(request2);
+          const { request: request3 } = args;
+          const isRequest = HttpRequest6.isInstance(request3);
           if (isRequest) {
-            request2.headers[INVOCATION_ID_HEADER] = v42();
+            request3.headers[INVOCATION_ID_HEADER] = v42();
           }
           while (true) {
             try {
               if (isRequest) {
-                request2.headers[REQUEST_HEADER] = `attempt=${attempts + 1}; max=${maxAttempts}`;
+                request3.headers[REQUEST_HEADER] = `attempt=${attempts + 1}; max=${maxAttempts}`;
               }
               const { response, output: output2 } = await next(args);
               retryStrategy.recordSuccess(retryToken);
@@ -37112,7 +37112,7 @@ var require_retry2 = __commonJS({
             } catch (e2) {
               const retryErrorInfo = getRetryErrorInfo(e2, options.logger);
               lastError = asSdkError(e2);
-              if (isRequest && isStreamingPayload2(request2)) {
+              if (isRequest && isStreamingPayload2(request3)) {
                 (context.logger instanceof NoOpLogger2 ? console : context.logger)?.warn("An error was encountered in a non-retryable streaming request.");
                 throw lastError;
               }
@@ -37133,7 +37133,7 @@ var require_retry2 = __commonJS({
               const delay3 = retryToken.getRetryDelay();
               totalRetryDelay += (retryToken?.$retryLog?.acquisitionDelay ?? 0) + delay3;
               if (delay3 > 0) {
-                await race(new Promise((resolve5) => setTimeout(resolve5, delay3)), abortSignal);
+                await race(new Promise((resolve6) => setTimeout(resolve6, delay3)), abortSignal);
               }
             }
           }
@@ -37246,7 +37246,7 @@ var require_retry2 = __commonJS({
         this.refillTokenBucket();
         while (amount > this.availableTokens) {
           const delay3 = (amount - this.availableTokens) / this.fillRate * 1e3;
-          await new Promise((resolve5) => _DefaultRateLimiter.setTimeoutFn(resolve5, delay3));
+          await new Promise((resolve6) => _DefaultRateLimiter.setTimeoutFn(resolve6, delay3));
           this.refillTokenBucket();
         }
         this.availableTokens = this.availableTokens - amount;
@@ -37554,14 +37554,14 @@ var require_retry2 = __commonJS({
         let attempts = 0;
         let totalDelay = 0;
         const maxAttempts = await this.getMaxAttempts();
-        const { request: request2 } = args;
-        if (HttpRequest6.isInstance(request2)) {
-          request2.headers[INVOCATION_ID_HEADER] = v42();
+        const { request: request3 } = args;
+        if (HttpRequest6.isInstance(request3)) {
+          request3.headers[INVOCATION_ID_HEADER] = v42();
         }
         while (true) {
           try {
-            if (HttpRequest6.isInstance(request2)) {
-              request2.headers[REQUEST_HEADER] = `attempt=${attempts + 1}; max=${maxAttempts}`;
+            if (HttpRequest6.isInstance(request3)) {
+              request3.headers[REQUEST_HEADER] = `attempt=${attempts + 1}; max=${maxAttempts}`;
             }
             if (options?.beforeRequest) {
               await options.beforeRequest();
@@ -37583,7 +37583,7 @@ var require_retry2 = __commonJS({
               const delayFromResponse = getDelayFromRetryAfterHeader(err.$response);
               const delay3 = Math.max(delayFromResponse || 0, delayFromDecider);
               totalDelay += delay3;
-              await new Promise((resolve5) => setTimeout(resolve5, delay3));
+              await new Promise((resolve6) => setTimeout(resolve6, delay3));
               continue;
             }
             if (!err.$metadata) {
@@ -37690,10 +37690,10 @@ var require_retry2 = __commonJS({
       default: DEFAULT_RETRY_MODE2
     };
     var omitRetryHeadersMiddleware = () => (next) => async (args) => {
-      const { request: request2 } = args;
-      if (HttpRequest6.isInstance(request2)) {
-        delete request2.headers[INVOCATION_ID_HEADER];
-        delete request2.headers[REQUEST_HEADER];
+      const { request: request3 } = args;
+      if (HttpRequest6.isInstance(request3)) {
+        delete request3.headers[INVOCATION_ID_HEADER];
+        delete request3.headers[REQUEST_HEADER];
       }
       return next(args);
     };
@@ -39947,17 +39947,17 @@ More information can be found at: https://a.co/c895JFp`);
       if (!HttpRequest6.isInstance(args.request)) {
         return next(args);
       }
-      const { request: request2 } = args;
+      const { request: request3 } = args;
       const { handlerProtocol = "" } = options.requestHandler.metadata || {};
-      if (handlerProtocol.indexOf("h2") >= 0 && !request2.headers[":authority"]) {
-        delete request2.headers["host"];
-        request2.headers[":authority"] = request2.hostname + (request2.port ? ":" + request2.port : "");
-      } else if (!request2.headers["host"]) {
-        let host = request2.hostname;
-        if (request2.port != null) {
-          host += `:${request2.port}`;
+      if (handlerProtocol.indexOf("h2") >= 0 && !request3.headers[":authority"]) {
+        delete request3.headers["host"];
+        request3.headers[":authority"] = request3.hostname + (request3.port ? ":" + request3.port : "");
+      } else if (!request3.headers["host"]) {
+        let host = request3.hostname;
+        if (request3.port != null) {
+          host += `:${request3.port}`;
         }
-        request2.headers["host"] = host;
+        request3.headers["host"] = host;
       }
       return next(args);
     };
@@ -40028,14 +40028,14 @@ More information can be found at: https://a.co/c895JFp`);
     var TRACESTATE = "tracestate";
     var BAGGAGE = "baggage";
     var recursionDetectionMiddleware = () => (next) => async (args) => {
-      const { request: request2 } = args;
-      if (!HttpRequest6.isInstance(request2)) {
+      const { request: request3 } = args;
+      if (!HttpRequest6.isInstance(request3)) {
         return next(args);
       }
       let invokeStore;
       {
-        const traceIdHeader = Object.keys(request2.headers ?? {}).find((h2) => h2.toLowerCase() === X_AMZN_TRACE_ID.toLowerCase()) ?? X_AMZN_TRACE_ID;
-        if (!request2.headers.hasOwnProperty(traceIdHeader)) {
+        const traceIdHeader = Object.keys(request3.headers ?? {}).find((h2) => h2.toLowerCase() === X_AMZN_TRACE_ID.toLowerCase()) ?? X_AMZN_TRACE_ID;
+        if (!request3.headers.hasOwnProperty(traceIdHeader)) {
           const functionName = process.env[AWS_LAMBDA_FUNCTION_NAME];
           const traceIdFromEnv = process.env[_X_AMZN_TRACE_ID];
           invokeStore ??= await InvokeStore.getInstanceAsync();
@@ -40043,24 +40043,24 @@ More information can be found at: https://a.co/c895JFp`);
           const traceId = traceIdFromInvokeStore ?? traceIdFromEnv;
           const nonEmptyString2 = (str2) => typeof str2 === "string" && str2.length > 0;
           if (nonEmptyString2(functionName) && nonEmptyString2(traceId)) {
-            request2.headers[X_AMZN_TRACE_ID] = traceId;
+            request3.headers[X_AMZN_TRACE_ID] = traceId;
           }
         }
       }
       {
-        sanitizeTraceHeaders(request2.headers);
-        const existingTraceparent = request2.headers[TRACEPARENT];
+        sanitizeTraceHeaders(request3.headers);
+        const existingTraceparent = request3.headers[TRACEPARENT];
         if (!existingTraceparent) {
           const traceparent = (invokeStore ??= await InvokeStore.getInstanceAsync())?.getTraceparent?.();
           if (traceparent) {
-            request2.headers[TRACEPARENT] = traceparent;
+            request3.headers[TRACEPARENT] = traceparent;
             const tracestate = invokeStore?.getTracestate?.();
             if (tracestate) {
-              request2.headers[TRACESTATE] = tracestate;
+              request3.headers[TRACESTATE] = tracestate;
             }
             const baggage = invokeStore?.getBaggage?.();
             if (baggage) {
-              request2.headers[BAGGAGE] = baggage;
+              request3.headers[BAGGAGE] = baggage;
             }
           }
         }
@@ -40430,8 +40430,8 @@ More information can be found at: https://a.co/c895JFp`);
     var getUserAgentPrefix = () => selectedUserAgentPrefix;
     var ACCOUNT_ID_ENDPOINT_REGEX = /\d{12}\.ddb/;
     async function checkFeatures(context, config2, args) {
-      const request2 = args.request;
-      if (request2?.headers?.["smithy-protocol"] === "rpc-v2-cbor") {
+      const request3 = args.request;
+      if (request3?.headers?.["smithy-protocol"] === "rpc-v2-cbor") {
         setFeature(context, "PROTOCOL_RPC_V2_CBOR", "M");
       }
       if (typeof config2.retryStrategy === "function") {
@@ -40500,11 +40500,11 @@ More information can be found at: https://a.co/c895JFp`);
       return buffer;
     }
     var userAgentMiddleware = (options) => (next, context) => async (args) => {
-      const { request: request2 } = args;
-      if (!HttpRequest6.isInstance(request2)) {
+      const { request: request3 } = args;
+      if (!HttpRequest6.isInstance(request3)) {
         return next(args);
       }
-      const { headers } = request2;
+      const { headers } = request3;
       const userAgent = context?.userAgent?.map(escapeUserAgent) || [];
       const defaultUserAgent2 = (await options.defaultUserAgentProvider()).map(escapeUserAgent);
       await checkFeatures(context, options, args);
@@ -40531,7 +40531,7 @@ More information can be found at: https://a.co/c895JFp`);
       }
       return next({
         ...args,
-        request: request2
+        request: request3
       });
     };
     var escapeUserAgent = (userAgentPair) => {
@@ -41117,8 +41117,8 @@ var require_flexible_checksums = __commonJS({
       if (hasHeaderWithPrefix("x-amz-checksum-", args.request.headers)) {
         return next(args);
       }
-      const { request: request2, input: input2 } = args;
-      const { body: requestBody, headers } = request2;
+      const { request: request3, input: input2 } = args;
+      const { body: requestBody, headers } = request3;
       const { base64Encoder, streamHasher: streamHasher2 } = config2;
       const { requestChecksumRequired, requestAlgorithmMember } = middlewareConfig;
       const requestChecksumCalculation = await config2.requestChecksumCalculation();
@@ -41189,7 +41189,7 @@ var require_flexible_checksums = __commonJS({
         const result = await next({
           ...args,
           request: {
-            ...request2,
+            ...request3,
             headers: updatedHeaders,
             body: updatedBody
           }
@@ -41644,11 +41644,11 @@ var init_SignatureV4Base = __esm({
         this.regionProvider = (0, import_client.normalizeProvider)(region);
         this.credentialProvider = (0, import_client.normalizeProvider)(credentials);
       }
-      createCanonicalRequest(request2, canonicalHeaders, payloadHash) {
+      createCanonicalRequest(request3, canonicalHeaders, payloadHash) {
         const sortedHeaders = Object.keys(canonicalHeaders).sort();
-        return `${request2.method}
-${this.getCanonicalPath(request2)}
-${getCanonicalQuery(request2)}
+        return `${request3.method}
+${this.getCanonicalPath(request3)}
+${getCanonicalQuery(request3)}
 ${sortedHeaders.map((name) => `${name}:${canonicalHeaders[name]}`).join("\n")}
 
 ${sortedHeaders.join(";")}
@@ -41825,8 +41825,8 @@ var init_moveHeadersToQuery = __esm({
   "node_modules/@smithy/signature-v4/dist-es/moveHeadersToQuery.js"() {
     import_serde10 = __toESM(require_serde());
     import_protocols3 = __toESM(require_protocols());
-    moveHeadersToQuery = (request2, options = {}) => {
-      const { headers, query = {} } = import_protocols3.HttpRequest.clone(request2);
+    moveHeadersToQuery = (request3, options = {}) => {
+      const { headers, query = {} } = import_protocols3.HttpRequest.clone(request3);
       for (const name in headers) {
         if (!(0, import_serde10.hasOwn)(headers, name)) {
           continue;
@@ -41838,7 +41838,7 @@ var init_moveHeadersToQuery = __esm({
         }
       }
       return {
-        ...request2,
+        ...request3,
         headers,
         query
       };
@@ -41853,17 +41853,17 @@ var init_prepareRequest = __esm({
     import_serde11 = __toESM(require_serde());
     import_protocols4 = __toESM(require_protocols());
     init_constants();
-    prepareRequest = (request2) => {
-      request2 = import_protocols4.HttpRequest.clone(request2);
-      for (const headerName in request2.headers) {
-        if (!(0, import_serde11.hasOwn)(request2.headers, headerName)) {
+    prepareRequest = (request3) => {
+      request3 = import_protocols4.HttpRequest.clone(request3);
+      for (const headerName in request3.headers) {
+        if (!(0, import_serde11.hasOwn)(request3.headers, headerName)) {
           continue;
         }
         if (GENERATED_HEADERS.indexOf(headerName.toLowerCase()) > -1) {
-          delete request2.headers[headerName];
+          delete request3.headers[headerName];
         }
       }
-      return request2;
+      return request3;
     };
   }
 });
@@ -41904,18 +41904,18 @@ var init_SignatureV4 = __esm({
           return Promise.reject("Signature version 4 presigned URLs must have an expiration date less than one week in the future");
         }
         const scope = createScope(shortDate, region, signingService ?? this.service);
-        const request2 = moveHeadersToQuery(prepareRequest(originalRequest), { unhoistableHeaders, hoistableHeaders });
+        const request3 = moveHeadersToQuery(prepareRequest(originalRequest), { unhoistableHeaders, hoistableHeaders });
         if (credentials.sessionToken) {
-          request2.query[TOKEN_QUERY_PARAM] = credentials.sessionToken;
+          request3.query[TOKEN_QUERY_PARAM] = credentials.sessionToken;
         }
-        request2.query[ALGORITHM_QUERY_PARAM] = ALGORITHM_IDENTIFIER;
-        request2.query[CREDENTIAL_QUERY_PARAM] = `${credentials.accessKeyId}/${scope}`;
-        request2.query[AMZ_DATE_QUERY_PARAM] = longDate;
-        request2.query[EXPIRES_QUERY_PARAM] = expiresIn.toString(10);
-        const canonicalHeaders = getCanonicalHeaders(request2, unsignableHeaders, signableHeaders);
-        request2.query[SIGNED_HEADERS_QUERY_PARAM] = this.getCanonicalHeaderList(canonicalHeaders);
-        request2.query[SIGNATURE_QUERY_PARAM] = await this.getSignature(longDate, scope, this.getSigningKey(credentials, region, shortDate, signingService), this.createCanonicalRequest(request2, canonicalHeaders, await getPayloadHash(originalRequest, this.sha256)));
-        return request2;
+        request3.query[ALGORITHM_QUERY_PARAM] = ALGORITHM_IDENTIFIER;
+        request3.query[CREDENTIAL_QUERY_PARAM] = `${credentials.accessKeyId}/${scope}`;
+        request3.query[AMZ_DATE_QUERY_PARAM] = longDate;
+        request3.query[EXPIRES_QUERY_PARAM] = expiresIn.toString(10);
+        const canonicalHeaders = getCanonicalHeaders(request3, unsignableHeaders, signableHeaders);
+        request3.query[SIGNED_HEADERS_QUERY_PARAM] = this.getCanonicalHeaderList(canonicalHeaders);
+        request3.query[SIGNATURE_QUERY_PARAM] = await this.getSignature(longDate, scope, this.getSigningKey(credentials, region, shortDate, signingService), this.createCanonicalRequest(request3, canonicalHeaders, await getPayloadHash(originalRequest, this.sha256)));
+        return request3;
       }
       async sign(toSign, options) {
         if (typeof toSign === "string") {
@@ -41979,21 +41979,21 @@ var init_SignatureV4 = __esm({
         const credentials = await this.credentialProvider();
         this.validateResolvedCredentials(credentials);
         const region = signingRegion ?? await this.regionProvider();
-        const request2 = prepareRequest(requestToSign);
+        const request3 = prepareRequest(requestToSign);
         const { longDate, shortDate } = this.formatDate(signingDate);
         const scope = createScope(shortDate, region, signingService ?? this.service);
-        request2.headers[AMZ_DATE_HEADER] = longDate;
+        request3.headers[AMZ_DATE_HEADER] = longDate;
         if (credentials.sessionToken) {
-          request2.headers[TOKEN_HEADER] = credentials.sessionToken;
+          request3.headers[TOKEN_HEADER] = credentials.sessionToken;
         }
-        const payloadHash = await getPayloadHash(request2, this.sha256);
-        if (!hasHeader(SHA256_HEADER, request2.headers) && this.applyChecksum) {
-          request2.headers[SHA256_HEADER] = payloadHash;
+        const payloadHash = await getPayloadHash(request3, this.sha256);
+        if (!hasHeader(SHA256_HEADER, request3.headers) && this.applyChecksum) {
+          request3.headers[SHA256_HEADER] = payloadHash;
         }
-        const canonicalHeaders = getCanonicalHeaders(request2, unsignableHeaders, signableHeaders);
-        const signature = await this.getSignature(longDate, scope, this.getSigningKey(credentials, region, shortDate, signingService), this.createCanonicalRequest(request2, canonicalHeaders, payloadHash));
-        request2.headers[AUTH_HEADER] = `${ALGORITHM_IDENTIFIER} Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${this.getCanonicalHeaderList(canonicalHeaders)}, Signature=${signature}`;
-        return request2;
+        const canonicalHeaders = getCanonicalHeaders(request3, unsignableHeaders, signableHeaders);
+        const signature = await this.getSignature(longDate, scope, this.getSigningKey(credentials, region, shortDate, signingService), this.createCanonicalRequest(request3, canonicalHeaders, payloadHash));
+        request3.headers[AUTH_HEADER] = `${ALGORITHM_IDENTIFIER} Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${this.getCanonicalHeaderList(canonicalHeaders)}, Signature=${signature}`;
+        return request3;
       }
       async getSignature(longDate, credentialScope, keyPromise, canonicalRequest) {
         const stringToSign = await this.createStringToSign(longDate, credentialScope, canonicalRequest, ALGORITHM_IDENTIFIER);
@@ -42265,9 +42265,9 @@ var require_util7 = __commonJS({
       }
       return `arn:${partition}:${service}:${region}:${accountId}:${resource}`;
     };
-    function formatUrl2(request2) {
-      const { port, query } = request2;
-      let { protocol, path, hostname: hostname3 } = request2;
+    function formatUrl2(request3) {
+      const { port, query } = request3;
+      let { protocol, path, hostname: hostname3 } = request3;
       if (protocol && protocol.slice(-1) !== ":") {
         protocol += ":";
       }
@@ -42282,14 +42282,14 @@ var require_util7 = __commonJS({
         queryString = `?${queryString}`;
       }
       let auth = "";
-      if (request2.username != null || request2.password != null) {
-        const username = request2.username ?? "";
-        const password = request2.password ?? "";
+      if (request3.username != null || request3.password != null) {
+        const username = request3.username ?? "";
+        const password = request3.password ?? "";
         auth = `${username}:${password}@`;
       }
       let fragment = "";
-      if (request2.fragment) {
-        fragment = `#${request2.fragment}`;
+      if (request3.fragment) {
+        fragment = `#${request3.fragment}`;
       }
       return `${protocol}//${auth}${hostname3}${path}${queryString}${fragment}`;
     }
@@ -44443,13 +44443,13 @@ var require_cbor = __commonJS({
       getSmithyProtocolHeaderValue() {
         return "rpc-v2-cbor";
       }
-      applyEmptyBody(request2) {
-        if (!request2.body) {
+      applyEmptyBody(request3) {
+        if (!request3.body) {
           this.serializer.write(15, {});
-          request2.body = this.serializer.flush();
+          request3.body = this.serializer.flush();
         }
-        if (request2.body instanceof Uint8Array) {
-          request2.headers["content-length"] = String(request2.body.byteLength);
+        if (request3.body instanceof Uint8Array) {
+          request3.headers["content-length"] = String(request3.body.byteLength);
         }
       }
       async handleError(operationSchema, context, response, dataObject, metadata) {
@@ -45297,11 +45297,11 @@ var require_protocols2 = __commonJS({
         this.mixin = new ProtocolLib(this.awsQueryCompatible);
       }
       async serializeRequest(operationSchema, input2, context) {
-        const request2 = await super.serializeRequest(operationSchema, input2, context);
+        const request3 = await super.serializeRequest(operationSchema, input2, context);
         if (this.awsQueryCompatible) {
-          request2.headers["x-amzn-query-mode"] = "true";
+          request3.headers["x-amzn-query-mode"] = "true";
         }
-        return request2;
+        return request3;
       }
       async handleError(operationSchema, context, response, dataObject, metadata) {
         if (this.awsQueryCompatible) {
@@ -45361,19 +45361,19 @@ var require_protocols2 = __commonJS({
         this.mixin = new ProtocolLib(this.awsQueryCompatible);
       }
       async serializeRequest(operationSchema, input2, context) {
-        const request2 = await super.serializeRequest(operationSchema, input2, context);
-        if (!request2.path.endsWith("/")) {
-          request2.path += "/";
+        const request3 = await super.serializeRequest(operationSchema, input2, context);
+        if (!request3.path.endsWith("/")) {
+          request3.path += "/";
         }
-        request2.headers["content-type"] = `application/x-amz-json-${this.getJsonRpcVersion()}`;
-        request2.headers["x-amz-target"] = `${this.serviceTarget}.${operationSchema.name}`;
+        request3.headers["content-type"] = `application/x-amz-json-${this.getJsonRpcVersion()}`;
+        request3.headers["x-amz-target"] = `${this.serviceTarget}.${operationSchema.name}`;
         if (this.awsQueryCompatible) {
-          request2.headers["x-amzn-query-mode"] = "true";
+          request3.headers["x-amzn-query-mode"] = "true";
         }
-        if (deref(operationSchema.input) === "unit" || !request2.body) {
-          request2.body = "{}";
+        if (deref(operationSchema.input) === "unit" || !request3.body) {
+          request3.body = "{}";
         }
-        return request2;
+        return request3;
       }
       getPayloadCodec() {
         return this.codec;
@@ -45479,18 +45479,18 @@ var require_protocols2 = __commonJS({
         super.setSerdeContext(serdeContext);
       }
       async serializeRequest(operationSchema, input2, context) {
-        const request2 = await super.serializeRequest(operationSchema, input2, context);
+        const request3 = await super.serializeRequest(operationSchema, input2, context);
         const inputSchema = NormalizedSchema.of(operationSchema.input);
-        if (!request2.headers["content-type"]) {
+        if (!request3.headers["content-type"]) {
           const contentType = this.mixin.resolveRestContentType(this.getDefaultContentType(), inputSchema);
           if (contentType) {
-            request2.headers["content-type"] = contentType;
+            request3.headers["content-type"] = contentType;
           }
         }
-        if (request2.body == null && request2.headers["content-type"] === this.getDefaultContentType()) {
-          request2.body = "{}";
+        if (request3.body == null && request3.headers["content-type"] === this.getDefaultContentType()) {
+          request3.body = "{}";
         }
-        return request2;
+        return request3;
       }
       async deserializeResponse(operationSchema, context, response) {
         const output2 = await super.deserializeResponse(operationSchema, context, response);
@@ -45535,11 +45535,11 @@ var require_protocols2 = __commonJS({
         this.mixin = new ProtocolLib(this.awsQueryCompatible);
       }
       async serializeRequest(operationSchema, input2, context) {
-        const request2 = await super.serializeRequest(operationSchema, input2, context);
+        const request3 = await super.serializeRequest(operationSchema, input2, context);
         if (this.awsQueryCompatible) {
-          request2.headers["x-amzn-query-mode"] = "true";
+          request3.headers["x-amzn-query-mode"] = "true";
         }
-        return request2;
+        return request3;
       }
       async handleError(operationSchema, context, response, dataObject, metadata) {
         if (this.awsQueryCompatible) {
@@ -45954,20 +45954,20 @@ var require_protocols2 = __commonJS({
         throw new Error("AWSQuery protocol has no payload codec.");
       }
       async serializeRequest(operationSchema, input2, context) {
-        const request2 = await super.serializeRequest(operationSchema, input2, context);
-        if (!request2.path.endsWith("/")) {
-          request2.path += "/";
+        const request3 = await super.serializeRequest(operationSchema, input2, context);
+        if (!request3.path.endsWith("/")) {
+          request3.path += "/";
         }
-        request2.headers["content-type"] = "application/x-www-form-urlencoded";
-        if (deref(operationSchema.input) === "unit" || !request2.body) {
-          request2.body = "";
+        request3.headers["content-type"] = "application/x-www-form-urlencoded";
+        if (deref(operationSchema.input) === "unit" || !request3.body) {
+          request3.body = "";
         }
         const action = operationSchema.name.split("#")[1] ?? operationSchema.name;
-        request2.body = `Action=${action}&Version=${this.options.version}` + request2.body;
-        if (request2.body.endsWith("&")) {
-          request2.body = request2.body.slice(-1);
+        request3.body = `Action=${action}&Version=${this.options.version}` + request3.body;
+        if (request3.body.endsWith("&")) {
+          request3.body = request3.body.slice(-1);
         }
-        return request2;
+        return request3;
       }
       async deserializeResponse(operationSchema, context, response) {
         const deserializer = this.deserializer;
@@ -46419,18 +46419,18 @@ var require_protocols2 = __commonJS({
         return "aws.protocols#restXml";
       }
       async serializeRequest(operationSchema, input2, context) {
-        const request2 = await super.serializeRequest(operationSchema, input2, context);
+        const request3 = await super.serializeRequest(operationSchema, input2, context);
         const inputSchema = NormalizedSchema.of(operationSchema.input);
-        if (!request2.headers["content-type"]) {
+        if (!request3.headers["content-type"]) {
           const contentType = this.mixin.resolveRestContentType(this.getDefaultContentType(), inputSchema);
           if (contentType) {
-            request2.headers["content-type"] = contentType;
+            request3.headers["content-type"] = contentType;
           }
         }
-        if (typeof request2.body === "string" && request2.headers["content-type"] === this.getDefaultContentType() && !request2.body.startsWith("<?xml ") && !this.hasUnstructuredPayloadBinding(inputSchema)) {
-          request2.body = '<?xml version="1.0" encoding="UTF-8"?>' + request2.body;
+        if (typeof request3.body === "string" && request3.headers["content-type"] === this.getDefaultContentType() && !request3.body.startsWith("<?xml ") && !this.hasUnstructuredPayloadBinding(inputSchema)) {
+          request3.body = '<?xml version="1.0" encoding="UTF-8"?>' + request3.body;
         }
-        return request2;
+        return request3;
       }
       async deserializeResponse(operationSchema, context, response) {
         return super.deserializeResponse(operationSchema, context, response);
@@ -46578,9 +46578,9 @@ var require_s3 = __commonJS({
     var DECODED_CONTENT_LENGTH_HEADER = "x-amz-decoded-content-length";
     function checkContentLengthHeader() {
       return (next, context) => async (args) => {
-        const { request: request2 } = args;
-        if (HttpRequest6.isInstance(request2)) {
-          if (!(CONTENT_LENGTH_HEADER in request2.headers) && !(DECODED_CONTENT_LENGTH_HEADER in request2.headers)) {
+        const { request: request3 } = args;
+        if (HttpRequest6.isInstance(request3)) {
+          if (!(CONTENT_LENGTH_HEADER in request3.headers) && !(DECODED_CONTENT_LENGTH_HEADER in request3.headers)) {
             const message = `Are you using a Stream of unknown length as the Body of a PutObject request? Consider using Upload instead from @aws-sdk/lib-storage.`;
             if (typeof context?.logger?.warn === "function" && !(context.logger instanceof NoOpLogger2)) {
               context.logger.warn(message);
@@ -46893,8 +46893,8 @@ var require_s3 = __commonJS({
         clientStack.add(s3ExpressMiddleware(options), s3ExpressMiddlewareOptions);
       }
     });
-    var signS3Express = async (s3ExpressIdentity, signingOptions, request2, sigV4MultiRegionSigner) => {
-      const signedRequest = await sigV4MultiRegionSigner.signWithCredentials(request2, s3ExpressIdentity, {});
+    var signS3Express = async (s3ExpressIdentity, signingOptions, request3, sigV4MultiRegionSigner) => {
+      const signedRequest = await sigV4MultiRegionSigner.signWithCredentials(request3, s3ExpressIdentity, {});
       if (signedRequest.headers["X-Amz-Security-Token"] || signedRequest.headers["x-amz-security-token"]) {
         throw new Error("X-Amz-Security-Token must not be set for s3-express requests.");
       }
@@ -46916,15 +46916,15 @@ var require_s3 = __commonJS({
         throw new Error(`No HttpAuthScheme was selected: unable to sign request`);
       }
       const { httpAuthOption: { signingProperties = {} }, identity, signer } = scheme;
-      let request2;
+      let request3;
       if (context.s3ExpressIdentity) {
-        request2 = await signS3Express(context.s3ExpressIdentity, signingProperties, args.request, await config2.signer());
+        request3 = await signS3Express(context.s3ExpressIdentity, signingProperties, args.request, await config2.signer());
       } else {
-        request2 = await signer.sign(args.request, identity, signingProperties);
+        request3 = await signer.sign(args.request, identity, signingProperties);
       }
       const output2 = await next({
         ...args,
-        request: request2
+        request: request3
       }).catch((signer.errorHandler || defaultErrorHandler)(signingProperties));
       (signer.successHandler || defaultSuccessHandler)(output2.response, signingProperties);
       return output2;
@@ -47045,7 +47045,7 @@ var require_s3 = __commonJS({
     });
     var S3RestXmlProtocol2 = class extends AwsRestXmlProtocol {
       async serializeRequest(operationSchema, input2, context) {
-        const request2 = await super.serializeRequest(operationSchema, input2, context);
+        const request3 = await super.serializeRequest(operationSchema, input2, context);
         const ns = NormalizedSchema.of(operationSchema.input);
         const staticStructureSchema = ns.getSchema();
         let bucketMemberIndex = 0;
@@ -47063,7 +47063,7 @@ var require_s3 = __commonJS({
             }
           }
         }
-        return request2;
+        return request3;
       }
     };
     var NODE_DISABLE_MULTIREGION_ACCESS_POINT_ENV_NAME = "AWS_S3_DISABLE_MULTIREGION_ACCESS_POINTS";
@@ -47288,10 +47288,10 @@ var require_s3 = __commonJS({
     var bucketEndpointMiddleware = (options) => (next, context) => async (args) => {
       const { Bucket: bucketName } = args.input;
       let replaceBucketInPath = options.bucketEndpoint;
-      const request2 = args.request;
-      if (HttpRequest6.isInstance(request2)) {
+      const request3 = args.request;
+      if (HttpRequest6.isInstance(request3)) {
         if (options.bucketEndpoint) {
-          request2.hostname = bucketName;
+          request3.hostname = bucketName;
         } else if (validate2(bucketName)) {
           const bucketArn = parse5(bucketName);
           const clientRegion = await options.region();
@@ -47301,12 +47301,12 @@ var require_s3 = __commonJS({
           const useArnRegion = await options.useArnRegion();
           const { hostname: hostname3, bucketEndpoint, signingRegion: modifiedSigningRegion, signingService } = bucketHostname({
             bucketName: bucketArn,
-            baseHostname: request2.hostname,
+            baseHostname: request3.hostname,
             accelerateEndpoint: options.useAccelerateEndpoint,
             dualstackEndpoint: useDualstackEndpoint,
             fipsEndpoint: useFipsEndpoint,
             pathStyleEndpoint: options.forcePathStyle,
-            tlsCompatible: request2.protocol === "https:",
+            tlsCompatible: request3.protocol === "https:",
             useArnRegion,
             clientPartition: partition,
             clientSigningRegion: signingRegion,
@@ -47320,7 +47320,7 @@ var require_s3 = __commonJS({
           if (signingService && signingService !== "s3") {
             context["signing_service"] = signingService;
           }
-          request2.hostname = hostname3;
+          request3.hostname = hostname3;
           replaceBucketInPath = bucketEndpoint;
         } else {
           const clientRegion = await options.region();
@@ -47329,25 +47329,25 @@ var require_s3 = __commonJS({
           const { hostname: hostname3, bucketEndpoint } = bucketHostname({
             bucketName,
             clientRegion,
-            baseHostname: request2.hostname,
+            baseHostname: request3.hostname,
             accelerateEndpoint: options.useAccelerateEndpoint,
             dualstackEndpoint,
             fipsEndpoint,
             pathStyleEndpoint: options.forcePathStyle,
-            tlsCompatible: request2.protocol === "https:",
+            tlsCompatible: request3.protocol === "https:",
             isCustomEndpoint: options.isCustomEndpoint
           });
-          request2.hostname = hostname3;
+          request3.hostname = hostname3;
           replaceBucketInPath = bucketEndpoint;
         }
         if (replaceBucketInPath) {
-          request2.path = request2.path.replace(/^(\/)?[^\/]+/, "");
-          if (request2.path === "") {
-            request2.path = "/";
+          request3.path = request3.path.replace(/^(\/)?[^\/]+/, "");
+          if (request3.path === "") {
+            request3.path = "/";
           }
         }
       }
-      return next({ ...args, request: request2 });
+      return next({ ...args, request: request3 });
     };
     var bucketEndpointMiddlewareOptions = {
       tags: ["BUCKET_ENDPOINT"],
@@ -47373,12 +47373,12 @@ var require_s3 = __commonJS({
     }
     function addExpectContinueMiddleware(options) {
       return (next) => async (args) => {
-        const { request: request2 } = args;
-        if (options.expectContinueHeader !== false && HttpRequest6.isInstance(request2) && request2.body && options.runtime === "node" && options.requestHandler?.constructor?.name !== "FetchHttpHandler") {
+        const { request: request3 } = args;
+        if (options.expectContinueHeader !== false && HttpRequest6.isInstance(request3) && request3.body && options.runtime === "node" && options.requestHandler?.constructor?.name !== "FetchHttpHandler") {
           let sendHeader = true;
           if (typeof options.expectContinueHeader === "number") {
             try {
-              const bodyLength = Number(request2.headers?.["content-length"]) ?? options.bodyLengthChecker?.(request2.body) ?? Infinity;
+              const bodyLength = Number(request3.headers?.["content-length"]) ?? options.bodyLengthChecker?.(request3.body) ?? Infinity;
               sendHeader = bodyLength >= options.expectContinueHeader;
             } catch (e2) {
             }
@@ -47386,12 +47386,12 @@ var require_s3 = __commonJS({
             sendHeader = !!options.expectContinueHeader;
           }
           if (sendHeader) {
-            request2.headers.Expect = "100-continue";
+            request3.headers.Expect = "100-continue";
           }
         }
         return next({
           ...args,
-          request: request2
+          request: request3
         });
       };
     }
@@ -56181,7 +56181,7 @@ var init_node_http = __esm({
 
 // node_modules/@smithy/credential-provider-imds/dist-es/remoteProvider/httpRequest.js
 function httpRequest(options) {
-  return new Promise((resolve5, reject) => {
+  return new Promise((resolve6, reject) => {
     const req = node_http.request({
       method: "GET",
       ...options,
@@ -56206,7 +56206,7 @@ function httpRequest(options) {
         chunks.push(chunk);
       });
       res.on("end", () => {
-        resolve5(Buffer.concat(chunks));
+        resolve6(Buffer.concat(chunks));
         req.destroy();
       });
     });
@@ -56698,13 +56698,13 @@ var init_set_connection_timeout = __esm({
   "node_modules/@smithy/node-http-handler/dist-es/set-connection-timeout.js"() {
     init_timing();
     DEFER_EVENT_LISTENER_TIME = 1e3;
-    setConnectionTimeout = (request2, reject, timeoutInMs = 0) => {
+    setConnectionTimeout = (request3, reject, timeoutInMs = 0) => {
       if (!timeoutInMs) {
         return -1;
       }
       const registerTimeout = (offset) => {
         const timeoutId = timing.setTimeout(() => {
-          request2.destroy();
+          request3.destroy();
           reject(Object.assign(new Error(`@smithy/node-http-handler - the request socket did not establish a connection with the server within the configured timeout of ${timeoutInMs} ms.`), {
             name: "TimeoutError"
           }));
@@ -56718,10 +56718,10 @@ var init_set_connection_timeout = __esm({
             timing.clearTimeout(timeoutId);
           }
         };
-        if (request2.socket) {
-          doWithSocket(request2.socket);
+        if (request3.socket) {
+          doWithSocket(request3.socket);
         } else {
-          request2.on("socket", doWithSocket);
+          request3.on("socket", doWithSocket);
         }
       };
       if (timeoutInMs < 2e3) {
@@ -56766,15 +56766,15 @@ var init_set_socket_keep_alive = __esm({
   "node_modules/@smithy/node-http-handler/dist-es/set-socket-keep-alive.js"() {
     init_timing();
     DEFER_EVENT_LISTENER_TIME2 = 3e3;
-    setSocketKeepAlive = (request2, { keepAlive, keepAliveMsecs }, deferTimeMs = DEFER_EVENT_LISTENER_TIME2) => {
+    setSocketKeepAlive = (request3, { keepAlive, keepAliveMsecs }, deferTimeMs = DEFER_EVENT_LISTENER_TIME2) => {
       if (keepAlive !== true) {
         return -1;
       }
       const registerListener = () => {
-        if (request2.socket) {
-          request2.socket.setKeepAlive(keepAlive, keepAliveMsecs || 0);
+        if (request3.socket) {
+          request3.socket.setKeepAlive(keepAlive, keepAliveMsecs || 0);
         } else {
-          request2.on("socket", (socket) => {
+          request3.on("socket", (socket) => {
             socket.setKeepAlive(keepAlive, keepAliveMsecs || 0);
           });
         }
@@ -56805,31 +56805,31 @@ var init_set_socket_timeout = __esm({
   "node_modules/@smithy/node-http-handler/dist-es/set-socket-timeout.js"() {
     init_timing();
     DEFER_EVENT_LISTENER_TIME3 = 3e3;
-    setSocketTimeout = (request2, reject, timeoutInMs = 0, isServiceDefault = false) => {
+    setSocketTimeout = (request3, reject, timeoutInMs = 0, isServiceDefault = false) => {
       if (!Number.isFinite(timeoutInMs) || timeoutInMs <= 0) {
         return;
       }
       let response;
-      request2.once("response", (res) => response = res);
+      request3.once("response", (res) => response = res);
       const onTimeout = () => {
         if (response?.complete) {
-          request2.socket?.destroy();
+          request3.socket?.destroy();
           return;
         }
         const error62 = Object.assign(new Error(`@smithy/node-http-handler - the request socket timed out after ${timeoutInMs} ms of inactivity (${isServiceDefault ? "service default socket timeout" : "configured by client requestHandler"}).`), { name: "TimeoutError" });
         response?.destroy(error62);
-        request2.destroy();
+        request3.destroy();
         reject(error62);
       };
       const registerTimeout = () => {
-        const { socket } = request2;
+        const { socket } = request3;
         if (!socket) {
-          request2.once("socket", registerTimeout);
+          request3.once("socket", registerTimeout);
         } else if (socket.connecting) {
           socket.once("connect", registerTimeout);
         } else {
           socket.setTimeout(timeoutInMs, onTimeout);
-          request2.on("close", () => socket.removeListener("timeout", onTimeout));
+          request3.on("close", () => socket.removeListener("timeout", onTimeout));
         }
       };
       if (timeoutInMs < 6e3) {
@@ -56837,41 +56837,41 @@ var init_set_socket_timeout = __esm({
         return;
       }
       const deferralId = timing.setTimeout(registerTimeout, DEFER_EVENT_LISTENER_TIME3);
-      request2.once("close", () => timing.clearTimeout(deferralId));
+      request3.once("close", () => timing.clearTimeout(deferralId));
     };
   }
 });
 
 // node_modules/@smithy/node-http-handler/dist-es/write-request-body.js
 import { Readable } from "node:stream";
-async function writeRequestBody(httpRequest2, request2, maxContinueTimeoutMs = MIN_WAIT_TIME, externalAgent = false) {
-  const headers = request2.headers;
+async function writeRequestBody(httpRequest2, request3, maxContinueTimeoutMs = MIN_WAIT_TIME, externalAgent = false) {
+  const headers = request3.headers;
   const expect = headers ? headers.Expect || headers.expect : void 0;
   let timeoutId = -1;
   let sendBody2 = true;
   if (!externalAgent && expect === "100-continue") {
     sendBody2 = await Promise.race([
-      new Promise((resolve5) => {
-        timeoutId = Number(timing.setTimeout(() => resolve5(true), Math.max(MIN_WAIT_TIME, maxContinueTimeoutMs)));
+      new Promise((resolve6) => {
+        timeoutId = Number(timing.setTimeout(() => resolve6(true), Math.max(MIN_WAIT_TIME, maxContinueTimeoutMs)));
       }),
-      new Promise((resolve5) => {
+      new Promise((resolve6) => {
         httpRequest2.on("continue", () => {
           timing.clearTimeout(timeoutId);
-          resolve5(true);
+          resolve6(true);
         });
         httpRequest2.on("response", () => {
           timing.clearTimeout(timeoutId);
-          resolve5(false);
+          resolve6(false);
         });
         httpRequest2.on("error", () => {
           timing.clearTimeout(timeoutId);
-          resolve5(false);
+          resolve6(false);
         });
       })
     ]);
   }
   if (sendBody2) {
-    writeBody(httpRequest2, request2.body);
+    writeBody(httpRequest2, request3.body);
   }
 }
 function writeBody(httpRequest2, body) {
@@ -56967,13 +56967,13 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
         return socketWarningTimestamp;
       }
       constructor(options) {
-        this.configProvider = new Promise((resolve5, reject) => {
+        this.configProvider = new Promise((resolve6, reject) => {
           if (typeof options === "function") {
             options().then((_options) => {
-              resolve5(this.resolveDefaultConfig(_options));
+              resolve6(this.resolveDefaultConfig(_options));
             }).catch(reject);
           } else {
-            resolve5(this.resolveDefaultConfig(options));
+            resolve6(this.resolveDefaultConfig(options));
           }
         });
       }
@@ -56981,13 +56981,13 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
         this.config?.httpAgent?.destroy();
         this.config?.httpsAgent?.destroy();
       }
-      async handle(request2, { abortSignal, requestTimeout } = {}) {
+      async handle(request3, { abortSignal, requestTimeout } = {}) {
         if (!this.config) {
           this.config = await this.configProvider;
         }
         const config2 = this.config;
         const logger = config2.logger;
-        const isSSL = request2.protocol === "https:";
+        const isSSL = request3.protocol === "https:";
         if (!isSSL && !this.config.httpAgent) {
           this.config.httpAgent = await this.config.httpAgentProvider();
         }
@@ -57003,7 +57003,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
             timing.clearTimeout(requestTimeoutId);
             timing.clearTimeout(keepAliveTimeoutId);
           };
-          const resolve5 = async (arg) => {
+          const resolve6 = async (arg) => {
             await writeRequestBodyPromise;
             clearTimeouts();
             _resolve(arg);
@@ -57018,7 +57018,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
             reject(abortError);
             return;
           }
-          const headers = request2.headers;
+          const headers = request3.headers;
           const expectContinue = headers ? (headers.Expect ?? headers.expect) === "100-continue" : false;
           let agent = isSSL ? config2.httpsAgent : config2.httpAgent;
           if (expectContinue && !this.externalAgent) {
@@ -57030,32 +57030,32 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
           socketWarningTimeoutId = timing.setTimeout(() => {
             this.socketWarningTimestamp = _NodeHttpHandler.checkSocketUsage(agent, this.socketWarningTimestamp, logger);
           }, config2.socketAcquisitionWarningTimeout ?? (config2.requestTimeout ?? 2e3) + (config2.connectionTimeout ?? 1e3));
-          const queryString = request2.query ? (0, import_protocols6.buildQueryString)(request2.query) : "";
+          const queryString = request3.query ? (0, import_protocols6.buildQueryString)(request3.query) : "";
           let auth = void 0;
-          if (request2.username != null || request2.password != null) {
-            const username = request2.username ?? "";
-            const password = request2.password ?? "";
+          if (request3.username != null || request3.password != null) {
+            const username = request3.username ?? "";
+            const password = request3.password ?? "";
             auth = `${username}:${password}`;
           }
-          let path = request2.path;
+          let path = request3.path;
           if (queryString) {
             path += `?${queryString}`;
           }
-          if (request2.fragment) {
-            path += `#${request2.fragment}`;
+          if (request3.fragment) {
+            path += `#${request3.fragment}`;
           }
-          let hostname3 = request2.hostname ?? "";
+          let hostname3 = request3.hostname ?? "";
           if (hostname3[0] === "[" && hostname3.endsWith("]")) {
-            hostname3 = request2.hostname.slice(1, -1);
+            hostname3 = request3.hostname.slice(1, -1);
           } else {
-            hostname3 = request2.hostname;
+            hostname3 = request3.hostname;
           }
           const nodeHttpsOptions = {
-            headers: request2.headers,
+            headers: request3.headers,
             host: hostname3,
-            method: request2.method,
+            method: request3.method,
             path,
-            port: request2.port,
+            port: request3.port,
             agent,
             auth
           };
@@ -57067,7 +57067,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
               headers: getTransformedHeaders(res.headers),
               body: res
             });
-            resolve5({ response: httpResponse });
+            resolve6({ response: httpResponse });
           });
           req.on("error", (err) => {
             if (NODEJS_TIMEOUT_ERROR_CODES.includes(err.code)) {
@@ -57106,7 +57106,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
               keepAliveMsecs: httpAgent.keepAliveMsecs
             });
           }
-          writeRequestBodyPromise = writeRequestBody(req, request2, effectiveRequestTimeout, this.externalAgent).catch((e2) => {
+          writeRequestBodyPromise = writeRequestBody(req, request3, effectiveRequestTimeout, this.externalAgent).catch((e2) => {
             clearTimeouts();
             return _reject(e2);
           });
@@ -57148,9 +57148,9 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
           throwOnRequestTimeout,
           httpAgentProvider: () => httpAgentPromise ??= (async () => {
             const node_http3 = await import("node:http");
-            const { Agent: Agent5, request: request2 } = node_http3.default ?? node_http3;
-            hRequest = request2;
-            hAgent = Agent5;
+            const { Agent: Agent6, request: request3 } = node_http3.default ?? node_http3;
+            hRequest = request3;
+            hAgent = Agent6;
             if (httpAgent instanceof hAgent || typeof httpAgent?.destroy === "function") {
               this.externalAgent = true;
               return httpAgent;
@@ -57385,7 +57385,7 @@ var init_node_http2_connection_manager = __esm({
         this.connectOptions = nodeHttp2ConnectOptions;
       }
       debug() {
-        const pools = {};
+        const pools2 = {};
         for (const [url2, pool] of this.connectionPools) {
           const sessions = [];
           for (const ref2 of pool) {
@@ -57396,9 +57396,9 @@ var init_node_http2_connection_manager = __esm({
               totalRequests: ref2.total
             });
           }
-          pools[url2] = { sessions };
+          pools2[url2] = { sessions };
         }
-        return pools;
+        return pools2;
       }
       removeFromPoolAndClose(authority, ref2) {
         this.connectionPools.get(authority)?.remove(ref2);
@@ -57418,8 +57418,8 @@ var init_node_http2_connection_manager = __esm({
         }
         return this.connectionPools.get(url2);
       }
-      getUrlString(request2) {
-        return request2.destination.toString();
+      getUrlString(request3) {
+        return request3.destination.toString();
       }
       connect(url2) {
         return this.connectOptions === void 0 ? http2.connect(url2) : http2.connect(url2, this.connectOptions);
@@ -57452,20 +57452,20 @@ var init_node_http2_handler = __esm({
         return new _NodeHttp2Handler(instanceOrOptions);
       }
       constructor(options) {
-        this.configProvider = new Promise((resolve5, reject) => {
+        this.configProvider = new Promise((resolve6, reject) => {
           if (typeof options === "function") {
             options().then((opts) => {
-              resolve5(opts || {});
+              resolve6(opts || {});
             }).catch(reject);
           } else {
-            resolve5(options || {});
+            resolve6(options || {});
           }
         });
       }
       destroy() {
         this.connectionManager.destroy();
       }
-      async handle(request2, { abortSignal, requestTimeout, isEventStream } = {}) {
+      async handle(request3, { abortSignal, requestTimeout, isEventStream } = {}) {
         if (!this.config) {
           const config2 = await this.configProvider;
           this.config = { ...config2, defaultSocketTimeout: resolveDefaultSocketTimeout(config2) };
@@ -57485,7 +57485,7 @@ var init_node_http2_handler = __esm({
         return new Promise((_resolve, _reject) => {
           let fulfilled = false;
           let writeRequestBodyPromise = void 0;
-          const resolve5 = async (arg) => {
+          const resolve6 = async (arg) => {
             await writeRequestBodyPromise;
             _resolve(arg);
           };
@@ -57499,11 +57499,11 @@ var init_node_http2_handler = __esm({
             reject(abortError);
             return;
           }
-          const { hostname: hostname3, method, port, protocol, query } = request2;
+          const { hostname: hostname3, method, port, protocol, query } = request3;
           let auth = "";
-          if (request2.username != null || request2.password != null) {
-            const username = request2.username ?? "";
-            const password = request2.password ?? "";
+          if (request3.username != null || request3.password != null) {
+            const username = request3.username ?? "";
+            const password = request3.password ?? "";
             auth = `${username}:${password}@`;
           }
           const authority = `${protocol}//${auth}${hostname3}${port ? `:${port}` : ""}`;
@@ -57522,15 +57522,15 @@ var init_node_http2_handler = __esm({
             reject(err);
           };
           const queryString = query ? (0, import_protocols7.buildQueryString)(query) : "";
-          let path = request2.path;
+          let path = request3.path;
           if (queryString) {
             path += `?${queryString}`;
           }
-          if (request2.fragment) {
-            path += `#${request2.fragment}`;
+          if (request3.fragment) {
+            path += `#${request3.fragment}`;
           }
           const clientHttp2Stream = session.request({
-            ...request2.headers,
+            ...request3.headers,
             [constants.HTTP2_HEADER_PATH]: path,
             [constants.HTTP2_HEADER_METHOD]: method
           });
@@ -57582,7 +57582,7 @@ var init_node_http2_handler = __esm({
               body: clientHttp2Stream
             });
             fulfilled = true;
-            resolve5({ response: httpResponse });
+            resolve6({ response: httpResponse });
             if (useIsolatedSession) {
               session.close();
               clientHttp2Stream.on("end", () => {
@@ -57604,7 +57604,7 @@ var init_node_http2_handler = __esm({
               rejectWithDestroy(error62);
             }
           });
-          writeRequestBodyPromise = writeRequestBody(clientHttp2Stream, request2, effectiveRequestTimeout);
+          writeRequestBodyPromise = writeRequestBody(clientHttp2Stream, request3, effectiveRequestTimeout);
         });
       }
       updateHttpClientConfig(key, value) {
@@ -57748,7 +57748,7 @@ var init_retry_wrapper = __esm({
           try {
             return await toRetry();
           } catch (e2) {
-            await new Promise((resolve5) => setTimeout(resolve5, delayMs));
+            await new Promise((resolve6) => setTimeout(resolve6, delayMs));
           }
         }
         return await toRetry();
@@ -57802,14 +57802,14 @@ Set AWS_CONTAINER_CREDENTIALS_FULL_URI or AWS_CONTAINER_CREDENTIALS_RELATIVE_URI
       const requestHandler = NodeHttpHandler.create({ connectionTimeout: options.timeout ?? 1e3 });
       const requestTimeout = options.timeout ?? 1e3;
       const provider = retryWrapper(async () => {
-        const request2 = createGetRequest(url2);
+        const request3 = createGetRequest(url2);
         if (tokenFile) {
-          request2.headers.Authorization = validateToken((await fs.readFile(tokenFile)).toString());
+          request3.headers.Authorization = validateToken((await fs.readFile(tokenFile)).toString());
         } else if (token) {
-          request2.headers.Authorization = validateToken(token);
+          request3.headers.Authorization = validateToken(token);
         }
         try {
-          const result = await requestHandler.handle(request2, { requestTimeout });
+          const result = await requestHandler.handle(request3, { requestTimeout });
           return getCredentials(result.response).then((creds) => (0, import_client7.setCredentialFeature)(creds, "CREDENTIALS_HTTP", "z"));
         } catch (e2) {
           throw new import_config10.CredentialsProviderError(String(e2), { logger: options.logger });
@@ -61722,11 +61722,11 @@ var init_LoginCredentialsFetcher = __esm({
       createDPoPInterceptor(middlewareStack) {
         middlewareStack.add((next) => async (args) => {
           if (import_protocols9.HttpRequest.isInstance(args.request)) {
-            const request2 = args.request;
-            const actualEndpoint = `${request2.protocol}//${request2.hostname}${request2.port ? `:${request2.port}` : ""}${request2.path}`;
-            const dpop = await this.generateDpop(request2.method, actualEndpoint);
-            request2.headers = {
-              ...request2.headers,
+            const request3 = args.request;
+            const actualEndpoint = `${request3.protocol}//${request3.hostname}${request3.port ? `:${request3.port}` : ""}${request3.path}`;
+            const dpop = await this.generateDpop(request3.method, actualEndpoint);
+            request3.headers = {
+              ...request3.headers,
               DPoP: dpop
             };
           }
@@ -62265,7 +62265,7 @@ var init_dist_es15 = __esm({
 var require_sha = __commonJS({
   "node_modules/@aws-sdk/checksums/dist-cjs/submodules/sha/index.js"(exports) {
     var { toUint8Array: toUint8Array5, concatBytes } = require_serde();
-    var { createHmac: createHmac2, createHash: createHash9 } = __require("node:crypto");
+    var { createHmac: createHmac2, createHash: createHash8 } = __require("node:crypto");
     var { Sha256: Sha2562, Sha256Js, Sha256Node } = require_checksum();
     exports.Sha256 = Sha2562;
     exports.Sha256Js = Sha256Js;
@@ -62436,7 +62436,7 @@ var require_sha = __commonJS({
     };
     var hasNativeCrypto = (() => {
       try {
-        createHash9("sha1");
+        createHash8("sha1");
         return true;
       } catch {
         return false;
@@ -62476,7 +62476,7 @@ var require_sha = __commonJS({
           this.finished = false;
         }
         createHash() {
-          return this.secret ? createHmac2("sha1", toBuffer$1(this.secret)) : createHash9("sha1");
+          return this.secret ? createHmac2("sha1", toBuffer$1(this.secret)) : createHash8("sha1");
         }
       };
     }
@@ -62989,7 +62989,7 @@ var require_sha = __commonJS({
     function detectNative() {
       if (nativeSupported === void 0) {
         try {
-          createHash9("sha512");
+          createHash8("sha512");
           nativeSupported = true;
         } catch {
           nativeSupported = false;
@@ -63040,7 +63040,7 @@ var require_sha = __commonJS({
         this.nativeFinished = false;
       }
       createNative() {
-        return this.nativeSecret !== void 0 ? createHmac2("sha512", toBuffer(this.nativeSecret)) : createHash9("sha512");
+        return this.nativeSecret !== void 0 ? createHmac2("sha512", toBuffer(this.nativeSecret)) : createHash8("sha512");
       }
     };
     function toBuffer(data) {
@@ -66795,8 +66795,8 @@ var init_Upload = __esm({
           const requestHandler = this.client.config.requestHandler;
           const eventEmitter = requestHandler instanceof EventEmitter ? requestHandler : null;
           let lastSeenBytes = 0;
-          const uploadEventListener = (event, request2) => {
-            const requestPartSize = Number(request2.query["partNumber"]) || -1;
+          const uploadEventListener = (event, request3) => {
+            const requestPartSize = Number(request3.query["partNumber"]) || -1;
             if (requestPartSize !== dataPart.partNumber) {
               return;
             }
@@ -66932,7 +66932,7 @@ to input.params.ContentLength in bytes.
         }
       }
       async __abortTimeout(abortSignal) {
-        return new Promise((resolve5, reject) => {
+        return new Promise((resolve6, reject) => {
           abortSignal.onabort = () => {
             const abortError = new Error("Upload aborted.");
             abortError.name = "AbortError";
@@ -71306,6 +71306,7 @@ var EXIT_CODE_HELP = `Exit codes:
 var BY_ERROR_CODE = {
   ERR_GENCOVE_CONFIG: ExitCode.Usage,
   ERR_GENCOVE_INPUT: ExitCode.Usage,
+  ERR_GENCOVE_NO_FILES: ExitCode.Usage,
   ERR_GENCOVE_AUTH: ExitCode.Auth,
   ERR_GENCOVE_OTP_REQUIRED: ExitCode.Auth,
   ERR_GENCOVE_FORBIDDEN: ExitCode.Auth,
@@ -76556,7 +76557,7 @@ var recursive = /* @__PURE__ */ new WeakMap();
 var NONE = 0;
 var ASSUMED = 1;
 var PROVEN = 2;
-function isRecursive(inst, stack, resolve5) {
+function isRecursive(inst, stack, resolve6) {
   const cached2 = recursive.get(inst);
   if (cached2 !== void 0)
     return cached2 ? PROVEN : NONE;
@@ -76566,7 +76567,7 @@ function isRecursive(inst, stack, resolve5) {
   let result = NONE;
   const check2 = (child) => {
     if (result !== PROVEN && child?._zod) {
-      const answer = isRecursive(child, stack, resolve5);
+      const answer = isRecursive(child, stack, resolve6);
       if (answer > result)
         result = answer;
     }
@@ -76577,7 +76578,7 @@ function isRecursive(inst, stack, resolve5) {
       const desc = Object.getOwnPropertyDescriptor(sh, key);
       if (spread && !desc.enumerable)
         continue;
-      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve5) : NONE;
+      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve6) : NONE;
       if (child > answer)
         answer = child;
     }
@@ -76641,7 +76642,7 @@ function isRecursive(inst, stack, resolve5) {
       break;
     // `$ZodLazy` caches its inner on the def, so a resolved edge is followed exactly
     case "lazy": {
-      const inner = def._cachedInner ?? (resolve5 ? inst._zod.innerType : void 0);
+      const inner = def._cachedInner ?? (resolve6 ? inst._zod.innerType : void 0);
       merge2(inner ? isRecursive(inner, stack, false) : ASSUMED);
       break;
     }
@@ -91399,13 +91400,13 @@ function otpMessage(e2) {
 function raceAbort(promise2, signal) {
   if (!signal) return promise2;
   if (signal.aborted) return Promise.reject(new AbortError());
-  return new Promise((resolve5, reject) => {
+  return new Promise((resolve6, reject) => {
     const onAbort = () => reject(new AbortError());
     signal.addEventListener("abort", onAbort, { once: true });
     promise2.then(
       (v2) => {
         signal.removeEventListener("abort", onAbort);
-        resolve5(v2);
+        resolve6(v2);
       },
       (e2) => {
         signal.removeEventListener("abort", onAbort);
@@ -92794,7 +92795,7 @@ var GencoveClient = class {
   #transport;
   #api;
   #auth;
-  #scrubber = new SecretScrubber();
+  #scrubber;
   #listener;
   constructor(options = {}) {
     this.host = normalizeHost(options.host ?? DEFAULT_HOST);
@@ -92803,6 +92804,7 @@ var GencoveClient = class {
       throw new InvalidArgumentError("timeoutMs", "timeoutMs must be a positive number");
     }
     this.#listener = options.onEvent;
+    this.#scrubber = options.onSecret ? new ReportingScrubber(options.onSecret) : new SecretScrubber();
     this.retryPolicy = new RetryPolicy(options.retry);
     this.#transport = new HttpTransport({
       ...options.agent ? { dispatcher: options.agent } : {},
@@ -93151,6 +93153,24 @@ var GencoveClient = class {
   }
   async [Symbol.asyncDispose]() {
     await this.close();
+  }
+};
+var MIN_SECRET_LENGTH = 3;
+var ReportingScrubber = class extends SecretScrubber {
+  #report;
+  #reported = /* @__PURE__ */ new Set();
+  constructor(report3) {
+    super();
+    this.#report = report3;
+  }
+  add(...values) {
+    super.add(...values);
+    for (const value of values) {
+      if (typeof value !== "string" || value.length < MIN_SECRET_LENGTH) continue;
+      if (this.#reported.has(value)) continue;
+      this.#report(value);
+      this.#reported.add(value);
+    }
   }
 };
 function gncvPath(value, argument) {
@@ -93598,27 +93618,27 @@ function pLimit(concurrency) {
     activeCount--;
     resumeNext();
   };
-  const run3 = async (function_, resolve5, arguments_) => {
+  const run3 = async (function_, resolve6, arguments_) => {
     const result = (async () => function_(...arguments_))();
-    resolve5(result);
+    resolve6(result);
     try {
       await result;
     } catch {
     }
     next();
   };
-  const enqueue = (function_, resolve5, reject, arguments_) => {
+  const enqueue = (function_, resolve6, reject, arguments_) => {
     const queueItem = { reject };
     new Promise((internalResolve) => {
       queueItem.run = internalResolve;
       queue.enqueue(queueItem);
-    }).then(run3.bind(void 0, function_, resolve5, arguments_));
+    }).then(run3.bind(void 0, function_, resolve6, arguments_));
     if (activeCount < concurrency) {
       resumeNext();
     }
   };
-  const generator = (function_, ...arguments_) => new Promise((resolve5, reject) => {
-    enqueue(function_, resolve5, reject, arguments_);
+  const generator = (function_, ...arguments_) => new Promise((resolve6, reject) => {
+    enqueue(function_, resolve6, reject, arguments_);
   });
   Object.defineProperties(generator, {
     activeCount: {
@@ -93703,8 +93723,7 @@ ${listed.join("\n")}`;
 }
 
 // packages/core/src/jobs/mapfile/parse.ts
-import { createReadStream } from "node:fs";
-import { stat } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 
 // node_modules/csv-parse/lib/index.js
@@ -95318,17 +95337,28 @@ function shown(value, max = 120) {
 }
 
 // packages/core/src/jobs/mapfile/parse.ts
+var CONTENT_LABEL = "<content>";
 var MAP_FILE_COLUMNS = ["client_id", "r_notation", "path"];
 var NOTATIONS = { R1: "R1", R2: "R2", r1: "R1", r2: "R2" };
 var STAT_CONCURRENCY = 16;
 async function parseMapFile(path, options = {}) {
   const cwd = options.cwd ?? process.cwd();
   const file2 = resolve(cwd, path);
+  let text;
+  try {
+    text = await readFile(file2, "utf8");
+  } catch (error62) {
+    throw new MapFileError(path, [{ line: 0, message: unreadable(error62, path) }]);
+  }
+  return { ...await parseMapFileContent(text, { file: path, cwd }), file: file2 };
+}
+async function parseMapFileContent(text, options = {}) {
+  const cwd = options.cwd ?? process.cwd();
+  const label2 = options.file ?? CONTENT_LABEL;
   const problems = [];
   const rows = [];
-  const mapDir = dirname(file2);
   let headerSeen = false;
-  for await (const record2 of readRecords(file2, path, problems)) {
+  for await (const record2 of readRecords(text, problems)) {
     if (!headerSeen) {
       headerSeen = true;
       checkHeader(record2, problems);
@@ -95345,28 +95375,34 @@ async function parseMapFile(path, options = {}) {
   } else if (headerSeen && rows.length === 0 && problems.length === 0) {
     problems.push({ line: 0, message: "the file has a header but no data rows" });
   }
-  const kind = checkKinds(rows, problems);
+  const kind = options.urlsOnly ? refuseLocalPaths(rows, problems) : checkKinds(rows, problems);
   checkDuplicates(rows, kind, problems);
   checkReadPairs(rows, problems);
-  await checkLocalFiles(rows, cwd === mapDir ? void 0 : mapDir, problems);
-  if (problems.length > 0) throw new MapFileError(path, problems);
-  return { file: file2, kind, groups: groupRows(rows) };
+  if (!options.urlsOnly) {
+    const mapDir = options.file === void 0 ? cwd : dirname(resolve(cwd, options.file));
+    await checkLocalFiles(rows, cwd === mapDir ? void 0 : mapDir, problems);
+  }
+  if (problems.length > 0) throw new MapFileError(label2, problems);
+  return { file: label2, kind, groups: groupRows(rows) };
 }
-async function* readRecords(file2, shownPath, problems) {
-  const source = createReadStream(file2);
-  const parser = source.pipe(
-    parse3({
-      bom: true,
-      info: true,
-      relax_column_count: true,
-      skip_empty_lines: true,
-      skip_records_with_error: true
-    })
-  );
-  source.on("error", (error62) => parser.destroy(error62));
+function unreadable(error62, shownPath) {
+  const e2 = error62;
+  if (e2.code === "ENOENT") return `${shownPath} does not exist`;
+  if (e2.code === "EISDIR") return `${shownPath} is a directory, not a map file`;
+  return `cannot read ${shownPath}: ${e2.message}`;
+}
+async function* readRecords(text, problems) {
+  const parser = parse3({
+    bom: true,
+    info: true,
+    relax_column_count: true,
+    skip_empty_lines: true,
+    skip_records_with_error: true
+  });
   parser.on("skip", (error62) => {
     problems.push({ line: error62.lines ?? 0, message: `not valid CSV: ${error62.message}` });
   });
+  parser.end(text);
   try {
     for await (const { record: record2, info: info2 } of parser) {
       const spanned = record2.reduce((n2, cell2) => n2 + (cell2.match(/\r\n|\r|\n/g)?.length ?? 0), 0);
@@ -95374,14 +95410,10 @@ async function* readRecords(file2, shownPath, problems) {
     }
   } catch (error62) {
     const e2 = error62;
-    if (e2.code === "ENOENT") {
-      problems.push({ line: 0, message: `${shownPath} does not exist` });
-    } else if (e2.code === "EISDIR") {
-      problems.push({ line: 0, message: `${shownPath} is a directory, not a map file` });
-    } else if (e2.code?.startsWith("CSV_")) {
+    if (e2.code?.startsWith("CSV_")) {
       problems.push({ line: e2.lines ?? 0, message: `not valid CSV: ${e2.message}` });
     } else {
-      problems.push({ line: 0, message: `cannot read ${shownPath}: ${e2.message}` });
+      throw error62;
     }
   }
 }
@@ -95465,6 +95497,15 @@ function checkKinds(rows, problems) {
     }
   }
   return urls.length > locals.length ? "url" : "local";
+}
+function refuseLocalPaths(rows, problems) {
+  for (const row of rows.filter((r2) => r2.kind === "local")) {
+    problems.push({
+      line: row.line,
+      message: `path ${shown(row.written)} is not an http(s) URL; only URLs are accepted here`
+    });
+  }
+  return "url";
 }
 function checkDuplicates(rows, kind, problems) {
   const firstByKey = /* @__PURE__ */ new Map();
@@ -95731,13 +95772,13 @@ var getSignedUrl = async (client, command2, options = {}) => {
     s3Presigner = new S3RequestPresigner(client.config);
   }
   const presignInterceptMiddleware = (next, context) => async (args) => {
-    const { request: request2 } = args;
-    if (!import_protocols13.HttpRequest.isInstance(request2)) {
+    const { request: request3 } = args;
+    if (!import_protocols13.HttpRequest.isInstance(request3)) {
       throw new Error("Request to be presigned is not an valid HTTP request.");
     }
-    delete request2.headers["amz-sdk-invocation-id"];
-    delete request2.headers["amz-sdk-request"];
-    delete request2.headers["x-amz-user-agent"];
+    delete request3.headers["amz-sdk-invocation-id"];
+    delete request3.headers["amz-sdk-request"];
+    delete request3.headers["x-amz-user-agent"];
     let presigned2;
     const presignerOptions = {
       ...options,
@@ -95745,9 +95786,9 @@ var getSignedUrl = async (client, command2, options = {}) => {
       signingService: options.signingService ?? context["signing_service"]
     };
     if (context.s3ExpressIdentity) {
-      presigned2 = await s3Presigner.presignWithCredentials(request2, context.s3ExpressIdentity, presignerOptions);
+      presigned2 = await s3Presigner.presignWithCredentials(request3, context.s3ExpressIdentity, presignerOptions);
     } else {
-      presigned2 = await s3Presigner.presign(request2, presignerOptions);
+      presigned2 = await s3Presigner.presign(request3, presignerOptions);
     }
     return {
       response: {},
@@ -96661,11 +96702,11 @@ var Poll = class {
   options;
   requests = 0;
   #listed = /* @__PURE__ */ new Set();
-  async #call(request2) {
+  async #call(request3) {
     const { signal } = this.options;
     await this.options.beforeRequest?.(signal);
     this.requests++;
-    return request2(signal ? { signal } : {});
+    return request3(signal ? { signal } : {});
   }
   /** `GET samples/{id}`; a 404 marks the sample missing. */
   async fetchOne(id) {
@@ -97038,6 +97079,96 @@ function waitSample(t2, until, archivedIsUnavailable) {
   return { ...base, outcome: phase === "in-progress" ? "succeeded" : phase, ...note };
 }
 
+// packages/core/src/transfer/weighted-semaphore.ts
+var WeightedSemaphore = class {
+  constructor(capacity) {
+    this.capacity = capacity;
+    if (!(capacity > 0)) throw new RangeError("capacity must be positive");
+    this.available = capacity;
+  }
+  capacity;
+  available;
+  waiters = [];
+  get inUse() {
+    return this.capacity - this.available;
+  }
+  /** Waits for `weight` units (clamped to capacity so one oversized request cannot deadlock). */
+  async acquire(weight, signal) {
+    const units = Math.min(Math.max(weight, 0), this.capacity);
+    signal?.throwIfAborted();
+    if (this.waiters.length === 0 && this.available >= units) {
+      this.available -= units;
+      return this.releaser(units);
+    }
+    await new Promise((resolve6, reject) => {
+      const waiter = { weight: units, resolve: resolve6, reject, signal };
+      if (signal) {
+        waiter.onAbort = () => {
+          const index = this.waiters.indexOf(waiter);
+          if (index >= 0) this.waiters.splice(index, 1);
+          reject(signal.reason);
+          this.drain();
+        };
+        signal.addEventListener("abort", waiter.onAbort, { once: true });
+      }
+      this.waiters.push(waiter);
+    });
+    return this.releaser(units);
+  }
+  releaser(units) {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.available += units;
+      this.drain();
+    };
+  }
+  drain() {
+    while (this.waiters.length > 0 && this.waiters[0].weight <= this.available) {
+      const waiter = this.waiters.shift();
+      this.available -= waiter.weight;
+      if (waiter.onAbort) waiter.signal?.removeEventListener("abort", waiter.onAbort);
+      waiter.resolve();
+    }
+  }
+};
+
+// packages/core/src/transfer/budget.ts
+var DEFAULT_MAX_CONNECTIONS = 16;
+var DEFAULT_MAX_BUFFER_BYTES = 128 * 1024 * 1024;
+var TransferBudget = class {
+  connections;
+  memory;
+  constructor(options = {}) {
+    this.connections = new WeightedSemaphore(options.maxConnections ?? DEFAULT_MAX_CONNECTIONS);
+    this.memory = new WeightedSemaphore(options.maxBufferBytes ?? DEFAULT_MAX_BUFFER_BYTES);
+  }
+  /** Holds one connection and `bytes` of buffer until the returned function is called. */
+  async acquire(bytes, signal) {
+    const releaseMemory = await this.memory.acquire(bytes, signal);
+    try {
+      const releaseConnection = await this.connections.acquire(1, signal);
+      return () => {
+        releaseConnection();
+        releaseMemory();
+      };
+    } catch (error62) {
+      releaseMemory();
+      throw error62;
+    }
+  }
+  /** Runs `task` inside the budget and releases it however the task ends. */
+  async run(bytes, task, signal) {
+    const release = await this.acquire(bytes, signal);
+    try {
+      return await task();
+    } finally {
+      release();
+    }
+  }
+};
+
 // packages/core/src/jobs/upload/cache-dir.ts
 import { homedir as homedir2 } from "node:os";
 import { isAbsolute, join as join2 } from "node:path";
@@ -97110,10 +97241,20 @@ var UploadCredentialProvider = class {
 
 // packages/core/src/jobs/upload/errors.ts
 var UploadInputError = class extends Error {
-  code = "ERR_GENCOVE_INPUT";
-  constructor(message) {
+  code;
+  constructor(message, code = "ERR_GENCOVE_INPUT") {
     super(message);
     this.name = "UploadInputError";
+    this.code = code;
+  }
+};
+var NoFastqFilesError = class extends UploadInputError {
+  /** The source as the caller named it. */
+  source;
+  constructor(source, message) {
+    super(message, "ERR_GENCOVE_NO_FILES");
+    this.name = "NoFastqFilesError";
+    this.source = source;
   }
 };
 var UploadPlanError = class extends Error {
@@ -97178,7 +97319,7 @@ import { resolve as resolve2 } from "node:path";
 
 // packages/core/src/jobs/upload/discover.ts
 import { opendir, stat as stat2 } from "node:fs/promises";
-import { join as join3, relative, sep } from "node:path";
+import { isAbsolute as isAbsolute2, join as join3, relative, sep } from "node:path";
 var byName = (a2, b2) => a2.name < b2.name ? -1 : a2.name > b2.name ? 1 : 0;
 async function discoverFastqs(root2, signal) {
   const found = { files: [], ignored: [] };
@@ -97210,11 +97351,38 @@ async function discoverFastqs(root2, signal) {
   }
   return found;
 }
+function walkOrder(a2, b2) {
+  const x2 = a2.relativePath.split("/");
+  const y2 = b2.relativePath.split("/");
+  for (let i2 = 0; i2 < Math.min(x2.length, y2.length); i2++) {
+    if (x2[i2] === y2[i2]) continue;
+    const xIsFile = i2 === x2.length - 1;
+    const yIsFile = i2 === y2.length - 1;
+    if (xIsFile !== yIsFile) return xIsFile ? -1 : 1;
+    return x2[i2] < y2[i2] ? -1 : 1;
+  }
+  return x2.length - y2.length;
+}
+function selectFastqs(root2, paths) {
+  const found = { files: [], ignored: [], outside: [] };
+  for (const path of new Set(paths)) {
+    const rel = relative(root2, path);
+    if (rel === "" || rel === ".." || rel.startsWith(`..${sep}`) || isAbsolute2(rel)) {
+      found.outside.push(path);
+    } else if (hasFastqExtension(path)) {
+      found.files.push({ path, relativePath: rel.split(sep).join("/") });
+    } else {
+      found.ignored.push(path);
+    }
+  }
+  found.files.sort(walkOrder);
+  return found;
+}
 
 // packages/core/src/jobs/upload/pairing.ts
 var BAD_PATH_CHARACTER = /[\u0000-\u001f\u007f\\]/;
 var folderOf = (destinationPath) => destinationPath.slice(0, destinationPath.lastIndexOf("/") + 1);
-function checkPlan(plan, unreadable) {
+function checkPlan(plan, unreadable2) {
   const problems = [];
   const error62 = (kind, message, paths) => problems.push({ severity: "error", kind, message, paths });
   const warning = (kind, message, paths) => problems.push({ severity: "warning", kind, message, paths });
@@ -97223,10 +97391,10 @@ function checkPlan(plan, unreadable) {
   for (const upload of plan.uploads) {
     const paths = upload.sources.map((s2) => s2.path);
     for (const path of paths) {
-      const why = unreadable.get(path);
+      const why = unreadable2.get(path);
       if (why !== void 0) error62("unreadable", `${path} cannot be read: ${why}`, [path]);
     }
-    if (upload.sources.every((s2) => !unreadable.has(s2.path)) && upload.size === 0) {
+    if (upload.sources.every((s2) => !unreadable2.has(s2.path)) && upload.size === 0) {
       error62("empty-file", `${upload.label} is empty.`, paths);
     }
     if (BAD_PATH_CHARACTER.test(upload.destinationPath)) {
@@ -97307,6 +97475,7 @@ function checkPlan(plan, unreadable) {
 // packages/core/src/jobs/upload/plan.ts
 var MAP_FILE_SUFFIX = ".fastq-map.csv";
 var STAT_CONCURRENCY2 = 16;
+var EXTENSIONS = ".fastq.gz, .fq.gz, .fastq.bgz, .fq.bgz";
 async function planUpload(options) {
   const cwd = options.cwd ?? process.cwd();
   const destinationGenerated = options.destination === void 0;
@@ -97320,7 +97489,31 @@ async function planUpload(options) {
   let kind;
   let drafts;
   let ignored = [];
-  if (info2.isDirectory()) {
+  if (options.files !== void 0) {
+    if (!info2.isDirectory()) {
+      throw new UploadInputError(
+        `Source ${options.source} must be a directory when files are given: their gncv:// paths are relative to it.`
+      );
+    }
+    kind = "files";
+    const found = selectFastqs(
+      source,
+      options.files.map((file2) => resolve2(cwd, file2))
+    );
+    if (found.outside.length > 0) {
+      throw new UploadInputError(
+        `${found.outside.length === 1 ? "File" : `${found.outside.length} files, e.g.`} ${found.outside[0]} ${found.outside.length === 1 ? "is" : "are"} not inside ${options.source}, the folder the gncv:// paths are relative to.`
+      );
+    }
+    ignored = found.ignored;
+    drafts = draftsOf(found, destination);
+    if (drafts.length === 0) {
+      throw new NoFastqFilesError(
+        options.source,
+        options.files.length === 0 ? `No FASTQ files found: no files were given (in ${options.source}).` : `No FASTQ files found among the ${options.files.length} given file(s) in ${options.source} (looked for ${EXTENSIONS}; ${ignored.length} other file(s) ignored).`
+      );
+    }
+  } else if (info2.isDirectory()) {
     kind = "directory";
     const found = await discoverFastqs(source, options.signal).catch(
       (error62) => {
@@ -97328,19 +97521,11 @@ async function planUpload(options) {
       }
     );
     ignored = found.ignored;
-    drafts = found.files.map((file2) => {
-      const name = parseFastqName(file2.relativePath.slice(file2.relativePath.lastIndexOf("/") + 1));
-      return {
-        destinationPath: destination + file2.relativePath,
-        clientId: name.clientId,
-        ...name.read ? { read: name.read } : {},
-        label: file2.relativePath,
-        paths: [file2.path]
-      };
-    });
+    drafts = draftsOf(found, destination);
     if (drafts.length === 0) {
-      throw new UploadInputError(
-        `No FASTQ files found in ${options.source} (looked for .fastq.gz, .fq.gz, .fastq.bgz, .fq.bgz${ignored.length > 0 ? `; ${ignored.length} other files ignored` : ""}).`
+      throw new NoFastqFilesError(
+        options.source,
+        `No FASTQ files found in ${options.source} (looked for ${EXTENSIONS}${ignored.length > 0 ? `; ${ignored.length} other files ignored` : ""}).`
       );
     }
   } else if (info2.isFile() && source.endsWith(MAP_FILE_SUFFIX)) {
@@ -97359,14 +97544,17 @@ async function planUpload(options) {
       paths: group.paths
     }));
     if (drafts.length === 0) {
-      throw new UploadInputError(`No FASTQ files found in ${options.source}: it has no rows.`);
+      throw new NoFastqFilesError(
+        options.source,
+        `No FASTQ files found in ${options.source}: it has no rows.`
+      );
     }
   } else {
     throw new UploadInputError(
       `Source ${options.source} must be a directory or a map file named *${MAP_FILE_SUFFIX}.`
     );
   }
-  const { uploads, unreadable } = await statSources(drafts, options.signal);
+  const { uploads, unreadable: unreadable2 } = await statSources(drafts, options.signal);
   const plan = {
     kind,
     source,
@@ -97378,19 +97566,32 @@ async function planUpload(options) {
     totalBytes: uploads.reduce((sum, u2) => sum + u2.size, 0),
     problems: []
   };
-  return checkPlan(plan, unreadable);
+  return checkPlan(plan, unreadable2);
+}
+function draftsOf(found, destination) {
+  return found.files.map((file2) => {
+    const name = parseFastqName(file2.relativePath.slice(file2.relativePath.lastIndexOf("/") + 1));
+    return {
+      destinationPath: destination + file2.relativePath,
+      clientId: name.clientId,
+      ...name.read ? { read: name.read } : {},
+      label: file2.relativePath,
+      paths: [file2.path]
+    };
+  });
 }
 async function statSources(drafts, signal) {
   const limit = pLimit(STAT_CONCURRENCY2);
-  const unreadable = /* @__PURE__ */ new Map();
+  const unreadable2 = /* @__PURE__ */ new Map();
   const describe149 = async (path) => {
     signal?.throwIfAborted();
     try {
       await access(path, constants2.R_OK);
       const s2 = await stat3(path);
+      if (!s2.isFile()) throw new Error("not a regular file");
       return { path, size: s2.size, mtimeMs: s2.mtimeMs, ino: s2.ino, dev: s2.dev };
     } catch (error62) {
-      unreadable.set(path, error62.message);
+      unreadable2.set(path, error62.message);
       return { path, size: 0, mtimeMs: 0, ino: 0, dev: 0 };
     }
   };
@@ -97400,101 +97601,11 @@ async function statSources(drafts, signal) {
       return { ...draft, sources, size: sources.reduce((sum, s2) => sum + s2.size, 0) };
     })
   );
-  return { uploads, unreadable };
+  return { uploads, unreadable: unreadable2 };
 }
 function assertUploadable(plan) {
   if (plan.problems.some((p2) => p2.severity === "error")) throw new UploadPlanError(plan.problems);
 }
-
-// packages/core/src/transfer/weighted-semaphore.ts
-var WeightedSemaphore = class {
-  constructor(capacity) {
-    this.capacity = capacity;
-    if (!(capacity > 0)) throw new RangeError("capacity must be positive");
-    this.available = capacity;
-  }
-  capacity;
-  available;
-  waiters = [];
-  get inUse() {
-    return this.capacity - this.available;
-  }
-  /** Waits for `weight` units (clamped to capacity so one oversized request cannot deadlock). */
-  async acquire(weight, signal) {
-    const units = Math.min(Math.max(weight, 0), this.capacity);
-    signal?.throwIfAborted();
-    if (this.waiters.length === 0 && this.available >= units) {
-      this.available -= units;
-      return this.releaser(units);
-    }
-    await new Promise((resolve5, reject) => {
-      const waiter = { weight: units, resolve: resolve5, reject, signal };
-      if (signal) {
-        waiter.onAbort = () => {
-          const index = this.waiters.indexOf(waiter);
-          if (index >= 0) this.waiters.splice(index, 1);
-          reject(signal.reason);
-          this.drain();
-        };
-        signal.addEventListener("abort", waiter.onAbort, { once: true });
-      }
-      this.waiters.push(waiter);
-    });
-    return this.releaser(units);
-  }
-  releaser(units) {
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      this.available += units;
-      this.drain();
-    };
-  }
-  drain() {
-    while (this.waiters.length > 0 && this.waiters[0].weight <= this.available) {
-      const waiter = this.waiters.shift();
-      this.available -= waiter.weight;
-      if (waiter.onAbort) waiter.signal?.removeEventListener("abort", waiter.onAbort);
-      waiter.resolve();
-    }
-  }
-};
-
-// packages/core/src/transfer/budget.ts
-var DEFAULT_MAX_CONNECTIONS = 16;
-var DEFAULT_MAX_BUFFER_BYTES = 128 * 1024 * 1024;
-var TransferBudget = class {
-  connections;
-  memory;
-  constructor(options = {}) {
-    this.connections = new WeightedSemaphore(options.maxConnections ?? DEFAULT_MAX_CONNECTIONS);
-    this.memory = new WeightedSemaphore(options.maxBufferBytes ?? DEFAULT_MAX_BUFFER_BYTES);
-  }
-  /** Holds one connection and `bytes` of buffer until the returned function is called. */
-  async acquire(bytes, signal) {
-    const releaseMemory = await this.memory.acquire(bytes, signal);
-    try {
-      const releaseConnection = await this.connections.acquire(1, signal);
-      return () => {
-        releaseConnection();
-        releaseMemory();
-      };
-    } catch (error62) {
-      releaseMemory();
-      throw error62;
-    }
-  }
-  /** Runs `task` inside the budget and releases it however the task ends. */
-  async run(bytes, task, signal) {
-    const release = await this.acquire(bytes, signal);
-    try {
-      return await task();
-    } finally {
-      release();
-    }
-  }
-};
 
 // packages/core/src/jobs/upload/buffer-pool.ts
 var BufferPool = class {
@@ -97521,42 +97632,9 @@ var BufferPool = class {
   }
 };
 
-// packages/core/src/jobs/upload/s3-client.ts
-init_dist_es16();
-import http from "node:http";
-import https from "node:https";
-function createUploadS3Client(options) {
-  const agentOptions = { keepAlive: true, maxSockets: options.maxSockets };
-  return new S3Client({
-    region: "us-east-1",
-    ...options.endpoint ? { endpoint: options.endpoint, forcePathStyle: true } : { followRegionRedirects: true },
-    credentials: options.credentials.provider,
-    maxAttempts: 1,
-    // the SDK would print retry remarks to the console; the job reports through its events
-    logger: { trace() {
-    }, debug() {
-    }, info() {
-    }, warn() {
-    }, error() {
-    } },
-    // we send our own CRC32 with every part; the SDK must not add a second, streamed one
-    requestChecksumCalculation: "WHEN_REQUIRED",
-    responseChecksumValidation: "WHEN_REQUIRED",
-    requestHandler: {
-      httpAgent: new http.Agent(agentOptions),
-      httpsAgent: new https.Agent(agentOptions),
-      connectionTimeout: 3e4,
-      requestTimeout: 12e4
-    }
-  });
-}
-
-// packages/core/src/jobs/upload/transfer.ts
-init_dist_es16();
-
 // packages/core/src/jobs/upload/resume-state.ts
 import { createHash as createHash2 } from "node:crypto";
-import { mkdir, open as open2, readFile, rename, rm, writeFile as writeFile2 } from "node:fs/promises";
+import { mkdir, open as open2, readFile as readFile2, rename, rm, writeFile as writeFile2 } from "node:fs/promises";
 import { join as join4 } from "node:path";
 var ResumeJournal = class _ResumeJournal {
   #file;
@@ -97573,7 +97651,7 @@ var ResumeJournal = class _ResumeJournal {
   static async load(dir, bucket, key) {
     let text;
     try {
-      text = await readFile(_ResumeJournal.fileFor(dir, bucket, key), "utf8");
+      text = await readFile2(_ResumeJournal.fileFor(dir, bucket, key), "utf8");
     } catch {
       return void 0;
     }
@@ -97636,6 +97714,39 @@ var ResumeJournal = class _ResumeJournal {
   }
 };
 
+// packages/core/src/jobs/upload/s3-client.ts
+init_dist_es16();
+import http from "node:http";
+import https from "node:https";
+function createUploadS3Client(options) {
+  const agentOptions = { keepAlive: true, maxSockets: options.maxSockets };
+  return new S3Client({
+    region: "us-east-1",
+    ...options.endpoint ? { endpoint: options.endpoint, forcePathStyle: true } : { followRegionRedirects: true },
+    credentials: options.credentials.provider,
+    maxAttempts: 1,
+    // the SDK would print retry remarks to the console; the job reports through its events
+    logger: { trace() {
+    }, debug() {
+    }, info() {
+    }, warn() {
+    }, error() {
+    } },
+    // we send our own CRC32 with every part; the SDK must not add a second, streamed one
+    requestChecksumCalculation: "WHEN_REQUIRED",
+    responseChecksumValidation: "WHEN_REQUIRED",
+    requestHandler: {
+      httpAgent: new http.Agent(agentOptions),
+      httpsAgent: new https.Agent(agentOptions),
+      connectionTimeout: 3e4,
+      requestTimeout: 12e4
+    }
+  });
+}
+
+// packages/core/src/jobs/upload/transfer.ts
+init_dist_es16();
+
 // packages/core/src/jobs/upload/s3-retry.ts
 import { setTimeout as sleep2 } from "node:timers/promises";
 var S3_MAX_ATTEMPTS = 8;
@@ -97690,7 +97801,9 @@ async function withS3Retry(operation, options) {
       if (options.signal?.aborted) throw new AbortError();
       if (error62 instanceof SourceChangedError || error62 instanceof AbortError) throw error62;
       const reason = classifyS3Error(error62);
-      if (!reason || attempt >= maxAttempts) throw toTransferError(error62, options.what, attempt);
+      if (!reason || attempt >= maxAttempts) {
+        throw toTransferError(error62, options.what, attempt, options.redact);
+      }
       const delayMs = reason === "credentials" ? 0 : Math.floor(Math.random() * Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** (attempt - 1)));
       options.onRetry?.({ attempt, delayMs, reason, error: describe148(error62) });
       if (reason === "credentials") {
@@ -97710,10 +97823,12 @@ function describe148(error62) {
   const status = e2?.$metadata?.httpStatusCode;
   return `${e2?.name ?? "Error"}${status ? ` (HTTP ${status})` : ""}: ${e2?.message ?? String(error62)}`;
 }
-function toTransferError(error62, what, attempts) {
+function toTransferError(error62, what, attempts, redact = (text) => text) {
   const e2 = error62;
   return new S3TransferError(
-    `S3 refused to ${what}${attempts > 1 ? ` after ${attempts} attempts` : ""}: ${describe148(error62)}`,
+    redact(
+      `S3 refused to ${what}${attempts > 1 ? ` after ${attempts} attempts` : ""}: ${describe148(error62)}`
+    ),
     {
       code: e2?.name === "AccessDenied" || e2?.name === "InvalidAccessKeyId" ? "ERR_GENCOVE_AUTH" : "ERR_GENCOVE_S3",
       ...e2?.$metadata?.httpStatusCode !== void 0 ? { status: e2.$metadata.httpStatusCode } : {}
@@ -97722,7 +97837,7 @@ function toTransferError(error62, what, attempts) {
 }
 
 // packages/core/src/jobs/upload/source-stream.ts
-import { createReadStream as createReadStream2 } from "node:fs";
+import { createReadStream } from "node:fs";
 import { open as open3, stat as stat4 } from "node:fs/promises";
 import { Readable as Readable2 } from "node:stream";
 import { crc32 } from "node:zlib";
@@ -97736,7 +97851,7 @@ function readRange(sources, start, end2, onChunk) {
       offset += source.size;
       if (to <= from) continue;
       let read = 0;
-      const stream = createReadStream2(source.path, {
+      const stream = createReadStream(source.path, {
         start: from,
         end: to - 1,
         highWaterMark: READ_CHUNK_BYTES
@@ -97835,6 +97950,7 @@ function retryOptions(job, operation, signal) {
     what: `${operation} ${job.upload.destinationPath}`,
     signal,
     credentials: job.ctx.credentials,
+    redact: job.ctx.redact,
     onRetry: (info2) => job.ctx.emit({
       type: "file-retry",
       ...ref(job),
@@ -98235,6 +98351,8 @@ async function uploadFastqs(client, options) {
               reason: "already-uploaded"
             });
             files[r2.index] = { ...base, outcome: "already-uploaded", bytesSent: 0 };
+            if (options.cacheDir)
+              await ResumeJournal.remove(options.cacheDir, r2.target.bucket, r2.target.key);
             return;
           }
           signal.throwIfAborted();
@@ -98415,12 +98533,13 @@ function verifyWebhookSignature(options) {
 }
 
 // packages/core/src/jobs/download/deliver-file.ts
-import { createHash as createHash7 } from "node:crypto";
+import { createHash as createHash6 } from "node:crypto";
 import { once } from "node:events";
 import { basename } from "node:path";
 
 // packages/core/src/jobs/download/disk-transfer.ts
-import { createHash as createHash4 } from "node:crypto";
+import { createHash as createHash3 } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import { mkdir as mkdir2, open as open4, rename as rename3, stat as stat5 } from "node:fs/promises";
 import { dirname as dirname3 } from "node:path";
 
@@ -98694,78 +98813,16 @@ async function* fetchRange(req, ctx) {
   }
 }
 
-// packages/core/src/jobs/download/ordered-hasher.ts
-import { createHash as createHash3 } from "node:crypto";
-var READ_BLOCK = 1024 * 1024;
-var OrderedHasher = class {
-  constructor(fd, stretches, total) {
-    this.fd = fd;
-    this.stretches = stretches;
-    this.total = total;
-  }
-  fd;
-  stretches;
-  total;
-  #hash = createHash3("sha256");
-  #hashed = 0;
-  #index = 0;
-  #wake;
-  #failed;
-  #buffer = Buffer.allocUnsafe(READ_BLOCK);
-  /** Call after any stretch's `written` grew. */
-  notify() {
-    const wake = this.#wake;
-    this.#wake = void 0;
-    wake?.();
-  }
-  /** Stops a running `digest()` (the transfer failed). */
-  fail(error62) {
-    this.#failed = error62;
-    this.notify();
-  }
-  #frontier() {
-    while (this.#index < this.stretches.length) {
-      const s2 = this.stretches[this.#index];
-      if (s2.start + s2.written < s2.end) return s2.start + s2.written;
-      this.#index++;
-    }
-    return this.total;
-  }
-  /** Resolves with the hex digest once every byte has been hashed. */
-  async digest() {
-    while (this.#hashed < this.total) {
-      if (this.#failed) throw this.#failed;
-      const frontier = this.#frontier();
-      if (frontier <= this.#hashed) {
-        await new Promise((resolve5) => {
-          this.#wake = resolve5;
-        });
-        continue;
-      }
-      const length = Math.min(READ_BLOCK, frontier - this.#hashed);
-      const { bytesRead } = await this.fd.read(this.#buffer, 0, length, this.#hashed);
-      if (bytesRead <= 0) throw new Error(`short read while hashing at byte ${this.#hashed}`);
-      this.#hash.update(this.#buffer.subarray(0, bytesRead));
-      this.#hashed += bytesRead;
-    }
-    return this.#hash.digest("hex");
-  }
-};
-
 // packages/core/src/jobs/download/part-state.ts
-import { readFile as readFile2, rename as rename2, rm as rm2, writeFile as writeFile3 } from "node:fs/promises";
+import { readFile as readFile3, rename as rename2, rm as rm2, writeFile as writeFile3 } from "node:fs/promises";
 var partPath = (path) => `${path}.part`;
 var statePath = (path) => `${path}.part.json`;
 async function readPartState(path, fileId, total) {
   try {
-    const state = JSON.parse(await readFile2(statePath(path), "utf8"));
+    const state = JSON.parse(await readFile3(statePath(path), "utf8"));
     if (state?.version !== 1 || state.fileId !== fileId || state.total !== total) return void 0;
-    if (state.layout !== "sequential" && state.layout !== "ranged") return void 0;
-    if (!Array.isArray(state.done)) return void 0;
-    const valid = state.done.every(
-      (r2) => Array.isArray(r2) && Number.isInteger(r2[0]) && Number.isInteger(r2[1]) && r2[0] >= 0 && r2[0] < r2[1] && r2[1] <= total
-    );
-    return valid ? state : void 0;
+    if (state.etag !== void 0 && typeof state.etag !== "string") return void 0;
+    return state;
   } catch {
     return void 0;
   }
@@ -98781,16 +98838,6 @@ async function removePartFiles(path) {
     rm2(statePath(path), { force: true }),
     rm2(`${statePath(path)}.tmp`, { force: true })
   ]);
-}
-function mergeRanges(ranges) {
-  const sorted = ranges.filter(([s2, e2]) => e2 > s2).sort((a2, b2) => a2[0] - b2[0]);
-  const out = [];
-  for (const [s2, e2] of sorted) {
-    const last = out[out.length - 1];
-    if (last && s2 <= last[1]) last[1] = Math.max(last[1], e2);
-    else out.push([s2, e2]);
-  }
-  return out;
 }
 
 // packages/core/src/jobs/download/positional-writer.ts
@@ -98852,9 +98899,9 @@ function sliceFrom(buffers, offset) {
 // packages/core/src/jobs/download/disk-transfer.ts
 var STREAM_BUDGET_BYTES = 2 * WRITE_BUFFER_BYTES;
 var DEFAULT_TUNING = {
-  partSize: 16 * 1024 * 1024,
+  partSize: 4 * 1024 * 1024,
   maxPartsPerFile: 8,
-  rangedThreshold: 32 * 1024 * 1024
+  rangedThreshold: 8 * 1024 * 1024
 };
 var IntegrityMismatch = class extends Error {
   constructor(actual) {
@@ -98867,7 +98914,7 @@ async function transferToDisk(options) {
   const { path, info: info2, tuning } = options;
   await mkdir2(dirname3(path), { recursive: true });
   let state = await readPartState(path, options.fileId, info2.total);
-  if (state && !await partMatches(path, state)) state = void 0;
+  if (state && !await prefixFits(path, info2.total)) state = void 0;
   if (state?.etag !== void 0) {
     if (info2.etag !== void 0 && info2.etag !== state.etag) state = void 0;
     else info2.etag = state.etag;
@@ -98878,19 +98925,30 @@ async function transferToDisk(options) {
       version: 1,
       fileId: options.fileId,
       total: info2.total,
-      ...info2.etag !== void 0 ? { etag: info2.etag } : {},
-      layout: info2.total >= tuning.rangedThreshold && tuning.maxPartsPerFile > 1 ? "ranged" : "sequential",
-      done: []
+      ...info2.etag !== void 0 ? { etag: info2.etag } : {}
     };
     await writePartState(path, state);
   }
+  const fd = await openForUpdate(partPath(path));
   let result;
   try {
-    result = state.layout === "ranged" ? await ranged(options, state) : await sequential(options, state);
+    const resumedFrom = (await fd.stat()).size;
+    const hash2 = options.hash ? await hashPrefix(fd, resumedFrom) : void 0;
+    options.onStart?.(resumedFrom);
+    const parallel = info2.total - resumedFrom >= tuning.rangedThreshold && tuning.maxPartsPerFile > 1;
+    await (parallel ? inOrderParts : oneStream)(options, fd, resumedFrom, hash2);
+    if (state.etag === void 0 && info2.etag !== void 0) {
+      await writePartState(path, { ...state, etag: info2.etag });
+    }
+    await fd.sync();
+    result = { resumedFrom, ...hash2 ? { sha256: hash2.digest("hex") } : {} };
   } catch (error62) {
+    await fd.close().catch(() => {
+    });
     if (error62 instanceof RemoteFileChangedError) await removePartFiles(path);
     throw error62;
   }
+  await fd.close();
   if (options.expectedSha256 && result.sha256 && result.sha256 !== options.expectedSha256) {
     await removePartFiles(path);
     throw new IntegrityMismatch(result.sha256);
@@ -98900,58 +98958,153 @@ async function transferToDisk(options) {
   await syncDirectory(dirname3(path));
   return result;
 }
-async function partMatches(path, state) {
+async function prefixFits(path, total) {
   try {
-    const size = (await stat5(partPath(path))).size;
-    return state.layout === "ranged" ? size === state.total : size <= state.total;
+    return (await stat5(partPath(path))).size <= total;
   } catch {
     return false;
   }
 }
-async function sequential(options, state) {
-  const { path, info: info2 } = options;
-  const fd = await openForUpdate(partPath(path));
-  try {
-    const resumedFrom = (await fd.stat()).size;
-    const hash2 = options.hash ? await hashPrefix(fd, resumedFrom) : void 0;
-    options.onStart?.(resumedFrom);
-    const writer = new PositionalWriter(
-      fd,
-      resumedFrom,
-      (_n, position) => options.onProgress?.(position)
-    );
-    await options.budget.run(
-      STREAM_BUDGET_BYTES,
-      async () => {
-        const chunks = fetchRange(
-          { source: options.source, start: resumedFrom, end: info2.total, info: info2 },
-          options.fetch
-        );
-        try {
-          for await (const chunk of chunks) {
-            hash2?.update(chunk);
-            await writer.write(chunk);
-          }
-        } catch (error62) {
-          await writer.flush().catch(() => {
-          });
-          throw error62;
+async function oneStream(options, fd, from, hash2) {
+  const writer = new PositionalWriter(fd, from, (_n, position) => options.onProgress?.(position));
+  await options.budget.run(
+    STREAM_BUDGET_BYTES,
+    async () => {
+      const chunks = fetchRange(
+        { source: options.source, start: from, end: options.info.total, info: options.info },
+        options.fetch
+      );
+      try {
+        for await (const chunk of chunks) {
+          hash2?.update(chunk);
+          await writer.write(chunk);
         }
-        await writer.flush();
-      },
-      options.fetch.signal
-    );
-    if (state.etag === void 0 && info2.etag !== void 0) {
-      await writePartState(path, { ...state, etag: info2.etag });
+      } catch (error62) {
+        await writer.flush().catch(() => {
+        });
+        throw error62;
+      }
+      await writer.flush();
+    },
+    options.fetch.signal
+  );
+}
+var pools = /* @__PURE__ */ new WeakMap();
+function takeBuffer(budget, size) {
+  let bySize = pools.get(budget);
+  if (!bySize) {
+    bySize = /* @__PURE__ */ new Map();
+    pools.set(budget, bySize);
+  }
+  return bySize.get(size)?.pop() ?? Buffer.allocUnsafeSlow(size);
+}
+function returnBuffer(budget, buffer) {
+  const bySize = pools.get(budget);
+  const free = bySize?.get(buffer.length) ?? [];
+  free.push(buffer);
+  bySize?.set(buffer.length, free);
+}
+async function inOrderParts(options, fd, from, hash2) {
+  const { info: info2, tuning, budget } = options;
+  const parts2 = [];
+  for (let start = from; start < info2.total; start += tuning.partSize) {
+    parts2.push({ start, end: Math.min(info2.total, start + tuning.partSize), received: 0 });
+  }
+  const abort = new AbortController();
+  const signal = options.fetch.signal ? AbortSignal.any([options.fetch.signal, abort.signal]) : abort.signal;
+  setMaxListeners(0, signal);
+  const fetchCtx = { ...options.fetch, signal };
+  let received = from;
+  let failure2;
+  const fail = (error62) => {
+    if (failure2 === void 0) {
+      failure2 = error62;
+      abort.abort();
     }
-    await fd.sync();
-    return { resumedFrom, ...hash2 ? { sha256: hash2.digest("hex") } : {} };
-  } finally {
-    await fd.close();
+  };
+  let next = 0;
+  let writing = Promise.resolve();
+  let committing = Promise.resolve();
+  const commit = () => {
+    committing = committing.then(async () => {
+      while (failure2 === void 0 && next < parts2.length) {
+        const part = parts2[next];
+        if (part.release === void 0) return;
+        const bytes = part.buffer.subarray(0, part.end - part.start);
+        hash2?.update(bytes);
+        next++;
+        await writing;
+        writing = writeFully(fd, bytes, part.start).finally(part.release);
+        writing.catch(fail);
+      }
+      await writing;
+    });
+    committing.catch(fail);
+  };
+  const fetchPart = async (part) => {
+    const length = part.end - part.start;
+    const releaseMemory = await budget.memory.acquire(tuning.partSize, signal);
+    const buffer = takeBuffer(budget, tuning.partSize);
+    const release = () => {
+      returnBuffer(budget, buffer);
+      releaseMemory();
+    };
+    try {
+      const releaseConnection = await budget.connections.acquire(1, signal);
+      try {
+        const chunks = fetchRange(
+          { source: options.source, start: part.start, end: part.end, info: info2 },
+          fetchCtx
+        );
+        for await (const chunk of chunks) {
+          chunk.copy(buffer, part.received);
+          part.received += chunk.length;
+          received += chunk.length;
+          options.onProgress?.(received);
+        }
+      } finally {
+        releaseConnection();
+      }
+      if (part.received !== length) throw new Error(`part at ${part.start} is incomplete`);
+    } catch (error62) {
+      release();
+      throw error62;
+    }
+    part.buffer = buffer;
+    part.release = release;
+    commit();
+  };
+  const limit = pLimit(tuning.maxPartsPerFile);
+  await Promise.allSettled(
+    parts2.map(
+      (part) => limit(async () => {
+        if (failure2 !== void 0) return;
+        await fetchPart(part).catch(fail);
+      })
+    )
+  );
+  await committing.catch(() => {
+  });
+  await writing.catch(() => {
+  });
+  for (let i2 = next; i2 < parts2.length; i2++) parts2[i2].release?.();
+  if (failure2 !== void 0) throw failure2;
+}
+async function writeFully(fd, bytes, position) {
+  let offset = 0;
+  while (offset < bytes.length) {
+    const { bytesWritten } = await fd.write(
+      bytes,
+      offset,
+      bytes.length - offset,
+      position + offset
+    );
+    if (bytesWritten <= 0) throw new Error("write made no progress");
+    offset += bytesWritten;
   }
 }
 async function hashPrefix(fd, length) {
-  const hash2 = createHash4("sha256");
+  const hash2 = createHash3("sha256");
   const buffer = Buffer.allocUnsafe(1024 * 1024);
   let position = 0;
   while (position < length) {
@@ -98966,113 +99119,6 @@ async function hashPrefix(fd, length) {
     position += bytesRead;
   }
   return hash2;
-}
-function planStretches(total, done, partSize) {
-  const stretches = [];
-  let cursor = 0;
-  const addGap = (from, to) => {
-    for (let start = from; start < to; start += partSize) {
-      stretches.push({ start, end: Math.min(to, start + partSize), written: 0 });
-    }
-  };
-  for (const [s2, e2] of mergeRanges(done)) {
-    addGap(cursor, s2);
-    stretches.push({ start: s2, end: e2, written: e2 - s2 });
-    cursor = e2;
-  }
-  addGap(cursor, total);
-  return stretches;
-}
-async function ranged(options, state) {
-  const { path, info: info2, tuning } = options;
-  const fd = await openForUpdate(partPath(path));
-  const stretches = planStretches(info2.total, state.done, tuning.partSize);
-  const doneBytes = () => stretches.reduce((sum, s2) => sum + s2.written, 0);
-  const resumedFrom = doneBytes();
-  const abort = new AbortController();
-  const signal = options.fetch.signal ? AbortSignal.any([options.fetch.signal, abort.signal]) : abort.signal;
-  const fetchCtx = { ...options.fetch, signal };
-  let onDisk = resumedFrom;
-  let saving = Promise.resolve();
-  const saveState = () => {
-    const done = mergeRanges(
-      stretches.filter((s2) => s2.written > 0).map((s2) => [s2.start, s2.start + s2.written])
-    );
-    const next = { ...state, ...info2.etag !== void 0 ? { etag: info2.etag } : {}, done };
-    saving = saving.then(() => writePartState(path, next));
-    return saving;
-  };
-  try {
-    if ((await fd.stat()).size !== info2.total) await fd.truncate(info2.total);
-    options.onStart?.(resumedFrom);
-    const hasher = options.hash ? new OrderedHasher(fd, stretches, info2.total) : void 0;
-    const digest = hasher?.digest();
-    digest?.catch(() => {
-    });
-    const limit = pLimit(tuning.maxPartsPerFile);
-    const runStretch = (stretch) => options.budget.run(
-      STREAM_BUDGET_BYTES,
-      async () => {
-        const writer = new PositionalWriter(fd, stretch.start + stretch.written, (n2) => {
-          stretch.written += n2;
-          onDisk += n2;
-          options.onProgress?.(onDisk);
-          hasher?.notify();
-        });
-        const chunks = fetchRange(
-          {
-            source: options.source,
-            start: stretch.start + stretch.written,
-            end: stretch.end,
-            info: info2
-          },
-          fetchCtx
-        );
-        try {
-          for await (const chunk of chunks) await writer.write(chunk);
-        } catch (error62) {
-          await writer.flush().catch(() => {
-          });
-          throw error62;
-        }
-        await writer.flush();
-        await saveState();
-      },
-      signal
-    );
-    let firstError;
-    const results = await Promise.allSettled(
-      stretches.filter((s2) => s2.written < s2.end - s2.start).map(
-        (s2) => limit(
-          () => runStretch(s2).catch((error62) => {
-            if (firstError === void 0 && !abort.signal.aborted) {
-              firstError = error62;
-              abort.abort();
-            }
-            throw error62;
-          })
-        )
-      )
-    );
-    const failed = results.find((r2) => r2.status === "rejected");
-    if (failed) {
-      const error62 = firstError ?? failed.reason;
-      hasher?.fail(error62);
-      throw error62;
-    }
-    const sha256 = await digest;
-    await fd.sync();
-    return { resumedFrom, ...sha256 ? { sha256 } : {} };
-  } catch (error62) {
-    abort.abort();
-    await saveState().catch(() => {
-    });
-    throw error62;
-  } finally {
-    await saving.catch(() => {
-    });
-    await fd.close();
-  }
 }
 async function openForUpdate(file2) {
   try {
@@ -99093,8 +99139,8 @@ async function syncDirectory(dir) {
 }
 
 // packages/core/src/jobs/download/local-files.ts
-import { createHash as createHash5 } from "node:crypto";
-import { createReadStream as createReadStream3 } from "node:fs";
+import { createHash as createHash4 } from "node:crypto";
+import { createReadStream as createReadStream2 } from "node:fs";
 import { mkdir as mkdir3, open as open5, rename as rename4, rm as rm3, stat as stat6 } from "node:fs/promises";
 import { dirname as dirname4 } from "node:path";
 async function existingFileSize(path) {
@@ -99112,8 +99158,8 @@ async function existingFileSize(path) {
   }
 }
 async function sha256OfFile(path, signal) {
-  const hash2 = createHash5("sha256");
-  for await (const chunk of createReadStream3(path, {
+  const hash2 = createHash4("sha256");
+  for await (const chunk of createReadStream2(path, {
     highWaterMark: 1024 * 1024,
     ...signal ? { signal } : {}
   })) {
@@ -99138,11 +99184,16 @@ async function writeFileAtomic(path, content) {
 }
 
 // packages/core/src/jobs/download/s3-delivery.ts
-import { createHash as createHash6 } from "node:crypto";
+import { createHash as createHash5 } from "node:crypto";
 import { pipeline, Readable as Readable4, Transform as Transform2 } from "node:stream";
 var sdk = () => Promise.resolve().then(() => (init_dist_es16(), dist_es_exports14));
 var DEFAULT_S3_PART_SIZE = 8 * 1024 * 1024;
-var DEFAULT_S3_QUEUE_SIZE = 4;
+var DEFAULT_S3_QUEUE_SIZE = 2;
+var MAX_PARTS2 = 9e3;
+function s3PartSize(configured, total) {
+  const needed = Math.ceil(total / MAX_PARTS2);
+  return Math.max(configured, Math.ceil(needed / (1024 * 1024)) * 1024 * 1024);
+}
 function parseS3Destination(destination) {
   const m2 = /^s3:\/\/([^/]+)(?:\/(.*))?$/i.exec(destination);
   if (!m2) return void 0;
@@ -99222,7 +99273,8 @@ async function putText(client, bucket, key, text, contentType, signal) {
 async function transferToS3(options) {
   const { info: info2 } = options;
   const { Upload: Upload2 } = await Promise.resolve().then(() => (init_dist_es17(), dist_es_exports15));
-  const memory = options.partSize * (options.queueSize + 1);
+  const partSize = s3PartSize(options.partSize, info2.total);
+  const memory = partSize * (options.queueSize + 1);
   const releaseMemory = await options.budget.memory.acquire(memory, options.fetch.signal);
   let releaseConnections;
   try {
@@ -99230,7 +99282,7 @@ async function transferToS3(options) {
       options.queueSize + 1,
       options.fetch.signal
     );
-    const hash2 = options.hash ? createHash6("sha256") : void 0;
+    const hash2 = options.hash ? createHash5("sha256") : void 0;
     let bytes = 0;
     let digest;
     const check2 = new Transform2({
@@ -99272,7 +99324,7 @@ async function transferToS3(options) {
         ContentType: "application/octet-stream",
         ...options.expectedSha256 ? { Metadata: { sha256: options.expectedSha256 } } : {}
       },
-      partSize: options.partSize,
+      partSize,
       queueSize: options.queueSize,
       leavePartsOnError: false,
       abortController: abort
@@ -99365,7 +99417,7 @@ function formatMetadataDownloadFile(metadata) {
 }
 
 // packages/core/src/jobs/download/safe-path.ts
-import { isAbsolute as isAbsolute2, relative as relative2, resolve as resolve3, sep as sep2 } from "node:path";
+import { isAbsolute as isAbsolute3, relative as relative2, resolve as resolve3, sep as sep2 } from "node:path";
 var CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 var MAX_SEGMENT_BYTES = 255;
 function segmentProblem(segment) {
@@ -99392,7 +99444,7 @@ function resolveInside(root2, segments, what) {
   const base = resolve3(root2);
   const target = resolve3(base, ...segments);
   const rel = relative2(base, target);
-  if (rel === "" || isAbsolute2(rel) || rel === ".." || rel.startsWith(`..${sep2}`)) {
+  if (rel === "" || isAbsolute3(rel) || rel === ".." || rel.startsWith(`..${sep2}`)) {
     throw new UnsafePathError(`${what} would be written outside ${root2}; refusing to write it.`);
   }
   return target;
@@ -99401,11 +99453,11 @@ function resolveInside(root2, segments, what) {
 // packages/core/src/jobs/download/sink.ts
 async function openSink(destination, s3, signal) {
   if (typeof destination !== "string") return { kind: "stream", stream: destination };
-  const s3Destination = parseS3Destination(destination);
-  if (!s3Destination) return { kind: "disk", root: destination };
+  const s3Destination2 = parseS3Destination(destination);
+  if (!s3Destination2) return { kind: "disk", root: destination };
   const client = await createS3Client(s3);
   try {
-    await checkBucket(client, s3Destination.bucket, signal);
+    await checkBucket(client, s3Destination2.bucket, signal);
   } catch (error62) {
     if (!s3?.client) client.destroy();
     throw error62;
@@ -99414,7 +99466,7 @@ async function openSink(destination, s3, signal) {
     kind: "s3",
     client,
     ownsClient: !s3?.client,
-    ...s3Destination,
+    ...s3Destination2,
     partSize: Math.max(5 * 1024 * 1024, s3?.partSize ?? DEFAULT_S3_PART_SIZE),
     queueSize: Math.max(1, s3?.queueSize ?? DEFAULT_S3_QUEUE_SIZE)
   };
@@ -99610,7 +99662,7 @@ async function existingMatches(plan, ctx, expected, total) {
   return { skipReason: "same-size", verified: false, bytes: size };
 }
 async function streamOut(stream, source, info2, ctx, fetch, progress) {
-  const hash2 = ctx.hash ? createHash7("sha256") : void 0;
+  const hash2 = ctx.hash ? createHash6("sha256") : void 0;
   let written = 0;
   let failure2;
   const onError = (error62) => {
@@ -99721,14 +99773,14 @@ async function deliverJson(plan, ctx) {
   return {
     ...outcome,
     bytes,
-    sha256: createHash7("sha256").update(text).digest("hex")
+    sha256: createHash6("sha256").update(text).digest("hex")
   };
 }
 
 // packages/core/src/jobs/download/download-file.ts
 var import_undici4 = __toESM(require_undici(), 1);
-import { createHash as createHash8 } from "node:crypto";
-import { once as once2 } from "node:events";
+import { createHash as createHash7 } from "node:crypto";
+import { once as once2, setMaxListeners as setMaxListeners3 } from "node:events";
 import { stat as stat7 } from "node:fs/promises";
 import { dirname as dirname6, resolve as resolve4 } from "node:path";
 
@@ -99759,6 +99811,7 @@ function validateFileTypes(requested, known) {
 }
 
 // packages/core/src/jobs/download/job.ts
+import { setMaxListeners as setMaxListeners2 } from "node:events";
 var import_undici3 = __toESM(require_undici(), 1);
 
 // packages/core/src/jobs/download/filename.ts
@@ -100004,12 +100057,12 @@ function archivedView(samples) {
 }
 
 // packages/core/src/jobs/download/since-state.ts
-import { mkdir as mkdir4, readFile as readFile3, rename as rename5, writeFile as writeFile4 } from "node:fs/promises";
+import { mkdir as mkdir4, readFile as readFile4, rename as rename5, writeFile as writeFile4 } from "node:fs/promises";
 import { dirname as dirname5 } from "node:path";
 async function readSinceState(path) {
   let text;
   try {
-    text = await readFile3(path, "utf8");
+    text = await readFile4(path, "utf8");
   } catch (error62) {
     if (error62.code === "ENOENT") return void 0;
     throw new DownloadInputError(
@@ -100197,7 +100250,8 @@ function renderDownloadPath(template, values) {
 var DOWNLOAD_STATUS_FILTERS = ["succeeded", "completed", "failed", "all"];
 
 // packages/core/src/jobs/download/job.ts
-var DEFAULT_MAX_CONCURRENT_FILES = 4;
+var DEFAULT_MAX_CONCURRENT_FILES = 8;
+var DEFAULT_DOWNLOAD_BUFFER_BYTES = 64 * 1024 * 1024;
 var DEFAULT_TRANSFER_TIMEOUT_MS = 6e4;
 function isRunFatal(error62) {
   return error62 instanceof AbortError || error62 instanceof AuthenticationError || error62 instanceof MaintenanceError || error62 instanceof DownloadInputError || error62?.name === "AbortError";
@@ -100244,9 +100298,11 @@ async function downloadDeliverables(api, options) {
   const since = options.since ?? (previousMark ? parseGencoveTimestamp(previousMark) : void 0);
   const abort = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, abort.signal]) : abort.signal;
-  const budget = options.budget ?? new TransferBudget(
-    options.maxConnections !== void 0 ? { maxConnections: positive("maxConnections", options.maxConnections) } : {}
-  );
+  setMaxListeners2(0, signal);
+  const budget = options.budget ?? new TransferBudget({
+    maxConnections: positive("maxConnections", options.maxConnections ?? 16),
+    maxBufferBytes: DEFAULT_DOWNLOAD_BUFFER_BYTES
+  });
   const sink = await openSink(options.destination, options.s3, signal);
   const ownDispatcher = !options.dispatcher;
   const dispatcher = options.dispatcher ?? new import_undici3.Agent({
@@ -100617,7 +100673,8 @@ async function downloadSampleFile(api, options) {
     } catch {
     }
   };
-  const signal = options.signal ?? new AbortController().signal;
+  const signal = AbortSignal.any(options.signal ? [options.signal] : []);
+  setMaxListeners3(0, signal);
   let sample;
   try {
     sample = await api.getSample(sampleId, { signal });
@@ -100653,7 +100710,7 @@ async function downloadSampleFile(api, options) {
       bytes: Buffer.byteLength(text),
       fetchedBytes: 0,
       resumedBytes: 0,
-      sha256: createHash8("sha256").update(text).digest("hex"),
+      sha256: createHash7("sha256").update(text).digest("hex"),
       verified: false
     };
     emit({ type: "file-done", ...outcome });
@@ -100674,7 +100731,7 @@ async function downloadSampleFile(api, options) {
   if (!file2.download_url) {
     throw new NotFoundError(`The ${fileType} file of sample ${sampleId} has no download URL.`);
   }
-  const budget = options.budget ?? new TransferBudget();
+  const budget = options.budget ?? new TransferBudget({ maxBufferBytes: DEFAULT_DOWNLOAD_BUFFER_BYTES });
   const dispatcher = new import_undici4.Agent({
     connections: budget.connections.capacity + 2,
     keepAliveTimeout: 1e4
@@ -100858,6 +100915,486 @@ async function writeDownloadUrls(api, options) {
   return { entries, ...highWaterMark ? { highWaterMark } : {}, warnings };
 }
 
+// packages/core/src/jobs/doctor/destination-check.ts
+import { randomBytes } from "node:crypto";
+import { rm as rm4, stat as stat8, statfs, writeFile as writeFile5 } from "node:fs/promises";
+import { dirname as dirname7, join as join5, resolve as resolve5 } from "node:path";
+var DEFAULT_MIN_FREE_BYTES = 1024 ** 3;
+var gib = (bytes) => `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
+async function nearestExisting(path) {
+  let current = path;
+  for (; ; ) {
+    try {
+      const info2 = await stat8(current);
+      if (!info2.isDirectory()) {
+        return new Error(
+          current === path ? `${path} is a file, not a folder` : `${current} is a file`
+        );
+      }
+      return { dir: current, exists: current === path };
+    } catch (error62) {
+      if (error62.code !== "ENOENT") return error62;
+      const parent = dirname7(current);
+      if (parent === current) return error62;
+      current = parent;
+    }
+  }
+}
+async function probeWrite(dir) {
+  const probe = join5(dir, `.gencove-doctor-${randomBytes(6).toString("hex")}`);
+  try {
+    await writeFile5(probe, "gencove doctor write test\n", { flag: "wx" });
+  } finally {
+    await rm4(probe, { force: true });
+  }
+}
+async function localDestination(destination, minFree) {
+  const path = resolve5(destination);
+  const found = await nearestExisting(path);
+  if (found instanceof Error) {
+    return {
+      id: "destination",
+      status: "fail",
+      summary: `cannot use ${path}: ${found.message}`,
+      fix: "Choose a folder (existing, or one that can be created)."
+    };
+  }
+  try {
+    await probeWrite(found.dir);
+  } catch (error62) {
+    const code = error62.code ?? "ERROR";
+    return {
+      id: "destination",
+      status: "fail",
+      summary: `cannot write to ${found.dir} (${code})`,
+      fix: code === "EROFS" ? "The file system is read-only: choose another destination." : `Give this user write permission on ${found.dir}, or choose another destination.`,
+      details: { path, error: code }
+    };
+  }
+  const fs3 = await statfs(found.dir);
+  const free = Number(fs3.bavail) * Number(fs3.bsize);
+  const where = found.exists ? path : `${path} (does not exist yet; ${found.dir} is writable)`;
+  const details = { path, exists: found.exists, freeBytes: free };
+  if (free < minFree) {
+    return {
+      id: "destination",
+      status: "fail",
+      summary: `${where}: only ${gib(free)} free (less than ${gib(minFree)})`,
+      fix: "Free some space, choose another destination, or lower --min-free if that is enough.",
+      details
+    };
+  }
+  return { id: "destination", status: "pass", summary: `${where}: writable, ${gib(free)} free`, details };
+}
+async function s3Destination(destination, options) {
+  let parsed;
+  try {
+    parsed = parseS3Destination(destination);
+  } catch (error62) {
+    return { id: "destination", status: "fail", summary: error62.message };
+  }
+  const { bucket } = parsed;
+  const endpoint = options.s3Destination?.endpoint;
+  let client;
+  try {
+    client = await createS3Client({
+      ...options.s3Destination?.client ? { client: options.s3Destination.client } : {},
+      ...endpoint ? { endpoint } : {},
+      ...options.s3Destination?.region ? { region: options.s3Destination.region } : {}
+    });
+  } catch (error62) {
+    return {
+      id: "destination",
+      status: "fail",
+      summary: error62.message,
+      fix: "Set AWS_REGION (or a profile region), or pass --region."
+    };
+  }
+  const { HeadBucketCommand: HeadBucketCommand2 } = await Promise.resolve().then(() => (init_dist_es16(), dist_es_exports14));
+  try {
+    await client.send(new HeadBucketCommand2({ Bucket: bucket }), {
+      abortSignal: AbortSignal.any([
+        AbortSignal.timeout(options.timeoutMs ?? 1e4),
+        ...options.signal ? [options.signal] : []
+      ])
+    });
+    return {
+      id: "destination",
+      status: "pass",
+      summary: `S3 bucket ${bucket} is accessible with your AWS credentials${endpoint ? ` at ${endpoint}` : ""} (HeadBucket; write permission is not tested)`,
+      details: { bucket, endpoint: endpoint ?? null }
+    };
+  } catch (error62) {
+    const e2 = error62;
+    const status = e2.$metadata?.httpStatusCode;
+    const noCredentials = e2.name === "CredentialsProviderError";
+    const summary = noCredentials ? "no AWS credentials found for the S3 destination" : status === 404 ? `S3 bucket ${bucket} does not exist` : status === 403 ? `S3 bucket ${bucket} is not accessible with these AWS credentials (403)` : `S3 bucket ${bucket} cannot be reached: ${e2.name ?? "Error"}${e2.message ? `: ${e2.message}` : ""}`;
+    const fix = noCredentials ? "Configure the AWS SDK chain: AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY, AWS_PROFILE, `aws sso login`, or an instance role." : status === 404 ? "Check the bucket name (and --endpoint-url for S3-compatible stores)." : status === 403 ? "Check which AWS identity is used (AWS_PROFILE, `aws sts get-caller-identity`) and the bucket policy." : "Check --endpoint-url / --region and your network.";
+    return {
+      id: "destination",
+      status: "fail",
+      summary,
+      fix,
+      details: { bucket, status: status ?? null, error: e2.name ?? null }
+    };
+  } finally {
+    if (client !== options.s3Destination?.client) client.destroy();
+  }
+}
+async function destinationCheck(options) {
+  const destination = options.destination;
+  if (destination === void 0) {
+    return { id: "destination", status: "skip", summary: "no --destination given" };
+  }
+  if (/^s3:\/\//i.test(destination)) return s3Destination(destination, options);
+  return localDestination(destination, options.minFreeBytes ?? DEFAULT_MIN_FREE_BYTES);
+}
+
+// packages/core/src/jobs/doctor/credentials-check.ts
+var FIX_BY_CODE = {
+  ERR_GENCOVE_AUTH: "Check the API key (--api-key / GENCOVE_API_KEY) or e-mail and password (GENCOVE_EMAIL / GENCOVE_PASSWORD); create a new API key in the Gencove web app if it was revoked.",
+  ERR_GENCOVE_OTP_REQUIRED: "This account uses two-factor authentication: run on a terminal to type the one-time code, or use an API key in automation.",
+  ERR_GENCOVE_FORBIDDEN: "The account is not allowed to use the API; ask your organization admin.",
+  ERR_GENCOVE_MAINTENANCE: "The API is in maintenance; try again after the announced time.",
+  ERR_GENCOVE_RATE_LIMITED: "The API is rate limiting this account; try again in a minute."
+};
+async function credentialsCheck(options, hostReachable, timeoutMs) {
+  const source = options.credentialSource ? ` (${options.credentialSource})` : "";
+  if (!options.client) {
+    return {
+      id: "credentials",
+      status: "fail",
+      summary: options.credentialsProblem ?? "no credentials were given",
+      fix: "Set GENCOVE_API_KEY (or pass --api-key), or GENCOVE_EMAIL and GENCOVE_PASSWORD."
+    };
+  }
+  if (!hostReachable) {
+    return { id: "credentials", status: "skip", summary: "skipped: the host is not reachable" };
+  }
+  const timer = new AbortController();
+  const timeout = setTimeout(() => timer.abort(), timeoutMs);
+  const signal = options.signal ? AbortSignal.any([options.signal, timer.signal]) : timer.signal;
+  try {
+    const user = await options.client.getUser({ signal });
+    const uploads = user.uploads_enabled !== false;
+    return {
+      id: "credentials",
+      status: uploads ? "pass" : "warn",
+      summary: `authenticated as ${user.email}${source}${uploads ? "" : "; uploads are disabled for this account"}`,
+      ...uploads ? {} : { fix: "Ask your organization admin to enable uploads, or use another account." },
+      details: { email: user.email, uploadsEnabled: uploads }
+    };
+  } catch (error62) {
+    if (timer.signal.aborted && !options.signal?.aborted) {
+      return {
+        id: "credentials",
+        status: "fail",
+        summary: `the API did not confirm the credentials within ${Math.round(timeoutMs / 1e3)} s${source}`,
+        fix: "The API is slow or failing: see the host check, try again later."
+      };
+    }
+    const code = error62 instanceof GencoveError ? error62.code : "ERR_GENCOVE";
+    return {
+      id: "credentials",
+      status: "fail",
+      summary: `${error62.message}${source}`,
+      fix: FIX_BY_CODE[code] ?? "See the host check; then try again.",
+      details: { error: code }
+    };
+  } finally {
+    clearTimeout(timeout);
+  }
+}
+
+// packages/core/src/jobs/doctor/host-check.ts
+var NETWORK_FIXES = {
+  ENOTFOUND: "The host name does not resolve: check the spelling of the host (or GENCOVE_HOST) and your DNS.",
+  EAI_AGAIN: "DNS lookup failed temporarily: check your network and DNS, then try again.",
+  ECONNREFUSED: "Nothing listens there: check the host and port; a firewall or proxy may be rejecting the connection.",
+  UND_ERR_CONNECT_TIMEOUT: "The connection timed out: a firewall may be dropping traffic to the host, or the network is down.",
+  ETIMEDOUT: "The connection timed out: a firewall may be dropping traffic to the host, or the network is down.",
+  UND_ERR_HEADERS_TIMEOUT: "The host accepted the connection but did not answer in time.",
+  ECONNRESET: "The connection was reset: a proxy or firewall may be interfering."
+};
+function hostCheck(host, hostSource, probe) {
+  const where = `${host}${hostSource === "default" ? "" : ` (from ${hostSource})`}`;
+  const ms = Math.max(0, probe.receivedAt - probe.sentAt);
+  if (probe.error) {
+    const tlsCode = /CERT|SSL|TLS|SELF_SIGNED|ALTNAME/i.test(probe.error.code);
+    return {
+      id: "host",
+      status: "fail",
+      summary: `${where} is not reachable: ${probe.error.message} (${probe.error.code})`,
+      fix: tlsCode ? "The TLS certificate is not trusted: see the tls check." : NETWORK_FIXES[probe.error.code] ?? "Check the host (--host / GENCOVE_HOST), your network, proxy and firewall.",
+      details: { host, error: probe.error.code }
+    };
+  }
+  const looksLikeApi = (probe.status === 401 || probe.status === 403 || probe.status === 200) && /json/i.test(probe.contentType ?? "");
+  if (probe.status === 503 && /maintenance/i.test(probe.bodyStart ?? "")) {
+    return {
+      id: "host",
+      status: "warn",
+      summary: `${where} answers, but the API is in maintenance`,
+      fix: "Wait for the maintenance window to end; commands exit with code 5 meanwhile.",
+      details: { host, status: 503, latencyMs: ms }
+    };
+  }
+  if (!looksLikeApi) {
+    return {
+      id: "host",
+      status: "fail",
+      summary: `${where} answers HTTP ${probe.status}${probe.contentType ? ` (${probe.contentType.split(";")[0]})` : ""}, which does not look like the Gencove API`,
+      fix: "Point --host / GENCOVE_HOST at the API origin (https://api.gencove.com), not at the web app or a proxy page.",
+      details: { host, status: probe.status ?? null, latencyMs: ms }
+    };
+  }
+  return {
+    id: "host",
+    status: "pass",
+    summary: `${where} is reachable (HTTP ${probe.status} in ${ms} ms)`,
+    details: { host, status: probe.status ?? null, latencyMs: ms }
+  };
+}
+var LOOPBACK = /^(localhost|127(\.\d+){3}|\[::1\])$/i;
+function tlsCheck(url2, probe, now) {
+  if (url2.protocol === "http:") {
+    const local = LOOPBACK.test(url2.hostname);
+    return {
+      id: "tls",
+      status: local ? "skip" : "warn",
+      summary: local ? "plain http on a loopback address (a sandbox): no TLS to check" : `the host uses plain http: credentials and data travel unencrypted`,
+      ...local ? {} : { fix: "Use an https:// host." }
+    };
+  }
+  if (!probe || probe.error) {
+    return {
+      id: "tls",
+      status: "fail",
+      summary: `TLS handshake with ${url2.host} failed: ${probe?.error?.message ?? "no answer"}`,
+      fix: "Check that the host speaks https on this port and that no proxy intercepts it.",
+      ...probe?.error ? { details: { error: probe.error.code } } : {}
+    };
+  }
+  const details = {
+    protocol: probe.protocol ?? null,
+    subject: probe.subject ?? null,
+    issuer: probe.issuer ?? null,
+    validTo: probe.validTo ?? null
+  };
+  if (!probe.authorized) {
+    return {
+      id: "tls",
+      status: "fail",
+      summary: `the certificate of ${url2.host} is not trusted: ${probe.problem ?? "unknown reason"}${probe.issuer ? ` (issued by ${probe.issuer})` : ""}`,
+      fix: "If a corporate proxy re-signs TLS traffic, point NODE_EXTRA_CA_CERTS at its CA certificate (PEM file). Never disable certificate checks.",
+      details
+    };
+  }
+  const expires = probe.validTo ? Date.parse(probe.validTo) : Number.NaN;
+  const days = Math.floor((expires - now) / 864e5);
+  if (Number.isFinite(days) && days < 14) {
+    return {
+      id: "tls",
+      status: "warn",
+      summary: `${probe.protocol}, certificate of ${probe.subject ?? url2.hostname} expires in ${days} days`,
+      fix: "The certificate is about to expire; tell the operator of the host.",
+      details
+    };
+  }
+  return {
+    id: "tls",
+    status: "pass",
+    summary: `${probe.protocol}, certificate of ${probe.subject ?? url2.hostname} trusted${probe.issuer ? ` (issued by ${probe.issuer})` : ""}`,
+    details
+  };
+}
+var CLOCK_WARN_MS = 3e4;
+var CLOCK_FAIL_MS = 5 * 6e4;
+function clockCheck(probe) {
+  const serverMs = probe?.date ? Date.parse(probe.date) : Number.NaN;
+  if (!probe || probe.error || !Number.isFinite(serverMs)) {
+    return {
+      id: "clock",
+      status: "skip",
+      summary: probe?.error ? "skipped: the host is not reachable" : "the server sent no Date header to compare with"
+    };
+  }
+  const local = (probe.sentAt + probe.receivedAt) / 2;
+  const skew = Math.round(serverMs + 500 - local);
+  const abs = Math.abs(skew);
+  const tolerance = 500 + (probe.receivedAt - probe.sentAt) / 2;
+  const shown2 = `${(abs / 1e3).toFixed(1)} s ${skew > 0 ? "behind" : "ahead of"} the server`;
+  const details = { skewMs: skew, server: probe.date ?? null };
+  if (abs <= Math.max(CLOCK_WARN_MS, tolerance)) {
+    return {
+      id: "clock",
+      status: "pass",
+      summary: abs <= tolerance ? "in sync with the server" : `local clock ${shown2}`,
+      details
+    };
+  }
+  const fix = "Synchronise the system clock with NTP (e.g. `timedatectl set-ntp true`, chrony, or `w32tm /resync` on Windows).";
+  if (abs <= CLOCK_FAIL_MS) {
+    return { id: "clock", status: "warn", summary: `local clock ${shown2}`, fix, details };
+  }
+  return {
+    id: "clock",
+    status: "fail",
+    summary: `local clock ${shown2}: signed S3 requests, token refresh and --since windows go wrong`,
+    fix,
+    details
+  };
+}
+
+// packages/core/src/jobs/doctor/probe.ts
+var import_undici5 = __toESM(require_undici(), 1);
+import { isIP as isIP2 } from "node:net";
+import tls from "node:tls";
+var errorOf = (e2) => {
+  const err = e2;
+  const code = err?.code ?? err?.cause?.code ?? e2?.name ?? "ERROR";
+  const message = err?.cause?.message ?? err?.message ?? String(e2);
+  return { code, message: redactString(message) };
+};
+async function probeHttp(url2, options) {
+  const agent = new import_undici5.Agent({ connect: { timeout: options.timeoutMs }, keepAliveTimeout: 1 });
+  const sentAt = options.now();
+  try {
+    const res = await (0, import_undici5.request)(url2, {
+      method: "GET",
+      dispatcher: agent,
+      headersTimeout: options.timeoutMs,
+      bodyTimeout: options.timeoutMs,
+      headers: { accept: "application/json" },
+      ...options.signal ? { signal: options.signal } : {}
+    });
+    const receivedAt = options.now();
+    const text = await res.body.text().catch(() => "");
+    const header2 = (name) => {
+      const v2 = res.headers[name];
+      return Array.isArray(v2) ? v2[0] : v2;
+    };
+    return {
+      status: res.statusCode,
+      ...header2("content-type") ? { contentType: header2("content-type") } : {},
+      bodyStart: redactString(text.slice(0, 300)),
+      ...header2("date") ? { date: header2("date") } : {},
+      sentAt,
+      receivedAt
+    };
+  } catch (e2) {
+    return { sentAt, receivedAt: options.now(), error: errorOf(e2) };
+  } finally {
+    await agent.destroy().catch(() => void 0);
+  }
+}
+function probeTls(host, port, timeoutMs, signal) {
+  return new Promise((resolve6) => {
+    const socket = tls.connect({
+      host,
+      port,
+      ...isIP2(host) ? {} : { servername: host },
+      // inspect the certificate ourselves instead of failing the handshake
+      rejectUnauthorized: false,
+      timeout: timeoutMs
+    });
+    const onAbort = () => done({ authorized: false, error: { code: "ABORT_ERR", message: "aborted" } });
+    signal?.addEventListener("abort", onAbort, { once: true });
+    const done = (result) => {
+      signal?.removeEventListener("abort", onAbort);
+      socket.destroy();
+      resolve6(result);
+    };
+    socket.once("secureConnect", () => {
+      const cert = socket.getPeerCertificate();
+      const identity = cert && Object.keys(cert).length ? tls.checkServerIdentity(host, cert) : void 0;
+      const problem = socket.authorizationError ? String(socket.authorizationError) : identity ? identity.message : void 0;
+      done({
+        authorized: socket.authorized && !identity,
+        ...problem ? { problem } : {},
+        protocol: socket.getProtocol() ?? "unknown",
+        ...cert?.subject?.CN ? { subject: String(cert.subject.CN) } : {},
+        ...cert?.issuer?.CN || cert?.issuer?.O ? { issuer: String(cert.issuer.CN ?? cert.issuer.O) } : {},
+        ...cert?.valid_to ? { validTo: cert.valid_to } : {}
+      });
+    });
+    socket.once(
+      "timeout",
+      () => done({ authorized: false, error: { code: "ETIMEDOUT", message: "TLS handshake timed out" } })
+    );
+    socket.once("error", (e2) => done({ authorized: false, error: errorOf(e2) }));
+  });
+}
+
+// packages/core/src/jobs/doctor/s3-endpoint-check.ts
+var AWS_S3_ENDPOINT = "https://s3.amazonaws.com";
+function s3EndpointCheck(endpoint, overridden, probe) {
+  const origin = overridden ? `${endpoint} (GENCOVE_LOCALSTACK_S3_ENDPOINT)` : `${endpoint} (AWS S3)`;
+  if (!probe) {
+    return {
+      id: "s3-endpoint",
+      status: "skip",
+      summary: `uploads go to ${origin}; not contacted (pass --check-s3 to test it)`,
+      details: { endpoint, overridden }
+    };
+  }
+  const ms = Math.max(0, probe.receivedAt - probe.sentAt);
+  if (probe.error) {
+    return {
+      id: "s3-endpoint",
+      status: "fail",
+      summary: `uploads go to ${origin}, which is not reachable: ${probe.error.message} (${probe.error.code})`,
+      fix: overridden ? "Check GENCOVE_LOCALSTACK_S3_ENDPOINT, or unset it to upload to AWS S3." : "Allow https traffic to *.s3.amazonaws.com through your firewall or proxy.",
+      details: { endpoint, overridden, error: probe.error.code }
+    };
+  }
+  return {
+    id: "s3-endpoint",
+    status: "pass",
+    summary: `uploads go to ${origin}: reachable (HTTP ${probe.status} in ${ms} ms)`,
+    details: { endpoint, overridden, status: probe.status ?? null, latencyMs: ms }
+  };
+}
+
+// packages/core/src/jobs/doctor/doctor.ts
+var DEFAULT_DOCTOR_TIMEOUT_MS = 1e4;
+async function runDoctor(options) {
+  const now = options.now ?? Date.now;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_DOCTOR_TIMEOUT_MS;
+  const checks = [];
+  const record2 = async (run3) => {
+    if (options.signal?.aborted) throw new AbortError();
+    const started = performance.now();
+    const check2 = { ...await run3(), durationMs: Math.round(performance.now() - started) };
+    checks.push(check2);
+    options.onEvent?.({ type: "check", check: check2 });
+    return check2;
+  };
+  const hostUrl = new URL(options.host);
+  const probeOptions = { timeoutMs, now, ...options.signal ? { signal: options.signal } : {} };
+  let probe;
+  const host = await record2(async () => {
+    probe = await probeHttp(new URL("/api/v2/user/", hostUrl), probeOptions);
+    return hostCheck(options.host, options.hostSource ?? "default", probe);
+  });
+  await record2(async () => {
+    if (hostUrl.protocol !== "https:") return tlsCheck(hostUrl, void 0, now());
+    const port = Number(hostUrl.port || 443);
+    const hostname3 = hostUrl.hostname.replace(/^\[|\]$/g, "");
+    return tlsCheck(hostUrl, await probeTls(hostname3, port, timeoutMs, options.signal), now());
+  });
+  await record2(() => credentialsCheck(options, host.status !== "fail", timeoutMs));
+  await record2(() => clockCheck(probe));
+  await record2(() => destinationCheck(options));
+  await record2(async () => {
+    const endpoint = options.uploadEndpoint ?? AWS_S3_ENDPOINT;
+    const contact = options.uploadEndpoint !== void 0 || options.checkS3 === true;
+    const s3Probe = contact ? await probeHttp(new URL(endpoint), probeOptions) : void 0;
+    return s3EndpointCheck(endpoint, options.uploadEndpoint !== void 0, s3Probe);
+  });
+  return { ok: checks.every((c2) => c2.status !== "fail"), host: options.host, checks };
+}
+
 // packages/cli/node_modules/commander/esm.mjs
 var import_index = __toESM(require_commander(), 1);
 var {
@@ -100875,6 +101412,10 @@ var {
   Help
 } = import_index.default;
 
+// packages/cli/src/prompt.ts
+import { createInterface } from "node:readline";
+import { Writable } from "node:stream";
+
 // packages/cli/src/usage-error.ts
 var UsageError = class extends Error {
   code = "ERR_GENCOVE_INPUT";
@@ -100884,32 +101425,7 @@ var UsageError = class extends Error {
   }
 };
 
-// packages/cli/src/args.ts
-var UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
-function uuidArg(name, value) {
-  const trimmed = value.trim();
-  if (!UUID.test(trimmed)) throw new UsageError(`${name} must be a UUID, got "${trimmed}".`);
-  const hex3 = trimmed.replace(/-/g, "").toLowerCase();
-  return `${hex3.slice(0, 8)}-${hex3.slice(8, 12)}-${hex3.slice(12, 16)}-${hex3.slice(16, 20)}-${hex3.slice(20)}`;
-}
-function choiceArg(name, value, choices) {
-  if (choices.includes(value)) return value;
-  throw new UsageError(`${name} must be one of ${choices.join(", ")}; got "${value}".`);
-}
-function jsonArg(name, value) {
-  try {
-    return JSON.parse(value);
-  } catch (error62) {
-    throw new UsageError(`${name} is not valid JSON: ${error62.message}`);
-  }
-}
-function listArg(value) {
-  return value.split(",").map((v2) => v2.trim()).filter((v2) => v2.length > 0);
-}
-
 // packages/cli/src/prompt.ts
-import { createInterface } from "node:readline";
-import { Writable } from "node:stream";
 async function ask(io, question, what, hidden = false) {
   if (!io.stdin.isTTY) {
     throw new UsageError(`${what} is required and standard input is not a terminal to ask for it.`);
@@ -100923,10 +101439,10 @@ async function ask(io, question, what, hidden = false) {
   });
   const rl = createInterface({ input: io.stdin, output: output2, terminal: true });
   try {
-    return await new Promise((resolve5) => {
+    return await new Promise((resolve6) => {
       rl.question(question, (answer) => {
         if (hidden) io.stderr.write("\n");
-        resolve5(answer.trim());
+        resolve6(answer.trim());
       });
       muted = hidden;
     });
@@ -101009,6 +101525,149 @@ function addJsonOption(command2) {
 }
 function addProgressOptions(command2) {
   return command2.option("--no-progress", "do not show progress").addOption(new Option("--json", "print NDJSON events and a JSON result on stdout"));
+}
+
+// packages/cli/src/commands/doctor.ts
+var HELP = `
+Checks, in order:
+  host         the API origin answers (an unauthenticated GET /api/v2/user/)
+  tls          its certificate is trusted and not about to expire (https hosts)
+  credentials  GET /api/v2/user/ with your API key or e-mail/password
+  clock        the local clock against the server's Date header
+  destination  --destination: a folder is writable and has --min-free space (a probe file is
+               created and removed); s3://bucket/prefix: HeadBucket with your AWS credentials
+  s3-endpoint  where uploads go: GENCOVE_LOCALSTACK_S3_ENDPOINT is contacted when set; AWS S3 is
+               only named unless --check-s3 is given
+
+Nothing is changed on the server. Exit codes: 0 no check failed (warnings allowed), 1 some check
+failed, 2 bad flags. --json prints {"ok", "host", "checks": [{id, status, summary, fix, details,
+durationMs}]} on stdout.`;
+var SIZE_UNITS = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
+function parseSize(name, value) {
+  const m2 = /^(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?$/i.exec(value.trim());
+  if (!m2) throw new UsageError(`${name} must be a size such as 500M, 10G or 1T; got "${value}".`);
+  return Math.round(Number(m2[1]) * SIZE_UNITS[m2[2].toLowerCase()]);
+}
+function doctorCommand(io, setExitCode) {
+  const command2 = new Command2("doctor").description(
+    "check that this machine can work with Gencove: host, TLS, credentials, clock, destination, S3"
+  ).option("--destination <path>", "a download folder or s3://bucket/prefix to check").option("--endpoint-url <url>", "S3-compatible endpoint for an s3:// --destination").option("--region <region>", "AWS region for an s3:// --destination").option("--min-free <size>", "free space a folder --destination needs", "1G").option("--check-s3", "also contact AWS S3 when GENCOVE_LOCALSTACK_S3_ENDPOINT is not set").option("--timeout <duration>", "time limit of each network check", "10s").option("--json", "print the report as JSON on stdout").addHelpText("after", HELP);
+  addAuthOptions(command2).action(async (options) => {
+    const flags = readFlags(options);
+    const config2 = resolveConfig(
+      {
+        host: options.host,
+        email: options.email,
+        password: options.password,
+        apiKey: options.apiKey
+      },
+      io.env
+    );
+    const creds = config2.credentials;
+    let client;
+    let credentialsProblem;
+    let credentialSource;
+    if (creds.mode === "api-key") {
+      credentialSource = `API key from ${creds.source === "flag" ? "--api-key" : "GENCOVE_API_KEY"}`;
+    } else if (creds.email) {
+      credentialSource = `e-mail ${creds.email}`;
+    }
+    if (creds.mode === "password" && creds.missing.length > 0 && !io.stdin.isTTY) {
+      credentialsProblem = creds.missing.length === 2 ? "no credentials: neither an API key nor an e-mail and password were given" : `no ${creds.missing[0]} was given for ${creds.email ?? "the e-mail login"}`;
+    } else {
+      client = await createClient(options, io);
+    }
+    if (options.destination !== void 0 && /^s3:\/\//i.test(options.destination)) {
+      process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+    }
+    const doctorOptions = {
+      host: config2.host,
+      hostSource: config2.hostSource === "flag" ? "--host" : config2.hostSource === "env" ? "GENCOVE_HOST" : "default",
+      ...client ? { client } : {},
+      ...credentialsProblem ? { credentialsProblem } : {},
+      ...credentialSource ? { credentialSource } : {},
+      ...options.destination !== void 0 ? { destination: options.destination } : {},
+      s3Destination: {
+        ...options.endpointUrl ? { endpoint: options.endpointUrl } : {},
+        ...options.region ? { region: options.region } : {}
+      },
+      minFreeBytes: flags.minFreeBytes,
+      ...config2.s3Endpoint ? { uploadEndpoint: config2.s3Endpoint } : {},
+      checkS3: options.checkS3 === true,
+      timeoutMs: flags.timeoutMs
+    };
+    let report3;
+    try {
+      report3 = await runDoctor(doctorOptions);
+    } finally {
+      await client?.close();
+    }
+    if (options.json) writeJson(io, report3);
+    else render(io, report3);
+    setExitCode(report3.ok ? ExitCode.Ok : ExitCode.Failure);
+  });
+  return command2;
+}
+function readFlags(options) {
+  const isS3 = options.destination !== void 0 && /^s3:\/\//i.test(options.destination);
+  if (!isS3 && (options.endpointUrl !== void 0 || options.region !== void 0)) {
+    throw new UsageError("--endpoint-url and --region apply to an s3://bucket/prefix --destination.");
+  }
+  if (options.endpointUrl !== void 0 && !/^https?:\/\//.test(options.endpointUrl)) {
+    throw new UsageError(`--endpoint-url must be an http(s) URL; got "${options.endpointUrl}".`);
+  }
+  if (options.destination !== void 0 && options.destination.trim() === "") {
+    throw new UsageError("--destination is empty.");
+  }
+  const timeoutMs = parseDuration("--timeout", options.timeout);
+  if (timeoutMs < 100) throw new UsageError(`--timeout must be at least 100ms; got "${options.timeout}".`);
+  return { minFreeBytes: parseSize("--min-free", options.minFree), timeoutMs };
+}
+var LABEL = {
+  pass: "PASS",
+  warn: "WARN",
+  fail: "FAIL",
+  skip: "SKIP"
+};
+function render(io, report3) {
+  writeOut(io, `gencove doctor: ${report3.host}`);
+  const width = Math.max(...report3.checks.map((c2) => c2.id.length));
+  for (const check2 of report3.checks) {
+    writeOut(io, `  ${LABEL[check2.status]}  ${check2.id.padEnd(width)}  ${check2.summary}`);
+    if (check2.fix && (check2.status === "fail" || check2.status === "warn")) {
+      writeOut(io, `  ${" ".repeat(4)}  ${" ".repeat(width)}  fix: ${check2.fix}`);
+    }
+  }
+  const failed = report3.checks.filter((c2) => c2.status === "fail").length;
+  const warned = report3.checks.filter((c2) => c2.status === "warn").length;
+  const plural3 = (n2, word) => `${n2} ${word}${n2 === 1 ? "" : "s"}`;
+  writeOut(
+    io,
+    failed ? `${plural3(failed, "check")} failed${warned ? `, ${plural3(warned, "warning")}` : ""}.` : `No check failed${warned ? ` (${plural3(warned, "warning")})` : ""}.`
+  );
+}
+
+// packages/cli/src/args.ts
+var UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
+function uuidArg(name, value) {
+  const trimmed = value.trim();
+  if (!UUID.test(trimmed)) throw new UsageError(`${name} must be a UUID, got "${trimmed}".`);
+  const hex3 = trimmed.replace(/-/g, "").toLowerCase();
+  return `${hex3.slice(0, 8)}-${hex3.slice(8, 12)}-${hex3.slice(12, 16)}-${hex3.slice(16, 20)}-${hex3.slice(20)}`;
+}
+function choiceArg(name, value, choices) {
+  if (choices.includes(value)) return value;
+  throw new UsageError(`${name} must be one of ${choices.join(", ")}; got "${value}".`);
+}
+function jsonArg(name, value) {
+  try {
+    return JSON.parse(value);
+  } catch (error62) {
+    throw new UsageError(`${name} is not valid JSON: ${error62.message}`);
+  }
+}
+function listArg(value) {
+  return value.split(",").map((v2) => v2.trim()).filter((v2) => v2.length > 0);
 }
 
 // packages/cli/src/render/byte-units.ts
@@ -101257,7 +101916,7 @@ function endWord(status) {
 }
 
 // packages/cli/src/commands/download.ts
-var HELP = `
+var HELP2 = `
 DESTINATION is a directory (created as needed), s3://bucket/prefix (your own AWS credentials
 from the default provider chain; --endpoint-url for S3-compatible stores), or "-" to stream
 exactly one file to stdout. With --download-urls, DESTINATION is the JSON file to write ("-" =
@@ -101280,7 +101939,7 @@ function downloadCommand(io) {
     "--status <status>",
     `samples to deliver: ${DOWNLOAD_STATUS_FILTERS.join("|")}`,
     "succeeded"
-  ).option("--since <time|duration|state-file>", "only samples whose status changed since then").option("--skip-archived", "skip archived samples with a warning instead of failing").option("--restore", "restore archived samples, wait for the restore, then download them").option("--restore-timeout <duration>", "longest wait for --restore", "24h").option("--endpoint-url <url>", "S3-compatible endpoint for an s3:// DESTINATION").option("--region <region>", "AWS region for an s3:// DESTINATION (default: AWS_REGION)").option("--concurrency <n>", "requests in flight at once across all files (default 16)").option("--parallel-files <n>", "files transferred at once (default 4)").option("--no-verify", "do not compute sha256 (faster on slow CPUs; nothing is checked)").addHelpText("after", HELP);
+  ).option("--since <time|duration|state-file>", "only samples whose status changed since then").option("--skip-archived", "skip archived samples with a warning instead of failing").option("--restore", "restore archived samples, wait for the restore, then download them").option("--restore-timeout <duration>", "longest wait for --restore", "24h").option("--endpoint-url <url>", "S3-compatible endpoint for an s3:// DESTINATION").option("--region <region>", "AWS region for an s3:// DESTINATION (default: AWS_REGION)").option("--concurrency <n>", "requests in flight at once across all files (default 16)").option("--parallel-files <n>", "files transferred at once (default 8)").option("--no-verify", "do not compute sha256 (faster on slow CPUs; nothing is checked)").addHelpText("after", HELP2);
   addProgressOptions(addAuthOptions(command2));
   return command2.action(async (destination, options) => {
     const selection = readSelection(options);
@@ -101544,8 +102203,8 @@ function fileTypesCommand(io) {
 }
 
 // packages/cli/src/commands/map-file.ts
-import { chmod, writeFile as writeFile5 } from "node:fs/promises";
-var HELP2 = `
+import { chmod, writeFile as writeFile6 } from "node:fs/promises";
+var HELP3 = `
 Lists the FASTQs under an S3 prefix in YOUR bucket (AWS credentials from the AWS SDK's usual
 chain: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, SSO, instance role), pairs R1/R2 from
 Illumina-style names (client ID before the first "_", an _R1/_R2 token) and writes a map file for
@@ -101565,7 +102224,7 @@ function mapFileCommand(io) {
   ).argument("<s3_uri>", "s3://bucket/prefix").option("--presign", "presign GET URLs (otherwise the objects must be public)").option("--expires-in <duration>", "lifetime of presigned URLs, at most 7d (default 7d)").option("--endpoint-url <url>", "S3-compatible endpoint (MinIO, Ceph\u2026); path-style addressing").option(
     "--region <region>",
     "bucket region (default: AWS configuration, else the bucket\u2019s own)"
-  ).option("--output <file>", "where to write the map file; - for stdout", "-").addHelpText("after", HELP2).action(async (source, options) => {
+  ).option("--output <file>", "where to write the map file; - for stdout", "-").addHelpText("after", HELP3).action(async (source, options) => {
     await runMapFile(io, source, options);
   });
 }
@@ -101591,7 +102250,6 @@ async function runMapFile(io, source, options) {
       `${options.output} does not end in .fastq-map.csv, which \`gencove upload\` requires.`
     );
   }
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   const built = await buildS3MapFile({
     source,
     presign: options.presign === true,
@@ -101601,7 +102259,7 @@ async function runMapFile(io, source, options) {
   });
   if (options.output === "-") io.stdout.write(built.text);
   else {
-    await writeFile5(options.output, built.text, { mode: 384 });
+    await writeFile6(options.output, built.text, { mode: 384 });
     await chmod(options.output, 384);
   }
   for (const s2 of built.skipped) warn(io, `skipped ${s2.key}: ${s2.reason}`);
@@ -101757,8 +102415,8 @@ function projectsCommand(io) {
 }
 
 // packages/cli/src/commands/samples.ts
-import { mkdir as mkdir5, writeFile as writeFile6 } from "node:fs/promises";
-import { dirname as dirname7 } from "node:path";
+import { mkdir as mkdir5, writeFile as writeFile7 } from "node:fs/promises";
+import { dirname as dirname8 } from "node:path";
 
 // packages/cli/src/commands/download-file.ts
 function addDownloadFileCommand(samples, io) {
@@ -101858,8 +102516,8 @@ function samplesCommand(io) {
       const text = `${JSON.stringify(metadata ?? null, null, 4)}
 `;
       if (options.outputFilename === "-") return writeOut(io, text);
-      await mkdir5(dirname7(options.outputFilename), { recursive: true });
-      await writeFile6(options.outputFilename, text);
+      await mkdir5(dirname8(options.outputFilename), { recursive: true });
+      await writeFile7(options.outputFilename, text);
     });
   });
   addAuthOptions(
@@ -101878,12 +102536,12 @@ function samplesCommand(io) {
 }
 
 // packages/cli/src/commands/upload.ts
-import { mkdir as mkdir7, writeFile as writeFile8 } from "node:fs/promises";
-import { dirname as dirname9 } from "node:path";
+import { mkdir as mkdir7, writeFile as writeFile9 } from "node:fs/promises";
+import { dirname as dirname10 } from "node:path";
 
 // packages/cli/src/commands/import-urls.ts
-import { mkdir as mkdir6, writeFile as writeFile7 } from "node:fs/promises";
-import { dirname as dirname8 } from "node:path";
+import { mkdir as mkdir6, writeFile as writeFile8 } from "node:fs/promises";
+import { dirname as dirname9 } from "node:path";
 
 // packages/cli/src/render/import-progress.ts
 var import_cli_progress2 = __toESM(require_cli_progress(), 1);
@@ -102007,7 +102665,7 @@ var ImportProgress = class {
 // packages/cli/src/commands/import-urls.ts
 var MAX_CONCURRENCY = 64;
 async function runUrlImport(io, args) {
-  const flags = readFlags(args.options);
+  const flags = readFlags2(args.options);
   const map2 = await parseMapFile(args.source);
   if (map2.kind !== "url") {
     throw new UsageError(`${args.source} lists local files, not URLs.`);
@@ -102046,7 +102704,7 @@ async function runUrlImport(io, args) {
     progress.stop();
   }
 }
-function readFlags(o2) {
+function readFlags2(o2) {
   const str2 = (name) => {
     const v2 = o2[name];
     return v2 === void 0 || v2 === null ? void 0 : String(v2);
@@ -102110,8 +102768,8 @@ async function reportResult(io, flags, map2, result) {
     if (flags.output === "-") {
       io.stdout.write(text);
     } else {
-      await mkdir6(dirname8(flags.output), { recursive: true });
-      await writeFile7(flags.output, text);
+      await mkdir6(dirname9(flags.output), { recursive: true });
+      await writeFile8(flags.output, text);
     }
   }
   if (flags.json) {
@@ -102142,7 +102800,7 @@ function uploadCommand(io) {
   addProgressOptions(addAuthOptions(command2));
   return command2.action(
     async (source, destination, options) => {
-      const flags = readFlags2(options);
+      const flags = readFlags3(options);
       if (source.endsWith(MAP_FILE_SUFFIX) && (await parseMapFile(source)).kind === "url") {
         await runUrlImport(io, {
           source,
@@ -102161,7 +102819,6 @@ function uploadCommand(io) {
         throw new UploadPlanError(plan.problems);
       if (options.dryRun) return reportPlan2(io, plan, json2);
       if (plan.destinationGenerated && !json2) info(io, `Destination: ${plan.destination}`);
-      process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
       const renderer = createTransferRenderer(io, {
         mode: renderMode2(io, options),
         label: "Uploading"
@@ -102190,7 +102847,7 @@ function uploadCommand(io) {
     }
   );
 }
-function readFlags2(options) {
+function readFlags3(options) {
   if (options.runProjectId === void 0 && (options.metadata !== void 0 || options.output !== void 0)) {
     throw new UsageError(
       "--metadata and --output can only be used together with --run-project-id."
@@ -102326,8 +102983,8 @@ async function reportResult2(io, flags, result, json2) {
     const text = formatAssignmentOutput(result.assigned);
     if (flags.output === "-") io.stdout.write(text);
     else {
-      await mkdir7(dirname9(flags.output), { recursive: true });
-      await writeFile8(flags.output, text);
+      await mkdir7(dirname10(flags.output), { recursive: true });
+      await writeFile9(flags.output, text);
     }
   }
   if (json2) {
@@ -102348,7 +103005,7 @@ async function reportResult2(io, flags, result, json2) {
 }
 
 // packages/cli/src/commands/wait.ts
-import { readFile as readFile4 } from "node:fs/promises";
+import { readFile as readFile5 } from "node:fs/promises";
 
 // packages/cli/src/render/wait-table.ts
 function formatDuration3(ms) {
@@ -102512,7 +103169,7 @@ var WAIT_EXIT_CODES = {
   unavailable: ExitCode.WaitUnavailable
 };
 var MIN_POLL_INTERVAL_MS = 1e3;
-var HELP3 = `
+var HELP4 = `
 Selects every visible sample of the project, or --sample-ids, --client-ids (per client id the
 most recently created sample) or the samples of an upload --output file (--from-output, "-" for
 stdin). Polls adaptively (quick at first, slower while nothing changes, quick again after a
@@ -102539,7 +103196,7 @@ function waitCommand(io, setExitCode) {
     "--timeout <duration>",
     "give up after this long, e.g. 90m, 6h, 2d; 0 = poll once",
     "24h"
-  ).option("--poll-interval <duration>", "quickest poll interval (minimum 1s)", "5s").option("--max-poll-interval <duration>", "slowest poll interval", "5m").option("--json", "print NDJSON events and a final result object on stdout").option("--no-progress", "no progress on stderr").addHelpText("after", HELP3);
+  ).option("--poll-interval <duration>", "quickest poll interval (minimum 1s)", "5s").option("--max-poll-interval <duration>", "slowest poll interval", "5m").option("--json", "print NDJSON events and a final result object on stdout").option("--no-progress", "no progress on stderr").addHelpText("after", HELP4);
   addAuthOptions(command2).action(async (options) => {
     const selector = await selectorFrom(io, options);
     const timeoutMs = parseDuration("--timeout", options.timeout);
@@ -102552,6 +103209,7 @@ function waitCommand(io, setExitCode) {
       throw new UsageError("--max-poll-interval must not be shorter than --poll-interval.");
     }
     const progress = progressFor(io, options, selector);
+    const unknownWarned = /* @__PURE__ */ new Set();
     let result;
     try {
       result = await withClient(
@@ -102564,6 +103222,16 @@ function waitCommand(io, setExitCode) {
           onEvent: (event) => {
             if (options.json) writeNdjson(io, event);
             progress?.event(event);
+            if (event.type === "status" && event.unknownStatus && !options.json) {
+              const status = String(event.status);
+              if (!unknownWarned.has(status)) {
+                unknownWarned.add(status);
+                warn(
+                  io,
+                  `sample ${event.sampleId}${event.clientId ? ` (${event.clientId})` : ""} has the status "${status}", which this version of gencove does not know; it is treated as still running.`
+                );
+              }
+            }
           }
         })
       );
@@ -102603,7 +103271,7 @@ async function selectorFrom(io, options) {
     const shown2 = file2 === "-" ? "stdin" : file2;
     let text;
     try {
-      text = file2 === "-" ? await readStdin(io) : await readFile4(file2, "utf8");
+      text = file2 === "-" ? await readStdin(io) : await readFile5(file2, "utf8");
     } catch (error62) {
       throw new UsageError(`--from-output: cannot read ${shown2}: ${error62.message}`);
     }
@@ -102692,6 +103360,7 @@ ${EXIT_CODE_HELP}
   program2.addCommand(mapFileCommand(io));
   program2.addCommand(webhooksCommand(io, setExitCode));
   program2.addCommand(waitCommand(io, setExitCode));
+  program2.addCommand(doctorCommand(io, setExitCode));
   configure(program2, io);
   return program2;
 }
@@ -102720,6 +103389,7 @@ async function run2(argv, io) {
 }
 
 // packages/cli/src/bin.ts
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 process.on("SIGINT", () => process.exit(ExitCode.Interrupted));
 var exitCode = await run2(process.argv.slice(2), processIo());
 process.exitCode = exitCode;

@@ -8,7 +8,7 @@ import {
   relativeIfInside,
   samplesTable,
   setRegistrationOutputs
-} from "./chunks/chunk-4Z2K2QI3.mjs";
+} from "./chunks/chunk-7K3C6Y77.mjs";
 import {
   reportProblems
 } from "./chunks/chunk-3NDLOD75.mjs";
@@ -16,8 +16,8 @@ import {
   AssignmentError,
   InputError,
   MAP_FILE_SUFFIX,
+  NoFastqFilesError,
   SummaryBuilder,
-  UploadInputError,
   assertUploadable,
   debug,
   defaultCacheDir,
@@ -27,7 +27,7 @@ import {
   runAction,
   shardOf,
   uploadFastqs
-} from "./chunks/chunk-TDBMA2YN.mjs";
+} from "./chunks/chunk-CTIPOCP5.mjs";
 import "./chunks/chunk-NQJOX45Y.mjs";
 import "./chunks/chunk-Y5YXNPPD.mjs";
 import "./chunks/chunk-5MOBDQTO.mjs";
@@ -2739,7 +2739,7 @@ async function resolveUploadSource(lines, cwd) {
     implicitDescendants: true,
     matchDirectories: false
   });
-  const files = [...new Set(await globber.glob())].sort();
+  const files = await globber.glob();
   if (files.length === 0) return { kind: "none", why: `no file matches ${lines.join(", ")}` };
   let base = commonRoot(globber.getSearchPaths());
   if (!(await stat(base)).isDirectory()) base = dirname3(base);
@@ -2881,32 +2881,23 @@ async function planFor(inputs, deps) {
   let plan;
   try {
     plan = await planUpload({
-      source: source.kind === "glob" ? source.base : inputs.path[0],
+      // glob matches: exactly those files, named relative to the patterns' common root
+      ...source.kind === "glob" ? { source: relativeIfInside(deps.cwd, source.base), files: source.files } : { source: inputs.path[0] },
       ...inputs.destination ? { destination: inputs.destination } : {},
       cwd: deps.cwd,
       signal: deps.signal
     });
   } catch (error) {
     annotateMapFileError(io, error);
-    if (error instanceof UploadInputError && error.message.startsWith("No FASTQ files found")) {
-      return nothing(error.message);
-    }
+    if (error instanceof NoFastqFilesError) return nothing(error.message);
     if (error.name === "DestinationError")
       throw new InputError("destination", error.message);
     throw error;
   }
-  if (source.kind === "glob") {
-    const matched = new Set(source.files);
-    plan = restrictPlan(plan, (u) => u.sources.every((s) => matched.has(s.path)));
-    const skipped = source.files.length - plan.uploads.length;
-    if (skipped > 0)
-      io.info(
-        `${skipped} matched file(s) are not FASTQ files (.fastq.gz, .fq.gz, .fastq.bgz, .fq.bgz) and are skipped.`
-      );
-    if (plan.uploads.length === 0)
-      return nothing(
-        `No FASTQ files found: the patterns match ${source.files.length} file(s), none of them a FASTQ file.`
-      );
+  if (plan.kind === "files" && plan.ignored.length > 0) {
+    io.info(
+      `${plan.ignored.length} matched file(s) are not FASTQ files (.fastq.gz, .fq.gz, .fastq.bgz, .fq.bgz) and are skipped.`
+    );
   }
   if (inputs.shard) {
     const { index, total } = inputs.shard;

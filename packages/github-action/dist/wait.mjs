@@ -10,7 +10,7 @@ import {
   formatDuration,
   runAction,
   waitForSamples
-} from "./chunks/chunk-TDBMA2YN.mjs";
+} from "./chunks/chunk-CTIPOCP5.mjs";
 import "./chunks/chunk-NQJOX45Y.mjs";
 import "./chunks/chunk-Y5YXNPPD.mjs";
 import "./chunks/chunk-5MOBDQTO.mjs";
@@ -67,11 +67,6 @@ async function runWait(inputs, deps) {
       { timeoutMs: inputs.timeoutMs, signal: deps.signal, onEvent }
     )
   );
-  if (result.state === void 0) {
-    throw new Error(
-      `Could not read the samples of project ${inputs.projectId} before the timeout: ${lastPollError ?? "no poll completed"}.`
-    );
-  }
   const idsOf = (outcome) => result.samples.filter((s) => s.outcome === outcome && s.id).map((s) => s.id);
   io.setOutput("outcome", result.outcome);
   io.setOutput("statuses", result.samples.map(statusOutput));
@@ -101,6 +96,10 @@ async function runWait(inputs, deps) {
     throw new StepFailure(
       `Wait ended with ${failed.map((o) => `${result.counts[o]} ${o === "pending" ? "unfinished (timeout)" : o}`).join(", ")} sample(s); fail-on is ${inputs.failOn.join(", ")}.`
     );
+  }
+  if (result.outcome === "timeout" && failing.has("pending")) {
+    const why = result.state ? "" : ` before one poll of project ${inputs.projectId} completed${lastPollError ? ` (last error: ${lastPollError})` : ""}`;
+    throw new StepFailure(`Wait timed out${why}; fail-on is ${inputs.failOn.join(", ")}.`);
   }
   return result;
 }

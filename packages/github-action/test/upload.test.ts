@@ -193,6 +193,48 @@ describe('upload action (bundle run as the runner runs it)', () => {
     expect(result.outputs.samples).toBeUndefined();
   });
 
+  it('pairs only the glob matches: R1-only patterns warn that each sample will be single-end', async () => {
+    const cwd = await workspace({
+      'runs/P1_R1.fastq.gz': fastq('p1r1'),
+      'runs/P1_R2.fastq.gz': fastq('p1r2'),
+      'runs/P2_R1.fastq.gz': fastq('p2r1'),
+      'runs/P2_R2.fastq.gz': fastq('p2r2'),
+      'runs/SampleSheet_R1.csv': 'not a fastq',
+      'runs/EMPTY_R1.fastq.gz': '',
+    });
+    const result = await runActionBundle('upload', {
+      cwd,
+      env: sandboxEnv(sandbox),
+      inputs: {
+        ...sandboxInputs(sandbox),
+        path: 'runs/P*_R1.*',
+        destination: 'gncv://gh-action/r1-only',
+        'dry-run': 'true',
+      },
+    });
+    expect(result.exitCode).toBe(0);
+    expect(uploadsOf(result).map((u) => u.destination_path)).toEqual([
+      'gncv://gh-action/r1-only/P1_R1.fastq.gz',
+      'gncv://gh-action/r1-only/P2_R1.fastq.gz',
+    ]);
+    // the R2 files next to them are not uploaded, and the empty file was not matched
+    expect(result.warnings).toEqual([
+      '[title=Gencove: unpaired] P1_R1.fastq.gz has no R2: sample P1 will be single-end.',
+      '[title=Gencove: unpaired] P2_R1.fastq.gz has no R2: sample P2 will be single-end.',
+    ]);
+    expect(result.errors).toEqual([]);
+    const csvOnly = await runActionBundle('upload', {
+      cwd,
+      env: sandboxEnv(sandbox),
+      inputs: { ...sandboxInputs(sandbox), path: 'runs/*.csv', 'if-no-files-found': 'warn' },
+    });
+    expect(csvOnly.exitCode).toBe(0);
+    expect(csvOnly.warnings).toEqual([
+      expect.stringMatching(/^No FASTQ files found among the 1 given file\(s\) in runs /),
+    ]);
+    expect(sandbox.control.requests).toEqual([]);
+  });
+
   it('splits a batch over matrix shards: every file once, no sample split', async () => {
     const files: Record<string, Buffer> = {};
     for (let i = 1; i <= 12; i++) {

@@ -132,6 +132,36 @@ describe('wait action (bundle run as the runner runs it)', () => {
     }
   });
 
+  it("a wait whose polls all failed is a timeout (core's outcome), failing per fail-on", async () => {
+    sandbox.control.addFault({
+      match: { target: 'api', path: /^\/api\/v2\/(project-)?samples/ },
+      times: Number.POSITIVE_INFINITY,
+      fault: { type: 'status', status: 503 },
+    });
+    const base = {
+      ...sandboxInputs(sandbox),
+      'project-id': sandbox.projects.default,
+      'sample-ids': id('SEED-A01'),
+      timeout: '2s',
+    };
+    const result = await runActionBundle('wait', { inputs: base });
+    expect(result.exitCode).toBe(1);
+    expect(result.outputs.outcome).toBe('timeout');
+    expect(result.outputs.statuses).toBe('[]');
+    expect(result.outputs['succeeded-ids']).toBe('');
+    expect(result.errors).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^Wait timed out before one poll of project ${sandbox.projects.default} completed \\(last error: .*\\(ERR_GENCOVE_\\w+\\)\\); fail-on is failed, unavailable, timeout\\.$`,
+        ),
+      ),
+    ]);
+    expect(result.summary).toContain('<h3>Gencove wait: timeout</h3>');
+    const lenient = await runActionBundle('wait', { inputs: { ...base, 'fail-on': 'failed' } });
+    expect(lenient.exitCode).toBe(0);
+    expect(lenient.outputs.outcome).toBe('timeout');
+  });
+
   it('rejects bad input before any request, naming the input', async () => {
     const result = await runActionBundle('wait', {
       inputs: { ...sandboxInputs(sandbox), 'project-id': 'not-a-uuid' },

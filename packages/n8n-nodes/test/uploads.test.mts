@@ -5,7 +5,7 @@ import { useSandboxAndN8n } from './setup.mjs';
 const env = useSandboxAndN8n({ pipeline: 'instant' });
 
 test('upload from binary: streamed, byte-exact on S3 (multipart too), assigned to the project', async () => {
-  const r1 = randomBytes(17 * 1024 * 1024 + 123); // > one 16 MiB part: multipart
+  const r1 = randomBytes(17 * 1024 * 1024 + 123); // three 8 MiB parts: multipart
   const r2 = randomBytes(64 * 1024);
   const input = [
     { json: {}, binary: { data: await env.n8n.binary(r1, 'N8N-S1_R1.fastq.gz') } },
@@ -41,6 +41,41 @@ test('upload from binary: streamed, byte-exact on S3 (multipart too), assigned t
   expect(
     env.sandbox.control.requests.some((r) => r.target === 's3' && r.query.uploadId !== undefined),
   ).toBe(true);
+});
+
+test('upload from binary: in-memory data to a generated gncv://n8n-… folder; a re-run skips it', async () => {
+  const bytes = randomBytes(200_000);
+  const input = [
+    {
+      json: {},
+      binary: {
+        data: {
+          data: bytes.toString('base64'),
+          mimeType: 'application/gzip',
+          fileName: 'MEM-S1_R1.fastq.gz',
+        },
+      },
+    },
+  ];
+  const parameters = { resource: 'upload', operation: 'uploadBinary', binaryPropertyName: 'data' };
+  const first = await env.n8n.runNode('gencove', { ...parameters, destination: '' }, input);
+  expect(first.error).toBeUndefined();
+  const json = first.items[0]!.json;
+  expect(json).toMatchObject({ outcome: 'uploaded', bytes: bytes.length, clientId: 'MEM-S1' });
+  expect(json.destinationPath).toMatch(/^gncv:\/\/n8n-\d{14}-[0-9a-f]{32}\/MEM-S1_R1\.fastq\.gz$/);
+  const upload = env.sandbox.control.getUpload(String(json.uploadId))!;
+  expect((await env.sandbox.control.s3Object(upload.bucket, upload.key))?.equals(bytes)).toBe(true);
+
+  env.sandbox.control.clearRequests();
+  const folder = String(json.destinationPath).replace(/[^/]+$/, '');
+  const again = await env.n8n.runNode('gencove', { ...parameters, destination: folder }, input);
+  expect(again.error).toBeUndefined();
+  expect(again.items[0]!.json).toMatchObject({
+    outcome: 'already-uploaded',
+    bytes: 0,
+    uploadId: json.uploadId,
+  });
+  expect(env.sandbox.control.requests.filter((r) => r.target === 's3')).toEqual([]);
 });
 
 test('upload from binary: a bad file name fails before anything is reserved', async () => {
@@ -85,17 +120,60 @@ test('import from URLs (item fields): registered and assigned', async () => {
   }
 });
 
-test('import from URLs: an underscore in a client ID is refused before anything is sent', async () => {
+test('import from URLs: item problems are found by core, named by item, before anything is sent', async () => {
+  env.sandbox.control.clearRequests();
   const out = await env.n8n.runNode(
     'gencove',
     {
       resource: 'upload',
       operation: 'importUrls',
       urlSource: 'fields',
-      clientId: 'BAD_ID',
-      r1Url: 'https://storage.example.net/BAD_ID_R1.fastq.gz',
+      clientId: '={{ $json.id }}',
+      r1Url: '={{ "https://storage.example.net/" + $json.id + "_R1.fastq.gz" }}',
+      r2Url: '={{ $json.r2 ?? "" }}',
     },
-    [],
+    [
+      { json: { id: 'GOOD' } },
+      { json: { id: 'BAD_ID' } },
+      { json: { id: 'TXT', r2: 'https://storage.example.net/TXT_R2.txt' } },
+    ],
   );
-  expect(out.error?.message).toMatch(/must not contain "_"/);
+  expect(out.error?.message).toMatch(/^Item 1: client_id "BAD_ID" contains "_"/);
+  expect(out.error?.description).toMatch(/\nItem 2: URL "https:\/\/storage\.example\.net\/TXT_R2\.txt" must name a file ending in \.fastq\.gz/);
+  expect(env.sandbox.control.requests).toEqual([]);
+});
+
+test('import from URLs (map file in binary data): registered; a local path is refused', async () => {
+  const source = `${env.sandbox.s3Url}/public/run-19`;
+  const text = [
+    'client_id,r_notation,path',
+    `URL-M1,R1,${source}/URL-M1_R1.fastq.gz`,
+    `URL-M1,R2,${source}/URL-M1_R2.fastq.gz`,
+  ].join('\n');
+  const parameters = {
+    resource: 'upload',
+    operation: 'importUrls',
+    urlSource: 'mapFile',
+    mapFileProperty: 'map',
+  };
+  const mapItem = async (content: string) => ({
+    json: {},
+    binary: { map: await env.n8n.binary(Buffer.from(content), 'run.fastq-map.csv', 'text/csv') },
+  });
+  const out = await env.n8n.runNode('gencove', parameters, [await mapItem(text)]);
+  expect(out.error).toBeUndefined();
+  const uploads = out.items[0]!.json.uploads as Array<{ clientId: string; read: string }>;
+  expect(uploads.map((u) => [u.clientId, u.read])).toEqual([
+    ['URL-M1', 'R1'],
+    ['URL-M1', 'R2'],
+  ]);
+
+  env.sandbox.control.clearRequests();
+  const local = await env.n8n.runNode('gencove', parameters, [
+    await mapItem('client_id,r_notation,path\nL1,R1,/etc/L1_R1.fastq.gz\n'),
+  ]);
+  expect(local.error?.message).toMatch(
+    /Invalid map file run\.fastq-map\.csv[\s\S]*line 2: path "\/etc\/L1_R1\.fastq\.gz" is not an http\(s\) URL/,
+  );
+  expect(env.sandbox.control.requests).toEqual([]);
 });

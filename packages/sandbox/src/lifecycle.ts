@@ -1,3 +1,5 @@
+import { setMaxListeners } from 'node:events';
+
 /**
  * Tracks every timer and background task of a sandbox so that close() can stop them all and leave
  * no open handle behind.
@@ -6,6 +8,11 @@ export class Lifecycle {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly tasks = new Set<Promise<unknown>>();
   readonly abort = new AbortController();
+
+  constructor() {
+    // every sleep, fetch and webhook of the sandbox listens to this one signal
+    setMaxListeners(0, this.abort.signal);
+  }
 
   get closed(): boolean {
     return this.abort.signal.aborted;

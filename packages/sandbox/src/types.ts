@@ -54,10 +54,12 @@ export type Fault =
   /** S3 object reads only: one byte in the middle of the returned body is flipped. */
   | { type: 'corrupt' }
   /**
-   * S3 requests signed with issued upload credentials only: the credentials expire now, early
-   * (400 ExpiredToken, and every later use of them too).
+   * S3 requests signed with issued upload credentials only: 400 ExpiredToken although the
+   * credentials' `expiry_time` is still ahead. `scope: 'request'` (default) refuses this request
+   * only, so the effect stays on the request's own key (reproducible under concurrency);
+   * `'credential'` expires the credentials for good, also for requests already in flight.
    */
-  | { type: 'expire-credentials' }
+  | { type: 'expire-credentials'; scope?: 'request' | 'credential' }
   /** Presigned download URLs only: this URL expires now (403 "Request has expired", also later). */
   | { type: 'expire-url' };
 

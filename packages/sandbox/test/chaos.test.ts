@@ -269,7 +269,18 @@ describe('fault kinds', () => {
       client.send(
         new PutObjectCommand({ Bucket: slot.s3.bucket, Key: slot.s3.object_name, Body: 'ACGT' }),
       );
-    only({ match: { operation: 'PutObject' }, sequence: [{ type: 'expire-credentials' }] });
+    only({
+      match: { operation: 'PutObject' },
+      sequence: [
+        { type: 'expire-credentials' },
+        null,
+        { type: 'expire-credentials', scope: 'credential' },
+      ],
+    });
+    // scope 'request' (default): this request only
+    await expect(put()).rejects.toMatchObject({ name: 'ExpiredToken' });
+    await put();
+    // scope 'credential': expired for good
     await expect(put()).rejects.toMatchObject({ name: 'ExpiredToken' });
     await expect(put()).rejects.toMatchObject({ name: 'ExpiredToken' });
     client.destroy();

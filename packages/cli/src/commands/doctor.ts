@@ -43,7 +43,13 @@ Nothing is changed on the server. Exit codes: 0 no check failed (warnings allowe
 failed, 2 bad flags. --json prints {"ok", "host", "checks": [{id, status, summary, fix, details,
 durationMs}]} on stdout.`;
 
-const SIZE_UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
+const SIZE_UNITS: Record<string, number> = {
+  '': 1,
+  k: 1024,
+  m: 1024 ** 2,
+  g: 1024 ** 3,
+  t: 1024 ** 4,
+};
 
 /** `500M`, `10G`, `1.5T`, `0` (binary units, optional `B`/`iB`). */
 export function parseSize(name: string, value: string): number {
@@ -100,7 +106,11 @@ export function doctorCommand(io: Io, setExitCode: (code: number) => void): Comm
     const doctorOptions: DoctorOptions = {
       host: config.host,
       hostSource:
-        config.hostSource === 'flag' ? '--host' : config.hostSource === 'env' ? 'GENCOVE_HOST' : 'default',
+        config.hostSource === 'flag'
+          ? '--host'
+          : config.hostSource === 'env'
+            ? 'GENCOVE_HOST'
+            : 'default',
       ...(client ? { client } : {}),
       ...(credentialsProblem ? { credentialsProblem } : {}),
       ...(credentialSource ? { credentialSource } : {}),
@@ -130,7 +140,9 @@ export function doctorCommand(io: Io, setExitCode: (code: number) => void): Comm
 function readFlags(options: DoctorCommandOptions): { minFreeBytes: number; timeoutMs: number } {
   const isS3 = options.destination !== undefined && /^s3:\/\//i.test(options.destination);
   if (!isS3 && (options.endpointUrl !== undefined || options.region !== undefined)) {
-    throw new UsageError('--endpoint-url and --region apply to an s3://bucket/prefix --destination.');
+    throw new UsageError(
+      '--endpoint-url and --region apply to an s3://bucket/prefix --destination.',
+    );
   }
   if (options.endpointUrl !== undefined && !/^https?:\/\//.test(options.endpointUrl)) {
     throw new UsageError(`--endpoint-url must be an http(s) URL; got "${options.endpointUrl}".`);
@@ -139,7 +151,8 @@ function readFlags(options: DoctorCommandOptions): { minFreeBytes: number; timeo
     throw new UsageError('--destination is empty.');
   }
   const timeoutMs = parseDuration('--timeout', options.timeout);
-  if (timeoutMs < 100) throw new UsageError(`--timeout must be at least 100ms; got "${options.timeout}".`);
+  if (timeoutMs < 100)
+    throw new UsageError(`--timeout must be at least 100ms; got "${options.timeout}".`);
   return { minFreeBytes: parseSize('--min-free', options.minFree), timeoutMs };
 }
 

@@ -97,7 +97,7 @@ export function downloadCommand(io: Io): Command {
     .option('--endpoint-url <url>', 'S3-compatible endpoint for an s3:// DESTINATION')
     .option('--region <region>', 'AWS region for an s3:// DESTINATION (default: AWS_REGION)')
     .option('--concurrency <n>', 'requests in flight at once across all files (default 16)')
-    .option('--parallel-files <n>', 'files transferred at once (default 4)')
+    .option('--parallel-files <n>', 'files transferred at once (default 8)')
     .option('--no-verify', 'do not compute sha256 (faster on slow CPUs; nothing is checked)')
     .addHelpText('after', HELP);
   addProgressOptions(addAuthOptions(command));

@@ -98,6 +98,7 @@ export function waitCommand(io: Io, setExitCode: (code: number) => void): Comman
       throw new UsageError('--max-poll-interval must not be shorter than --poll-interval.');
     }
     const progress = progressFor(io, options, selector);
+    const unknownWarned = new Set<string>();
     let result: WaitResult;
     try {
       result = await withClient(options, io, (client) =>
@@ -108,6 +109,17 @@ export function waitCommand(io: Io, setExitCode: (code: number) => void): Comman
           onEvent: (event) => {
             if (options.json) writeNdjson(io, event);
             progress?.event(event);
+            if (event.type === 'status' && event.unknownStatus && !options.json) {
+              // once per status value: a status nobody documented keeps the wait going
+              const status = String(event.status);
+              if (!unknownWarned.has(status)) {
+                unknownWarned.add(status);
+                warn(
+                  io,
+                  `sample ${event.sampleId}${event.clientId ? ` (${event.clientId})` : ''} has the status "${status}", which this version of gencove does not know; it is treated as still running.`,
+                );
+              }
+            }
           },
         }),
       );

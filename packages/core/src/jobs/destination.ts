@@ -41,9 +41,13 @@ export function normalizeDestination(destination: string): string {
 
 /**
  * The destination the official client generates when none is given (spec §3.3):
- * `gncv://<kind>-<UTC %Y%m%d%H%M%S>-<uuid4 hex>/`, kind `cli` for local files, `cli-url` for URLs.
+ * `gncv://<kind>-<UTC %Y%m%d%H%M%S>-<uuid4 hex>/`, kind `cli` for local files, `cli-url` for URLs
+ * (`n8n` for uploads from the n8n nodes, so they are recognisable).
  */
-export function generateDestination(kind: 'cli' | 'cli-url', now: Date = new Date()): string {
+export function generateDestination(
+  kind: 'cli' | 'cli-url' | 'n8n',
+  now: Date = new Date(),
+): string {
   const stamp = now.toISOString().replace(/[-:T]/g, '').slice(0, 14);
   return `gncv://${kind}-${stamp}-${randomUUID().replace(/-/g, '')}/`;
 }

@@ -2,15 +2,12 @@ import {
   type CallOptions,
   type ClientEvent,
   ConfigError,
-  DEFAULT_TIMEOUT_MS,
   GencoveClient,
   type GencoveClientOptions,
   type ProjectDetail,
   resolveConfig,
   type SampleDetail,
-  type UploadCredentials,
 } from '@gencove/core';
-import { Agent, type Dispatcher } from 'undici';
 import type { ActionIo } from './action-io.js';
 import { InputError, type Inputs } from './inputs.js';
 
@@ -48,8 +45,9 @@ export function readConnectionInputs(
 }
 
 /**
- * A client that reports every secret it receives to the runner's masking: upload session
- * credentials, presigned download URL signatures and (through its dispatcher) the JWTs it sends.
+ * A client that also masks the signatures of the presigned download URLs it receives. Every
+ * other secret (API key, password, JWTs, OTPs, upload credentials) reaches the masking through
+ * core's `onSecret` as soon as the client learns it.
  */
 class MaskingClient extends GencoveClient {
   readonly #io: ActionIo;
@@ -57,14 +55,6 @@ class MaskingClient extends GencoveClient {
   constructor(options: GencoveClientOptions, io: ActionIo) {
     super(options);
     this.#io = io;
-  }
-
-  override async getUploadCredentials(options?: CallOptions): Promise<UploadCredentials> {
-    const credentials = await super.getUploadCredentials(options);
-    this.#io.mask(credentials.access_key);
-    this.#io.mask(credentials.secret_key);
-    this.#io.mask(credentials.token);
-    return credentials;
   }
 
   override async getSample(sampleId: string, options?: CallOptions): Promise<SampleDetail> {
@@ -82,49 +72,6 @@ class MaskingClient extends GencoveClient {
     }
     return project;
   }
-}
-
-/**
- * In e-mail mode the client holds JWTs it never exposes. This interceptor sees each request
- * before it leaves and masks the bearer token and a refresh token in the body, so a JWT is
- * registered with the runner before its first possible appearance anywhere.
- */
-function jwtMaskingDispatcher(io: ActionIo): Dispatcher {
-  return new Agent({
-    connections: 16,
-    keepAliveTimeout: 10_000,
-    connect: { timeout: DEFAULT_TIMEOUT_MS },
-  }).compose((dispatch) => (options, handler) => {
-    const authorization = headerValue(options.headers, 'authorization');
-    const bearer = authorization ? /^Bearer\s+(\S+)/i.exec(authorization)?.[1] : undefined;
-    if (bearer) io.mask(bearer);
-    if (typeof options.body === 'string' && options.body.includes('"refresh"')) {
-      try {
-        const refresh = (JSON.parse(options.body) as { refresh?: unknown }).refresh;
-        if (typeof refresh === 'string') io.mask(refresh);
-      } catch {
-        // not JSON: nothing to mask
-      }
-    }
-    return dispatch(options, handler);
-  });
-}
-
-function headerValue(
-  headers: Dispatcher.DispatchOptions['headers'],
-  name: string,
-): string | undefined {
-  if (!headers) return undefined;
-  if (Array.isArray(headers)) {
-    for (let i = 0; i + 1 < headers.length; i += 2) {
-      if (String(headers[i]).toLowerCase() === name) return String(headers[i + 1]);
-    }
-    return undefined;
-  }
-  for (const [key, value] of Object.entries(headers as Record<string, unknown>)) {
-    if (key.toLowerCase() === name && value !== undefined) return String(value);
-  }
-  return undefined;
 }
 
 export interface ActionClient {
@@ -153,7 +100,6 @@ export function createActionClient(
       'no credentials: set api-key (recommended: an API key stored as a repository secret), or email and password.',
     );
   }
-  const agent = credentials.mode === 'password' ? jwtMaskingDispatcher(io) : undefined;
   const client = new MaskingClient(
     {
       host: config.host,
@@ -161,19 +107,13 @@ export function createActionClient(
       ...(credentials.mode === 'api-key'
         ? { apiKey: credentials.apiKey }
         : { email: credentials.email!, password: credentials.password! }),
-      ...(agent ? { agent } : {}),
       userAgent: 'gencove-github-action',
+      onSecret: (secret) => io.mask(secret),
       onEvent: (event) => logClientEvent(io, event),
     },
     io,
   );
-  return {
-    client,
-    async close() {
-      await client.close();
-      await agent?.close();
-    },
-  };
+  return { client, close: () => client.close() };
 }
 
 function logClientEvent(io: ActionIo, event: ClientEvent): void {

@@ -1,9 +1,9 @@
 import type { PlannedUpload, UploadPlan } from '@gencove/core';
 
 /**
- * The part of a plan that `keep` selects (a shard, or the files a glob matched): its uploads,
- * the samples they form, and only the problems that concern them — an unreadable file of
- * another shard must not block this one.
+ * The part of a plan that `keep` selects (a shard: every file of a client ID lands in the same
+ * one, so pairing is unchanged): its uploads, the samples they form, and only the problems that
+ * concern them — an unreadable file of another shard must not block this one.
  */
 export function restrictPlan(
   plan: UploadPlan,

@@ -4,11 +4,11 @@ import {
   assertUploadable,
   defaultCacheDir,
   type GencoveClient,
+  NoFastqFilesError,
   type PlannedUpload,
   type PlanProblem,
   planUpload,
   type UploadEvent,
-  UploadInputError,
   type UploadPlan,
   type UploadResult,
   uploadFastqs,
@@ -194,33 +194,25 @@ async function planFor(inputs: UploadInputs, deps: UploadDeps): Promise<UploadPl
   let plan: UploadPlan;
   try {
     plan = await planUpload({
-      source: source.kind === 'glob' ? source.base : inputs.path[0]!,
+      // glob matches: exactly those files, named relative to the patterns' common root
+      ...(source.kind === 'glob'
+        ? { source: relativeIfInside(deps.cwd, source.base), files: source.files }
+        : { source: inputs.path[0]! }),
       ...(inputs.destination ? { destination: inputs.destination } : {}),
       cwd: deps.cwd,
       signal: deps.signal,
     });
   } catch (error) {
     annotateMapFileError(io, error);
-    if (error instanceof UploadInputError && error.message.startsWith('No FASTQ files found')) {
-      return nothing(error.message);
-    }
+    if (error instanceof NoFastqFilesError) return nothing(error.message);
     if ((error as Error).name === 'DestinationError')
       throw new InputError('destination', (error as Error).message);
     throw error;
   }
-
-  if (source.kind === 'glob') {
-    const matched = new Set(source.files);
-    plan = restrictPlan(plan, (u) => u.sources.every((s) => matched.has(s.path)));
-    const skipped = source.files.length - plan.uploads.length;
-    if (skipped > 0)
-      io.info(
-        `${skipped} matched file(s) are not FASTQ files (.fastq.gz, .fq.gz, .fastq.bgz, .fq.bgz) and are skipped.`,
-      );
-    if (plan.uploads.length === 0)
-      return nothing(
-        `No FASTQ files found: the patterns match ${source.files.length} file(s), none of them a FASTQ file.`,
-      );
+  if (plan.kind === 'files' && plan.ignored.length > 0) {
+    io.info(
+      `${plan.ignored.length} matched file(s) are not FASTQ files (.fastq.gz, .fq.gz, .fastq.bgz, .fq.bgz) and are skipped.`,
+    );
   }
 
   if (inputs.shard) {

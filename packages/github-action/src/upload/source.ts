@@ -35,7 +35,8 @@ export async function resolveUploadSource(lines: string[], cwd: string): Promise
     implicitDescendants: true,
     matchDirectories: false,
   });
-  const files = [...new Set(await globber.glob())].sort();
+  // planUpload de-duplicates them and orders them as a walk of `base` would
+  const files = await globber.glob();
   if (files.length === 0) return { kind: 'none', why: `no file matches ${lines.join(', ')}` };
   let base = commonRoot(globber.getSearchPaths());
   if (!(await stat(base)).isDirectory()) base = dirname(base);

@@ -79,13 +79,6 @@ export async function runWait(inputs: WaitInputs, deps: WaitDeps): Promise<WaitR
       { timeoutMs: inputs.timeoutMs, signal: deps.signal, onEvent },
     ),
   );
-  if (result.state === undefined) {
-    // Not one poll succeeded: nothing is known about the samples, which is not a success.
-    throw new Error(
-      `Could not read the samples of project ${inputs.projectId} before the timeout: ${lastPollError ?? 'no poll completed'}.`,
-    );
-  }
-
   const idsOf = (outcome: SampleOutcome) =>
     result.samples.filter((s) => s.outcome === outcome && s.id).map((s) => s.id!);
   io.setOutput('outcome', result.outcome);
@@ -125,6 +118,13 @@ export async function runWait(inputs: WaitInputs, deps: WaitDeps): Promise<WaitR
       `Wait ended with ${failed.map((o) => `${result.counts[o]} ${o === 'pending' ? 'unfinished (timeout)' : o}`).join(', ')} ` +
         `sample(s); fail-on is ${inputs.failOn.join(', ')}.`,
     );
+  }
+  if (result.outcome === 'timeout' && failing.has('pending')) {
+    // Core's rule: a wait whose polls all failed knows no sample and ends as a timeout.
+    const why = result.state
+      ? ''
+      : ` before one poll of project ${inputs.projectId} completed${lastPollError ? ` (last error: ${lastPollError})` : ''}`;
+    throw new StepFailure(`Wait timed out${why}; fail-on is ${inputs.failOn.join(', ')}.`);
   }
   return result;
 }

@@ -161,8 +161,22 @@ async function applyFault(
       return { handled: false, corrupt: true };
     case 'expire-credentials': {
       const accessKey = accessKeyOf(req, params);
-      if (accessKey) deps.credentials.expire(accessKey);
-      return { handled: false };
+      const cred = accessKey ? deps.credentials.lookup(accessKey) : undefined;
+      if (cred?.scope !== 'uploads') return { handled: false };
+      if (fault.scope === 'credential') {
+        deps.credentials.expire(cred.accessKey);
+        return { handled: false };
+      }
+      req.resume();
+      const token = String(
+        params.get('X-Amz-Security-Token') ?? req.headers['x-amz-security-token'] ?? '',
+      );
+      sendXml(
+        res,
+        400,
+        s3ErrorXml('ExpiredToken', 'The provided token has expired.', { 'Token-0': token }),
+      );
+      return { handled: true };
     }
     case 'expire-url': {
       const signature = params.get('X-Amz-Signature');

@@ -80,7 +80,12 @@ async function localDestination(destination: string, minFree: number): Promise<P
       details,
     };
   }
-  return { id: 'destination', status: 'pass', summary: `${where}: writable, ${gib(free)} free`, details };
+  return {
+    id: 'destination',
+    status: 'pass',
+    summary: `${where}: writable, ${gib(free)} free`,
+    details,
+  };
 }
 
 async function s3Destination(destination: string, options: DoctorOptions): Promise<Partial> {
@@ -160,4 +165,3 @@ export async function destinationCheck(options: DoctorOptions): Promise<Partial>
   if (/^s3:\/\//i.test(destination)) return s3Destination(destination, options);
   return localDestination(destination, options.minFreeBytes ?? DEFAULT_MIN_FREE_BYTES);
 }
-

@@ -97,7 +97,8 @@ export function probeTls(
     };
     socket.once('secureConnect', () => {
       const cert = socket.getPeerCertificate();
-      const identity = cert && Object.keys(cert).length ? tls.checkServerIdentity(host, cert) : undefined;
+      const identity =
+        cert && Object.keys(cert).length ? tls.checkServerIdentity(host, cert) : undefined;
       const problem = socket.authorizationError
         ? String(socket.authorizationError)
         : identity

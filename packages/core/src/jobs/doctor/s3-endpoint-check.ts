@@ -15,7 +15,9 @@ export function s3EndpointCheck(
   overridden: boolean,
   probe: HttpProbeResult | undefined,
 ): Partial {
-  const origin = overridden ? `${endpoint} (GENCOVE_LOCALSTACK_S3_ENDPOINT)` : `${endpoint} (AWS S3)`;
+  const origin = overridden
+    ? `${endpoint} (GENCOVE_LOCALSTACK_S3_ENDPOINT)`
+    : `${endpoint} (AWS S3)`;
   if (!probe) {
     return {
       id: 's3-endpoint',

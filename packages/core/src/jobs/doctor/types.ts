@@ -1,7 +1,13 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { GencoveClient } from '../../client.js';
 
-export type DoctorCheckId = 'host' | 'tls' | 'credentials' | 'clock' | 'destination' | 's3-endpoint';
+export type DoctorCheckId =
+  | 'host'
+  | 'tls'
+  | 'credentials'
+  | 'clock'
+  | 'destination'
+  | 's3-endpoint';
 
 /** `warn` does not fail the run; `skip` means the check could not or need not run. */
 export type DoctorStatus = 'pass' | 'warn' | 'fail' | 'skip';

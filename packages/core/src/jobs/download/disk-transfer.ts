@@ -1,4 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { type FileHandle, mkdir, open, rename, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import pLimit from 'p-limit';
@@ -13,18 +14,18 @@ import type { DownloadSource } from './source.js';
 export const STREAM_BUDGET_BYTES = 2 * WRITE_BUFFER_BYTES;
 
 export interface TransferTuning {
-  /** Size of one ranged part (also what a part may hold in memory until it is committed). Default 8 MiB. */
+  /** Size of one ranged part, held in memory until the parts before it are written. Default 4 MiB. */
   partSize: number;
   /** Ranged requests in flight for one file. Default 8. */
   maxPartsPerFile: number;
-  /** Files at least this large are fetched in parallel ranged parts. Default 16 MiB. */
+  /** Files (or what is left of them) at least this large use parallel ranged parts. Default 8 MiB. */
   rangedThreshold: number;
 }
 
 export const DEFAULT_TUNING: TransferTuning = {
-  partSize: 8 * 1024 * 1024,
+  partSize: 4 * 1024 * 1024,
   maxPartsPerFile: 8,
-  rangedThreshold: 16 * 1024 * 1024,
+  rangedThreshold: 8 * 1024 * 1024,
 };
 
 export interface DiskTransferOptions {
@@ -209,6 +210,7 @@ async function inOrderParts(
   const signal = options.fetch.signal
     ? AbortSignal.any([options.fetch.signal, abort.signal])
     : abort.signal;
+  setMaxListeners(0, signal);
   const fetchCtx: FetchContext = { ...options.fetch, signal };
   let received = from;
   let failure: unknown;

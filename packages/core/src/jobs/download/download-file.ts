@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { once } from 'node:events';
+import { once, setMaxListeners } from 'node:events';
 import { stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { Agent } from 'undici';
@@ -13,7 +13,7 @@ import { type DownloadApi, deliverFile } from './deliver-file.js';
 import { DEFAULT_TUNING, type TransferTuning } from './disk-transfer.js';
 import { ArchivedSamplesError, DownloadInputError } from './errors.js';
 import { METADATA_FILE_TYPE, QC_FILE_TYPE } from './file-types.js';
-import { DEFAULT_TRANSFER_TIMEOUT_MS } from './job.js';
+import { DEFAULT_DOWNLOAD_BUFFER_BYTES, DEFAULT_TRANSFER_TIMEOUT_MS } from './job.js';
 import { writeFileAtomic } from './local-files.js';
 import { formatMetadataDownloadFile, formatQcJson } from './sample-json.js';
 import { SampleUrls } from './source.js';
@@ -70,7 +70,9 @@ export async function downloadSampleFile(
       // a listener must not break the transfer
     }
   };
-  const signal = options.signal ?? new AbortController().signal;
+  // Our own signal (linked to the caller's), so raising its listener limit touches nothing of theirs.
+  const signal = AbortSignal.any(options.signal ? [options.signal] : []);
+  setMaxListeners(0, signal);
   let sample: Awaited<ReturnType<DownloadFileApi['getSample']>>;
   try {
     sample = await api.getSample(sampleId, { signal });
@@ -132,7 +134,8 @@ export async function downloadSampleFile(
   if (!file.download_url) {
     throw new NotFoundError(`The ${fileType} file of sample ${sampleId} has no download URL.`);
   }
-  const budget = options.budget ?? new TransferBudget();
+  const budget =
+    options.budget ?? new TransferBudget({ maxBufferBytes: DEFAULT_DOWNLOAD_BUFFER_BYTES });
   const dispatcher = new Agent({
     connections: budget.connections.capacity + 2,
     keepAliveTimeout: 10_000,

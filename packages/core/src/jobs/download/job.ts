@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
 import { Agent, type Dispatcher } from 'undici';
 import {
@@ -53,7 +54,9 @@ import {
   type FileOutcome,
 } from './types.js';
 
-export const DEFAULT_MAX_CONCURRENT_FILES = 4;
+export const DEFAULT_MAX_CONCURRENT_FILES = 8;
+/** Buffer memory of a run's budget: 16 parts of 4 MiB in flight (peak RSS stays near 200 MiB). */
+export const DEFAULT_DOWNLOAD_BUFFER_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_TRANSFER_TIMEOUT_MS = 60_000;
 
 /** Errors that concern the whole run rather than one file: they stop everything. */
@@ -126,13 +129,14 @@ export async function downloadDeliverables(
 
   const abort = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, abort.signal]) : abort.signal;
+  // Every request of every transfer listens to it; their number follows the budget, not 10.
+  setMaxListeners(0, signal);
   const budget =
     options.budget ??
-    new TransferBudget(
-      options.maxConnections !== undefined
-        ? { maxConnections: positive('maxConnections', options.maxConnections) }
-        : {},
-    );
+    new TransferBudget({
+      maxConnections: positive('maxConnections', options.maxConnections ?? 16),
+      maxBufferBytes: DEFAULT_DOWNLOAD_BUFFER_BYTES,
+    });
   const sink = await openSink(options.destination, options.s3, signal);
   const ownDispatcher = !options.dispatcher;
   const dispatcher: Dispatcher =

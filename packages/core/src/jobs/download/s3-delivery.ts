@@ -12,7 +12,21 @@ import type { S3DeliveryOptions } from './types.js';
 const sdk = () => import('@aws-sdk/client-s3');
 
 export const DEFAULT_S3_PART_SIZE = 8 * 1024 * 1024;
-export const DEFAULT_S3_QUEUE_SIZE = 4;
+/**
+ * Attempts per S3 request of a delivery. The SDK's default (3) gave up on whole files under a few
+ * percent of transient errors (503 SlowDown, resets) in the chaos suite; the presigned GETs of
+ * the same transfer get 8 attempts (see job.ts), and so does the S3 side now.
+ */
+export const DELIVERY_S3_MAX_ATTEMPTS = 8;
+export const DEFAULT_S3_QUEUE_SIZE = 2;
+/** S3 allows 10 000 parts; a margin keeps a 100 GiB BAM within it. */
+const MAX_PARTS = 9_000;
+
+/** The part size for an object: the configured one, grown so the upload stays under the part limit. */
+export function s3PartSize(configured: number, total: number): number {
+  const needed = Math.ceil(total / MAX_PARTS);
+  return Math.max(configured, Math.ceil(needed / (1024 * 1024)) * 1024 * 1024);
+}
 
 export interface S3Destination {
   bucket: string;
@@ -50,7 +64,7 @@ export function parseS3Destination(destination: string): S3Destination | undefin
 export async function createS3Client(options: S3DeliveryOptions = {}): Promise<S3Client> {
   if (options.client) return options.client;
   const { S3Client } = await sdk();
-  const config: S3ClientConfig = {};
+  const config: S3ClientConfig = { maxAttempts: DELIVERY_S3_MAX_ATTEMPTS };
   if (options.region) config.region = options.region;
   if (options.endpoint) {
     config.endpoint = options.endpoint;
@@ -111,8 +125,26 @@ export async function headObject(
   } catch (error) {
     const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
     if (status === 404) return undefined;
-    throw error;
+    throw s3Failure('HeadObject', bucket, key, error);
   }
+}
+
+/**
+ * An SDK error as a message that names the operation, the object and the HTTP status (errors of
+ * body-less answers such as HEAD are otherwise just "UnknownError"). Other errors pass unchanged.
+ */
+export function s3Failure(operation: string, bucket: string, key: string, error: unknown): unknown {
+  const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  if (!e || typeof e !== 'object' || !('$metadata' in e)) return error;
+  const status = e.$metadata?.httpStatusCode;
+  const what = [e.name, e.message && e.message !== e.name ? e.message : undefined]
+    .filter(Boolean)
+    .join(': ');
+  // no `cause`: SDK errors carry fields such as ExpiredToken's <Token-0>, the session token
+  const failure = new Error(
+    `S3 ${operation} of s3://${bucket}/${key} failed${status ? ` (HTTP ${status})` : ''}: ${what || 'unknown error'}`,
+  );
+  return Object.assign(failure, { code: 'ERR_GENCOVE_S3', ...(status ? { status } : {}) });
 }
 
 export async function putText(
@@ -147,14 +179,15 @@ export interface S3TransferOptions {
 
 /**
  * Streams a deliverable from its presigned URL into the bucket with lib-storage: no local disk,
- * memory bounded by part size × queue size (charged to the budget). The sha256 is computed on
+ * memory bounded by part size × (queue size + 1), charged to the budget. The sha256 is computed on
  * the way and stored as `x-amz-meta-sha256`; a mismatch or short body fails the stream before
  * the upload completes, so lib-storage aborts it and no object appears.
  */
 export async function transferToS3(options: S3TransferOptions): Promise<{ sha256?: string }> {
   const { info } = options;
   const { Upload } = await import('@aws-sdk/lib-storage');
-  const memory = options.partSize * (options.queueSize + 1);
+  const partSize = s3PartSize(options.partSize, info.total);
+  const memory = partSize * (options.queueSize + 1);
   const releaseMemory = await options.budget.memory.acquire(memory, options.fetch.signal);
   let releaseConnections: (() => void) | undefined;
   try {
@@ -203,7 +236,7 @@ export async function transferToS3(options: S3TransferOptions): Promise<{ sha256
         ContentType: 'application/octet-stream',
         ...(options.expectedSha256 ? { Metadata: { sha256: options.expectedSha256 } } : {}),
       },
-      partSize: options.partSize,
+      partSize,
       queueSize: options.queueSize,
       leavePartsOnError: false,
       abortController: abort,
@@ -216,7 +249,7 @@ export async function transferToS3(options: S3TransferOptions): Promise<{ sha256
       await upload.done();
     } catch (error) {
       body.destroy();
-      throw streamError ?? error;
+      throw streamError ?? s3Failure('PutObject', options.bucket, options.key, error);
     } finally {
       options.fetch.signal?.removeEventListener('abort', onAbort);
     }

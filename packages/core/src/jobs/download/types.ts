@@ -15,9 +15,9 @@ export interface S3DeliveryOptions {
   /** S3-compatible endpoint (`--endpoint-url`); path-style addressing is used with it. */
   endpoint?: string;
   region?: string;
-  /** Multipart part size for delivery. Default 8 MiB. */
+  /** Multipart part size for delivery (grown for objects over ~70 GiB). Default 8 MiB. */
   partSize?: number;
-  /** Parts uploaded at once per object. Default 4. */
+  /** Parts uploaded at once per object. Default 2. */
   queueSize?: number;
 }
 
@@ -61,11 +61,11 @@ export interface DownloadOptions extends SelectionOptions {
   verify?: boolean;
   /** Write `<file>.sha256` sidecars (spec §11). */
   checksums?: boolean;
-  /** Files transferred at once. Default 4. */
+  /** Files transferred at once. Default 8. */
   maxConcurrentFiles?: number;
   /** Connections and buffer memory shared by every transfer of the run. */
   budget?: TransferBudget;
-  /** Requests in flight at once when no `budget` is given. Default 16. */
+  /** Requests in flight at once when no `budget` is given (with 64 MiB of buffers). Default 16. */
   maxConnections?: number;
   tuning?: Partial<TransferTuning>;
   s3?: S3DeliveryOptions;

@@ -11,8 +11,10 @@ export {
   MAP_FILE_COLUMNS,
   type MapFileGroup,
   type ParsedMapFile,
+  type ParseMapFileContentOptions,
   type ParseMapFileOptions,
   parseMapFile,
+  parseMapFileContent,
   type ReadNotation,
 } from './parse.js';
 export { parseFastqUrl } from './path-kind.js';

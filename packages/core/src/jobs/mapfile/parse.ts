@@ -2,8 +2,7 @@
  * Strict parser of `*.fastq-map.csv` files (spec §3.4). Every problem is collected with its
  * line number and reported at once, before anything is sent.
  */
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parse } from 'csv-parse';
 import pLimit from 'p-limit';
@@ -28,7 +27,10 @@ export interface MapFileGroup {
 }
 
 export interface ParsedMapFile {
-  /** Absolute path of the map file. */
+  /**
+   * {@link parseMapFile}: the absolute path of the map file. {@link parseMapFileContent}: its
+   * `file` option as given (default `<content>`).
+   */
   file: string;
   kind: 'url' | 'local';
   /** In order of first appearance. */
@@ -39,6 +41,21 @@ export interface ParseMapFileOptions {
   /** Base of relative local paths (and of `path` itself). Default `process.cwd()`. */
   cwd?: string;
 }
+
+export interface ParseMapFileContentOptions extends ParseMapFileOptions {
+  /**
+   * Where the content comes from, for messages (`Invalid map file <file> …`). A path (relative to
+   * `cwd`) also enables the hint for local paths that exist next to the map file.
+   */
+  file?: string;
+  /**
+   * Accept only http(s) URLs: a local path is a problem of its row, and no file is looked at
+   * (for content from an untrusted place, e.g. a workflow, that must not probe the disk).
+   */
+  urlsOnly?: boolean;
+}
+
+const CONTENT_LABEL = '<content>';
 
 export const MAP_FILE_COLUMNS = ['client_id', 'r_notation', 'path'] as const;
 const NOTATIONS: Record<string, ReadNotation> = { R1: 'R1', R2: 'R2', r1: 'R1', r2: 'R2' };
@@ -60,18 +77,38 @@ interface RawRecord {
   cells: string[];
 }
 
+/** Reads a `*.fastq-map.csv` file and parses it with {@link parseMapFileContent}. */
 export async function parseMapFile(
   path: string,
   options: ParseMapFileOptions = {},
 ): Promise<ParsedMapFile> {
   const cwd = options.cwd ?? process.cwd();
   const file = resolve(cwd, path);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new MapFileError(path, [{ line: 0, message: unreadable(error, path) }]);
+  }
+  return { ...(await parseMapFileContent(text, { file: path, cwd })), file };
+}
+
+/**
+ * Parses the text of a map file (e.g. one received by a workflow rather than stored on disk).
+ * Relative local paths are resolved against `cwd` and must exist, as for {@link parseMapFile}.
+ * Throws {@link MapFileError} listing every problem.
+ */
+export async function parseMapFileContent(
+  text: string,
+  options: ParseMapFileContentOptions = {},
+): Promise<ParsedMapFile> {
+  const cwd = options.cwd ?? process.cwd();
+  const label = options.file ?? CONTENT_LABEL;
   const problems: MapFileProblem[] = [];
   const rows: Row[] = [];
-  const mapDir = dirname(file);
 
   let headerSeen = false;
-  for await (const record of readRecords(file, path, problems)) {
+  for await (const record of readRecords(text, problems)) {
     if (!headerSeen) {
       headerSeen = true;
       checkHeader(record, problems);
@@ -89,35 +126,37 @@ export async function parseMapFile(
     problems.push({ line: 0, message: 'the file has a header but no data rows' });
   }
 
-  const kind = checkKinds(rows, problems);
+  const kind = options.urlsOnly ? refuseLocalPaths(rows, problems) : checkKinds(rows, problems);
   checkDuplicates(rows, kind, problems);
   checkReadPairs(rows, problems);
-  await checkLocalFiles(rows, cwd === mapDir ? undefined : mapDir, problems);
+  if (!options.urlsOnly) {
+    const mapDir = options.file === undefined ? cwd : dirname(resolve(cwd, options.file));
+    await checkLocalFiles(rows, cwd === mapDir ? undefined : mapDir, problems);
+  }
 
-  if (problems.length > 0) throw new MapFileError(path, problems);
-  return { file, kind, groups: groupRows(rows) };
+  if (problems.length > 0) throw new MapFileError(label, problems);
+  return { file: label, kind, groups: groupRows(rows) };
 }
 
-async function* readRecords(
-  file: string,
-  shownPath: string,
-  problems: MapFileProblem[],
-): AsyncGenerator<RawRecord> {
-  const source = createReadStream(file);
-  const parser = source.pipe(
-    parse({
-      bom: true,
-      info: true,
-      relax_column_count: true,
-      skip_empty_lines: true,
-      skip_records_with_error: true,
-    }),
-  );
-  // pipe() does not forward source errors (ENOENT, EISDIR); without this the loop would hang.
-  source.on('error', (error) => parser.destroy(error));
+function unreadable(error: unknown, shownPath: string): string {
+  const e = error as NodeJS.ErrnoException;
+  if (e.code === 'ENOENT') return `${shownPath} does not exist`;
+  if (e.code === 'EISDIR') return `${shownPath} is a directory, not a map file`;
+  return `cannot read ${shownPath}: ${e.message}`;
+}
+
+async function* readRecords(text: string, problems: MapFileProblem[]): AsyncGenerator<RawRecord> {
+  const parser = parse({
+    bom: true,
+    info: true,
+    relax_column_count: true,
+    skip_empty_lines: true,
+    skip_records_with_error: true,
+  });
   parser.on('skip', (error: Error & { lines?: number }) => {
     problems.push({ line: error.lines ?? 0, message: `not valid CSV: ${error.message}` });
   });
+  parser.end(text);
   try {
     for await (const { record, info } of parser as AsyncIterable<{
       record: string[];
@@ -128,15 +167,11 @@ async function* readRecords(
       yield { line: info.lines - spanned, cells: record };
     }
   } catch (error) {
-    const e = error as NodeJS.ErrnoException & { lines?: number };
-    if (e.code === 'ENOENT') {
-      problems.push({ line: 0, message: `${shownPath} does not exist` });
-    } else if (e.code === 'EISDIR') {
-      problems.push({ line: 0, message: `${shownPath} is a directory, not a map file` });
-    } else if (e.code?.startsWith('CSV_')) {
+    const e = error as Error & { code?: string; lines?: number };
+    if (e.code?.startsWith('CSV_')) {
       problems.push({ line: e.lines ?? 0, message: `not valid CSV: ${e.message}` });
     } else {
-      problems.push({ line: 0, message: `cannot read ${shownPath}: ${e.message}` });
+      throw error;
     }
   }
 }
@@ -232,6 +267,16 @@ function checkKinds(rows: Row[], problems: MapFileProblem[]): 'url' | 'local' {
     }
   }
   return urls.length > locals.length ? 'url' : 'local';
+}
+
+function refuseLocalPaths(rows: Row[], problems: MapFileProblem[]): 'url' {
+  for (const row of rows.filter((r) => r.kind === 'local')) {
+    problems.push({
+      line: row.line,
+      message: `path ${shown(row.written)} is not an http(s) URL; only URLs are accepted here`,
+    });
+  }
+  return 'url';
 }
 
 /**

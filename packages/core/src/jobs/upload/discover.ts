@@ -1,5 +1,5 @@
 import { opendir, stat } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { isAbsolute, join, relative, sep } from 'node:path';
 import { hasFastqExtension } from '../destination.js';
 
 export interface DiscoveredFile {
@@ -51,5 +51,45 @@ export async function discoverFastqs(root: string, signal?: AbortSignal): Promis
     }
     pending.unshift(...subdirs);
   }
+  return found;
+}
+
+/** Order of {@link discoverFastqs}: by name per folder, a folder's files before its sub-folders. */
+function walkOrder(a: DiscoveredFile, b: DiscoveredFile): number {
+  const x = a.relativePath.split('/');
+  const y = b.relativePath.split('/');
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    if (x[i] === y[i]) continue;
+    const xIsFile = i === x.length - 1;
+    const yIsFile = i === y.length - 1;
+    if (xIsFile !== yIsFile) return xIsFile ? -1 : 1;
+    return x[i]! < y[i]! ? -1 : 1;
+  }
+  return x.length - y.length;
+}
+
+export interface Selection extends Discovery {
+  /** Given paths that are not inside the root. */
+  outside: string[];
+}
+
+/**
+ * The FASTQs among explicitly given absolute paths (e.g. what glob patterns matched), named
+ * relative to `root` and in the order a walk of `root` would list them; duplicates are dropped.
+ * Nothing is read from disk: missing or unreadable files are the plan's stat check's business.
+ */
+export function selectFastqs(root: string, paths: readonly string[]): Selection {
+  const found: Selection = { files: [], ignored: [], outside: [] };
+  for (const path of new Set(paths)) {
+    const rel = relative(root, path);
+    if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) {
+      found.outside.push(path);
+    } else if (hasFastqExtension(path)) {
+      found.files.push({ path, relativePath: rel.split(sep).join('/') });
+    } else {
+      found.ignored.push(path);
+    }
+  }
+  found.files.sort(walkOrder);
   return found;
 }

@@ -2,10 +2,26 @@ import type { PlanProblem } from './plan-types.js';
 
 /** Bad local input (source, flags): reported before any request, exit code 2 in the CLI. */
 export class UploadInputError extends Error {
-  readonly code = 'ERR_GENCOVE_INPUT';
-  constructor(message: string) {
+  readonly code: 'ERR_GENCOVE_INPUT' | 'ERR_GENCOVE_NO_FILES';
+  constructor(message: string, code: UploadInputError['code'] = 'ERR_GENCOVE_INPUT') {
     super(message);
     this.name = 'UploadInputError';
+    this.code = code;
+  }
+}
+
+/**
+ * The source holds no FASTQ file: an empty or FASTQ-less directory, a map file without rows, or
+ * given files none of which is a FASTQ. Its own code so that front ends can treat "nothing to
+ * upload" as they choose (GitHub's `if-no-files-found`); the CLI exits 2 as for any bad input.
+ */
+export class NoFastqFilesError extends UploadInputError {
+  /** The source as the caller named it. */
+  readonly source: string;
+  constructor(source: string, message: string) {
+    super(message, 'ERR_GENCOVE_NO_FILES');
+    this.name = 'NoFastqFilesError';
+    this.source = source;
   }
 }
 

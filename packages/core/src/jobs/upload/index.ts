@@ -1,3 +1,5 @@
+// the budget type of `uploadStream`'s options, for callers that share one across uploads
+export { TransferBudget, type TransferBudgetOptions } from '../../transfer/budget.js';
 export { defaultCacheDir } from './cache-dir.js';
 export {
   DEFAULT_CREDENTIAL_REFRESH_BEFORE_MS,
@@ -5,6 +7,7 @@ export {
   type UploadCredentialProviderOptions,
 } from './credentials.js';
 export {
+  NoFastqFilesError,
   S3TransferError,
   SourceChangedError,
   UploadInputError,
@@ -37,3 +40,10 @@ export {
   type UploadResult,
   uploadFastqs,
 } from './upload.js';
+export {
+  DEFAULT_STREAM_PARTS_IN_FLIGHT,
+  type UploadStreamEvent,
+  type UploadStreamOptions,
+  type UploadStreamResult,
+  uploadStream,
+} from './upload-stream.js';

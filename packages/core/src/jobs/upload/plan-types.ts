@@ -49,7 +49,8 @@ export interface PlanProblem {
 }
 
 export interface UploadPlan {
-  kind: 'directory' | 'map-file';
+  /** `files`: an explicit file list (`PlanUploadOptions.files`) under the `source` directory. */
+  kind: 'directory' | 'map-file' | 'files';
   /** Absolute path of the directory or map file. */
   source: string;
   /** Normalised `gncv://` folder, trailing `/`. */
@@ -58,7 +59,7 @@ export interface UploadPlan {
   destinationGenerated: boolean;
   uploads: PlannedUpload[];
   samples: PlannedSample[];
-  /** Files in the directory without a FASTQ extension, skipped. */
+  /** Files in the directory (or given files) without a FASTQ extension, skipped. */
   ignored: string[];
   totalBytes: number;
   problems: PlanProblem[];

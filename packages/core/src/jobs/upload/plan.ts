@@ -4,18 +4,28 @@ import { resolve } from 'node:path';
 import pLimit from 'p-limit';
 import { generateDestination, normalizeDestination } from '../destination.js';
 import { parseMapFile } from '../mapfile/index.js';
-import { discoverFastqs } from './discover.js';
-import { UploadInputError, UploadPlanError } from './errors.js';
+import { type Discovery, discoverFastqs, selectFastqs } from './discover.js';
+import { NoFastqFilesError, UploadInputError, UploadPlanError } from './errors.js';
 import { parseFastqName } from './names.js';
 import { checkPlan } from './pairing.js';
 import type { PlannedUpload, SourceFile, UploadPlan } from './plan-types.js';
 
 export const MAP_FILE_SUFFIX = '.fastq-map.csv';
 const STAT_CONCURRENCY = 16;
+const EXTENSIONS = '.fastq.gz, .fq.gz, .fastq.bgz, .fq.bgz';
 
 export interface PlanUploadOptions {
-  /** A directory, or a `*.fastq-map.csv` file whose paths are local files. */
+  /**
+   * A directory, or a `*.fastq-map.csv` file whose paths are local files. With `files`: the
+   * directory the files' gncv:// paths are relative to.
+   */
   source: string;
+  /**
+   * Plan exactly these files (absolute, or relative to `cwd`) instead of every FASTQ under the
+   * `source` directory — e.g. what glob patterns matched. Each must lie inside `source`. Files
+   * without a FASTQ extension are skipped (`ignored`); pairing is checked over these files only.
+   */
+  files?: readonly string[];
   /** `gncv://` folder; generated as spec §3.3 says when omitted. */
   destination?: string;
   /** Base of a relative `source` and of a map file's relative paths. Default `process.cwd()`. */
@@ -46,9 +56,37 @@ export async function planUpload(options: PlanUploadOptions): Promise<UploadPlan
   });
 
   let kind: UploadPlan['kind'];
-  let drafts: Array<Omit<PlannedUpload, 'sources' | 'size'> & { paths: string[] }>;
+  let drafts: Draft[];
   let ignored: string[] = [];
-  if (info.isDirectory()) {
+  if (options.files !== undefined) {
+    if (!info.isDirectory()) {
+      throw new UploadInputError(
+        `Source ${options.source} must be a directory when files are given: their gncv:// paths are relative to it.`,
+      );
+    }
+    kind = 'files';
+    const found = selectFastqs(
+      source,
+      options.files.map((file) => resolve(cwd, file)),
+    );
+    if (found.outside.length > 0) {
+      throw new UploadInputError(
+        `${found.outside.length === 1 ? 'File' : `${found.outside.length} files, e.g.`} ${found.outside[0]} ` +
+          `${found.outside.length === 1 ? 'is' : 'are'} not inside ${options.source}, the folder the gncv:// paths are relative to.`,
+      );
+    }
+    ignored = found.ignored;
+    drafts = draftsOf(found, destination);
+    if (drafts.length === 0) {
+      throw new NoFastqFilesError(
+        options.source,
+        options.files.length === 0
+          ? `No FASTQ files found: no files were given (in ${options.source}).`
+          : `No FASTQ files found among the ${options.files.length} given file(s) in ${options.source} ` +
+              `(looked for ${EXTENSIONS}; ${ignored.length} other file(s) ignored).`,
+      );
+    }
+  } else if (info.isDirectory()) {
     kind = 'directory';
     const found = await discoverFastqs(source, options.signal).catch(
       (error: NodeJS.ErrnoException) => {
@@ -56,19 +94,11 @@ export async function planUpload(options: PlanUploadOptions): Promise<UploadPlan
       },
     );
     ignored = found.ignored;
-    drafts = found.files.map((file) => {
-      const name = parseFastqName(file.relativePath.slice(file.relativePath.lastIndexOf('/') + 1));
-      return {
-        destinationPath: destination + file.relativePath,
-        clientId: name.clientId,
-        ...(name.read ? { read: name.read } : {}),
-        label: file.relativePath,
-        paths: [file.path],
-      };
-    });
+    drafts = draftsOf(found, destination);
     if (drafts.length === 0) {
-      throw new UploadInputError(
-        `No FASTQ files found in ${options.source} (looked for .fastq.gz, .fq.gz, .fastq.bgz, .fq.bgz` +
+      throw new NoFastqFilesError(
+        options.source,
+        `No FASTQ files found in ${options.source} (looked for ${EXTENSIONS}` +
           `${ignored.length > 0 ? `; ${ignored.length} other files ignored` : ''}).`,
       );
     }
@@ -92,7 +122,10 @@ export async function planUpload(options: PlanUploadOptions): Promise<UploadPlan
       paths: group.paths,
     }));
     if (drafts.length === 0) {
-      throw new UploadInputError(`No FASTQ files found in ${options.source}: it has no rows.`);
+      throw new NoFastqFilesError(
+        options.source,
+        `No FASTQ files found in ${options.source}: it has no rows.`,
+      );
     }
   } else {
     throw new UploadInputError(
@@ -115,8 +148,24 @@ export async function planUpload(options: PlanUploadOptions): Promise<UploadPlan
   return checkPlan(plan, unreadable);
 }
 
+type Draft = Omit<PlannedUpload, 'sources' | 'size'> & { paths: string[] };
+
+/** One upload per file, named by its path relative to the scanned folder. */
+function draftsOf(found: Discovery, destination: string): Draft[] {
+  return found.files.map((file) => {
+    const name = parseFastqName(file.relativePath.slice(file.relativePath.lastIndexOf('/') + 1));
+    return {
+      destinationPath: destination + file.relativePath,
+      clientId: name.clientId,
+      ...(name.read ? { read: name.read } : {}),
+      label: file.relativePath,
+      paths: [file.path],
+    };
+  });
+}
+
 async function statSources(
-  drafts: Array<Omit<PlannedUpload, 'sources' | 'size'> & { paths: string[] }>,
+  drafts: Draft[],
   signal?: AbortSignal,
 ): Promise<{ uploads: PlannedUpload[]; unreadable: Map<string, string> }> {
   const limit = pLimit(STAT_CONCURRENCY);
@@ -126,6 +175,7 @@ async function statSources(
     try {
       await access(path, constants.R_OK);
       const s = await stat(path);
+      if (!s.isFile()) throw new Error('not a regular file');
       return { path, size: s.size, mtimeMs: s.mtimeMs, ino: s.ino, dev: s.dev };
     } catch (error) {
       unreadable.set(path, (error as Error).message);

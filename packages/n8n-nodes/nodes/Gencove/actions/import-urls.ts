@@ -1,9 +1,11 @@
 import {
+  formatMapFile,
   importUrls,
+  MapFileError,
   type MapFileGroup,
+  type MapFileRow,
   type ParsedMapFile,
-  parseFastqUrl,
-  parseMapFile,
+  parseMapFileContent,
 } from '@gencove/core';
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
@@ -11,21 +13,18 @@ import { toNodeError } from '../../shared/errors';
 import { asJson, jsonParameter, requiredText } from './common';
 import type { BatchOperation } from './types';
 
-const FASTQ_URL = /\.(fastq|fq)\.b?gz$/;
-
 /**
  * Import From URLs: every item's URLs form one map (one destination, one assignment), so the
- * import is all-or-nothing like `gencove upload map.fastq-map.csv`. Output: one item per input
- * item with the uploads (and samples) that came from it.
+ * import is all-or-nothing like `gencove upload map.fastq-map.csv`. Item fields and map files
+ * are both checked by core's map-file parser (URLs only: nothing on the n8n host is looked at).
+ * Output: one item per input item with the uploads (and samples) that came from it.
  */
 export const importUrlsForItems: BatchOperation = async (ctx, client, items, signal) => {
   const source = ctx.getNodeParameter('urlSource', 0, 'fields') as string;
-  const groupsOfItem: MapFileGroup[][] = [];
-  for (let i = 0; i < items.length; i++) {
-    groupsOfItem.push(
-      source === 'mapFile' ? (await mapFileOf(ctx, i)).groups : groupsFromFields(ctx, i),
-    );
-  }
+  const groupsOfItem =
+    source === 'mapFile'
+      ? await Promise.all(items.map(async (_, i) => (await mapFileOf(ctx, i)).groups))
+      : await groupsFromFields(ctx, items.length);
   const map: ParsedMapFile = {
     file: source === 'mapFile' ? 'the map files of the input items' : 'the input items',
     kind: 'url',
@@ -62,57 +61,70 @@ export const importUrlsForItems: BatchOperation = async (ctx, client, items, sig
   }
 };
 
-function groupsFromFields(ctx: IExecuteFunctions, itemIndex: number): MapFileGroup[] {
-  const clientId = requiredText(ctx, 'clientId', itemIndex);
-  if (/[_/]/.test(clientId) || clientId.trim() !== clientId) {
+/**
+ * The items' fields as the rows of one map file, checked by core's parser (client IDs, URLs,
+ * R2 without R1, duplicates across items). Line `n` of that map is row `n - 2`; problems are
+ * reported per item.
+ */
+async function groupsFromFields(ctx: IExecuteFunctions, count: number): Promise<MapFileGroup[][]> {
+  const rows: Array<MapFileRow & { itemIndex: number }> = [];
+  for (let itemIndex = 0; itemIndex < count; itemIndex++) {
+    const clientId = String(ctx.getNodeParameter('clientId', itemIndex, '') ?? '');
+    for (const [read, name] of [
+      ['R1', 'r1Url'],
+      ['R2', 'r2Url'],
+    ] as const) {
+      const url = String(ctx.getNodeParameter(name, itemIndex, '') ?? '');
+      if (url.trim() === '') {
+        if (read === 'R2') continue; // single-end
+        throw new NodeOperationError(ctx.getNode(), `Item ${itemIndex}: the R1 URL is empty`, {
+          itemIndex,
+        });
+      }
+      rows.push({ clientId, read, path: url, itemIndex });
+    }
+  }
+  const itemOfLine = (line: number) => rows[line - 2]?.itemIndex;
+  let map: ParsedMapFile;
+  try {
+    map = await parseMapFileContent(formatMapFile(rows), {
+      file: 'the input items',
+      urlsOnly: true,
+    });
+  } catch (error) {
+    if (!(error instanceof MapFileError)) throw toNodeError(ctx.getNode(), error);
+    const problems = [...error.problems].sort((a, b) => a.line - b.line);
+    const first = problems[0];
+    const at = (line: number) => {
+      const item = itemOfLine(line);
+      return item === undefined ? '' : `Item ${item}: `;
+    };
     throw new NodeOperationError(
       ctx.getNode(),
-      `Client ID "${clientId}" must not contain "_", "/" or surrounding spaces (uploads are named <client_id>_R1.fastq.gz)`,
-      { itemIndex },
+      first ? `${at(first.line)}${first.message}` : error.message,
+      {
+        ...(first && itemOfLine(first.line) !== undefined
+          ? { itemIndex: itemOfLine(first.line) }
+          : {}),
+        description: problems.map((p) => `${at(p.line)}${p.message}`).join('\n'),
+      },
     );
   }
-  const groups: MapFileGroup[] = [];
-  for (const [read, name] of [
-    ['R1', 'r1Url'],
-    ['R2', 'r2Url'],
-  ] as const) {
-    const url = String(ctx.getNodeParameter(name, itemIndex, '') ?? '').trim();
-    if (url === '' && read === 'R2') continue;
-    const parsed = parseFastqUrl(url);
-    if (!parsed || !FASTQ_URL.test(parsed.pathname)) {
-      throw new NodeOperationError(
-        ctx.getNode(),
-        `${read} URL of ${clientId} must be an http(s) URL of a file ending in .fastq.gz, .fastq.bgz, .fq.gz or .fq.bgz`,
-        { itemIndex },
-      );
-    }
-    groups.push({ clientId, read, paths: [url], lines: [itemIndex + 1] });
-  }
+  const groups: MapFileGroup[][] = Array.from({ length: count }, () => []);
+  for (const group of map.groups) groups[itemOfLine(group.lines[0] ?? 0) ?? 0]?.push(group);
   return groups;
 }
 
-/** The map file must be stored on disk by n8n (filesystem binary mode, n8n's default). */
+/** The item's map file (any binary data mode: map files are small), parsed by core, URLs only. */
 async function mapFileOf(ctx: IExecuteFunctions, itemIndex: number): Promise<ParsedMapFile> {
   const property = requiredText(ctx, 'mapFileProperty', itemIndex);
   const binary = ctx.helpers.assertBinaryData(itemIndex, property);
-  const path = binary.id ? ctx.helpers.getBinaryPath(binary.id) : undefined;
-  if (!path) {
-    throw new NodeOperationError(
-      ctx.getNode(),
-      'The map file must be stored by n8n on disk (binary data mode "filesystem", the default)',
-      { itemIndex },
-    );
-  }
   try {
-    const map = await parseMapFile(path);
-    if (map.kind !== 'url') {
-      throw new NodeOperationError(
-        ctx.getNode(),
-        `Map file ${binary.fileName ?? property} lists local paths; only URLs can be imported from n8n`,
-        { itemIndex },
-      );
-    }
-    return map;
+    const text = (await ctx.helpers.getBinaryDataBuffer(itemIndex, property)).toString('utf8');
+    return await parseMapFileContent(text, {
+      file: binary.fileName ?? `the "${property}" binary data`,
+      urlsOnly: true,
+    });
   } catch (error) {
     throw toNodeError(ctx.getNode(), error, itemIndex);
   }

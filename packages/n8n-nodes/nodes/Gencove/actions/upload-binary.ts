@@ -1,12 +1,13 @@
-import { randomUUID } from 'node:crypto';
-import { S3Client } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import {
   assignUploadsToProject,
-  choosePartSize,
   type GencoveClient,
+  generateDestination,
+  hasFastqExtension,
+  normalizeDestination,
   parseFastqName,
+  TransferBudget,
   UploadCredentialProvider,
+  uploadStream,
 } from '@gencove/core';
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
@@ -14,9 +15,9 @@ import { toNodeError } from '../../shared/errors';
 import { asJson, jsonParameter, requiredText } from './common';
 import type { BatchOperation } from './types';
 
-const FASTQ_NAME = /\.(fastq|fq)\.b?gz$/i;
-/** Parts in flight per file: memory per file is at most QUEUE_SIZE × part size (16 MiB). */
-const QUEUE_SIZE = 4;
+/** S3 parts in flight (and in memory) at once for the whole run: 4 × 8 MiB. */
+const PARTS_IN_FLIGHT = 4;
+const PART_SIZE = 8 * 1024 * 1024;
 
 interface PlannedItem {
   itemIndex: number;
@@ -29,10 +30,10 @@ interface PlannedItem {
 }
 
 /**
- * Upload From Binary: streams each item's binary data to the S3 slot Gencove reserves for it
- * (`uploads-post-data`, temporary credentials refreshed by core's provider), one file after the
- * other with bounded memory, then assigns every upload of the run to the project when asked.
- * Every name is checked before any byte moves.
+ * Upload From Binary: every name is checked before any byte moves, then each item's binary data
+ * is streamed by core's `uploadStream` (reservation, skip when already uploaded, multipart with
+ * bounded memory, credential refresh, S3 retries), one file after the other under one budget and
+ * one set of upload credentials; finally every upload of the run is assigned when asked.
  */
 export const uploadBinaryItems: BatchOperation = async (ctx, client, items, signal) => {
   const destination = destinationOf(ctx);
@@ -59,20 +60,13 @@ export const uploadBinaryItems: BatchOperation = async (ctx, client, items, sign
       fetch: (sig) => client.getUploadCredentials({ signal: sig ?? signal }),
       ...(signal ? { signal } : {}),
     });
-    const s3 = new S3Client({
-      region: 'us-east-1',
-      ...(client.s3Endpoint
-        ? { endpoint: client.s3Endpoint, forcePathStyle: true }
-        : { followRegionRedirects: true }),
-      credentials: credentials.provider,
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
+    const budget = new TransferBudget({
+      maxConnections: PARTS_IN_FLIGHT,
+      maxBufferBytes: PARTS_IN_FLIGHT * PART_SIZE,
     });
     const results: Array<Record<string, unknown>> = [];
-    try {
-      for (const p of planned) results.push(await uploadOne(ctx, client, s3, p, signal));
-    } finally {
-      s3.destroy();
+    for (const p of planned) {
+      results.push(await uploadOne(ctx, client, p, { credentials, budget, signal }));
     }
     const samples = projectId
       ? await assignUploadsToProject(client, {
@@ -102,67 +96,47 @@ export const uploadBinaryItems: BatchOperation = async (ctx, client, items, sign
 async function uploadOne(
   ctx: IExecuteFunctions,
   client: GencoveClient,
-  s3: S3Client,
   p: PlannedItem,
-  signal: AbortSignal | undefined,
+  shared: {
+    credentials: UploadCredentialProvider;
+    budget: TransferBudget;
+    signal: AbortSignal | undefined;
+  },
 ): Promise<Record<string, unknown>> {
-  const slot = await client.createUpload(p.destinationPath, { signal });
-  const base = {
+  // binary data n8n keeps in memory (no id) is a buffer already; stored data is streamed
+  const source = p.binaryId
+    ? {
+        size: (await ctx.helpers.getBinaryMetadata(p.binaryId)).fileSize,
+        body: await ctx.helpers.getBinaryStream(p.binaryId),
+      }
+    : { body: await ctx.helpers.getBinaryDataBuffer(p.itemIndex, p.property) };
+  const result = await uploadStream(client, {
+    destinationPath: p.destinationPath,
+    ...source,
+    partSize: PART_SIZE,
+    credentials: shared.credentials,
+    budget: shared.budget,
+    ...(shared.signal ? { signal: shared.signal } : {}),
+  });
+  return {
     fileName: p.fileName,
     clientId: p.clientId,
     read: p.read,
     destinationPath: p.destinationPath,
-    uploadId: slot.id,
+    uploadId: result.upload.id,
+    outcome: result.skipped ? 'already-uploaded' : 'uploaded',
+    bytes: result.skipped ? 0 : result.bytes,
   };
-  if (slot.last_status?.status === 'succeeded') return { ...base, outcome: 'already-uploaded' };
-  if (!slot.s3?.bucket || !slot.s3.object_name) {
-    throw new NodeOperationError(
-      ctx.getNode(),
-      `Gencove returned no S3 location for ${p.destinationPath}`,
-      {
-        itemIndex: p.itemIndex,
-      },
-    );
-  }
-  let size: number | undefined;
-  let body: Awaited<ReturnType<IExecuteFunctions['helpers']['getBinaryStream']>> | Buffer;
-  if (p.binaryId) {
-    size = (await ctx.helpers.getBinaryMetadata(p.binaryId)).fileSize;
-    body = await ctx.helpers.getBinaryStream(p.binaryId);
-  } else {
-    // Binary data kept in memory by n8n (no id): it is already a buffer.
-    body = await ctx.helpers.getBinaryDataBuffer(p.itemIndex, p.property);
-    size = body.length;
-  }
-  const upload = new Upload({
-    client: s3,
-    params: { Bucket: slot.s3.bucket, Key: slot.s3.object_name, Body: body },
-    partSize: choosePartSize(size ?? 0),
-    queueSize: QUEUE_SIZE,
-    leavePartsOnError: false,
-  });
-  const abort = () => void upload.abort();
-  signal?.addEventListener('abort', abort, { once: true });
-  try {
-    await upload.done();
-  } finally {
-    signal?.removeEventListener('abort', abort);
-  }
-  return { ...base, outcome: 'uploaded', bytes: size };
 }
 
+/** The run's `gncv://` folder: the parameter normalised by core, or one generated for n8n. */
 function destinationOf(ctx: IExecuteFunctions): string {
   const given = String(ctx.getNodeParameter('destination', 0, '') ?? '').trim();
-  if (given === '') {
-    const stamp = new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14);
-    const hex = randomUUID().replace(/-/g, '');
-    return `gncv://n8n-${stamp}-${hex}/`;
+  try {
+    return given === '' ? generateDestination('n8n') : normalizeDestination(given);
+  } catch (error) {
+    throw toNodeError(ctx.getNode(), error);
   }
-  if (!given.startsWith('gncv://')) {
-    throw new NodeOperationError(ctx.getNode(), `Destination "${given}" must start with gncv://`);
-  }
-  const folder = given.replace(/\/+$/, '');
-  return folder === 'gncv:' ? 'gncv://' : `${folder}/`;
 }
 
 function planItem(ctx: IExecuteFunctions, itemIndex: number, destination: string): PlannedItem {
@@ -172,7 +146,7 @@ function planItem(ctx: IExecuteFunctions, itemIndex: number, destination: string
   const fileName = override || binary.fileName || '';
   const problem = (message: string) =>
     new NodeOperationError(ctx.getNode(), `Item ${itemIndex}: ${message}`, { itemIndex });
-  if (!FASTQ_NAME.test(fileName) || fileName.includes('/')) {
+  if (!hasFastqExtension(fileName) || fileName.includes('/')) {
     throw problem(
       `file name "${fileName}" must end in .fastq.gz, .fastq.bgz, .fq.gz or .fq.bgz (set "File Name" to rename it)`,
     );
