@@ -21,6 +21,8 @@ export interface CliCase {
   code: number;
   /** The one ERROR line must match this: naming the input and what is wrong with it. */
   message: RegExp;
+  /** The details under the ERROR line (map file problems, …) must match this. */
+  detail?: RegExp;
   /** Requests this case may send: none at all (default), or only reads. */
   requests?: 'none' | 'reads';
 }
@@ -51,6 +53,7 @@ export const CLI_CASES: CliCase[] = [
     args: () => ['upload', 'empty', 'gncv://bad/'],
     code: 2,
     message: /The upload was not started: 1 problem/,
+    detail: /S1_R1\.fastq\.gz is empty/,
   },
   {
     name: 'upload: a destination that is not gncv://',
@@ -153,6 +156,7 @@ export const CLI_CASES: CliCase[] = [
     args: () => ['upload', 'm.fastq-map.csv', 'gncv://bad/'],
     code: 2,
     message: /Invalid map file m\.fastq-map\.csv \(1 problem; nothing was sent\)/,
+    detail: /line 2: not valid CSV/,
   },
   {
     name: 'map file: wrong header',
@@ -160,6 +164,8 @@ export const CLI_CASES: CliCase[] = [
     args: () => ['upload', 'm.fastq-map.csv', 'gncv://bad/'],
     code: 2,
     message: /Invalid map file m\.fastq-map\.csv/,
+    detail:
+      /line 1: the first line must be the header client_id,r_notation,path; found "client,read,path"/,
   },
   {
     name: 'map file: read notation R3',
@@ -167,6 +173,7 @@ export const CLI_CASES: CliCase[] = [
     args: () => ['upload', 'm.fastq-map.csv', 'gncv://bad/'],
     code: 2,
     message: /Invalid map file m\.fastq-map\.csv/,
+    detail: /line 2: r_notation must be R1 or R2 .*found "R3"/,
   },
   {
     name: 'map file: URLs and local paths mixed',
@@ -174,6 +181,7 @@ export const CLI_CASES: CliCase[] = [
     args: () => ['upload', 'm.fastq-map.csv', 'gncv://bad/'],
     code: 2,
     message: /Invalid map file m\.fastq-map\.csv/,
+    detail: /a map file must contain only URLs or only local paths/,
   },
   {
     name: 'map file: the same local file twice',
@@ -184,6 +192,7 @@ export const CLI_CASES: CliCase[] = [
     args: () => ['upload', 'm.fastq-map.csv', 'gncv://bad/'],
     code: 2,
     message: /Invalid map file m\.fastq-map\.csv/,
+    detail: /line 3: the file .*S1_R1\.fastq\.gz" is already listed at line 2/,
   },
   {
     name: 'map file: two URLs for one client ID and read',
@@ -196,6 +205,7 @@ export const CLI_CASES: CliCase[] = [
     args: () => ['upload', 'm.fastq-map.csv', 'gncv://bad/'],
     code: 2,
     message: /Invalid map file m\.fastq-map\.csv/,
+    detail: /line 3: duplicate R1 for client_id "S1" \(first at line 2\)/,
   },
   {
     name: 'map file: a header and no rows',
@@ -203,6 +213,7 @@ export const CLI_CASES: CliCase[] = [
     args: () => ['upload', 'm.fastq-map.csv', 'gncv://bad/'],
     code: 2,
     message: /Invalid map file m\.fastq-map\.csv/,
+    detail: /the file has a header but no data rows/,
   },
   {
     name: 'map file: an empty client_id',
@@ -210,6 +221,7 @@ export const CLI_CASES: CliCase[] = [
     args: () => ['upload', 'm.fastq-map.csv', 'gncv://bad/'],
     code: 2,
     message: /Invalid map file m\.fastq-map\.csv/,
+    detail: /line 2: client_id is empty/,
   },
   {
     name: 'map file: a local file that does not exist',
@@ -217,6 +229,7 @@ export const CLI_CASES: CliCase[] = [
     args: () => ['upload', 'm.fastq-map.csv', 'gncv://bad/'],
     code: 2,
     message: /Invalid map file m\.fastq-map\.csv/,
+    detail: /line 2: "reads\/missing_R1\.fastq\.gz" does not exist/,
   },
   {
     name: 'map file: a local path without a FASTQ extension',
@@ -224,6 +237,7 @@ export const CLI_CASES: CliCase[] = [
     args: () => ['upload', 'm.fastq-map.csv', 'gncv://bad/'],
     code: 2,
     message: /Invalid map file m\.fastq-map\.csv/,
+    detail: /line 2: path "reads\/S1_R1\.txt" must end in \.fastq\.gz/,
   },
   {
     name: 'map file: a URL without a FASTQ file name',
@@ -231,6 +245,8 @@ export const CLI_CASES: CliCase[] = [
     args: () => ['upload', 'm.fastq-map.csv', 'gncv://bad/'],
     code: 2,
     message: /Invalid map file m\.fastq-map\.csv/,
+    detail:
+      /line 2: URL "https:\/\/lab\.example\.org\/runs\/S1_R1\.txt" must name a file ending in \.fastq\.gz/,
   },
   {
     name: 'map file: an ftp:// URL',
@@ -238,6 +254,8 @@ export const CLI_CASES: CliCase[] = [
     args: () => ['upload', 'm.fastq-map.csv', 'gncv://bad/'],
     code: 2,
     message: /Invalid map file m\.fastq-map\.csv/,
+    detail:
+      /line 2: "ftp:\/\/lab\.example\.org\/runs\/S1_R1\.fastq\.gz" is not an http:\/\/ or https:\/\/ URL/,
   },
   {
     name: 'map file: a presigned URL that has expired',
@@ -249,6 +267,8 @@ export const CLI_CASES: CliCase[] = [
     args: () => ['upload', 'm.fastq-map.csv', 'gncv://bad/'],
     code: 2,
     message: /Invalid map file .*m\.fastq-map\.csv/,
+    detail:
+      /line 2: https:\/\/lab\.example\.org\/runs\/S1_R1\.fastq\.gz: AWS S3 presigned URL expired at 2020-01-01T01:00:00Z/,
   },
   {
     name: 'map file of URLs: --expiry-margin is not a duration',

@@ -95,6 +95,7 @@ describe('bad input to the CLI', () => {
     const { run, cwd, before, requests } = await runCase(c);
     expect(run.code, run.stderr).toBe(c.code);
     expect(errorMessages(run.stderr), run.stderr).toEqual([expect.stringMatching(c.message)]);
+    if (c.detail) expect(run.stderr).toMatch(c.detail);
     expect(run.stderr).not.toMatch(/\n\s+at .*\(.*:\d+:\d+\)/); // no stack trace
     const sent = requests.map((r) => `${r.method} ${r.target} ${r.path}`);
     if ((c.requests ?? 'none') === 'none') expect(sent).toEqual([]);

@@ -33,6 +33,13 @@ beforeAll(async () => {
   const options = { seed: SEED, profile: PROFILE, local: LOCAL, urls: URLS, failQc: FAIL_QC };
   a = await chaosRun({ ...options, work: join(root, 'a') });
   b = await chaosRun({ ...options, work: join(root, 'b') });
+  for (const [name, run] of [['a', a] as const, ['b', b] as const]) {
+    const steps = run.steps.map(
+      (s) =>
+        `${s.label} ${s.codes.join('/')} ${s.runs.map((r) => (r.ms / 1000).toFixed(1)).join('+')}s`,
+    );
+    console.info(`chaos run ${name}: ${run.report.faults.length} faults; ${steps.join(', ')}`);
+  }
 }, 900_000);
 
 afterAll(async () => {
@@ -67,6 +74,11 @@ describe(`chaos (seed ${SEED}, profile ${PROFILE}): ${LOCAL + URLS} samples end 
       expect(kinds, kind).toContain(kind);
     }
     expect(a.report.faults.length).toBeGreaterThan(200);
+    // every transfer step had its share (wait makes a handful of requests: it may get none)
+    const labels = new Set(a.report.faults.map((f) => f.label));
+    for (const label of ['upload', 'import', 'download-disk', 'download-s3']) {
+      expect(labels, label).toContain(label);
+    }
   });
 
   it('every step ends as documented; a failed attempt says why in one ERROR line', () => {
@@ -187,6 +199,14 @@ describe(`chaos (seed ${SEED}, profile ${PROFILE}): ${LOCAL + URLS} samples end 
       )),
     ];
     expect(transcript.length).toBeGreaterThanOrEqual(10);
+    // the sweep looks for every kind of secret: JWTs (import and wait log in with a password),
+    // upload session tokens and secret keys, presigned-URL signatures, the API key and password
+    const secrets = [...a.secrets, ...b.secrets];
+    expect(secrets.filter((s) => s.startsWith('eyJ')).length).toBeGreaterThan(1);
+    expect(secrets.filter((s) => s.startsWith('IQoJsandbox')).length).toBeGreaterThan(0);
+    expect(secrets.filter((s) => /^[0-9a-f]{64}$/.test(s)).length).toBeGreaterThan(100);
+    expect(secrets).toContain(a.sb.apiKey);
+    expect(secrets).toContain(a.sb.password);
     expect(findLeaks(sources, [...a.secrets, ...b.secrets])).toEqual([]);
   });
 });

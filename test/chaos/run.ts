@@ -149,12 +149,25 @@ export async function chaosRun(options: ChaosRunOptions): Promise<ChaosRunResult
   const env = sandboxEnv(sb, { XDG_CACHE_HOME: cacheDir });
   const steps: StepRecord[] = [];
   const maxAttempts = options.maxAttempts ?? 3;
-  const step = async (name: Step, label: string, args: string[], success: number[] = [0]) => {
+  // e-mail + password for the URL import and the wait: JWTs are issued (and refreshed) under chaos
+  const passwordEnv: NodeJS.ProcessEnv = {
+    ...env,
+    GENCOVE_EMAIL: sb.email,
+    GENCOVE_PASSWORD: sb.password,
+  };
+  delete passwordEnv.GENCOVE_API_KEY;
+  const step = async (
+    name: Step,
+    label: string,
+    args: string[],
+    success: number[] = [0],
+    stepEnv: NodeJS.ProcessEnv = env,
+  ) => {
     const record: StepRecord = { step: name, label, codes: [], runs: [] };
     steps.push(record);
     sb.control.setChaos({ seed: options.seed, profile: options.profile, label });
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-      const run = await gencove(args, { env, cwd: work });
+      const run = await gencove(args, { env: stepEnv, cwd: work });
       record.codes.push(run.code);
       record.runs.push(run);
       if (run.code !== null && success.includes(run.code)) break;
@@ -175,16 +188,22 @@ export async function chaosRun(options: ChaosRunOptions): Promise<ChaosRunResult
     outputs[0]!,
     '--no-progress',
   ]);
-  await step('import', 'import', [
-    'upload',
-    mapFile,
-    'gncv://chaos/urls/',
-    '--run-project-id',
-    projectId,
-    '--output',
-    outputs[1]!,
-    '--no-progress',
-  ]);
+  await step(
+    'import',
+    'import',
+    [
+      'upload',
+      mapFile,
+      'gncv://chaos/urls/',
+      '--run-project-id',
+      projectId,
+      '--output',
+      outputs[1]!,
+      '--no-progress',
+    ],
+    [0],
+    passwordEnv,
+  );
   await step(
     'wait',
     'wait',
@@ -199,6 +218,7 @@ export async function chaosRun(options: ChaosRunOptions): Promise<ChaosRunResult
       '--no-progress',
     ],
     [options.failQc > 0 ? 10 : 0],
+    passwordEnv,
   );
   await step('download', 'download-disk', [
     'download',

@@ -15,6 +15,8 @@ export interface CliRun {
   code: number | null;
   stdout: string;
   stderr: string;
+  /** Wall time of the run. */
+  ms: number;
 }
 
 export interface CliOptions {
@@ -36,6 +38,7 @@ export function gencove(args: string[], options: CliOptions): Promise<CliRun> {
     });
     let stdout = '';
     let stderr = '';
+    const started = performance.now();
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 240_000);
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       stdout += chunk;
@@ -46,7 +49,7 @@ export function gencove(args: string[], options: CliOptions): Promise<CliRun> {
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
-      const run = { args, code, stdout, stderr };
+      const run = { args, code, stdout, stderr, ms: Math.round(performance.now() - started) };
       transcript.push(run);
       resolve(run);
     });

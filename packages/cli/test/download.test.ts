@@ -128,7 +128,14 @@ describe('gencove download DESTINATION', () => {
         /--status must be one of/,
       ],
       [['download', dir(), '--project-id', projectId, '--restore', '--skip-archived'], /not both/],
+      [['download', dir(), '--project-id', projectId, '--since', '2026-1-5'], /--since must be/],
+      [
+        ['download', join(root, 'a-file'), '--project-id', projectId],
+        /exists and is not a directory/,
+      ],
+      [['download', root, '--project-id', projectId, '--download-urls'], /is a directory/],
     ];
+    await writeFile(join(root, 'a-file'), 'x');
     for (const [args, message] of cases) {
       const r = await cli(args);
       expect(r.code, args.join(' ')).toBe(2);

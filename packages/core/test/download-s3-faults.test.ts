@@ -102,7 +102,7 @@ describe('S3 delivery under transient S3 errors', () => {
       expect(messages).toHaveLength(2);
       for (const message of messages) {
         expect(message).toMatch(
-          /^S3 HeadObject of s3:\/\/lab-delivery\/unreachable\/.+ failed \(HTTP 503\)/,
+          /^S3 HeadObject of s3:\/\/lab-delivery\/unreachable\/.+ failed \(HTTP 503\)$/,
         );
       }
     } finally {

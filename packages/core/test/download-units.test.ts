@@ -266,5 +266,4 @@ describe('destinations', () => {
     expect(() => parseS3Destination('s3://lab/../x')).toThrow('".."');
     expect(() => parseS3Destination('s3://Bad_Bucket/x')).toThrow('bucket name');
   });
-
 });

@@ -2,11 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  MapFileError,
-  parseMapFile,
-  parseMapFileContent,
-} from '../src/jobs/mapfile/index.js';
+import { MapFileError, parseMapFile, parseMapFileContent } from '../src/jobs/mapfile/index.js';
 
 const HEADER = 'client_id,r_notation,path';
 const URL_MAP = [
@@ -125,8 +121,7 @@ describe('parseMapFileContent', () => {
     expect(error.problems).toEqual([
       {
         line: 3,
-        message:
-          'path "reads/L_R1.fastq.gz" is not an http(s) URL; only URLs are accepted here',
+        message: 'path "reads/L_R1.fastq.gz" is not an http(s) URL; only URLs are accepted here',
       },
     ]);
   });

@@ -95502,7 +95502,7 @@ function refuseLocalPaths(rows, problems) {
   for (const row of rows.filter((r2) => r2.kind === "local")) {
     problems.push({
       line: row.line,
-      message: `path ${shown(row.written)} is not an http(s) URL; only URLs are accepted here`
+      message: `path ${shown(redactUrl(row.written))} is not an http(s) URL; only URLs are accepted here`
     });
   }
   return "url";
@@ -95566,7 +95566,9 @@ async function checkLocalFiles(rows, mapDir, problems) {
           let message;
           if (code === "ENOENT" || code === "ENOTDIR") {
             message = `${shown(row.written)} does not exist (resolved to ${row.path})`;
-            if (mapDir && await isFile(resolve(mapDir, row.written))) {
+            if (/^[a-z][a-z0-9+.-]*:\/\//i.test(row.written)) {
+              message = `${shown(redactUrl(row.written))} is not an http:// or https:// URL, so it was read as a local path, which does not exist; only http(s) URLs can be imported`;
+            } else if (mapDir && await isFile(resolve(mapDir, row.written))) {
               message += "; it exists next to the map file, but relative paths are resolved against the current directory";
             }
           } else {
@@ -99188,6 +99190,7 @@ import { createHash as createHash5 } from "node:crypto";
 import { pipeline, Readable as Readable4, Transform as Transform2 } from "node:stream";
 var sdk = () => Promise.resolve().then(() => (init_dist_es16(), dist_es_exports14));
 var DEFAULT_S3_PART_SIZE = 8 * 1024 * 1024;
+var DELIVERY_S3_MAX_ATTEMPTS = 8;
 var DEFAULT_S3_QUEUE_SIZE = 2;
 var MAX_PARTS2 = 9e3;
 function s3PartSize(configured, total) {
@@ -99217,7 +99220,7 @@ function parseS3Destination(destination) {
 async function createS3Client(options = {}) {
   if (options.client) return options.client;
   const { S3Client: S3Client2 } = await sdk();
-  const config2 = {};
+  const config2 = { maxAttempts: DELIVERY_S3_MAX_ATTEMPTS };
   if (options.region) config2.region = options.region;
   if (options.endpoint) {
     config2.endpoint = options.endpoint;
@@ -99260,8 +99263,18 @@ async function headObject(client, bucket, key, signal) {
   } catch (error62) {
     const status = error62.$metadata?.httpStatusCode;
     if (status === 404) return void 0;
-    throw error62;
+    throw s3Failure2("HeadObject", bucket, key, error62);
   }
+}
+function s3Failure2(operation, bucket, key, error62) {
+  const e2 = error62;
+  if (!e2 || typeof e2 !== "object" || !("$metadata" in e2)) return error62;
+  const status = e2.$metadata?.httpStatusCode;
+  const what = [e2.name, e2.message && e2.message !== e2.name ? e2.message : void 0].filter(Boolean).join(": ");
+  const failure2 = new Error(
+    `S3 ${operation} of s3://${bucket}/${key} failed${status ? ` (HTTP ${status})` : ""}: ${what || "unknown error"}`
+  );
+  return Object.assign(failure2, { code: "ERR_GENCOVE_S3", ...status ? { status } : {} });
 }
 async function putText(client, bucket, key, text, contentType, signal) {
   const { PutObjectCommand: PutObjectCommand2 } = await sdk();
@@ -99337,7 +99350,7 @@ async function transferToS3(options) {
       await upload.done();
     } catch (error62) {
       body.destroy();
-      throw streamError ?? error62;
+      throw streamError ?? s3Failure2("PutObject", options.bucket, options.key, error62);
     } finally {
       options.fetch.signal?.removeEventListener("abort", onAbort);
     }
@@ -100984,7 +100997,12 @@ async function localDestination(destination, minFree) {
       details
     };
   }
-  return { id: "destination", status: "pass", summary: `${where}: writable, ${gib(free)} free`, details };
+  return {
+    id: "destination",
+    status: "pass",
+    summary: `${where}: writable, ${gib(free)} free`,
+    details
+  };
 }
 async function s3Destination(destination, options) {
   let parsed;
@@ -101542,7 +101560,13 @@ Checks, in order:
 Nothing is changed on the server. Exit codes: 0 no check failed (warnings allowed), 1 some check
 failed, 2 bad flags. --json prints {"ok", "host", "checks": [{id, status, summary, fix, details,
 durationMs}]} on stdout.`;
-var SIZE_UNITS = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
+var SIZE_UNITS = {
+  "": 1,
+  k: 1024,
+  m: 1024 ** 2,
+  g: 1024 ** 3,
+  t: 1024 ** 4
+};
 function parseSize(name, value) {
   const m2 = /^(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?$/i.exec(value.trim());
   if (!m2) throw new UsageError(`${name} must be a size such as 500M, 10G or 1T; got "${value}".`);
@@ -101611,7 +101635,9 @@ function doctorCommand(io, setExitCode) {
 function readFlags(options) {
   const isS3 = options.destination !== void 0 && /^s3:\/\//i.test(options.destination);
   if (!isS3 && (options.endpointUrl !== void 0 || options.region !== void 0)) {
-    throw new UsageError("--endpoint-url and --region apply to an s3://bucket/prefix --destination.");
+    throw new UsageError(
+      "--endpoint-url and --region apply to an s3://bucket/prefix --destination."
+    );
   }
   if (options.endpointUrl !== void 0 && !/^https?:\/\//.test(options.endpointUrl)) {
     throw new UsageError(`--endpoint-url must be an http(s) URL; got "${options.endpointUrl}".`);
@@ -101620,7 +101646,8 @@ function readFlags(options) {
     throw new UsageError("--destination is empty.");
   }
   const timeoutMs = parseDuration("--timeout", options.timeout);
-  if (timeoutMs < 100) throw new UsageError(`--timeout must be at least 100ms; got "${options.timeout}".`);
+  if (timeoutMs < 100)
+    throw new UsageError(`--timeout must be at least 100ms; got "${options.timeout}".`);
   return { minFreeBytes: parseSize("--min-free", options.minFree), timeoutMs };
 }
 var LABEL = {

@@ -16,7 +16,7 @@ const pkgDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(pkgDir, 'dist');
 const CORE_BUNDLE = 'lib/gencove-core.js';
 /** Modules served by the runtime bundle (see scripts/runtime-entry.mjs). */
-const RUNTIME_MODULES = /^(@gencove\/core|undici)$/;
+const RUNTIME_MODULES = /^@gencove\/core$/;
 
 async function filesUnder(dir, predicate) {
   const out = [];

@@ -1,5 +1,4 @@
-// The one runtime bundle of the package (dist/lib/gencove-core.js): @gencove/core plus the few
-// library entry points the nodes use directly, so that every dependency is inlined only once.
+// The one runtime bundle of the package (dist/lib/gencove-core.js): @gencove/core with all its
+// dependencies, inlined once and shared by every node (the nodes use no library directly).
 
 export * from '@gencove/core';
-export { request } from 'undici';

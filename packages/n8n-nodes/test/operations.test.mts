@@ -208,3 +208,46 @@ test('deliverable: a corrupted download is refused', async () => {
     env.sandbox.control.corruptDownloads(false);
   }
 });
+
+test('deliverable: an expired URL is renewed, a dropped connection resumed; archived samples fail with a hint', async () => {
+  const { byClient } = await seeded();
+  const sample = env.sandbox.control.getSample(String(byClient('SEED-A01').id))!;
+  const vcf = sample.files.find((f) => f.file_type === 'impute-vcf')!;
+  // the first GET is refused as an expired URL would be, the second drops half-way
+  const match = { target: 's3' as const, method: 'GET', path: `/${vcf.bucket}/${vcf.key}` };
+  env.sandbox.control.addFault({ match, fault: { type: 'status', status: 403 }, times: 1 });
+  env.sandbox.control.addFault({ match, fault: { type: 'truncate' }, times: 1 });
+  env.sandbox.control.clearRequests();
+  const out = await run({
+    resource: 'deliverable',
+    operation: 'download',
+    sampleId: sample.id,
+    fileTypes: 'impute-vcf',
+    binaryPropertyName: 'data',
+  });
+  env.sandbox.control.clearFaults();
+  expect(out.error).toBeUndefined();
+  expect(out.items[0]!.json).toMatchObject({ fileType: 'impute-vcf', verified: true });
+  const got = await env.n8n.readBinary(out.items[0]!.binary!.data!);
+  expect(got.equals((await env.sandbox.control.s3Object(vcf.bucket, vcf.key))!)).toBe(true);
+  const s3Gets = env.sandbox.control.requests.filter(
+    (r) => r.target === 's3' && r.method === 'GET',
+  );
+  expect(s3Gets[0]?.status).toBe(403);
+  expect(s3Gets.length).toBeGreaterThanOrEqual(3);
+  // one sample read by the node, one by core to start, one to renew the refused URL
+  const sampleReads = env.sandbox.control.requests.filter(
+    (r) => r.target === 'api' && r.path === `/api/v2/samples/${sample.id}`,
+  );
+  expect(sampleReads.length).toBeGreaterThanOrEqual(3);
+
+  env.sandbox.control.archiveSamples([sample.id]);
+  const archived = await run({
+    resource: 'deliverable',
+    operation: 'download',
+    sampleId: sample.id,
+    fileTypes: '',
+  });
+  expect(archived.error?.message).toMatch(/^Sample .* is archived/);
+  expect(archived.error?.description).toMatch(/Sample → Restore/);
+});

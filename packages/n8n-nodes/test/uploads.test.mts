@@ -139,7 +139,9 @@ test('import from URLs: item problems are found by core, named by item, before a
     ],
   );
   expect(out.error?.message).toMatch(/^Item 1: client_id "BAD_ID" contains "_"/);
-  expect(out.error?.description).toMatch(/\nItem 2: URL "https:\/\/storage\.example\.net\/TXT_R2\.txt" must name a file ending in \.fastq\.gz/);
+  expect(out.error?.description).toMatch(
+    /\nItem 2: URL "https:\/\/storage\.example\.net\/TXT_R2\.txt" must name a file ending in \.fastq\.gz/,
+  );
   expect(env.sandbox.control.requests).toEqual([]);
 });
 

@@ -125,8 +125,17 @@ describe('seeded chaos', () => {
       expect(again).toEqual(first);
       sb.control.setChaos({ seed: 5, profile: userOnly(0.5), label: 'two' });
       await statuses(sb, 3, false);
+      sb.control.setChaos({ seed: 5, profile: userOnly(0.5) });
+      await statuses(sb, 2, false);
+      sb.control.setChaos({ seed: 5, profile: userOnly(0.5) });
+      await statuses(sb, 1, false);
       const report = sb.control.chaosReport();
-      expect(report.counts).toEqual({ '[one] api GET user': 10, '[two] api GET user': 3 });
+      // an unlabelled restart resets only the unlabelled counters
+      expect(report.counts).toEqual({
+        '[one] api GET user': 10,
+        '[two] api GET user': 3,
+        'api GET user': 1,
+      });
       sb.control.setChaos(null);
       expect(await statuses(sb, 5, false)).toEqual(Array(5).fill(200));
     } finally {

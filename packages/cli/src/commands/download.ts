@@ -2,6 +2,7 @@
  * `gencove download DESTINATION` (spec §9): flags → core download job (or the --download-urls
  * JSON) → progress and a summary. DESTINATION is a directory, s3://bucket/prefix, or "-".
  */
+import { existsSync } from 'node:fs';
 import {
   DEFAULT_DOWNLOAD_TEMPLATE,
   DOWNLOAD_STATUS_FILTERS,
@@ -201,6 +202,12 @@ export function readSince(
   if (isGencoveTimestamp(text)) return { since: parseGencoveTimestamp(text) };
   if (/^(\d+(\.\d+)?(ms|s|m|h|d|w))+$/i.test(text)) {
     return { since: new Date(now - parseDuration('--since', text)) };
+  }
+  // A mistyped time must not silently become a new, empty state file (= no lower bound).
+  if (!text.toLowerCase().endsWith('.json') && !existsSync(text)) {
+    throw new UsageError(
+      `--since must be an ISO time (2026-01-05T00:00:00Z), a duration (36h) or a state file ending in .json; got "${value}".`,
+    );
   }
   return { sinceStateFile: text };
 }

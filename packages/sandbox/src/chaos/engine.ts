@@ -131,9 +131,11 @@ export class ChaosEngine {
     if (!Number.isSafeInteger(options.seed)) throw new Error('chaos needs an integer seed');
     const profile = resolveProfile(options.profile);
     this.#active = { seed: options.seed, profile, label: options.label ?? '' };
-    // a new phase counts from 0 again; earlier counts stay in the report under their own label
+    // a new phase counts from 0 again; other phases' counts stay in the report under their label
+    const label = this.#active.label;
     for (const key of [...this.#counts.keys()]) {
-      if (key.startsWith(this.#prefix(this.#active.label))) this.#counts.delete(key);
+      const own = label ? key.startsWith(this.#prefix(label)) : !key.startsWith('[');
+      if (own) this.#counts.delete(key);
     }
   }
 

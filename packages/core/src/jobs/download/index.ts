@@ -39,6 +39,11 @@ export { statusAdmits } from './select.js';
 export { readSinceState, type SinceState, writeSinceState } from './since-state.js';
 export { UrlRefreshError } from './source.js';
 export {
+  type SampleFileStream,
+  type StreamSampleFileOptions,
+  streamSampleFile,
+} from './stream-file.js';
+export {
   DEFAULT_DOWNLOAD_TEMPLATE,
   type DownloadTemplate,
   parseDownloadTemplate,

@@ -137,12 +137,14 @@ export function s3Failure(operation: string, bucket: string, key: string, error:
   const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
   if (!e || typeof e !== 'object' || !('$metadata' in e)) return error;
   const status = e.$metadata?.httpStatusCode;
-  const what = [e.name, e.message && e.message !== e.name ? e.message : undefined]
-    .filter(Boolean)
-    .join(': ');
+  // body-less answers (HEAD) leave the SDK with placeholders only: "Unknown" / "UnknownError"
+  const name = e.name && e.name !== 'Unknown' ? e.name : undefined;
+  const message =
+    e.message && e.message !== e.name && e.message !== 'UnknownError' ? e.message : '';
+  const what = [name, message].filter(Boolean).join(': ');
   // no `cause`: SDK errors carry fields such as ExpiredToken's <Token-0>, the session token
   const failure = new Error(
-    `S3 ${operation} of s3://${bucket}/${key} failed${status ? ` (HTTP ${status})` : ''}: ${what || 'unknown error'}`,
+    `S3 ${operation} of s3://${bucket}/${key} failed${status ? ` (HTTP ${status})` : ''}${what ? `: ${what}` : ''}`,
   );
   return Object.assign(failure, { code: 'ERR_GENCOVE_S3', ...(status ? { status } : {}) });
 }
@@ -156,10 +158,14 @@ export async function putText(
   signal?: AbortSignal,
 ): Promise<void> {
   const { PutObjectCommand } = await sdk();
-  await client.send(
-    new PutObjectCommand({ Bucket: bucket, Key: key, Body: text, ContentType: contentType }),
-    { abortSignal: signal },
-  );
+  try {
+    await client.send(
+      new PutObjectCommand({ Bucket: bucket, Key: key, Body: text, ContentType: contentType }),
+      { abortSignal: signal },
+    );
+  } catch (error) {
+    throw s3Failure('PutObject', bucket, key, error);
+  }
 }
 
 export interface S3TransferOptions {

@@ -1,4 +1,6 @@
+import { stat } from 'node:fs/promises';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { DownloadInputError } from './errors.js';
 import {
   checkBucket,
   createS3Client,
@@ -30,7 +32,16 @@ export async function openSink(
 ): Promise<Sink> {
   if (typeof destination !== 'string') return { kind: 'stream', stream: destination };
   const s3Destination = parseS3Destination(destination);
-  if (!s3Destination) return { kind: 'disk', root: destination };
+  if (!s3Destination) {
+    const existing = await stat(destination).catch(() => undefined);
+    if (existing && !existing.isDirectory()) {
+      throw new DownloadInputError(
+        'DESTINATION',
+        `DESTINATION ${destination} exists and is not a directory.`,
+      );
+    }
+    return { kind: 'disk', root: destination };
+  }
   const client = await createS3Client(s3);
   try {
     await checkBucket(client, s3Destination.bucket, signal);

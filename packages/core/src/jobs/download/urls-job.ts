@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { stat } from 'node:fs/promises';
 import pLimit from 'p-limit';
 import { InvalidArgumentError } from '../../errors.js';
 import { parseGencoveTimestamp } from '../../timestamps.js';
@@ -8,7 +9,7 @@ import {
   downloadUrlsEntry,
   formatDownloadUrlsJson,
 } from './download-urls.js';
-import { ArchivedSamplesError } from './errors.js';
+import { ArchivedSamplesError, DownloadInputError } from './errors.js';
 import { createFileTypeFilter, validateFileTypes } from './file-types.js';
 import { writeFileAtomic } from './local-files.js';
 import { restoreAndWait } from './restore.js';
@@ -55,6 +56,12 @@ export async function writeDownloadUrls(
     );
   }
   const filter = createFileTypeFilter(options.fileTypes);
+  if (typeof options.output === 'string' && (await isDirectory(options.output))) {
+    throw new DownloadInputError(
+      'DESTINATION',
+      `With --download-urls, DESTINATION is the JSON file to write; ${options.output} is a directory.`,
+    );
+  }
   const previousMark = options.sinceStateFile
     ? (await readSinceState(options.sinceStateFile))?.highWaterMark
     : undefined;
@@ -122,4 +129,8 @@ export async function writeDownloadUrls(
     if (mark && mark !== previousMark) await writeSinceState(options.sinceStateFile, mark);
   }
   return { entries, ...(highWaterMark ? { highWaterMark } : {}), warnings };
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  return (await stat(path).catch(() => undefined))?.isDirectory() ?? false;
 }

@@ -273,7 +273,7 @@ function refuseLocalPaths(rows: Row[], problems: MapFileProblem[]): 'url' {
   for (const row of rows.filter((r) => r.kind === 'local')) {
     problems.push({
       line: row.line,
-      message: `path ${shown(row.written)} is not an http(s) URL; only URLs are accepted here`,
+      message: `path ${shown(redactUrl(row.written))} is not an http(s) URL; only URLs are accepted here`,
     });
   }
   return 'url';
@@ -352,7 +352,10 @@ async function checkLocalFiles(
             let message: string;
             if (code === 'ENOENT' || code === 'ENOTDIR') {
               message = `${shown(row.written)} does not exist (resolved to ${row.path})`;
-              if (mapDir && (await isFile(resolve(mapDir, row.written)))) {
+              if (/^[a-z][a-z0-9+.-]*:\/\//i.test(row.written)) {
+                // spec §3.4: only http(s) URLs are URLs; say so instead of a puzzling local path
+                message = `${shown(redactUrl(row.written))} is not an http:// or https:// URL, so it was read as a local path, which does not exist; only http(s) URLs can be imported`;
+              } else if (mapDir && (await isFile(resolve(mapDir, row.written)))) {
                 message +=
                   '; it exists next to the map file, but relative paths are resolved against the current directory';
               }

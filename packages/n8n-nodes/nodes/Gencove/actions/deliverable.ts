@@ -1,8 +1,15 @@
-import { createHash } from 'node:crypto';
-import type { DeliverableFile, GencoveClient, SampleDetail } from '@gencove/core';
+import {
+  ArchivedSamplesError,
+  ChecksumMismatchError,
+  type DeliverableFile,
+  defaultFilename,
+  type GencoveClient,
+  type SampleDetail,
+  streamSampleFile,
+} from '@gencove/core';
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
-import { request } from 'undici';
+import { toNodeError } from '../../shared/errors';
 import { asJson, requiredText, splitList } from './common';
 import type { ItemOperation } from './types';
 
@@ -36,9 +43,7 @@ export const runDeliverableOperation: ItemOperation = async (
           description: `Its file types: ${typesOf(sample)}`,
         });
       }
-      const fileName = file.download_url
-        ? defaultFilename(file.download_url)
-        : `${sampleId}.${fileType}`;
+      const fileName = fileNameOf(sample, file);
       const line = await client.getFileChecksum(file.id, fileName, { signal });
       return [
         asJson({
@@ -109,24 +114,19 @@ function downloadUrlsEntry(sample: SampleDetail, files: DeliverableFile[]) {
   };
 }
 
-/** Spec §9.3 default file name: `filename=` of `response-content-disposition`, else the last path segment. */
-function defaultFilename(downloadUrl: string): string {
-  try {
-    const url = new URL(downloadUrl);
-    const disposition = url.searchParams.get('response-content-disposition') ?? '';
-    const match = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(disposition);
-    const name = decodeURIComponent(match?.[1] ?? url.pathname.split('/').pop() ?? '');
-    return name.replace(/[/\\]/g, '_') || 'deliverable';
-  } catch {
-    return 'deliverable';
-  }
+/**
+ * Spec §9.3 default file name (core's `defaultFilename`), made safe to use as a binary file name:
+ * no path separators, never empty, `.` or `..`.
+ */
+function fileNameOf(sample: SampleDetail, file: DeliverableFile): string {
+  const name = defaultFilename(file.download_url ?? '').replace(/[/\\]/g, '_');
+  return name === '' || name === '.' || name === '..' ? `${sample.id}.${file.file_type}` : name;
 }
 
 /**
- * Streams one deliverable into n8n's binary storage: the presigned URL is fetched with the core
- * client's connection pool, the body is piped straight into `prepareBinaryData`, and what n8n
- * stored is hashed and checked against the SHA-256 the API gives (when it gives one). A refused URL (403, expired) is renewed once by
- * re-reading the sample.
+ * Streams one deliverable into n8n's binary storage with core's `streamSampleFile`: the
+ * presigned URL is renewed on 403, dropped connections resume, and the SHA-256 the API gives is
+ * checked before the stream ends — a corrupted file fails the item instead of being stored.
  */
 async function downloadFile(
   ctx: IExecuteFunctions,
@@ -137,48 +137,17 @@ async function downloadFile(
   itemIndex: number,
   signal: AbortSignal | undefined,
 ): Promise<INodeExecutionData> {
-  const label = `${file.file_type} of sample ${sample.id}`;
-  let url = file.download_url;
-  for (let attempt = 1; ; attempt++) {
-    if (!url) {
-      throw new NodeOperationError(ctx.getNode(), `The ${label} has no download URL`, {
-        itemIndex,
-        description: `Archive status: ${sample.archive_last_status?.status ?? 'unknown'}; restore the sample first (Sample → Restore).`,
-      });
-    }
-    const response = await request(url, {
-      dispatcher: client.dispatcher,
-      ...(signal ? { signal } : {}),
-    });
-    if (response.statusCode === 403 && attempt === 1) {
-      await response.body.dump();
-      const fresh = await client.getSample(sample.id, { signal });
-      url = fresh.files.find((f) => f.id === file.id)?.download_url;
-      continue;
-    }
-    if (response.statusCode < 200 || response.statusCode >= 300) {
-      await response.body.dump();
-      throw new NodeOperationError(
-        ctx.getNode(),
-        `Downloading the ${label} failed with HTTP ${response.statusCode}`,
-        { itemIndex },
-      );
-    }
-    const fileName = defaultFilename(url);
-    const binary = await ctx.helpers.prepareBinaryData(response.body, fileName);
-    const { sha256, bytes } = await digestOf(ctx, binary.id, binary.data);
-    const expected = file.checksum_sha256?.trim().toLowerCase();
-    const verified = Boolean(expected && /^[0-9a-f]{64}$/.test(expected));
-    if (verified && expected !== sha256) {
-      throw new NodeOperationError(
-        ctx.getNode(),
-        `The ${label} arrived corrupted (SHA-256 mismatch)`,
-        {
-          itemIndex,
-          description: `Expected ${expected}, received ${sha256} over ${bytes} bytes.`,
-        },
-      );
-    }
+  const fileName = fileNameOf(sample, file);
+  const { stream, done } = streamSampleFile(client, {
+    sampleId: sample.id,
+    fileType: file.file_type ?? '',
+    ...(signal ? { signal } : {}),
+  });
+  try {
+    const [binary, outcome] = await Promise.all([
+      ctx.helpers.prepareBinaryData(stream, fileName),
+      done,
+    ]);
     return {
       json: {
         sampleId: sample.id,
@@ -186,33 +155,39 @@ async function downloadFile(
         fileId: file.id,
         fileType: file.file_type ?? null,
         fileName,
-        bytes,
-        sha256,
-        verified,
+        bytes: outcome.bytes,
+        sha256: outcome.sha256 ?? null,
+        verified: outcome.verified,
       },
       binary: { [property]: binary },
       pairedItem: { item: itemIndex },
     };
-  }
-}
-
-/** SHA-256 of what n8n stored, read back as a stream (bounded memory whatever the size). */
-async function digestOf(
-  ctx: IExecuteFunctions,
-  binaryId: string | undefined,
-  inline: string,
-): Promise<{ sha256: string; bytes: number }> {
-  const hash = createHash('sha256');
-  let bytes = 0;
-  if (binaryId) {
-    for await (const chunk of await ctx.helpers.getBinaryStream(binaryId)) {
-      hash.update(chunk as Buffer);
-      bytes += (chunk as Buffer).length;
+  } catch (error) {
+    // the stream fails with the transfer's error; report that one, not the consumer's
+    const cause = await done.then(
+      () => error,
+      (transfer: unknown) => transfer,
+    );
+    if (cause instanceof ChecksumMismatchError) {
+      throw new NodeOperationError(
+        ctx.getNode(),
+        `The ${file.file_type} of sample ${sample.id} arrived corrupted (SHA-256 mismatch)`,
+        {
+          itemIndex,
+          description: `Expected ${cause.expected}, received ${cause.actual}.`,
+        },
+      );
     }
-  } else {
-    const data = Buffer.from(inline, 'base64');
-    hash.update(data);
-    bytes = data.length;
+    if (cause instanceof ArchivedSamplesError) {
+      throw new NodeOperationError(
+        ctx.getNode(),
+        `Sample ${sample.id} is archived (${cause.samples[0]?.archiveStatus ?? 'archived'})`,
+        {
+          itemIndex,
+          description: 'Restore it first (Sample → Restore), then download it once it is restored.',
+        },
+      );
+    }
+    throw toNodeError(ctx.getNode(), cause, itemIndex);
   }
-  return { sha256: hash.digest('hex'), bytes };
 }
