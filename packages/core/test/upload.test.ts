@@ -300,6 +300,35 @@ describe('uploadFastqs', () => {
         true,
       );
       expect(await readdir(join(dir, 'cache'))).toEqual([]);
+      // the journal was checked against S3 before it was trusted
+      expect(s3Requests().filter((r) => r.method === 'GET' && 'uploadId' in r.query)).toHaveLength(
+        1,
+      );
+    }, 60_000);
+
+    it('starts over when S3 no longer holds the interrupted upload', async () => {
+      await rm(join(dir, 'cache'), { recursive: true, force: true });
+      const root = join(dir, `gone-${++run}`);
+      const content = await files(root, { 'BIG_R1.fastq.gz': 4 * PART + 10 });
+      const plan = await planUpload({ source: root, destination: `gncv://gone-${run}` });
+      expect(await interrupt(plan, 2)).toBeGreaterThanOrEqual(2);
+
+      // ListParts answers 404 NoSuchUpload, as S3 does once an upload was aborted or expired
+      sandbox.control.addFault({
+        match: { target: 's3', method: 'GET' },
+        times: 1,
+        fault: { type: 'status', status: 404 },
+      });
+      sandbox.control.clearRequests();
+      const { result, events } = upload(plan);
+      const done = await result;
+      expect(events).toContainEqual(
+        expect.objectContaining({ type: 'resume-discarded', reason: 'upload-gone' }),
+      );
+      expect(partPuts()).toHaveLength(5);
+      expect((await stored(done.files[0]!.uploadId))?.equals(content['BIG_R1.fastq.gz']!)).toBe(
+        true,
+      );
     }, 60_000);
 
     it('starts over when the local file changed since the interrupted run', async () => {

@@ -12,6 +12,7 @@ import type { RequestLog } from '../requestlog.js';
 import type { Fault, RequestLogEntry } from '../types.js';
 import { AwsChunkedDecoder, isAwsChunked } from './chunked.js';
 import type { CredentialRegistry } from './credentials.js';
+import { MultipartLedger } from './multipart-ledger.js';
 import { s3DefaultError, s3ErrorXml } from './xml.js';
 
 export interface DownloadModes {
@@ -35,6 +36,8 @@ export interface ProxyDeps {
   modes: DownloadModes;
   /** Called after a PutObject / CompleteMultipartUpload succeeded. */
   onObjectWritten(bucket: string, key: string): void;
+  /** Multipart uploads in flight; the proxy answers ListParts from it (s3rver cannot). */
+  multipart?: MultipartLedger;
 }
 
 /** Headers never forwarded to s3rver: auth (the proxy checks it), hop-by-hop, chunked framing. */
@@ -70,6 +73,7 @@ class S3Reject {
 export async function startS3Proxy(deps: ProxyDeps): Promise<{ server: http.Server; url: string }> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   const server = http.createServer((req, res) => {
+    deps.multipart ??= new MultipartLedger();
     handle(deps, agent, req, res).catch((err: unknown) => {
       if (!res.headersSent) {
         sendXml(res, 500, s3ErrorXml('InternalError', String((err as Error)?.message ?? err)));
@@ -321,6 +325,27 @@ async function handle(
     return;
   }
 
+  const uploadId = params.get('uploadId');
+  if (method === 'DELETE' && uploadId && key !== '' && deps.multipart) {
+    // AbortMultipartUpload: s3rver answers 405; S3 answers 204 and forgets the parts
+    req.resume();
+    deps.multipart.ended(uploadId);
+    res.writeHead(204).end();
+    return;
+  }
+  if (method === 'GET' && uploadId && key !== '' && deps.multipart) {
+    req.resume();
+    const listed = deps.multipart.listParts(bucket, key, uploadId, params);
+    if (listed.xml) sendXml(res, listed.status, listed.xml);
+    else
+      sendXml(
+        res,
+        listed.status,
+        s3ErrorXml(listed.code ?? 'NoSuchUpload', 'The specified upload does not exist.'),
+      );
+    return;
+  }
+
   // forward to s3rver, anonymously
   const forwardParams = new URLSearchParams();
   const overrides: Record<string, string> = {};
@@ -396,6 +421,7 @@ async function handle(
   upstream.once('end', () => {
     if (written) deps.onObjectWritten(bucket, key);
   });
+  trackMultipart(deps.multipart, method, params, bucket, key, status, upstream, headers);
 
   let stream: NodeJS.ReadableStream = upstream;
   const length = Number(upstream.headers['content-length'] ?? Number.NaN);
@@ -473,5 +499,41 @@ class ByteFlipper extends Transform {
       return;
     }
     callback(null, chunk);
+  }
+}
+
+/** Keeps the multipart ledger in step with what s3rver accepted (see MultipartLedger). */
+function trackMultipart(
+  ledger: MultipartLedger | undefined,
+  method: string,
+  params: URLSearchParams,
+  bucket: string,
+  key: string,
+  status: number,
+  upstream: IncomingMessage,
+  forwarded: http.OutgoingHttpHeaders,
+): void {
+  if (!ledger || status >= 300 || key === '') return;
+  const uploadId = params.get('uploadId');
+  if (method === 'POST' && params.has('uploads')) {
+    // CreateMultipartUpload: the id is in the small XML body that streams to the client
+    let xml = '';
+    upstream.on('data', (chunk: Buffer) => {
+      if (xml.length < 65_536) xml += chunk.toString('utf8');
+    });
+    upstream.once('end', () => {
+      const id = /<UploadId>([^<]+)<\/UploadId>/.exec(xml)?.[1];
+      if (id) ledger.created(id, bucket, key);
+    });
+  } else if (method === 'PUT' && uploadId && params.has('partNumber')) {
+    const etag = String(upstream.headers.etag ?? '');
+    ledger.partStored(
+      uploadId,
+      Number(params.get('partNumber')),
+      etag,
+      Number(forwarded['content-length'] ?? 0),
+    );
+  } else if ((method === 'POST' || method === 'DELETE') && uploadId) {
+    ledger.ended(uploadId);
   }
 }

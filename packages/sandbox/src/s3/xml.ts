@@ -1,4 +1,4 @@
-const escapeXml = (s: string): string =>
+export const escapeXml = (s: string): string =>
   s.replace(
     /[<>&'"]/g,
     (c) => `&${{ '<': 'lt', '>': 'gt', '&': 'amp', "'": 'apos', '"': 'quot' }[c]};`,
