@@ -49,27 +49,37 @@ export async function startFakeApi(projects) {
   }
   const send = (res, status, body) => {
     const text = JSON.stringify(body);
-    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+    res.writeHead(status, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(text),
+    });
     res.end(text);
   };
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://127.0.0.1');
     const path = url.pathname.replace(/\/$/, '');
-    let m;
     if (path === '/api/v2/file-types') {
-      return send(res, 200, { meta: { count: 1, next: null }, results: [{ key: 'alignment-bam', description: '' }] });
+      return send(res, 200, {
+        meta: { count: 1, next: null },
+        results: [{ key: 'alignment-bam', description: '' }],
+      });
     }
-    if ((m = /^\/api\/v2\/project-samples\/([^/]+)$/.exec(path))) {
-      const list = byProject.get(m[1]);
+    const projectMatch = /^\/api\/v2\/project-samples\/([^/]+)$/.exec(path);
+    if (projectMatch) {
+      const list = byProject.get(projectMatch[1]);
       if (!list) return send(res, 404, { detail: 'Not found.' });
       const offset = Number(url.searchParams.get('offset') ?? 0);
       const limit = Number(url.searchParams.get('limit') ?? 200);
       const page = list.slice(offset, offset + limit).map(({ files: _f, project: _p, ...s }) => s);
-      const next = offset + limit < list.length ? `${url.origin}${url.pathname}?offset=${offset + limit}&limit=${limit}` : null;
+      const next =
+        offset + limit < list.length
+          ? `${url.origin}${url.pathname}?offset=${offset + limit}&limit=${limit}`
+          : null;
       return send(res, 200, { meta: { count: list.length, next, previous: null }, results: page });
     }
-    if ((m = /^\/api\/v2\/samples\/([^/]+)$/.exec(path))) {
-      const sample = samples.get(m[1]);
+    const sampleMatch = /^\/api\/v2\/samples\/([^/]+)$/.exec(path);
+    if (sampleMatch) {
+      const sample = samples.get(sampleMatch[1]);
       return sample ? send(res, 200, sample) : send(res, 404, { detail: 'Not found.' });
     }
     return send(res, 404, { detail: 'Not found.' });

@@ -12,7 +12,17 @@
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, openSync, closeSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import net from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -111,9 +121,17 @@ http {
 }
 `,
   );
-  const child = spawn('nginx', ['-c', conf, '-p', prefix, '-g', 'daemon off;'], { stdio: 'inherit' });
+  const child = spawn('nginx', ['-c', conf, '-p', prefix, '-g', 'daemon off;'], {
+    stdio: 'inherit',
+  });
   for (let i = 0; i < 50; i++) {
-    if (await fetch(`http://127.0.0.1:${plainPort}/`).then(() => true, () => false)) break;
+    if (
+      await fetch(`http://127.0.0.1:${plainPort}/`).then(
+        () => true,
+        () => false,
+      )
+    )
+      break;
     await new Promise((r) => setTimeout(r, 100));
   }
   return child;
@@ -157,20 +175,66 @@ function tools(scenario, api, projectId, urls, out) {
   writeFileSync(pairs, urls.map((u) => `${u} ${join(out, u.split('/').pop())}\n`).join(''));
   const ours = (extra) => [
     process.execPath,
-    [...(env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), CLI, 'download', out, '--project-id', projectId, '--file-types', 'alignment-bam', '--no-progress', '--download-template', '{default_filename}', ...extra],
+    [
+      ...(env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+      CLI,
+      'download',
+      out,
+      '--project-id',
+      projectId,
+      '--file-types',
+      'alignment-bam',
+      '--no-progress',
+      '--download-template',
+      '{default_filename}',
+      ...extra,
+    ],
     { GENCOVE_HOST: api, GENCOVE_API_KEY: 'bench' },
   ];
-  const aria = (extra) => ['aria2c', ['-d', out, '--file-allocation=none', '--console-log-level=warn', '--summary-interval=0', '--allow-overwrite=true', '--auto-file-renaming=false', '-q', ...extra]];
+  const aria = (extra) => [
+    'aria2c',
+    [
+      '-d',
+      out,
+      '--file-allocation=none',
+      '--console-log-level=warn',
+      '--summary-interval=0',
+      '--allow-overwrite=true',
+      '--auto-file-renaming=false',
+      '-q',
+      ...extra,
+    ],
+  ];
   const t = {
     ours: ours([]),
     'ours --no-verify': ours(['--no-verify']),
   };
   if (scenario.files > 1) {
-    t['curl, one file at a time'] = ['sh', ['-c', `mkdir -p ${out} && while read url dest; do curl -sS --fail -o "$dest" "$url" || exit 1; done < ${pairs}`]];
+    t['curl, one file at a time'] = [
+      'sh',
+      [
+        '-c',
+        `mkdir -p ${out} && while read url dest; do curl -sS --fail -o "$dest" "$url" || exit 1; done < ${pairs}`,
+      ],
+    ];
     t['aria2c -j8 -x8'] = aria(['-i', list, '-j', '8', '-x', '8', '-s', '8', '-k', '4M']);
-    t['aria2c -j1 -x8 (official-like)'] = aria(['-i', list, '-j', '1', '-x', '8', '-s', '8', '-k', '8M']);
+    t['aria2c -j1 -x8 (official-like)'] = aria([
+      '-i',
+      list,
+      '-j',
+      '1',
+      '-x',
+      '8',
+      '-s',
+      '8',
+      '-k',
+      '8M',
+    ]);
   } else {
-    t.curl = ['sh', ['-c', `mkdir -p ${out} && curl -sS --fail -o ${join(out, 'single.bam')} "${urls[0]}"`]];
+    t.curl = [
+      'sh',
+      ['-c', `mkdir -p ${out} && curl -sS --fail -o ${join(out, 'single.bam')} "${urls[0]}"`],
+    ];
     t['aria2c -x8'] = aria(['-x', '8', '-s', '8', '-k', '8M', urls[0]]);
   }
   return t;
@@ -184,7 +248,8 @@ const median = (xs) => {
 async function main() {
   if (!existsSync(CLI)) throw new Error(`build the CLI first: ${CLI} is missing`);
   for (const bin of ['nginx', 'aria2c', 'curl']) {
-    if (spawnSync('sh', ['-c', `command -v ${bin}`]).status !== 0) throw new Error(`${bin} is not installed (apt-get install -y nginx aria2)`);
+    if (spawnSync('sh', ['-c', `command -v ${bin}`]).status !== 0)
+      throw new Error(`${bin} is not installed (apt-get install -y nginx aria2)`);
   }
   mkdirSync(cfg.root, { recursive: true });
   console.error('Preparing data…');
@@ -211,19 +276,26 @@ async function main() {
       const bytes = data[s.name].reduce((n, f) => n + f.size, 0);
       const t = tools(s, api.url, projectIds[s.name], urls, out);
       const runs = Object.fromEntries(Object.keys(t).map((k) => [k, []]));
-      console.error(`\n${s.name}: ${s.files} × ${s.mib} MiB${s.wan ? ` (limit ${cfg.wanRate}/connection, +${cfg.wanLatencyMs} ms per request)` : ''}`);
+      console.error(
+        `\n${s.name}: ${s.files} × ${s.mib} MiB${s.wan ? ` (limit ${cfg.wanRate}/connection, +${cfg.wanLatencyMs} ms per request)` : ''}`,
+      );
       for (let round = 0; round < cfg.rounds; round++) {
         for (const [name, [cmd, args, extraEnv]] of Object.entries(t)) {
           rmSync(out, { recursive: true, force: true });
           mkdirSync(out, { recursive: true });
           const r = await timed(cmd, args, extraEnv);
-          const got = execFileSync('find', [out, '-type', 'f', '-printf', '%s\\n'], { encoding: 'utf8' })
+          const got = execFileSync('find', [out, '-type', 'f', '-printf', '%s\\n'], {
+            encoding: 'utf8',
+          })
             .split('\n')
             .filter(Boolean)
             .reduce((n, x) => n + Number(x), 0);
-          if (Number(got) !== bytes) throw new Error(`${name}: wrote ${got} bytes, expected ${bytes}`);
+          if (Number(got) !== bytes)
+            throw new Error(`${name}: wrote ${got} bytes, expected ${bytes}`);
           runs[name].push(r);
-          console.error(`  round ${round + 1} ${name}: ${r.wall.toFixed(2)} s, ${(bytes / MiB / r.wall).toFixed(0)} MiB/s, RSS ${r.rssMiB.toFixed(0)} MiB, CPU ${r.cpu.toFixed(2)} s`);
+          console.error(
+            `  round ${round + 1} ${name}: ${r.wall.toFixed(2)} s, ${(bytes / MiB / r.wall).toFixed(0)} MiB/s, RSS ${r.rssMiB.toFixed(0)} MiB, CPU ${r.cpu.toFixed(2)} s`,
+          );
         }
       }
       rmSync(out, { recursive: true, force: true });
@@ -243,7 +315,11 @@ async function main() {
       }
       const oursWall = median(runs.ours.map((r) => r.wall));
       const noVerify = median(runs['ours --no-verify'].map((r) => r.wall));
-      results.push({ scenario: s.name, tool: 'sha256 cost (ours vs --no-verify)', verifyOverheadPercent: +((100 * (oursWall - noVerify)) / noVerify).toFixed(1) });
+      results.push({
+        scenario: s.name,
+        tool: 'sha256 cost (ours vs --no-verify)',
+        verifyOverheadPercent: +((100 * (oursWall - noVerify)) / noVerify).toFixed(1),
+      });
     }
   } finally {
     await api.close();
@@ -251,13 +327,17 @@ async function main() {
     nginx.kill('SIGTERM');
   }
   writeFileSync(join(cfg.root, 'results.json'), JSON.stringify({ cfg, results }, null, 2));
-  console.log('| scenario | tool | median wall s | MiB/s | × baseline | peak RSS MiB | CPU s/GiB |');
+  console.log(
+    '| scenario | tool | median wall s | MiB/s | × baseline | peak RSS MiB | CPU s/GiB |',
+  );
   console.log('|---|---|---|---|---|---|---|');
   for (const r of results) {
     if ('verifyOverheadPercent' in r) {
       console.log(`| ${r.scenario} | ${r.tool} | | | | | ${r.verifyOverheadPercent} % |`);
     } else {
-      console.log(`| ${r.scenario} | ${r.tool} | ${r.wallSeconds} | ${r.mibPerSecond} | ${r.speedupVsBaseline} | ${r.peakRssMiB} | ${r.cpuSecondsPerGiB} |`);
+      console.log(
+        `| ${r.scenario} | ${r.tool} | ${r.wallSeconds} | ${r.mibPerSecond} | ${r.speedupVsBaseline} | ${r.peakRssMiB} | ${r.cpuSecondsPerGiB} |`,
+      );
     }
   }
 }

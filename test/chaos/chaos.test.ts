@@ -172,10 +172,15 @@ describe(`chaos (seed ${SEED}, profile ${PROFILE}): ${LOCAL + URLS} samples end 
     expect(onDisk.filter((f) => TEMPORARY_FILE.test(f))).toEqual([]);
     expect(onDisk).toEqual(expectedDisk.sort());
     expect(a.deliveredKeys).toEqual(expectedDisk.map((f) => `results/${f}`).sort());
+    // resume journals of the uploads are gone once the uploads are done
+    expect(await listFiles(a.cacheDir)).toEqual([]);
   });
 
   it('the same seed reproduces the same run: same faults per key, same outcomes', () => {
     const { mismatches, countDifferences } = compareChaosReports(a.report, b.report);
+    console.info(
+      `replay: ${Object.keys(a.report.counts).length} keys, ${a.report.faults.length} faults; counts differ on ${countDifferences.length} keys: ${countDifferences.map((d) => `${d.key} (${d.a}/${d.b})`).join('; ')}`,
+    );
     expect(mismatches).toEqual([]);
     // Only requests whose number follows the clock or the interleaving may differ in count:
     // polling (wait; the sheet scan before assigning) and shared credential refreshes.

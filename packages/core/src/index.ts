@@ -17,6 +17,8 @@ export {
 } from './http/transport.js';
 export * from './jobs/assign/index.js';
 export * from './jobs/destination.js';
+export * from './jobs/doctor/index.js';
+export * from './jobs/download/index.js';
 export * from './jobs/import/index.js';
 export * from './jobs/mapfile/index.js';
 export * from './jobs/status/index.js';
@@ -29,5 +31,3 @@ export * from './timestamps.js';
 export * from './validate.js';
 export { VERSION } from './version.js';
 export * from './webhooks.js';
-export * from './jobs/download/index.js';
-export * from './jobs/doctor/index.js';

@@ -29,7 +29,13 @@ let ids: Record<string, string>;
 const dirs: string[] = [];
 
 // Small parts so that the sandbox's small files exercise the ranged, parallel path too.
-const tuning = { partSize: 64 * 1024, rangedThreshold: 128 * 1024, maxPartsPerFile: 4 };
+const tuning = {
+  partSize: 64 * 1024,
+  rangedThreshold: 128 * 1024,
+  maxPartsPerFile: 4,
+  // loopback is fast: without this the first part's rate would keep one stream
+  singleStreamBytesPerSecond: Number.POSITIVE_INFINITY,
+};
 const fastRetry = { baseDelayMs: 1, maxDelayMs: 5 };
 
 async function tempDir(): Promise<string> {
@@ -252,7 +258,15 @@ describe('delivery to a directory', () => {
 describe('integrity', () => {
   it.each([
     ['one stream', tuning],
-    ['ranged parts', { partSize: 128, rangedThreshold: 256, maxPartsPerFile: 3 }],
+    [
+      'ranged parts',
+      {
+        partSize: 128,
+        rangedThreshold: 256,
+        maxPartsPerFile: 3,
+        singleStreamBytesPerSecond: Number.POSITIVE_INFINITY,
+      },
+    ],
   ])(
     'a corrupted body is fetched again once; a second mismatch leaves nothing behind (%s)',
     async (_, t) => {
@@ -363,6 +377,26 @@ describe('resume and refresh', () => {
       true,
     );
     await wire.dispatcher.close();
+  });
+
+  it('a fast first part keeps one stream; a slow one switches to parallel parts', async () => {
+    const file = fastqOf();
+    const path = new URL(file.download_url!).pathname;
+    for (const [rate, expected] of [
+      [0, 2],
+      [Number.POSITIVE_INFINITY, Math.ceil(file.size! / tuning.partSize)],
+    ] as const) {
+      const wire = countingAgent();
+      await start({
+        destination: await tempDir(),
+        sampleIds: [a01.id],
+        fileTypes: ['fastq-r1'],
+        dispatcher: wire.dispatcher,
+        tuning: { ...tuning, singleStreamBytesPerSecond: rate },
+      }).promise;
+      expect(wire.records.filter((r) => r.path === path).length).toBe(expected);
+      await wire.dispatcher.close();
+    }
   });
 
   it('a run that gives up leaves a .part that the next run resumes', async () => {

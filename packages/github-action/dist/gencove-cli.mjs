@@ -37766,7 +37766,7 @@ __export(bowser_exports, {
   PLATFORMS_MAP: () => PLATFORMS_MAP,
   default: () => Bowser,
   getParser: () => getParser,
-  parse: () => parse4
+  parse: () => parse3
 });
 function _defineProperties(e2, r2) {
   for (var t2 = 0; t2 < r2.length; t2++) {
@@ -37793,7 +37793,7 @@ function _toPrimitive(t2, r2) {
   }
   return ("string" === r2 ? String : Number)(t2);
 }
-var BROWSER_ALIASES_MAP, BROWSER_MAP, PLATFORMS_MAP, OS_MAP, ENGINE_MAP, Utils, commonVersionIdentifier, browsersList, parser_os_default, parser_platforms_default, parser_engines_default, Parser2, Bowser, parse4, getParser;
+var BROWSER_ALIASES_MAP, BROWSER_MAP, PLATFORMS_MAP, OS_MAP, ENGINE_MAP, Utils, commonVersionIdentifier, browsersList, parser_os_default, parser_platforms_default, parser_engines_default, Parser, Bowser, parse3, getParser;
 var init_bowser = __esm({
   "node_modules/bowser/bowser.mjs"() {
     BROWSER_ALIASES_MAP = {
@@ -39564,7 +39564,7 @@ var init_bowser = __esm({
         return engine;
       }
     }];
-    Parser2 = /* @__PURE__ */ (function() {
+    Parser = /* @__PURE__ */ (function() {
       function Parser3(UA, skipParsingOrHints, clientHints) {
         if (skipParsingOrHints === void 0) skipParsingOrHints = false;
         if (clientHints === void 0) clientHints = null;
@@ -39813,11 +39813,11 @@ var init_bowser = __esm({
         if (skipParsingOrHints === void 0) skipParsingOrHints = false;
         if (clientHints === void 0) clientHints = null;
         if (typeof UA !== "string") throw new Error("UserAgent should be a string");
-        return new Parser2(UA, skipParsingOrHints, clientHints);
+        return new Parser(UA, skipParsingOrHints, clientHints);
       };
       Bowser2.parse = function parse5(UA, clientHints) {
         if (clientHints === void 0) clientHints = null;
-        return new Parser2(UA, clientHints).getResult();
+        return new Parser(UA, clientHints).getResult();
       };
       return _createClass(Bowser2, null, [{
         key: "BROWSER_MAP",
@@ -39841,7 +39841,7 @@ var init_bowser = __esm({
         }
       }]);
     })();
-    parse4 = Bowser.parse;
+    parse3 = Bowser.parse;
     getParser = Bowser.getParser;
   }
 });
@@ -58774,15 +58774,15 @@ var init_validateTokenKey = __esm({
 
 // node_modules/@aws-sdk/token-providers/dist-es/writeSSOTokenToFile.js
 import { promises as fsPromises } from "node:fs";
-var import_config14, writeFile, writeSSOTokenToFile;
+var import_config14, writeFile2, writeSSOTokenToFile;
 var init_writeSSOTokenToFile = __esm({
   "node_modules/@aws-sdk/token-providers/dist-es/writeSSOTokenToFile.js"() {
     import_config14 = __toESM(require_config());
-    ({ writeFile } = fsPromises);
+    ({ writeFile: writeFile2 } = fsPromises);
     writeSSOTokenToFile = (id, ssoToken) => {
       const tokenFilepath = (0, import_config14.getSSOTokenFilepath)(id);
       const tokenString = JSON.stringify(ssoToken, null, 2);
-      return writeFile(tokenFilepath, tokenString);
+      return writeFile2(tokenFilepath, tokenString);
     };
   }
 });
@@ -61519,7 +61519,7 @@ var require_signin = __commonJS({
 });
 
 // node_modules/@aws-sdk/credential-provider-login/dist-es/LoginCredentialsFetcher.js
-import { createHash, createPrivateKey, createPublicKey, sign } from "node:crypto";
+import { createHash as createHash2, createPrivateKey, createPublicKey, sign } from "node:crypto";
 import { promises as fs2 } from "node:fs";
 import { homedir } from "node:os";
 import { dirname as dirname2, join } from "node:path";
@@ -61695,7 +61695,7 @@ var init_LoginCredentialsFetcher = __esm({
       getTokenFilePath() {
         const directory = process.env.AWS_LOGIN_CACHE_DIRECTORY ?? join(homedir(), ".aws", "login", "cache");
         const loginSessionBytes = Buffer.from(this.loginSession, "utf8");
-        const loginSessionSha256 = createHash("sha256").update(loginSessionBytes).digest("hex");
+        const loginSessionSha256 = createHash2("sha256").update(loginSessionBytes).digest("hex");
         return join(directory, `${loginSessionSha256}.json`);
       }
       derToRawSignature(derSignature) {
@@ -66594,7 +66594,7 @@ var init_getDataReadableStream = __esm({
 
 // node_modules/@aws-sdk/lib-storage/dist-es/chunker.js
 import { Buffer as Buffer6 } from "buffer";
-import { Readable as Readable3 } from "stream";
+import { Readable as Readable2 } from "stream";
 var getChunk;
 var init_chunker = __esm({
   "node_modules/@aws-sdk/lib-storage/dist-es/chunker.js"() {
@@ -66606,7 +66606,7 @@ var init_chunker = __esm({
       if (data instanceof Uint8Array) {
         return getChunkUint8Array(data, partSize);
       }
-      if (data instanceof Readable3) {
+      if (data instanceof Readable2) {
         return getChunkStream(data, partSize, getDataReadable);
       }
       if (data instanceof String || typeof data === "string") {
@@ -66625,12 +66625,12 @@ var init_chunker = __esm({
 
 // node_modules/@aws-sdk/lib-storage/dist-es/Upload.js
 import { EventEmitter } from "events";
-var import_endpoints7, import_protocols14, Upload;
+var import_endpoints6, import_protocols13, Upload;
 var init_Upload = __esm({
   "node_modules/@aws-sdk/lib-storage/dist-es/Upload.js"() {
     init_dist_es16();
-    import_endpoints7 = __toESM(require_endpoints());
-    import_protocols14 = __toESM(require_protocols());
+    import_endpoints6 = __toESM(require_endpoints());
+    import_protocols13 = __toESM(require_protocols());
     init_byteLength();
     init_byteLengthSource();
     init_chunker();
@@ -66716,7 +66716,7 @@ var init_Upload = __esm({
         const putResult = resolved[0];
         let endpoint = resolved[1];
         if (!endpoint) {
-          endpoint = (0, import_endpoints7.toEndpointV1)(await (0, import_endpoints7.getEndpointFromInstructions)(params, PutObjectCommand, {
+          endpoint = (0, import_endpoints6.toEndpointV1)(await (0, import_endpoints6.getEndpointFromInstructions)(params, PutObjectCommand, {
             ...clientConfig
           }));
         }
@@ -66726,8 +66726,8 @@ var init_Upload = __esm({
         if (eventEmitter !== null) {
           eventEmitter.off("xhr.upload.progress", uploadEventListener);
         }
-        const locationKey = this.params.Key.split("/").map((segment) => (0, import_protocols14.extendedEncodeURIComponent)(segment)).join("/");
-        const locationBucket = (0, import_protocols14.extendedEncodeURIComponent)(this.params.Bucket);
+        const locationKey = this.params.Key.split("/").map((segment) => (0, import_protocols13.extendedEncodeURIComponent)(segment)).join("/");
+        const locationBucket = (0, import_protocols13.extendedEncodeURIComponent)(this.params.Bucket);
         const Location = (() => {
           const endpointHostnameIncludesBucket = endpoint.hostname.startsWith(`${locationBucket}.`);
           const forcePathStyle = this.client.config.forcePathStyle;
@@ -93422,113 +93422,19 @@ function generateDestination(kind, now = /* @__PURE__ */ new Date()) {
   return `gncv://${kind}-${stamp}-${randomUUID().replace(/-/g, "")}/`;
 }
 
-// packages/core/src/jobs/import/expiry.ts
-var MAX_V4_LIFETIME_SECONDS = 604800;
-function queryOf(url2) {
-  const out = /* @__PURE__ */ new Map();
-  for (const [name, value] of url2.searchParams) {
-    const key = name.toLowerCase();
-    if (!out.has(key)) out.set(key, value);
-  }
-  return out;
-}
-function parseCompactDate(value) {
-  const m2 = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value);
-  if (!m2) return void 0;
-  const [, y2, mo, d2, h2, mi, s2] = m2.map(Number);
-  const date5 = new Date(Date.UTC(y2, mo - 1, d2, h2, mi, s2));
-  return date5.getUTCMonth() === mo - 1 && date5.getUTCDate() === d2 && h2 < 24 && mi < 60 && s2 < 60 ? date5 : void 0;
-}
-function parseAzureDate(value) {
-  const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(value);
-  const dateTime = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?(Z|[+-]\d{2}:\d{2})$/.test(
-    value
-  );
-  if (!dateOnly && !dateTime) return void 0;
-  const normalised = dateOnly ? `${value}T00:00:00Z` : value.replace(/(\.\d{3})\d+/, "$1");
-  const ms = Date.parse(normalised);
-  return Number.isNaN(ms) ? void 0 : new Date(ms);
-}
-function parseSeconds(value) {
-  return value !== void 0 && /^\d{1,12}$/.test(value) ? Number(value) : void 0;
-}
-function v4(q2, scheme, prefix) {
-  const dateName = prefix === "x-amz" ? "X-Amz-Date" : "X-Goog-Date";
-  const expiresName = prefix === "x-amz" ? "X-Amz-Expires" : "X-Goog-Expires";
-  const rawDate = q2.get(`${prefix}-date`);
-  const rawExpires = q2.get(`${prefix}-expires`);
-  if (rawDate === void 0 || rawExpires === void 0) {
-    return { kind: "malformed", scheme, why: `${dateName} and ${expiresName} are both required` };
-  }
-  const signedAt = parseCompactDate(rawDate);
-  if (!signedAt)
-    return { kind: "malformed", scheme, why: `${dateName} is not a date like 20260105T091403Z` };
-  const seconds = parseSeconds(rawExpires);
-  if (seconds === void 0)
-    return { kind: "malformed", scheme, why: `${expiresName} is not a number of seconds` };
-  const lifetimeMs = seconds * 1e3;
-  return {
-    kind: "expires",
-    scheme,
-    signedAt,
-    lifetimeMs,
-    expiresAt: new Date(signedAt.getTime() + lifetimeMs),
-    ...q2.has(`${prefix}-security-token`) ? { temporaryCredentials: true } : {}
-  };
-}
-function epoch(q2, scheme) {
-  const seconds = parseSeconds(q2.get("expires"));
-  if (seconds === void 0)
-    return { kind: "malformed", scheme, why: "Expires is not a Unix time in seconds" };
-  return { kind: "expires", scheme, expiresAt: new Date(seconds * 1e3) };
-}
-function readUrlExpiry(url2) {
-  const q2 = queryOf(url2);
-  if (q2.has("x-amz-algorithm") || q2.has("x-amz-signature") || q2.has("x-amz-date")) {
-    return v4(q2, "aws-sigv4", "x-amz");
-  }
-  if (q2.has("x-goog-algorithm") || q2.has("x-goog-signature") || q2.has("x-goog-date")) {
-    return v4(q2, "gcs-v4", "x-goog");
-  }
-  if (q2.has("awsaccesskeyid") && q2.has("signature")) return epoch(q2, "aws-sigv2");
-  if (q2.has("googleaccessid") && q2.has("signature")) return epoch(q2, "gcs-v2");
-  if (q2.has("sig") && (q2.has("sv") || q2.has("se") || q2.has("sp"))) {
-    const se = q2.get("se");
-    if (se === void 0) {
-      return q2.has("si") ? {
-        kind: "unknown",
-        scheme: "azure-sas",
-        why: "its expiry is set by a stored access policy (si=), not in the URL"
-      } : { kind: "malformed", scheme: "azure-sas", why: "the SAS has no expiry (se=)" };
-    }
-    const expiresAt = parseAzureDate(se);
-    if (!expiresAt)
-      return { kind: "malformed", scheme: "azure-sas", why: "se= is not an ISO 8601 UTC time" };
-    const st = q2.get("st");
-    const signedAt = st === void 0 ? void 0 : parseAzureDate(st);
-    return { kind: "expires", scheme: "azure-sas", expiresAt, ...signedAt ? { signedAt } : {} };
-  }
-  return { kind: "unsigned" };
-}
-var SCHEME_LABELS = {
-  "aws-sigv4": "AWS S3 presigned URL",
-  "aws-sigv2": "AWS S3 presigned URL (SigV2)",
-  "gcs-v4": "Google Cloud Storage signed URL",
-  "gcs-v2": "Google Cloud Storage signed URL (V2)",
-  "azure-sas": "Azure SAS URL"
-};
-function formatDuration(ms) {
-  const s2 = Math.max(0, Math.round(ms / 1e3));
-  const parts2 = [
-    [Math.floor(s2 / 86400), "d"],
-    [Math.floor(s2 % 86400 / 3600), "h"],
-    [Math.floor(s2 % 3600 / 60), "m"],
-    [s2 % 60, "s"]
-  ];
-  const first = parts2.findIndex(([n2]) => n2 > 0);
-  if (first === -1) return "0s";
-  return parts2.slice(first, first + 2).filter(([n2]) => n2 > 0).map(([n2, unit]) => `${n2}${unit}`).join(" ");
-}
+// packages/core/src/jobs/doctor/destination-check.ts
+import { randomBytes } from "node:crypto";
+import { rm as rm2, stat as stat2, statfs, writeFile as writeFile3 } from "node:fs/promises";
+import { dirname as dirname3, join as join2, resolve } from "node:path";
+
+// packages/core/src/jobs/download/s3-delivery.ts
+import { createHash as createHash3 } from "node:crypto";
+import { pipeline, Readable as Readable3, Transform } from "node:stream";
+
+// packages/core/src/jobs/download/disk-transfer.ts
+import { setMaxListeners } from "node:events";
+import { mkdir, open as open2, rename as rename2, stat } from "node:fs/promises";
+import { dirname } from "node:path";
 
 // node_modules/yocto-queue/index.js
 var Node = class {
@@ -93699,6 +93605,3801 @@ function validateConcurrency(concurrency) {
   }
 }
 
+// packages/core/src/jobs/download/errors.ts
+var ChecksumMismatchError = class extends Error {
+  constructor(target, expected, actual, attempts, removed = true) {
+    super(
+      `Checksum mismatch for ${target}: expected sha256 ${expected}, got ${actual} (${attempts} attempt${attempts === 1 ? "" : "s"}); ` + (removed ? "the file was removed." : "the bytes already written are corrupt.")
+    );
+    this.target = target;
+    this.expected = expected;
+    this.actual = actual;
+    this.attempts = attempts;
+    this.removed = removed;
+    this.name = "ChecksumMismatchError";
+  }
+  target;
+  expected;
+  actual;
+  attempts;
+  removed;
+  code = "ERR_GENCOVE_CHECKSUM";
+};
+var UnsafePathError = class extends Error {
+  code = "ERR_GENCOVE_UNSAFE_PATH";
+  constructor(message) {
+    super(message);
+    this.name = "UnsafePathError";
+  }
+};
+var DownloadInputError = class extends Error {
+  constructor(argument, message) {
+    super(message);
+    this.argument = argument;
+    this.name = "DownloadInputError";
+  }
+  argument;
+  code = "ERR_GENCOVE_INPUT";
+};
+var ArchivedSamplesError = class extends Error {
+  constructor(samples) {
+    const listed = samples.slice(0, 20).map((s2) => `  ${s2.id}${s2.clientId ? ` (${s2.clientId})` : ""}: ${s2.archiveStatus}`);
+    if (samples.length > 20) listed.push(`  \u2026 and ${samples.length - 20} more`);
+    const projects = [...new Set(samples.map((s2) => s2.project).filter(Boolean))];
+    const ids2 = samples.map((s2) => s2.id).join(",");
+    const restoreHint = projects.length === 1 ? `gencove projects restore-samples ${projects[0]} --sample-ids ${samples.length <= 20 ? ids2 : "<ids>"}` : "gencove projects restore-samples PROJECT_ID --sample-ids <ids>";
+    super(
+      `${samples.length} selected sample${samples.length === 1 ? " is" : "s are"} archived; nothing was downloaded:
+${listed.join("\n")}
+Restore them first (${restoreHint}), or re-run with --restore to restore, wait and download, or with --skip-archived to download the others.`
+    );
+    this.samples = samples;
+    this.name = "ArchivedSamplesError";
+  }
+  samples;
+  code = "ERR_GENCOVE_ARCHIVED";
+};
+var RemoteFileChangedError = class extends Error {
+  code = "ERR_GENCOVE_REMOTE_CHANGED";
+  constructor(message) {
+    super(message);
+    this.name = "RemoteFileChangedError";
+  }
+};
+var DownloadFailedError = class extends Error {
+  constructor(failures) {
+    const listed = failures.slice(0, 20).map((f2) => `  ${f2.target}: ${f2.error.message.split("\n")[0]}`);
+    if (failures.length > 20) listed.push(`  \u2026 and ${failures.length - 20} more`);
+    super(
+      `${failures.length} file${failures.length === 1 ? "" : "s"} could not be delivered:
+${listed.join("\n")}`
+    );
+    this.failures = failures;
+    this.name = "DownloadFailedError";
+    const codes = new Set(failures.map((f2) => f2.error.code ?? "ERR_GENCOVE_DOWNLOAD"));
+    this.code = failures.some((f2) => f2.error instanceof ChecksumMismatchError) ? "ERR_GENCOVE_CHECKSUM" : codes.size === 1 ? [...codes][0] : "ERR_GENCOVE_DOWNLOAD";
+  }
+  failures;
+  code;
+  /** What was delivered, skipped and failed (set by the job). */
+  result;
+};
+var RestoreTimeoutError = class extends Error {
+  constructor(pending) {
+    super(
+      `${pending.length} sample restore${pending.length === 1 ? " has" : "s have"} not completed in time (${pending.slice(0, 10).join(", ")}${pending.length > 10 ? ", \u2026" : ""}); they were requested and will complete on their own: re-run the download later (skip-existing makes it cheap).`
+    );
+    this.pending = pending;
+    this.name = "RestoreTimeoutError";
+  }
+  pending;
+  code = "ERR_GENCOVE_RESTORE_TIMEOUT";
+};
+
+// packages/core/src/jobs/download/fetch-range.ts
+import { STATUS_CODES as STATUS_CODES2 } from "node:http";
+function discard(body) {
+  body.on("error", () => {
+  });
+  body.destroy();
+}
+var RANGE = /^bytes (\d+)-(\d+)\/(\d+|\*)$/;
+function contentTotal(status, headers) {
+  const header2 = (name) => {
+    const v2 = headers[name];
+    return Array.isArray(v2) ? v2[0] : v2;
+  };
+  if (status === 206) {
+    const m2 = RANGE.exec(header2("content-range") ?? "");
+    if (!m2) return { start: void 0, total: void 0 };
+    return { start: Number(m2[1]), total: m2[3] === "*" ? void 0 : Number(m2[3]) };
+  }
+  const length = header2("content-length");
+  return { start: 0, total: length === void 0 ? void 0 : Number(length) };
+}
+function mapTransportError(e2, where, signal) {
+  if (signal?.aborted) return new AbortError();
+  const code = e2?.code;
+  const cause = sanitizeCause(e2);
+  if (code === "UND_ERR_HEADERS_TIMEOUT") {
+    return new TimeoutError(`No response for ${where}`, { phase: "headers", cause });
+  }
+  if (code === "UND_ERR_BODY_TIMEOUT") {
+    return new TimeoutError(`Transfer stalled for ${where}`, { phase: "body", cause });
+  }
+  if (code === "UND_ERR_CONNECT_TIMEOUT") {
+    return new TimeoutError(`Could not connect for ${where}`, { phase: "connect", cause });
+  }
+  if (e2?.name === "AbortError") return new AbortError();
+  return new NetworkError(`Connection broken while downloading ${where} (${code ?? "error"})`, {
+    networkCode: code ?? "UNKNOWN",
+    cause
+  });
+}
+function errorForStatus(status, where) {
+  const reason = STATUS_CODES2[status] ?? "Unknown Status";
+  const message = `Download of ${where} failed: ${status} ${reason}`;
+  if (status === 429 || status === 503) return new RateLimitError(message, { status });
+  if (status >= 500) return new ServerError(message, { status });
+  if (status === 404) return new NotFoundError(message, { status });
+  if (status >= 300 && status < 400) {
+    return new HttpError(`${message} (download URLs must not redirect)`, { status });
+  }
+  return new HttpError(message, { status });
+}
+async function* fetchRange(req, ctx) {
+  const { source, info: info2 } = req;
+  let pos = req.start;
+  let attempt = 0;
+  let firstFailureAt = 0;
+  for (; ; ) {
+    const end2 = req.end ?? info2.total;
+    if (end2 !== void 0 && pos >= end2) return;
+    ctx.signal?.throwIfAborted();
+    const { url: url2, generation } = source.current();
+    const target = new URL(url2);
+    const headers = {};
+    if (pos > 0 || req.end !== void 0) {
+      headers.range = `bytes=${pos}-${end2 === void 0 ? "" : end2 - 1}`;
+    }
+    let failure2;
+    let progressed = false;
+    let response;
+    try {
+      response = await ctx.dispatcher.request({
+        origin: target.origin,
+        path: `${target.pathname}${target.search}`,
+        method: "GET",
+        headers,
+        headersTimeout: ctx.timeoutMs,
+        bodyTimeout: ctx.timeoutMs,
+        ...ctx.signal ? { signal: ctx.signal } : {}
+      });
+    } catch (e2) {
+      failure2 = mapTransportError(e2, source.label, ctx.signal);
+    }
+    if (response) {
+      const status2 = response.statusCode;
+      if (status2 === 403) {
+        discard(response.body);
+        await source.refresh(generation, ctx.signal);
+        continue;
+      }
+      if (status2 === 416 && info2.total !== void 0 && pos >= info2.total) {
+        discard(response.body);
+        return;
+      }
+      if (status2 !== 200 && status2 !== 206) {
+        discard(response.body);
+        failure2 = errorForStatus(status2, source.label);
+      } else {
+        const range = contentTotal(status2, response.headers);
+        const etagHeader = response.headers.etag;
+        const etag = Array.isArray(etagHeader) ? etagHeader[0] : etagHeader;
+        if (info2.etag !== void 0 && etag !== void 0 && etag !== info2.etag || info2.total !== void 0 && range.total !== void 0 && range.total !== info2.total) {
+          discard(response.body);
+          throw new RemoteFileChangedError(
+            `${source.label} changed on the server during the transfer (size or ETag differs).`
+          );
+        }
+        info2.etag ??= etag;
+        info2.total ??= range.total;
+        let skip = status2 === 200 ? pos : 0;
+        if (status2 === 206 && range.start !== pos) {
+          discard(response.body);
+          throw new RemoteFileChangedError(
+            `${source.label}: the server answered a different range.`
+          );
+        }
+        const stop = req.end ?? info2.total;
+        try {
+          for await (const raw of response.body) {
+            let chunk = raw;
+            ctx.onBytes?.(chunk.length);
+            if (skip > 0) {
+              if (chunk.length <= skip) {
+                skip -= chunk.length;
+                continue;
+              }
+              chunk = chunk.subarray(skip);
+              skip = 0;
+            }
+            if (stop !== void 0 && pos + chunk.length > stop)
+              chunk = chunk.subarray(0, stop - pos);
+            if (chunk.length > 0) {
+              pos += chunk.length;
+              progressed = true;
+              yield chunk;
+            }
+            if (stop !== void 0 && pos >= stop) break;
+          }
+        } catch (e2) {
+          failure2 = mapTransportError(e2, source.label, ctx.signal);
+        } finally {
+          if (!response.body.destroyed) discard(response.body);
+        }
+        if (!failure2) {
+          const want = req.end ?? info2.total;
+          if (want === void 0 || pos >= want) return;
+          failure2 = new NetworkError(
+            `The body of ${source.label} ended early at byte ${pos} of ${want}`,
+            { networkCode: "TRUNCATED" }
+          );
+        }
+      }
+    }
+    if (failure2 instanceof AbortError) throw failure2;
+    if (progressed || attempt === 0) {
+      attempt = 0;
+      firstFailureAt = Date.now();
+    }
+    attempt++;
+    const decision = ctx.retry.decide({
+      method: "GET",
+      path: target.pathname,
+      idempotent: true,
+      attempt,
+      elapsedMs: Date.now() - firstFailureAt,
+      error: failure2
+    });
+    if (!decision.retry) throw failure2;
+    const status = failure2.status;
+    ctx.onRetry?.({
+      attempt,
+      delayMs: decision.delayMs,
+      reason: decision.reason,
+      ...status !== void 0 ? { status } : {},
+      offset: pos
+    });
+    await ctx.retry.options.sleep(decision.delayMs, ctx.signal);
+  }
+}
+
+// packages/core/src/jobs/download/part-state.ts
+import { readFile, rename, rm, writeFile } from "node:fs/promises";
+var partPath = (path) => `${path}.part`;
+var statePath = (path) => `${path}.part.json`;
+async function readPartState(path, fileId, total) {
+  try {
+    const state = JSON.parse(await readFile(statePath(path), "utf8"));
+    if (state?.version !== 1 || state.fileId !== fileId || state.total !== total) return void 0;
+    if (state.etag !== void 0 && typeof state.etag !== "string") return void 0;
+    return state;
+  } catch {
+    return void 0;
+  }
+}
+async function writePartState(path, state) {
+  const tmp = `${statePath(path)}.tmp`;
+  await writeFile(tmp, JSON.stringify(state));
+  await rename(tmp, statePath(path));
+}
+async function removePartFiles(path) {
+  await Promise.all([
+    rm(partPath(path), { force: true }),
+    rm(statePath(path), { force: true }),
+    rm(`${statePath(path)}.tmp`, { force: true })
+  ]);
+}
+
+// packages/core/src/jobs/download/positional-writer.ts
+var WRITE_BUFFER_BYTES = 1024 * 1024;
+var PositionalWriter = class {
+  constructor(fd, start, onBatch = () => {
+  }, batchBytes = WRITE_BUFFER_BYTES) {
+    this.fd = fd;
+    this.onBatch = onBatch;
+    this.batchBytes = batchBytes;
+    this.#position = start;
+  }
+  fd;
+  onBatch;
+  batchBytes;
+  #pending = [];
+  #pendingBytes = 0;
+  #position;
+  /** Offset just after the last byte handed to the file. */
+  get position() {
+    return this.#position;
+  }
+  async write(chunk) {
+    this.#pending.push(chunk);
+    this.#pendingBytes += chunk.length;
+    if (this.#pendingBytes >= this.batchBytes) await this.flush();
+  }
+  async flush() {
+    if (this.#pendingBytes === 0) return;
+    const batch = Buffer.allocUnsafe(this.#pendingBytes);
+    let offset = 0;
+    for (const chunk of this.#pending) {
+      chunk.copy(batch, offset);
+      offset += chunk.length;
+    }
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    await writeFully(this.fd, batch, this.#position);
+    this.#position += batch.length;
+    await this.onBatch(batch, this.#position);
+  }
+};
+async function writeFully(fd, bytes, position) {
+  let offset = 0;
+  while (offset < bytes.length) {
+    const { bytesWritten } = await fd.write(
+      bytes,
+      offset,
+      bytes.length - offset,
+      position + offset
+    );
+    if (bytesWritten <= 0) throw new Error("write made no progress");
+    offset += bytesWritten;
+  }
+}
+
+// packages/core/src/jobs/download/sha256.ts
+import { createHash } from "node:crypto";
+function sha256Stream() {
+  const hash2 = createHash("sha256");
+  return {
+    update: (bytes) => {
+      hash2.update(bytes);
+    },
+    digest: () => hash2.digest("hex")
+  };
+}
+
+// packages/core/src/jobs/download/disk-transfer.ts
+var STREAM_BUDGET_BYTES = 2 * WRITE_BUFFER_BYTES;
+var DEFAULT_TUNING = {
+  partSize: 4 * 1024 * 1024,
+  maxPartsPerFile: 8,
+  rangedThreshold: 8 * 1024 * 1024,
+  singleStreamBytesPerSecond: 160 * 1024 * 1024
+};
+var IntegrityMismatch = class extends Error {
+  constructor(actual) {
+    super(`sha256 mismatch (${actual})`);
+    this.actual = actual;
+  }
+  actual;
+};
+async function transferToDisk(options) {
+  const { path, info: info2, tuning } = options;
+  await mkdir(dirname(path), { recursive: true });
+  let state = await readPartState(path, options.fileId, info2.total);
+  if (state && !await prefixFits(path, info2.total)) state = void 0;
+  if (state?.etag !== void 0) {
+    if (info2.etag !== void 0 && info2.etag !== state.etag) state = void 0;
+    else info2.etag = state.etag;
+  }
+  if (!state) {
+    await removePartFiles(path);
+    state = {
+      version: 1,
+      fileId: options.fileId,
+      total: info2.total,
+      ...info2.etag !== void 0 ? { etag: info2.etag } : {}
+    };
+    await writePartState(path, state);
+  }
+  const fd = await openForUpdate(partPath(path));
+  const hash2 = options.hash ? sha256Stream() : void 0;
+  let result;
+  try {
+    const resumedFrom = (await fd.stat()).size;
+    if (hash2) await hashPrefix(fd, resumedFrom, hash2);
+    options.onStart?.(resumedFrom);
+    let position = resumedFrom;
+    if (info2.total - position >= tuning.rangedThreshold && tuning.maxPartsPerFile > 1) {
+      const warmEnd = Math.min(info2.total, position + tuning.partSize);
+      const started = performance.now();
+      await oneStream(options, fd, position, warmEnd, hash2);
+      const rate = (warmEnd - position) / Math.max((performance.now() - started) / 1e3, 1e-3);
+      position = warmEnd;
+      if (rate < tuning.singleStreamBytesPerSecond) {
+        await inOrderParts(options, fd, position, hash2);
+        position = info2.total;
+      }
+    }
+    await oneStream(options, fd, position, info2.total, hash2);
+    if (state.etag === void 0 && info2.etag !== void 0) {
+      await writePartState(path, { ...state, etag: info2.etag });
+    }
+    await fd.sync();
+    result = { resumedFrom, ...hash2 ? { sha256: hash2.digest() } : {} };
+  } catch (error62) {
+    await fd.close().catch(() => {
+    });
+    if (error62 instanceof RemoteFileChangedError) await removePartFiles(path);
+    throw error62;
+  }
+  await fd.close();
+  if (options.expectedSha256 && result.sha256 && result.sha256 !== options.expectedSha256) {
+    await removePartFiles(path);
+    throw new IntegrityMismatch(result.sha256);
+  }
+  await rename2(partPath(path), path);
+  await removePartFiles(path);
+  await syncDirectory(dirname(path));
+  return result;
+}
+async function prefixFits(path, total) {
+  try {
+    return (await stat(partPath(path))).size <= total;
+  } catch {
+    return false;
+  }
+}
+async function oneStream(options, fd, from, to, hash2) {
+  if (from >= to) return;
+  const writer = new PositionalWriter(fd, from, async (batch, position) => {
+    options.onProgress?.(position);
+    hash2?.update(batch);
+  });
+  await options.budget.run(
+    STREAM_BUDGET_BYTES,
+    async () => {
+      const chunks = fetchRange(
+        { source: options.source, start: from, end: to, info: options.info },
+        options.fetch
+      );
+      try {
+        for await (const chunk of chunks) await writer.write(chunk);
+      } catch (error62) {
+        await writer.flush().catch(() => {
+        });
+        throw error62;
+      }
+      await writer.flush();
+    },
+    options.fetch.signal
+  );
+}
+var pools = /* @__PURE__ */ new WeakMap();
+function takeBuffer(budget, size) {
+  let bySize = pools.get(budget);
+  if (!bySize) {
+    bySize = /* @__PURE__ */ new Map();
+    pools.set(budget, bySize);
+  }
+  return bySize.get(size)?.pop() ?? Buffer.allocUnsafeSlow(size);
+}
+function returnBuffer(budget, buffer) {
+  const bySize = pools.get(budget);
+  const free = bySize?.get(buffer.length) ?? [];
+  free.push(buffer);
+  bySize?.set(buffer.length, free);
+}
+async function inOrderParts(options, fd, from, hash2) {
+  const { info: info2, tuning, budget } = options;
+  const parts2 = [];
+  for (let start = from; start < info2.total; start += tuning.partSize) {
+    parts2.push({ start, end: Math.min(info2.total, start + tuning.partSize), received: 0 });
+  }
+  const abort = new AbortController();
+  const signal = options.fetch.signal ? AbortSignal.any([options.fetch.signal, abort.signal]) : abort.signal;
+  setMaxListeners(0, signal);
+  const fetchCtx = { ...options.fetch, signal };
+  let received = from;
+  let failure2;
+  const fail = (error62) => {
+    if (failure2 === void 0) {
+      failure2 = error62;
+      abort.abort();
+    }
+  };
+  let next = 0;
+  let writing = Promise.resolve();
+  let committing = Promise.resolve();
+  const commit = () => {
+    committing = committing.then(async () => {
+      while (failure2 === void 0 && next < parts2.length) {
+        const part = parts2[next];
+        if (part.release === void 0) return;
+        const bytes = part.buffer.subarray(0, part.end - part.start);
+        hash2?.update(bytes);
+        next++;
+        await writing;
+        writing = writeFully(fd, bytes, part.start).finally(part.release);
+        writing.catch(fail);
+      }
+      await writing;
+    });
+    committing.catch(fail);
+  };
+  const fetchPart = async (part) => {
+    const length = part.end - part.start;
+    const releaseMemory = await budget.memory.acquire(tuning.partSize, signal);
+    const buffer = takeBuffer(budget, tuning.partSize);
+    const release = () => {
+      returnBuffer(budget, buffer);
+      releaseMemory();
+    };
+    try {
+      const releaseConnection = await budget.connections.acquire(1, signal);
+      try {
+        const chunks = fetchRange(
+          { source: options.source, start: part.start, end: part.end, info: info2 },
+          fetchCtx
+        );
+        for await (const chunk of chunks) {
+          chunk.copy(buffer, part.received);
+          part.received += chunk.length;
+          received += chunk.length;
+          options.onProgress?.(received);
+        }
+      } finally {
+        releaseConnection();
+      }
+      if (part.received !== length) throw new Error(`part at ${part.start} is incomplete`);
+    } catch (error62) {
+      release();
+      throw error62;
+    }
+    part.buffer = buffer;
+    part.release = release;
+    commit();
+  };
+  const limit = pLimit(tuning.maxPartsPerFile);
+  await Promise.allSettled(
+    parts2.map(
+      (part) => limit(async () => {
+        if (failure2 !== void 0) return;
+        await fetchPart(part).catch(fail);
+      })
+    )
+  );
+  await committing.catch(() => {
+  });
+  await writing.catch(() => {
+  });
+  for (let i2 = next; i2 < parts2.length; i2++) parts2[i2].release?.();
+  if (failure2 !== void 0) throw failure2;
+}
+async function hashPrefix(fd, length, hash2) {
+  const block = Buffer.allocUnsafe(4 * 1024 * 1024);
+  let position = 0;
+  while (position < length) {
+    const want = Math.min(block.length, length - position);
+    const { bytesRead } = await fd.read(block, 0, want, position);
+    if (bytesRead <= 0) break;
+    position += bytesRead;
+    hash2.update(block.subarray(0, bytesRead));
+  }
+}
+async function openForUpdate(file2) {
+  try {
+    return await open2(file2, "r+");
+  } catch {
+    return open2(file2, "w+");
+  }
+}
+async function syncDirectory(dir) {
+  let fd;
+  try {
+    fd = await open2(dir, "r");
+    await fd.sync();
+  } catch {
+  } finally {
+    await fd?.close();
+  }
+}
+
+// packages/core/src/jobs/download/s3-delivery.ts
+var sdk = () => Promise.resolve().then(() => (init_dist_es16(), dist_es_exports14));
+var DEFAULT_S3_PART_SIZE = 8 * 1024 * 1024;
+var DELIVERY_S3_MAX_ATTEMPTS = 8;
+var DEFAULT_S3_QUEUE_SIZE = 2;
+var MAX_PARTS = 9e3;
+function s3PartSize(configured, total) {
+  const needed = Math.ceil(total / MAX_PARTS);
+  return Math.max(configured, Math.ceil(needed / (1024 * 1024)) * 1024 * 1024);
+}
+function parseS3Destination(destination) {
+  const m2 = /^s3:\/\/([^/]+)(?:\/(.*))?$/i.exec(destination);
+  if (!m2) return void 0;
+  const bucket = m2[1];
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
+    throw new DownloadInputError(
+      "DESTINATION",
+      `Invalid S3 bucket name ${JSON.stringify(bucket)} in ${destination}.`
+    );
+  }
+  const rest = (m2[2] ?? "").replace(/\/+$/, "");
+  const segments = rest === "" ? [] : rest.split("/");
+  if (segments.some((s2) => s2 === "" || s2 === "." || s2 === "..")) {
+    throw new DownloadInputError(
+      "DESTINATION",
+      `Invalid S3 prefix in ${destination}: empty, "." or ".." segments are not allowed.`
+    );
+  }
+  return { bucket, prefix: segments.length ? `${segments.join("/")}/` : "" };
+}
+async function createS3Client(options = {}) {
+  if (options.client) return options.client;
+  const { S3Client: S3Client2 } = await sdk();
+  const config2 = { maxAttempts: DELIVERY_S3_MAX_ATTEMPTS };
+  if (options.region) config2.region = options.region;
+  if (options.endpoint) {
+    config2.endpoint = options.endpoint;
+    config2.forcePathStyle = true;
+    config2.requestChecksumCalculation = "WHEN_REQUIRED";
+    config2.responseChecksumValidation = "WHEN_REQUIRED";
+  }
+  let client = new S3Client2(config2);
+  const region = await client.config.region().catch(() => void 0);
+  if (!region) {
+    client.destroy();
+    if (!options.endpoint) {
+      throw new DownloadInputError(
+        "--region",
+        "No AWS region configured for S3 delivery: set AWS_REGION (or a profile region) or pass --region."
+      );
+    }
+    client = new S3Client2({ ...config2, region: "us-east-1" });
+  }
+  return client;
+}
+async function checkBucket(client, bucket, signal) {
+  const { HeadBucketCommand: HeadBucketCommand2 } = await sdk();
+  try {
+    await client.send(new HeadBucketCommand2({ Bucket: bucket }), { abortSignal: signal });
+  } catch (error62) {
+    const status = error62.$metadata?.httpStatusCode;
+    const why = status === 404 ? "does not exist" : status === 403 ? "is not accessible with these AWS credentials" : `cannot be reached (${error62.name}: ${error62.message})`;
+    throw new DownloadInputError("DESTINATION", `S3 bucket ${bucket} ${why}.`);
+  }
+}
+async function headObject(client, bucket, key, signal) {
+  const { HeadObjectCommand: HeadObjectCommand2 } = await sdk();
+  try {
+    const head = await client.send(new HeadObjectCommand2({ Bucket: bucket, Key: key }), {
+      abortSignal: signal
+    });
+    const sha256 = head.Metadata?.sha256;
+    return { size: head.ContentLength ?? 0, ...sha256 ? { sha256 } : {} };
+  } catch (error62) {
+    const status = error62.$metadata?.httpStatusCode;
+    if (status === 404) return void 0;
+    throw s3Failure("HeadObject", bucket, key, error62);
+  }
+}
+function s3Failure(operation, bucket, key, error62) {
+  const e2 = error62;
+  if (!e2 || typeof e2 !== "object" || !("$metadata" in e2)) return error62;
+  const status = e2.$metadata?.httpStatusCode;
+  const name = e2.name && e2.name !== "Unknown" ? e2.name : void 0;
+  const message = e2.message && e2.message !== e2.name && e2.message !== "UnknownError" ? e2.message : "";
+  const what = [name, message].filter(Boolean).join(": ");
+  const failure2 = new Error(
+    `S3 ${operation} of s3://${bucket}/${key} failed${status ? ` (HTTP ${status})` : ""}${what ? `: ${what}` : ""}`
+  );
+  return Object.assign(failure2, { code: "ERR_GENCOVE_S3", ...status ? { status } : {} });
+}
+async function putText(client, bucket, key, text, contentType, signal) {
+  const { PutObjectCommand: PutObjectCommand2 } = await sdk();
+  try {
+    await client.send(
+      new PutObjectCommand2({ Bucket: bucket, Key: key, Body: text, ContentType: contentType }),
+      { abortSignal: signal }
+    );
+  } catch (error62) {
+    throw s3Failure("PutObject", bucket, key, error62);
+  }
+}
+async function transferToS3(options) {
+  const { info: info2 } = options;
+  const { Upload: Upload2 } = await Promise.resolve().then(() => (init_dist_es17(), dist_es_exports15));
+  const partSize = s3PartSize(options.partSize, info2.total);
+  const memory = partSize * (options.queueSize + 1);
+  const releaseMemory = await options.budget.memory.acquire(memory, options.fetch.signal);
+  let releaseConnections;
+  try {
+    releaseConnections = await options.budget.connections.acquire(
+      options.queueSize + 1,
+      options.fetch.signal
+    );
+    const hash2 = options.hash ? createHash3("sha256") : void 0;
+    let bytes = 0;
+    let digest;
+    const check2 = new Transform({
+      transform(chunk, _encoding, callback) {
+        hash2?.update(chunk);
+        bytes += chunk.length;
+        options.onProgress?.(bytes);
+        callback(null, chunk);
+      },
+      flush(callback) {
+        digest = hash2?.digest("hex");
+        if (bytes !== info2.total) {
+          callback(new Error(`short body: ${bytes} of ${info2.total} bytes`));
+        } else if (options.expectedSha256 && digest && digest !== options.expectedSha256) {
+          callback(new IntegrityMismatch(digest));
+        } else {
+          callback();
+        }
+      }
+    });
+    const body = pipeline(
+      Readable3.from(
+        fetchRange({ source: options.source, start: 0, end: info2.total, info: info2 }, options.fetch)
+      ),
+      check2,
+      () => {
+      }
+    );
+    const abort = new AbortController();
+    const onAbort = () => abort.abort();
+    options.fetch.signal?.addEventListener("abort", onAbort, { once: true });
+    const upload = new Upload2({
+      client: options.client,
+      params: {
+        Bucket: options.bucket,
+        Key: options.key,
+        Body: body,
+        ContentLength: info2.total,
+        ContentType: "application/octet-stream",
+        ...options.expectedSha256 ? { Metadata: { sha256: options.expectedSha256 } } : {}
+      },
+      partSize,
+      queueSize: options.queueSize,
+      leavePartsOnError: false,
+      abortController: abort
+    });
+    let streamError;
+    check2.once("error", (error62) => {
+      streamError = error62;
+    });
+    try {
+      await upload.done();
+    } catch (error62) {
+      body.destroy();
+      throw streamError ?? s3Failure("PutObject", options.bucket, options.key, error62);
+    } finally {
+      options.fetch.signal?.removeEventListener("abort", onAbort);
+    }
+    return digest ? { sha256: digest } : {};
+  } finally {
+    releaseConnections?.();
+    releaseMemory();
+  }
+}
+
+// packages/core/src/jobs/doctor/destination-check.ts
+var DEFAULT_MIN_FREE_BYTES = 1024 ** 3;
+var gib = (bytes) => `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
+async function nearestExisting(path) {
+  let current = path;
+  for (; ; ) {
+    try {
+      const info2 = await stat2(current);
+      if (!info2.isDirectory()) {
+        return new Error(
+          current === path ? `${path} is a file, not a folder` : `${current} is a file`
+        );
+      }
+      return { dir: current, exists: current === path };
+    } catch (error62) {
+      if (error62.code !== "ENOENT") return error62;
+      const parent = dirname3(current);
+      if (parent === current) return error62;
+      current = parent;
+    }
+  }
+}
+async function probeWrite(dir) {
+  const probe = join2(dir, `.gencove-doctor-${randomBytes(6).toString("hex")}`);
+  try {
+    await writeFile3(probe, "gencove doctor write test\n", { flag: "wx" });
+  } finally {
+    await rm2(probe, { force: true });
+  }
+}
+async function localDestination(destination, minFree) {
+  const path = resolve(destination);
+  const found = await nearestExisting(path);
+  if (found instanceof Error) {
+    return {
+      id: "destination",
+      status: "fail",
+      summary: `cannot use ${path}: ${found.message}`,
+      fix: "Choose a folder (existing, or one that can be created)."
+    };
+  }
+  try {
+    await probeWrite(found.dir);
+  } catch (error62) {
+    const code = error62.code ?? "ERROR";
+    return {
+      id: "destination",
+      status: "fail",
+      summary: `cannot write to ${found.dir} (${code})`,
+      fix: code === "EROFS" ? "The file system is read-only: choose another destination." : `Give this user write permission on ${found.dir}, or choose another destination.`,
+      details: { path, error: code }
+    };
+  }
+  const fs3 = await statfs(found.dir);
+  const free = Number(fs3.bavail) * Number(fs3.bsize);
+  const where = found.exists ? path : `${path} (does not exist yet; ${found.dir} is writable)`;
+  const details = { path, exists: found.exists, freeBytes: free };
+  if (free < minFree) {
+    return {
+      id: "destination",
+      status: "fail",
+      summary: `${where}: only ${gib(free)} free (less than ${gib(minFree)})`,
+      fix: "Free some space, choose another destination, or lower --min-free if that is enough.",
+      details
+    };
+  }
+  return {
+    id: "destination",
+    status: "pass",
+    summary: `${where}: writable, ${gib(free)} free`,
+    details
+  };
+}
+async function s3Destination(destination, options) {
+  let parsed;
+  try {
+    parsed = parseS3Destination(destination);
+  } catch (error62) {
+    return { id: "destination", status: "fail", summary: error62.message };
+  }
+  const { bucket } = parsed;
+  const endpoint = options.s3Destination?.endpoint;
+  let client;
+  try {
+    client = await createS3Client({
+      ...options.s3Destination?.client ? { client: options.s3Destination.client } : {},
+      ...endpoint ? { endpoint } : {},
+      ...options.s3Destination?.region ? { region: options.s3Destination.region } : {}
+    });
+  } catch (error62) {
+    return {
+      id: "destination",
+      status: "fail",
+      summary: error62.message,
+      fix: "Set AWS_REGION (or a profile region), or pass --region."
+    };
+  }
+  const { HeadBucketCommand: HeadBucketCommand2 } = await Promise.resolve().then(() => (init_dist_es16(), dist_es_exports14));
+  try {
+    await client.send(new HeadBucketCommand2({ Bucket: bucket }), {
+      abortSignal: AbortSignal.any([
+        AbortSignal.timeout(options.timeoutMs ?? 1e4),
+        ...options.signal ? [options.signal] : []
+      ])
+    });
+    return {
+      id: "destination",
+      status: "pass",
+      summary: `S3 bucket ${bucket} is accessible with your AWS credentials${endpoint ? ` at ${endpoint}` : ""} (HeadBucket; write permission is not tested)`,
+      details: { bucket, endpoint: endpoint ?? null }
+    };
+  } catch (error62) {
+    const e2 = error62;
+    const status = e2.$metadata?.httpStatusCode;
+    const noCredentials = e2.name === "CredentialsProviderError";
+    const summary = noCredentials ? "no AWS credentials found for the S3 destination" : status === 404 ? `S3 bucket ${bucket} does not exist` : status === 403 ? `S3 bucket ${bucket} is not accessible with these AWS credentials (403)` : `S3 bucket ${bucket} cannot be reached: ${e2.name ?? "Error"}${e2.message ? `: ${e2.message}` : ""}`;
+    const fix = noCredentials ? "Configure the AWS SDK chain: AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY, AWS_PROFILE, `aws sso login`, or an instance role." : status === 404 ? "Check the bucket name (and --endpoint-url for S3-compatible stores)." : status === 403 ? "Check which AWS identity is used (AWS_PROFILE, `aws sts get-caller-identity`) and the bucket policy." : "Check --endpoint-url / --region and your network.";
+    return {
+      id: "destination",
+      status: "fail",
+      summary,
+      fix,
+      details: { bucket, status: status ?? null, error: e2.name ?? null }
+    };
+  } finally {
+    if (client !== options.s3Destination?.client) client.destroy();
+  }
+}
+async function destinationCheck(options) {
+  const destination = options.destination;
+  if (destination === void 0) {
+    return { id: "destination", status: "skip", summary: "no --destination given" };
+  }
+  if (/^s3:\/\//i.test(destination)) return s3Destination(destination, options);
+  return localDestination(destination, options.minFreeBytes ?? DEFAULT_MIN_FREE_BYTES);
+}
+
+// packages/core/src/jobs/doctor/credentials-check.ts
+var FIX_BY_CODE = {
+  ERR_GENCOVE_AUTH: "Check the API key (--api-key / GENCOVE_API_KEY) or e-mail and password (GENCOVE_EMAIL / GENCOVE_PASSWORD); create a new API key in the Gencove web app if it was revoked.",
+  ERR_GENCOVE_OTP_REQUIRED: "This account uses two-factor authentication: run on a terminal to type the one-time code, or use an API key in automation.",
+  ERR_GENCOVE_FORBIDDEN: "The account is not allowed to use the API; ask your organization admin.",
+  ERR_GENCOVE_MAINTENANCE: "The API is in maintenance; try again after the announced time.",
+  ERR_GENCOVE_RATE_LIMITED: "The API is rate limiting this account; try again in a minute."
+};
+async function credentialsCheck(options, hostReachable, timeoutMs) {
+  const source = options.credentialSource ? ` (${options.credentialSource})` : "";
+  if (!options.client) {
+    return {
+      id: "credentials",
+      status: "fail",
+      summary: options.credentialsProblem ?? "no credentials were given",
+      fix: "Set GENCOVE_API_KEY (or pass --api-key), or GENCOVE_EMAIL and GENCOVE_PASSWORD."
+    };
+  }
+  if (!hostReachable) {
+    return { id: "credentials", status: "skip", summary: "skipped: the host is not reachable" };
+  }
+  const timer = new AbortController();
+  const timeout = setTimeout(() => timer.abort(), timeoutMs);
+  const signal = options.signal ? AbortSignal.any([options.signal, timer.signal]) : timer.signal;
+  try {
+    const user = await options.client.getUser({ signal });
+    const uploads = user.uploads_enabled !== false;
+    return {
+      id: "credentials",
+      status: uploads ? "pass" : "warn",
+      summary: `authenticated as ${user.email}${source}${uploads ? "" : "; uploads are disabled for this account"}`,
+      ...uploads ? {} : { fix: "Ask your organization admin to enable uploads, or use another account." },
+      details: { email: user.email, uploadsEnabled: uploads }
+    };
+  } catch (error62) {
+    if (timer.signal.aborted && !options.signal?.aborted) {
+      return {
+        id: "credentials",
+        status: "fail",
+        summary: `the API did not confirm the credentials within ${Math.round(timeoutMs / 1e3)} s${source}`,
+        fix: "The API is slow or failing: see the host check, try again later."
+      };
+    }
+    const code = error62 instanceof GencoveError ? error62.code : "ERR_GENCOVE";
+    return {
+      id: "credentials",
+      status: "fail",
+      summary: `${error62.message}${source}`,
+      fix: FIX_BY_CODE[code] ?? "See the host check; then try again.",
+      details: { error: code }
+    };
+  } finally {
+    clearTimeout(timeout);
+  }
+}
+
+// packages/core/src/jobs/doctor/host-check.ts
+var NETWORK_FIXES = {
+  ENOTFOUND: "The host name does not resolve: check the spelling of the host (or GENCOVE_HOST) and your DNS.",
+  EAI_AGAIN: "DNS lookup failed temporarily: check your network and DNS, then try again.",
+  ECONNREFUSED: "Nothing listens there: check the host and port; a firewall or proxy may be rejecting the connection.",
+  UND_ERR_CONNECT_TIMEOUT: "The connection timed out: a firewall may be dropping traffic to the host, or the network is down.",
+  ETIMEDOUT: "The connection timed out: a firewall may be dropping traffic to the host, or the network is down.",
+  UND_ERR_HEADERS_TIMEOUT: "The host accepted the connection but did not answer in time.",
+  ECONNRESET: "The connection was reset: a proxy or firewall may be interfering."
+};
+function hostCheck(host, hostSource, probe) {
+  const where = `${host}${hostSource === "default" ? "" : ` (from ${hostSource})`}`;
+  const ms = Math.max(0, probe.receivedAt - probe.sentAt);
+  if (probe.error) {
+    const tlsCode = /CERT|SSL|TLS|SELF_SIGNED|ALTNAME/i.test(probe.error.code);
+    return {
+      id: "host",
+      status: "fail",
+      summary: `${where} is not reachable: ${probe.error.message} (${probe.error.code})`,
+      fix: tlsCode ? "The TLS certificate is not trusted: see the tls check." : NETWORK_FIXES[probe.error.code] ?? "Check the host (--host / GENCOVE_HOST), your network, proxy and firewall.",
+      details: { host, error: probe.error.code }
+    };
+  }
+  const looksLikeApi = (probe.status === 401 || probe.status === 403 || probe.status === 200) && /json/i.test(probe.contentType ?? "");
+  if (probe.status === 503 && /maintenance/i.test(probe.bodyStart ?? "")) {
+    return {
+      id: "host",
+      status: "warn",
+      summary: `${where} answers, but the API is in maintenance`,
+      fix: "Wait for the maintenance window to end; commands exit with code 5 meanwhile.",
+      details: { host, status: 503, latencyMs: ms }
+    };
+  }
+  if (!looksLikeApi) {
+    return {
+      id: "host",
+      status: "fail",
+      summary: `${where} answers HTTP ${probe.status}${probe.contentType ? ` (${probe.contentType.split(";")[0]})` : ""}, which does not look like the Gencove API`,
+      fix: "Point --host / GENCOVE_HOST at the API origin (https://api.gencove.com), not at the web app or a proxy page.",
+      details: { host, status: probe.status ?? null, latencyMs: ms }
+    };
+  }
+  return {
+    id: "host",
+    status: "pass",
+    summary: `${where} is reachable (HTTP ${probe.status} in ${ms} ms)`,
+    details: { host, status: probe.status ?? null, latencyMs: ms }
+  };
+}
+var LOOPBACK = /^(localhost|127(\.\d+){3}|\[::1\])$/i;
+function tlsCheck(url2, probe, now) {
+  if (url2.protocol === "http:") {
+    const local = LOOPBACK.test(url2.hostname);
+    return {
+      id: "tls",
+      status: local ? "skip" : "warn",
+      summary: local ? "plain http on a loopback address (a sandbox): no TLS to check" : `the host uses plain http: credentials and data travel unencrypted`,
+      ...local ? {} : { fix: "Use an https:// host." }
+    };
+  }
+  if (!probe || probe.error) {
+    return {
+      id: "tls",
+      status: "fail",
+      summary: `TLS handshake with ${url2.host} failed: ${probe?.error?.message ?? "no answer"}`,
+      fix: "Check that the host speaks https on this port and that no proxy intercepts it.",
+      ...probe?.error ? { details: { error: probe.error.code } } : {}
+    };
+  }
+  const details = {
+    protocol: probe.protocol ?? null,
+    subject: probe.subject ?? null,
+    issuer: probe.issuer ?? null,
+    validTo: probe.validTo ?? null
+  };
+  if (!probe.authorized) {
+    return {
+      id: "tls",
+      status: "fail",
+      summary: `the certificate of ${url2.host} is not trusted: ${probe.problem ?? "unknown reason"}${probe.issuer ? ` (issued by ${probe.issuer})` : ""}`,
+      fix: "If a corporate proxy re-signs TLS traffic, point NODE_EXTRA_CA_CERTS at its CA certificate (PEM file). Never disable certificate checks.",
+      details
+    };
+  }
+  const expires = probe.validTo ? Date.parse(probe.validTo) : Number.NaN;
+  const days = Math.floor((expires - now) / 864e5);
+  if (Number.isFinite(days) && days < 14) {
+    return {
+      id: "tls",
+      status: "warn",
+      summary: `${probe.protocol}, certificate of ${probe.subject ?? url2.hostname} expires in ${days} days`,
+      fix: "The certificate is about to expire; tell the operator of the host.",
+      details
+    };
+  }
+  return {
+    id: "tls",
+    status: "pass",
+    summary: `${probe.protocol}, certificate of ${probe.subject ?? url2.hostname} trusted${probe.issuer ? ` (issued by ${probe.issuer})` : ""}`,
+    details
+  };
+}
+var CLOCK_WARN_MS = 3e4;
+var CLOCK_FAIL_MS = 5 * 6e4;
+function clockCheck(probe) {
+  const serverMs = probe?.date ? Date.parse(probe.date) : Number.NaN;
+  if (!probe || probe.error || !Number.isFinite(serverMs)) {
+    return {
+      id: "clock",
+      status: "skip",
+      summary: probe?.error ? "skipped: the host is not reachable" : "the server sent no Date header to compare with"
+    };
+  }
+  const local = (probe.sentAt + probe.receivedAt) / 2;
+  const skew = Math.round(serverMs + 500 - local);
+  const abs = Math.abs(skew);
+  const tolerance = 500 + (probe.receivedAt - probe.sentAt) / 2;
+  const shown2 = `${(abs / 1e3).toFixed(1)} s ${skew > 0 ? "behind" : "ahead of"} the server`;
+  const details = { skewMs: skew, server: probe.date ?? null };
+  if (abs <= Math.max(CLOCK_WARN_MS, tolerance)) {
+    return {
+      id: "clock",
+      status: "pass",
+      summary: abs <= tolerance ? "in sync with the server" : `local clock ${shown2}`,
+      details
+    };
+  }
+  const fix = "Synchronise the system clock with NTP (e.g. `timedatectl set-ntp true`, chrony, or `w32tm /resync` on Windows).";
+  if (abs <= CLOCK_FAIL_MS) {
+    return { id: "clock", status: "warn", summary: `local clock ${shown2}`, fix, details };
+  }
+  return {
+    id: "clock",
+    status: "fail",
+    summary: `local clock ${shown2}: signed S3 requests, token refresh and --since windows go wrong`,
+    fix,
+    details
+  };
+}
+
+// packages/core/src/jobs/doctor/probe.ts
+var import_undici2 = __toESM(require_undici(), 1);
+import { isIP } from "node:net";
+import tls from "node:tls";
+var errorOf = (e2) => {
+  const err = e2;
+  const code = err?.code ?? err?.cause?.code ?? e2?.name ?? "ERROR";
+  const message = err?.cause?.message ?? err?.message ?? String(e2);
+  return { code, message: redactString(message) };
+};
+async function probeHttp(url2, options) {
+  const agent = new import_undici2.Agent({ connect: { timeout: options.timeoutMs }, keepAliveTimeout: 1 });
+  const sentAt = options.now();
+  try {
+    const res = await (0, import_undici2.request)(url2, {
+      method: "GET",
+      dispatcher: agent,
+      headersTimeout: options.timeoutMs,
+      bodyTimeout: options.timeoutMs,
+      headers: { accept: "application/json" },
+      ...options.signal ? { signal: options.signal } : {}
+    });
+    const receivedAt = options.now();
+    const text = await res.body.text().catch(() => "");
+    const header2 = (name) => {
+      const v2 = res.headers[name];
+      return Array.isArray(v2) ? v2[0] : v2;
+    };
+    return {
+      status: res.statusCode,
+      ...header2("content-type") ? { contentType: header2("content-type") } : {},
+      bodyStart: redactString(text.slice(0, 300)),
+      ...header2("date") ? { date: header2("date") } : {},
+      sentAt,
+      receivedAt
+    };
+  } catch (e2) {
+    return { sentAt, receivedAt: options.now(), error: errorOf(e2) };
+  } finally {
+    await agent.destroy().catch(() => void 0);
+  }
+}
+function probeTls(host, port, timeoutMs, signal) {
+  return new Promise((resolve6) => {
+    const socket = tls.connect({
+      host,
+      port,
+      ...isIP(host) ? {} : { servername: host },
+      // inspect the certificate ourselves instead of failing the handshake
+      rejectUnauthorized: false,
+      timeout: timeoutMs
+    });
+    const onAbort = () => done({ authorized: false, error: { code: "ABORT_ERR", message: "aborted" } });
+    signal?.addEventListener("abort", onAbort, { once: true });
+    const done = (result) => {
+      signal?.removeEventListener("abort", onAbort);
+      socket.destroy();
+      resolve6(result);
+    };
+    socket.once("secureConnect", () => {
+      const cert = socket.getPeerCertificate();
+      const identity = cert && Object.keys(cert).length ? tls.checkServerIdentity(host, cert) : void 0;
+      const problem = socket.authorizationError ? String(socket.authorizationError) : identity ? identity.message : void 0;
+      done({
+        authorized: socket.authorized && !identity,
+        ...problem ? { problem } : {},
+        protocol: socket.getProtocol() ?? "unknown",
+        ...cert?.subject?.CN ? { subject: String(cert.subject.CN) } : {},
+        ...cert?.issuer?.CN || cert?.issuer?.O ? { issuer: String(cert.issuer.CN ?? cert.issuer.O) } : {},
+        ...cert?.valid_to ? { validTo: cert.valid_to } : {}
+      });
+    });
+    socket.once(
+      "timeout",
+      () => done({ authorized: false, error: { code: "ETIMEDOUT", message: "TLS handshake timed out" } })
+    );
+    socket.once("error", (e2) => done({ authorized: false, error: errorOf(e2) }));
+  });
+}
+
+// packages/core/src/jobs/doctor/s3-endpoint-check.ts
+var AWS_S3_ENDPOINT = "https://s3.amazonaws.com";
+function s3EndpointCheck(endpoint, overridden, probe) {
+  const origin = overridden ? `${endpoint} (GENCOVE_LOCALSTACK_S3_ENDPOINT)` : `${endpoint} (AWS S3)`;
+  if (!probe) {
+    return {
+      id: "s3-endpoint",
+      status: "skip",
+      summary: `uploads go to ${origin}; not contacted (pass --check-s3 to test it)`,
+      details: { endpoint, overridden }
+    };
+  }
+  const ms = Math.max(0, probe.receivedAt - probe.sentAt);
+  if (probe.error) {
+    return {
+      id: "s3-endpoint",
+      status: "fail",
+      summary: `uploads go to ${origin}, which is not reachable: ${probe.error.message} (${probe.error.code})`,
+      fix: overridden ? "Check GENCOVE_LOCALSTACK_S3_ENDPOINT, or unset it to upload to AWS S3." : "Allow https traffic to *.s3.amazonaws.com through your firewall or proxy.",
+      details: { endpoint, overridden, error: probe.error.code }
+    };
+  }
+  return {
+    id: "s3-endpoint",
+    status: "pass",
+    summary: `uploads go to ${origin}: reachable (HTTP ${probe.status} in ${ms} ms)`,
+    details: { endpoint, overridden, status: probe.status ?? null, latencyMs: ms }
+  };
+}
+
+// packages/core/src/jobs/doctor/doctor.ts
+var DEFAULT_DOCTOR_TIMEOUT_MS = 1e4;
+async function runDoctor(options) {
+  const now = options.now ?? Date.now;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_DOCTOR_TIMEOUT_MS;
+  const checks = [];
+  const record2 = async (run3) => {
+    if (options.signal?.aborted) throw new AbortError();
+    const started = performance.now();
+    const check2 = { ...await run3(), durationMs: Math.round(performance.now() - started) };
+    checks.push(check2);
+    options.onEvent?.({ type: "check", check: check2 });
+    return check2;
+  };
+  const hostUrl = new URL(options.host);
+  const probeOptions = { timeoutMs, now, ...options.signal ? { signal: options.signal } : {} };
+  let probe;
+  const host = await record2(async () => {
+    probe = await probeHttp(new URL("/api/v2/user/", hostUrl), probeOptions);
+    return hostCheck(options.host, options.hostSource ?? "default", probe);
+  });
+  await record2(async () => {
+    if (hostUrl.protocol !== "https:") return tlsCheck(hostUrl, void 0, now());
+    const port = Number(hostUrl.port || 443);
+    const hostname3 = hostUrl.hostname.replace(/^\[|\]$/g, "");
+    return tlsCheck(hostUrl, await probeTls(hostname3, port, timeoutMs, options.signal), now());
+  });
+  await record2(() => credentialsCheck(options, host.status !== "fail", timeoutMs));
+  await record2(() => clockCheck(probe));
+  await record2(() => destinationCheck(options));
+  await record2(async () => {
+    const endpoint = options.uploadEndpoint ?? AWS_S3_ENDPOINT;
+    const contact = options.uploadEndpoint !== void 0 || options.checkS3 === true;
+    const s3Probe = contact ? await probeHttp(new URL(endpoint), probeOptions) : void 0;
+    return s3EndpointCheck(endpoint, options.uploadEndpoint !== void 0, s3Probe);
+  });
+  return { ok: checks.every((c2) => c2.status !== "fail"), host: options.host, checks };
+}
+
+// packages/core/src/jobs/download/deliver-file.ts
+import { createHash as createHash5 } from "node:crypto";
+import { once } from "node:events";
+import { basename } from "node:path";
+
+// packages/core/src/jobs/download/local-files.ts
+import { createHash as createHash4 } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { mkdir as mkdir2, open as open3, rename as rename3, rm as rm3, stat as stat3 } from "node:fs/promises";
+import { dirname as dirname4 } from "node:path";
+async function existingFileSize(path) {
+  try {
+    const s2 = await stat3(path);
+    if (!s2.isFile()) {
+      throw new UnsafePathError(
+        `${path} exists and is not a regular file; refusing to replace it.`
+      );
+    }
+    return s2.size;
+  } catch (error62) {
+    if (error62.code === "ENOENT") return void 0;
+    throw error62;
+  }
+}
+async function sha256OfFile(path, signal) {
+  const hash2 = createHash4("sha256");
+  for await (const chunk of createReadStream(path, {
+    highWaterMark: 1024 * 1024,
+    ...signal ? { signal } : {}
+  })) {
+    hash2.update(chunk);
+  }
+  return hash2.digest("hex");
+}
+async function writeFileAtomic(path, content) {
+  await mkdir2(dirname4(path), { recursive: true });
+  const tmp = `${path}.part`;
+  const fd = await open3(tmp, "w");
+  try {
+    await fd.writeFile(content);
+    await fd.sync();
+  } catch (error62) {
+    await fd.close();
+    await rm3(tmp, { force: true });
+    throw error62;
+  }
+  await fd.close();
+  await rename3(tmp, path);
+}
+
+// packages/core/src/jobs/download/python-json.ts
+var PyFloat = class {
+  constructor(value) {
+    this.value = value;
+  }
+  value;
+};
+function pythonJsonDumps(value) {
+  if (value instanceof PyFloat) return floatRepr(value.value);
+  if (value === null || value === void 0) return "null";
+  if (typeof value === "boolean") return value ? "true" : "false";
+  if (typeof value === "number") {
+    if (!Number.isFinite(value)) return floatRepr(value);
+    return Number.isInteger(value) ? String(value) : floatRepr(value);
+  }
+  if (typeof value === "string") return asciiString(value);
+  if (Array.isArray(value)) return `[${value.map(pythonJsonDumps).join(", ")}]`;
+  if (typeof value === "object") {
+    const entries = Object.entries(value).filter(
+      ([, v2]) => v2 !== void 0
+    );
+    return `{${entries.map(([k2, v2]) => `${asciiString(k2)}: ${pythonJsonDumps(v2)}`).join(", ")}}`;
+  }
+  return asciiString(String(value));
+}
+function asciiString(text) {
+  return JSON.stringify(text).replace(
+    /[\u007f-\uffff]/g,
+    (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`
+  );
+}
+function floatRepr(n2) {
+  if (Number.isNaN(n2)) return "NaN";
+  if (n2 === Number.POSITIVE_INFINITY) return "Infinity";
+  if (n2 === Number.NEGATIVE_INFINITY) return "-Infinity";
+  if (n2 === 0) return Object.is(n2, -0) ? "-0.0" : "0.0";
+  const [mantissa, exp] = n2.toExponential().split("e");
+  const exponent = Number(exp);
+  if (exponent >= -4 && exponent < 16) {
+    const fixed = n2.toFixed(Math.max(0, (mantissa.split(".")[1]?.length ?? 0) - exponent));
+    return fixed.includes(".") ? fixed : `${fixed}.0`;
+  }
+  const sign2 = exponent < 0 ? "-" : "+";
+  return `${mantissa}e${sign2}${String(Math.abs(exponent)).padStart(2, "0")}`;
+}
+
+// packages/core/src/jobs/download/sample-json.ts
+function formatQcJson(results) {
+  const reduced = results.map((r2) => {
+    const type = { key: r2.quality_control_type.key };
+    if (r2.quality_control_type.type != null) type.type = r2.quality_control_type.type;
+    const qc = r2.quality_control;
+    const measured = {};
+    if (qc.value_expected != null) measured.value_expected = new PyFloat(qc.value_expected);
+    if (qc.value_measured != null) measured.value_measured = new PyFloat(qc.value_measured);
+    if (qc.value_string != null && qc.value_string !== "") measured.value_string = qc.value_string;
+    if (qc.status != null) measured.status = qc.status;
+    return { quality_control_type: type, quality_control: measured };
+  });
+  return pythonJsonDumps(reduced);
+}
+function formatMetadataFile(metadata) {
+  return JSON.stringify({ metadata: metadata ?? null });
+}
+function formatMetadataDownloadFile(metadata) {
+  return pythonJsonDumps({ metadata: metadata ?? null });
+}
+
+// packages/core/src/jobs/download/sink.ts
+import { stat as stat4 } from "node:fs/promises";
+
+// packages/core/src/jobs/download/safe-path.ts
+import { isAbsolute, relative, resolve as resolve2, sep } from "node:path";
+var CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+var MAX_SEGMENT_BYTES = 255;
+function segmentProblem(segment) {
+  if (segment === "") return "an empty path segment";
+  if (segment === "." || segment === "..") return `a "${segment}" path segment`;
+  if (CONTROL.test(segment)) return "a NUL or control character";
+  if (segment.includes("\\")) return "a backslash";
+  if (Buffer.byteLength(segment) > MAX_SEGMENT_BYTES) return "a name longer than 255 bytes";
+  return void 0;
+}
+function assertSafeSegments(segments, what) {
+  if (segments.length === 0) throw new UnsafePathError(`${what} resolves to an empty path.`);
+  for (const segment of segments) {
+    const problem = segmentProblem(segment);
+    if (problem) {
+      throw new UnsafePathError(
+        `${what} resolves to ${JSON.stringify(segments.join("/"))}, which contains ${problem}; refusing to write it.`
+      );
+    }
+  }
+}
+function resolveInside(root2, segments, what) {
+  assertSafeSegments(segments, what);
+  const base = resolve2(root2);
+  const target = resolve2(base, ...segments);
+  const rel = relative(base, target);
+  if (rel === "" || isAbsolute(rel) || rel === ".." || rel.startsWith(`..${sep}`)) {
+    throw new UnsafePathError(`${what} would be written outside ${root2}; refusing to write it.`);
+  }
+  return target;
+}
+
+// packages/core/src/jobs/download/sink.ts
+async function openSink(destination, s3, signal) {
+  if (typeof destination !== "string") return { kind: "stream", stream: destination };
+  const s3Destination2 = parseS3Destination(destination);
+  if (!s3Destination2) {
+    const existing = await stat4(destination).catch(() => void 0);
+    if (existing && !existing.isDirectory()) {
+      throw new DownloadInputError(
+        "DESTINATION",
+        `DESTINATION ${destination} exists and is not a directory.`
+      );
+    }
+    return { kind: "disk", root: destination };
+  }
+  const client = await createS3Client(s3);
+  try {
+    await checkBucket(client, s3Destination2.bucket, signal);
+  } catch (error62) {
+    if (!s3?.client) client.destroy();
+    throw error62;
+  }
+  return {
+    kind: "s3",
+    client,
+    ownsClient: !s3?.client,
+    ...s3Destination2,
+    partSize: Math.max(5 * 1024 * 1024, s3?.partSize ?? DEFAULT_S3_PART_SIZE),
+    queueSize: Math.max(1, s3?.queueSize ?? DEFAULT_S3_QUEUE_SIZE)
+  };
+}
+function closeSink(sink) {
+  if (sink.kind === "s3" && sink.ownsClient) sink.client.destroy();
+}
+function describeSink(sink) {
+  if (sink.kind === "disk") return sink.root;
+  if (sink.kind === "s3") return `s3://${sink.bucket}/${sink.prefix}`;
+  return "-";
+}
+function targetOf(sink, segments, what) {
+  if (sink.kind === "disk") return resolveInside(sink.root, segments, what);
+  assertSafeSegments(segments, what);
+  if (sink.kind === "s3") return `s3://${sink.bucket}/${sink.prefix}${segments.join("/")}`;
+  return "-";
+}
+function keyOf(sink, target) {
+  return target.slice(`s3://${sink.bucket}/`.length);
+}
+
+// packages/core/src/jobs/download/deliver-file.ts
+var PROGRESS_INTERVAL_MS = 250;
+var SHA256_HEX = /^[0-9a-f]{64}$/;
+function expectedSha256(file2) {
+  const value = file2?.checksum_sha256?.trim().toLowerCase();
+  return value && SHA256_HEX.test(value) ? value : void 0;
+}
+async function deliverFile(plan, ctx) {
+  return plan.kind === "deliverable" ? deliverDeliverable(plan, ctx) : deliverJson(plan, ctx);
+}
+function baseOutcome(plan) {
+  return {
+    sampleId: plan.sampleId,
+    clientId: plan.clientId,
+    ...plan.file ? { fileId: plan.file.id } : {},
+    fileType: plan.fileType,
+    target: plan.target,
+    outcome: "downloaded",
+    bytes: 0,
+    fetchedBytes: 0,
+    resumedBytes: 0,
+    verified: false
+  };
+}
+async function deliverDeliverable(plan, ctx) {
+  const file2 = plan.file;
+  const source = plan.source;
+  const expected = expectedSha256(file2);
+  const outcome = baseOutcome(plan);
+  const who = { sampleId: plan.sampleId, fileType: plan.fileType, target: plan.target };
+  let lastProgress = 0;
+  const progress = (doneBytes, force = false) => {
+    const now = Date.now();
+    if (!force && now - lastProgress < PROGRESS_INTERVAL_MS) return;
+    lastProgress = now;
+    ctx.emit({ type: "file-progress", ...who, doneBytes, bytes: info2.total ?? null });
+  };
+  const fetch = {
+    ...ctx.fetch,
+    onBytes: (n2) => {
+      outcome.fetchedBytes += n2;
+      ctx.onFetched(n2);
+    },
+    onRetry: (retry2) => ctx.emit({ type: "file-retry", ...who, ...retry2 })
+  };
+  let info2 = {};
+  if (typeof file2.size === "number" && Number.isInteger(file2.size) && file2.size >= 0) {
+    info2.total = file2.size;
+  }
+  const total = async () => {
+    if (info2.total === void 0) {
+      await ctx.budget.run(
+        STREAM_BUDGET_BYTES,
+        async () => {
+          for await (const _ of fetchRange({ source, start: 0, end: 1, info: info2 }, fetch)) {
+          }
+        },
+        ctx.signal
+      );
+    }
+    if (info2.total === void 0)
+      throw new Error(`The server did not say how large ${plan.target} is.`);
+    return info2.total;
+  };
+  if (ctx.skipExisting && ctx.sink.kind !== "stream") {
+    const skip = await existingMatches(plan, ctx, expected, total);
+    if (skip) {
+      Object.assign(outcome, skip, { outcome: "skipped", bytes: info2.total ?? skip.bytes });
+      await writeSidecar(plan, ctx, outcome);
+      return outcome;
+    }
+  }
+  let mismatches = 0;
+  let restarts = 0;
+  for (; ; ) {
+    const size = await total();
+    outcome.bytes = size;
+    const known = info2;
+    const start = (resumedBytes) => {
+      outcome.resumedBytes = resumedBytes;
+      ctx.emit({ type: "file-start", ...who, bytes: size, resumedBytes });
+    };
+    try {
+      let sha256;
+      if (ctx.sink.kind === "disk") {
+        ({ sha256 } = await transferToDisk({
+          path: plan.target,
+          fileId: file2.id,
+          source,
+          info: known,
+          ...expected ? { expectedSha256: expected } : {},
+          hash: ctx.hash,
+          budget: ctx.budget,
+          fetch,
+          tuning: ctx.tuning,
+          onStart: start,
+          onProgress: (n2) => progress(n2)
+        }));
+      } else if (ctx.sink.kind === "s3") {
+        start(0);
+        ({ sha256 } = await transferToS3({
+          client: ctx.sink.client,
+          bucket: ctx.sink.bucket,
+          key: keyOf(ctx.sink, plan.target),
+          source,
+          info: known,
+          ...expected ? { expectedSha256: expected } : {},
+          hash: ctx.hash,
+          budget: ctx.budget,
+          fetch,
+          partSize: ctx.sink.partSize,
+          queueSize: ctx.sink.queueSize,
+          onProgress: (n2) => progress(n2)
+        }));
+      } else {
+        start(0);
+        sha256 = await streamOut(ctx.sink.stream, source, known, ctx, fetch, progress);
+        if (expected && sha256 && sha256 !== expected) {
+          throw new ChecksumMismatchError(plan.target, expected, sha256, 1, false);
+        }
+      }
+      progress(size, true);
+      if (sha256) outcome.sha256 = sha256;
+      outcome.verified = Boolean(expected && sha256 === expected);
+      break;
+    } catch (error62) {
+      if (error62 instanceof IntegrityMismatch) {
+        mismatches++;
+        ctx.emit({
+          type: "checksum-mismatch",
+          ...who,
+          expected,
+          actual: error62.actual,
+          attempt: mismatches
+        });
+        if (mismatches >= 2) {
+          throw new ChecksumMismatchError(plan.target, expected, error62.actual, mismatches);
+        }
+        info2 = { total: size };
+        continue;
+      }
+      if (error62 instanceof RemoteFileChangedError && restarts < 1) {
+        restarts++;
+        info2 = {};
+        continue;
+      }
+      throw error62;
+    }
+  }
+  await writeSidecar(plan, ctx, outcome);
+  return outcome;
+}
+async function existingMatches(plan, ctx, expected, total) {
+  if (ctx.sink.kind === "s3") {
+    const head = await headObject(
+      ctx.sink.client,
+      ctx.sink.bucket,
+      keyOf(ctx.sink, plan.target),
+      ctx.signal
+    );
+    if (!head || head.size !== await total()) return void 0;
+    if (!expected) return { skipReason: "same-size", verified: false, bytes: head.size };
+    return head.sha256 === expected ? { skipReason: "same-sha256", verified: true, bytes: head.size, sha256: expected } : void 0;
+  }
+  const size = await existingFileSize(plan.target);
+  if (size === void 0 || size !== await total()) return void 0;
+  if (ctx.verifyExisting && expected) {
+    const actual = await sha256OfFile(plan.target, ctx.signal);
+    return actual === expected ? { skipReason: "same-sha256", verified: true, bytes: size, sha256: actual } : void 0;
+  }
+  return { skipReason: "same-size", verified: false, bytes: size };
+}
+async function streamOut(stream, source, info2, ctx, fetch, progress) {
+  const hash2 = ctx.hash ? createHash5("sha256") : void 0;
+  let written = 0;
+  let failure2;
+  const onError = (error62) => {
+    failure2 = error62;
+  };
+  stream.on("error", onError);
+  try {
+    await ctx.budget.run(
+      STREAM_BUDGET_BYTES,
+      async () => {
+        for await (const chunk of fetchRange({ source, start: 0, end: info2.total, info: info2 }, fetch)) {
+          if (failure2) throw failure2;
+          hash2?.update(chunk);
+          written += chunk.length;
+          if (!stream.write(chunk)) await once(stream, "drain", { signal: ctx.signal });
+          progress(written);
+        }
+      },
+      ctx.signal
+    );
+    if (failure2) throw failure2;
+  } catch (error62) {
+    if (ctx.signal.aborted) throw new AbortError();
+    throw error62;
+  } finally {
+    stream.off("error", onError);
+  }
+  return hash2?.digest("hex");
+}
+async function writeSidecar(plan, ctx, outcome) {
+  if (!ctx.checksums || !plan.file || ctx.sink.kind === "stream") return;
+  const name = ctx.sink.kind === "s3" ? plan.target.split("/").pop() : basename(plan.target);
+  let text;
+  try {
+    text = await ctx.api.getFileChecksum(plan.file.id, name, { signal: ctx.signal });
+  } catch (error62) {
+    if (!(error62 instanceof ValidationError)) throw error62;
+    if (!outcome.sha256) {
+      ctx.emit({
+        type: "warning",
+        code: "checksum-unavailable",
+        sampleId: plan.sampleId,
+        message: `The API has no checksum for ${plan.target}; no .sha256 file was written.`
+      });
+      return;
+    }
+    text = `${outcome.sha256} *${name}
+`;
+    ctx.emit({
+      type: "warning",
+      code: "checksum-unavailable",
+      sampleId: plan.sampleId,
+      message: `The API has no checksum for ${plan.target}; its .sha256 file holds the sha256 computed during this download.`
+    });
+  }
+  const sidecar = `${plan.target}.sha256`;
+  if (ctx.sink.kind === "s3") {
+    await putText(
+      ctx.sink.client,
+      ctx.sink.bucket,
+      keyOf(ctx.sink, sidecar),
+      text,
+      "text/plain; charset=utf-8",
+      ctx.signal
+    );
+  } else {
+    await writeFileAtomic(sidecar, text);
+  }
+  outcome.checksumFile = sidecar;
+}
+async function deliverJson(plan, ctx) {
+  const outcome = baseOutcome(plan);
+  if (ctx.skipExisting && ctx.sink.kind !== "stream") {
+    const size = ctx.sink.kind === "s3" ? (await headObject(
+      ctx.sink.client,
+      ctx.sink.bucket,
+      keyOf(ctx.sink, plan.target),
+      ctx.signal
+    ))?.size : await existingFileSize(plan.target);
+    if (size !== void 0 && size > 0) {
+      return { ...outcome, outcome: "skipped", skipReason: "exists", bytes: size };
+    }
+  }
+  ctx.emit({
+    type: "file-start",
+    sampleId: plan.sampleId,
+    fileType: plan.fileType,
+    target: plan.target,
+    bytes: null,
+    resumedBytes: 0
+  });
+  const text = plan.kind === "qc" ? formatQcJson(await ctx.api.getSampleQc(plan.sampleId, { signal: ctx.signal })) : formatMetadataFile(await ctx.api.getSampleMetadata(plan.sampleId, { signal: ctx.signal }));
+  if (ctx.sink.kind === "s3") {
+    await putText(
+      ctx.sink.client,
+      ctx.sink.bucket,
+      keyOf(ctx.sink, plan.target),
+      text,
+      "application/json",
+      ctx.signal
+    );
+  } else if (ctx.sink.kind === "disk") {
+    await writeFileAtomic(plan.target, text);
+  } else if (!ctx.sink.stream.write(text)) {
+    await once(ctx.sink.stream, "drain", { signal: ctx.signal });
+  }
+  const bytes = Buffer.byteLength(text);
+  return {
+    ...outcome,
+    bytes,
+    sha256: createHash5("sha256").update(text).digest("hex")
+  };
+}
+
+// packages/core/src/jobs/download/download-file.ts
+var import_undici4 = __toESM(require_undici(), 1);
+import { createHash as createHash6 } from "node:crypto";
+import { once as once2, setMaxListeners as setMaxListeners3 } from "node:events";
+import { stat as stat5 } from "node:fs/promises";
+import { dirname as dirname6, resolve as resolve3 } from "node:path";
+
+// packages/core/src/transfer/weighted-semaphore.ts
+var WeightedSemaphore = class {
+  constructor(capacity) {
+    this.capacity = capacity;
+    if (!(capacity > 0)) throw new RangeError("capacity must be positive");
+    this.available = capacity;
+  }
+  capacity;
+  available;
+  waiters = [];
+  get inUse() {
+    return this.capacity - this.available;
+  }
+  /** Waits for `weight` units (clamped to capacity so one oversized request cannot deadlock). */
+  async acquire(weight, signal) {
+    const units = Math.min(Math.max(weight, 0), this.capacity);
+    signal?.throwIfAborted();
+    if (this.waiters.length === 0 && this.available >= units) {
+      this.available -= units;
+      return this.releaser(units);
+    }
+    await new Promise((resolve6, reject) => {
+      const waiter = { weight: units, resolve: resolve6, reject, signal };
+      if (signal) {
+        waiter.onAbort = () => {
+          const index = this.waiters.indexOf(waiter);
+          if (index >= 0) this.waiters.splice(index, 1);
+          reject(signal.reason);
+          this.drain();
+        };
+        signal.addEventListener("abort", waiter.onAbort, { once: true });
+      }
+      this.waiters.push(waiter);
+    });
+    return this.releaser(units);
+  }
+  releaser(units) {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.available += units;
+      this.drain();
+    };
+  }
+  drain() {
+    while (this.waiters.length > 0 && this.waiters[0].weight <= this.available) {
+      const waiter = this.waiters.shift();
+      this.available -= waiter.weight;
+      if (waiter.onAbort) waiter.signal?.removeEventListener("abort", waiter.onAbort);
+      waiter.resolve();
+    }
+  }
+};
+
+// packages/core/src/transfer/budget.ts
+var DEFAULT_MAX_CONNECTIONS = 16;
+var DEFAULT_MAX_BUFFER_BYTES = 128 * 1024 * 1024;
+var TransferBudget = class {
+  connections;
+  memory;
+  constructor(options = {}) {
+    this.connections = new WeightedSemaphore(options.maxConnections ?? DEFAULT_MAX_CONNECTIONS);
+    this.memory = new WeightedSemaphore(options.maxBufferBytes ?? DEFAULT_MAX_BUFFER_BYTES);
+  }
+  /** Holds one connection and `bytes` of buffer until the returned function is called. */
+  async acquire(bytes, signal) {
+    const releaseMemory = await this.memory.acquire(bytes, signal);
+    try {
+      const releaseConnection = await this.connections.acquire(1, signal);
+      return () => {
+        releaseConnection();
+        releaseMemory();
+      };
+    } catch (error62) {
+      releaseMemory();
+      throw error62;
+    }
+  }
+  /** Runs `task` inside the budget and releases it however the task ends. */
+  async run(bytes, task, signal) {
+    const release = await this.acquire(bytes, signal);
+    try {
+      return await task();
+    } finally {
+      release();
+    }
+  }
+};
+
+// packages/core/src/jobs/status/vocabulary.ts
+var KNOWN_ANALYSIS_STATUSES = [
+  "created",
+  "running",
+  "succeeded",
+  "failed qc",
+  "failed"
+];
+var normal = (value) => (value ?? "").trim().toLowerCase().replace(/\s+/g, " ");
+function analysisPhase(status) {
+  const s2 = normal(status);
+  if (s2 === "succeeded") return "succeeded";
+  if (/^failed[ _-]?qc$/.test(s2)) return "failed-qc";
+  if (s2.startsWith("failed")) return "failed";
+  return "in-progress";
+}
+function isTerminalAnalysisStatus(status) {
+  return analysisPhase(status) !== "in-progress";
+}
+function isKnownAnalysisStatus(status) {
+  return KNOWN_ANALYSIS_STATUSES.includes(normal(status));
+}
+function isArchivedStatus(archiveStatus) {
+  const s2 = normal(archiveStatus);
+  return s2 === "archived" || s2 === "restore_requested";
+}
+function isAvailableArchiveStatus(archiveStatus) {
+  const s2 = normal(archiveStatus);
+  return s2.startsWith("available") || s2.startsWith("restored");
+}
+
+// packages/core/src/jobs/download/file-types.ts
+var QC_FILE_TYPE = "qc";
+var METADATA_FILE_TYPE = "metadata";
+function createFileTypeFilter(requested) {
+  const keys = requested?.map((k2) => k2.trim()).filter((k2) => k2.length > 0);
+  if (!keys || keys.length === 0) return { requested: void 0, admits: () => true };
+  const exact = new Set(keys.filter((k2) => !k2.endsWith("*")));
+  const prefixes = keys.filter((k2) => k2.endsWith("*")).map((k2) => k2.slice(0, -1));
+  return {
+    requested: keys,
+    admits: (fileType) => exact.has(fileType) || prefixes.some((p2) => fileType.startsWith(p2))
+  };
+}
+function validateFileTypes(requested, known) {
+  const knownSet = new Set(known);
+  const invalid2 = requested.filter(
+    (key) => key.endsWith("*") ? !known.some((k2) => k2.startsWith(key.slice(0, -1))) : !knownSet.has(key)
+  );
+  if (invalid2.length > 0) {
+    throw new DownloadInputError(
+      "--file-types",
+      `Invalid --file-types ${invalid2.map((k2) => JSON.stringify(k2)).join(", ")}: not among the file types of ${known.length === 0 ? "this selection (the list is empty)" : `this selection: ${[...known].sort().join(", ")}`}.`
+    );
+  }
+}
+
+// packages/core/src/jobs/download/job.ts
+import { setMaxListeners as setMaxListeners2 } from "node:events";
+var import_undici3 = __toESM(require_undici(), 1);
+
+// packages/core/src/jobs/download/filename.ts
+function defaultFilename(downloadUrl) {
+  let url2;
+  try {
+    url2 = new URL(downloadUrl);
+  } catch {
+    return "";
+  }
+  const disposition = url2.searchParams.get("response-content-disposition");
+  if (disposition) {
+    const fromDisposition = filenameFromDisposition(disposition);
+    if (fromDisposition !== void 0) return fromDisposition;
+  }
+  const last = url2.pathname.split("/").pop() ?? "";
+  return safeDecode3(last);
+}
+function filenameFromDisposition(value) {
+  const extended2 = /(?:^|;)\s*filename\*\s*=\s*([^';]*)'[^']*'([^;]*)/i.exec(value);
+  if (extended2) return safeDecode3(extended2[2].trim());
+  const quoted = /(?:^|;)\s*filename\s*=\s*"((?:[^"\\]|\\.)*)"/i.exec(value);
+  if (quoted) return quoted[1].replace(/\\(.)/g, "$1");
+  const plain = /(?:^|;)\s*filename\s*=\s*(.*)$/i.exec(value);
+  if (plain) return plain[1].trim();
+  return void 0;
+}
+function safeDecode3(text) {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+function fileExtension(filename) {
+  const dot = filename.indexOf(".");
+  return dot < 0 ? "" : filename.slice(dot + 1);
+}
+
+// packages/core/src/jobs/status/state.ts
+function createWatchState(selector, mode) {
+  const samples = {};
+  for (const id of selector.sampleIds ?? []) samples[id] = blank(id, null);
+  return {
+    version: 1,
+    projectId: selector.projectId,
+    sampleIds: selector.sampleIds,
+    clientIds: selector.clientIds,
+    mode,
+    samples,
+    clientIdSamples: {},
+    watermarkMs: null,
+    lastFullSweepAt: null,
+    polls: 0,
+    requests: 0,
+    schedule: null
+  };
+}
+function assertStateMatches(state, selector) {
+  const same = (a2, b2) => JSON.stringify(a2 ? [...a2].sort() : null) === JSON.stringify(b2 ? [...b2].sort() : null);
+  if (state?.version !== 1 || state.projectId !== selector.projectId || !same(state.sampleIds, selector.sampleIds) || !same(state.clientIds, selector.clientIds)) {
+    throw new InvalidArgumentError(
+      "state",
+      "the watch state was saved for another project or sample selection; start without it"
+    );
+  }
+}
+function blank(id, clientId) {
+  return {
+    id,
+    clientId,
+    status: null,
+    note: null,
+    archiveStatus: null,
+    createdMs: null,
+    modifiedMs: null,
+    seen: false,
+    missing: null
+  };
+}
+var viewOf = (t2) => ({
+  id: t2.id,
+  clientId: t2.clientId,
+  status: t2.status,
+  archiveStatus: t2.archiveStatus,
+  note: t2.note
+});
+function isWaitSettled(sample) {
+  return isTerminalAnalysisStatus(sample.status) || isArchivedStatus(sample.archiveStatus);
+}
+function isSettled(t2, until) {
+  if (t2.missing) return true;
+  if (!t2.seen || !until) return false;
+  return until(viewOf(t2));
+}
+var Tracker = class {
+  constructor(state, at2, quiet) {
+    this.state = state;
+    this.at = at2;
+    this.quiet = quiet;
+  }
+  state;
+  at;
+  quiet;
+  events = [];
+  /** Applies a reading of a sample; samples outside the selection are ignored. */
+  observe(obs) {
+    const tracked = this.#select(obs);
+    if (!tracked) return;
+    const first = !tracked.seen;
+    const previous = { status: tracked.status, archiveStatus: tracked.archiveStatus };
+    tracked.seen = true;
+    tracked.clientId = obs.clientId ?? tracked.clientId;
+    tracked.status = obs.status;
+    tracked.note = obs.note;
+    tracked.archiveStatus = obs.archiveStatus;
+    tracked.createdMs = obs.createdMs ?? tracked.createdMs;
+    tracked.modifiedMs = obs.modifiedMs ?? tracked.modifiedMs;
+    const inOtherProject = obs.projectId !== void 0 && obs.projectId !== null && obs.projectId !== this.state.projectId;
+    const missing = inOtherProject ? "not-in-project" : obs.hidden ? "hidden" : null;
+    if (missing) {
+      this.markMissing(tracked, missing);
+      return;
+    }
+    tracked.missing = null;
+    if (first && this.quiet) return;
+    if (!first && previous.status === obs.status && previous.archiveStatus === obs.archiveStatus) {
+      return;
+    }
+    this.events.push({
+      type: "status",
+      sampleId: tracked.id,
+      clientId: tracked.clientId,
+      status: obs.status,
+      previousStatus: previous.status,
+      archiveStatus: obs.archiveStatus,
+      previousArchiveStatus: previous.archiveStatus,
+      ...obs.note ? { note: obs.note } : {},
+      ...obs.status !== null && !isKnownAnalysisStatus(obs.status) ? { unknownStatus: true } : {},
+      at: this.at
+    });
+  }
+  markMissing(tracked, reason) {
+    if (tracked.missing === reason) return;
+    tracked.missing = reason;
+    this.events.push({
+      type: "missing",
+      sampleId: tracked.id,
+      clientId: tracked.clientId,
+      reason,
+      at: this.at
+    });
+  }
+  /** clientIds selection: no sample carries this client id. */
+  markClientIdMissing(clientId) {
+    const { clientIdSamples } = this.state;
+    if (clientIdSamples[clientId] === null) return;
+    clientIdSamples[clientId] = null;
+    this.events.push({
+      type: "missing",
+      sampleId: null,
+      clientId,
+      reason: "not-found",
+      at: this.at
+    });
+  }
+  #select(obs) {
+    const { state } = this;
+    if (state.sampleIds) return state.samples[obs.id];
+    if (state.clientIds) return this.#selectByClientId(obs);
+    const tracked = state.samples[obs.id];
+    if (tracked) return tracked;
+    if (obs.hidden) return void 0;
+    state.samples[obs.id] = blank(obs.id, obs.clientId);
+    return state.samples[obs.id];
+  }
+  /** Per client id, follow the most recently created sample (a re-run replaces the old one). */
+  #selectByClientId(obs) {
+    const { state } = this;
+    const clientId = obs.clientId ?? "";
+    if (!state.clientIds?.includes(clientId)) return void 0;
+    const currentId = state.clientIdSamples[clientId];
+    const current = currentId ? state.samples[currentId] : void 0;
+    if (current?.id === obs.id) return current;
+    if (obs.hidden) return void 0;
+    if (current && (obs.createdMs ?? 0) <= (current.createdMs ?? 0)) return void 0;
+    if (current) delete state.samples[current.id];
+    state.clientIdSamples[clientId] = obs.id;
+    state.samples[obs.id] = blank(obs.id, clientId);
+    return state.samples[obs.id];
+  }
+};
+
+// packages/core/src/jobs/status/watch.ts
+import { setTimeout as delay2 } from "node:timers/promises";
+
+// packages/core/src/jobs/status/selector.ts
+function normalizeSelector(selector) {
+  if (selector === null || typeof selector !== "object") {
+    throw new InvalidArgumentError("selector", "selector must be an object with a projectId");
+  }
+  const projectId = normalizeUuid(selector.projectId, "projectId");
+  const { sampleIds, clientIds } = selector;
+  if (sampleIds !== void 0 && clientIds !== void 0) {
+    throw new InvalidArgumentError(
+      "selector",
+      "give either sampleIds or clientIds, not both (or neither to watch the whole project)"
+    );
+  }
+  if (sampleIds !== void 0) {
+    const ids2 = listOf(sampleIds, "sampleIds").map((id, i2) => normalizeUuid(id, `sampleIds[${i2}]`));
+    return { projectId, sampleIds: [...new Set(ids2)], clientIds: null };
+  }
+  if (clientIds !== void 0) {
+    const ids2 = listOf(clientIds, "clientIds").map((id, i2) => {
+      if (typeof id !== "string" || id.trim() === "") {
+        throw new InvalidArgumentError(
+          `clientIds[${i2}]`,
+          `clientIds[${i2}] must be a non-empty string`
+        );
+      }
+      return id.trim();
+    });
+    return { projectId, sampleIds: null, clientIds: [...new Set(ids2)] };
+  }
+  return { projectId, sampleIds: null, clientIds: null };
+}
+function listOf(value, name) {
+  if (!Array.isArray(value)) throw new InvalidArgumentError(name, `${name} must be an array`);
+  if (value.length === 0) {
+    throw new InvalidArgumentError(name, `${name} is empty: nothing to watch`);
+  }
+  return value;
+}
+function selectorFromAssignmentOutput(output2, projectId) {
+  let value = output2;
+  if (typeof output2 === "string") {
+    try {
+      value = JSON.parse(output2);
+    } catch (error62) {
+      throw new InvalidArgumentError(
+        "assignmentOutput",
+        `the assignment output is not valid JSON: ${error62.message}`
+      );
+    }
+  }
+  if (!Array.isArray(value)) {
+    throw new InvalidArgumentError(
+      "assignmentOutput",
+      'the assignment output must be a JSON array of {"client_id", "fastq", "sample"} entries (spec \xA76.4)'
+    );
+  }
+  const sampleIds = value.map((entry, i2) => {
+    const sample = entry?.sample;
+    if (typeof sample !== "string") {
+      throw new InvalidArgumentError(
+        "assignmentOutput",
+        `entry ${i2} of the assignment output has no "sample" id`
+      );
+    }
+    return normalizeUuid(sample, `assignment output entry ${i2} "sample"`);
+  });
+  if (sampleIds.length === 0) {
+    throw new InvalidArgumentError("assignmentOutput", "the assignment output lists no samples");
+  }
+  return { projectId: normalizeUuid(projectId, "projectId"), sampleIds };
+}
+
+// packages/core/src/jobs/status/poll.ts
+var DEFAULT_PER_SAMPLE_MAX = 3;
+var DEFAULT_FULL_SWEEP_INTERVAL_MS = 30 * 6e4;
+var DEFAULT_MODIFIED_OVERLAP_MS = 6e4;
+var WATCH_LISTING = {
+  status: "all",
+  archiveStatus: "all",
+  hiddenStatus: "all",
+  sortBy: "modified",
+  sortOrder: "desc"
+};
+async function pollSamples(client, selector, options = {}) {
+  const sel = normalizeSelector(selector);
+  const perSampleMax = options.perSampleMax ?? DEFAULT_PER_SAMPLE_MAX;
+  let state;
+  if (options.state) {
+    assertStateMatches(options.state, sel);
+    state = structuredClone(options.state);
+  } else {
+    const perSample = sel.sampleIds !== null && sel.sampleIds.length <= perSampleMax;
+    state = createWatchState(sel, perSample ? "per-sample" : "listing");
+  }
+  const now = options.now ?? Date.now;
+  const tracker = new Tracker(
+    state,
+    new Date(now()).toISOString(),
+    options.emitInitial === false && state.polls === 0
+  );
+  const poll = new Poll(client, sel, tracker, options);
+  let mode;
+  if (state.mode === "per-sample") {
+    mode = "per-sample";
+    const due = Object.values(state.samples).filter((t2) => !isSettled(t2, options.until));
+    for (const t2 of due) await poll.fetchOne(t2.id);
+  } else {
+    const sweepDue = state.lastFullSweepAt === null || state.watermarkMs === null || now() - state.lastFullSweepAt >= (options.fullSweepIntervalMs ?? DEFAULT_FULL_SWEEP_INTERVAL_MS);
+    const complete2 = await poll.list(sweepDue);
+    mode = sweepDue ? "full" : "incremental";
+    if (complete2) {
+      state.lastFullSweepAt = now();
+      await poll.confirmAbsent();
+    }
+  }
+  state.polls++;
+  state.requests += poll.requests;
+  return { events: tracker.events, state, mode, requests: poll.requests };
+}
+var Poll = class {
+  constructor(client, selector, tracker, options) {
+    this.client = client;
+    this.selector = selector;
+    this.tracker = tracker;
+    this.options = options;
+  }
+  client;
+  selector;
+  tracker;
+  options;
+  requests = 0;
+  #listed = /* @__PURE__ */ new Set();
+  async #call(request3) {
+    const { signal } = this.options;
+    await this.options.beforeRequest?.(signal);
+    this.requests++;
+    return request3(signal ? { signal } : {});
+  }
+  /** `GET samples/{id}`; a 404 marks the sample missing. */
+  async fetchOne(id) {
+    try {
+      const detail = await this.#call((o2) => this.client.getSample(id, o2));
+      this.tracker.observe(fromDetail(detail));
+    } catch (error62) {
+      if (!(error62 instanceof NotFoundError)) throw error62;
+      const tracked = this.tracker.state.samples[id];
+      if (tracked) this.tracker.markMissing(tracked, "not-found");
+    }
+  }
+  /** Reads the listing; returns true when every page was read (a complete sweep). */
+  async list(full) {
+    const { state } = this.tracker;
+    const overlap = this.options.modifiedOverlapMs ?? DEFAULT_MODIFIED_OVERLAP_MS;
+    const stopBelow = full || state.watermarkMs === null ? null : state.watermarkMs - overlap;
+    const listing = this.client.listProjectSamples(this.selector.projectId, {
+      ...WATCH_LISTING,
+      ...this.options.signal ? { signal: this.options.signal } : {}
+    });
+    const pages = listing.pages();
+    try {
+      for (; ; ) {
+        const next = await this.#call(() => pages.next());
+        if (next.done) return true;
+        let oldest = Number.POSITIVE_INFINITY;
+        for (const item of next.value.items) {
+          const obs = fromListItem(item);
+          this.#listed.add(obs.id);
+          this.tracker.observe(obs);
+          if (obs.modifiedMs !== null) {
+            state.watermarkMs = Math.max(state.watermarkMs ?? obs.modifiedMs, obs.modifiedMs);
+          }
+          oldest = Math.min(oldest, obs.modifiedMs ?? Number.NEGATIVE_INFINITY);
+        }
+        if (next.value.nextOffset === void 0) return true;
+        if (stopBelow !== null && oldest < stopBelow) return false;
+      }
+    } finally {
+      await pages.return(void 0);
+    }
+  }
+  /** After a complete sweep: selected samples the listing did not show are checked one by one. */
+  async confirmAbsent() {
+    const { state } = this.tracker;
+    for (const clientId of state.clientIds ?? []) {
+      if (!state.clientIdSamples[clientId]) this.tracker.markClientIdMissing(clientId);
+    }
+    const absent = Object.values(state.samples).filter(
+      (t2) => !t2.missing && !this.#listed.has(t2.id)
+    );
+    for (const t2 of absent) await this.fetchOne(t2.id);
+  }
+};
+function timeMs(value) {
+  if (!value) return null;
+  try {
+    return parseGencoveTimestamp(value).getTime();
+  } catch {
+    return null;
+  }
+}
+function fromListItem(item) {
+  return {
+    id: item.id,
+    clientId: item.client_id ?? null,
+    status: item.last_status?.status ?? null,
+    note: item.last_status?.note || null,
+    archiveStatus: item.archive_last_status?.status ?? null,
+    createdMs: timeMs(item.created),
+    modifiedMs: timeMs(item.modified),
+    hidden: item.hidden === true
+  };
+}
+function fromDetail(detail) {
+  return { ...fromListItem(detail), projectId: detail.project ?? null };
+}
+
+// packages/core/src/jobs/status/schedule.ts
+var DEFAULT_POLL_SCHEDULE = {
+  minIntervalMs: 5e3,
+  maxIntervalMs: 3e5,
+  factor: 1.5
+};
+var PollSchedule = class {
+  #o;
+  #state;
+  constructor(options, state) {
+    if (!(options.minIntervalMs > 0)) throw new RangeError("minIntervalMs must be > 0");
+    if (!(options.maxIntervalMs >= options.minIntervalMs)) {
+      throw new RangeError("maxIntervalMs must be \u2265 minIntervalMs");
+    }
+    if (!(options.factor >= 1)) throw new RangeError("factor must be \u2265 1");
+    this.#o = options;
+    this.#state = state ? { ...state, intervalMs: this.#clamp(state.intervalMs) } : { intervalMs: options.minIntervalMs, consecutiveFailures: 0 };
+  }
+  get state() {
+    return { ...this.#state };
+  }
+  /** Delay after a successful poll. The first call after a change polls quickly again. */
+  afterPoll(changed) {
+    const s2 = this.#state;
+    s2.consecutiveFailures = 0;
+    s2.intervalMs = changed ? this.#o.minIntervalMs : this.#clamp(s2.intervalMs * this.#o.factor);
+    return this.#jitter(s2.intervalMs);
+  }
+  /** Delay after a failed poll; `retryAfterMs` is the server's `Retry-After`, if any. */
+  afterFailure(retryAfterMs) {
+    const s2 = this.#state;
+    s2.consecutiveFailures++;
+    const window2 = this.#clamp(this.#o.minIntervalMs * 2 ** (s2.consecutiveFailures - 1));
+    return Math.max(retryAfterMs ?? 0, this.#jitter(window2));
+  }
+  #clamp(ms) {
+    return Math.min(this.#o.maxIntervalMs, Math.max(this.#o.minIntervalMs, ms));
+  }
+  #jitter(intervalMs) {
+    return Math.max(this.#o.minIntervalMs, Math.floor(this.#o.random() * intervalMs));
+  }
+};
+
+// packages/core/src/jobs/status/token-bucket.ts
+var DEFAULT_REQUEST_BUDGET = { capacity: 60, perMinute: 6 };
+var TokenBucket = class {
+  #capacity;
+  #perMs;
+  #now;
+  #tokens;
+  #at;
+  constructor(options) {
+    if (!(options.capacity >= 1)) throw new RangeError("capacity must be \u2265 1");
+    if (!(options.perMinute > 0)) throw new RangeError("perMinute must be > 0");
+    this.#capacity = options.capacity;
+    this.#perMs = options.perMinute / 6e4;
+    this.#now = options.now;
+    this.#tokens = options.capacity;
+    this.#at = options.now();
+  }
+  /** Reserves one token; returns how long to wait before using it (0 when available now). */
+  reserve() {
+    const now = this.#now();
+    this.#tokens = Math.min(this.#capacity, this.#tokens + (now - this.#at) * this.#perMs);
+    this.#at = now;
+    this.#tokens -= 1;
+    return this.#tokens >= 0 ? 0 : Math.ceil(-this.#tokens / this.#perMs);
+  }
+};
+
+// packages/core/src/jobs/status/watch.ts
+function watchSamples(client, selector, options = {}) {
+  normalizeSelector(selector);
+  let state = options.state;
+  return {
+    get state() {
+      return state ? structuredClone(state) : void 0;
+    },
+    [Symbol.asyncIterator]: () => run(client, selector, options, (s2) => {
+      state = s2;
+    })
+  };
+}
+var DeadlineReached = class extends Error {
+};
+async function defaultSleep2(ms, signal) {
+  try {
+    await delay2(ms, void 0, signal ? { signal } : void 0);
+  } catch (error62) {
+    if (signal?.aborted) throw new AbortError("The watch was aborted");
+    throw error62;
+  }
+}
+function isTransient(error62) {
+  return error62 instanceof GencoveError && (error62.retryable || error62 instanceof MaintenanceError || error62.code === "ERR_GENCOVE_RESPONSE");
+}
+async function* run(client, selector, options, saveState) {
+  const now = options.now ?? Date.now;
+  const sleep3 = options.sleep ?? defaultSleep2;
+  const { signal, until } = options;
+  const schedule = new PollSchedule(
+    {
+      minIntervalMs: options.minIntervalMs ?? DEFAULT_POLL_SCHEDULE.minIntervalMs,
+      maxIntervalMs: Math.max(
+        options.maxIntervalMs ?? DEFAULT_POLL_SCHEDULE.maxIntervalMs,
+        options.minIntervalMs ?? 0
+      ),
+      factor: options.backoffFactor ?? DEFAULT_POLL_SCHEDULE.factor,
+      random: options.random ?? Math.random
+    },
+    options.state?.schedule ?? void 0
+  );
+  const bucket = new TokenBucket({
+    capacity: options.requestBurst ?? DEFAULT_REQUEST_BUDGET.capacity,
+    perMinute: options.maxRequestsPerMinute ?? DEFAULT_REQUEST_BUDGET.perMinute,
+    now
+  });
+  const started = now();
+  const deadline = options.timeoutMs === void 0 ? Number.POSITIVE_INFINITY : started + options.timeoutMs;
+  let calls = 0;
+  const beforeRequest = async (s2) => {
+    const wait = bucket.reserve();
+    if (wait > 0 && now() + wait > deadline) throw new DeadlineReached();
+    if (wait > 0) await sleep3(wait, s2);
+    calls++;
+  };
+  let state = options.state;
+  const stamp = () => new Date(now()).toISOString();
+  for (; ; ) {
+    if (signal?.aborted) throw new AbortError("The watch was aborted");
+    let delayMs;
+    try {
+      const result = await pollSamples(client, selector, {
+        ...options,
+        ...state ? { state } : {},
+        now,
+        beforeRequest
+      });
+      state = result.state;
+      yield* result.events;
+      const settled = until !== void 0 && allSettled(state, until);
+      const timedOut = !settled && now() >= deadline;
+      delayMs = schedule.afterPoll(result.events.length > 0);
+      state.schedule = schedule.state;
+      saveState(state);
+      const last = settled || timedOut;
+      const nextPollInMs = last ? null : Math.max(0, Math.min(delayMs, deadline - now()));
+      yield pollEvent(state, result.mode, result.requests, result.events, until, {
+        totalRequests: calls,
+        nextPollInMs,
+        elapsedMs: now() - started,
+        at: stamp()
+      });
+      if (last) {
+        yield end(settled ? "settled" : "timeout", now() - started, calls, stamp());
+        return;
+      }
+    } catch (error62) {
+      if (error62 instanceof DeadlineReached) {
+        yield end("timeout", now() - started, calls, stamp());
+        return;
+      }
+      if (!isTransient(error62)) throw error62;
+      const retryAfter = error62 instanceof RateLimitError ? error62.retryAfterMs : void 0;
+      delayMs = schedule.afterFailure(retryAfter);
+      const timedOut = now() >= deadline;
+      yield {
+        type: "poll-error",
+        code: error62.code,
+        message: error62.message,
+        ...error62.status !== void 0 ? { status: error62.status } : {},
+        consecutiveFailures: schedule.state.consecutiveFailures,
+        retryInMs: timedOut ? null : Math.max(0, Math.min(delayMs, deadline - now())),
+        at: stamp()
+      };
+      if (timedOut) {
+        yield end("timeout", now() - started, calls, stamp());
+        return;
+      }
+    }
+    await sleep3(Math.max(0, Math.min(delayMs, deadline - now())), signal);
+  }
+}
+function allSettled(state, until) {
+  return Object.values(state.samples).every((t2) => isSettled(t2, until));
+}
+function pollEvent(state, mode, requests, events, until, timing2) {
+  const counts = {};
+  let archived = 0;
+  let pending = 0;
+  const tracked = Object.values(state.samples);
+  for (const t2 of tracked) {
+    const key = t2.missing ?? t2.status ?? "unknown";
+    counts[key] = (counts[key] ?? 0) + 1;
+    if (!t2.missing && isArchivedStatus(t2.archiveStatus)) archived++;
+    if (!isSettled(t2, until)) pending++;
+  }
+  const missingClientIds = Object.values(state.clientIdSamples).filter((v2) => v2 === null).length;
+  if (missingClientIds > 0) counts["not-found"] = (counts["not-found"] ?? 0) + missingClientIds;
+  return {
+    type: "poll",
+    mode,
+    requests,
+    changes: events.length,
+    counts,
+    archived,
+    total: tracked.length + missingClientIds,
+    pending,
+    ...timing2
+  };
+}
+function end(reason, elapsedMs, totalRequests, at2) {
+  return { type: "end", reason, elapsedMs, totalRequests, at: at2 };
+}
+
+// packages/core/src/jobs/status/wait.ts
+var SEVERITY = [
+  "failed",
+  "unavailable",
+  "timeout",
+  "failed-qc",
+  "succeeded"
+];
+async function waitForSamples(client, selector, options = {}) {
+  const { onEvent, ...watchOptions } = options;
+  const until = options.until ?? isWaitSettled;
+  const watch = watchSamples(client, selector, { ...watchOptions, until });
+  let end2;
+  for await (const event of watch) {
+    if (event.type === "end") end2 = event;
+    onEvent?.(event);
+  }
+  return summarizeWait(watch.state, until, options.until === void 0, {
+    elapsedMs: end2?.elapsedMs ?? 0,
+    requests: end2?.totalRequests ?? 0,
+    timedOut: end2?.reason === "timeout"
+  });
+}
+function summarizeWait(state, until, archivedIsUnavailable, totals) {
+  const { timedOut, ...counted } = totals;
+  const samples = orderedSamples(state).map((t2) => waitSample(t2, until, archivedIsUnavailable));
+  for (const [clientId, sampleId] of Object.entries(state?.clientIdSamples ?? {})) {
+    if (sampleId !== null) continue;
+    samples.push({
+      id: null,
+      clientId,
+      status: null,
+      archiveStatus: null,
+      outcome: "unavailable",
+      note: "no sample with this client id in the project"
+    });
+  }
+  const counts = {
+    succeeded: 0,
+    "failed-qc": 0,
+    failed: 0,
+    unavailable: 0,
+    pending: 0
+  };
+  for (const s2 of samples) counts[s2.outcome]++;
+  const present = new Set(
+    samples.map((s2) => s2.outcome === "pending" ? "timeout" : s2.outcome)
+  );
+  if (timedOut || !state) present.add("timeout");
+  const outcome = SEVERITY.find((o2) => present.has(o2)) ?? "succeeded";
+  return { outcome, samples, counts, ...counted, state };
+}
+function orderedSamples(state) {
+  if (!state) return [];
+  const all = Object.values(state.samples);
+  if (state.sampleIds) return state.sampleIds.map((id) => state.samples[id]).filter(Boolean);
+  return all.sort(
+    (a2, b2) => (a2.clientId ?? "").localeCompare(b2.clientId ?? "") || a2.id.localeCompare(b2.id)
+  );
+}
+var MISSING_NOTES = {
+  "not-found": "sample not found",
+  hidden: "sample is hidden",
+  "not-in-project": "sample belongs to another project"
+};
+function waitSample(t2, until, archivedIsUnavailable) {
+  const base = { id: t2.id, clientId: t2.clientId, status: t2.status, archiveStatus: t2.archiveStatus };
+  const note = t2.note ? { note: t2.note } : {};
+  if (t2.missing) return { ...base, outcome: "unavailable", note: MISSING_NOTES[t2.missing] };
+  if (!isSettled(t2, until)) return { ...base, outcome: "pending", ...note };
+  const phase = analysisPhase(t2.status);
+  if (phase !== "failed" && archivedIsUnavailable && isArchivedStatus(t2.archiveStatus)) {
+    return { ...base, outcome: "unavailable", note: `sample is ${t2.archiveStatus}` };
+  }
+  return { ...base, outcome: phase === "in-progress" ? "succeeded" : phase, ...note };
+}
+
+// packages/core/src/jobs/download/restore.ts
+var DEFAULT_RESTORE_TIMEOUT_MS = 24 * 60 * 60 * 1e3;
+async function restoreAndWait(api, samples, options) {
+  const byProject = /* @__PURE__ */ new Map();
+  for (const sample of samples) {
+    const project = sample.project ?? (await api.getSample(sample.id, { signal: options.signal })).project;
+    if (!project) throw new Error(`Cannot tell which project sample ${sample.id} belongs to.`);
+    byProject.set(project, [...byProject.get(project) ?? [], sample]);
+  }
+  for (const [projectId, group] of byProject) {
+    const toRequest = group.filter((s2) => s2.archiveStatus?.toLowerCase() !== "restore_requested");
+    if (toRequest.length === 0) continue;
+    const sampleIds = toRequest.map((s2) => s2.id);
+    await api.restoreSamples(projectId, sampleIds, { signal: options.signal });
+    options.emit({ type: "restore-requested", projectId, sampleIds });
+  }
+  const pending = [];
+  for (const [projectId, group] of byProject) {
+    const result = await waitForSamples(
+      api,
+      { projectId, sampleIds: group.map((s2) => s2.id) },
+      {
+        until: (s2) => isAvailableArchiveStatus(s2.archiveStatus),
+        timeoutMs: options.timeoutMs ?? DEFAULT_RESTORE_TIMEOUT_MS,
+        ...options.pollIntervalMs !== void 0 ? { minIntervalMs: options.pollIntervalMs } : {},
+        ...options.signal ? { signal: options.signal } : {},
+        onEvent: (event) => options.emit({ type: "restore-wait", event })
+      }
+    );
+    for (const s2 of result.samples) {
+      if (!isAvailableArchiveStatus(s2.archiveStatus)) pending.push(s2.id ?? s2.clientId ?? "?");
+    }
+  }
+  if (pending.length > 0) throw new RestoreTimeoutError(pending);
+  options.emit({ type: "restore-done", sampleIds: samples.map((s2) => s2.id) });
+}
+async function restoreProjectSamples(api, options) {
+  const emit = (event) => {
+    try {
+      options.onEvent?.(event);
+    } catch {
+    }
+  };
+  const ids2 = options.sampleIds?.length ? [...options.sampleIds] : void 0;
+  if (!options.wait) {
+    await api.restoreSamples(options.projectId, ids2 ?? [], { signal: options.signal });
+    emit({ type: "restore-requested", projectId: options.projectId, sampleIds: ids2 ?? [] });
+    return { sampleIds: ids2 ?? "all" };
+  }
+  let samples;
+  if (ids2) {
+    samples = ids2.map((id) => ({
+      id,
+      clientId: "",
+      project: options.projectId,
+      status: null,
+      statusCreated: null,
+      archiveStatus: "archived"
+    }));
+  } else {
+    samples = [];
+    for (const archiveStatus of ["archived", "restore_requested"]) {
+      for await (const s2 of api.listProjectSamples(options.projectId, {
+        archiveStatus,
+        ...options.signal ? { signal: options.signal } : {}
+      })) {
+        samples.push({
+          id: s2.id,
+          clientId: s2.client_id ?? "",
+          project: options.projectId,
+          status: s2.last_status?.status ?? null,
+          statusCreated: s2.last_status?.created ?? null,
+          archiveStatus: s2.archive_last_status?.status ?? archiveStatus
+        });
+      }
+    }
+    if (samples.length === 0) return { sampleIds: [] };
+  }
+  await restoreAndWait(api, samples, {
+    ...options.timeoutMs !== void 0 ? { timeoutMs: options.timeoutMs } : {},
+    ...options.pollIntervalMs !== void 0 ? { pollIntervalMs: options.pollIntervalMs } : {},
+    ...options.signal ? { signal: options.signal } : {},
+    emit
+  });
+  return { sampleIds: samples.map((s2) => s2.id) };
+}
+
+// packages/core/src/jobs/download/select.ts
+function statusAdmits(filter, status) {
+  const phase = analysisPhase(status);
+  switch (filter) {
+    case "succeeded":
+      return phase === "succeeded";
+    case "completed":
+      return phase === "succeeded" || phase === "failed-qc";
+    case "failed":
+      return phase === "failed-qc" || phase === "failed";
+    default:
+      return /^(succeeded|failed)/i.test(status ?? "");
+  }
+}
+function normalizeSampleIds(ids2) {
+  if (ids2.length === 0) throw new InvalidArgumentError("sampleIds", "--sample-ids is empty");
+  return [...new Set(ids2.map((id, i2) => normalizeUuid(id, `sampleIds[${i2}]`)))];
+}
+function view(sample, project) {
+  return {
+    id: sample.id,
+    clientId: sample.client_id ?? "",
+    project: (typeof sample.project === "string" ? sample.project : void 0) ?? project,
+    status: sample.last_status?.status ?? null,
+    statusCreated: sample.last_status?.created ?? null,
+    archiveStatus: sample.archive_last_status?.status ?? null,
+    ..."files" in sample ? { detail: sample } : {}
+  };
+}
+var time3 = (value) => {
+  if (!value) return void 0;
+  try {
+    return parseGencoveTimestamp(value).getTime();
+  } catch {
+    return void 0;
+  }
+};
+async function selectSamples(api, options) {
+  const selection = { samples: [], archived: [], skipped: [] };
+  const since = options.since?.getTime();
+  const perSampleWarnings = !options.projectId;
+  const filtered = /* @__PURE__ */ new Map();
+  const consider = (sample) => {
+    const skip = (outcome) => selection.skipped.push({
+      id: sample.id,
+      clientId: sample.clientId,
+      status: sample.status,
+      statusCreated: sample.statusCreated,
+      outcome,
+      files: 0
+    });
+    if (!statusAdmits(options.status, sample.status)) {
+      skip("skipped-status");
+      const key = sample.status ?? "unknown";
+      filtered.set(key, (filtered.get(key) ?? 0) + 1);
+      if (perSampleWarnings) {
+        options.emit({
+          type: "warning",
+          code: statusAdmits("all", sample.status) ? "status-filtered" : "no-deliverables",
+          sampleId: sample.id,
+          message: statusAdmits("all", sample.status) ? `Sample ${sample.id} (${sample.clientId}) is "${sample.status}", not selected by --status ${options.status}; skipped.` : `Sample ${sample.id} (${sample.clientId}) has no deliverables yet (status "${key}"); skipped.`
+        });
+      }
+      return;
+    }
+    if (since !== void 0 && (time3(sample.statusCreated) ?? Number.NEGATIVE_INFINITY) < since) {
+      skip("skipped-since");
+      return;
+    }
+    if (sample.archiveStatus !== null && !isAvailableArchiveStatus(sample.archiveStatus)) {
+      selection.archived.push(sample);
+      return;
+    }
+    selection.samples.push(sample);
+  };
+  if (options.projectId) {
+    const projectId = normalizeUuid(options.projectId, "projectId");
+    const listing = api.listProjectSamples(projectId, {
+      // Server-side narrowing only where its meaning is certain; the filter above decides.
+      status: options.status === "succeeded" ? "succeeded" : "all",
+      archiveStatus: "all",
+      hiddenStatus: "visible",
+      sortBy: "modified",
+      sortOrder: "desc",
+      ...options.signal ? { signal: options.signal } : {}
+    });
+    for await (const item of listing) {
+      const modified = time3(item.modified);
+      if (since !== void 0 && modified !== void 0 && modified < since) break;
+      consider(view(item, projectId));
+    }
+    if (filtered.size > 0) {
+      const counts = [...filtered].map(([status, n2]) => `${n2} "${status}"`).join(", ");
+      options.emit({
+        type: "warning",
+        code: "status-filtered",
+        message: `Skipped samples not selected by --status ${options.status}: ${counts}.`
+      });
+    }
+    return selection;
+  }
+  const ids2 = normalizeSampleIds(options.sampleIds ?? []);
+  const limit = pLimit(8);
+  const details = await Promise.all(
+    ids2.map((id) => limit(() => api.getSample(id, { signal: options.signal })))
+  );
+  for (const detail of details) consider(view(detail));
+  return selection;
+}
+function archivedView(samples) {
+  return samples.map((s2) => ({
+    id: s2.id,
+    clientId: s2.clientId,
+    project: s2.project,
+    archiveStatus: s2.archiveStatus ?? "unknown"
+  }));
+}
+
+// packages/core/src/jobs/download/since-state.ts
+import { mkdir as mkdir3, readFile as readFile2, rename as rename4, writeFile as writeFile4 } from "node:fs/promises";
+import { dirname as dirname5 } from "node:path";
+async function readSinceState(path) {
+  let text;
+  try {
+    text = await readFile2(path, "utf8");
+  } catch (error62) {
+    if (error62.code === "ENOENT") return void 0;
+    throw new DownloadInputError(
+      "--since",
+      `Cannot read the state file ${path}: ${error62.message}`
+    );
+  }
+  try {
+    const state = JSON.parse(text);
+    if (state?.version === 1 && typeof state.highWaterMark === "string") {
+      parseGencoveTimestamp(state.highWaterMark);
+      return state;
+    }
+  } catch {
+  }
+  throw new DownloadInputError(
+    "--since",
+    `The state file ${path} is not a download state file (expected {"version":1,"highWaterMark":"<time>"}); fix or delete it (without it every matching sample is considered, and existing files are skipped).`
+  );
+}
+async function writeSinceState(path, highWaterMark, now = /* @__PURE__ */ new Date()) {
+  const state = { version: 1, highWaterMark, updatedAt: now.toISOString() };
+  await mkdir3(dirname5(path), { recursive: true });
+  const tmp = `${path}.tmp`;
+  await writeFile4(tmp, `${JSON.stringify(state, null, 2)}
+`);
+  await rename4(tmp, path);
+}
+function laterTimestamp(a2, b2) {
+  if (!a2) return b2;
+  if (!b2) return a2;
+  return parseGencoveTimestamp(b2).getTime() > parseGencoveTimestamp(a2).getTime() ? b2 : a2;
+}
+
+// packages/core/src/jobs/download/source.ts
+var DEFAULT_MAX_URL_REFRESHES = 10;
+var UrlRefreshError = class extends Error {
+  code = "ERR_GENCOVE_FORBIDDEN";
+  constructor(message) {
+    super(message);
+    this.name = "UrlRefreshError";
+  }
+};
+var SampleUrls = class {
+  constructor(sample, fetchSample, onRefresh = () => {
+  }, maxRefreshes = DEFAULT_MAX_URL_REFRESHES) {
+    this.fetchSample = fetchSample;
+    this.onRefresh = onRefresh;
+    this.maxRefreshes = maxRefreshes;
+    this.#sample = sample;
+  }
+  fetchSample;
+  onRefresh;
+  maxRefreshes;
+  #sample;
+  #generation = 0;
+  #refreshes = 0;
+  #pending;
+  get sample() {
+    return this.#sample;
+  }
+  /** A source for the file `fileId` of this sample. */
+  source(file2, label2) {
+    return {
+      label: label2,
+      current: () => {
+        const current = this.#sample.files.find((f2) => f2.id === file2.id);
+        if (!current?.download_url) {
+          throw new UrlRefreshError(
+            `${label2} has no download URL any more (the sample may have been archived).`
+          );
+        }
+        return { url: current.download_url, generation: this.#generation };
+      },
+      refresh: (generation, signal) => this.refresh(generation, label2, signal)
+    };
+  }
+  async refresh(generation, label2, signal) {
+    if (generation < this.#generation) return;
+    if (!this.#pending) {
+      if (this.#refreshes >= this.maxRefreshes) {
+        throw new UrlRefreshError(
+          `The download URL of ${label2} was refused (403) after ${this.#refreshes} refreshes.`
+        );
+      }
+      this.#refreshes++;
+      this.onRefresh(this.#sample.id);
+      this.#pending = this.fetchSample(this.#sample.id, signal).then((fresh) => {
+        this.#sample = fresh;
+        this.#generation++;
+      }).finally(() => {
+        this.#pending = void 0;
+      });
+    }
+    await this.#pending;
+  }
+};
+
+// packages/core/src/jobs/download/template.ts
+var DEFAULT_DOWNLOAD_TEMPLATE = "{client_id}/{gencove_id}/{default_filename}";
+var TEMPLATE_FIELDS = [
+  "client_id",
+  "gencove_id",
+  "file_type",
+  "file_extension",
+  "default_filename"
+];
+var isField = (name) => TEMPLATE_FIELDS.includes(name);
+function invalid(template, why) {
+  return new DownloadInputError(
+    "--download-template",
+    `Invalid --download-template ${JSON.stringify(template)}: ${why}. Placeholders: ${TEMPLATE_FIELDS.map((f2) => `{${f2}}`).join(", ")}; "/" separates directories.`
+  );
+}
+function parseDownloadTemplate(template) {
+  if (template.trim() === "") throw invalid(template, "it is empty");
+  if (template.startsWith("/") || /^[A-Za-z]:/.test(template)) {
+    throw invalid(template, "it must be relative to DESTINATION");
+  }
+  const segments = [[]];
+  let literal2 = "";
+  const flush = () => {
+    if (literal2) segments[segments.length - 1].push({ literal: literal2 });
+    literal2 = "";
+  };
+  for (let i2 = 0; i2 < template.length; i2++) {
+    const ch = template[i2];
+    if (ch === "{" && template[i2 + 1] === "{") {
+      literal2 += "{";
+      i2++;
+    } else if (ch === "}" && template[i2 + 1] === "}") {
+      literal2 += "}";
+      i2++;
+    } else if (ch === "{") {
+      const close = template.indexOf("}", i2);
+      if (close < 0) throw invalid(template, 'a "{" is not closed');
+      const name = template.slice(i2 + 1, close);
+      if (!isField(name)) throw invalid(template, `unknown placeholder {${name}}`);
+      flush();
+      segments[segments.length - 1].push({ field: name });
+      i2 = close;
+    } else if (ch === "}") {
+      throw invalid(template, 'a single "}" (write "}}" for a literal brace)');
+    } else if (ch === "/") {
+      flush();
+      segments.push([]);
+    } else {
+      literal2 += ch;
+    }
+  }
+  flush();
+  for (const pieces of segments) {
+    if (pieces.length === 0) throw invalid(template, "it has an empty path segment");
+    if (pieces.every((p2) => "literal" in p2)) {
+      const text = pieces.map((p2) => p2.literal).join("");
+      const problem = segmentProblem(text);
+      if (problem) throw invalid(template, `it contains ${problem}`);
+    }
+  }
+  return { source: template, segments };
+}
+function renderDownloadPath(template, values) {
+  for (const field of ["default_filename", "file_type", "file_extension"]) {
+    if (/[/\\]/.test(values[field])) {
+      throw new UnsafePathError(
+        `The server-supplied ${field} ${JSON.stringify(values[field])} of ${values.gencove_id} contains a path separator; refusing to write it.`
+      );
+    }
+  }
+  const out = [];
+  const what = `The naming template ${JSON.stringify(template.source)} for ${values.gencove_id} (${values.file_type})`;
+  for (const [index, pieces] of template.segments.entries()) {
+    const text = pieces.map((p2) => "literal" in p2 ? p2.literal : values[p2.field]).join("");
+    const parts2 = text.split("/").filter((segment) => segment !== "");
+    if (parts2.length === 0 && index === template.segments.length - 1) {
+      throw new UnsafePathError(`${what} gives an empty file name.`);
+    }
+    out.push(...parts2);
+  }
+  assertSafeSegments(out, what);
+  return out;
+}
+
+// packages/core/src/jobs/download/types.ts
+var DOWNLOAD_STATUS_FILTERS = ["succeeded", "completed", "failed", "all"];
+
+// packages/core/src/jobs/download/job.ts
+var DEFAULT_MAX_CONCURRENT_FILES = 8;
+var DEFAULT_DOWNLOAD_BUFFER_BYTES = 64 * 1024 * 1024;
+var DEFAULT_TRANSFER_TIMEOUT_MS = 6e4;
+function isRunFatal(error62) {
+  return error62 instanceof AbortError || error62 instanceof AuthenticationError || error62 instanceof MaintenanceError || error62 instanceof DownloadInputError || error62?.name === "AbortError";
+}
+function positive(name, value) {
+  if (!(Number.isInteger(value) && value > 0)) {
+    throw new InvalidArgumentError(name, `${name} must be a positive integer, got ${value}`);
+  }
+  return value;
+}
+async function downloadDeliverables(api, options) {
+  const startedAt = Date.now();
+  const warnings = [];
+  const emit = (event) => {
+    if (event.type === "warning") warnings.push(event.message);
+    try {
+      options.onEvent?.(event);
+    } catch {
+    }
+  };
+  if (Boolean(options.projectId) === Boolean(options.sampleIds)) {
+    throw new InvalidArgumentError("selection", "give exactly one of projectId and sampleIds");
+  }
+  const status = options.status ?? "succeeded";
+  if (!DOWNLOAD_STATUS_FILTERS.includes(status)) {
+    throw new InvalidArgumentError(
+      "status",
+      `status must be one of ${DOWNLOAD_STATUS_FILTERS.join(", ")}`
+    );
+  }
+  if (options.since && options.sinceStateFile) {
+    throw new InvalidArgumentError("since", "give since or sinceStateFile, not both");
+  }
+  const template = parseDownloadTemplate(options.template ?? DEFAULT_DOWNLOAD_TEMPLATE);
+  const filter = createFileTypeFilter(options.fileTypes);
+  const tuning = { ...DEFAULT_TUNING, ...options.tuning };
+  positive("tuning.partSize", tuning.partSize);
+  positive("tuning.maxPartsPerFile", tuning.maxPartsPerFile);
+  const maxFiles = positive(
+    "maxConcurrentFiles",
+    options.maxConcurrentFiles ?? DEFAULT_MAX_CONCURRENT_FILES
+  );
+  const previousMark = options.sinceStateFile ? (await readSinceState(options.sinceStateFile))?.highWaterMark : void 0;
+  const since = options.since ?? (previousMark ? parseGencoveTimestamp(previousMark) : void 0);
+  const abort = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, abort.signal]) : abort.signal;
+  setMaxListeners2(0, signal);
+  const budget = options.budget ?? new TransferBudget({
+    maxConnections: positive("maxConnections", options.maxConnections ?? 16),
+    maxBufferBytes: DEFAULT_DOWNLOAD_BUFFER_BYTES
+  });
+  const sink = await openSink(options.destination, options.s3, signal);
+  const ownDispatcher = !options.dispatcher;
+  const dispatcher = options.dispatcher ?? new import_undici3.Agent({
+    connections: budget.connections.capacity + 2,
+    keepAliveTimeout: 1e4,
+    connect: { timeout: options.timeoutMs ?? DEFAULT_TRANSFER_TIMEOUT_MS }
+  });
+  try {
+    if (filter.requested) await checkFileTypes(api, options, filter, emit, signal);
+    const selection = await selectSamples(api, {
+      ...options.projectId ? { projectId: options.projectId } : {},
+      ...options.sampleIds ? { sampleIds: options.sampleIds } : {},
+      status,
+      ...since ? { since } : {},
+      signal,
+      emit
+    });
+    const sampleOutcomes = [...selection.skipped];
+    if (selection.archived.length > 0) {
+      if (options.restore) {
+        const restore = typeof options.restore === "object" ? options.restore : {};
+        await restoreAndWait(api, selection.archived, { ...restore, signal, emit });
+        selection.samples.push(...selection.archived.map(({ detail: _, ...s2 }) => s2));
+      } else if (options.skipArchived) {
+        for (const s2 of selection.archived) {
+          sampleOutcomes.push({ ...outcomeOf(s2), outcome: "skipped-archived", files: 0 });
+        }
+        emit({
+          type: "warning",
+          code: "archived-skipped",
+          message: `Skipped ${selection.archived.length} archived sample(s): ${selection.archived.map((s2) => s2.id).join(", ")}. Restore them with \`gencove projects restore-samples\` or use --restore.`
+        });
+      } else {
+        throw new ArchivedSamplesError(archivedView(selection.archived));
+      }
+    }
+    const run3 = new Run(api, sink, template, filter, {
+      api,
+      sink,
+      budget,
+      tuning,
+      fetch: {
+        dispatcher,
+        retry: new RetryPolicy({ maxAttempts: 8, maxElapsedMs: 3e5, ...options.retry }),
+        timeoutMs: options.timeoutMs ?? DEFAULT_TRANSFER_TIMEOUT_MS,
+        signal
+      },
+      signal,
+      skipExisting: options.skipExisting ?? true,
+      verifyExisting: options.verifyExisting ?? false,
+      hash: options.verify ?? true,
+      checksums: options.checksums ?? false,
+      emit,
+      onFetched: () => {
+      }
+    });
+    let fetchedBytes = 0;
+    run3.ctx.onFetched = (n2) => {
+      fetchedBytes += n2;
+    };
+    const planned = await run3.planAll(selection.samples);
+    emit({
+      type: "plan",
+      samples: planned.length,
+      archived: selection.archived.length,
+      skipped: sampleOutcomes.length,
+      files: planned.reduce((n2, p2) => n2 + p2.plans.length, 0),
+      bytes: planned.reduce((n2, p2) => n2 + p2.plans.reduce((m2, f2) => m2 + (f2.file?.size ?? 0), 0), 0)
+    });
+    if (sink.kind === "stream") await run3.streamOne(planned);
+    else await run3.deliverAll(planned, maxFiles, abort);
+    sampleOutcomes.push(...run3.sampleOutcomes);
+    const files = run3.files;
+    const delivered = run3.sampleOutcomes.filter((s2) => s2.outcome === "delivered");
+    const highWaterMark = delivered.reduce(
+      (mark, s2) => laterTimestamp(mark, s2.statusCreated ?? void 0),
+      void 0
+    );
+    if (files.length === 0) {
+      emit({
+        type: "warning",
+        code: "no-files",
+        message: "No files were found for the selected samples and file types."
+      });
+    }
+    const result = {
+      destination: describeSink(sink),
+      samples: sampleOutcomes,
+      files,
+      totals: {
+        samples: run3.sampleOutcomes.length,
+        files: files.length,
+        downloaded: files.filter((f2) => f2.outcome === "downloaded").length,
+        skipped: files.filter((f2) => f2.outcome === "skipped").length,
+        failed: files.filter((f2) => f2.outcome === "failed").length,
+        fetchedBytes,
+        deliveredBytes: files.filter((f2) => f2.outcome !== "failed").reduce((sum, f2) => sum + f2.bytes, 0)
+      },
+      ...highWaterMark ? { highWaterMark } : {},
+      warnings,
+      elapsedMs: Date.now() - startedAt
+    };
+    if (run3.failures.length === 0 && options.sinceStateFile) {
+      const mark = laterTimestamp(previousMark, highWaterMark);
+      if (mark && mark !== previousMark) await writeSinceState(options.sinceStateFile, mark);
+    }
+    emit({ type: "done", result });
+    if (run3.failures.length > 0) {
+      const error62 = new DownloadFailedError(run3.failures);
+      error62.result = result;
+      throw error62;
+    }
+    return result;
+  } finally {
+    abort.abort();
+    closeSink(sink);
+    if (ownDispatcher) await dispatcher.close().catch(() => {
+    });
+  }
+}
+function outcomeOf(s2) {
+  return { id: s2.id, clientId: s2.clientId, status: s2.status, statusCreated: s2.statusCreated };
+}
+async function checkFileTypes(api, options, filter, emit, signal) {
+  let known;
+  try {
+    const types = await api.listFileTypes({
+      ...options.projectId ? { projectId: options.projectId } : {},
+      signal
+    });
+    known = types.map((t2) => t2.key);
+  } catch (error62) {
+    if (isRunFatal(error62)) throw error62;
+    emit({
+      type: "warning",
+      code: "file-types-unavailable",
+      message: `Could not read the list of file types (${error62.message}); --file-types is not checked.`
+    });
+    return;
+  }
+  validateFileTypes(filter.requested ?? [], known);
+}
+var Run = class {
+  constructor(api, sink, template, filter, ctx) {
+    this.api = api;
+    this.sink = sink;
+    this.template = template;
+    this.filter = filter;
+    this.ctx = ctx;
+  }
+  api;
+  sink;
+  template;
+  filter;
+  ctx;
+  files = [];
+  failures = [];
+  sampleOutcomes = [];
+  #claimed = /* @__PURE__ */ new Map();
+  /**
+   * Reads every selected sample's details (a few at a time) and plans its files, so that totals
+   * are known and a bad template or a hostile file name is found before any byte moves.
+   */
+  async planAll(samples) {
+    const limit = pLimit(8);
+    const planned = await Promise.all(
+      samples.map(
+        (sample) => limit(async () => ({ sample, plans: await this.#planSample(sample) }))
+      )
+    );
+    return planned.filter((p2) => p2.plans !== void 0);
+  }
+  async deliverAll(planned, maxFiles, abort) {
+    const fileLimit = pLimit(maxFiles);
+    let fatal;
+    await Promise.all(
+      planned.map(async ({ sample, plans }) => {
+        try {
+          await this.#deliverPlans(sample, plans, fileLimit);
+        } catch (error62) {
+          if (fatal === void 0) {
+            fatal = error62;
+            abort.abort();
+          }
+        }
+      })
+    );
+    if (fatal !== void 0) throw fatal;
+  }
+  /** `-`: exactly one file of the whole selection is streamed. */
+  async streamOne(planned) {
+    const all = planned.flatMap((p2) => p2.plans);
+    const count = all.length + this.failures.length;
+    if (count !== 1 || this.failures.length > 0) {
+      const names = [
+        ...all.map((p2) => `${p2.sampleId} ${p2.fileType}`),
+        ...this.failures.map((f2) => `${f2.sampleId} ${f2.fileType}`)
+      ];
+      throw new DownloadInputError(
+        "DESTINATION",
+        `"-" streams exactly one file, but the selection has ${count}` + (count > 0 ? ` (${names.slice(0, 10).join(", ")}${count > 10 ? ", \u2026" : ""})` : "") + "; narrow it with --sample-ids and --file-types."
+      );
+    }
+    const { sample, plans } = planned.find((p2) => p2.plans.length === 1);
+    await this.#deliverPlans(sample, plans, pLimit(1));
+  }
+  async #deliverPlans(sample, plans, fileLimit) {
+    const { emit } = this.ctx;
+    emit({
+      type: "sample-start",
+      sampleId: sample.id,
+      clientId: sample.clientId,
+      files: plans.length
+    });
+    await Promise.all(plans.map((plan) => fileLimit(() => this.#deliverOne(plan))));
+    const outcome = this.failures.some((f2) => f2.sampleId === sample.id) ? "failed" : "delivered";
+    this.sampleOutcomes.push({ ...outcomeOf(sample), outcome, files: plans.length });
+    emit({ type: "sample-done", sampleId: sample.id, clientId: sample.clientId, outcome });
+  }
+  async #deliverOne(plan) {
+    if (this.ctx.signal.aborted) throw new AbortError();
+    try {
+      const outcome = await deliverFile(plan, this.ctx);
+      this.files.push(outcome);
+      this.ctx.emit({ type: "file-done", ...outcome });
+    } catch (error62) {
+      if (isRunFatal(error62) || this.ctx.signal.aborted) throw error62;
+      this.#fail(
+        plan.sampleId,
+        plan.clientId,
+        plan.fileType,
+        plan.target,
+        error62,
+        plan.file?.id
+      );
+    }
+  }
+  #fail(sampleId, clientId, fileType, target, error62, fileId) {
+    const code = error62.code;
+    const outcome = {
+      sampleId,
+      clientId,
+      ...fileId ? { fileId } : {},
+      fileType,
+      target,
+      outcome: "failed",
+      bytes: 0,
+      fetchedBytes: 0,
+      resumedBytes: 0,
+      verified: false,
+      error: { code: typeof code === "string" ? code : "ERR_GENCOVE", message: error62.message }
+    };
+    this.files.push(outcome);
+    this.failures.push({ sampleId, fileType, target, error: error62 });
+    this.ctx.emit({ type: "file-done", ...outcome });
+  }
+  /** Reads the sample's details and turns its admitted files into planned deliveries. */
+  async #planSample(sample) {
+    const { signal } = this.ctx;
+    let detail = sample.detail;
+    if (!detail) {
+      try {
+        detail = await this.api.getSample(sample.id, { signal });
+      } catch (error62) {
+        if (!(error62 instanceof NotFoundError)) throw error62;
+        this.#fail(sample.id, sample.clientId, "*", sample.id, error62);
+        this.sampleOutcomes.push({ ...outcomeOf(sample), outcome: "failed", files: 0 });
+        return void 0;
+      }
+    }
+    sample.statusCreated = detail.last_status?.created ?? sample.statusCreated;
+    const archive = detail.archive_last_status?.status;
+    if (archive && !isAvailableArchiveStatus(archive)) {
+      throw new ArchivedSamplesError(archivedView([{ ...sample, archiveStatus: archive }]));
+    }
+    const urls = new SampleUrls(
+      detail,
+      (id, s2) => this.api.getSample(id, { signal: s2 ?? signal }),
+      (sampleId) => this.ctx.emit({ type: "url-refresh", sampleId })
+    );
+    const clientId = detail.client_id ?? sample.clientId;
+    const plans = [];
+    const plan = (fileType, kind, filename, extra) => {
+      let target;
+      try {
+        const segments = renderDownloadPath(this.template, {
+          client_id: clientId,
+          gencove_id: detail.id,
+          file_type: fileType,
+          file_extension: fileExtension(filename),
+          default_filename: filename
+        });
+        target = targetOf(this.sink, segments, `The file name for ${detail.id} (${fileType})`);
+      } catch (error62) {
+        if (!(error62 instanceof UnsafePathError)) throw error62;
+        this.#fail(
+          detail.id,
+          clientId,
+          fileType,
+          `${detail.id} ${fileType}`,
+          error62,
+          extra?.file?.id
+        );
+        return;
+      }
+      this.#claim(target, `${detail.id} ${fileType}`);
+      plans.push({ sampleId: detail.id, clientId, fileType, kind, target, ...extra });
+    };
+    for (const file2 of detail.files) {
+      if (!file2.file_type || !this.filter.admits(file2.file_type)) continue;
+      if (!file2.download_url) {
+        this.#fail(
+          detail.id,
+          clientId,
+          file2.file_type,
+          `${detail.id} ${file2.file_type}`,
+          new UnsafePathError(
+            `Sample ${detail.id} lists ${file2.file_type} without a download URL.`
+          ),
+          file2.id
+        );
+        continue;
+      }
+      const label2 = `${detail.id} ${file2.file_type}`;
+      plan(file2.file_type, "deliverable", defaultFilename(file2.download_url), {
+        file: file2,
+        source: urls.source(file2, label2)
+      });
+    }
+    if (this.filter.admits(QC_FILE_TYPE))
+      plan(QC_FILE_TYPE, "qc", `${detail.id}_qc.json`, void 0);
+    if (this.filter.admits(METADATA_FILE_TYPE)) {
+      plan(METADATA_FILE_TYPE, "metadata", `${detail.id}_metadata.json`, void 0);
+    }
+    return plans;
+  }
+  #claim(target, who) {
+    if (this.sink.kind === "stream") return;
+    const previous = this.#claimed.get(target);
+    if (previous !== void 0) {
+      throw new DownloadInputError(
+        "--download-template",
+        `Bad --download-template: ${previous} and ${who} both resolve to ${target}. Include {gencove_id}, {file_type} or {default_filename} so that every file gets its own name.`
+      );
+    }
+    this.#claimed.set(target, who);
+  }
+};
+
+// packages/core/src/jobs/download/download-file.ts
+async function downloadSampleFile(api, options) {
+  const sampleId = normalizeUuid(options.sampleId, "sampleId");
+  const fileType = options.fileType.trim();
+  if (!fileType) throw new InvalidArgumentError("fileType", "FILE_TYPE is empty");
+  const { destination } = options;
+  if (typeof destination === "string") {
+    const existing = await stat5(destination).catch(() => void 0);
+    if (existing?.isDirectory()) {
+      throw new DownloadInputError(
+        "DESTINATION",
+        `DESTINATION ${destination} is a directory; give the file path to write.`
+      );
+    }
+  }
+  const emit = (event) => {
+    try {
+      options.onEvent?.(event);
+    } catch {
+    }
+  };
+  const signal = AbortSignal.any(options.signal ? [options.signal] : []);
+  setMaxListeners3(0, signal);
+  let sample;
+  try {
+    sample = await api.getSample(sampleId, { signal });
+  } catch (error62) {
+    if (error62 instanceof NotFoundError) {
+      error62.message += " (SAMPLE_ID must be a Gencove sample id, not a client id.)";
+    }
+    throw error62;
+  }
+  const archive = sample.archive_last_status?.status;
+  if (archive && !isAvailableArchiveStatus(archive)) {
+    throw new ArchivedSamplesError([
+      {
+        id: sample.id,
+        clientId: sample.client_id ?? "",
+        project: sample.project ?? void 0,
+        archiveStatus: archive
+      }
+    ]);
+  }
+  const target = typeof destination === "string" ? resolve3(destination) : "-";
+  const clientId = sample.client_id ?? "";
+  if (fileType === QC_FILE_TYPE || fileType === METADATA_FILE_TYPE) {
+    const text = fileType === QC_FILE_TYPE ? formatQcJson(await api.getSampleQc(sampleId, { signal })) : formatMetadataDownloadFile(await api.getSampleMetadata(sampleId, { signal }));
+    if (typeof destination === "string") await writeFileAtomic(target, text);
+    else if (!destination.write(text)) await once2(destination, "drain", { signal });
+    const outcome = {
+      sampleId,
+      clientId,
+      fileType,
+      target,
+      outcome: "downloaded",
+      bytes: Buffer.byteLength(text),
+      fetchedBytes: 0,
+      resumedBytes: 0,
+      sha256: createHash6("sha256").update(text).digest("hex"),
+      verified: false
+    };
+    emit({ type: "file-done", ...outcome });
+    return outcome;
+  }
+  const file2 = sample.files.find((f2) => f2.file_type === fileType);
+  if (!file2) {
+    const valid = [
+      ...new Set(sample.files.map((f2) => f2.file_type).filter(Boolean)),
+      QC_FILE_TYPE,
+      METADATA_FILE_TYPE
+    ];
+    throw new DownloadInputError(
+      "FILE_TYPE",
+      `Sample ${sampleId} has no ${JSON.stringify(fileType)} file; valid file types: ${valid.join(", ")}.`
+    );
+  }
+  if (!file2.download_url) {
+    throw new NotFoundError(`The ${fileType} file of sample ${sampleId} has no download URL.`);
+  }
+  const budget = options.budget ?? new TransferBudget({ maxBufferBytes: DEFAULT_DOWNLOAD_BUFFER_BYTES });
+  const dispatcher = new import_undici4.Agent({
+    connections: budget.connections.capacity + 2,
+    keepAliveTimeout: 1e4
+  });
+  try {
+    const urls = new SampleUrls(
+      sample,
+      (id, s2) => api.getSample(id, { signal: s2 ?? signal }),
+      (id) => emit({ type: "url-refresh", sampleId: id })
+    );
+    const outcome = await deliverFile(
+      {
+        sampleId,
+        clientId,
+        fileType,
+        kind: "deliverable",
+        target,
+        file: file2,
+        source: urls.source(
+          file2,
+          typeof destination === "string" ? destination : `${sampleId} ${fileType}`
+        )
+      },
+      {
+        api,
+        sink: typeof destination === "string" ? { kind: "disk", root: dirname6(target) } : { kind: "stream", stream: destination },
+        budget,
+        tuning: { ...DEFAULT_TUNING, ...options.tuning },
+        fetch: {
+          dispatcher,
+          retry: new RetryPolicy({ maxAttempts: 8, maxElapsedMs: 3e5, ...options.retry }),
+          timeoutMs: options.timeoutMs ?? DEFAULT_TRANSFER_TIMEOUT_MS,
+          signal
+        },
+        signal,
+        skipExisting: false,
+        verifyExisting: false,
+        hash: options.verify ?? true,
+        checksums: false,
+        emit,
+        onFetched: () => {
+        }
+      }
+    );
+    if (options.checksum && typeof destination === "string") {
+      const text = await api.getFileChecksum(file2.id, destination, { signal });
+      await writeFileAtomic(`${target}.sha256`, text);
+      outcome.checksumFile = `${target}.sha256`;
+    }
+    emit({ type: "file-done", ...outcome });
+    return outcome;
+  } finally {
+    await dispatcher.close().catch(() => {
+    });
+  }
+}
+
+// packages/core/src/jobs/download/download-urls.ts
+var ts = (value) => value ? formatGencoveTimestamp(value) : null;
+function downloadUrlsEntry(sample, filter) {
+  const files = {};
+  for (const file2 of sample.files) {
+    if (!file2.file_type || !filter.admits(file2.file_type)) continue;
+    files[file2.file_type] = {
+      id: file2.id,
+      download_url: file2.download_url ?? null,
+      checksum_sha256: file2.checksum_sha256 ?? ""
+    };
+  }
+  const status = sample.last_status;
+  const archive = sample.archive_last_status;
+  return {
+    gencove_id: sample.id,
+    client_id: sample.client_id ?? "",
+    last_status: {
+      id: status?.id ?? null,
+      status: status?.status ?? null,
+      created: ts(status?.created)
+    },
+    archive_last_status: {
+      id: archive?.id ?? null,
+      status: archive?.status ?? null,
+      created: ts(archive?.created),
+      transition_cutoff: ts(archive?.transition_cutoff)
+    },
+    files
+  };
+}
+function formatDownloadUrlsJson(entries) {
+  return JSON.stringify(entries, null, 4).replace(
+    /[\u007f-\uffff]/g,
+    (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`
+  );
+}
+
+// packages/core/src/jobs/download/urls-job.ts
+import { once as once3 } from "node:events";
+import { stat as stat6 } from "node:fs/promises";
+async function writeDownloadUrls(api, options) {
+  const warnings = [];
+  const emit = (event) => {
+    if (event.type === "warning") warnings.push(event.message);
+    try {
+      options.onEvent?.(event);
+    } catch {
+    }
+  };
+  if (Boolean(options.projectId) === Boolean(options.sampleIds)) {
+    throw new InvalidArgumentError("selection", "give exactly one of projectId and sampleIds");
+  }
+  const status = options.status ?? "succeeded";
+  if (!DOWNLOAD_STATUS_FILTERS.includes(status)) {
+    throw new InvalidArgumentError(
+      "status",
+      `status must be one of ${DOWNLOAD_STATUS_FILTERS.join(", ")}`
+    );
+  }
+  const filter = createFileTypeFilter(options.fileTypes);
+  if (typeof options.output === "string" && await isDirectory(options.output)) {
+    throw new DownloadInputError(
+      "DESTINATION",
+      `With --download-urls, DESTINATION is the JSON file to write; ${options.output} is a directory.`
+    );
+  }
+  const previousMark = options.sinceStateFile ? (await readSinceState(options.sinceStateFile))?.highWaterMark : void 0;
+  const since = options.since ?? (previousMark ? parseGencoveTimestamp(previousMark) : void 0);
+  const { signal } = options;
+  if (filter.requested) {
+    const known = await api.listFileTypes({ ...options.projectId ? { projectId: options.projectId } : {}, signal }).catch((error62) => {
+      emit({
+        type: "warning",
+        code: "file-types-unavailable",
+        message: `Could not read the list of file types (${error62.message}); --file-types is not checked.`
+      });
+      return void 0;
+    });
+    if (known)
+      validateFileTypes(
+        filter.requested,
+        known.map((t2) => t2.key)
+      );
+  }
+  const selection = await selectSamples(api, {
+    ...options.projectId ? { projectId: options.projectId } : {},
+    ...options.sampleIds ? { sampleIds: options.sampleIds } : {},
+    status,
+    ...since ? { since } : {},
+    ...signal ? { signal } : {},
+    emit
+  });
+  const samples = [...selection.samples];
+  if (selection.archived.length > 0) {
+    if (options.restore) {
+      const restore = typeof options.restore === "object" ? options.restore : {};
+      await restoreAndWait(api, selection.archived, {
+        ...restore,
+        ...signal ? { signal } : {},
+        emit
+      });
+      samples.push(...selection.archived.map(({ detail: _, ...s2 }) => s2));
+    } else if (options.skipArchived) {
+      emit({
+        type: "warning",
+        code: "archived-skipped",
+        message: `Skipped ${selection.archived.length} archived sample(s).`
+      });
+    } else {
+      throw new ArchivedSamplesError(archivedView(selection.archived));
+    }
+  }
+  const limit = pLimit(8);
+  const details = await Promise.all(
+    samples.map((s2) => limit(async () => s2.detail ?? api.getSample(s2.id, { signal })))
+  );
+  const entries = details.map((d2) => downloadUrlsEntry(d2, filter));
+  const text = `${formatDownloadUrlsJson(entries)}
+`;
+  if (typeof options.output === "string") await writeFileAtomic(options.output, text);
+  else if (!options.output.write(text)) await once3(options.output, "drain");
+  const highWaterMark = details.reduce(
+    (mark, d2) => laterTimestamp(mark, d2.last_status?.created ?? void 0),
+    void 0
+  );
+  if (options.sinceStateFile) {
+    const mark = laterTimestamp(previousMark, highWaterMark);
+    if (mark && mark !== previousMark) await writeSinceState(options.sinceStateFile, mark);
+  }
+  return { entries, ...highWaterMark ? { highWaterMark } : {}, warnings };
+}
+async function isDirectory(path) {
+  return (await stat6(path).catch(() => void 0))?.isDirectory() ?? false;
+}
+
+// packages/core/src/jobs/import/expiry.ts
+var MAX_V4_LIFETIME_SECONDS = 604800;
+function queryOf(url2) {
+  const out = /* @__PURE__ */ new Map();
+  for (const [name, value] of url2.searchParams) {
+    const key = name.toLowerCase();
+    if (!out.has(key)) out.set(key, value);
+  }
+  return out;
+}
+function parseCompactDate(value) {
+  const m2 = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value);
+  if (!m2) return void 0;
+  const [, y2, mo, d2, h2, mi, s2] = m2.map(Number);
+  const date5 = new Date(Date.UTC(y2, mo - 1, d2, h2, mi, s2));
+  return date5.getUTCMonth() === mo - 1 && date5.getUTCDate() === d2 && h2 < 24 && mi < 60 && s2 < 60 ? date5 : void 0;
+}
+function parseAzureDate(value) {
+  const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(value);
+  const dateTime = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?(Z|[+-]\d{2}:\d{2})$/.test(
+    value
+  );
+  if (!dateOnly && !dateTime) return void 0;
+  const normalised = dateOnly ? `${value}T00:00:00Z` : value.replace(/(\.\d{3})\d+/, "$1");
+  const ms = Date.parse(normalised);
+  return Number.isNaN(ms) ? void 0 : new Date(ms);
+}
+function parseSeconds(value) {
+  return value !== void 0 && /^\d{1,12}$/.test(value) ? Number(value) : void 0;
+}
+function v4(q2, scheme, prefix) {
+  const dateName = prefix === "x-amz" ? "X-Amz-Date" : "X-Goog-Date";
+  const expiresName = prefix === "x-amz" ? "X-Amz-Expires" : "X-Goog-Expires";
+  const rawDate = q2.get(`${prefix}-date`);
+  const rawExpires = q2.get(`${prefix}-expires`);
+  if (rawDate === void 0 || rawExpires === void 0) {
+    return { kind: "malformed", scheme, why: `${dateName} and ${expiresName} are both required` };
+  }
+  const signedAt = parseCompactDate(rawDate);
+  if (!signedAt)
+    return { kind: "malformed", scheme, why: `${dateName} is not a date like 20260105T091403Z` };
+  const seconds = parseSeconds(rawExpires);
+  if (seconds === void 0)
+    return { kind: "malformed", scheme, why: `${expiresName} is not a number of seconds` };
+  const lifetimeMs = seconds * 1e3;
+  return {
+    kind: "expires",
+    scheme,
+    signedAt,
+    lifetimeMs,
+    expiresAt: new Date(signedAt.getTime() + lifetimeMs),
+    ...q2.has(`${prefix}-security-token`) ? { temporaryCredentials: true } : {}
+  };
+}
+function epoch(q2, scheme) {
+  const seconds = parseSeconds(q2.get("expires"));
+  if (seconds === void 0)
+    return { kind: "malformed", scheme, why: "Expires is not a Unix time in seconds" };
+  return { kind: "expires", scheme, expiresAt: new Date(seconds * 1e3) };
+}
+function readUrlExpiry(url2) {
+  const q2 = queryOf(url2);
+  if (q2.has("x-amz-algorithm") || q2.has("x-amz-signature") || q2.has("x-amz-date")) {
+    return v4(q2, "aws-sigv4", "x-amz");
+  }
+  if (q2.has("x-goog-algorithm") || q2.has("x-goog-signature") || q2.has("x-goog-date")) {
+    return v4(q2, "gcs-v4", "x-goog");
+  }
+  if (q2.has("awsaccesskeyid") && q2.has("signature")) return epoch(q2, "aws-sigv2");
+  if (q2.has("googleaccessid") && q2.has("signature")) return epoch(q2, "gcs-v2");
+  if (q2.has("sig") && (q2.has("sv") || q2.has("se") || q2.has("sp"))) {
+    const se = q2.get("se");
+    if (se === void 0) {
+      return q2.has("si") ? {
+        kind: "unknown",
+        scheme: "azure-sas",
+        why: "its expiry is set by a stored access policy (si=), not in the URL"
+      } : { kind: "malformed", scheme: "azure-sas", why: "the SAS has no expiry (se=)" };
+    }
+    const expiresAt = parseAzureDate(se);
+    if (!expiresAt)
+      return { kind: "malformed", scheme: "azure-sas", why: "se= is not an ISO 8601 UTC time" };
+    const st = q2.get("st");
+    const signedAt = st === void 0 ? void 0 : parseAzureDate(st);
+    return { kind: "expires", scheme: "azure-sas", expiresAt, ...signedAt ? { signedAt } : {} };
+  }
+  return { kind: "unsigned" };
+}
+var SCHEME_LABELS = {
+  "aws-sigv4": "AWS S3 presigned URL",
+  "aws-sigv2": "AWS S3 presigned URL (SigV2)",
+  "gcs-v4": "Google Cloud Storage signed URL",
+  "gcs-v2": "Google Cloud Storage signed URL (V2)",
+  "azure-sas": "Azure SAS URL"
+};
+function formatDuration(ms) {
+  const s2 = Math.max(0, Math.round(ms / 1e3));
+  const parts2 = [
+    [Math.floor(s2 / 86400), "d"],
+    [Math.floor(s2 % 86400 / 3600), "h"],
+    [Math.floor(s2 % 3600 / 60), "m"],
+    [s2 % 60, "s"]
+  ];
+  const first = parts2.findIndex(([n2]) => n2 > 0);
+  if (first === -1) return "0s";
+  return parts2.slice(first, first + 2).filter(([n2]) => n2 > 0).map(([n2, unit]) => `${n2}${unit}`).join(" ");
+}
+
 // packages/core/src/jobs/mapfile/errors.ts
 var MAX_LISTED_PROBLEMS = 50;
 var MapFileError = class extends Error {
@@ -93723,11 +97424,11 @@ ${listed.join("\n")}`;
 }
 
 // packages/core/src/jobs/mapfile/parse.ts
-import { readFile, stat } from "node:fs/promises";
-import { dirname, resolve } from "node:path";
+import { readFile as readFile3, stat as stat7 } from "node:fs/promises";
+import { dirname as dirname7, resolve as resolve4 } from "node:path";
 
 // node_modules/csv-parse/lib/index.js
-import { Transform } from "stream";
+import { Transform as Transform2 } from "stream";
 
 // node_modules/csv-parse/lib/utils/is_object.js
 var is_object = function(obj) {
@@ -95206,7 +98907,7 @@ var transform2 = function(original_options = {}) {
 };
 
 // node_modules/csv-parse/lib/index.js
-var Parser = class extends Transform {
+var Parser2 = class extends Transform2 {
   constructor(opts = {}) {
     super({ ...{ readableObjectMode: true }, ...opts, encoding: null });
     this.api = transform2({
@@ -95260,7 +98961,7 @@ var Parser = class extends Transform {
     callback(err);
   }
 };
-var parse3 = function() {
+var parse4 = function() {
   let data, options, callback;
   for (const i2 in arguments) {
     const argument = arguments[i2];
@@ -95279,7 +98980,7 @@ var parse3 = function() {
       );
     }
   }
-  const parser = new Parser(options);
+  const parser = new Parser2(options);
   if (callback) {
     const records = options === void 0 || options.objname === void 0 ? [] : /* @__PURE__ */ Object.create(null);
     parser.on("readable", function() {
@@ -95343,10 +99044,10 @@ var NOTATIONS = { R1: "R1", R2: "R2", r1: "R1", r2: "R2" };
 var STAT_CONCURRENCY = 16;
 async function parseMapFile(path, options = {}) {
   const cwd = options.cwd ?? process.cwd();
-  const file2 = resolve(cwd, path);
+  const file2 = resolve4(cwd, path);
   let text;
   try {
-    text = await readFile(file2, "utf8");
+    text = await readFile3(file2, "utf8");
   } catch (error62) {
     throw new MapFileError(path, [{ line: 0, message: unreadable(error62, path) }]);
   }
@@ -95379,7 +99080,7 @@ async function parseMapFileContent(text, options = {}) {
   checkDuplicates(rows, kind, problems);
   checkReadPairs(rows, problems);
   if (!options.urlsOnly) {
-    const mapDir = options.file === void 0 ? cwd : dirname(resolve(cwd, options.file));
+    const mapDir = options.file === void 0 ? cwd : dirname7(resolve4(cwd, options.file));
     await checkLocalFiles(rows, cwd === mapDir ? void 0 : mapDir, problems);
   }
   if (problems.length > 0) throw new MapFileError(label2, problems);
@@ -95392,7 +99093,7 @@ function unreadable(error62, shownPath) {
   return `cannot read ${shownPath}: ${e2.message}`;
 }
 async function* readRecords(text, problems) {
-  const parser = parse3({
+  const parser = parse4({
     bom: true,
     info: true,
     relax_column_count: true,
@@ -95472,7 +99173,7 @@ function checkRow({ line, cells }, cwd, problems) {
       );
     }
   } else {
-    resolved = resolve(cwd, path);
+    resolved = resolve4(cwd, path);
     if (!hasFastqExtension(path)) {
       report3(`path ${shown(path)} must end in .fastq.gz, .fastq.bgz, .fq.gz or .fq.bgz`);
     }
@@ -95554,7 +99255,7 @@ async function checkLocalFiles(rows, mapDir, problems) {
     rows.filter((r2) => r2.kind === "local").map(
       (row) => limit(async () => {
         try {
-          const s2 = await stat(row.path);
+          const s2 = await stat7(row.path);
           if (!s2.isFile()) {
             problems.push({
               line: row.line,
@@ -95568,7 +99269,7 @@ async function checkLocalFiles(rows, mapDir, problems) {
             message = `${shown(row.written)} does not exist (resolved to ${row.path})`;
             if (/^[a-z][a-z0-9+.-]*:\/\//i.test(row.written)) {
               message = `${shown(redactUrl(row.written))} is not an http:// or https:// URL, so it was read as a local path, which does not exist; only http(s) URLs can be imported`;
-            } else if (mapDir && await isFile(resolve(mapDir, row.written))) {
+            } else if (mapDir && await isFile(resolve4(mapDir, row.written))) {
               message += "; it exists next to the map file, but relative paths are resolved against the current directory";
             }
           } else {
@@ -95582,7 +99283,7 @@ async function checkLocalFiles(rows, mapDir, problems) {
 }
 async function isFile(path) {
   try {
-    return (await stat(path)).isFile();
+    return (await stat7(path)).isFile();
   } catch {
     return false;
   }
@@ -95688,8 +99389,8 @@ init_dist_es16();
 
 // node_modules/@aws-sdk/s3-request-presigner/dist-es/getSignedUrl.js
 var import_util9 = __toESM(require_util7());
-var import_endpoints6 = __toESM(require_endpoints());
-var import_protocols13 = __toESM(require_protocols());
+var import_endpoints7 = __toESM(require_endpoints());
+var import_protocols14 = __toESM(require_protocols());
 
 // node_modules/@aws-sdk/s3-request-presigner/dist-es/presigner.js
 init_dist_es3();
@@ -95758,7 +99459,7 @@ var getSignedUrl = async (client, command2, options = {}) => {
   let s3Presigner;
   let region;
   if (typeof client.config.endpointProvider === "function") {
-    const endpointV2 = await (0, import_endpoints6.getEndpointFromInstructions)(command2.input, command2.constructor, client.config);
+    const endpointV2 = await (0, import_endpoints7.getEndpointFromInstructions)(command2.input, command2.constructor, client.config);
     const authScheme = endpointV2.properties?.authSchemes?.[0];
     if (authScheme?.name === "sigv4a") {
       region = authScheme?.signingRegionSet?.join(",");
@@ -95775,7 +99476,7 @@ var getSignedUrl = async (client, command2, options = {}) => {
   }
   const presignInterceptMiddleware = (next, context) => async (args) => {
     const { request: request3 } = args;
-    if (!import_protocols13.HttpRequest.isInstance(request3)) {
+    if (!import_protocols14.HttpRequest.isInstance(request3)) {
       throw new Error("Request to be presigned is not an valid HTTP request.");
     }
     delete request3.headers["amz-sdk-invocation-id"];
@@ -95853,7 +99554,7 @@ var NETWORK_ERRORS = /* @__PURE__ */ new Set([
   "EAI_AGAIN",
   "TimeoutError"
 ]);
-function s3Failure(error62, source) {
+function s3Failure2(error62, source) {
   if (error62 instanceof S3MapFileError || error62 instanceof AbortError) return error62;
   const e2 = error62;
   const name = e2?.name ?? "Error";
@@ -96011,19 +99712,19 @@ ${describeProblems(paired.conflicts, paired.orphanR2)}`,
     }
     return result;
   } catch (error62) {
-    throw s3Failure(error62, options.source);
+    throw s3Failure2(error62, options.source);
   } finally {
     if (!options.client) client?.destroy();
   }
 }
 
 // packages/core/src/jobs/import/loopback.ts
-import { isIP } from "node:net";
+import { isIP as isIP2 } from "node:net";
 function isLoopbackHost(hostname3) {
   const host = hostname3.replace(/^\[|\]$/g, "").toLowerCase();
   if (host === "localhost" || host.endsWith(".localhost")) return true;
-  if (isIP(host) === 4) return host.startsWith("127.");
-  if (isIP(host) === 6) return host === "::1" || host === "0:0:0:0:0:0:0:1";
+  if (isIP2(host) === 4) return host.startsWith("127.");
+  if (isIP2(host) === 6) return host === "::1" || host === "0:0:0:0:0:0:0:1";
   return false;
 }
 
@@ -96091,12 +99792,12 @@ function checkExpiry(reading, shown2, options, problem, warn2) {
 }
 
 // packages/core/src/jobs/import/probe.ts
-var import_undici2 = __toESM(require_undici(), 1);
-import { STATUS_CODES as STATUS_CODES2 } from "node:http";
+var import_undici5 = __toESM(require_undici(), 1);
+import { STATUS_CODES as STATUS_CODES3 } from "node:http";
 var DEFAULT_PROBE_TIMEOUT_MS = 3e4;
 var ERROR_BODY_LIMIT = 4096;
 function createProbeAgent(timeoutMs = DEFAULT_PROBE_TIMEOUT_MS) {
-  return new import_undici2.Agent({
+  return new import_undici5.Agent({
     connect: { timeout: timeoutMs },
     headersTimeout: timeoutMs,
     bodyTimeout: timeoutMs,
@@ -96127,10 +99828,10 @@ function describeFailure(status, body) {
   const code = /<Code>([^<]{1,100})<\/Code>/.exec(body)?.[1];
   const message = /<Message>([^<]{1,200})<\/Message>/.exec(body)?.[1];
   const detail = code ? ` (${code}${message ? `: ${message}` : ""})` : "";
-  return redactString(`HTTP ${status} ${STATUS_CODES2[status] ?? ""}`.trim() + detail);
+  return redactString(`HTTP ${status} ${STATUS_CODES3[status] ?? ""}`.trim() + detail);
 }
 async function send(url2, method, dispatcher, signal) {
-  return (0, import_undici2.request)(url2, {
+  return (0, import_undici5.request)(url2, {
     method,
     dispatcher,
     ...signal ? { signal } : {},
@@ -96387,797 +100088,13 @@ function listSamples(client, projectId, filters = {}) {
   return client.listProjectSamples(projectId, filters);
 }
 
-// packages/core/src/jobs/status/selector.ts
-function normalizeSelector(selector) {
-  if (selector === null || typeof selector !== "object") {
-    throw new InvalidArgumentError("selector", "selector must be an object with a projectId");
-  }
-  const projectId = normalizeUuid(selector.projectId, "projectId");
-  const { sampleIds, clientIds } = selector;
-  if (sampleIds !== void 0 && clientIds !== void 0) {
-    throw new InvalidArgumentError(
-      "selector",
-      "give either sampleIds or clientIds, not both (or neither to watch the whole project)"
-    );
-  }
-  if (sampleIds !== void 0) {
-    const ids2 = listOf(sampleIds, "sampleIds").map((id, i2) => normalizeUuid(id, `sampleIds[${i2}]`));
-    return { projectId, sampleIds: [...new Set(ids2)], clientIds: null };
-  }
-  if (clientIds !== void 0) {
-    const ids2 = listOf(clientIds, "clientIds").map((id, i2) => {
-      if (typeof id !== "string" || id.trim() === "") {
-        throw new InvalidArgumentError(
-          `clientIds[${i2}]`,
-          `clientIds[${i2}] must be a non-empty string`
-        );
-      }
-      return id.trim();
-    });
-    return { projectId, sampleIds: null, clientIds: [...new Set(ids2)] };
-  }
-  return { projectId, sampleIds: null, clientIds: null };
-}
-function listOf(value, name) {
-  if (!Array.isArray(value)) throw new InvalidArgumentError(name, `${name} must be an array`);
-  if (value.length === 0) {
-    throw new InvalidArgumentError(name, `${name} is empty: nothing to watch`);
-  }
-  return value;
-}
-function selectorFromAssignmentOutput(output2, projectId) {
-  let value = output2;
-  if (typeof output2 === "string") {
-    try {
-      value = JSON.parse(output2);
-    } catch (error62) {
-      throw new InvalidArgumentError(
-        "assignmentOutput",
-        `the assignment output is not valid JSON: ${error62.message}`
-      );
-    }
-  }
-  if (!Array.isArray(value)) {
-    throw new InvalidArgumentError(
-      "assignmentOutput",
-      'the assignment output must be a JSON array of {"client_id", "fastq", "sample"} entries (spec \xA76.4)'
-    );
-  }
-  const sampleIds = value.map((entry, i2) => {
-    const sample = entry?.sample;
-    if (typeof sample !== "string") {
-      throw new InvalidArgumentError(
-        "assignmentOutput",
-        `entry ${i2} of the assignment output has no "sample" id`
-      );
-    }
-    return normalizeUuid(sample, `assignment output entry ${i2} "sample"`);
-  });
-  if (sampleIds.length === 0) {
-    throw new InvalidArgumentError("assignmentOutput", "the assignment output lists no samples");
-  }
-  return { projectId: normalizeUuid(projectId, "projectId"), sampleIds };
-}
-
-// packages/core/src/jobs/status/vocabulary.ts
-var KNOWN_ANALYSIS_STATUSES = [
-  "created",
-  "running",
-  "succeeded",
-  "failed qc",
-  "failed"
-];
-var normal = (value) => (value ?? "").trim().toLowerCase().replace(/\s+/g, " ");
-function analysisPhase(status) {
-  const s2 = normal(status);
-  if (s2 === "succeeded") return "succeeded";
-  if (/^failed[ _-]?qc$/.test(s2)) return "failed-qc";
-  if (s2.startsWith("failed")) return "failed";
-  return "in-progress";
-}
-function isTerminalAnalysisStatus(status) {
-  return analysisPhase(status) !== "in-progress";
-}
-function isKnownAnalysisStatus(status) {
-  return KNOWN_ANALYSIS_STATUSES.includes(normal(status));
-}
-function isArchivedStatus(archiveStatus) {
-  const s2 = normal(archiveStatus);
-  return s2 === "archived" || s2 === "restore_requested";
-}
-function isAvailableArchiveStatus(archiveStatus) {
-  const s2 = normal(archiveStatus);
-  return s2.startsWith("available") || s2.startsWith("restored");
-}
-
-// packages/core/src/jobs/status/state.ts
-function createWatchState(selector, mode) {
-  const samples = {};
-  for (const id of selector.sampleIds ?? []) samples[id] = blank(id, null);
-  return {
-    version: 1,
-    projectId: selector.projectId,
-    sampleIds: selector.sampleIds,
-    clientIds: selector.clientIds,
-    mode,
-    samples,
-    clientIdSamples: {},
-    watermarkMs: null,
-    lastFullSweepAt: null,
-    polls: 0,
-    requests: 0,
-    schedule: null
-  };
-}
-function assertStateMatches(state, selector) {
-  const same = (a2, b2) => JSON.stringify(a2 ? [...a2].sort() : null) === JSON.stringify(b2 ? [...b2].sort() : null);
-  if (state?.version !== 1 || state.projectId !== selector.projectId || !same(state.sampleIds, selector.sampleIds) || !same(state.clientIds, selector.clientIds)) {
-    throw new InvalidArgumentError(
-      "state",
-      "the watch state was saved for another project or sample selection; start without it"
-    );
-  }
-}
-function blank(id, clientId) {
-  return {
-    id,
-    clientId,
-    status: null,
-    note: null,
-    archiveStatus: null,
-    createdMs: null,
-    modifiedMs: null,
-    seen: false,
-    missing: null
-  };
-}
-var viewOf = (t2) => ({
-  id: t2.id,
-  clientId: t2.clientId,
-  status: t2.status,
-  archiveStatus: t2.archiveStatus,
-  note: t2.note
-});
-function isWaitSettled(sample) {
-  return isTerminalAnalysisStatus(sample.status) || isArchivedStatus(sample.archiveStatus);
-}
-function isSettled(t2, until) {
-  if (t2.missing) return true;
-  if (!t2.seen || !until) return false;
-  return until(viewOf(t2));
-}
-var Tracker = class {
-  constructor(state, at2, quiet) {
-    this.state = state;
-    this.at = at2;
-    this.quiet = quiet;
-  }
-  state;
-  at;
-  quiet;
-  events = [];
-  /** Applies a reading of a sample; samples outside the selection are ignored. */
-  observe(obs) {
-    const tracked = this.#select(obs);
-    if (!tracked) return;
-    const first = !tracked.seen;
-    const previous = { status: tracked.status, archiveStatus: tracked.archiveStatus };
-    tracked.seen = true;
-    tracked.clientId = obs.clientId ?? tracked.clientId;
-    tracked.status = obs.status;
-    tracked.note = obs.note;
-    tracked.archiveStatus = obs.archiveStatus;
-    tracked.createdMs = obs.createdMs ?? tracked.createdMs;
-    tracked.modifiedMs = obs.modifiedMs ?? tracked.modifiedMs;
-    const inOtherProject = obs.projectId !== void 0 && obs.projectId !== null && obs.projectId !== this.state.projectId;
-    const missing = inOtherProject ? "not-in-project" : obs.hidden ? "hidden" : null;
-    if (missing) {
-      this.markMissing(tracked, missing);
-      return;
-    }
-    tracked.missing = null;
-    if (first && this.quiet) return;
-    if (!first && previous.status === obs.status && previous.archiveStatus === obs.archiveStatus) {
-      return;
-    }
-    this.events.push({
-      type: "status",
-      sampleId: tracked.id,
-      clientId: tracked.clientId,
-      status: obs.status,
-      previousStatus: previous.status,
-      archiveStatus: obs.archiveStatus,
-      previousArchiveStatus: previous.archiveStatus,
-      ...obs.note ? { note: obs.note } : {},
-      ...obs.status !== null && !isKnownAnalysisStatus(obs.status) ? { unknownStatus: true } : {},
-      at: this.at
-    });
-  }
-  markMissing(tracked, reason) {
-    if (tracked.missing === reason) return;
-    tracked.missing = reason;
-    this.events.push({
-      type: "missing",
-      sampleId: tracked.id,
-      clientId: tracked.clientId,
-      reason,
-      at: this.at
-    });
-  }
-  /** clientIds selection: no sample carries this client id. */
-  markClientIdMissing(clientId) {
-    const { clientIdSamples } = this.state;
-    if (clientIdSamples[clientId] === null) return;
-    clientIdSamples[clientId] = null;
-    this.events.push({
-      type: "missing",
-      sampleId: null,
-      clientId,
-      reason: "not-found",
-      at: this.at
-    });
-  }
-  #select(obs) {
-    const { state } = this;
-    if (state.sampleIds) return state.samples[obs.id];
-    if (state.clientIds) return this.#selectByClientId(obs);
-    const tracked = state.samples[obs.id];
-    if (tracked) return tracked;
-    if (obs.hidden) return void 0;
-    state.samples[obs.id] = blank(obs.id, obs.clientId);
-    return state.samples[obs.id];
-  }
-  /** Per client id, follow the most recently created sample (a re-run replaces the old one). */
-  #selectByClientId(obs) {
-    const { state } = this;
-    const clientId = obs.clientId ?? "";
-    if (!state.clientIds?.includes(clientId)) return void 0;
-    const currentId = state.clientIdSamples[clientId];
-    const current = currentId ? state.samples[currentId] : void 0;
-    if (current?.id === obs.id) return current;
-    if (obs.hidden) return void 0;
-    if (current && (obs.createdMs ?? 0) <= (current.createdMs ?? 0)) return void 0;
-    if (current) delete state.samples[current.id];
-    state.clientIdSamples[clientId] = obs.id;
-    state.samples[obs.id] = blank(obs.id, clientId);
-    return state.samples[obs.id];
-  }
-};
-
-// packages/core/src/jobs/status/poll.ts
-var DEFAULT_PER_SAMPLE_MAX = 3;
-var DEFAULT_FULL_SWEEP_INTERVAL_MS = 30 * 6e4;
-var DEFAULT_MODIFIED_OVERLAP_MS = 6e4;
-var WATCH_LISTING = {
-  status: "all",
-  archiveStatus: "all",
-  hiddenStatus: "all",
-  sortBy: "modified",
-  sortOrder: "desc"
-};
-async function pollSamples(client, selector, options = {}) {
-  const sel = normalizeSelector(selector);
-  const perSampleMax = options.perSampleMax ?? DEFAULT_PER_SAMPLE_MAX;
-  let state;
-  if (options.state) {
-    assertStateMatches(options.state, sel);
-    state = structuredClone(options.state);
-  } else {
-    const perSample = sel.sampleIds !== null && sel.sampleIds.length <= perSampleMax;
-    state = createWatchState(sel, perSample ? "per-sample" : "listing");
-  }
-  const now = options.now ?? Date.now;
-  const tracker = new Tracker(
-    state,
-    new Date(now()).toISOString(),
-    options.emitInitial === false && state.polls === 0
-  );
-  const poll = new Poll(client, sel, tracker, options);
-  let mode;
-  if (state.mode === "per-sample") {
-    mode = "per-sample";
-    const due = Object.values(state.samples).filter((t2) => !isSettled(t2, options.until));
-    for (const t2 of due) await poll.fetchOne(t2.id);
-  } else {
-    const sweepDue = state.lastFullSweepAt === null || state.watermarkMs === null || now() - state.lastFullSweepAt >= (options.fullSweepIntervalMs ?? DEFAULT_FULL_SWEEP_INTERVAL_MS);
-    const complete2 = await poll.list(sweepDue);
-    mode = sweepDue ? "full" : "incremental";
-    if (complete2) {
-      state.lastFullSweepAt = now();
-      await poll.confirmAbsent();
-    }
-  }
-  state.polls++;
-  state.requests += poll.requests;
-  return { events: tracker.events, state, mode, requests: poll.requests };
-}
-var Poll = class {
-  constructor(client, selector, tracker, options) {
-    this.client = client;
-    this.selector = selector;
-    this.tracker = tracker;
-    this.options = options;
-  }
-  client;
-  selector;
-  tracker;
-  options;
-  requests = 0;
-  #listed = /* @__PURE__ */ new Set();
-  async #call(request3) {
-    const { signal } = this.options;
-    await this.options.beforeRequest?.(signal);
-    this.requests++;
-    return request3(signal ? { signal } : {});
-  }
-  /** `GET samples/{id}`; a 404 marks the sample missing. */
-  async fetchOne(id) {
-    try {
-      const detail = await this.#call((o2) => this.client.getSample(id, o2));
-      this.tracker.observe(fromDetail(detail));
-    } catch (error62) {
-      if (!(error62 instanceof NotFoundError)) throw error62;
-      const tracked = this.tracker.state.samples[id];
-      if (tracked) this.tracker.markMissing(tracked, "not-found");
-    }
-  }
-  /** Reads the listing; returns true when every page was read (a complete sweep). */
-  async list(full) {
-    const { state } = this.tracker;
-    const overlap = this.options.modifiedOverlapMs ?? DEFAULT_MODIFIED_OVERLAP_MS;
-    const stopBelow = full || state.watermarkMs === null ? null : state.watermarkMs - overlap;
-    const listing = this.client.listProjectSamples(this.selector.projectId, {
-      ...WATCH_LISTING,
-      ...this.options.signal ? { signal: this.options.signal } : {}
-    });
-    const pages = listing.pages();
-    try {
-      for (; ; ) {
-        const next = await this.#call(() => pages.next());
-        if (next.done) return true;
-        let oldest = Number.POSITIVE_INFINITY;
-        for (const item of next.value.items) {
-          const obs = fromListItem(item);
-          this.#listed.add(obs.id);
-          this.tracker.observe(obs);
-          if (obs.modifiedMs !== null) {
-            state.watermarkMs = Math.max(state.watermarkMs ?? obs.modifiedMs, obs.modifiedMs);
-          }
-          oldest = Math.min(oldest, obs.modifiedMs ?? Number.NEGATIVE_INFINITY);
-        }
-        if (next.value.nextOffset === void 0) return true;
-        if (stopBelow !== null && oldest < stopBelow) return false;
-      }
-    } finally {
-      await pages.return(void 0);
-    }
-  }
-  /** After a complete sweep: selected samples the listing did not show are checked one by one. */
-  async confirmAbsent() {
-    const { state } = this.tracker;
-    for (const clientId of state.clientIds ?? []) {
-      if (!state.clientIdSamples[clientId]) this.tracker.markClientIdMissing(clientId);
-    }
-    const absent = Object.values(state.samples).filter(
-      (t2) => !t2.missing && !this.#listed.has(t2.id)
-    );
-    for (const t2 of absent) await this.fetchOne(t2.id);
-  }
-};
-function timeMs(value) {
-  if (!value) return null;
-  try {
-    return parseGencoveTimestamp(value).getTime();
-  } catch {
-    return null;
-  }
-}
-function fromListItem(item) {
-  return {
-    id: item.id,
-    clientId: item.client_id ?? null,
-    status: item.last_status?.status ?? null,
-    note: item.last_status?.note || null,
-    archiveStatus: item.archive_last_status?.status ?? null,
-    createdMs: timeMs(item.created),
-    modifiedMs: timeMs(item.modified),
-    hidden: item.hidden === true
-  };
-}
-function fromDetail(detail) {
-  return { ...fromListItem(detail), projectId: detail.project ?? null };
-}
-
-// packages/core/src/jobs/status/schedule.ts
-var DEFAULT_POLL_SCHEDULE = {
-  minIntervalMs: 5e3,
-  maxIntervalMs: 3e5,
-  factor: 1.5
-};
-var PollSchedule = class {
-  #o;
-  #state;
-  constructor(options, state) {
-    if (!(options.minIntervalMs > 0)) throw new RangeError("minIntervalMs must be > 0");
-    if (!(options.maxIntervalMs >= options.minIntervalMs)) {
-      throw new RangeError("maxIntervalMs must be \u2265 minIntervalMs");
-    }
-    if (!(options.factor >= 1)) throw new RangeError("factor must be \u2265 1");
-    this.#o = options;
-    this.#state = state ? { ...state, intervalMs: this.#clamp(state.intervalMs) } : { intervalMs: options.minIntervalMs, consecutiveFailures: 0 };
-  }
-  get state() {
-    return { ...this.#state };
-  }
-  /** Delay after a successful poll. The first call after a change polls quickly again. */
-  afterPoll(changed) {
-    const s2 = this.#state;
-    s2.consecutiveFailures = 0;
-    s2.intervalMs = changed ? this.#o.minIntervalMs : this.#clamp(s2.intervalMs * this.#o.factor);
-    return this.#jitter(s2.intervalMs);
-  }
-  /** Delay after a failed poll; `retryAfterMs` is the server's `Retry-After`, if any. */
-  afterFailure(retryAfterMs) {
-    const s2 = this.#state;
-    s2.consecutiveFailures++;
-    const window2 = this.#clamp(this.#o.minIntervalMs * 2 ** (s2.consecutiveFailures - 1));
-    return Math.max(retryAfterMs ?? 0, this.#jitter(window2));
-  }
-  #clamp(ms) {
-    return Math.min(this.#o.maxIntervalMs, Math.max(this.#o.minIntervalMs, ms));
-  }
-  #jitter(intervalMs) {
-    return Math.max(this.#o.minIntervalMs, Math.floor(this.#o.random() * intervalMs));
-  }
-};
-
-// packages/core/src/jobs/status/token-bucket.ts
-var DEFAULT_REQUEST_BUDGET = { capacity: 60, perMinute: 6 };
-var TokenBucket = class {
-  #capacity;
-  #perMs;
-  #now;
-  #tokens;
-  #at;
-  constructor(options) {
-    if (!(options.capacity >= 1)) throw new RangeError("capacity must be \u2265 1");
-    if (!(options.perMinute > 0)) throw new RangeError("perMinute must be > 0");
-    this.#capacity = options.capacity;
-    this.#perMs = options.perMinute / 6e4;
-    this.#now = options.now;
-    this.#tokens = options.capacity;
-    this.#at = options.now();
-  }
-  /** Reserves one token; returns how long to wait before using it (0 when available now). */
-  reserve() {
-    const now = this.#now();
-    this.#tokens = Math.min(this.#capacity, this.#tokens + (now - this.#at) * this.#perMs);
-    this.#at = now;
-    this.#tokens -= 1;
-    return this.#tokens >= 0 ? 0 : Math.ceil(-this.#tokens / this.#perMs);
-  }
-};
-
-// packages/core/src/jobs/status/watch.ts
-import { setTimeout as delay2 } from "node:timers/promises";
-function watchSamples(client, selector, options = {}) {
-  normalizeSelector(selector);
-  let state = options.state;
-  return {
-    get state() {
-      return state ? structuredClone(state) : void 0;
-    },
-    [Symbol.asyncIterator]: () => run(client, selector, options, (s2) => {
-      state = s2;
-    })
-  };
-}
-var DeadlineReached = class extends Error {
-};
-async function defaultSleep2(ms, signal) {
-  try {
-    await delay2(ms, void 0, signal ? { signal } : void 0);
-  } catch (error62) {
-    if (signal?.aborted) throw new AbortError("The watch was aborted");
-    throw error62;
-  }
-}
-function isTransient(error62) {
-  return error62 instanceof GencoveError && (error62.retryable || error62 instanceof MaintenanceError || error62.code === "ERR_GENCOVE_RESPONSE");
-}
-async function* run(client, selector, options, saveState) {
-  const now = options.now ?? Date.now;
-  const sleep3 = options.sleep ?? defaultSleep2;
-  const { signal, until } = options;
-  const schedule = new PollSchedule(
-    {
-      minIntervalMs: options.minIntervalMs ?? DEFAULT_POLL_SCHEDULE.minIntervalMs,
-      maxIntervalMs: Math.max(
-        options.maxIntervalMs ?? DEFAULT_POLL_SCHEDULE.maxIntervalMs,
-        options.minIntervalMs ?? 0
-      ),
-      factor: options.backoffFactor ?? DEFAULT_POLL_SCHEDULE.factor,
-      random: options.random ?? Math.random
-    },
-    options.state?.schedule ?? void 0
-  );
-  const bucket = new TokenBucket({
-    capacity: options.requestBurst ?? DEFAULT_REQUEST_BUDGET.capacity,
-    perMinute: options.maxRequestsPerMinute ?? DEFAULT_REQUEST_BUDGET.perMinute,
-    now
-  });
-  const started = now();
-  const deadline = options.timeoutMs === void 0 ? Number.POSITIVE_INFINITY : started + options.timeoutMs;
-  let calls = 0;
-  const beforeRequest = async (s2) => {
-    const wait = bucket.reserve();
-    if (wait > 0 && now() + wait > deadline) throw new DeadlineReached();
-    if (wait > 0) await sleep3(wait, s2);
-    calls++;
-  };
-  let state = options.state;
-  const stamp = () => new Date(now()).toISOString();
-  for (; ; ) {
-    if (signal?.aborted) throw new AbortError("The watch was aborted");
-    let delayMs;
-    try {
-      const result = await pollSamples(client, selector, {
-        ...options,
-        ...state ? { state } : {},
-        now,
-        beforeRequest
-      });
-      state = result.state;
-      yield* result.events;
-      const settled = until !== void 0 && allSettled(state, until);
-      const timedOut = !settled && now() >= deadline;
-      delayMs = schedule.afterPoll(result.events.length > 0);
-      state.schedule = schedule.state;
-      saveState(state);
-      const last = settled || timedOut;
-      const nextPollInMs = last ? null : Math.max(0, Math.min(delayMs, deadline - now()));
-      yield pollEvent(state, result.mode, result.requests, result.events, until, {
-        totalRequests: calls,
-        nextPollInMs,
-        elapsedMs: now() - started,
-        at: stamp()
-      });
-      if (last) {
-        yield end(settled ? "settled" : "timeout", now() - started, calls, stamp());
-        return;
-      }
-    } catch (error62) {
-      if (error62 instanceof DeadlineReached) {
-        yield end("timeout", now() - started, calls, stamp());
-        return;
-      }
-      if (!isTransient(error62)) throw error62;
-      const retryAfter = error62 instanceof RateLimitError ? error62.retryAfterMs : void 0;
-      delayMs = schedule.afterFailure(retryAfter);
-      const timedOut = now() >= deadline;
-      yield {
-        type: "poll-error",
-        code: error62.code,
-        message: error62.message,
-        ...error62.status !== void 0 ? { status: error62.status } : {},
-        consecutiveFailures: schedule.state.consecutiveFailures,
-        retryInMs: timedOut ? null : Math.max(0, Math.min(delayMs, deadline - now())),
-        at: stamp()
-      };
-      if (timedOut) {
-        yield end("timeout", now() - started, calls, stamp());
-        return;
-      }
-    }
-    await sleep3(Math.max(0, Math.min(delayMs, deadline - now())), signal);
-  }
-}
-function allSettled(state, until) {
-  return Object.values(state.samples).every((t2) => isSettled(t2, until));
-}
-function pollEvent(state, mode, requests, events, until, timing2) {
-  const counts = {};
-  let archived = 0;
-  let pending = 0;
-  const tracked = Object.values(state.samples);
-  for (const t2 of tracked) {
-    const key = t2.missing ?? t2.status ?? "unknown";
-    counts[key] = (counts[key] ?? 0) + 1;
-    if (!t2.missing && isArchivedStatus(t2.archiveStatus)) archived++;
-    if (!isSettled(t2, until)) pending++;
-  }
-  const missingClientIds = Object.values(state.clientIdSamples).filter((v2) => v2 === null).length;
-  if (missingClientIds > 0) counts["not-found"] = (counts["not-found"] ?? 0) + missingClientIds;
-  return {
-    type: "poll",
-    mode,
-    requests,
-    changes: events.length,
-    counts,
-    archived,
-    total: tracked.length + missingClientIds,
-    pending,
-    ...timing2
-  };
-}
-function end(reason, elapsedMs, totalRequests, at2) {
-  return { type: "end", reason, elapsedMs, totalRequests, at: at2 };
-}
-
-// packages/core/src/jobs/status/wait.ts
-var SEVERITY = [
-  "failed",
-  "unavailable",
-  "timeout",
-  "failed-qc",
-  "succeeded"
-];
-async function waitForSamples(client, selector, options = {}) {
-  const { onEvent, ...watchOptions } = options;
-  const until = options.until ?? isWaitSettled;
-  const watch = watchSamples(client, selector, { ...watchOptions, until });
-  let end2;
-  for await (const event of watch) {
-    if (event.type === "end") end2 = event;
-    onEvent?.(event);
-  }
-  return summarizeWait(watch.state, until, options.until === void 0, {
-    elapsedMs: end2?.elapsedMs ?? 0,
-    requests: end2?.totalRequests ?? 0,
-    timedOut: end2?.reason === "timeout"
-  });
-}
-function summarizeWait(state, until, archivedIsUnavailable, totals) {
-  const { timedOut, ...counted } = totals;
-  const samples = orderedSamples(state).map((t2) => waitSample(t2, until, archivedIsUnavailable));
-  for (const [clientId, sampleId] of Object.entries(state?.clientIdSamples ?? {})) {
-    if (sampleId !== null) continue;
-    samples.push({
-      id: null,
-      clientId,
-      status: null,
-      archiveStatus: null,
-      outcome: "unavailable",
-      note: "no sample with this client id in the project"
-    });
-  }
-  const counts = {
-    succeeded: 0,
-    "failed-qc": 0,
-    failed: 0,
-    unavailable: 0,
-    pending: 0
-  };
-  for (const s2 of samples) counts[s2.outcome]++;
-  const present = new Set(
-    samples.map((s2) => s2.outcome === "pending" ? "timeout" : s2.outcome)
-  );
-  if (timedOut || !state) present.add("timeout");
-  const outcome = SEVERITY.find((o2) => present.has(o2)) ?? "succeeded";
-  return { outcome, samples, counts, ...counted, state };
-}
-function orderedSamples(state) {
-  if (!state) return [];
-  const all = Object.values(state.samples);
-  if (state.sampleIds) return state.sampleIds.map((id) => state.samples[id]).filter(Boolean);
-  return all.sort(
-    (a2, b2) => (a2.clientId ?? "").localeCompare(b2.clientId ?? "") || a2.id.localeCompare(b2.id)
-  );
-}
-var MISSING_NOTES = {
-  "not-found": "sample not found",
-  hidden: "sample is hidden",
-  "not-in-project": "sample belongs to another project"
-};
-function waitSample(t2, until, archivedIsUnavailable) {
-  const base = { id: t2.id, clientId: t2.clientId, status: t2.status, archiveStatus: t2.archiveStatus };
-  const note = t2.note ? { note: t2.note } : {};
-  if (t2.missing) return { ...base, outcome: "unavailable", note: MISSING_NOTES[t2.missing] };
-  if (!isSettled(t2, until)) return { ...base, outcome: "pending", ...note };
-  const phase = analysisPhase(t2.status);
-  if (phase !== "failed" && archivedIsUnavailable && isArchivedStatus(t2.archiveStatus)) {
-    return { ...base, outcome: "unavailable", note: `sample is ${t2.archiveStatus}` };
-  }
-  return { ...base, outcome: phase === "in-progress" ? "succeeded" : phase, ...note };
-}
-
-// packages/core/src/transfer/weighted-semaphore.ts
-var WeightedSemaphore = class {
-  constructor(capacity) {
-    this.capacity = capacity;
-    if (!(capacity > 0)) throw new RangeError("capacity must be positive");
-    this.available = capacity;
-  }
-  capacity;
-  available;
-  waiters = [];
-  get inUse() {
-    return this.capacity - this.available;
-  }
-  /** Waits for `weight` units (clamped to capacity so one oversized request cannot deadlock). */
-  async acquire(weight, signal) {
-    const units = Math.min(Math.max(weight, 0), this.capacity);
-    signal?.throwIfAborted();
-    if (this.waiters.length === 0 && this.available >= units) {
-      this.available -= units;
-      return this.releaser(units);
-    }
-    await new Promise((resolve6, reject) => {
-      const waiter = { weight: units, resolve: resolve6, reject, signal };
-      if (signal) {
-        waiter.onAbort = () => {
-          const index = this.waiters.indexOf(waiter);
-          if (index >= 0) this.waiters.splice(index, 1);
-          reject(signal.reason);
-          this.drain();
-        };
-        signal.addEventListener("abort", waiter.onAbort, { once: true });
-      }
-      this.waiters.push(waiter);
-    });
-    return this.releaser(units);
-  }
-  releaser(units) {
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      this.available += units;
-      this.drain();
-    };
-  }
-  drain() {
-    while (this.waiters.length > 0 && this.waiters[0].weight <= this.available) {
-      const waiter = this.waiters.shift();
-      this.available -= waiter.weight;
-      if (waiter.onAbort) waiter.signal?.removeEventListener("abort", waiter.onAbort);
-      waiter.resolve();
-    }
-  }
-};
-
-// packages/core/src/transfer/budget.ts
-var DEFAULT_MAX_CONNECTIONS = 16;
-var DEFAULT_MAX_BUFFER_BYTES = 128 * 1024 * 1024;
-var TransferBudget = class {
-  connections;
-  memory;
-  constructor(options = {}) {
-    this.connections = new WeightedSemaphore(options.maxConnections ?? DEFAULT_MAX_CONNECTIONS);
-    this.memory = new WeightedSemaphore(options.maxBufferBytes ?? DEFAULT_MAX_BUFFER_BYTES);
-  }
-  /** Holds one connection and `bytes` of buffer until the returned function is called. */
-  async acquire(bytes, signal) {
-    const releaseMemory = await this.memory.acquire(bytes, signal);
-    try {
-      const releaseConnection = await this.connections.acquire(1, signal);
-      return () => {
-        releaseConnection();
-        releaseMemory();
-      };
-    } catch (error62) {
-      releaseMemory();
-      throw error62;
-    }
-  }
-  /** Runs `task` inside the budget and releases it however the task ends. */
-  async run(bytes, task, signal) {
-    const release = await this.acquire(bytes, signal);
-    try {
-      return await task();
-    } finally {
-      release();
-    }
-  }
-};
-
 // packages/core/src/jobs/upload/cache-dir.ts
 import { homedir as homedir2 } from "node:os";
-import { isAbsolute, join as join2 } from "node:path";
+import { isAbsolute as isAbsolute2, join as join3 } from "node:path";
 function defaultCacheDir(env) {
   const xdg = env.XDG_CACHE_HOME;
-  const base = xdg && isAbsolute(xdg) ? xdg : join2(env.HOME || homedir2(), ".cache");
-  return join2(base, "gencove", "uploads");
+  const base = xdg && isAbsolute2(xdg) ? xdg : join3(env.HOME || homedir2(), ".cache");
+  return join3(base, "gencove", "uploads");
 }
 
 // packages/core/src/jobs/upload/credentials.ts
@@ -97298,12 +100215,12 @@ var SourceChangedError = class extends Error {
 
 // packages/core/src/jobs/upload/part-size.ts
 var MIB = 1024 * 1024;
-var MAX_PARTS = 1e4;
+var MAX_PARTS2 = 1e4;
 var MIN_PART_SIZE = 5 * MIB;
 var MAX_PART_SIZE = 5 * 1024 * MIB;
 var DEFAULT_PART_SIZE = 8 * MIB;
 function choosePartSize(size, preferred = DEFAULT_PART_SIZE) {
-  const needed = Math.ceil(size / MAX_PARTS / MIB) * MIB;
+  const needed = Math.ceil(size / MAX_PARTS2 / MIB) * MIB;
   return Math.min(MAX_PART_SIZE, Math.max(preferred, needed, MIN_PART_SIZE));
 }
 function partCount(size, partSize) {
@@ -97316,12 +100233,12 @@ function partRange(n2, partSize, size) {
 
 // packages/core/src/jobs/upload/plan.ts
 import { constants as constants2 } from "node:fs";
-import { access, stat as stat3 } from "node:fs/promises";
-import { resolve as resolve2 } from "node:path";
+import { access, stat as stat9 } from "node:fs/promises";
+import { resolve as resolve5 } from "node:path";
 
 // packages/core/src/jobs/upload/discover.ts
-import { opendir, stat as stat2 } from "node:fs/promises";
-import { isAbsolute as isAbsolute2, join as join3, relative, sep } from "node:path";
+import { opendir, stat as stat8 } from "node:fs/promises";
+import { isAbsolute as isAbsolute3, join as join4, relative as relative2, sep as sep2 } from "node:path";
 var byName = (a2, b2) => a2.name < b2.name ? -1 : a2.name > b2.name ? 1 : 0;
 async function discoverFastqs(root2, signal) {
   const found = { files: [], ignored: [] };
@@ -97334,17 +100251,17 @@ async function discoverFastqs(root2, signal) {
     entries.sort(byName);
     const subdirs = [];
     for (const entry of entries) {
-      const path = join3(dir, entry.name);
+      const path = join4(dir, entry.name);
       let isFile2 = entry.isFile();
       if (entry.isSymbolicLink()) {
-        isFile2 = await stat2(path).then(
+        isFile2 = await stat8(path).then(
           (s2) => s2.isFile(),
           () => false
         );
       }
       if (entry.isDirectory()) subdirs.push(path);
       else if (isFile2 && hasFastqExtension(entry.name)) {
-        found.files.push({ path, relativePath: relative(root2, path).split(sep).join("/") });
+        found.files.push({ path, relativePath: relative2(root2, path).split(sep2).join("/") });
       } else if (isFile2) {
         found.ignored.push(path);
       }
@@ -97368,11 +100285,11 @@ function walkOrder(a2, b2) {
 function selectFastqs(root2, paths) {
   const found = { files: [], ignored: [], outside: [] };
   for (const path of new Set(paths)) {
-    const rel = relative(root2, path);
-    if (rel === "" || rel === ".." || rel.startsWith(`..${sep}`) || isAbsolute2(rel)) {
+    const rel = relative2(root2, path);
+    if (rel === "" || rel === ".." || rel.startsWith(`..${sep2}`) || isAbsolute3(rel)) {
       found.outside.push(path);
     } else if (hasFastqExtension(path)) {
-      found.files.push({ path, relativePath: rel.split(sep).join("/") });
+      found.files.push({ path, relativePath: rel.split(sep2).join("/") });
     } else {
       found.ignored.push(path);
     }
@@ -97482,8 +100399,8 @@ async function planUpload(options) {
   const cwd = options.cwd ?? process.cwd();
   const destinationGenerated = options.destination === void 0;
   const destination = options.destination === void 0 ? generateDestination("cli", options.now) : normalizeDestination(options.destination);
-  const source = resolve2(cwd, options.source);
-  const info2 = await stat3(source).catch((error62) => {
+  const source = resolve5(cwd, options.source);
+  const info2 = await stat9(source).catch((error62) => {
     throw new UploadInputError(
       error62.code === "ENOENT" ? `Source ${options.source} does not exist.` : `Source ${options.source} cannot be read: ${error62.message}`
     );
@@ -97500,7 +100417,7 @@ async function planUpload(options) {
     kind = "files";
     const found = selectFastqs(
       source,
-      options.files.map((file2) => resolve2(cwd, file2))
+      options.files.map((file2) => resolve5(cwd, file2))
     );
     if (found.outside.length > 0) {
       throw new UploadInputError(
@@ -97589,7 +100506,7 @@ async function statSources(drafts, signal) {
     signal?.throwIfAborted();
     try {
       await access(path, constants2.R_OK);
-      const s2 = await stat3(path);
+      const s2 = await stat9(path);
       if (!s2.isFile()) throw new Error("not a regular file");
       return { path, size: s2.size, mtimeMs: s2.mtimeMs, ino: s2.ino, dev: s2.dev };
     } catch (error62) {
@@ -97635,9 +100552,9 @@ var BufferPool = class {
 };
 
 // packages/core/src/jobs/upload/resume-state.ts
-import { createHash as createHash2 } from "node:crypto";
-import { mkdir, open as open2, readFile as readFile2, rename, rm, writeFile as writeFile2 } from "node:fs/promises";
-import { join as join4 } from "node:path";
+import { createHash as createHash7 } from "node:crypto";
+import { mkdir as mkdir4, open as open4, readFile as readFile4, rename as rename5, rm as rm4, writeFile as writeFile5 } from "node:fs/promises";
+import { join as join5 } from "node:path";
 var ResumeJournal = class _ResumeJournal {
   #file;
   #handle;
@@ -97647,13 +100564,13 @@ var ResumeJournal = class _ResumeJournal {
     this.#handle = handle;
   }
   static fileFor(dir, bucket, key) {
-    const id = createHash2("sha256").update(`${bucket}/${key}`).digest("hex").slice(0, 40);
-    return join4(dir, `${id}.ndjson`);
+    const id = createHash7("sha256").update(`${bucket}/${key}`).digest("hex").slice(0, 40);
+    return join5(dir, `${id}.ndjson`);
   }
   static async load(dir, bucket, key) {
     let text;
     try {
-      text = await readFile2(_ResumeJournal.fileFor(dir, bucket, key), "utf8");
+      text = await readFile4(_ResumeJournal.fileFor(dir, bucket, key), "utf8");
     } catch {
       return void 0;
     }
@@ -97680,21 +100597,21 @@ var ResumeJournal = class _ResumeJournal {
   }
   /** Starts a new journal (atomically replacing any old one). */
   static async create(dir, header2) {
-    await mkdir(dir, { recursive: true, mode: 448 });
+    await mkdir4(dir, { recursive: true, mode: 448 });
     const file2 = _ResumeJournal.fileFor(dir, header2.bucket, header2.key);
     const temp = `${file2}.${process.pid}.tmp`;
-    await writeFile2(temp, `${JSON.stringify(header2)}
+    await writeFile5(temp, `${JSON.stringify(header2)}
 `, { mode: 384 });
-    await rename(temp, file2);
-    return new _ResumeJournal(file2, await open2(file2, "a"));
+    await rename5(temp, file2);
+    return new _ResumeJournal(file2, await open4(file2, "a"));
   }
   /** Re-opens an existing journal to append to it. */
   static async reopen(dir, header2) {
     const file2 = _ResumeJournal.fileFor(dir, header2.bucket, header2.key);
-    return new _ResumeJournal(file2, await open2(file2, "a"));
+    return new _ResumeJournal(file2, await open4(file2, "a"));
   }
   static async remove(dir, bucket, key) {
-    await rm(_ResumeJournal.fileFor(dir, bucket, key), { force: true });
+    await rm4(_ResumeJournal.fileFor(dir, bucket, key), { force: true });
   }
   /** Records a finished part; writes are serialised so lines never interleave. */
   append(part) {
@@ -97712,7 +100629,7 @@ var ResumeJournal = class _ResumeJournal {
   }
   async delete() {
     await this.close();
-    await rm(this.#file, { force: true });
+    await rm4(this.#file, { force: true });
   }
 };
 
@@ -97839,9 +100756,9 @@ function toTransferError(error62, what, attempts, redact = (text) => text) {
 }
 
 // packages/core/src/jobs/upload/source-stream.ts
-import { createReadStream } from "node:fs";
-import { open as open3, stat as stat4 } from "node:fs/promises";
-import { Readable as Readable2 } from "node:stream";
+import { createReadStream as createReadStream2 } from "node:fs";
+import { open as open5, stat as stat10 } from "node:fs/promises";
+import { Readable as Readable4 } from "node:stream";
 import { crc32 } from "node:zlib";
 var READ_CHUNK_BYTES = 1024 * 1024;
 function readRange(sources, start, end2, onChunk) {
@@ -97853,7 +100770,7 @@ function readRange(sources, start, end2, onChunk) {
       offset += source.size;
       if (to <= from) continue;
       let read = 0;
-      const stream = createReadStream(source.path, {
+      const stream = createReadStream2(source.path, {
         start: from,
         end: to - 1,
         highWaterMark: READ_CHUNK_BYTES
@@ -97866,7 +100783,7 @@ function readRange(sources, start, end2, onChunk) {
       if (read !== to - from) throw new SourceChangedError(source.path);
     }
   }
-  return Readable2.from(chunks(), { objectMode: false, highWaterMark: READ_CHUNK_BYTES });
+  return Readable4.from(chunks(), { objectMode: false, highWaterMark: READ_CHUNK_BYTES });
 }
 async function readInto(sources, start, end2, target) {
   let offset = 0;
@@ -97876,7 +100793,7 @@ async function readInto(sources, start, end2, target) {
     const to = Math.min(end2, offset + source.size) - offset;
     offset += source.size;
     if (to <= from) continue;
-    const handle = await open3(source.path, "r");
+    const handle = await open5(source.path, "r");
     try {
       for (let position = from; position < to; ) {
         const { bytesRead } = await handle.read(target, filled, to - position, position);
@@ -97902,7 +100819,7 @@ function viewStream(data, chunkSize, onChunk) {
       yield chunk;
     }
   }
-  return Readable2.from(views(), { objectMode: false, highWaterMark: chunkSize });
+  return Readable4.from(views(), { objectMode: false, highWaterMark: chunkSize });
 }
 async function crc32OfRange(sources, start, end2, signal) {
   let value = 0;
@@ -97916,7 +100833,7 @@ async function crc32OfRange(sources, start, end2, signal) {
 }
 async function assertUnchanged(sources) {
   for (const source of sources) {
-    const now = await stat4(source.path).catch(() => void 0);
+    const now = await stat10(source.path).catch(() => void 0);
     if (!now || !sameFile(source, now)) throw new SourceChangedError(source.path);
   }
 }
@@ -98534,2885 +101451,6 @@ function verifyWebhookSignature(options) {
   return { valid: true, timestamp: ts2, signature: match };
 }
 
-// packages/core/src/jobs/download/deliver-file.ts
-import { createHash as createHash6 } from "node:crypto";
-import { once } from "node:events";
-import { basename } from "node:path";
-
-// packages/core/src/jobs/download/disk-transfer.ts
-import { createHash as createHash3 } from "node:crypto";
-import { setMaxListeners } from "node:events";
-import { mkdir as mkdir2, open as open4, rename as rename3, stat as stat5 } from "node:fs/promises";
-import { dirname as dirname3 } from "node:path";
-
-// packages/core/src/jobs/download/errors.ts
-var ChecksumMismatchError = class extends Error {
-  constructor(target, expected, actual, attempts, removed = true) {
-    super(
-      `Checksum mismatch for ${target}: expected sha256 ${expected}, got ${actual} (${attempts} attempt${attempts === 1 ? "" : "s"}); ` + (removed ? "the file was removed." : "the bytes already written are corrupt.")
-    );
-    this.target = target;
-    this.expected = expected;
-    this.actual = actual;
-    this.attempts = attempts;
-    this.removed = removed;
-    this.name = "ChecksumMismatchError";
-  }
-  target;
-  expected;
-  actual;
-  attempts;
-  removed;
-  code = "ERR_GENCOVE_CHECKSUM";
-};
-var UnsafePathError = class extends Error {
-  code = "ERR_GENCOVE_UNSAFE_PATH";
-  constructor(message) {
-    super(message);
-    this.name = "UnsafePathError";
-  }
-};
-var DownloadInputError = class extends Error {
-  constructor(argument, message) {
-    super(message);
-    this.argument = argument;
-    this.name = "DownloadInputError";
-  }
-  argument;
-  code = "ERR_GENCOVE_INPUT";
-};
-var ArchivedSamplesError = class extends Error {
-  constructor(samples) {
-    const listed = samples.slice(0, 20).map((s2) => `  ${s2.id}${s2.clientId ? ` (${s2.clientId})` : ""}: ${s2.archiveStatus}`);
-    if (samples.length > 20) listed.push(`  \u2026 and ${samples.length - 20} more`);
-    const projects = [...new Set(samples.map((s2) => s2.project).filter(Boolean))];
-    const ids2 = samples.map((s2) => s2.id).join(",");
-    const restoreHint = projects.length === 1 ? `gencove projects restore-samples ${projects[0]} --sample-ids ${samples.length <= 20 ? ids2 : "<ids>"}` : "gencove projects restore-samples PROJECT_ID --sample-ids <ids>";
-    super(
-      `${samples.length} selected sample${samples.length === 1 ? " is" : "s are"} archived; nothing was downloaded:
-${listed.join("\n")}
-Restore them first (${restoreHint}), or re-run with --restore to restore, wait and download, or with --skip-archived to download the others.`
-    );
-    this.samples = samples;
-    this.name = "ArchivedSamplesError";
-  }
-  samples;
-  code = "ERR_GENCOVE_ARCHIVED";
-};
-var RemoteFileChangedError = class extends Error {
-  code = "ERR_GENCOVE_REMOTE_CHANGED";
-  constructor(message) {
-    super(message);
-    this.name = "RemoteFileChangedError";
-  }
-};
-var DownloadFailedError = class extends Error {
-  constructor(failures) {
-    const listed = failures.slice(0, 20).map((f2) => `  ${f2.target}: ${f2.error.message.split("\n")[0]}`);
-    if (failures.length > 20) listed.push(`  \u2026 and ${failures.length - 20} more`);
-    super(
-      `${failures.length} file${failures.length === 1 ? "" : "s"} could not be delivered:
-${listed.join("\n")}`
-    );
-    this.failures = failures;
-    this.name = "DownloadFailedError";
-    const codes = new Set(failures.map((f2) => f2.error.code ?? "ERR_GENCOVE_DOWNLOAD"));
-    this.code = failures.some((f2) => f2.error instanceof ChecksumMismatchError) ? "ERR_GENCOVE_CHECKSUM" : codes.size === 1 ? [...codes][0] : "ERR_GENCOVE_DOWNLOAD";
-  }
-  failures;
-  code;
-  /** What was delivered, skipped and failed (set by the job). */
-  result;
-};
-var RestoreTimeoutError = class extends Error {
-  constructor(pending) {
-    super(
-      `${pending.length} sample restore${pending.length === 1 ? " has" : "s have"} not completed in time (${pending.slice(0, 10).join(", ")}${pending.length > 10 ? ", \u2026" : ""}); they were requested and will complete on their own: re-run the download later (skip-existing makes it cheap).`
-    );
-    this.pending = pending;
-    this.name = "RestoreTimeoutError";
-  }
-  pending;
-  code = "ERR_GENCOVE_RESTORE_TIMEOUT";
-};
-
-// packages/core/src/jobs/download/fetch-range.ts
-import { STATUS_CODES as STATUS_CODES3 } from "node:http";
-function discard(body) {
-  body.on("error", () => {
-  });
-  body.destroy();
-}
-var RANGE = /^bytes (\d+)-(\d+)\/(\d+|\*)$/;
-function contentTotal(status, headers) {
-  const header2 = (name) => {
-    const v2 = headers[name];
-    return Array.isArray(v2) ? v2[0] : v2;
-  };
-  if (status === 206) {
-    const m2 = RANGE.exec(header2("content-range") ?? "");
-    if (!m2) return { start: void 0, total: void 0 };
-    return { start: Number(m2[1]), total: m2[3] === "*" ? void 0 : Number(m2[3]) };
-  }
-  const length = header2("content-length");
-  return { start: 0, total: length === void 0 ? void 0 : Number(length) };
-}
-function mapTransportError(e2, where, signal) {
-  if (signal?.aborted) return new AbortError();
-  const code = e2?.code;
-  const cause = sanitizeCause(e2);
-  if (code === "UND_ERR_HEADERS_TIMEOUT") {
-    return new TimeoutError(`No response for ${where}`, { phase: "headers", cause });
-  }
-  if (code === "UND_ERR_BODY_TIMEOUT") {
-    return new TimeoutError(`Transfer stalled for ${where}`, { phase: "body", cause });
-  }
-  if (code === "UND_ERR_CONNECT_TIMEOUT") {
-    return new TimeoutError(`Could not connect for ${where}`, { phase: "connect", cause });
-  }
-  if (e2?.name === "AbortError") return new AbortError();
-  return new NetworkError(`Connection broken while downloading ${where} (${code ?? "error"})`, {
-    networkCode: code ?? "UNKNOWN",
-    cause
-  });
-}
-function errorForStatus(status, where) {
-  const reason = STATUS_CODES3[status] ?? "Unknown Status";
-  const message = `Download of ${where} failed: ${status} ${reason}`;
-  if (status === 429 || status === 503) return new RateLimitError(message, { status });
-  if (status >= 500) return new ServerError(message, { status });
-  if (status === 404) return new NotFoundError(message, { status });
-  if (status >= 300 && status < 400) {
-    return new HttpError(`${message} (download URLs must not redirect)`, { status });
-  }
-  return new HttpError(message, { status });
-}
-async function* fetchRange(req, ctx) {
-  const { source, info: info2 } = req;
-  let pos = req.start;
-  let attempt = 0;
-  let firstFailureAt = 0;
-  for (; ; ) {
-    const end2 = req.end ?? info2.total;
-    if (end2 !== void 0 && pos >= end2) return;
-    ctx.signal?.throwIfAborted();
-    const { url: url2, generation } = source.current();
-    const target = new URL(url2);
-    const headers = {};
-    if (pos > 0 || req.end !== void 0) {
-      headers.range = `bytes=${pos}-${end2 === void 0 ? "" : end2 - 1}`;
-    }
-    let failure2;
-    let progressed = false;
-    let response;
-    try {
-      response = await ctx.dispatcher.request({
-        origin: target.origin,
-        path: `${target.pathname}${target.search}`,
-        method: "GET",
-        headers,
-        headersTimeout: ctx.timeoutMs,
-        bodyTimeout: ctx.timeoutMs,
-        ...ctx.signal ? { signal: ctx.signal } : {}
-      });
-    } catch (e2) {
-      failure2 = mapTransportError(e2, source.label, ctx.signal);
-    }
-    if (response) {
-      const status2 = response.statusCode;
-      if (status2 === 403) {
-        discard(response.body);
-        await source.refresh(generation, ctx.signal);
-        continue;
-      }
-      if (status2 === 416 && info2.total !== void 0 && pos >= info2.total) {
-        discard(response.body);
-        return;
-      }
-      if (status2 !== 200 && status2 !== 206) {
-        discard(response.body);
-        failure2 = errorForStatus(status2, source.label);
-      } else {
-        const range = contentTotal(status2, response.headers);
-        const etagHeader = response.headers.etag;
-        const etag = Array.isArray(etagHeader) ? etagHeader[0] : etagHeader;
-        if (info2.etag !== void 0 && etag !== void 0 && etag !== info2.etag || info2.total !== void 0 && range.total !== void 0 && range.total !== info2.total) {
-          discard(response.body);
-          throw new RemoteFileChangedError(
-            `${source.label} changed on the server during the transfer (size or ETag differs).`
-          );
-        }
-        info2.etag ??= etag;
-        info2.total ??= range.total;
-        let skip = status2 === 200 ? pos : 0;
-        if (status2 === 206 && range.start !== pos) {
-          discard(response.body);
-          throw new RemoteFileChangedError(
-            `${source.label}: the server answered a different range.`
-          );
-        }
-        const stop = req.end ?? info2.total;
-        try {
-          for await (const raw of response.body) {
-            let chunk = raw;
-            ctx.onBytes?.(chunk.length);
-            if (skip > 0) {
-              if (chunk.length <= skip) {
-                skip -= chunk.length;
-                continue;
-              }
-              chunk = chunk.subarray(skip);
-              skip = 0;
-            }
-            if (stop !== void 0 && pos + chunk.length > stop)
-              chunk = chunk.subarray(0, stop - pos);
-            if (chunk.length > 0) {
-              pos += chunk.length;
-              progressed = true;
-              yield chunk;
-            }
-            if (stop !== void 0 && pos >= stop) break;
-          }
-        } catch (e2) {
-          failure2 = mapTransportError(e2, source.label, ctx.signal);
-        } finally {
-          if (!response.body.destroyed) discard(response.body);
-        }
-        if (!failure2) {
-          const want = req.end ?? info2.total;
-          if (want === void 0 || pos >= want) return;
-          failure2 = new NetworkError(
-            `The body of ${source.label} ended early at byte ${pos} of ${want}`,
-            { networkCode: "TRUNCATED" }
-          );
-        }
-      }
-    }
-    if (failure2 instanceof AbortError) throw failure2;
-    if (progressed || attempt === 0) {
-      attempt = 0;
-      firstFailureAt = Date.now();
-    }
-    attempt++;
-    const decision = ctx.retry.decide({
-      method: "GET",
-      path: target.pathname,
-      idempotent: true,
-      attempt,
-      elapsedMs: Date.now() - firstFailureAt,
-      error: failure2
-    });
-    if (!decision.retry) throw failure2;
-    const status = failure2.status;
-    ctx.onRetry?.({
-      attempt,
-      delayMs: decision.delayMs,
-      reason: decision.reason,
-      ...status !== void 0 ? { status } : {},
-      offset: pos
-    });
-    await ctx.retry.options.sleep(decision.delayMs, ctx.signal);
-  }
-}
-
-// packages/core/src/jobs/download/part-state.ts
-import { readFile as readFile3, rename as rename2, rm as rm2, writeFile as writeFile3 } from "node:fs/promises";
-var partPath = (path) => `${path}.part`;
-var statePath = (path) => `${path}.part.json`;
-async function readPartState(path, fileId, total) {
-  try {
-    const state = JSON.parse(await readFile3(statePath(path), "utf8"));
-    if (state?.version !== 1 || state.fileId !== fileId || state.total !== total) return void 0;
-    if (state.etag !== void 0 && typeof state.etag !== "string") return void 0;
-    return state;
-  } catch {
-    return void 0;
-  }
-}
-async function writePartState(path, state) {
-  const tmp = `${statePath(path)}.tmp`;
-  await writeFile3(tmp, JSON.stringify(state));
-  await rename2(tmp, statePath(path));
-}
-async function removePartFiles(path) {
-  await Promise.all([
-    rm2(partPath(path), { force: true }),
-    rm2(statePath(path), { force: true }),
-    rm2(`${statePath(path)}.tmp`, { force: true })
-  ]);
-}
-
-// packages/core/src/jobs/download/positional-writer.ts
-var WRITE_BUFFER_BYTES = 1024 * 1024;
-var PositionalWriter = class {
-  constructor(fd, start, onWritten = () => {
-  }, batchBytes = WRITE_BUFFER_BYTES) {
-    this.fd = fd;
-    this.onWritten = onWritten;
-    this.batchBytes = batchBytes;
-    this.#position = start;
-  }
-  fd;
-  onWritten;
-  batchBytes;
-  #pending = [];
-  #pendingBytes = 0;
-  #position;
-  /** Offset just after the last byte handed to the file. */
-  get position() {
-    return this.#position;
-  }
-  async write(chunk) {
-    this.#pending.push(chunk);
-    this.#pendingBytes += chunk.length;
-    if (this.#pendingBytes >= this.batchBytes) await this.flush();
-  }
-  async flush() {
-    if (this.#pendingBytes === 0) return;
-    const buffers = this.#pending;
-    const total = this.#pendingBytes;
-    this.#pending = [];
-    this.#pendingBytes = 0;
-    let offset = 0;
-    while (offset < total) {
-      const { bytesWritten } = await this.fd.writev(sliceFrom(buffers, offset), this.#position);
-      if (bytesWritten <= 0) throw new Error("write made no progress");
-      offset += bytesWritten;
-      this.#position += bytesWritten;
-    }
-    this.onWritten(total, this.#position);
-  }
-};
-function sliceFrom(buffers, offset) {
-  if (offset === 0) return buffers;
-  const out = [];
-  let skip = offset;
-  for (const b2 of buffers) {
-    if (skip >= b2.length) {
-      skip -= b2.length;
-      continue;
-    }
-    out.push(skip > 0 ? b2.subarray(skip) : b2);
-    skip = 0;
-  }
-  return out;
-}
-
-// packages/core/src/jobs/download/disk-transfer.ts
-var STREAM_BUDGET_BYTES = 2 * WRITE_BUFFER_BYTES;
-var DEFAULT_TUNING = {
-  partSize: 4 * 1024 * 1024,
-  maxPartsPerFile: 8,
-  rangedThreshold: 8 * 1024 * 1024
-};
-var IntegrityMismatch = class extends Error {
-  constructor(actual) {
-    super(`sha256 mismatch (${actual})`);
-    this.actual = actual;
-  }
-  actual;
-};
-async function transferToDisk(options) {
-  const { path, info: info2, tuning } = options;
-  await mkdir2(dirname3(path), { recursive: true });
-  let state = await readPartState(path, options.fileId, info2.total);
-  if (state && !await prefixFits(path, info2.total)) state = void 0;
-  if (state?.etag !== void 0) {
-    if (info2.etag !== void 0 && info2.etag !== state.etag) state = void 0;
-    else info2.etag = state.etag;
-  }
-  if (!state) {
-    await removePartFiles(path);
-    state = {
-      version: 1,
-      fileId: options.fileId,
-      total: info2.total,
-      ...info2.etag !== void 0 ? { etag: info2.etag } : {}
-    };
-    await writePartState(path, state);
-  }
-  const fd = await openForUpdate(partPath(path));
-  let result;
-  try {
-    const resumedFrom = (await fd.stat()).size;
-    const hash2 = options.hash ? await hashPrefix(fd, resumedFrom) : void 0;
-    options.onStart?.(resumedFrom);
-    const parallel = info2.total - resumedFrom >= tuning.rangedThreshold && tuning.maxPartsPerFile > 1;
-    await (parallel ? inOrderParts : oneStream)(options, fd, resumedFrom, hash2);
-    if (state.etag === void 0 && info2.etag !== void 0) {
-      await writePartState(path, { ...state, etag: info2.etag });
-    }
-    await fd.sync();
-    result = { resumedFrom, ...hash2 ? { sha256: hash2.digest("hex") } : {} };
-  } catch (error62) {
-    await fd.close().catch(() => {
-    });
-    if (error62 instanceof RemoteFileChangedError) await removePartFiles(path);
-    throw error62;
-  }
-  await fd.close();
-  if (options.expectedSha256 && result.sha256 && result.sha256 !== options.expectedSha256) {
-    await removePartFiles(path);
-    throw new IntegrityMismatch(result.sha256);
-  }
-  await rename3(partPath(path), path);
-  await removePartFiles(path);
-  await syncDirectory(dirname3(path));
-  return result;
-}
-async function prefixFits(path, total) {
-  try {
-    return (await stat5(partPath(path))).size <= total;
-  } catch {
-    return false;
-  }
-}
-async function oneStream(options, fd, from, hash2) {
-  const writer = new PositionalWriter(fd, from, (_n, position) => options.onProgress?.(position));
-  await options.budget.run(
-    STREAM_BUDGET_BYTES,
-    async () => {
-      const chunks = fetchRange(
-        { source: options.source, start: from, end: options.info.total, info: options.info },
-        options.fetch
-      );
-      try {
-        for await (const chunk of chunks) {
-          hash2?.update(chunk);
-          await writer.write(chunk);
-        }
-      } catch (error62) {
-        await writer.flush().catch(() => {
-        });
-        throw error62;
-      }
-      await writer.flush();
-    },
-    options.fetch.signal
-  );
-}
-var pools = /* @__PURE__ */ new WeakMap();
-function takeBuffer(budget, size) {
-  let bySize = pools.get(budget);
-  if (!bySize) {
-    bySize = /* @__PURE__ */ new Map();
-    pools.set(budget, bySize);
-  }
-  return bySize.get(size)?.pop() ?? Buffer.allocUnsafeSlow(size);
-}
-function returnBuffer(budget, buffer) {
-  const bySize = pools.get(budget);
-  const free = bySize?.get(buffer.length) ?? [];
-  free.push(buffer);
-  bySize?.set(buffer.length, free);
-}
-async function inOrderParts(options, fd, from, hash2) {
-  const { info: info2, tuning, budget } = options;
-  const parts2 = [];
-  for (let start = from; start < info2.total; start += tuning.partSize) {
-    parts2.push({ start, end: Math.min(info2.total, start + tuning.partSize), received: 0 });
-  }
-  const abort = new AbortController();
-  const signal = options.fetch.signal ? AbortSignal.any([options.fetch.signal, abort.signal]) : abort.signal;
-  setMaxListeners(0, signal);
-  const fetchCtx = { ...options.fetch, signal };
-  let received = from;
-  let failure2;
-  const fail = (error62) => {
-    if (failure2 === void 0) {
-      failure2 = error62;
-      abort.abort();
-    }
-  };
-  let next = 0;
-  let writing = Promise.resolve();
-  let committing = Promise.resolve();
-  const commit = () => {
-    committing = committing.then(async () => {
-      while (failure2 === void 0 && next < parts2.length) {
-        const part = parts2[next];
-        if (part.release === void 0) return;
-        const bytes = part.buffer.subarray(0, part.end - part.start);
-        hash2?.update(bytes);
-        next++;
-        await writing;
-        writing = writeFully(fd, bytes, part.start).finally(part.release);
-        writing.catch(fail);
-      }
-      await writing;
-    });
-    committing.catch(fail);
-  };
-  const fetchPart = async (part) => {
-    const length = part.end - part.start;
-    const releaseMemory = await budget.memory.acquire(tuning.partSize, signal);
-    const buffer = takeBuffer(budget, tuning.partSize);
-    const release = () => {
-      returnBuffer(budget, buffer);
-      releaseMemory();
-    };
-    try {
-      const releaseConnection = await budget.connections.acquire(1, signal);
-      try {
-        const chunks = fetchRange(
-          { source: options.source, start: part.start, end: part.end, info: info2 },
-          fetchCtx
-        );
-        for await (const chunk of chunks) {
-          chunk.copy(buffer, part.received);
-          part.received += chunk.length;
-          received += chunk.length;
-          options.onProgress?.(received);
-        }
-      } finally {
-        releaseConnection();
-      }
-      if (part.received !== length) throw new Error(`part at ${part.start} is incomplete`);
-    } catch (error62) {
-      release();
-      throw error62;
-    }
-    part.buffer = buffer;
-    part.release = release;
-    commit();
-  };
-  const limit = pLimit(tuning.maxPartsPerFile);
-  await Promise.allSettled(
-    parts2.map(
-      (part) => limit(async () => {
-        if (failure2 !== void 0) return;
-        await fetchPart(part).catch(fail);
-      })
-    )
-  );
-  await committing.catch(() => {
-  });
-  await writing.catch(() => {
-  });
-  for (let i2 = next; i2 < parts2.length; i2++) parts2[i2].release?.();
-  if (failure2 !== void 0) throw failure2;
-}
-async function writeFully(fd, bytes, position) {
-  let offset = 0;
-  while (offset < bytes.length) {
-    const { bytesWritten } = await fd.write(
-      bytes,
-      offset,
-      bytes.length - offset,
-      position + offset
-    );
-    if (bytesWritten <= 0) throw new Error("write made no progress");
-    offset += bytesWritten;
-  }
-}
-async function hashPrefix(fd, length) {
-  const hash2 = createHash3("sha256");
-  const buffer = Buffer.allocUnsafe(1024 * 1024);
-  let position = 0;
-  while (position < length) {
-    const { bytesRead } = await fd.read(
-      buffer,
-      0,
-      Math.min(buffer.length, length - position),
-      position
-    );
-    if (bytesRead <= 0) break;
-    hash2.update(buffer.subarray(0, bytesRead));
-    position += bytesRead;
-  }
-  return hash2;
-}
-async function openForUpdate(file2) {
-  try {
-    return await open4(file2, "r+");
-  } catch {
-    return open4(file2, "w+");
-  }
-}
-async function syncDirectory(dir) {
-  let fd;
-  try {
-    fd = await open4(dir, "r");
-    await fd.sync();
-  } catch {
-  } finally {
-    await fd?.close();
-  }
-}
-
-// packages/core/src/jobs/download/local-files.ts
-import { createHash as createHash4 } from "node:crypto";
-import { createReadStream as createReadStream2 } from "node:fs";
-import { mkdir as mkdir3, open as open5, rename as rename4, rm as rm3, stat as stat6 } from "node:fs/promises";
-import { dirname as dirname4 } from "node:path";
-async function existingFileSize(path) {
-  try {
-    const s2 = await stat6(path);
-    if (!s2.isFile()) {
-      throw new UnsafePathError(
-        `${path} exists and is not a regular file; refusing to replace it.`
-      );
-    }
-    return s2.size;
-  } catch (error62) {
-    if (error62.code === "ENOENT") return void 0;
-    throw error62;
-  }
-}
-async function sha256OfFile(path, signal) {
-  const hash2 = createHash4("sha256");
-  for await (const chunk of createReadStream2(path, {
-    highWaterMark: 1024 * 1024,
-    ...signal ? { signal } : {}
-  })) {
-    hash2.update(chunk);
-  }
-  return hash2.digest("hex");
-}
-async function writeFileAtomic(path, content) {
-  await mkdir3(dirname4(path), { recursive: true });
-  const tmp = `${path}.part`;
-  const fd = await open5(tmp, "w");
-  try {
-    await fd.writeFile(content);
-    await fd.sync();
-  } catch (error62) {
-    await fd.close();
-    await rm3(tmp, { force: true });
-    throw error62;
-  }
-  await fd.close();
-  await rename4(tmp, path);
-}
-
-// packages/core/src/jobs/download/s3-delivery.ts
-import { createHash as createHash5 } from "node:crypto";
-import { pipeline, Readable as Readable4, Transform as Transform2 } from "node:stream";
-var sdk = () => Promise.resolve().then(() => (init_dist_es16(), dist_es_exports14));
-var DEFAULT_S3_PART_SIZE = 8 * 1024 * 1024;
-var DELIVERY_S3_MAX_ATTEMPTS = 8;
-var DEFAULT_S3_QUEUE_SIZE = 2;
-var MAX_PARTS2 = 9e3;
-function s3PartSize(configured, total) {
-  const needed = Math.ceil(total / MAX_PARTS2);
-  return Math.max(configured, Math.ceil(needed / (1024 * 1024)) * 1024 * 1024);
-}
-function parseS3Destination(destination) {
-  const m2 = /^s3:\/\/([^/]+)(?:\/(.*))?$/i.exec(destination);
-  if (!m2) return void 0;
-  const bucket = m2[1];
-  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
-    throw new DownloadInputError(
-      "DESTINATION",
-      `Invalid S3 bucket name ${JSON.stringify(bucket)} in ${destination}.`
-    );
-  }
-  const rest = (m2[2] ?? "").replace(/\/+$/, "");
-  const segments = rest === "" ? [] : rest.split("/");
-  if (segments.some((s2) => s2 === "" || s2 === "." || s2 === "..")) {
-    throw new DownloadInputError(
-      "DESTINATION",
-      `Invalid S3 prefix in ${destination}: empty, "." or ".." segments are not allowed.`
-    );
-  }
-  return { bucket, prefix: segments.length ? `${segments.join("/")}/` : "" };
-}
-async function createS3Client(options = {}) {
-  if (options.client) return options.client;
-  const { S3Client: S3Client2 } = await sdk();
-  const config2 = { maxAttempts: DELIVERY_S3_MAX_ATTEMPTS };
-  if (options.region) config2.region = options.region;
-  if (options.endpoint) {
-    config2.endpoint = options.endpoint;
-    config2.forcePathStyle = true;
-    config2.requestChecksumCalculation = "WHEN_REQUIRED";
-    config2.responseChecksumValidation = "WHEN_REQUIRED";
-  }
-  let client = new S3Client2(config2);
-  const region = await client.config.region().catch(() => void 0);
-  if (!region) {
-    client.destroy();
-    if (!options.endpoint) {
-      throw new DownloadInputError(
-        "--region",
-        "No AWS region configured for S3 delivery: set AWS_REGION (or a profile region) or pass --region."
-      );
-    }
-    client = new S3Client2({ ...config2, region: "us-east-1" });
-  }
-  return client;
-}
-async function checkBucket(client, bucket, signal) {
-  const { HeadBucketCommand: HeadBucketCommand2 } = await sdk();
-  try {
-    await client.send(new HeadBucketCommand2({ Bucket: bucket }), { abortSignal: signal });
-  } catch (error62) {
-    const status = error62.$metadata?.httpStatusCode;
-    const why = status === 404 ? "does not exist" : status === 403 ? "is not accessible with these AWS credentials" : `cannot be reached (${error62.name}: ${error62.message})`;
-    throw new DownloadInputError("DESTINATION", `S3 bucket ${bucket} ${why}.`);
-  }
-}
-async function headObject(client, bucket, key, signal) {
-  const { HeadObjectCommand: HeadObjectCommand2 } = await sdk();
-  try {
-    const head = await client.send(new HeadObjectCommand2({ Bucket: bucket, Key: key }), {
-      abortSignal: signal
-    });
-    const sha256 = head.Metadata?.sha256;
-    return { size: head.ContentLength ?? 0, ...sha256 ? { sha256 } : {} };
-  } catch (error62) {
-    const status = error62.$metadata?.httpStatusCode;
-    if (status === 404) return void 0;
-    throw s3Failure2("HeadObject", bucket, key, error62);
-  }
-}
-function s3Failure2(operation, bucket, key, error62) {
-  const e2 = error62;
-  if (!e2 || typeof e2 !== "object" || !("$metadata" in e2)) return error62;
-  const status = e2.$metadata?.httpStatusCode;
-  const what = [e2.name, e2.message && e2.message !== e2.name ? e2.message : void 0].filter(Boolean).join(": ");
-  const failure2 = new Error(
-    `S3 ${operation} of s3://${bucket}/${key} failed${status ? ` (HTTP ${status})` : ""}: ${what || "unknown error"}`
-  );
-  return Object.assign(failure2, { code: "ERR_GENCOVE_S3", ...status ? { status } : {} });
-}
-async function putText(client, bucket, key, text, contentType, signal) {
-  const { PutObjectCommand: PutObjectCommand2 } = await sdk();
-  await client.send(
-    new PutObjectCommand2({ Bucket: bucket, Key: key, Body: text, ContentType: contentType }),
-    { abortSignal: signal }
-  );
-}
-async function transferToS3(options) {
-  const { info: info2 } = options;
-  const { Upload: Upload2 } = await Promise.resolve().then(() => (init_dist_es17(), dist_es_exports15));
-  const partSize = s3PartSize(options.partSize, info2.total);
-  const memory = partSize * (options.queueSize + 1);
-  const releaseMemory = await options.budget.memory.acquire(memory, options.fetch.signal);
-  let releaseConnections;
-  try {
-    releaseConnections = await options.budget.connections.acquire(
-      options.queueSize + 1,
-      options.fetch.signal
-    );
-    const hash2 = options.hash ? createHash5("sha256") : void 0;
-    let bytes = 0;
-    let digest;
-    const check2 = new Transform2({
-      transform(chunk, _encoding, callback) {
-        hash2?.update(chunk);
-        bytes += chunk.length;
-        options.onProgress?.(bytes);
-        callback(null, chunk);
-      },
-      flush(callback) {
-        digest = hash2?.digest("hex");
-        if (bytes !== info2.total) {
-          callback(new Error(`short body: ${bytes} of ${info2.total} bytes`));
-        } else if (options.expectedSha256 && digest && digest !== options.expectedSha256) {
-          callback(new IntegrityMismatch(digest));
-        } else {
-          callback();
-        }
-      }
-    });
-    const body = pipeline(
-      Readable4.from(
-        fetchRange({ source: options.source, start: 0, end: info2.total, info: info2 }, options.fetch)
-      ),
-      check2,
-      () => {
-      }
-    );
-    const abort = new AbortController();
-    const onAbort = () => abort.abort();
-    options.fetch.signal?.addEventListener("abort", onAbort, { once: true });
-    const upload = new Upload2({
-      client: options.client,
-      params: {
-        Bucket: options.bucket,
-        Key: options.key,
-        Body: body,
-        ContentLength: info2.total,
-        ContentType: "application/octet-stream",
-        ...options.expectedSha256 ? { Metadata: { sha256: options.expectedSha256 } } : {}
-      },
-      partSize,
-      queueSize: options.queueSize,
-      leavePartsOnError: false,
-      abortController: abort
-    });
-    let streamError;
-    check2.once("error", (error62) => {
-      streamError = error62;
-    });
-    try {
-      await upload.done();
-    } catch (error62) {
-      body.destroy();
-      throw streamError ?? s3Failure2("PutObject", options.bucket, options.key, error62);
-    } finally {
-      options.fetch.signal?.removeEventListener("abort", onAbort);
-    }
-    return digest ? { sha256: digest } : {};
-  } finally {
-    releaseConnections?.();
-    releaseMemory();
-  }
-}
-
-// packages/core/src/jobs/download/python-json.ts
-var PyFloat = class {
-  constructor(value) {
-    this.value = value;
-  }
-  value;
-};
-function pythonJsonDumps(value) {
-  if (value instanceof PyFloat) return floatRepr(value.value);
-  if (value === null || value === void 0) return "null";
-  if (typeof value === "boolean") return value ? "true" : "false";
-  if (typeof value === "number") {
-    if (!Number.isFinite(value)) return floatRepr(value);
-    return Number.isInteger(value) ? String(value) : floatRepr(value);
-  }
-  if (typeof value === "string") return asciiString(value);
-  if (Array.isArray(value)) return `[${value.map(pythonJsonDumps).join(", ")}]`;
-  if (typeof value === "object") {
-    const entries = Object.entries(value).filter(
-      ([, v2]) => v2 !== void 0
-    );
-    return `{${entries.map(([k2, v2]) => `${asciiString(k2)}: ${pythonJsonDumps(v2)}`).join(", ")}}`;
-  }
-  return asciiString(String(value));
-}
-function asciiString(text) {
-  return JSON.stringify(text).replace(
-    /[\u007f-\uffff]/g,
-    (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`
-  );
-}
-function floatRepr(n2) {
-  if (Number.isNaN(n2)) return "NaN";
-  if (n2 === Number.POSITIVE_INFINITY) return "Infinity";
-  if (n2 === Number.NEGATIVE_INFINITY) return "-Infinity";
-  if (n2 === 0) return Object.is(n2, -0) ? "-0.0" : "0.0";
-  const [mantissa, exp] = n2.toExponential().split("e");
-  const exponent = Number(exp);
-  if (exponent >= -4 && exponent < 16) {
-    const fixed = n2.toFixed(Math.max(0, (mantissa.split(".")[1]?.length ?? 0) - exponent));
-    return fixed.includes(".") ? fixed : `${fixed}.0`;
-  }
-  const sign2 = exponent < 0 ? "-" : "+";
-  return `${mantissa}e${sign2}${String(Math.abs(exponent)).padStart(2, "0")}`;
-}
-
-// packages/core/src/jobs/download/sample-json.ts
-function formatQcJson(results) {
-  const reduced = results.map((r2) => {
-    const type = { key: r2.quality_control_type.key };
-    if (r2.quality_control_type.type != null) type.type = r2.quality_control_type.type;
-    const qc = r2.quality_control;
-    const measured = {};
-    if (qc.value_expected != null) measured.value_expected = new PyFloat(qc.value_expected);
-    if (qc.value_measured != null) measured.value_measured = new PyFloat(qc.value_measured);
-    if (qc.value_string != null && qc.value_string !== "") measured.value_string = qc.value_string;
-    if (qc.status != null) measured.status = qc.status;
-    return { quality_control_type: type, quality_control: measured };
-  });
-  return pythonJsonDumps(reduced);
-}
-function formatMetadataFile(metadata) {
-  return JSON.stringify({ metadata: metadata ?? null });
-}
-function formatMetadataDownloadFile(metadata) {
-  return pythonJsonDumps({ metadata: metadata ?? null });
-}
-
-// packages/core/src/jobs/download/safe-path.ts
-import { isAbsolute as isAbsolute3, relative as relative2, resolve as resolve3, sep as sep2 } from "node:path";
-var CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
-var MAX_SEGMENT_BYTES = 255;
-function segmentProblem(segment) {
-  if (segment === "") return "an empty path segment";
-  if (segment === "." || segment === "..") return `a "${segment}" path segment`;
-  if (CONTROL.test(segment)) return "a NUL or control character";
-  if (segment.includes("\\")) return "a backslash";
-  if (Buffer.byteLength(segment) > MAX_SEGMENT_BYTES) return "a name longer than 255 bytes";
-  return void 0;
-}
-function assertSafeSegments(segments, what) {
-  if (segments.length === 0) throw new UnsafePathError(`${what} resolves to an empty path.`);
-  for (const segment of segments) {
-    const problem = segmentProblem(segment);
-    if (problem) {
-      throw new UnsafePathError(
-        `${what} resolves to ${JSON.stringify(segments.join("/"))}, which contains ${problem}; refusing to write it.`
-      );
-    }
-  }
-}
-function resolveInside(root2, segments, what) {
-  assertSafeSegments(segments, what);
-  const base = resolve3(root2);
-  const target = resolve3(base, ...segments);
-  const rel = relative2(base, target);
-  if (rel === "" || isAbsolute3(rel) || rel === ".." || rel.startsWith(`..${sep2}`)) {
-    throw new UnsafePathError(`${what} would be written outside ${root2}; refusing to write it.`);
-  }
-  return target;
-}
-
-// packages/core/src/jobs/download/sink.ts
-async function openSink(destination, s3, signal) {
-  if (typeof destination !== "string") return { kind: "stream", stream: destination };
-  const s3Destination2 = parseS3Destination(destination);
-  if (!s3Destination2) return { kind: "disk", root: destination };
-  const client = await createS3Client(s3);
-  try {
-    await checkBucket(client, s3Destination2.bucket, signal);
-  } catch (error62) {
-    if (!s3?.client) client.destroy();
-    throw error62;
-  }
-  return {
-    kind: "s3",
-    client,
-    ownsClient: !s3?.client,
-    ...s3Destination2,
-    partSize: Math.max(5 * 1024 * 1024, s3?.partSize ?? DEFAULT_S3_PART_SIZE),
-    queueSize: Math.max(1, s3?.queueSize ?? DEFAULT_S3_QUEUE_SIZE)
-  };
-}
-function closeSink(sink) {
-  if (sink.kind === "s3" && sink.ownsClient) sink.client.destroy();
-}
-function describeSink(sink) {
-  if (sink.kind === "disk") return sink.root;
-  if (sink.kind === "s3") return `s3://${sink.bucket}/${sink.prefix}`;
-  return "-";
-}
-function targetOf(sink, segments, what) {
-  if (sink.kind === "disk") return resolveInside(sink.root, segments, what);
-  assertSafeSegments(segments, what);
-  if (sink.kind === "s3") return `s3://${sink.bucket}/${sink.prefix}${segments.join("/")}`;
-  return "-";
-}
-function keyOf(sink, target) {
-  return target.slice(`s3://${sink.bucket}/`.length);
-}
-
-// packages/core/src/jobs/download/deliver-file.ts
-var PROGRESS_INTERVAL_MS = 250;
-var SHA256_HEX = /^[0-9a-f]{64}$/;
-function expectedSha256(file2) {
-  const value = file2?.checksum_sha256?.trim().toLowerCase();
-  return value && SHA256_HEX.test(value) ? value : void 0;
-}
-async function deliverFile(plan, ctx) {
-  return plan.kind === "deliverable" ? deliverDeliverable(plan, ctx) : deliverJson(plan, ctx);
-}
-function baseOutcome(plan) {
-  return {
-    sampleId: plan.sampleId,
-    clientId: plan.clientId,
-    ...plan.file ? { fileId: plan.file.id } : {},
-    fileType: plan.fileType,
-    target: plan.target,
-    outcome: "downloaded",
-    bytes: 0,
-    fetchedBytes: 0,
-    resumedBytes: 0,
-    verified: false
-  };
-}
-async function deliverDeliverable(plan, ctx) {
-  const file2 = plan.file;
-  const source = plan.source;
-  const expected = expectedSha256(file2);
-  const outcome = baseOutcome(plan);
-  const who = { sampleId: plan.sampleId, fileType: plan.fileType, target: plan.target };
-  let lastProgress = 0;
-  const progress = (doneBytes, force = false) => {
-    const now = Date.now();
-    if (!force && now - lastProgress < PROGRESS_INTERVAL_MS) return;
-    lastProgress = now;
-    ctx.emit({ type: "file-progress", ...who, doneBytes, bytes: info2.total ?? null });
-  };
-  const fetch = {
-    ...ctx.fetch,
-    onBytes: (n2) => {
-      outcome.fetchedBytes += n2;
-      ctx.onFetched(n2);
-    },
-    onRetry: (retry2) => ctx.emit({ type: "file-retry", ...who, ...retry2 })
-  };
-  let info2 = {};
-  if (typeof file2.size === "number" && Number.isInteger(file2.size) && file2.size >= 0) {
-    info2.total = file2.size;
-  }
-  const total = async () => {
-    if (info2.total === void 0) {
-      await ctx.budget.run(
-        STREAM_BUDGET_BYTES,
-        async () => {
-          for await (const _ of fetchRange({ source, start: 0, end: 1, info: info2 }, fetch)) {
-          }
-        },
-        ctx.signal
-      );
-    }
-    if (info2.total === void 0)
-      throw new Error(`The server did not say how large ${plan.target} is.`);
-    return info2.total;
-  };
-  if (ctx.skipExisting && ctx.sink.kind !== "stream") {
-    const skip = await existingMatches(plan, ctx, expected, total);
-    if (skip) {
-      Object.assign(outcome, skip, { outcome: "skipped", bytes: info2.total ?? skip.bytes });
-      await writeSidecar(plan, ctx, outcome);
-      return outcome;
-    }
-  }
-  let mismatches = 0;
-  let restarts = 0;
-  for (; ; ) {
-    const size = await total();
-    outcome.bytes = size;
-    const known = info2;
-    const start = (resumedBytes) => {
-      outcome.resumedBytes = resumedBytes;
-      ctx.emit({ type: "file-start", ...who, bytes: size, resumedBytes });
-    };
-    try {
-      let sha256;
-      if (ctx.sink.kind === "disk") {
-        ({ sha256 } = await transferToDisk({
-          path: plan.target,
-          fileId: file2.id,
-          source,
-          info: known,
-          ...expected ? { expectedSha256: expected } : {},
-          hash: ctx.hash,
-          budget: ctx.budget,
-          fetch,
-          tuning: ctx.tuning,
-          onStart: start,
-          onProgress: (n2) => progress(n2)
-        }));
-      } else if (ctx.sink.kind === "s3") {
-        start(0);
-        ({ sha256 } = await transferToS3({
-          client: ctx.sink.client,
-          bucket: ctx.sink.bucket,
-          key: keyOf(ctx.sink, plan.target),
-          source,
-          info: known,
-          ...expected ? { expectedSha256: expected } : {},
-          hash: ctx.hash,
-          budget: ctx.budget,
-          fetch,
-          partSize: ctx.sink.partSize,
-          queueSize: ctx.sink.queueSize,
-          onProgress: (n2) => progress(n2)
-        }));
-      } else {
-        start(0);
-        sha256 = await streamOut(ctx.sink.stream, source, known, ctx, fetch, progress);
-        if (expected && sha256 && sha256 !== expected) {
-          throw new ChecksumMismatchError(plan.target, expected, sha256, 1, false);
-        }
-      }
-      progress(size, true);
-      if (sha256) outcome.sha256 = sha256;
-      outcome.verified = Boolean(expected && sha256 === expected);
-      break;
-    } catch (error62) {
-      if (error62 instanceof IntegrityMismatch) {
-        mismatches++;
-        ctx.emit({
-          type: "checksum-mismatch",
-          ...who,
-          expected,
-          actual: error62.actual,
-          attempt: mismatches
-        });
-        if (mismatches >= 2) {
-          throw new ChecksumMismatchError(plan.target, expected, error62.actual, mismatches);
-        }
-        info2 = { total: size };
-        continue;
-      }
-      if (error62 instanceof RemoteFileChangedError && restarts < 1) {
-        restarts++;
-        info2 = {};
-        continue;
-      }
-      throw error62;
-    }
-  }
-  await writeSidecar(plan, ctx, outcome);
-  return outcome;
-}
-async function existingMatches(plan, ctx, expected, total) {
-  if (ctx.sink.kind === "s3") {
-    const head = await headObject(
-      ctx.sink.client,
-      ctx.sink.bucket,
-      keyOf(ctx.sink, plan.target),
-      ctx.signal
-    );
-    if (!head || head.size !== await total()) return void 0;
-    if (!expected) return { skipReason: "same-size", verified: false, bytes: head.size };
-    return head.sha256 === expected ? { skipReason: "same-sha256", verified: true, bytes: head.size, sha256: expected } : void 0;
-  }
-  const size = await existingFileSize(plan.target);
-  if (size === void 0 || size !== await total()) return void 0;
-  if (ctx.verifyExisting && expected) {
-    const actual = await sha256OfFile(plan.target, ctx.signal);
-    return actual === expected ? { skipReason: "same-sha256", verified: true, bytes: size, sha256: actual } : void 0;
-  }
-  return { skipReason: "same-size", verified: false, bytes: size };
-}
-async function streamOut(stream, source, info2, ctx, fetch, progress) {
-  const hash2 = ctx.hash ? createHash6("sha256") : void 0;
-  let written = 0;
-  let failure2;
-  const onError = (error62) => {
-    failure2 = error62;
-  };
-  stream.on("error", onError);
-  try {
-    await ctx.budget.run(
-      STREAM_BUDGET_BYTES,
-      async () => {
-        for await (const chunk of fetchRange({ source, start: 0, end: info2.total, info: info2 }, fetch)) {
-          if (failure2) throw failure2;
-          hash2?.update(chunk);
-          written += chunk.length;
-          if (!stream.write(chunk)) await once(stream, "drain", { signal: ctx.signal });
-          progress(written);
-        }
-      },
-      ctx.signal
-    );
-    if (failure2) throw failure2;
-  } catch (error62) {
-    if (ctx.signal.aborted) throw new AbortError();
-    throw error62;
-  } finally {
-    stream.off("error", onError);
-  }
-  return hash2?.digest("hex");
-}
-async function writeSidecar(plan, ctx, outcome) {
-  if (!ctx.checksums || !plan.file || ctx.sink.kind === "stream") return;
-  const name = ctx.sink.kind === "s3" ? plan.target.split("/").pop() : basename(plan.target);
-  let text;
-  try {
-    text = await ctx.api.getFileChecksum(plan.file.id, name, { signal: ctx.signal });
-  } catch (error62) {
-    if (!(error62 instanceof ValidationError)) throw error62;
-    if (!outcome.sha256) {
-      ctx.emit({
-        type: "warning",
-        code: "checksum-unavailable",
-        sampleId: plan.sampleId,
-        message: `The API has no checksum for ${plan.target}; no .sha256 file was written.`
-      });
-      return;
-    }
-    text = `${outcome.sha256} *${name}
-`;
-    ctx.emit({
-      type: "warning",
-      code: "checksum-unavailable",
-      sampleId: plan.sampleId,
-      message: `The API has no checksum for ${plan.target}; its .sha256 file holds the sha256 computed during this download.`
-    });
-  }
-  const sidecar = `${plan.target}.sha256`;
-  if (ctx.sink.kind === "s3") {
-    await putText(
-      ctx.sink.client,
-      ctx.sink.bucket,
-      keyOf(ctx.sink, sidecar),
-      text,
-      "text/plain; charset=utf-8",
-      ctx.signal
-    );
-  } else {
-    await writeFileAtomic(sidecar, text);
-  }
-  outcome.checksumFile = sidecar;
-}
-async function deliverJson(plan, ctx) {
-  const outcome = baseOutcome(plan);
-  if (ctx.skipExisting && ctx.sink.kind !== "stream") {
-    const size = ctx.sink.kind === "s3" ? (await headObject(
-      ctx.sink.client,
-      ctx.sink.bucket,
-      keyOf(ctx.sink, plan.target),
-      ctx.signal
-    ))?.size : await existingFileSize(plan.target);
-    if (size !== void 0 && size > 0) {
-      return { ...outcome, outcome: "skipped", skipReason: "exists", bytes: size };
-    }
-  }
-  ctx.emit({
-    type: "file-start",
-    sampleId: plan.sampleId,
-    fileType: plan.fileType,
-    target: plan.target,
-    bytes: null,
-    resumedBytes: 0
-  });
-  const text = plan.kind === "qc" ? formatQcJson(await ctx.api.getSampleQc(plan.sampleId, { signal: ctx.signal })) : formatMetadataFile(await ctx.api.getSampleMetadata(plan.sampleId, { signal: ctx.signal }));
-  if (ctx.sink.kind === "s3") {
-    await putText(
-      ctx.sink.client,
-      ctx.sink.bucket,
-      keyOf(ctx.sink, plan.target),
-      text,
-      "application/json",
-      ctx.signal
-    );
-  } else if (ctx.sink.kind === "disk") {
-    await writeFileAtomic(plan.target, text);
-  } else if (!ctx.sink.stream.write(text)) {
-    await once(ctx.sink.stream, "drain", { signal: ctx.signal });
-  }
-  const bytes = Buffer.byteLength(text);
-  return {
-    ...outcome,
-    bytes,
-    sha256: createHash6("sha256").update(text).digest("hex")
-  };
-}
-
-// packages/core/src/jobs/download/download-file.ts
-var import_undici4 = __toESM(require_undici(), 1);
-import { createHash as createHash7 } from "node:crypto";
-import { once as once2, setMaxListeners as setMaxListeners3 } from "node:events";
-import { stat as stat7 } from "node:fs/promises";
-import { dirname as dirname6, resolve as resolve4 } from "node:path";
-
-// packages/core/src/jobs/download/file-types.ts
-var QC_FILE_TYPE = "qc";
-var METADATA_FILE_TYPE = "metadata";
-function createFileTypeFilter(requested) {
-  const keys = requested?.map((k2) => k2.trim()).filter((k2) => k2.length > 0);
-  if (!keys || keys.length === 0) return { requested: void 0, admits: () => true };
-  const exact = new Set(keys.filter((k2) => !k2.endsWith("*")));
-  const prefixes = keys.filter((k2) => k2.endsWith("*")).map((k2) => k2.slice(0, -1));
-  return {
-    requested: keys,
-    admits: (fileType) => exact.has(fileType) || prefixes.some((p2) => fileType.startsWith(p2))
-  };
-}
-function validateFileTypes(requested, known) {
-  const knownSet = new Set(known);
-  const invalid2 = requested.filter(
-    (key) => key.endsWith("*") ? !known.some((k2) => k2.startsWith(key.slice(0, -1))) : !knownSet.has(key)
-  );
-  if (invalid2.length > 0) {
-    throw new DownloadInputError(
-      "--file-types",
-      `Invalid --file-types ${invalid2.map((k2) => JSON.stringify(k2)).join(", ")}: not among the file types of ${known.length === 0 ? "this selection (the list is empty)" : `this selection: ${[...known].sort().join(", ")}`}.`
-    );
-  }
-}
-
-// packages/core/src/jobs/download/job.ts
-import { setMaxListeners as setMaxListeners2 } from "node:events";
-var import_undici3 = __toESM(require_undici(), 1);
-
-// packages/core/src/jobs/download/filename.ts
-function defaultFilename(downloadUrl) {
-  let url2;
-  try {
-    url2 = new URL(downloadUrl);
-  } catch {
-    return "";
-  }
-  const disposition = url2.searchParams.get("response-content-disposition");
-  if (disposition) {
-    const fromDisposition = filenameFromDisposition(disposition);
-    if (fromDisposition !== void 0) return fromDisposition;
-  }
-  const last = url2.pathname.split("/").pop() ?? "";
-  return safeDecode3(last);
-}
-function filenameFromDisposition(value) {
-  const extended2 = /(?:^|;)\s*filename\*\s*=\s*([^';]*)'[^']*'([^;]*)/i.exec(value);
-  if (extended2) return safeDecode3(extended2[2].trim());
-  const quoted = /(?:^|;)\s*filename\s*=\s*"((?:[^"\\]|\\.)*)"/i.exec(value);
-  if (quoted) return quoted[1].replace(/\\(.)/g, "$1");
-  const plain = /(?:^|;)\s*filename\s*=\s*(.*)$/i.exec(value);
-  if (plain) return plain[1].trim();
-  return void 0;
-}
-function safeDecode3(text) {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
-}
-function fileExtension(filename) {
-  const dot = filename.indexOf(".");
-  return dot < 0 ? "" : filename.slice(dot + 1);
-}
-
-// packages/core/src/jobs/download/restore.ts
-var DEFAULT_RESTORE_TIMEOUT_MS = 24 * 60 * 60 * 1e3;
-async function restoreAndWait(api, samples, options) {
-  const byProject = /* @__PURE__ */ new Map();
-  for (const sample of samples) {
-    const project = sample.project ?? (await api.getSample(sample.id, { signal: options.signal })).project;
-    if (!project) throw new Error(`Cannot tell which project sample ${sample.id} belongs to.`);
-    byProject.set(project, [...byProject.get(project) ?? [], sample]);
-  }
-  for (const [projectId, group] of byProject) {
-    const toRequest = group.filter((s2) => s2.archiveStatus?.toLowerCase() !== "restore_requested");
-    if (toRequest.length === 0) continue;
-    const sampleIds = toRequest.map((s2) => s2.id);
-    await api.restoreSamples(projectId, sampleIds, { signal: options.signal });
-    options.emit({ type: "restore-requested", projectId, sampleIds });
-  }
-  const pending = [];
-  for (const [projectId, group] of byProject) {
-    const result = await waitForSamples(
-      api,
-      { projectId, sampleIds: group.map((s2) => s2.id) },
-      {
-        until: (s2) => isAvailableArchiveStatus(s2.archiveStatus),
-        timeoutMs: options.timeoutMs ?? DEFAULT_RESTORE_TIMEOUT_MS,
-        ...options.pollIntervalMs !== void 0 ? { minIntervalMs: options.pollIntervalMs } : {},
-        ...options.signal ? { signal: options.signal } : {},
-        onEvent: (event) => options.emit({ type: "restore-wait", event })
-      }
-    );
-    for (const s2 of result.samples) {
-      if (!isAvailableArchiveStatus(s2.archiveStatus)) pending.push(s2.id ?? s2.clientId ?? "?");
-    }
-  }
-  if (pending.length > 0) throw new RestoreTimeoutError(pending);
-  options.emit({ type: "restore-done", sampleIds: samples.map((s2) => s2.id) });
-}
-async function restoreProjectSamples(api, options) {
-  const emit = (event) => {
-    try {
-      options.onEvent?.(event);
-    } catch {
-    }
-  };
-  const ids2 = options.sampleIds?.length ? [...options.sampleIds] : void 0;
-  if (!options.wait) {
-    await api.restoreSamples(options.projectId, ids2 ?? [], { signal: options.signal });
-    emit({ type: "restore-requested", projectId: options.projectId, sampleIds: ids2 ?? [] });
-    return { sampleIds: ids2 ?? "all" };
-  }
-  let samples;
-  if (ids2) {
-    samples = ids2.map((id) => ({
-      id,
-      clientId: "",
-      project: options.projectId,
-      status: null,
-      statusCreated: null,
-      archiveStatus: "archived"
-    }));
-  } else {
-    samples = [];
-    for (const archiveStatus of ["archived", "restore_requested"]) {
-      for await (const s2 of api.listProjectSamples(options.projectId, {
-        archiveStatus,
-        ...options.signal ? { signal: options.signal } : {}
-      })) {
-        samples.push({
-          id: s2.id,
-          clientId: s2.client_id ?? "",
-          project: options.projectId,
-          status: s2.last_status?.status ?? null,
-          statusCreated: s2.last_status?.created ?? null,
-          archiveStatus: s2.archive_last_status?.status ?? archiveStatus
-        });
-      }
-    }
-    if (samples.length === 0) return { sampleIds: [] };
-  }
-  await restoreAndWait(api, samples, {
-    ...options.timeoutMs !== void 0 ? { timeoutMs: options.timeoutMs } : {},
-    ...options.pollIntervalMs !== void 0 ? { pollIntervalMs: options.pollIntervalMs } : {},
-    ...options.signal ? { signal: options.signal } : {},
-    emit
-  });
-  return { sampleIds: samples.map((s2) => s2.id) };
-}
-
-// packages/core/src/jobs/download/select.ts
-function statusAdmits(filter, status) {
-  const phase = analysisPhase(status);
-  switch (filter) {
-    case "succeeded":
-      return phase === "succeeded";
-    case "completed":
-      return phase === "succeeded" || phase === "failed-qc";
-    case "failed":
-      return phase === "failed-qc" || phase === "failed";
-    default:
-      return /^(succeeded|failed)/i.test(status ?? "");
-  }
-}
-function normalizeSampleIds(ids2) {
-  if (ids2.length === 0) throw new InvalidArgumentError("sampleIds", "--sample-ids is empty");
-  return [...new Set(ids2.map((id, i2) => normalizeUuid(id, `sampleIds[${i2}]`)))];
-}
-function view(sample, project) {
-  return {
-    id: sample.id,
-    clientId: sample.client_id ?? "",
-    project: (typeof sample.project === "string" ? sample.project : void 0) ?? project,
-    status: sample.last_status?.status ?? null,
-    statusCreated: sample.last_status?.created ?? null,
-    archiveStatus: sample.archive_last_status?.status ?? null,
-    ..."files" in sample ? { detail: sample } : {}
-  };
-}
-var time3 = (value) => {
-  if (!value) return void 0;
-  try {
-    return parseGencoveTimestamp(value).getTime();
-  } catch {
-    return void 0;
-  }
-};
-async function selectSamples(api, options) {
-  const selection = { samples: [], archived: [], skipped: [] };
-  const since = options.since?.getTime();
-  const perSampleWarnings = !options.projectId;
-  const filtered = /* @__PURE__ */ new Map();
-  const consider = (sample) => {
-    const skip = (outcome) => selection.skipped.push({
-      id: sample.id,
-      clientId: sample.clientId,
-      status: sample.status,
-      statusCreated: sample.statusCreated,
-      outcome,
-      files: 0
-    });
-    if (!statusAdmits(options.status, sample.status)) {
-      skip("skipped-status");
-      const key = sample.status ?? "unknown";
-      filtered.set(key, (filtered.get(key) ?? 0) + 1);
-      if (perSampleWarnings) {
-        options.emit({
-          type: "warning",
-          code: statusAdmits("all", sample.status) ? "status-filtered" : "no-deliverables",
-          sampleId: sample.id,
-          message: statusAdmits("all", sample.status) ? `Sample ${sample.id} (${sample.clientId}) is "${sample.status}", not selected by --status ${options.status}; skipped.` : `Sample ${sample.id} (${sample.clientId}) has no deliverables yet (status "${key}"); skipped.`
-        });
-      }
-      return;
-    }
-    if (since !== void 0 && (time3(sample.statusCreated) ?? Number.NEGATIVE_INFINITY) < since) {
-      skip("skipped-since");
-      return;
-    }
-    if (sample.archiveStatus !== null && !isAvailableArchiveStatus(sample.archiveStatus)) {
-      selection.archived.push(sample);
-      return;
-    }
-    selection.samples.push(sample);
-  };
-  if (options.projectId) {
-    const projectId = normalizeUuid(options.projectId, "projectId");
-    const listing = api.listProjectSamples(projectId, {
-      // Server-side narrowing only where its meaning is certain; the filter above decides.
-      status: options.status === "succeeded" ? "succeeded" : "all",
-      archiveStatus: "all",
-      hiddenStatus: "visible",
-      sortBy: "modified",
-      sortOrder: "desc",
-      ...options.signal ? { signal: options.signal } : {}
-    });
-    for await (const item of listing) {
-      const modified = time3(item.modified);
-      if (since !== void 0 && modified !== void 0 && modified < since) break;
-      consider(view(item, projectId));
-    }
-    if (filtered.size > 0) {
-      const counts = [...filtered].map(([status, n2]) => `${n2} "${status}"`).join(", ");
-      options.emit({
-        type: "warning",
-        code: "status-filtered",
-        message: `Skipped samples not selected by --status ${options.status}: ${counts}.`
-      });
-    }
-    return selection;
-  }
-  const ids2 = normalizeSampleIds(options.sampleIds ?? []);
-  const limit = pLimit(8);
-  const details = await Promise.all(
-    ids2.map((id) => limit(() => api.getSample(id, { signal: options.signal })))
-  );
-  for (const detail of details) consider(view(detail));
-  return selection;
-}
-function archivedView(samples) {
-  return samples.map((s2) => ({
-    id: s2.id,
-    clientId: s2.clientId,
-    project: s2.project,
-    archiveStatus: s2.archiveStatus ?? "unknown"
-  }));
-}
-
-// packages/core/src/jobs/download/since-state.ts
-import { mkdir as mkdir4, readFile as readFile4, rename as rename5, writeFile as writeFile4 } from "node:fs/promises";
-import { dirname as dirname5 } from "node:path";
-async function readSinceState(path) {
-  let text;
-  try {
-    text = await readFile4(path, "utf8");
-  } catch (error62) {
-    if (error62.code === "ENOENT") return void 0;
-    throw new DownloadInputError(
-      "--since",
-      `Cannot read the state file ${path}: ${error62.message}`
-    );
-  }
-  try {
-    const state = JSON.parse(text);
-    if (state?.version === 1 && typeof state.highWaterMark === "string") {
-      parseGencoveTimestamp(state.highWaterMark);
-      return state;
-    }
-  } catch {
-  }
-  throw new DownloadInputError(
-    "--since",
-    `The state file ${path} is not a download state file (expected {"version":1,"highWaterMark":"<time>"}); fix or delete it (without it every matching sample is considered, and existing files are skipped).`
-  );
-}
-async function writeSinceState(path, highWaterMark, now = /* @__PURE__ */ new Date()) {
-  const state = { version: 1, highWaterMark, updatedAt: now.toISOString() };
-  await mkdir4(dirname5(path), { recursive: true });
-  const tmp = `${path}.tmp`;
-  await writeFile4(tmp, `${JSON.stringify(state, null, 2)}
-`);
-  await rename5(tmp, path);
-}
-function laterTimestamp(a2, b2) {
-  if (!a2) return b2;
-  if (!b2) return a2;
-  return parseGencoveTimestamp(b2).getTime() > parseGencoveTimestamp(a2).getTime() ? b2 : a2;
-}
-
-// packages/core/src/jobs/download/source.ts
-var DEFAULT_MAX_URL_REFRESHES = 10;
-var UrlRefreshError = class extends Error {
-  code = "ERR_GENCOVE_FORBIDDEN";
-  constructor(message) {
-    super(message);
-    this.name = "UrlRefreshError";
-  }
-};
-var SampleUrls = class {
-  constructor(sample, fetchSample, onRefresh = () => {
-  }, maxRefreshes = DEFAULT_MAX_URL_REFRESHES) {
-    this.fetchSample = fetchSample;
-    this.onRefresh = onRefresh;
-    this.maxRefreshes = maxRefreshes;
-    this.#sample = sample;
-  }
-  fetchSample;
-  onRefresh;
-  maxRefreshes;
-  #sample;
-  #generation = 0;
-  #refreshes = 0;
-  #pending;
-  get sample() {
-    return this.#sample;
-  }
-  /** A source for the file `fileId` of this sample. */
-  source(file2, label2) {
-    return {
-      label: label2,
-      current: () => {
-        const current = this.#sample.files.find((f2) => f2.id === file2.id);
-        if (!current?.download_url) {
-          throw new UrlRefreshError(
-            `${label2} has no download URL any more (the sample may have been archived).`
-          );
-        }
-        return { url: current.download_url, generation: this.#generation };
-      },
-      refresh: (generation, signal) => this.refresh(generation, label2, signal)
-    };
-  }
-  async refresh(generation, label2, signal) {
-    if (generation < this.#generation) return;
-    if (!this.#pending) {
-      if (this.#refreshes >= this.maxRefreshes) {
-        throw new UrlRefreshError(
-          `The download URL of ${label2} was refused (403) after ${this.#refreshes} refreshes.`
-        );
-      }
-      this.#refreshes++;
-      this.onRefresh(this.#sample.id);
-      this.#pending = this.fetchSample(this.#sample.id, signal).then((fresh) => {
-        this.#sample = fresh;
-        this.#generation++;
-      }).finally(() => {
-        this.#pending = void 0;
-      });
-    }
-    await this.#pending;
-  }
-};
-
-// packages/core/src/jobs/download/template.ts
-var DEFAULT_DOWNLOAD_TEMPLATE = "{client_id}/{gencove_id}/{default_filename}";
-var TEMPLATE_FIELDS = [
-  "client_id",
-  "gencove_id",
-  "file_type",
-  "file_extension",
-  "default_filename"
-];
-var isField = (name) => TEMPLATE_FIELDS.includes(name);
-function invalid(template, why) {
-  return new DownloadInputError(
-    "--download-template",
-    `Invalid --download-template ${JSON.stringify(template)}: ${why}. Placeholders: ${TEMPLATE_FIELDS.map((f2) => `{${f2}}`).join(", ")}; "/" separates directories.`
-  );
-}
-function parseDownloadTemplate(template) {
-  if (template.trim() === "") throw invalid(template, "it is empty");
-  if (template.startsWith("/") || /^[A-Za-z]:/.test(template)) {
-    throw invalid(template, "it must be relative to DESTINATION");
-  }
-  const segments = [[]];
-  let literal2 = "";
-  const flush = () => {
-    if (literal2) segments[segments.length - 1].push({ literal: literal2 });
-    literal2 = "";
-  };
-  for (let i2 = 0; i2 < template.length; i2++) {
-    const ch = template[i2];
-    if (ch === "{" && template[i2 + 1] === "{") {
-      literal2 += "{";
-      i2++;
-    } else if (ch === "}" && template[i2 + 1] === "}") {
-      literal2 += "}";
-      i2++;
-    } else if (ch === "{") {
-      const close = template.indexOf("}", i2);
-      if (close < 0) throw invalid(template, 'a "{" is not closed');
-      const name = template.slice(i2 + 1, close);
-      if (!isField(name)) throw invalid(template, `unknown placeholder {${name}}`);
-      flush();
-      segments[segments.length - 1].push({ field: name });
-      i2 = close;
-    } else if (ch === "}") {
-      throw invalid(template, 'a single "}" (write "}}" for a literal brace)');
-    } else if (ch === "/") {
-      flush();
-      segments.push([]);
-    } else {
-      literal2 += ch;
-    }
-  }
-  flush();
-  for (const pieces of segments) {
-    if (pieces.length === 0) throw invalid(template, "it has an empty path segment");
-    if (pieces.every((p2) => "literal" in p2)) {
-      const text = pieces.map((p2) => p2.literal).join("");
-      const problem = segmentProblem(text);
-      if (problem) throw invalid(template, `it contains ${problem}`);
-    }
-  }
-  return { source: template, segments };
-}
-function renderDownloadPath(template, values) {
-  for (const field of ["default_filename", "file_type", "file_extension"]) {
-    if (/[/\\]/.test(values[field])) {
-      throw new UnsafePathError(
-        `The server-supplied ${field} ${JSON.stringify(values[field])} of ${values.gencove_id} contains a path separator; refusing to write it.`
-      );
-    }
-  }
-  const out = [];
-  const what = `The naming template ${JSON.stringify(template.source)} for ${values.gencove_id} (${values.file_type})`;
-  for (const [index, pieces] of template.segments.entries()) {
-    const text = pieces.map((p2) => "literal" in p2 ? p2.literal : values[p2.field]).join("");
-    const parts2 = text.split("/").filter((segment) => segment !== "");
-    if (parts2.length === 0 && index === template.segments.length - 1) {
-      throw new UnsafePathError(`${what} gives an empty file name.`);
-    }
-    out.push(...parts2);
-  }
-  assertSafeSegments(out, what);
-  return out;
-}
-
-// packages/core/src/jobs/download/types.ts
-var DOWNLOAD_STATUS_FILTERS = ["succeeded", "completed", "failed", "all"];
-
-// packages/core/src/jobs/download/job.ts
-var DEFAULT_MAX_CONCURRENT_FILES = 8;
-var DEFAULT_DOWNLOAD_BUFFER_BYTES = 64 * 1024 * 1024;
-var DEFAULT_TRANSFER_TIMEOUT_MS = 6e4;
-function isRunFatal(error62) {
-  return error62 instanceof AbortError || error62 instanceof AuthenticationError || error62 instanceof MaintenanceError || error62 instanceof DownloadInputError || error62?.name === "AbortError";
-}
-function positive(name, value) {
-  if (!(Number.isInteger(value) && value > 0)) {
-    throw new InvalidArgumentError(name, `${name} must be a positive integer, got ${value}`);
-  }
-  return value;
-}
-async function downloadDeliverables(api, options) {
-  const startedAt = Date.now();
-  const warnings = [];
-  const emit = (event) => {
-    if (event.type === "warning") warnings.push(event.message);
-    try {
-      options.onEvent?.(event);
-    } catch {
-    }
-  };
-  if (Boolean(options.projectId) === Boolean(options.sampleIds)) {
-    throw new InvalidArgumentError("selection", "give exactly one of projectId and sampleIds");
-  }
-  const status = options.status ?? "succeeded";
-  if (!DOWNLOAD_STATUS_FILTERS.includes(status)) {
-    throw new InvalidArgumentError(
-      "status",
-      `status must be one of ${DOWNLOAD_STATUS_FILTERS.join(", ")}`
-    );
-  }
-  if (options.since && options.sinceStateFile) {
-    throw new InvalidArgumentError("since", "give since or sinceStateFile, not both");
-  }
-  const template = parseDownloadTemplate(options.template ?? DEFAULT_DOWNLOAD_TEMPLATE);
-  const filter = createFileTypeFilter(options.fileTypes);
-  const tuning = { ...DEFAULT_TUNING, ...options.tuning };
-  positive("tuning.partSize", tuning.partSize);
-  positive("tuning.maxPartsPerFile", tuning.maxPartsPerFile);
-  const maxFiles = positive(
-    "maxConcurrentFiles",
-    options.maxConcurrentFiles ?? DEFAULT_MAX_CONCURRENT_FILES
-  );
-  const previousMark = options.sinceStateFile ? (await readSinceState(options.sinceStateFile))?.highWaterMark : void 0;
-  const since = options.since ?? (previousMark ? parseGencoveTimestamp(previousMark) : void 0);
-  const abort = new AbortController();
-  const signal = options.signal ? AbortSignal.any([options.signal, abort.signal]) : abort.signal;
-  setMaxListeners2(0, signal);
-  const budget = options.budget ?? new TransferBudget({
-    maxConnections: positive("maxConnections", options.maxConnections ?? 16),
-    maxBufferBytes: DEFAULT_DOWNLOAD_BUFFER_BYTES
-  });
-  const sink = await openSink(options.destination, options.s3, signal);
-  const ownDispatcher = !options.dispatcher;
-  const dispatcher = options.dispatcher ?? new import_undici3.Agent({
-    connections: budget.connections.capacity + 2,
-    keepAliveTimeout: 1e4,
-    connect: { timeout: options.timeoutMs ?? DEFAULT_TRANSFER_TIMEOUT_MS }
-  });
-  try {
-    if (filter.requested) await checkFileTypes(api, options, filter, emit, signal);
-    const selection = await selectSamples(api, {
-      ...options.projectId ? { projectId: options.projectId } : {},
-      ...options.sampleIds ? { sampleIds: options.sampleIds } : {},
-      status,
-      ...since ? { since } : {},
-      signal,
-      emit
-    });
-    const sampleOutcomes = [...selection.skipped];
-    if (selection.archived.length > 0) {
-      if (options.restore) {
-        const restore = typeof options.restore === "object" ? options.restore : {};
-        await restoreAndWait(api, selection.archived, { ...restore, signal, emit });
-        selection.samples.push(...selection.archived.map(({ detail: _, ...s2 }) => s2));
-      } else if (options.skipArchived) {
-        for (const s2 of selection.archived) {
-          sampleOutcomes.push({ ...outcomeOf(s2), outcome: "skipped-archived", files: 0 });
-        }
-        emit({
-          type: "warning",
-          code: "archived-skipped",
-          message: `Skipped ${selection.archived.length} archived sample(s): ${selection.archived.map((s2) => s2.id).join(", ")}. Restore them with \`gencove projects restore-samples\` or use --restore.`
-        });
-      } else {
-        throw new ArchivedSamplesError(archivedView(selection.archived));
-      }
-    }
-    const run3 = new Run(api, sink, template, filter, {
-      api,
-      sink,
-      budget,
-      tuning,
-      fetch: {
-        dispatcher,
-        retry: new RetryPolicy({ maxAttempts: 8, maxElapsedMs: 3e5, ...options.retry }),
-        timeoutMs: options.timeoutMs ?? DEFAULT_TRANSFER_TIMEOUT_MS,
-        signal
-      },
-      signal,
-      skipExisting: options.skipExisting ?? true,
-      verifyExisting: options.verifyExisting ?? false,
-      hash: options.verify ?? true,
-      checksums: options.checksums ?? false,
-      emit,
-      onFetched: () => {
-      }
-    });
-    let fetchedBytes = 0;
-    run3.ctx.onFetched = (n2) => {
-      fetchedBytes += n2;
-    };
-    const planned = await run3.planAll(selection.samples);
-    emit({
-      type: "plan",
-      samples: planned.length,
-      archived: selection.archived.length,
-      skipped: sampleOutcomes.length,
-      files: planned.reduce((n2, p2) => n2 + p2.plans.length, 0),
-      bytes: planned.reduce((n2, p2) => n2 + p2.plans.reduce((m2, f2) => m2 + (f2.file?.size ?? 0), 0), 0)
-    });
-    if (sink.kind === "stream") await run3.streamOne(planned);
-    else await run3.deliverAll(planned, maxFiles, abort);
-    sampleOutcomes.push(...run3.sampleOutcomes);
-    const files = run3.files;
-    const delivered = run3.sampleOutcomes.filter((s2) => s2.outcome === "delivered");
-    const highWaterMark = delivered.reduce(
-      (mark, s2) => laterTimestamp(mark, s2.statusCreated ?? void 0),
-      void 0
-    );
-    if (files.length === 0) {
-      emit({
-        type: "warning",
-        code: "no-files",
-        message: "No files were found for the selected samples and file types."
-      });
-    }
-    const result = {
-      destination: describeSink(sink),
-      samples: sampleOutcomes,
-      files,
-      totals: {
-        samples: run3.sampleOutcomes.length,
-        files: files.length,
-        downloaded: files.filter((f2) => f2.outcome === "downloaded").length,
-        skipped: files.filter((f2) => f2.outcome === "skipped").length,
-        failed: files.filter((f2) => f2.outcome === "failed").length,
-        fetchedBytes,
-        deliveredBytes: files.filter((f2) => f2.outcome !== "failed").reduce((sum, f2) => sum + f2.bytes, 0)
-      },
-      ...highWaterMark ? { highWaterMark } : {},
-      warnings,
-      elapsedMs: Date.now() - startedAt
-    };
-    if (run3.failures.length === 0 && options.sinceStateFile) {
-      const mark = laterTimestamp(previousMark, highWaterMark);
-      if (mark && mark !== previousMark) await writeSinceState(options.sinceStateFile, mark);
-    }
-    emit({ type: "done", result });
-    if (run3.failures.length > 0) {
-      const error62 = new DownloadFailedError(run3.failures);
-      error62.result = result;
-      throw error62;
-    }
-    return result;
-  } finally {
-    abort.abort();
-    closeSink(sink);
-    if (ownDispatcher) await dispatcher.close().catch(() => {
-    });
-  }
-}
-function outcomeOf(s2) {
-  return { id: s2.id, clientId: s2.clientId, status: s2.status, statusCreated: s2.statusCreated };
-}
-async function checkFileTypes(api, options, filter, emit, signal) {
-  let known;
-  try {
-    const types = await api.listFileTypes({
-      ...options.projectId ? { projectId: options.projectId } : {},
-      signal
-    });
-    known = types.map((t2) => t2.key);
-  } catch (error62) {
-    if (isRunFatal(error62)) throw error62;
-    emit({
-      type: "warning",
-      code: "file-types-unavailable",
-      message: `Could not read the list of file types (${error62.message}); --file-types is not checked.`
-    });
-    return;
-  }
-  validateFileTypes(filter.requested ?? [], known);
-}
-var Run = class {
-  constructor(api, sink, template, filter, ctx) {
-    this.api = api;
-    this.sink = sink;
-    this.template = template;
-    this.filter = filter;
-    this.ctx = ctx;
-  }
-  api;
-  sink;
-  template;
-  filter;
-  ctx;
-  files = [];
-  failures = [];
-  sampleOutcomes = [];
-  #claimed = /* @__PURE__ */ new Map();
-  /**
-   * Reads every selected sample's details (a few at a time) and plans its files, so that totals
-   * are known and a bad template or a hostile file name is found before any byte moves.
-   */
-  async planAll(samples) {
-    const limit = pLimit(8);
-    const planned = await Promise.all(
-      samples.map(
-        (sample) => limit(async () => ({ sample, plans: await this.#planSample(sample) }))
-      )
-    );
-    return planned.filter((p2) => p2.plans !== void 0);
-  }
-  async deliverAll(planned, maxFiles, abort) {
-    const fileLimit = pLimit(maxFiles);
-    let fatal;
-    await Promise.all(
-      planned.map(async ({ sample, plans }) => {
-        try {
-          await this.#deliverPlans(sample, plans, fileLimit);
-        } catch (error62) {
-          if (fatal === void 0) {
-            fatal = error62;
-            abort.abort();
-          }
-        }
-      })
-    );
-    if (fatal !== void 0) throw fatal;
-  }
-  /** `-`: exactly one file of the whole selection is streamed. */
-  async streamOne(planned) {
-    const all = planned.flatMap((p2) => p2.plans);
-    const count = all.length + this.failures.length;
-    if (count !== 1 || this.failures.length > 0) {
-      const names = [
-        ...all.map((p2) => `${p2.sampleId} ${p2.fileType}`),
-        ...this.failures.map((f2) => `${f2.sampleId} ${f2.fileType}`)
-      ];
-      throw new DownloadInputError(
-        "DESTINATION",
-        `"-" streams exactly one file, but the selection has ${count}` + (count > 0 ? ` (${names.slice(0, 10).join(", ")}${count > 10 ? ", \u2026" : ""})` : "") + "; narrow it with --sample-ids and --file-types."
-      );
-    }
-    const { sample, plans } = planned.find((p2) => p2.plans.length === 1);
-    await this.#deliverPlans(sample, plans, pLimit(1));
-  }
-  async #deliverPlans(sample, plans, fileLimit) {
-    const { emit } = this.ctx;
-    emit({
-      type: "sample-start",
-      sampleId: sample.id,
-      clientId: sample.clientId,
-      files: plans.length
-    });
-    await Promise.all(plans.map((plan) => fileLimit(() => this.#deliverOne(plan))));
-    const outcome = this.failures.some((f2) => f2.sampleId === sample.id) ? "failed" : "delivered";
-    this.sampleOutcomes.push({ ...outcomeOf(sample), outcome, files: plans.length });
-    emit({ type: "sample-done", sampleId: sample.id, clientId: sample.clientId, outcome });
-  }
-  async #deliverOne(plan) {
-    if (this.ctx.signal.aborted) throw new AbortError();
-    try {
-      const outcome = await deliverFile(plan, this.ctx);
-      this.files.push(outcome);
-      this.ctx.emit({ type: "file-done", ...outcome });
-    } catch (error62) {
-      if (isRunFatal(error62) || this.ctx.signal.aborted) throw error62;
-      this.#fail(
-        plan.sampleId,
-        plan.clientId,
-        plan.fileType,
-        plan.target,
-        error62,
-        plan.file?.id
-      );
-    }
-  }
-  #fail(sampleId, clientId, fileType, target, error62, fileId) {
-    const code = error62.code;
-    const outcome = {
-      sampleId,
-      clientId,
-      ...fileId ? { fileId } : {},
-      fileType,
-      target,
-      outcome: "failed",
-      bytes: 0,
-      fetchedBytes: 0,
-      resumedBytes: 0,
-      verified: false,
-      error: { code: typeof code === "string" ? code : "ERR_GENCOVE", message: error62.message }
-    };
-    this.files.push(outcome);
-    this.failures.push({ sampleId, fileType, target, error: error62 });
-    this.ctx.emit({ type: "file-done", ...outcome });
-  }
-  /** Reads the sample's details and turns its admitted files into planned deliveries. */
-  async #planSample(sample) {
-    const { signal } = this.ctx;
-    let detail = sample.detail;
-    if (!detail) {
-      try {
-        detail = await this.api.getSample(sample.id, { signal });
-      } catch (error62) {
-        if (!(error62 instanceof NotFoundError)) throw error62;
-        this.#fail(sample.id, sample.clientId, "*", sample.id, error62);
-        this.sampleOutcomes.push({ ...outcomeOf(sample), outcome: "failed", files: 0 });
-        return void 0;
-      }
-    }
-    sample.statusCreated = detail.last_status?.created ?? sample.statusCreated;
-    const archive = detail.archive_last_status?.status;
-    if (archive && !isAvailableArchiveStatus(archive)) {
-      throw new ArchivedSamplesError(archivedView([{ ...sample, archiveStatus: archive }]));
-    }
-    const urls = new SampleUrls(
-      detail,
-      (id, s2) => this.api.getSample(id, { signal: s2 ?? signal }),
-      (sampleId) => this.ctx.emit({ type: "url-refresh", sampleId })
-    );
-    const clientId = detail.client_id ?? sample.clientId;
-    const plans = [];
-    const plan = (fileType, kind, filename, extra) => {
-      let target;
-      try {
-        const segments = renderDownloadPath(this.template, {
-          client_id: clientId,
-          gencove_id: detail.id,
-          file_type: fileType,
-          file_extension: fileExtension(filename),
-          default_filename: filename
-        });
-        target = targetOf(this.sink, segments, `The file name for ${detail.id} (${fileType})`);
-      } catch (error62) {
-        if (!(error62 instanceof UnsafePathError)) throw error62;
-        this.#fail(
-          detail.id,
-          clientId,
-          fileType,
-          `${detail.id} ${fileType}`,
-          error62,
-          extra?.file?.id
-        );
-        return;
-      }
-      this.#claim(target, `${detail.id} ${fileType}`);
-      plans.push({ sampleId: detail.id, clientId, fileType, kind, target, ...extra });
-    };
-    for (const file2 of detail.files) {
-      if (!file2.file_type || !this.filter.admits(file2.file_type)) continue;
-      if (!file2.download_url) {
-        this.#fail(
-          detail.id,
-          clientId,
-          file2.file_type,
-          `${detail.id} ${file2.file_type}`,
-          new UnsafePathError(
-            `Sample ${detail.id} lists ${file2.file_type} without a download URL.`
-          ),
-          file2.id
-        );
-        continue;
-      }
-      const label2 = `${detail.id} ${file2.file_type}`;
-      plan(file2.file_type, "deliverable", defaultFilename(file2.download_url), {
-        file: file2,
-        source: urls.source(file2, label2)
-      });
-    }
-    if (this.filter.admits(QC_FILE_TYPE))
-      plan(QC_FILE_TYPE, "qc", `${detail.id}_qc.json`, void 0);
-    if (this.filter.admits(METADATA_FILE_TYPE)) {
-      plan(METADATA_FILE_TYPE, "metadata", `${detail.id}_metadata.json`, void 0);
-    }
-    return plans;
-  }
-  #claim(target, who) {
-    if (this.sink.kind === "stream") return;
-    const previous = this.#claimed.get(target);
-    if (previous !== void 0) {
-      throw new DownloadInputError(
-        "--download-template",
-        `Bad --download-template: ${previous} and ${who} both resolve to ${target}. Include {gencove_id}, {file_type} or {default_filename} so that every file gets its own name.`
-      );
-    }
-    this.#claimed.set(target, who);
-  }
-};
-
-// packages/core/src/jobs/download/download-file.ts
-async function downloadSampleFile(api, options) {
-  const sampleId = normalizeUuid(options.sampleId, "sampleId");
-  const fileType = options.fileType.trim();
-  if (!fileType) throw new InvalidArgumentError("fileType", "FILE_TYPE is empty");
-  const { destination } = options;
-  if (typeof destination === "string") {
-    const existing = await stat7(destination).catch(() => void 0);
-    if (existing?.isDirectory()) {
-      throw new DownloadInputError(
-        "DESTINATION",
-        `DESTINATION ${destination} is a directory; give the file path to write.`
-      );
-    }
-  }
-  const emit = (event) => {
-    try {
-      options.onEvent?.(event);
-    } catch {
-    }
-  };
-  const signal = AbortSignal.any(options.signal ? [options.signal] : []);
-  setMaxListeners3(0, signal);
-  let sample;
-  try {
-    sample = await api.getSample(sampleId, { signal });
-  } catch (error62) {
-    if (error62 instanceof NotFoundError) {
-      error62.message += " (SAMPLE_ID must be a Gencove sample id, not a client id.)";
-    }
-    throw error62;
-  }
-  const archive = sample.archive_last_status?.status;
-  if (archive && !isAvailableArchiveStatus(archive)) {
-    throw new ArchivedSamplesError([
-      {
-        id: sample.id,
-        clientId: sample.client_id ?? "",
-        project: sample.project ?? void 0,
-        archiveStatus: archive
-      }
-    ]);
-  }
-  const target = typeof destination === "string" ? resolve4(destination) : "-";
-  const clientId = sample.client_id ?? "";
-  if (fileType === QC_FILE_TYPE || fileType === METADATA_FILE_TYPE) {
-    const text = fileType === QC_FILE_TYPE ? formatQcJson(await api.getSampleQc(sampleId, { signal })) : formatMetadataDownloadFile(await api.getSampleMetadata(sampleId, { signal }));
-    if (typeof destination === "string") await writeFileAtomic(target, text);
-    else if (!destination.write(text)) await once2(destination, "drain", { signal });
-    const outcome = {
-      sampleId,
-      clientId,
-      fileType,
-      target,
-      outcome: "downloaded",
-      bytes: Buffer.byteLength(text),
-      fetchedBytes: 0,
-      resumedBytes: 0,
-      sha256: createHash7("sha256").update(text).digest("hex"),
-      verified: false
-    };
-    emit({ type: "file-done", ...outcome });
-    return outcome;
-  }
-  const file2 = sample.files.find((f2) => f2.file_type === fileType);
-  if (!file2) {
-    const valid = [
-      ...new Set(sample.files.map((f2) => f2.file_type).filter(Boolean)),
-      QC_FILE_TYPE,
-      METADATA_FILE_TYPE
-    ];
-    throw new DownloadInputError(
-      "FILE_TYPE",
-      `Sample ${sampleId} has no ${JSON.stringify(fileType)} file; valid file types: ${valid.join(", ")}.`
-    );
-  }
-  if (!file2.download_url) {
-    throw new NotFoundError(`The ${fileType} file of sample ${sampleId} has no download URL.`);
-  }
-  const budget = options.budget ?? new TransferBudget({ maxBufferBytes: DEFAULT_DOWNLOAD_BUFFER_BYTES });
-  const dispatcher = new import_undici4.Agent({
-    connections: budget.connections.capacity + 2,
-    keepAliveTimeout: 1e4
-  });
-  try {
-    const urls = new SampleUrls(
-      sample,
-      (id, s2) => api.getSample(id, { signal: s2 ?? signal }),
-      (id) => emit({ type: "url-refresh", sampleId: id })
-    );
-    const outcome = await deliverFile(
-      {
-        sampleId,
-        clientId,
-        fileType,
-        kind: "deliverable",
-        target,
-        file: file2,
-        source: urls.source(
-          file2,
-          typeof destination === "string" ? destination : `${sampleId} ${fileType}`
-        )
-      },
-      {
-        api,
-        sink: typeof destination === "string" ? { kind: "disk", root: dirname6(target) } : { kind: "stream", stream: destination },
-        budget,
-        tuning: { ...DEFAULT_TUNING, ...options.tuning },
-        fetch: {
-          dispatcher,
-          retry: new RetryPolicy({ maxAttempts: 8, maxElapsedMs: 3e5, ...options.retry }),
-          timeoutMs: options.timeoutMs ?? DEFAULT_TRANSFER_TIMEOUT_MS,
-          signal
-        },
-        signal,
-        skipExisting: false,
-        verifyExisting: false,
-        hash: options.verify ?? true,
-        checksums: false,
-        emit,
-        onFetched: () => {
-        }
-      }
-    );
-    if (options.checksum && typeof destination === "string") {
-      const text = await api.getFileChecksum(file2.id, destination, { signal });
-      await writeFileAtomic(`${target}.sha256`, text);
-      outcome.checksumFile = `${target}.sha256`;
-    }
-    emit({ type: "file-done", ...outcome });
-    return outcome;
-  } finally {
-    await dispatcher.close().catch(() => {
-    });
-  }
-}
-
-// packages/core/src/jobs/download/download-urls.ts
-var ts = (value) => value ? formatGencoveTimestamp(value) : null;
-function downloadUrlsEntry(sample, filter) {
-  const files = {};
-  for (const file2 of sample.files) {
-    if (!file2.file_type || !filter.admits(file2.file_type)) continue;
-    files[file2.file_type] = {
-      id: file2.id,
-      download_url: file2.download_url ?? null,
-      checksum_sha256: file2.checksum_sha256 ?? ""
-    };
-  }
-  const status = sample.last_status;
-  const archive = sample.archive_last_status;
-  return {
-    gencove_id: sample.id,
-    client_id: sample.client_id ?? "",
-    last_status: {
-      id: status?.id ?? null,
-      status: status?.status ?? null,
-      created: ts(status?.created)
-    },
-    archive_last_status: {
-      id: archive?.id ?? null,
-      status: archive?.status ?? null,
-      created: ts(archive?.created),
-      transition_cutoff: ts(archive?.transition_cutoff)
-    },
-    files
-  };
-}
-function formatDownloadUrlsJson(entries) {
-  return JSON.stringify(entries, null, 4).replace(
-    /[\u007f-\uffff]/g,
-    (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`
-  );
-}
-
-// packages/core/src/jobs/download/urls-job.ts
-import { once as once3 } from "node:events";
-async function writeDownloadUrls(api, options) {
-  const warnings = [];
-  const emit = (event) => {
-    if (event.type === "warning") warnings.push(event.message);
-    try {
-      options.onEvent?.(event);
-    } catch {
-    }
-  };
-  if (Boolean(options.projectId) === Boolean(options.sampleIds)) {
-    throw new InvalidArgumentError("selection", "give exactly one of projectId and sampleIds");
-  }
-  const status = options.status ?? "succeeded";
-  if (!DOWNLOAD_STATUS_FILTERS.includes(status)) {
-    throw new InvalidArgumentError(
-      "status",
-      `status must be one of ${DOWNLOAD_STATUS_FILTERS.join(", ")}`
-    );
-  }
-  const filter = createFileTypeFilter(options.fileTypes);
-  const previousMark = options.sinceStateFile ? (await readSinceState(options.sinceStateFile))?.highWaterMark : void 0;
-  const since = options.since ?? (previousMark ? parseGencoveTimestamp(previousMark) : void 0);
-  const { signal } = options;
-  if (filter.requested) {
-    const known = await api.listFileTypes({ ...options.projectId ? { projectId: options.projectId } : {}, signal }).catch((error62) => {
-      emit({
-        type: "warning",
-        code: "file-types-unavailable",
-        message: `Could not read the list of file types (${error62.message}); --file-types is not checked.`
-      });
-      return void 0;
-    });
-    if (known)
-      validateFileTypes(
-        filter.requested,
-        known.map((t2) => t2.key)
-      );
-  }
-  const selection = await selectSamples(api, {
-    ...options.projectId ? { projectId: options.projectId } : {},
-    ...options.sampleIds ? { sampleIds: options.sampleIds } : {},
-    status,
-    ...since ? { since } : {},
-    ...signal ? { signal } : {},
-    emit
-  });
-  const samples = [...selection.samples];
-  if (selection.archived.length > 0) {
-    if (options.restore) {
-      const restore = typeof options.restore === "object" ? options.restore : {};
-      await restoreAndWait(api, selection.archived, {
-        ...restore,
-        ...signal ? { signal } : {},
-        emit
-      });
-      samples.push(...selection.archived.map(({ detail: _, ...s2 }) => s2));
-    } else if (options.skipArchived) {
-      emit({
-        type: "warning",
-        code: "archived-skipped",
-        message: `Skipped ${selection.archived.length} archived sample(s).`
-      });
-    } else {
-      throw new ArchivedSamplesError(archivedView(selection.archived));
-    }
-  }
-  const limit = pLimit(8);
-  const details = await Promise.all(
-    samples.map((s2) => limit(async () => s2.detail ?? api.getSample(s2.id, { signal })))
-  );
-  const entries = details.map((d2) => downloadUrlsEntry(d2, filter));
-  const text = `${formatDownloadUrlsJson(entries)}
-`;
-  if (typeof options.output === "string") await writeFileAtomic(options.output, text);
-  else if (!options.output.write(text)) await once3(options.output, "drain");
-  const highWaterMark = details.reduce(
-    (mark, d2) => laterTimestamp(mark, d2.last_status?.created ?? void 0),
-    void 0
-  );
-  if (options.sinceStateFile) {
-    const mark = laterTimestamp(previousMark, highWaterMark);
-    if (mark && mark !== previousMark) await writeSinceState(options.sinceStateFile, mark);
-  }
-  return { entries, ...highWaterMark ? { highWaterMark } : {}, warnings };
-}
-
-// packages/core/src/jobs/doctor/destination-check.ts
-import { randomBytes } from "node:crypto";
-import { rm as rm4, stat as stat8, statfs, writeFile as writeFile5 } from "node:fs/promises";
-import { dirname as dirname7, join as join5, resolve as resolve5 } from "node:path";
-var DEFAULT_MIN_FREE_BYTES = 1024 ** 3;
-var gib = (bytes) => `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
-async function nearestExisting(path) {
-  let current = path;
-  for (; ; ) {
-    try {
-      const info2 = await stat8(current);
-      if (!info2.isDirectory()) {
-        return new Error(
-          current === path ? `${path} is a file, not a folder` : `${current} is a file`
-        );
-      }
-      return { dir: current, exists: current === path };
-    } catch (error62) {
-      if (error62.code !== "ENOENT") return error62;
-      const parent = dirname7(current);
-      if (parent === current) return error62;
-      current = parent;
-    }
-  }
-}
-async function probeWrite(dir) {
-  const probe = join5(dir, `.gencove-doctor-${randomBytes(6).toString("hex")}`);
-  try {
-    await writeFile5(probe, "gencove doctor write test\n", { flag: "wx" });
-  } finally {
-    await rm4(probe, { force: true });
-  }
-}
-async function localDestination(destination, minFree) {
-  const path = resolve5(destination);
-  const found = await nearestExisting(path);
-  if (found instanceof Error) {
-    return {
-      id: "destination",
-      status: "fail",
-      summary: `cannot use ${path}: ${found.message}`,
-      fix: "Choose a folder (existing, or one that can be created)."
-    };
-  }
-  try {
-    await probeWrite(found.dir);
-  } catch (error62) {
-    const code = error62.code ?? "ERROR";
-    return {
-      id: "destination",
-      status: "fail",
-      summary: `cannot write to ${found.dir} (${code})`,
-      fix: code === "EROFS" ? "The file system is read-only: choose another destination." : `Give this user write permission on ${found.dir}, or choose another destination.`,
-      details: { path, error: code }
-    };
-  }
-  const fs3 = await statfs(found.dir);
-  const free = Number(fs3.bavail) * Number(fs3.bsize);
-  const where = found.exists ? path : `${path} (does not exist yet; ${found.dir} is writable)`;
-  const details = { path, exists: found.exists, freeBytes: free };
-  if (free < minFree) {
-    return {
-      id: "destination",
-      status: "fail",
-      summary: `${where}: only ${gib(free)} free (less than ${gib(minFree)})`,
-      fix: "Free some space, choose another destination, or lower --min-free if that is enough.",
-      details
-    };
-  }
-  return {
-    id: "destination",
-    status: "pass",
-    summary: `${where}: writable, ${gib(free)} free`,
-    details
-  };
-}
-async function s3Destination(destination, options) {
-  let parsed;
-  try {
-    parsed = parseS3Destination(destination);
-  } catch (error62) {
-    return { id: "destination", status: "fail", summary: error62.message };
-  }
-  const { bucket } = parsed;
-  const endpoint = options.s3Destination?.endpoint;
-  let client;
-  try {
-    client = await createS3Client({
-      ...options.s3Destination?.client ? { client: options.s3Destination.client } : {},
-      ...endpoint ? { endpoint } : {},
-      ...options.s3Destination?.region ? { region: options.s3Destination.region } : {}
-    });
-  } catch (error62) {
-    return {
-      id: "destination",
-      status: "fail",
-      summary: error62.message,
-      fix: "Set AWS_REGION (or a profile region), or pass --region."
-    };
-  }
-  const { HeadBucketCommand: HeadBucketCommand2 } = await Promise.resolve().then(() => (init_dist_es16(), dist_es_exports14));
-  try {
-    await client.send(new HeadBucketCommand2({ Bucket: bucket }), {
-      abortSignal: AbortSignal.any([
-        AbortSignal.timeout(options.timeoutMs ?? 1e4),
-        ...options.signal ? [options.signal] : []
-      ])
-    });
-    return {
-      id: "destination",
-      status: "pass",
-      summary: `S3 bucket ${bucket} is accessible with your AWS credentials${endpoint ? ` at ${endpoint}` : ""} (HeadBucket; write permission is not tested)`,
-      details: { bucket, endpoint: endpoint ?? null }
-    };
-  } catch (error62) {
-    const e2 = error62;
-    const status = e2.$metadata?.httpStatusCode;
-    const noCredentials = e2.name === "CredentialsProviderError";
-    const summary = noCredentials ? "no AWS credentials found for the S3 destination" : status === 404 ? `S3 bucket ${bucket} does not exist` : status === 403 ? `S3 bucket ${bucket} is not accessible with these AWS credentials (403)` : `S3 bucket ${bucket} cannot be reached: ${e2.name ?? "Error"}${e2.message ? `: ${e2.message}` : ""}`;
-    const fix = noCredentials ? "Configure the AWS SDK chain: AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY, AWS_PROFILE, `aws sso login`, or an instance role." : status === 404 ? "Check the bucket name (and --endpoint-url for S3-compatible stores)." : status === 403 ? "Check which AWS identity is used (AWS_PROFILE, `aws sts get-caller-identity`) and the bucket policy." : "Check --endpoint-url / --region and your network.";
-    return {
-      id: "destination",
-      status: "fail",
-      summary,
-      fix,
-      details: { bucket, status: status ?? null, error: e2.name ?? null }
-    };
-  } finally {
-    if (client !== options.s3Destination?.client) client.destroy();
-  }
-}
-async function destinationCheck(options) {
-  const destination = options.destination;
-  if (destination === void 0) {
-    return { id: "destination", status: "skip", summary: "no --destination given" };
-  }
-  if (/^s3:\/\//i.test(destination)) return s3Destination(destination, options);
-  return localDestination(destination, options.minFreeBytes ?? DEFAULT_MIN_FREE_BYTES);
-}
-
-// packages/core/src/jobs/doctor/credentials-check.ts
-var FIX_BY_CODE = {
-  ERR_GENCOVE_AUTH: "Check the API key (--api-key / GENCOVE_API_KEY) or e-mail and password (GENCOVE_EMAIL / GENCOVE_PASSWORD); create a new API key in the Gencove web app if it was revoked.",
-  ERR_GENCOVE_OTP_REQUIRED: "This account uses two-factor authentication: run on a terminal to type the one-time code, or use an API key in automation.",
-  ERR_GENCOVE_FORBIDDEN: "The account is not allowed to use the API; ask your organization admin.",
-  ERR_GENCOVE_MAINTENANCE: "The API is in maintenance; try again after the announced time.",
-  ERR_GENCOVE_RATE_LIMITED: "The API is rate limiting this account; try again in a minute."
-};
-async function credentialsCheck(options, hostReachable, timeoutMs) {
-  const source = options.credentialSource ? ` (${options.credentialSource})` : "";
-  if (!options.client) {
-    return {
-      id: "credentials",
-      status: "fail",
-      summary: options.credentialsProblem ?? "no credentials were given",
-      fix: "Set GENCOVE_API_KEY (or pass --api-key), or GENCOVE_EMAIL and GENCOVE_PASSWORD."
-    };
-  }
-  if (!hostReachable) {
-    return { id: "credentials", status: "skip", summary: "skipped: the host is not reachable" };
-  }
-  const timer = new AbortController();
-  const timeout = setTimeout(() => timer.abort(), timeoutMs);
-  const signal = options.signal ? AbortSignal.any([options.signal, timer.signal]) : timer.signal;
-  try {
-    const user = await options.client.getUser({ signal });
-    const uploads = user.uploads_enabled !== false;
-    return {
-      id: "credentials",
-      status: uploads ? "pass" : "warn",
-      summary: `authenticated as ${user.email}${source}${uploads ? "" : "; uploads are disabled for this account"}`,
-      ...uploads ? {} : { fix: "Ask your organization admin to enable uploads, or use another account." },
-      details: { email: user.email, uploadsEnabled: uploads }
-    };
-  } catch (error62) {
-    if (timer.signal.aborted && !options.signal?.aborted) {
-      return {
-        id: "credentials",
-        status: "fail",
-        summary: `the API did not confirm the credentials within ${Math.round(timeoutMs / 1e3)} s${source}`,
-        fix: "The API is slow or failing: see the host check, try again later."
-      };
-    }
-    const code = error62 instanceof GencoveError ? error62.code : "ERR_GENCOVE";
-    return {
-      id: "credentials",
-      status: "fail",
-      summary: `${error62.message}${source}`,
-      fix: FIX_BY_CODE[code] ?? "See the host check; then try again.",
-      details: { error: code }
-    };
-  } finally {
-    clearTimeout(timeout);
-  }
-}
-
-// packages/core/src/jobs/doctor/host-check.ts
-var NETWORK_FIXES = {
-  ENOTFOUND: "The host name does not resolve: check the spelling of the host (or GENCOVE_HOST) and your DNS.",
-  EAI_AGAIN: "DNS lookup failed temporarily: check your network and DNS, then try again.",
-  ECONNREFUSED: "Nothing listens there: check the host and port; a firewall or proxy may be rejecting the connection.",
-  UND_ERR_CONNECT_TIMEOUT: "The connection timed out: a firewall may be dropping traffic to the host, or the network is down.",
-  ETIMEDOUT: "The connection timed out: a firewall may be dropping traffic to the host, or the network is down.",
-  UND_ERR_HEADERS_TIMEOUT: "The host accepted the connection but did not answer in time.",
-  ECONNRESET: "The connection was reset: a proxy or firewall may be interfering."
-};
-function hostCheck(host, hostSource, probe) {
-  const where = `${host}${hostSource === "default" ? "" : ` (from ${hostSource})`}`;
-  const ms = Math.max(0, probe.receivedAt - probe.sentAt);
-  if (probe.error) {
-    const tlsCode = /CERT|SSL|TLS|SELF_SIGNED|ALTNAME/i.test(probe.error.code);
-    return {
-      id: "host",
-      status: "fail",
-      summary: `${where} is not reachable: ${probe.error.message} (${probe.error.code})`,
-      fix: tlsCode ? "The TLS certificate is not trusted: see the tls check." : NETWORK_FIXES[probe.error.code] ?? "Check the host (--host / GENCOVE_HOST), your network, proxy and firewall.",
-      details: { host, error: probe.error.code }
-    };
-  }
-  const looksLikeApi = (probe.status === 401 || probe.status === 403 || probe.status === 200) && /json/i.test(probe.contentType ?? "");
-  if (probe.status === 503 && /maintenance/i.test(probe.bodyStart ?? "")) {
-    return {
-      id: "host",
-      status: "warn",
-      summary: `${where} answers, but the API is in maintenance`,
-      fix: "Wait for the maintenance window to end; commands exit with code 5 meanwhile.",
-      details: { host, status: 503, latencyMs: ms }
-    };
-  }
-  if (!looksLikeApi) {
-    return {
-      id: "host",
-      status: "fail",
-      summary: `${where} answers HTTP ${probe.status}${probe.contentType ? ` (${probe.contentType.split(";")[0]})` : ""}, which does not look like the Gencove API`,
-      fix: "Point --host / GENCOVE_HOST at the API origin (https://api.gencove.com), not at the web app or a proxy page.",
-      details: { host, status: probe.status ?? null, latencyMs: ms }
-    };
-  }
-  return {
-    id: "host",
-    status: "pass",
-    summary: `${where} is reachable (HTTP ${probe.status} in ${ms} ms)`,
-    details: { host, status: probe.status ?? null, latencyMs: ms }
-  };
-}
-var LOOPBACK = /^(localhost|127(\.\d+){3}|\[::1\])$/i;
-function tlsCheck(url2, probe, now) {
-  if (url2.protocol === "http:") {
-    const local = LOOPBACK.test(url2.hostname);
-    return {
-      id: "tls",
-      status: local ? "skip" : "warn",
-      summary: local ? "plain http on a loopback address (a sandbox): no TLS to check" : `the host uses plain http: credentials and data travel unencrypted`,
-      ...local ? {} : { fix: "Use an https:// host." }
-    };
-  }
-  if (!probe || probe.error) {
-    return {
-      id: "tls",
-      status: "fail",
-      summary: `TLS handshake with ${url2.host} failed: ${probe?.error?.message ?? "no answer"}`,
-      fix: "Check that the host speaks https on this port and that no proxy intercepts it.",
-      ...probe?.error ? { details: { error: probe.error.code } } : {}
-    };
-  }
-  const details = {
-    protocol: probe.protocol ?? null,
-    subject: probe.subject ?? null,
-    issuer: probe.issuer ?? null,
-    validTo: probe.validTo ?? null
-  };
-  if (!probe.authorized) {
-    return {
-      id: "tls",
-      status: "fail",
-      summary: `the certificate of ${url2.host} is not trusted: ${probe.problem ?? "unknown reason"}${probe.issuer ? ` (issued by ${probe.issuer})` : ""}`,
-      fix: "If a corporate proxy re-signs TLS traffic, point NODE_EXTRA_CA_CERTS at its CA certificate (PEM file). Never disable certificate checks.",
-      details
-    };
-  }
-  const expires = probe.validTo ? Date.parse(probe.validTo) : Number.NaN;
-  const days = Math.floor((expires - now) / 864e5);
-  if (Number.isFinite(days) && days < 14) {
-    return {
-      id: "tls",
-      status: "warn",
-      summary: `${probe.protocol}, certificate of ${probe.subject ?? url2.hostname} expires in ${days} days`,
-      fix: "The certificate is about to expire; tell the operator of the host.",
-      details
-    };
-  }
-  return {
-    id: "tls",
-    status: "pass",
-    summary: `${probe.protocol}, certificate of ${probe.subject ?? url2.hostname} trusted${probe.issuer ? ` (issued by ${probe.issuer})` : ""}`,
-    details
-  };
-}
-var CLOCK_WARN_MS = 3e4;
-var CLOCK_FAIL_MS = 5 * 6e4;
-function clockCheck(probe) {
-  const serverMs = probe?.date ? Date.parse(probe.date) : Number.NaN;
-  if (!probe || probe.error || !Number.isFinite(serverMs)) {
-    return {
-      id: "clock",
-      status: "skip",
-      summary: probe?.error ? "skipped: the host is not reachable" : "the server sent no Date header to compare with"
-    };
-  }
-  const local = (probe.sentAt + probe.receivedAt) / 2;
-  const skew = Math.round(serverMs + 500 - local);
-  const abs = Math.abs(skew);
-  const tolerance = 500 + (probe.receivedAt - probe.sentAt) / 2;
-  const shown2 = `${(abs / 1e3).toFixed(1)} s ${skew > 0 ? "behind" : "ahead of"} the server`;
-  const details = { skewMs: skew, server: probe.date ?? null };
-  if (abs <= Math.max(CLOCK_WARN_MS, tolerance)) {
-    return {
-      id: "clock",
-      status: "pass",
-      summary: abs <= tolerance ? "in sync with the server" : `local clock ${shown2}`,
-      details
-    };
-  }
-  const fix = "Synchronise the system clock with NTP (e.g. `timedatectl set-ntp true`, chrony, or `w32tm /resync` on Windows).";
-  if (abs <= CLOCK_FAIL_MS) {
-    return { id: "clock", status: "warn", summary: `local clock ${shown2}`, fix, details };
-  }
-  return {
-    id: "clock",
-    status: "fail",
-    summary: `local clock ${shown2}: signed S3 requests, token refresh and --since windows go wrong`,
-    fix,
-    details
-  };
-}
-
-// packages/core/src/jobs/doctor/probe.ts
-var import_undici5 = __toESM(require_undici(), 1);
-import { isIP as isIP2 } from "node:net";
-import tls from "node:tls";
-var errorOf = (e2) => {
-  const err = e2;
-  const code = err?.code ?? err?.cause?.code ?? e2?.name ?? "ERROR";
-  const message = err?.cause?.message ?? err?.message ?? String(e2);
-  return { code, message: redactString(message) };
-};
-async function probeHttp(url2, options) {
-  const agent = new import_undici5.Agent({ connect: { timeout: options.timeoutMs }, keepAliveTimeout: 1 });
-  const sentAt = options.now();
-  try {
-    const res = await (0, import_undici5.request)(url2, {
-      method: "GET",
-      dispatcher: agent,
-      headersTimeout: options.timeoutMs,
-      bodyTimeout: options.timeoutMs,
-      headers: { accept: "application/json" },
-      ...options.signal ? { signal: options.signal } : {}
-    });
-    const receivedAt = options.now();
-    const text = await res.body.text().catch(() => "");
-    const header2 = (name) => {
-      const v2 = res.headers[name];
-      return Array.isArray(v2) ? v2[0] : v2;
-    };
-    return {
-      status: res.statusCode,
-      ...header2("content-type") ? { contentType: header2("content-type") } : {},
-      bodyStart: redactString(text.slice(0, 300)),
-      ...header2("date") ? { date: header2("date") } : {},
-      sentAt,
-      receivedAt
-    };
-  } catch (e2) {
-    return { sentAt, receivedAt: options.now(), error: errorOf(e2) };
-  } finally {
-    await agent.destroy().catch(() => void 0);
-  }
-}
-function probeTls(host, port, timeoutMs, signal) {
-  return new Promise((resolve6) => {
-    const socket = tls.connect({
-      host,
-      port,
-      ...isIP2(host) ? {} : { servername: host },
-      // inspect the certificate ourselves instead of failing the handshake
-      rejectUnauthorized: false,
-      timeout: timeoutMs
-    });
-    const onAbort = () => done({ authorized: false, error: { code: "ABORT_ERR", message: "aborted" } });
-    signal?.addEventListener("abort", onAbort, { once: true });
-    const done = (result) => {
-      signal?.removeEventListener("abort", onAbort);
-      socket.destroy();
-      resolve6(result);
-    };
-    socket.once("secureConnect", () => {
-      const cert = socket.getPeerCertificate();
-      const identity = cert && Object.keys(cert).length ? tls.checkServerIdentity(host, cert) : void 0;
-      const problem = socket.authorizationError ? String(socket.authorizationError) : identity ? identity.message : void 0;
-      done({
-        authorized: socket.authorized && !identity,
-        ...problem ? { problem } : {},
-        protocol: socket.getProtocol() ?? "unknown",
-        ...cert?.subject?.CN ? { subject: String(cert.subject.CN) } : {},
-        ...cert?.issuer?.CN || cert?.issuer?.O ? { issuer: String(cert.issuer.CN ?? cert.issuer.O) } : {},
-        ...cert?.valid_to ? { validTo: cert.valid_to } : {}
-      });
-    });
-    socket.once(
-      "timeout",
-      () => done({ authorized: false, error: { code: "ETIMEDOUT", message: "TLS handshake timed out" } })
-    );
-    socket.once("error", (e2) => done({ authorized: false, error: errorOf(e2) }));
-  });
-}
-
-// packages/core/src/jobs/doctor/s3-endpoint-check.ts
-var AWS_S3_ENDPOINT = "https://s3.amazonaws.com";
-function s3EndpointCheck(endpoint, overridden, probe) {
-  const origin = overridden ? `${endpoint} (GENCOVE_LOCALSTACK_S3_ENDPOINT)` : `${endpoint} (AWS S3)`;
-  if (!probe) {
-    return {
-      id: "s3-endpoint",
-      status: "skip",
-      summary: `uploads go to ${origin}; not contacted (pass --check-s3 to test it)`,
-      details: { endpoint, overridden }
-    };
-  }
-  const ms = Math.max(0, probe.receivedAt - probe.sentAt);
-  if (probe.error) {
-    return {
-      id: "s3-endpoint",
-      status: "fail",
-      summary: `uploads go to ${origin}, which is not reachable: ${probe.error.message} (${probe.error.code})`,
-      fix: overridden ? "Check GENCOVE_LOCALSTACK_S3_ENDPOINT, or unset it to upload to AWS S3." : "Allow https traffic to *.s3.amazonaws.com through your firewall or proxy.",
-      details: { endpoint, overridden, error: probe.error.code }
-    };
-  }
-  return {
-    id: "s3-endpoint",
-    status: "pass",
-    summary: `uploads go to ${origin}: reachable (HTTP ${probe.status} in ${ms} ms)`,
-    details: { endpoint, overridden, status: probe.status ?? null, latencyMs: ms }
-  };
-}
-
-// packages/core/src/jobs/doctor/doctor.ts
-var DEFAULT_DOCTOR_TIMEOUT_MS = 1e4;
-async function runDoctor(options) {
-  const now = options.now ?? Date.now;
-  const timeoutMs = options.timeoutMs ?? DEFAULT_DOCTOR_TIMEOUT_MS;
-  const checks = [];
-  const record2 = async (run3) => {
-    if (options.signal?.aborted) throw new AbortError();
-    const started = performance.now();
-    const check2 = { ...await run3(), durationMs: Math.round(performance.now() - started) };
-    checks.push(check2);
-    options.onEvent?.({ type: "check", check: check2 });
-    return check2;
-  };
-  const hostUrl = new URL(options.host);
-  const probeOptions = { timeoutMs, now, ...options.signal ? { signal: options.signal } : {} };
-  let probe;
-  const host = await record2(async () => {
-    probe = await probeHttp(new URL("/api/v2/user/", hostUrl), probeOptions);
-    return hostCheck(options.host, options.hostSource ?? "default", probe);
-  });
-  await record2(async () => {
-    if (hostUrl.protocol !== "https:") return tlsCheck(hostUrl, void 0, now());
-    const port = Number(hostUrl.port || 443);
-    const hostname3 = hostUrl.hostname.replace(/^\[|\]$/g, "");
-    return tlsCheck(hostUrl, await probeTls(hostname3, port, timeoutMs, options.signal), now());
-  });
-  await record2(() => credentialsCheck(options, host.status !== "fail", timeoutMs));
-  await record2(() => clockCheck(probe));
-  await record2(() => destinationCheck(options));
-  await record2(async () => {
-    const endpoint = options.uploadEndpoint ?? AWS_S3_ENDPOINT;
-    const contact = options.uploadEndpoint !== void 0 || options.checkS3 === true;
-    const s3Probe = contact ? await probeHttp(new URL(endpoint), probeOptions) : void 0;
-    return s3EndpointCheck(endpoint, options.uploadEndpoint !== void 0, s3Probe);
-  });
-  return { ok: checks.every((c2) => c2.status !== "fail"), host: options.host, checks };
-}
-
 // packages/cli/node_modules/commander/esm.mjs
 var import_index = __toESM(require_commander(), 1);
 var {
@@ -101673,6 +101711,9 @@ function render(io, report3) {
     failed ? `${plural3(failed, "check")} failed${warned ? `, ${plural3(warned, "warning")}` : ""}.` : `No check failed${warned ? ` (${plural3(warned, "warning")})` : ""}.`
   );
 }
+
+// packages/cli/src/commands/download.ts
+import { existsSync } from "node:fs";
 
 // packages/cli/src/args.ts
 var UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
@@ -102056,6 +102097,11 @@ function readSince(value, now = Date.now()) {
   if (isGencoveTimestamp(text)) return { since: parseGencoveTimestamp(text) };
   if (/^(\d+(\.\d+)?(ms|s|m|h|d|w))+$/i.test(text)) {
     return { since: new Date(now - parseDuration("--since", text)) };
+  }
+  if (!text.toLowerCase().endsWith(".json") && !existsSync(text)) {
+    throw new UsageError(
+      `--since must be an ISO time (2026-01-05T00:00:00Z), a duration (36h) or a state file ending in .json; got "${value}".`
+    );
   }
   return { sinceStateFile: text };
 }

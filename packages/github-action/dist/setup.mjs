@@ -15,7 +15,7 @@ import {
   rmRF,
   runAction,
   which
-} from "./chunks/chunk-EGGKZ76S.mjs";
+} from "./chunks/chunk-X4C3IWKY.mjs";
 import "./chunks/chunk-NQJOX45Y.mjs";
 import "./chunks/chunk-Y5YXNPPD.mjs";
 import "./chunks/chunk-5MOBDQTO.mjs";

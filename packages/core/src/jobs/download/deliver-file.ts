@@ -52,6 +52,7 @@ export interface DeliveryContext {
   signal: AbortSignal;
   skipExisting: boolean;
   verifyExisting: boolean;
+  /** Compute sha256 while streaming. */
   hash: boolean;
   checksums: boolean;
   emit: (event: DownloadEvent) => void;

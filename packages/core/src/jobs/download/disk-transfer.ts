@@ -1,4 +1,3 @@
-import { createHash, type Hash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { type FileHandle, mkdir, open, rename, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -7,7 +6,8 @@ import type { TransferBudget } from '../../transfer/budget.js';
 import { RemoteFileChangedError } from './errors.js';
 import { type FetchContext, fetchRange, type ObjectInfo } from './fetch-range.js';
 import { partPath, readPartState, removePartFiles, writePartState } from './part-state.js';
-import { PositionalWriter, WRITE_BUFFER_BYTES } from './positional-writer.js';
+import { PositionalWriter, WRITE_BUFFER_BYTES, writeFully } from './positional-writer.js';
+import { type Sha256Stream, sha256Stream } from './sha256.js';
 import type { DownloadSource } from './source.js';
 
 /** Memory a streaming connection is charged in the budget: its write batch plus socket buffers. */
@@ -18,14 +18,22 @@ export interface TransferTuning {
   partSize: number;
   /** Ranged requests in flight for one file. Default 8. */
   maxPartsPerFile: number;
-  /** Files (or what is left of them) at least this large use parallel ranged parts. Default 8 MiB. */
+  /** Files (or what is left of them) at least this large may use parallel ranged parts. Default 8 MiB. */
   rangedThreshold: number;
+  /**
+   * The first part of such a file is fetched alone and timed: when one connection already
+   * delivers this rate, the rest follows in the same single stream (parallel connections only
+   * add overhead on a fast local link); otherwise the rest is fetched in parallel parts.
+   * Default 160 MiB/s.
+   */
+  singleStreamBytesPerSecond: number;
 }
 
 export const DEFAULT_TUNING: TransferTuning = {
   partSize: 4 * 1024 * 1024,
   maxPartsPerFile: 8,
   rangedThreshold: 8 * 1024 * 1024,
+  singleStreamBytesPerSecond: 160 * 1024 * 1024,
 };
 
 export interface DiskTransferOptions {
@@ -86,19 +94,30 @@ export async function transferToDisk(options: DiskTransferOptions): Promise<Disk
     await writePartState(path, state);
   }
   const fd = await openForUpdate(partPath(path));
+  const hash = options.hash ? sha256Stream() : undefined;
   let result: DiskTransferResult;
   try {
     const resumedFrom = (await fd.stat()).size;
-    const hash = options.hash ? await hashPrefix(fd, resumedFrom) : undefined;
+    if (hash) await hashPrefix(fd, resumedFrom, hash);
     options.onStart?.(resumedFrom);
-    const parallel =
-      info.total - resumedFrom >= tuning.rangedThreshold && tuning.maxPartsPerFile > 1;
-    await (parallel ? inOrderParts : oneStream)(options, fd, resumedFrom, hash);
+    let position = resumedFrom;
+    if (info.total - position >= tuning.rangedThreshold && tuning.maxPartsPerFile > 1) {
+      const warmEnd = Math.min(info.total, position + tuning.partSize);
+      const started = performance.now();
+      await oneStream(options, fd, position, warmEnd, hash);
+      const rate = (warmEnd - position) / Math.max((performance.now() - started) / 1000, 1e-3);
+      position = warmEnd;
+      if (rate < tuning.singleStreamBytesPerSecond) {
+        await inOrderParts(options, fd, position, hash);
+        position = info.total;
+      }
+    }
+    await oneStream(options, fd, position, info.total, hash);
     if (state.etag === undefined && info.etag !== undefined) {
       await writePartState(path, { ...state, etag: info.etag });
     }
     await fd.sync();
-    result = { resumedFrom, ...(hash ? { sha256: hash.digest('hex') } : {}) };
+    result = { resumedFrom, ...(hash ? { sha256: hash.digest() } : {}) };
   } catch (error) {
     await fd.close().catch(() => {});
     if (error instanceof RemoteFileChangedError) await removePartFiles(path);
@@ -123,26 +142,28 @@ async function prefixFits(path: string, total: number): Promise<boolean> {
   }
 }
 
-/** Files below the ranged threshold: one request, hashed and written as the bytes arrive. */
+/** Bytes [from, to) in one request, written in batches and hashed in order as they land. */
 async function oneStream(
   options: DiskTransferOptions,
   fd: FileHandle,
   from: number,
-  hash: Hash | undefined,
+  to: number,
+  hash: Sha256Stream | undefined,
 ) {
-  const writer = new PositionalWriter(fd, from, (_n, position) => options.onProgress?.(position));
+  if (from >= to) return;
+  const writer = new PositionalWriter(fd, from, async (batch, position) => {
+    options.onProgress?.(position);
+    hash?.update(batch);
+  });
   await options.budget.run(
     STREAM_BUDGET_BYTES,
     async () => {
       const chunks = fetchRange(
-        { source: options.source, start: from, end: options.info.total, info: options.info },
+        { source: options.source, start: from, end: to, info: options.info },
         options.fetch,
       );
       try {
-        for await (const chunk of chunks) {
-          hash?.update(chunk);
-          await writer.write(chunk);
-        }
+        for await (const chunk of chunks) await writer.write(chunk);
       } catch (error) {
         // What arrived stays in `.part` for the next run to resume from.
         await writer.flush().catch(() => {});
@@ -199,7 +220,7 @@ async function inOrderParts(
   options: DiskTransferOptions,
   fd: FileHandle,
   from: number,
-  hash: Hash | undefined,
+  hash: Sha256Stream | undefined,
 ) {
   const { info, tuning, budget } = options;
   const parts: Part[] = [];
@@ -289,36 +310,17 @@ async function inOrderParts(
   if (failure !== undefined) throw failure;
 }
 
-async function writeFully(fd: FileHandle, bytes: Buffer, position: number): Promise<void> {
-  let offset = 0;
-  while (offset < bytes.length) {
-    const { bytesWritten } = await fd.write(
-      bytes,
-      offset,
-      bytes.length - offset,
-      position + offset,
-    );
-    if (bytesWritten <= 0) throw new Error('write made no progress');
-    offset += bytesWritten;
-  }
-}
-
-async function hashPrefix(fd: FileHandle, length: number): Promise<Hash> {
-  const hash = createHash('sha256');
-  const buffer = Buffer.allocUnsafe(1024 * 1024);
+/** Re-hashes what an earlier run left in `.part`. */
+async function hashPrefix(fd: FileHandle, length: number, hash: Sha256Stream): Promise<void> {
+  const block = Buffer.allocUnsafe(4 * 1024 * 1024);
   let position = 0;
   while (position < length) {
-    const { bytesRead } = await fd.read(
-      buffer,
-      0,
-      Math.min(buffer.length, length - position),
-      position,
-    );
+    const want = Math.min(block.length, length - position);
+    const { bytesRead } = await fd.read(block, 0, want, position);
     if (bytesRead <= 0) break;
-    hash.update(buffer.subarray(0, bytesRead));
     position += bytesRead;
+    hash.update(block.subarray(0, bytesRead));
   }
-  return hash;
 }
 
 async function openForUpdate(file: string): Promise<FileHandle> {

@@ -1,11 +1,11 @@
 import type { FileHandle } from 'node:fs/promises';
 
-/** Bytes gathered before one `writev`: fewer syscalls than one write per network chunk. */
+/** Bytes gathered before one write: fewer syscalls than one write per network chunk. */
 export const WRITE_BUFFER_BYTES = 1024 * 1024;
 
 /**
- * Writes a stream of chunks at increasing offsets of an open file, in batches. `onWritten` runs
- * after each batch is in the file (so readers may read it back).
+ * Writes a stream of chunks at increasing offsets of an open file, in batches gathered into one
+ * buffer (one write per batch). `onBatch` receives each batch once it is in the file.
  */
 export class PositionalWriter {
   #pending: Buffer[] = [];
@@ -15,7 +15,10 @@ export class PositionalWriter {
   constructor(
     private readonly fd: FileHandle,
     start: number,
-    private readonly onWritten: (bytes: number, endPosition: number) => void = () => {},
+    private readonly onBatch: (
+      batch: Buffer,
+      endPosition: number,
+    ) => void | Promise<void> = () => {},
     private readonly batchBytes = WRITE_BUFFER_BYTES,
   ) {
     this.#position = start;
@@ -34,32 +37,31 @@ export class PositionalWriter {
 
   async flush(): Promise<void> {
     if (this.#pendingBytes === 0) return;
-    const buffers = this.#pending;
-    const total = this.#pendingBytes;
+    const batch = Buffer.allocUnsafe(this.#pendingBytes);
+    let offset = 0;
+    for (const chunk of this.#pending) {
+      chunk.copy(batch, offset);
+      offset += chunk.length;
+    }
     this.#pending = [];
     this.#pendingBytes = 0;
-    let offset = 0;
-    while (offset < total) {
-      const { bytesWritten } = await this.fd.writev(sliceFrom(buffers, offset), this.#position);
-      if (bytesWritten <= 0) throw new Error('write made no progress');
-      offset += bytesWritten;
-      this.#position += bytesWritten;
-    }
-    this.onWritten(total, this.#position);
+    await writeFully(this.fd, batch, this.#position);
+    this.#position += batch.length;
+    await this.onBatch(batch, this.#position);
   }
 }
 
-function sliceFrom(buffers: Buffer[], offset: number): Buffer[] {
-  if (offset === 0) return buffers;
-  const out: Buffer[] = [];
-  let skip = offset;
-  for (const b of buffers) {
-    if (skip >= b.length) {
-      skip -= b.length;
-      continue;
-    }
-    out.push(skip > 0 ? b.subarray(skip) : b);
-    skip = 0;
+/** `write` until every byte is in the file (a positional write may be partial). */
+export async function writeFully(fd: FileHandle, bytes: Buffer, position: number): Promise<void> {
+  let offset = 0;
+  while (offset < bytes.length) {
+    const { bytesWritten } = await fd.write(
+      bytes,
+      offset,
+      bytes.length - offset,
+      position + offset,
+    );
+    if (bytesWritten <= 0) throw new Error('write made no progress');
+    offset += bytesWritten;
   }
-  return out;
 }
