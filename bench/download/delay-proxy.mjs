@@ -8,7 +8,10 @@ import { setTimeout as delay } from 'node:timers/promises';
 
 export async function startDelayProxy(upstreamPort, latencyMs) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  const counts = { requests: 0, ranged: 0 };
   const server = http.createServer(async (req, res) => {
+    counts.requests++;
+    if (req.headers.range) counts.ranged++;
     await delay(latencyMs);
     const upstream = http.request(
       {
@@ -32,6 +35,8 @@ export async function startDelayProxy(upstreamPort, latencyMs) {
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     port: server.address().port,
+    /** Requests forwarded so far (and how many carried a Range header); reset by the caller. */
+    counts,
     close: () => {
       server.closeAllConnections();
       agent.destroy();

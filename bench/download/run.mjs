@@ -1,14 +1,28 @@
 #!/usr/bin/env node
 /**
- * Download benchmark: `gencove download` vs curl (one file at a time) vs aria2c, from nginx on
- * 127.0.0.1 (sendfile, not the bottleneck), on loopback and under WAN-like conditions (nginx
- * `limit_rate` per connection + a userspace per-request latency proxy). Each run is measured with
- * /usr/bin/time -v (wall time, peak RSS, CPU seconds); tools run interleaved, BENCH_ROUNDS times,
- * and medians are reported.
+ * Download benchmark: `gencove download` vs curl (one file at a time) vs aria2c, on loopback and
+ * under WAN-like conditions (nginx `limit_rate` per connection + a userspace per-request latency
+ * proxy). The API is the sandbox (@gencove/sandbox, in this process, on 127.0.0.1): each scenario
+ * gets a project of its own whose samples are created through the API (URL imports + assignment,
+ * instant pipeline) and whose `alignment-bam` deliverables are served by nginx
+ * (`control.addExternalFiles`) — the sandbox's own S3 (s3rver) would be the bottleneck. Each run
+ * is measured with /usr/bin/time -v (wall time, peak RSS, CPU seconds); tools run interleaved,
+ * BENCH_ROUNDS times (each round starting with the next tool; `sync` before every run), and
+ * medians are reported.
  *
  *   apt-get install -y nginx aria2      # once
- *   npm run build -w @gencove/core -w @gencove/cli
- *   node bench/download/run.mjs         # BENCH_ONLY=loopback-single,wan-batch to pick scenarios
+ *   npx turbo run build --filter=@gencove/cli --filter=@gencove/sandbox
+ *   node bench/download/run.mjs
+ *
+ * Environment knobs (defaults in brackets):
+ *   BENCH_ROUNDS [3]; BENCH_ONLY=loopback-batch,loopback-single,wan-batch,wan-single [all];
+ *   BENCH_TOOLS=substring,… (only tools whose name contains one of them) [all];
+ *   BENCH_BATCH_FILES [80] × BENCH_BATCH_MIB [64]; BENCH_SINGLE_MIB [2048];
+ *   BENCH_WAN_BATCH_FILES [24] × BENCH_WAN_BATCH_MIB [16]; BENCH_WAN_SINGLE_MIB [256];
+ *   BENCH_WAN_RATE [8m per connection, nginx syntax]; BENCH_WAN_LATENCY_MS [50 per request];
+ *   BENCH_DIR [/tmp/gencove-bench-download] (data, generated once, and the output directory).
+ *
+ * Writes bench/results/download-<time>.json and prints a Markdown table.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -24,20 +38,24 @@ import {
   writeFileSync,
 } from 'node:fs';
 import net from 'node:net';
+import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import { startDelayProxy } from './delay-proxy.mjs';
-import { startFakeApi } from './fake-api.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const CLI = join(here, '../../packages/cli/dist/bin.js');
+const SANDBOX = join(here, '../../packages/sandbox/dist/index.js');
+const TUNING_PRELOAD = join(here, 'tuning.mjs');
+const RESULTS = join(here, '../results');
 const env = process.env;
 const MiB = 1024 * 1024;
 const cfg = {
   root: env.BENCH_DIR ?? '/tmp/gencove-bench-download',
   rounds: Number(env.BENCH_ROUNDS ?? 3),
-  batchFiles: Number(env.BENCH_BATCH_FILES ?? 48),
-  batchMiB: Number(env.BENCH_BATCH_MIB ?? 32),
+  batchFiles: Number(env.BENCH_BATCH_FILES ?? 80),
+  batchMiB: Number(env.BENCH_BATCH_MIB ?? 64),
   singleMiB: Number(env.BENCH_SINGLE_MIB ?? 2048),
   wanBatchFiles: Number(env.BENCH_WAN_BATCH_FILES ?? 24),
   wanBatchMiB: Number(env.BENCH_WAN_BATCH_MIB ?? 16),
@@ -45,6 +63,7 @@ const cfg = {
   wanRate: env.BENCH_WAN_RATE ?? '8m',
   wanLatencyMs: Number(env.BENCH_WAN_LATENCY_MS ?? 50),
   only: env.BENCH_ONLY?.split(',').filter(Boolean),
+  tools: env.BENCH_TOOLS?.split(',').filter(Boolean),
 };
 
 const SCENARIOS = [
@@ -137,9 +156,66 @@ http {
   return child;
 }
 
+/** JSON call to the sandbox API with its API key; throws on an error status. */
+async function call(sb, method, path, body) {
+  const res = await fetch(path.startsWith('http') ? path : `${sb.url}${path}`, {
+    method,
+    headers: { authorization: `Api-Key ${sb.apiKey}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${path} → HTTP ${res.status}: ${text.slice(0, 300)}`);
+  return text ? JSON.parse(text) : undefined;
+}
+
+/**
+ * A sandbox project with one succeeded sample per file, created the way a lab would (a project,
+ * URL imports of a tiny FASTQ from nginx, assignment; the sandbox pipeline is instant), whose
+ * `alignment-bam` is then the benchmark file served by nginx at `urlOf(file)`.
+ */
+async function createProject(sb, scenario, files, urlOf, readsUrl) {
+  const project = await call(sb, 'POST', '/api/v2/projects/', {
+    name: `bench download ${scenario.name}`,
+  });
+  const folder = `bench-download-${scenario.name}-${Date.now()}`;
+  const clientId = (file) => file.name.replace(/\..*$/, '');
+  for (const file of files) {
+    await call(sb, 'POST', '/api/v2/uploads-url/', {
+      destination_path: `gncv://${folder}/${clientId(file)}_R1.fastq.gz`,
+      source_url: readsUrl,
+    });
+  }
+  const entries = [];
+  let next = `/api/v2/sample-sheet/?search=${encodeURIComponent(`gncv://${folder}/`)}&status=unassigned&limit=1000`;
+  while (next) {
+    const page = await call(sb, 'GET', next);
+    entries.push(...page.results);
+    next = page.meta.next;
+  }
+  const samples = new Map();
+  for (let i = 0; i < entries.length; i += 200) {
+    const res = await call(sb, 'POST', `/api/v2/project-samples/${project.id}`, {
+      uploads: entries.slice(i, i + 200),
+      metadata: null,
+    });
+    for (const u of res.uploads) samples.set(u.client_id, u.sample);
+  }
+  for (const file of files) {
+    const sampleId = samples.get(clientId(file));
+    if (!sampleId) throw new Error(`no sample was created for ${file.name}`);
+    const snapshot = sb.control.addExternalFiles(sampleId, [
+      { fileType: 'alignment-bam', size: file.size, sha256: file.sha256, url: urlOf(file) },
+    ]);
+    if (snapshot.last_status.status !== 'succeeded') {
+      throw new Error(`sample ${sampleId} is ${snapshot.last_status.status}, not succeeded`);
+    }
+  }
+  return project.id;
+}
+
 /**
  * Runs a command under /usr/bin/time -v; returns wall s, peak RSS MiB, CPU s. Asynchronous: the
- * fake API and the latency proxy live in this process and must keep serving meanwhile.
+ * sandbox and the latency proxy live in this process and must keep serving meanwhile.
  */
 function timed(command, args, extraEnv = {}) {
   return new Promise((resolve, reject) => {
@@ -168,15 +244,19 @@ function timed(command, args, extraEnv = {}) {
   });
 }
 
-function tools(scenario, api, projectId, urls, out) {
+const ONE_STREAM = 'ours, forced: one stream';
+const ONE_STREAM_NO_VERIFY = 'ours --no-verify, forced: one stream';
+const PARALLEL = 'ours, forced: parallel parts';
+
+function tools(scenario, sb, projectId, urls, out) {
   const list = join(cfg.root, `${scenario.name}.urls`);
   writeFileSync(list, urls.map((u) => `${u}\n  out=${u.split('/').pop()}`).join('\n'));
   const pairs = join(cfg.root, `${scenario.name}.pairs`);
   writeFileSync(pairs, urls.map((u) => `${u} ${join(out, u.split('/').pop())}\n`).join(''));
-  const ours = (extra) => [
+  const ours = (extra, tuning) => [
     process.execPath,
     [
-      ...(env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+      ...(tuning ? ['--import', TUNING_PRELOAD] : []),
       CLI,
       'download',
       out,
@@ -189,7 +269,11 @@ function tools(scenario, api, projectId, urls, out) {
       '{default_filename}',
       ...extra,
     ],
-    { GENCOVE_HOST: api, GENCOVE_API_KEY: 'bench' },
+    {
+      GENCOVE_HOST: sb.url,
+      GENCOVE_API_KEY: sb.apiKey,
+      ...(tuning ? { BENCH_TUNING: JSON.stringify(tuning) } : {}),
+    },
   ];
   const aria = (extra) => [
     'aria2c',
@@ -208,15 +292,23 @@ function tools(scenario, api, projectId, urls, out) {
   const t = {
     ours: ours([]),
     'ours --no-verify': ours(['--no-verify']),
+    // The single-stream heuristic of the engine, checked by forcing each of its two branches.
+    [PARALLEL]: ours([], { singleStreamBytesPerSecond: 1e15 }),
   };
+  // On the WAN a forced single stream is just the per-connection cap (the curl row shows it).
+  if (!scenario.wan) {
+    t[ONE_STREAM] = ours([], { singleStreamBytesPerSecond: 0 });
+    // The sha256 cost on one and the same branch (the heuristic may pick either per run).
+    t[ONE_STREAM_NO_VERIFY] = ours(['--no-verify'], {
+      singleStreamBytesPerSecond: 0,
+    });
+  }
   if (scenario.files > 1) {
-    t['curl, one file at a time'] = [
-      'sh',
-      [
-        '-c',
-        `mkdir -p ${out} && while read url dest; do curl -sS --fail -o "$dest" "$url" || exit 1; done < ${pairs}`,
-      ],
-    ];
+    const loop = (sync) =>
+      `mkdir -p ${out} && while read url dest; do curl -sS --fail -o "$dest" "$url" || exit 1;${sync ? ' sync "$dest" || exit 1;' : ''} done < ${pairs}`;
+    t['curl, one file at a time'] = ['sh', ['-c', loop(false)]];
+    // `gencove download` fsyncs every file before renaming it into place; curl does not.
+    if (!scenario.wan) t['curl, one file at a time, + fsync'] = ['sh', ['-c', loop(true)]];
     t['aria2c -j8 -x8'] = aria(['-i', list, '-j', '8', '-x', '8', '-s', '8', '-k', '4M']);
     t['aria2c -j1 -x8 (official-like)'] = aria([
       '-i',
@@ -231,13 +323,22 @@ function tools(scenario, api, projectId, urls, out) {
       '8M',
     ]);
   } else {
-    t.curl = [
-      'sh',
-      ['-c', `mkdir -p ${out} && curl -sS --fail -o ${join(out, 'single.bam')} "${urls[0]}"`],
-    ];
+    const dest = join(out, urls[0].split('/').pop());
+    t.curl = ['sh', ['-c', `mkdir -p ${out} && curl -sS --fail -o ${dest} "${urls[0]}"`]];
+    if (!scenario.wan) {
+      t['curl + fsync'] = [
+        'sh',
+        ['-c', `mkdir -p ${out} && curl -sS --fail -o ${dest} "${urls[0]}" && sync ${dest}`],
+      ];
+    }
     t['aria2c -x8'] = aria(['-x', '8', '-s', '8', '-k', '8M', urls[0]]);
   }
-  return t;
+  if (!cfg.tools) return t;
+  return Object.fromEntries(
+    Object.entries(t).filter(
+      ([name]) => name.startsWith('ours') || cfg.tools.some((x) => name.includes(x)),
+    ),
+  );
 }
 
 const median = (xs) => {
@@ -247,43 +348,65 @@ const median = (xs) => {
 
 async function main() {
   if (!existsSync(CLI)) throw new Error(`build the CLI first: ${CLI} is missing`);
+  if (!existsSync(SANDBOX)) throw new Error(`build the sandbox first: ${SANDBOX} is missing`);
   for (const bin of ['nginx', 'aria2c', 'curl']) {
     if (spawnSync('sh', ['-c', `command -v ${bin}`]).status !== 0)
       throw new Error(`${bin} is not installed (apt-get install -y nginx aria2)`);
   }
+  const { startSandbox } = await import(SANDBOX);
   mkdirSync(cfg.root, { recursive: true });
   console.error('Preparing data…');
   const data = {};
   for (const s of SCENARIOS) data[s.name] = await ensureData(s);
+  mkdirSync(join(cfg.root, 'data', 'reads'), { recursive: true });
+  writeFileSync(
+    join(cfg.root, 'data', 'reads', 'bench_R1.fastq.gz'),
+    gzipSync('@r1\nACGTACGTAC\n+\nIIIIIIIIII\n'),
+  );
   const plainPort = await freePort();
   const limitedPort = await freePort();
   const nginx = await startNginx(plainPort, limitedPort);
   const proxy = await startDelayProxy(limitedPort, cfg.wanLatencyMs);
+  const sb = await startSandbox({ pipeline: 'instant' });
   const base = (s) => (s.wan ? `http://127.0.0.1:${proxy.port}` : `http://127.0.0.1:${plainPort}`);
-  const projects = {};
-  const projectIds = {};
-  SCENARIOS.forEach((s, i) => {
-    const pid = `20000000-0000-4000-8000-${String(i + 1).padStart(12, '0')}`;
-    projectIds[s.name] = pid;
-    projects[pid] = data[s.name].map((f) => ({ ...f, url: `${base(s)}${f.path}` }));
-  });
-  const api = await startFakeApi(projects);
   const results = [];
+  const rawRuns = {};
+  const loads = [];
   try {
+    const projectIds = {};
+    for (const s of SCENARIOS) {
+      projectIds[s.name] = await createProject(
+        sb,
+        s,
+        data[s.name],
+        (f) => `${base(s)}${f.path}`,
+        `http://127.0.0.1:${plainPort}/reads/bench_R1.fastq.gz`,
+      );
+    }
     for (const s of SCENARIOS) {
       const out = join(cfg.root, 'out');
       const urls = data[s.name].map((f) => `${base(s)}${f.path}`);
       const bytes = data[s.name].reduce((n, f) => n + f.size, 0);
-      const t = tools(s, api.url, projectIds[s.name], urls, out);
+      const t = tools(s, sb, projectIds[s.name], urls, out);
       const runs = Object.fromEntries(Object.keys(t).map((k) => [k, []]));
       console.error(
         `\n${s.name}: ${s.files} × ${s.mib} MiB${s.wan ? ` (limit ${cfg.wanRate}/connection, +${cfg.wanLatencyMs} ms per request)` : ''}`,
       );
+      const entries = Object.entries(t);
       for (let round = 0; round < cfg.rounds; round++) {
-        for (const [name, [cmd, args, extraEnv]] of Object.entries(t)) {
+        // Each round starts one tool later, so that no tool always follows the same one.
+        const order = entries.map((_, i) => entries[(i + round) % entries.length]);
+        for (const [name, [cmd, args, extraEnv]] of order) {
           rmSync(out, { recursive: true, force: true });
           mkdirSync(out, { recursive: true });
+          // The previous run's writes are flushed first: each run starts with a quiet disk.
+          spawnSync('sync');
+          proxy.counts.requests = 0;
+          proxy.counts.ranged = 0;
           const r = await timed(cmd, args, extraEnv);
+          r.load1 = loadavg()[0];
+          loads.push(r.load1);
+          if (s.wan) r.requests = { ...proxy.counts };
           const got = execFileSync('find', [out, '-type', 'f', '-printf', '%s\\n'], {
             encoding: 'utf8',
           })
@@ -294,18 +417,20 @@ async function main() {
             throw new Error(`${name}: wrote ${got} bytes, expected ${bytes}`);
           runs[name].push(r);
           console.error(
-            `  round ${round + 1} ${name}: ${r.wall.toFixed(2)} s, ${(bytes / MiB / r.wall).toFixed(0)} MiB/s, RSS ${r.rssMiB.toFixed(0)} MiB, CPU ${r.cpu.toFixed(2)} s`,
+            `  round ${round + 1} ${name}: ${r.wall.toFixed(2)} s, ${(bytes / MiB / r.wall).toFixed(0)} MiB/s, RSS ${r.rssMiB.toFixed(0)} MiB, CPU ${r.cpu.toFixed(2)} s, load ${r.load1.toFixed(1)}${r.requests ? `, ${r.requests.requests} requests (${r.requests.ranged} ranged)` : ''}`,
           );
         }
       }
       rmSync(out, { recursive: true, force: true });
+      rawRuns[s.name] = runs;
       const baseline = s.files > 1 ? 'curl, one file at a time' : 'curl';
-      const baseWall = median(runs[baseline].map((r) => r.wall));
+      const baseWall = runs[baseline] ? median(runs[baseline].map((r) => r.wall)) : Number.NaN;
       for (const [name, rs] of Object.entries(runs)) {
         const wall = median(rs.map((r) => r.wall));
         results.push({
           scenario: s.name,
           tool: name,
+          runs: rs.length,
           wallSeconds: +wall.toFixed(2),
           mibPerSecond: +(bytes / MiB / wall).toFixed(0),
           speedupVsBaseline: +(baseWall / wall).toFixed(2),
@@ -313,30 +438,51 @@ async function main() {
           cpuSecondsPerGiB: +(median(rs.map((r) => r.cpu)) / (bytes / (1024 * MiB))).toFixed(2),
         });
       }
-      const oursWall = median(runs.ours.map((r) => r.wall));
-      const noVerify = median(runs['ours --no-verify'].map((r) => r.wall));
+      // Same-round ratios: ours with sha256 ÷ ours --no-verify, round by round.
+      const verifyRatios = runs.ours.map((r, i) => r.wall / runs['ours --no-verify'][i].wall);
       results.push({
         scenario: s.name,
-        tool: 'sha256 cost (ours vs --no-verify)',
-        verifyOverheadPercent: +((100 * (oursWall - noVerify)) / noVerify).toFixed(1),
+        tool: 'sha256 cost (ours ÷ --no-verify, per round)',
+        verifyOverheadPercent: +(100 * (median(verifyRatios) - 1)).toFixed(1),
+        perRound: verifyRatios.map((x) => +x.toFixed(3)),
       });
+      const noVerifyOneStream = runs[ONE_STREAM_NO_VERIFY];
+      if (noVerifyOneStream && runs[ONE_STREAM]) {
+        const ratios = runs[ONE_STREAM].map((r, i) => r.wall / noVerifyOneStream[i].wall);
+        results.push({
+          scenario: s.name,
+          tool: 'sha256 cost, both forced to one stream (per round)',
+          verifyOverheadPercent: +(100 * (median(ratios) - 1)).toFixed(1),
+          perRound: ratios.map((x) => +x.toFixed(3)),
+        });
+      }
     }
   } finally {
-    await api.close();
+    await sb.close();
     await proxy.close();
     nginx.kill('SIGTERM');
   }
-  writeFileSync(join(cfg.root, 'results.json'), JSON.stringify({ cfg, results }, null, 2));
-  console.log(
-    '| scenario | tool | median wall s | MiB/s | × baseline | peak RSS MiB | CPU s/GiB |',
+  mkdirSync(RESULTS, { recursive: true });
+  const file = join(RESULTS, `download-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(
+    file,
+    JSON.stringify({ cfg, loadAverage1: loads, results, runs: rawRuns }, null, 2),
   );
-  console.log('|---|---|---|---|---|---|---|');
+  console.error(
+    `\nRaw results: ${file}; load average (1 min) during runs: median ${median(loads).toFixed(1)}, max ${Math.max(...loads).toFixed(1)}`,
+  );
+  console.log(
+    '| scenario | tool | runs | median wall s | MiB/s | × baseline | peak RSS MiB | CPU s/GiB |',
+  );
+  console.log('|---|---|---:|---:|---:|---:|---:|---:|');
   for (const r of results) {
     if ('verifyOverheadPercent' in r) {
-      console.log(`| ${r.scenario} | ${r.tool} | | | | | ${r.verifyOverheadPercent} % |`);
+      console.log(
+        `| ${r.scenario} | ${r.tool} | | ${r.verifyOverheadPercent} % (${r.perRound.join(', ')}) | | | | |`,
+      );
     } else {
       console.log(
-        `| ${r.scenario} | ${r.tool} | ${r.wallSeconds} | ${r.mibPerSecond} | ${r.speedupVsBaseline} | ${r.peakRssMiB} | ${r.cpuSecondsPerGiB} |`,
+        `| ${r.scenario} | ${r.tool} | ${r.runs} | ${r.wallSeconds} | ${r.mibPerSecond} | ${r.speedupVsBaseline} | ${r.peakRssMiB} | ${r.cpuSecondsPerGiB} |`,
       );
     }
   }

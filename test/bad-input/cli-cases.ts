@@ -387,7 +387,8 @@ export const CLI_CASES: CliCase[] = [
       '../{default_filename}',
     ],
     code: 2,
-    message: /Invalid --download-template "..\/\{default_filename\}"/,
+    message:
+      /Invalid --download-template "\.\.\/\{default_filename\}": it contains a "\.\." path segment/,
   },
   {
     name: 'download template: an absolute path',

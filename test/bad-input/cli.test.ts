@@ -9,7 +9,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { type Sandbox, startSandbox } from '@gencove/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gencove, sandboxEnv, transcript } from '../helpers/cli.js';
+import {
+  AWS_TEST_SECRET,
+  documentedExitCodes,
+  gencove,
+  sandboxEnv,
+  transcript,
+} from '../helpers/cli.js';
 import { fastq, listFiles } from '../helpers/files.js';
 import { findLeaks } from '../helpers/secrets.js';
 import { type CaseContext, CLI_CASES, type CliCase } from './cli-cases.js';
@@ -25,10 +31,12 @@ let sb: Sandbox;
 let ctx: CaseContext;
 let root: string;
 let n = 0;
+let documented: Set<number>;
 
 beforeAll(async () => {
   sb = await startSandbox({ pipeline: 'instant' });
   root = await mkdtemp(join(tmpdir(), 'gencove-bad-input-'));
+  documented = await documentedExitCodes();
   const res = await fetch(`${sb.url}/api/v2/projects/`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Api-Key ${sb.apiKey}` },
@@ -94,6 +102,7 @@ describe('bad input to the CLI', () => {
   it.each(CLI_CASES.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
     const { run, cwd, before, requests } = await runCase(c);
     expect(run.code, run.stderr).toBe(c.code);
+    expect(documented, 'the exit code is in the table of gencove --help').toContain(c.code);
     expect(errorMessages(run.stderr), run.stderr).toEqual([expect.stringMatching(c.message)]);
     if (c.detail) expect(run.stderr).toMatch(c.detail);
     expect(run.stderr).not.toMatch(/\n\s+at .*\(.*:\d+:\d+\)/); // no stack trace
@@ -154,6 +163,8 @@ describe('credentials given on the command line are never printed back', () => {
       { where: `run ${i} ${r.args.slice(0, 2).join(' ')} stderr`, text: r.stderr },
     ]);
     expect(transcript.length).toBeGreaterThan(50);
-    expect(findLeaks(sources, [...sb.control.issuedSecrets(), PASSWORD, FOREIGN_KEY])).toEqual([]);
+    expect(
+      findLeaks(sources, [...sb.control.issuedSecrets(), PASSWORD, FOREIGN_KEY, AWS_TEST_SECRET]),
+    ).toEqual([]);
   });
 });

@@ -34,7 +34,7 @@ const CASES: NodeCase[] = [
   {
     name: 'sample get: a sample ID that is not a UUID',
     parameters: () => ({ resource: 'sample', operation: 'get', sampleId: 'not-a-uuid' }),
-    error: /sample ?id|uuid/i,
+    error: /sampleId must be a UUID, got "not-a-uuid"/,
   },
   {
     name: 'sample get many: a project ID that is not a UUID',
@@ -44,7 +44,7 @@ const CASES: NodeCase[] = [
       projectId: 'plate-7',
       returnAll: true,
     }),
-    error: /project ?id|uuid/i,
+    error: /projectId must be a UUID, got "plate-7"/,
   },
   {
     name: 'sample set metadata: metadata that is not JSON',
@@ -54,7 +54,7 @@ const CASES: NodeCase[] = [
       sampleId: c.sb.projects.default,
       metadata: "{'plate': 7}",
     }),
-    error: /metadata|json/i,
+    error: /The parameter "metadata" is not valid JSON/,
   },
   {
     name: 'import from URLs: an ftp:// URL',
@@ -66,7 +66,7 @@ const CASES: NodeCase[] = [
       r1Url: 'ftp://storage.example.net/S1_R1.fastq.gz',
       r2Url: '',
     }),
-    error: /ftp|url/i,
+    error: /Item 0: path "ftp:\/\/storage\.example\.net\/S1_R1\.fastq\.gz" is not an http\(s\) URL/,
   },
   {
     name: 'import from URLs: a destination that is not gncv://',
@@ -79,7 +79,7 @@ const CASES: NodeCase[] = [
       r2Url: '',
       destination: 's3://bucket/x',
     }),
-    error: /gncv:\/\//,
+    error: /Invalid destination "s3:\/\/bucket\/x": it must start with gncv:\/\//,
   },
   {
     name: 'upload from binary: an item without the binary property',
@@ -89,7 +89,7 @@ const CASES: NodeCase[] = [
       binaryPropertyName: 'reads',
       destination: 'gncv://n8n-bad/',
     }),
-    error: /reads/,
+    error: /binary file 'reads', but none was found \[item 0\]/,
   },
   {
     name: 'upload from binary: a file name that is not a FASTQ',
@@ -102,7 +102,7 @@ const CASES: NodeCase[] = [
     input: async (h) => [
       { json: {}, binary: { data: await h.binary(Buffer.from('x'), 'notes.txt') } },
     ],
-    error: /notes\.txt|fastq/i,
+    error: /Item 0: file name "notes\.txt" must end in \.fastq\.gz/,
   },
 ];
 

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compareChaosReports } from '@gencove/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { transcript } from '../helpers/cli.js';
+import { AWS_TEST_SECRET, documentedExitCodes, transcript } from '../helpers/cli.js';
 import { listFiles, readTree, sha256, TEMPORARY_FILE } from '../helpers/files.js';
 import { findLeaks } from '../helpers/secrets.js';
 import { type ChaosRunResult, chaosRun, DELIVERY_BUCKET, RETRYABLE_EXIT } from './run.js';
@@ -21,8 +21,8 @@ const LOCAL = 50;
 const URLS = 50;
 const FAIL_QC = 1;
 
-/** Every exit code of `gencove --help`. */
-const DOCUMENTED = new Set([0, 1, 2, 3, 4, 5, 6, 10, 11, 12, 13, 130]);
+/** Every exit code of `gencove --help` (read from the built bin's help). */
+let DOCUMENTED: Set<number>;
 
 let root: string;
 let a: ChaosRunResult;
@@ -30,6 +30,7 @@ let b: ChaosRunResult;
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'gencove-chaos-'));
+  DOCUMENTED = await documentedExitCodes();
   const options = { seed: SEED, profile: PROFILE, local: LOCAL, urls: URLS, failQc: FAIL_QC };
   a = await chaosRun({ ...options, work: join(root, 'a') });
   b = await chaosRun({ ...options, work: join(root, 'b') });
@@ -90,14 +91,47 @@ describe(`chaos (seed ${SEED}, profile ${PROFILE}): ${LOCAL + URLS} samples end 
           expect(DOCUMENTED.has(code ?? -1), `${step.label} exit ${code}`).toBe(true);
           if (code === success) continue;
           expect(RETRYABLE_EXIT[step.step] as readonly number[]).toContain(code);
-          const errors = step.runs[i]!.stderr.split('\n').filter((l) => l.startsWith('ERROR: '));
-          expect(errors, step.runs[i]!.stderr).toHaveLength(1);
+          const stderr = step.runs[i]!.stderr;
+          const errors = stderr.split('\n').filter((l) => l.startsWith('ERROR: '));
+          const jsonErrors = stderr.split('\n').filter((l) => l.startsWith('{"error":'));
+          if (step.json) {
+            expect(errors, stderr).toEqual([]);
+            expect(jsonErrors, stderr).toHaveLength(1);
+            expect(JSON.parse(jsonErrors[0]!).error).toMatchObject({ exitCode: code });
+          } else {
+            expect(jsonErrors, stderr).toEqual([]);
+            expect(errors, stderr).toHaveLength(1);
+          }
         }
       }
     }
+    expect(DOCUMENTED).toContain(10);
     // wait said which sample failed QC, with the documented code
     const wait = a.steps.find((s) => s.step === 'wait')!;
     expect(wait.runs.at(-1)!.stdout).toMatch(/CHL-001-FAILQC\tfailed qc/);
+  });
+
+  it('--json steps print only NDJSON events, retries serialised with their errors', () => {
+    const jsonSteps = a.steps.filter((s) => s.json);
+    expect(jsonSteps.map((s) => s.label)).toEqual(['upload', 'import', 'download-s3']);
+    const events: Array<{ type: string; error?: unknown }> = [];
+    for (const step of jsonSteps) {
+      const run = step.runs.at(-1)!;
+      const lines = run.stdout.split('\n').filter((l) => l !== '');
+      const parsed = lines.map((l) => JSON.parse(l) as { type: string; error?: unknown });
+      expect(parsed.at(-1)!.type, step.label).toBe('result');
+      events.push(
+        ...step.runs
+          .flatMap((r) => r.stdout.split('\n').filter((l) => l !== ''))
+          .map((l) => JSON.parse(l) as { type: string; error?: unknown }),
+      );
+    }
+    // the faults reached the serialised output (so the secrets sweep below really covers it)
+    const retries = events.filter((e) => e.type === 'file-retry');
+    expect(retries.length).toBeGreaterThan(0);
+    expect(
+      retries.filter((e) => typeof e.error === 'string' && e.error !== '').length,
+    ).toBeGreaterThan(0);
   });
 
   it('every file registered exactly once: one upload per destination, one sample per client ID', async () => {
@@ -174,6 +208,18 @@ describe(`chaos (seed ${SEED}, profile ${PROFILE}): ${LOCAL + URLS} samples end 
     expect(a.deliveredKeys).toEqual(expectedDisk.map((f) => `results/${f}`).sort());
     // resume journals of the uploads are gone once the uploads are done
     expect(await listFiles(a.cacheDir)).toEqual([]);
+    // nothing temporary anywhere in either run's working folder; the sources are untouched
+    for (const run of [a, b]) {
+      expect((await listFiles(run.work)).filter((f) => TEMPORARY_FILE.test(f))).toEqual([]);
+      const local = run.inputs.filter((i) => i.kind === 'local');
+      expect(await listFiles(run.localDir)).toEqual(
+        local.map((i) => `${i.clientId}_${i.read}.fastq.gz`).sort(),
+      );
+      for (const input of local) {
+        const body = await readFile(join(run.localDir, `${input.clientId}_${input.read}.fastq.gz`));
+        expect(sha256(body)).toBe(input.sha256);
+      }
+    }
   });
 
   it('the same seed reproduces the same run: same faults per key, same outcomes', () => {
@@ -212,6 +258,7 @@ describe(`chaos (seed ${SEED}, profile ${PROFILE}): ${LOCAL + URLS} samples end 
     expect(secrets.filter((s) => /^[0-9a-f]{64}$/.test(s)).length).toBeGreaterThan(100);
     expect(secrets).toContain(a.sb.apiKey);
     expect(secrets).toContain(a.sb.password);
-    expect(findLeaks(sources, [...a.secrets, ...b.secrets])).toEqual([]);
+    // plus the AWS secret key the CLI signed its S3 delivery with
+    expect(findLeaks(sources, [...a.secrets, ...b.secrets, AWS_TEST_SECRET])).toEqual([]);
   });
 });

@@ -26,6 +26,8 @@ export type Step = keyof typeof RETRYABLE_EXIT;
 export interface StepRecord {
   step: Step;
   label: string;
+  /** Run with --json: stdout is NDJSON events, an error is one `{"error": …}` line on stderr. */
+  json: boolean;
   /** Exit code of every attempt, in order. */
   codes: Array<number | null>;
   runs: CliRun[];
@@ -55,6 +57,9 @@ export interface InputFile {
 
 export interface ChaosRunResult {
   sb: Sandbox;
+  /** The run's working folder (inputs, deliveries, cache, --output files). */
+  work: string;
+  localDir: string;
   projectId: string;
   inputs: InputFile[];
   steps: StepRecord[];
@@ -163,7 +168,13 @@ export async function chaosRun(options: ChaosRunOptions): Promise<ChaosRunResult
     success: number[] = [0],
     stepEnv: NodeJS.ProcessEnv = env,
   ) => {
-    const record: StepRecord = { step: name, label, codes: [], runs: [] };
+    const record: StepRecord = {
+      step: name,
+      label,
+      json: args.includes('--json'),
+      codes: [],
+      runs: [],
+    };
     steps.push(record);
     sb.control.setChaos({ seed: options.seed, profile: options.profile, label });
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
@@ -187,6 +198,7 @@ export async function chaosRun(options: ChaosRunOptions): Promise<ChaosRunResult
     '--output',
     outputs[0]!,
     '--no-progress',
+    '--json',
   ]);
   await step(
     'import',
@@ -200,6 +212,7 @@ export async function chaosRun(options: ChaosRunOptions): Promise<ChaosRunResult
       '--output',
       outputs[1]!,
       '--no-progress',
+      '--json',
     ],
     [0],
     passwordEnv,
@@ -239,6 +252,7 @@ export async function chaosRun(options: ChaosRunOptions): Promise<ChaosRunResult
     '--parallel-files',
     '8',
     '--no-progress',
+    '--json',
   ]);
 
   // URL imports: the sample sheet tells which destination path each source got
@@ -262,6 +276,8 @@ export async function chaosRun(options: ChaosRunOptions): Promise<ChaosRunResult
 
   return {
     sb,
+    work,
+    localDir,
     projectId,
     inputs,
     steps,

@@ -57,6 +57,26 @@ export function gencove(args: string[], options: CliOptions): Promise<CliRun> {
   });
 }
 
+/** The exit codes `gencove --help` documents (its "Exit codes:" table). */
+export async function documentedExitCodes(): Promise<Set<number>> {
+  const help = await new Promise<string>((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI_BIN, '--help'], {
+      env: { PATH: process.env.PATH },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      out += chunk;
+    });
+    child.on('error', reject);
+    child.on('close', () => resolve(out));
+  });
+  const table = help.split(/^Exit codes:$/m)[1] ?? '';
+  const codes = [...table.matchAll(/^ {2}(\d+) {2,}\S/gm)].map((m) => Number(m[1]));
+  if (!codes.includes(0)) throw new Error(`no exit code table in gencove --help:\n${help}`);
+  return new Set(codes);
+}
+
 /** No AWS configuration of the machine running the tests, and never the instance metadata. */
 export const NO_AWS_CONFIG = {
   AWS_CONFIG_FILE: '/nonexistent/aws-config',
@@ -64,6 +84,12 @@ export const NO_AWS_CONFIG = {
   AWS_EC2_METADATA_DISABLED: 'true',
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 };
+
+/**
+ * The AWS secret key the CLI gets for the sandbox's S3 (which checks the access key `S3RVER`, not
+ * SigV4 signatures): a distinctive value, so that the leak scans can look for it.
+ */
+export const AWS_TEST_SECRET = 'aws-secret-e2e-Qm7x2Lp9Vc4t';
 
 /** The environment pointing the CLI at a sandbox; the AWS chain gets the sandbox's admin key. */
 export function sandboxEnv(sb: Sandbox, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
@@ -75,7 +101,7 @@ export function sandboxEnv(sb: Sandbox, extra: NodeJS.ProcessEnv = {}): NodeJS.P
     GENCOVE_LOCALSTACK_S3_ENDPOINT: sb.s3Url,
     ...NO_AWS_CONFIG,
     AWS_ACCESS_KEY_ID: 'S3RVER',
-    AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    AWS_SECRET_ACCESS_KEY: AWS_TEST_SECRET,
     AWS_REGION: 'us-east-1',
     ...extra,
   };

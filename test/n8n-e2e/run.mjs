@@ -5,8 +5,12 @@
  *   1. list → download → files written      (n8n execute, examples/n8n/list-download.json)
  *   2. upload binary → assign               (n8n execute, examples/n8n/upload-assign.json)
  *   3. polling trigger fires on activation  (n8n start,   examples/n8n/poll-finished.json)
- *   4. signed webhook starts the workflow, a forged one gets 401 and does not
+ *   4. signed webhook starts the workflow, a forged one gets 401 and does not, a duplicated
+ *      delivery is answered 200 twice and starts it once
  *                                           (n8n start,   examples/n8n/webhook-fetch.json)
+ * Then a leak scan: no secret the sandbox issued (API key, password, JWTs, upload credentials,
+ * presigned-URL signatures, the webhook secret) nor n8n's encryption key appears in n8n's
+ * stdout/stderr, its log files, the execution outputs read here or the files the workflows wrote.
  * Prerequisite: `npm run build` (packages/n8n-nodes/dist, packages/sandbox/dist). The engine is
  * installed by this script into test/n8n-e2e/app (own lockfile, outside the workspace).
  */
@@ -15,6 +19,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import {
   cpSync,
   existsSync,
+  lstatSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -68,6 +73,47 @@ function installEngine() {
   log('engine installed');
 }
 
+/**
+ * Leak scan, the same idea as test/helpers/secrets.ts (plain JS here: this script runs on Node 20
+ * outside vitest): a secret counts as leaked in any form it could take in a log or a JSON output
+ * — verbatim, URL-encoded, JSON-escaped. Findings name the kind of secret and where, never the
+ * secret itself.
+ */
+const secretForms = (secret) => [
+  ...new Set([secret, encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1)]),
+];
+
+/** Every `{kind, where}` of `sources` ({where, text}) containing one of `secrets` ({kind, value}). */
+function findLeaks(sources, secrets) {
+  const leaks = [];
+  for (const { where, text } of sources) {
+    for (const { kind, value } of secrets) {
+      if (secretForms(value).some((form) => text.includes(form))) leaks.push({ kind, where });
+    }
+  }
+  return leaks;
+}
+
+/** Replaces every form of every secret, for what this script prints when something fails. */
+function redact(text, secrets) {
+  let out = String(text);
+  for (const { kind, value } of secrets) {
+    for (const form of secretForms(value)) out = out.replaceAll(form, `[redacted ${kind}]`);
+  }
+  return out;
+}
+
+/** Every file under `dir` (symbolic links not followed), minus the paths `skip` accepts. */
+function filesUnder(dir, skip = () => false) {
+  if (!existsSync(dir)) return [];
+  const out = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    const path = join(entry.parentPath ?? entry.path, entry.name);
+    if (entry.isFile() && !skip(path) && !lstatSync(path).isSymbolicLink()) out.push(path);
+  }
+  return out;
+}
+
 async function freePort() {
   return new Promise((ok, fail) => {
     const server = createServer();
@@ -111,6 +157,8 @@ const secret = `whsec-e2e-${randomBytes(6).toString('hex')}`;
 const sandbox = await startSandbox({ pipeline: 'manual', webhook: { url: webhookUrl, secret } });
 const control = sandbox.control;
 const children = new Set();
+/** Everything n8n printed (per command) and every execution output read here: leak-scanned. */
+const outputs = [];
 
 const env = {
   ...process.env,
@@ -128,6 +176,9 @@ const env = {
   N8N_RUNNERS_BROKER_PORT: String(brokerPort),
   N8N_RESTRICT_FILE_ACCESS_TO: join(work, 'files'),
   N8N_LOG_LEVEL: 'info',
+  // n8n's log goes to a file too, so that the leak scan covers it
+  N8N_LOG_OUTPUT: 'console,file',
+  N8N_LOG_FILE_LOCATION: join(work, 'logs/n8n.log'),
   DB_TYPE: 'sqlite',
 };
 mkdirSync(env.TMPDIR, { recursive: true });
@@ -147,6 +198,9 @@ const n8n = (args) =>
     child.on('error', fail);
     child.on('close', (status) => {
       children.delete(child);
+      const command = `n8n ${args[0]}${args[0] === 'execute' ? ` ${args[1]}` : ''}`;
+      outputs.push({ where: `${command} stdout`, text: stdout });
+      outputs.push({ where: `${command} stderr`, text: stderr });
       ok({ status, stdout, stderr });
     });
   });
@@ -242,6 +296,7 @@ try {
       );
     }
     const run = JSON.parse(lines.slice(start, end + 1).join('\n'));
+    outputs.push({ where: `execution output of ${id}`, text: JSON.stringify(run) });
     if (run.status !== 'success') throw new Error(`workflow ${id} ended ${run.status}`);
     return run;
   };
@@ -313,6 +368,12 @@ try {
   children.add(server);
   server.on('close', () => children.delete(server));
   let serverLog = '';
+  outputs.push({
+    where: 'n8n start stdout/stderr',
+    get text() {
+      return serverLog;
+    },
+  });
   server.stdout.on('data', (d) => (serverLog += d));
   server.stderr.on('data', (d) => (serverLog += d));
   const sampleGets = () =>
@@ -323,7 +384,7 @@ try {
     try {
       return await promise;
     } catch (error) {
-      process.stderr.write(serverLog.slice(-4000));
+      process.stderr.write(redact(serverLog.slice(-4000), knownSecrets()));
       throw error;
     }
   };
@@ -379,29 +440,115 @@ try {
   check(forged.status === 401, 'scenario 4: a forged webhook is answered 401');
 
   const target = byClient['E2E-S1'];
+  // Gencove may deliver an event twice: the sandbox's webhook chaos sends this one twice, at once
+  // (same event_id, body and signature).
+  control.setChaos({
+    seed: 1,
+    label: 'e2e-webhook',
+    profile: { name: 'every-webhook-twice', rules: [], webhooks: { duplicate: 1 } },
+  });
   await control.setSampleStatus(target.id, 'succeeded'); // the sandbox signs and delivers analysis_complete_v2
+  const deliveries = () => control.webhooks.filter((w) => w.body.includes(target.id));
   await withServerLog(
     waitFor(
-      'the webhook workflow to fetch the sample',
-      () => sampleGets().includes(target.id),
+      'both deliveries to be answered and the webhook workflow to fetch the sample',
+      () =>
+        deliveries().length === 2 &&
+        deliveries().every((d) => d.status !== 0) &&
+        sampleGets().includes(target.id),
       60_000,
     ),
   );
-  const delivery = control.webhooks.find((w) => w.body.includes(target.id));
+  control.setChaos(null);
+  // a second execution (if the duplicate started one) would fetch the sample again within ms
+  await new Promise((r) => setTimeout(r, 3000));
+  const [first, second] = deliveries();
   check(
-    delivery?.status === 200,
-    'scenario 4: the signed webhook from the sandbox was accepted (200)',
+    first.body === second.body && first.signature === second.signature,
+    'scenario 4: the sandbox delivered the same signed event twice',
   );
   check(
-    sampleGets().includes(target.id),
-    'scenario 4: the signed webhook started the workflow (it fetched E2E-S1)',
+    first.status === 200 && second.status === 200,
+    'scenario 4: the signed webhook and its duplicate were both accepted (200)',
+  );
+  const fetches = sampleGets().filter((id) => id === target.id).length;
+  check(
+    fetches === 1,
+    `scenario 4: the signed webhook started the workflow once, its duplicate did not (E2E-S1 fetched ${fetches} time(s))`,
   );
   check(!sampleGets().includes(forgedId), 'scenario 4: the forged webhook started nothing');
+
+  // Leak scan: stop n8n first, so that its output and log files are complete.
+  await stopAll();
+  const secrets = knownSecrets();
+  const n8nFolder = join(env.N8N_USER_FOLDER, '.n8n');
+  const scanned = [
+    // what the workflows wrote, n8n's log files (its own log, event log) and temporary files
+    ...filesUnder(delivered),
+    ...filesUnder(join(work, 'logs')),
+    ...filesUnder(env.TMPDIR),
+    ...filesUnder(
+      n8nFolder,
+      (path) =>
+        // the installed package (our dist), n8n's own config (holds the encryption key by
+        // design) and its database (credentials stored encrypted; execution data as designed)
+        path.startsWith(join(n8nFolder, 'nodes/')) ||
+        path === join(n8nFolder, 'config') ||
+        /database\.sqlite/.test(path),
+    ),
+  ];
+  const sources = [
+    ...outputs.map(({ where, text }) => ({ where, text })),
+    ...scanned.map((path) => ({
+      where: `file ${path.slice(work.length + 1)}`,
+      text: readFileSync(path, 'latin1'),
+    })),
+  ];
+  const leaks = findLeaks(sources, secrets);
+  if (leaks.length > 0) {
+    throw new Error(
+      `secrets leaked:\n${leaks.map((l) => `  - ${l.kind} in ${l.where}`).join('\n')}`,
+    );
+  }
+  const kinds = [...new Set(secrets.map((s) => s.kind))];
+  check(
+    sources.some((s) => s.where.startsWith('execution output')) &&
+      scanned.some((f) => f.startsWith(delivered)) &&
+      scanned.some((f) => f.startsWith(join(work, 'logs'))),
+    `no leak: ${secrets.length} secrets (${kinds.join(', ')}) in none of ${sources.length} outputs and files (n8n stdout/stderr, execution outputs, log files, written files)`,
+  );
   log(`all four scenarios passed in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+} catch (error) {
+  // n8n's output is part of some messages: never print a secret while reporting a failure
+  process.stderr.write(`${redact(error?.stack ?? error, knownSecrets())}\n`);
+  process.exitCode = 1;
 } finally {
   await stopAll();
   await sandbox.close();
   rmSync(work, { recursive: true, force: true });
+}
+
+/**
+ * The secrets of this run by kind: what the sandbox issued (API key, passwords, JWTs, upload
+ * credentials, presigned-URL signatures, the webhook secret) and n8n's encryption key.
+ */
+function knownSecrets() {
+  const kindOf = (value) => {
+    if (value === sandbox.apiKey) return 'API key';
+    if (value === sandbox.password) return 'account password';
+    if (value === secret) return 'webhook secret';
+    if (/^eyJ[\w-]*\.[\w-]*\.[\w-]*$/.test(value)) return 'JWT (access or refresh token)';
+    if (value.startsWith('IQoJ')) return 'S3 session token';
+    if (/^[0-9a-f]{64}$/.test(value)) return 'presigned-URL signature';
+    if (/^[A-Za-z0-9]{40}$/.test(value)) return 'S3 secret access key';
+    return 'other issued secret (a seeded password)';
+  };
+  const values = new Set([sandbox.apiKey, sandbox.password, secret, ...control.issuedSecrets()]);
+  return [
+    // short values would match by accident (as test/helpers/secrets.ts: at least 8 characters)
+    ...[...values].filter((v) => v.length >= 8).map((value) => ({ kind: kindOf(value), value })),
+    { kind: 'n8n encryption key', value: env.N8N_ENCRYPTION_KEY },
+  ];
 }
 
 /** Stops every n8n process this script started (SIGTERM, then SIGKILL after 15 s). */

@@ -36,6 +36,7 @@ export const EXIT_CODE_HELP = `Exit codes:
 const BY_ERROR_CODE: Record<string, ExitCodeValue> = {
   ERR_GENCOVE_CONFIG: ExitCode.Usage,
   ERR_GENCOVE_INPUT: ExitCode.Usage,
+  ERR_GENCOVE_INVALID_ARGUMENT: ExitCode.Usage,
   ERR_GENCOVE_NO_FILES: ExitCode.Usage,
   ERR_GENCOVE_AUTH: ExitCode.Auth,
   ERR_GENCOVE_OTP_REQUIRED: ExitCode.Auth,

@@ -72,6 +72,7 @@ describe('gencove doctor', () => {
   it('--json: the report on stdout, nothing else', async () => {
     const r = await cli(['--json', '--destination', root]);
     expect(r.code).toBe(0);
+    expect(r.stdout).not.toContain(sb.apiKey);
     const report = JSON.parse(r.stdout);
     expect(report).toMatchObject({ ok: true, host: sb.url });
     expect(report.checks.map((c: { id: string }) => c.id)).toEqual([
@@ -96,9 +97,11 @@ describe('gencove doctor', () => {
   });
 
   it('s3:// destinations use the AWS chain (HeadBucket)', async () => {
+    // the sandbox's S3 checks the access key only: a distinctive secret shows it is never printed
+    const secret = 'doctor-aws-secret-8d1e5b';
     const aws = {
       AWS_ACCESS_KEY_ID: 'S3RVER',
-      AWS_SECRET_ACCESS_KEY: 'S3RVER',
+      AWS_SECRET_ACCESS_KEY: secret,
       AWS_REGION: 'us-east-1',
       AWS_EC2_METADATA_DISABLED: 'true',
     };
@@ -114,6 +117,7 @@ describe('gencove doctor', () => {
     );
     expect(missing.code).toBe(1);
     expect(missing.stdout).toMatch(/FAIL {2}destination {2}S3 bucket not-there does not exist/);
+    for (const r of [ok, missing]) expect(r.stdout + r.stderr).not.toContain(secret);
     const noCreds = await cli(
       ['--destination', 's3://lab-external-data/out', '--endpoint-url', sb.s3Url],
       sandboxEnv(sb, { AWS_EC2_METADATA_DISABLED: 'true', AWS_REGION: 'us-east-1' }),

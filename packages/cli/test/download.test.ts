@@ -89,7 +89,15 @@ describe('gencove download DESTINATION', () => {
       const bytes = await readFile(join(dest, 'C01', ids.C01!, nameOf(type)));
       expect(bytes.equals(await stored(ids.C01!, type))).toBe(true);
     }
-    const again = await cli(['download', dest, '--project-id', projectId, '--json']);
+    // the official flag spelled out: the default
+    const again = await cli([
+      'download',
+      dest,
+      '--project-id',
+      projectId,
+      '--skip-existing',
+      '--json',
+    ]);
     expect(again.code).toBe(0);
     const result = ndjson(again.stdout).at(-1);
     expect(result.type).toBe('result');
@@ -122,6 +130,11 @@ describe('gencove download DESTINATION', () => {
       [
         ['download', dir(), '--project-id', projectId, '--endpoint-url', 'http://127.0.0.1:1'],
         /apply to an s3:/,
+      ],
+      [['download', dir(), '--project-id', projectId, '--region', 'eu-west-1'], /apply to an s3:/],
+      [
+        ['download', dir(), '--project-id', projectId, '--restore', '--restore-timeout', 'soon'],
+        /--restore-timeout/,
       ],
       [
         ['download', dir(), '--project-id', projectId, '--status', 'done'],
@@ -237,6 +250,25 @@ describe('gencove download DESTINATION', () => {
         .map((e: Json) => e.client_id)
         .sort(),
     ).toEqual(['C01', 'C02']);
+    // --json reports what was written without copying the presigned URLs to stdout
+    const quiet = await cli([
+      'download',
+      join(dir(), 'urls.json'),
+      '--sample-ids',
+      ids.C01!,
+      '--download-urls',
+      '--file-types',
+      'impute-vcf',
+      '--json',
+    ]);
+    expect(quiet.code).toBe(0);
+    expect(ndjson(quiet.stdout).at(-1)).toMatchObject({
+      type: 'result',
+      samples: [{ gencove_id: ids.C01, client_id: 'C01', fileTypes: ['impute-vcf'] }],
+    });
+    expect(quiet.stdout + quiet.stderr).not.toMatch(
+      /X-Amz-(Signature|Credential)|SANDBOXPRESIGNED/,
+    );
   });
 
   it('"-" streams exactly one file to stdout, byte for byte', async () => {
@@ -344,6 +376,34 @@ describe('gencove download DESTINATION', () => {
     const path = join(dest, 'C01', ids.C01!, nameOf('impute-vcf'));
     const line = await readFile(`${path}.sha256`, 'utf8');
     expect(line).toBe(`${sha256(await readFile(path))} *${nameOf('impute-vcf')}\n`);
+  });
+
+  it('FASTQs have no API checksum: three named, the rest counted in one line', async () => {
+    const { projectId: plate, ids: plateIds } = await projectWithSamples(sb, 'no-sha', {
+      Q1: 1024,
+      Q2: 1024,
+      Q3: 1024,
+      Q4: 1024,
+    });
+    const dest = dir();
+    const r = await cli([
+      'download',
+      dest,
+      '--project-id',
+      plate,
+      '--file-types',
+      'fastq-r1',
+      '--checksums',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr.match(/WARNING: The API has no checksum for /g)).toHaveLength(3);
+    expect(r.stderr).toContain('WARNING: 1 more file had no checksum from the API');
+    // the sidecars hold what was computed while streaming
+    const name = `${plateIds.Q4}_R1.fastq.gz`;
+    const path = join(dest, 'Q4', plateIds.Q4!, name);
+    expect(await readFile(`${path}.sha256`, 'utf8')).toBe(
+      `${sha256(await readFile(path))} *${name}\n`,
+    );
   });
 
   it('--since with a state file: a nightly job fetches only what finished since the last run', async () => {
@@ -511,6 +571,25 @@ describe('gencove samples download-file', () => {
       env(),
     );
     expect(fq.stdout.equals(await stored(ids.C01!, 'fastq-r1'))).toBe(true);
+    const asJson = await cli([
+      'samples',
+      'download-file',
+      ids.C01!,
+      'impute-vcf',
+      join(dir(), 'two.vcf.gz'),
+      '--json',
+    ]);
+    expect(asJson.code, asJson.stderr).toBe(0);
+    expect(JSON.parse(asJson.stdout)).toMatchObject({
+      sampleId: ids.C01,
+      fileType: 'impute-vcf',
+      outcome: 'downloaded',
+      verified: true,
+      sha256: fileOf('impute-vcf').checksum_sha256,
+    });
+    const jsonToStdout = await cli(['samples', 'download-file', ids.C01!, 'qc', '-', '--json']);
+    expect(jsonToStdout.code).toBe(2);
+    expect(jsonToStdout.stderr).toContain('--json cannot be combined');
   });
 
   it('explains a wrong file type, a directory destination and an unknown sample', async () => {

@@ -220,6 +220,13 @@ describe('gencove (foundation commands)', () => {
     expect(get.code).toBe(0);
     expect(JSON.parse(get.stdout)).toEqual({ plate: 7, lab: 'north' });
     expect(get.stdout).toContain('    "plate": 7');
+    const json = await runCli(['samples', 'get-metadata', first!.id, '--json'], {
+      env: sandboxEnv(sandbox),
+    });
+    expect(json.code).toBe(0);
+    expect(json.stdout).toBe(
+      `${JSON.stringify({ id: first!.id, metadata: { plate: 7, lab: 'north' } })}\n`,
+    );
   });
 
   it('lists file types sorted by key, including qc and metadata', async () => {
@@ -280,5 +287,24 @@ describe('gencove (foundation commands)', () => {
     ]);
     expect(tampered.code).toBe(1);
     expect(tampered.stderr).toContain('not valid');
+    const json = await runCli([
+      'webhooks',
+      'verify',
+      SPEC_SECRET,
+      SPEC_HEADER,
+      SPEC_BODY,
+      '--json',
+    ]);
+    expect(JSON.parse(json.stdout)).toEqual({ valid: true });
+    const badJson = await runCli([
+      'webhooks',
+      'verify',
+      SPEC_SECRET,
+      SPEC_HEADER,
+      '[{"event_id": "b"}]',
+      '--json',
+    ]);
+    expect(badJson.code).toBe(1);
+    expect(JSON.parse(badJson.stdout)).toMatchObject({ valid: false, reason: expect.any(String) });
   });
 });

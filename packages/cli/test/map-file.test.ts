@@ -99,6 +99,66 @@ describe('gencove map-file', () => {
     expect(result.stderr).toContain('WARNING: the URLs are not signed');
   });
 
+  it('--json prints a summary without signatures; the map file goes to --output', async () => {
+    const result = await mapFile([
+      's3://lab-runs/run-7/',
+      '--presign',
+      '--output',
+      'run-7-json.fastq-map.csv',
+      '--json',
+    ]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
+    const summary = JSON.parse(result.stdout) as {
+      output: string;
+      presigned: boolean;
+      listed: number;
+      samples: number;
+      rows: Array<{ clientId: string; read: string; url: string }>;
+      skipped: Array<{ key: string }>;
+      expiresAt: string;
+      warnings: string[];
+    };
+    expect(summary).toMatchObject({
+      output: 'run-7-json.fastq-map.csv',
+      presigned: true,
+      listed: 5,
+      samples: 2,
+    });
+    expect(summary.rows).toEqual([
+      {
+        clientId: 'PLT4-A03',
+        read: 'R1',
+        url: `${sandbox.s3Url}/lab-runs/run-7/PLT4-A03_S1_L001_R1_001.fastq.gz`,
+      },
+      {
+        clientId: 'PLT4-A03',
+        read: 'R2',
+        url: `${sandbox.s3Url}/lab-runs/run-7/PLT4-A03_S1_L001_R2_001.fastq.gz`,
+      },
+      {
+        clientId: 'PLT4-B07',
+        read: 'R1',
+        url: `${sandbox.s3Url}/lab-runs/run-7/PLT4-B07_S2_L001_R1_001.fastq.gz`,
+      },
+    ]);
+    expect(summary.skipped.map((s) => s.key)).toEqual([
+      'run-7/Undetermined_S0_L001_R1_001.fastq.gz',
+    ]);
+    expect(Date.parse(summary.expiresAt)).toBeGreaterThan(Date.now());
+    expect(summary.warnings).toEqual([expect.stringMatching(/^skipped run-7\/Undetermined/)]);
+    expect(result.stdout).not.toMatch(/X-Amz-(Signature|Credential)/);
+    const written = await readFile(join(lab.dir, 'run-7-json.fastq-map.csv'), 'utf8');
+    expect(written.match(/X-Amz-Signature=/g)).toHaveLength(3);
+
+    const toStdout = await mapFile(['s3://lab-runs/run-7/', '--presign', '--json']);
+    expect(toStdout.code).toBe(2);
+    expect(toStdout.stdout).toBe('');
+    expect(JSON.parse(toStdout.stderr)).toMatchObject({
+      error: { code: 'ERR_GENCOVE_INPUT', exitCode: 2 },
+    });
+  });
+
   it('refuses several lanes for one read with exit 2', async () => {
     const result = await mapFile(['s3://lab-runs/lanes/', '--presign']);
     expect(result.code).toBe(2);

@@ -11,7 +11,7 @@ const MIB = 1024 * 1024;
 
 function capture(mode: TransferRenderMode) {
   const stdout = new PassThrough();
-  const stderr = new PassThrough();
+  const stderr = Object.assign(new PassThrough(), { isTTY: mode === 'tty', columns: 100 });
   let out = '';
   let err = '';
   stdout.on('data', (d) => (out += d));
@@ -94,6 +94,30 @@ describe('createTransferRenderer', () => {
     const bytes = objects.map((o) => o.bytes);
     expect([...bytes].sort((a, b) => a - b)).toEqual(bytes);
     expect(t.err()).toBe('');
+  });
+
+  it('tty: one overall bar with bytes, rate and ETA, a line per active file, notes above', () => {
+    const t = capture('tty');
+    t.renderer.handle({ type: 'start', files: 2, bytes: 20 * MIB });
+    t.renderer.handle({ type: 'file-start', id: 0, name: 'S1_R1.fastq.gz', size: 10 * MIB });
+    t.renderer.handle({ type: 'file-start', id: 1, name: 'S1_R2.fastq.gz', size: 10 * MIB });
+    for (let i = 0; i < 5; i++) {
+      t.advance(200);
+      t.renderer.handle({ type: 'bytes', id: 0, bytes: MIB });
+    }
+    t.renderer.handle({ type: 'note', text: '  retrying part 1' });
+    // what the terminal shows now: the bars as last drawn (cursor moves stripped)
+    t.renderer.stop();
+    const screen = t.err().replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
+    expect(screen).toMatch(
+      /\[#{6}-{18}\] Uploading: 25% 5\.0 MiB\/20\.0 MiB, 0\/2 files, 5\.0 MiB\/s, ETA 3s/,
+    );
+    expect(screen).toMatch(/\[#{6}-{6}\] {2}50% S1_R1\.fastq\.gz/);
+    expect(screen).toMatch(/\[-{12}\] {3}0% S1_R2\.fastq\.gz/);
+    // the note came after the last frame: it must still reach the terminal
+    expect(screen).toContain('  retrying part 1\n');
+    expect(screen).not.toContain('started'); // per-file start/done lines are plain mode only
+    expect(t.out()).toBe('');
   });
 
   it('silent: writes nothing at all', () => {

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -58,6 +58,9 @@ describe('gencove upload: input errors, before any request', () => {
     ({ root } = await reads({ 'S1_R1.fastq.gz': 100, 'S1_R2.fastq.gz': 100 }));
     await mkdir(join(dir, 'no-fastq'));
     await writeFile(join(dir, 'no-fastq', 'readme.txt'), 'x');
+    await symlink(join(dir, 'loop'), join(dir, 'loop')); // stat fails with ELOOP
+    await mkdir(join(dir, 'broken-link'));
+    await symlink(join(dir, 'gone.fastq.gz'), join(dir, 'broken-link', 'B_R1.fastq.gz'));
   });
 
   it.each([
@@ -65,6 +68,12 @@ describe('gencove upload: input errors, before any request', () => {
       'a missing source',
       () => [join(dir, 'missing'), 'gncv://x'],
       /Source .*missing does not exist/,
+    ],
+    ['an unreadable source', () => [join(dir, 'loop'), 'gncv://x'], /Source .*loop cannot be read/],
+    [
+      'an unreadable FASTQ in the folder',
+      () => [join(dir, 'broken-link'), 'gncv://x'],
+      /B_R1\.fastq\.gz cannot be read/,
     ],
     ['a folder without FASTQs', () => [join(dir, 'no-fastq'), 'gncv://x'], /No FASTQ files found/],
     [

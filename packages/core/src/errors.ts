@@ -172,22 +172,44 @@ export class MaintenanceError extends GencoveError {
   /** `maintenance_eta` verbatim (often a naive timestamp, see spec §1.8). */
   declare readonly eta?: string;
   declare readonly maintenanceMessage?: string;
+  /** The response's `Retry-After`, when it sent one. */
+  declare readonly retryAfterMs?: number;
   constructor(
     message: string,
-    options: ErrorContext & { eta?: string; maintenanceMessage?: string } = {},
+    options: ErrorContext & {
+      eta?: string;
+      maintenanceMessage?: string;
+      retryAfterMs?: number;
+    } = {},
   ) {
     super(message, { ...options, code: 'ERR_GENCOVE_MAINTENANCE', retryable: false });
     if (options.eta !== undefined) this.eta = options.eta;
     if (options.maintenanceMessage !== undefined)
       this.maintenanceMessage = options.maintenanceMessage;
+    if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
   }
 }
 
 /** 5xx other than maintenance. */
 export class ServerError extends GencoveError {
-  constructor(message: string, options: ErrorContext = {}) {
+  /** The response's `Retry-After` (RFC 9110 allows it on 503), when it sent one. */
+  declare readonly retryAfterMs?: number;
+  constructor(message: string, options: ErrorContext & { retryAfterMs?: number } = {}) {
     super(message, { ...options, code: 'ERR_GENCOVE_SERVER', retryable: true });
+    if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
   }
+}
+
+/** How long the server asked us to wait (`Retry-After` of a 429 or 5xx), if it did. */
+export function retryAfterOf(error: unknown): number | undefined {
+  if (
+    error instanceof RateLimitError ||
+    error instanceof ServerError ||
+    error instanceof MaintenanceError
+  ) {
+    return error.retryAfterMs;
+  }
+  return undefined;
 }
 
 /** Connection refused / reset / DNS failure / connection closed mid-response. */

@@ -1,10 +1,12 @@
 import { type Sandbox, startSandbox } from '@gencove/sandbox';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { GencoveClient } from '../src/client.js';
+import { NotFoundError } from '../src/errors.js';
 import {
   ASSIGN_BATCH_SIZE,
   type AssignEvent,
   AssignmentError,
+  assignByPrefix,
   assignUploadsToProject,
   formatAssignmentOutput,
 } from '../src/jobs/assign/index.js';
@@ -194,6 +196,76 @@ describe('assignUploadsToProject', () => {
     });
     expect(samples).toEqual([]);
     expect(sandbox.control.requests).toHaveLength(0);
+  });
+});
+
+describe('assignByPrefix (projects run-prefix, spec §6.5)', () => {
+  it('assigns the unassigned entries that start with the prefix, in batches, with the metadata', async () => {
+    const n = ++run;
+    const ids: string[] = [];
+    for (const path of [
+      `gncv://prefix-${n}/plate-1/P1_R1.fastq.gz`,
+      `gncv://prefix-${n}/plate-1/P1_R2.fastq.gz`,
+      `gncv://prefix-${n}/plate-2/P2_R1.fastq.gz`,
+    ]) {
+      ids.push((await client.createUrlUpload(path, 'https://reads.example.test/x_R1.fastq.gz')).id);
+    }
+    // the sheet's search is a case-insensitive substring match: this one is listed, not taken
+    const other = await client.createUrlUpload(
+      `gncv://PREFIX-${n}/plate-1/X_R1.fastq.gz`,
+      'https://reads.example.test/x_R1.fastq.gz',
+    );
+    const events: AssignEvent[] = [];
+    const samples = await assignByPrefix(client, {
+      projectId: sandbox.projects.default,
+      prefix: `gncv://prefix-${n}/`,
+      metadata: { run: n },
+      onEvent: (e) => events.push(e),
+    });
+    expect(samples.map((s) => s.client_id).sort()).toEqual(['P1', 'P2']);
+    expect(
+      samples
+        .flatMap((s) => [s.fastq.r1?.upload, s.fastq.r2?.upload])
+        .filter(Boolean)
+        .sort(),
+    ).toEqual([...ids].sort());
+    for (const s of samples)
+      expect(sandbox.control.getSample(s.sample)?.metadata).toEqual({ run: n });
+    expect(sandbox.control.getUpload(other.id)?.sample).toBeNull();
+    expect(assignPosts()).toHaveLength(1);
+    expect(events.map((e) => e.type)).toEqual(['assign-batch', 'assign-done']);
+
+    // everything under the prefix is assigned now: an empty selection is an error, nothing sent
+    sandbox.control.clearRequests();
+    const again = assignByPrefix(client, {
+      projectId: sandbox.projects.default,
+      prefix: `gncv://prefix-${n}/`,
+    });
+    await expect(again).rejects.toBeInstanceOf(NotFoundError);
+    await expect(again).rejects.toThrow(`No unassigned uploads under gncv://prefix-${n}/`);
+    expect(assignPosts()).toHaveLength(0);
+  });
+
+  it(`sends ${ASSIGN_BATCH_SIZE + 1} entries in two batches`, async () => {
+    const over = await folderWithUploads(ASSIGN_BATCH_SIZE + 1);
+    const samples = await assignByPrefix(client, {
+      projectId: sandbox.projects.default,
+      prefix: over.destination,
+    });
+    expect(samples).toHaveLength(ASSIGN_BATCH_SIZE + 1);
+    expect(assignPosts()).toHaveLength(2);
+  }, 60_000);
+
+  it('checks the project and the prefix before listing anything', async () => {
+    await expect(
+      assignByPrefix(client, { projectId: sandbox.projects.other, prefix: 'gncv://any/' }),
+    ).rejects.toBeInstanceOf(NotFoundError);
+    await expect(
+      assignByPrefix(client, { projectId: sandbox.projects.default, prefix: 's3://bucket/' }),
+    ).rejects.toMatchObject({ code: 'ERR_GENCOVE_INVALID_ARGUMENT' });
+    expect(
+      sandbox.control.requests.filter((r) => r.path.startsWith('/api/v2/sample-sheet')),
+    ).toHaveLength(0);
   });
 });
 

@@ -252,6 +252,26 @@ describe('errors and retries', () => {
     ).toEqual(['rate-limited', 'rate-limited']);
   });
 
+  it('503 with Retry-After waits as asked; the error keeps it when it persists', async () => {
+    const { client, delays } = make();
+    sb.control.addFault({
+      match: { path: '/api/v2/user/' },
+      fault: { type: 'status', status: 503, retryAfter: 2 },
+    });
+    await expect(client.getUser()).resolves.toBeTruthy();
+    expect(delays).toHaveLength(1);
+    expect(delays[0]).toBeGreaterThanOrEqual(2000);
+
+    sb.control.addFault({
+      match: { path: '/api/v2/user/' },
+      times: Number.POSITIVE_INFINITY,
+      fault: { type: 'status', status: 503, retryAfter: 1 },
+    });
+    const err = await client.getUser().catch((e) => e);
+    expect(err).toBeInstanceOf(ServerError);
+    expect(err.retryAfterMs).toBe(1000);
+  });
+
   it('429 persisting → RateLimitError with retryAfterMs', async () => {
     const { client } = make();
     sb.control.addFault({

@@ -13,6 +13,7 @@ import {
   GencoveClient,
   runDoctor,
 } from '../src/index.js';
+import { clockCheck, tlsCheck } from '../src/jobs/doctor/host-check.js';
 import { json, startLocalServer } from './helpers/local-server.js';
 
 let sb: Sandbox;
@@ -171,6 +172,17 @@ describe('destinations', () => {
     }
   });
 
+  // runs as root too (where the chmod case above is skipped): sysfs refuses new files to anyone
+  it.skipIf(process.platform !== 'linux')(
+    'a folder where no file can be created fails, naming it and the error',
+    async () => {
+      const c = check(await doctor({ destination: '/sys/gencove-deliveries' }), 'destination');
+      expect(c.status).toBe('fail');
+      expect(c.summary).toMatch(/^cannot write to \/sys \((EACCES|EROFS|EPERM)\)$/);
+      expect(c.fix).toMatch(/write permission on \/sys|read-only/);
+    },
+  );
+
   it('s3:// runs HeadBucket: an existing bucket passes, a missing one fails', async () => {
     const s3 = adminS3();
     try {
@@ -187,6 +199,31 @@ describe('destinations', () => {
         status: 'fail',
         summary: 'S3 bucket no-such-bucket does not exist',
       });
+      // a key the S3 endpoint does not know: 403, with a fix about the AWS identity
+      const stranger = new S3Client({
+        endpoint: sb.s3Url,
+        forcePathStyle: true,
+        region: 'us-east-1',
+        maxAttempts: 1,
+        credentials: { accessKeyId: 'AKIADOCTORSTRANGER', secretAccessKey: 'doctor-s3-secret-9f2' },
+      });
+      try {
+        const denied = check(
+          await doctor({
+            destination: 's3://lab-external-data/deliveries',
+            s3Destination: { client: stranger },
+          }),
+          'destination',
+        );
+        expect(denied).toMatchObject({
+          status: 'fail',
+          summary: 'S3 bucket lab-external-data is not accessible with these AWS credentials (403)',
+        });
+        expect(denied.fix).toMatch(/AWS_PROFILE/);
+        expect(JSON.stringify(denied)).not.toContain('doctor-s3-secret-9f2');
+      } finally {
+        stranger.destroy();
+      }
       const invalid = await doctor({ destination: 's3://Bad_Bucket/x' });
       expect(check(invalid, 'destination').status).toBe('fail');
       expect(check(invalid, 'destination').summary).toContain('Invalid S3 bucket name');
@@ -245,5 +282,62 @@ describe('hosts that are not right', () => {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
     }
+  });
+});
+
+describe('verdicts on probe results', () => {
+  const now = Date.parse('2026-11-24T12:00:00Z');
+  const trusted = {
+    authorized: true,
+    protocol: 'TLSv1.3',
+    subject: 'api.gencove.com',
+    issuer: 'Amazon RSA 2048 M02',
+  };
+
+  it('tls: trusted passes; a certificate expiring within 14 days warns with a fix', () => {
+    const url = new URL('https://api.gencove.com');
+    const ok = tlsCheck(url, { ...trusted, validTo: 'Dec 31 23:59:59 2027 GMT' }, now);
+    expect(ok).toMatchObject({ id: 'tls', status: 'pass' });
+    expect(ok.summary).toBe(
+      'TLSv1.3, certificate of api.gencove.com trusted (issued by Amazon RSA 2048 M02)',
+    );
+    const soon = tlsCheck(url, { ...trusted, validTo: 'Nov 30 12:00:00 2026 GMT' }, now);
+    expect(soon).toMatchObject({ status: 'warn' });
+    expect(soon.summary).toMatch(/expires in 6 days/);
+    expect(soon.fix).toMatch(/about to expire/);
+  });
+
+  it('tls: plain http is skipped on loopback and warned about elsewhere', () => {
+    expect(tlsCheck(new URL('http://127.0.0.1:8000'), undefined, now).status).toBe('skip');
+    const plain = tlsCheck(new URL('http://gencove.lab.example.org'), undefined, now);
+    expect(plain).toMatchObject({ status: 'warn', fix: 'Use an https:// host.' });
+    expect(plain.summary).toMatch(/unencrypted/);
+  });
+
+  it('tls: a failed handshake fails with what to check', () => {
+    const failed = tlsCheck(
+      new URL('https://api.gencove.com'),
+      { authorized: false, error: { code: 'ECONNRESET', message: 'socket hang up' } },
+      now,
+    );
+    expect(failed).toMatchObject({ status: 'fail', details: { error: 'ECONNRESET' } });
+    expect(failed.summary).toBe('TLS handshake with api.gencove.com failed: socket hang up');
+    expect(failed.fix).toMatch(/speaks https/);
+  });
+
+  it('clock: without a Date header the check is skipped, never passed', () => {
+    const c = clockCheck({ status: 401, sentAt: now, receivedAt: now + 20 });
+    expect(c).toMatchObject({
+      status: 'skip',
+      summary: 'the server sent no Date header to compare with',
+    });
+    // the header's one-second resolution is not mistaken for skew
+    const synced = clockCheck({
+      status: 401,
+      date: new Date(now).toUTCString(),
+      sentAt: now + 300,
+      receivedAt: now + 340,
+    });
+    expect(synced).toMatchObject({ status: 'pass', summary: 'in sync with the server' });
   });
 });

@@ -165,6 +165,29 @@ describe('delivery to s3://bucket/prefix', () => {
     expect(await object(target.slice('s3://lab-results/'.length))).toBeUndefined();
   });
 
+  it('without verification no sha256 is recorded, so a later run cannot skip on its word', async () => {
+    const options = {
+      destination: 's3://lab-results/unverified',
+      sampleIds: [ids.D02!],
+      projectId: undefined,
+      fileTypes: ['impute-vcf'],
+    };
+    // The bytes are corrupt, but nothing checks them (verify: false)…
+    sb.control.corruptDownloads(true);
+    const first = await deliver({ ...options, verify: false });
+    sb.control.corruptDownloads(false);
+    const target = first.files[0]!;
+    expect(target).toMatchObject({ outcome: 'downloaded', verified: false });
+    const key = target.target.slice('s3://lab-results/'.length);
+    expect((await object(key))!.metadata.sha256).toBeUndefined();
+    // …so the next verified run replaces the object instead of trusting it.
+    const second = await deliver(options);
+    expect(second.files[0]).toMatchObject({ outcome: 'downloaded', verified: true });
+    const got = (await object(key))!;
+    expect(sha256(got.body)).toBe(got.metadata.sha256);
+    expect(got.body.equals(await stored(ids.D02!, 'impute-vcf'))).toBe(true);
+  });
+
   it('a missing bucket is reported before any transfer', async () => {
     sb.control.clearRequests();
     const error = await deliver({ destination: 's3://no-such-bucket/x' }).then(

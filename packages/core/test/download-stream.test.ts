@@ -1,7 +1,17 @@
+import { execFileSync } from 'node:child_process';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type Sandbox, startSandbox } from '@gencove/sandbox';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { GencoveClient } from '../src/client.js';
-import { streamSampleFile } from '../src/jobs/download/index.js';
+import {
+  DownloadFailedError,
+  downloadDeliverables,
+  downloadSampleFile,
+  streamSampleFile,
+} from '../src/jobs/download/index.js';
 import { sha256 } from './download-helpers.js';
 
 let sandbox: Sandbox;
@@ -100,5 +110,66 @@ describe('streamSampleFile', () => {
     const text = (await collect(stream)).toString('utf8');
     expect((await done).bytes).toBe(Buffer.byteLength(text));
     expect(JSON.parse(text)).toBeTypeOf('object');
+  });
+});
+
+describe('special files (devices, pipes) as destinations', () => {
+  /** A named pipe in a temp dir, and everything written into it. */
+  async function fifo() {
+    const dir = await mkdtemp(join(tmpdir(), 'gencove-fifo-'));
+    const path = join(dir, 'pipe');
+    execFileSync('mkfifo', [path]);
+    const received = collect(createReadStream(path));
+    return { dir, path, received };
+  }
+
+  it('downloadSampleFile writes into a pipe (like `>(cmd)`) instead of renaming over it', async () => {
+    const { sample, bytes } = await seededVcf();
+    const { dir, path, received } = await fifo();
+    try {
+      const outcome = await downloadSampleFile(client, {
+        sampleId: sample.id,
+        fileType: 'impute-vcf',
+        destination: path,
+        checksum: true,
+      });
+      expect(outcome).toMatchObject({ verified: true, bytes: bytes.length });
+      expect((await received).equals(bytes)).toBe(true);
+      expect((await stat(path)).isFIFO()).toBe(true);
+      // no .part, no .sha256 next to a pipe
+      expect(await readdir(dir)).toEqual(['pipe']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('the download job refuses to replace a pipe found at a target', async () => {
+    const { sample } = await seededVcf();
+    const dest = await mkdtemp(join(tmpdir(), 'gencove-fifo-dest-'));
+    try {
+      // the first run tells where the file goes; the second finds a pipe there
+      const first = await downloadDeliverables(client, {
+        destination: dest,
+        sampleIds: [sample.id],
+        fileTypes: ['impute-vcf'],
+      });
+      const target = first.files[0]!.target;
+      await rm(target);
+      execFileSync('mkfifo', [target]);
+      const error = await downloadDeliverables(client, {
+        destination: dest,
+        sampleIds: [sample.id],
+        fileTypes: ['impute-vcf'],
+        skipExisting: false,
+      }).then(
+        () => undefined,
+        (e: DownloadFailedError) => e,
+      );
+      expect(error).toBeInstanceOf(DownloadFailedError);
+      expect(error!.failures[0]!.error.code).toBe('ERR_GENCOVE_UNSAFE_PATH');
+      expect((await stat(target)).isFIFO()).toBe(true);
+    } finally {
+      await rm(dest, { recursive: true, force: true });
+    }
   });
 });

@@ -19,6 +19,7 @@ import {
   GencoveClient,
   InvalidArgumentError,
   type SampleDetail,
+  TransferBudget,
 } from '../src/index.js';
 import { addSamples, countingAgent, createProject, fastq, sha256 } from './download-helpers.js';
 
@@ -288,6 +289,24 @@ describe('integrity', () => {
     },
   );
 
+  it('a file --verify-existing refused is not left behind when its replacement fails too', async () => {
+    const dest = await tempDir();
+    const options = { destination: dest, sampleIds: [a01.id], fileTypes: ['impute-vcf'] };
+    const target = (await start(options).promise).files[0]!.target;
+    const bad = await readFile(target);
+    bad[10] = bad[10]! ^ 0xff;
+    await writeFile(target, bad); // same size, wrong sha256
+    sb.control.corruptDownloads(true);
+    const error = await failure(start({ ...options, verifyExisting: true }).promise);
+    expect(error.code).toBe('ERR_GENCOVE_CHECKSUM');
+    expect(error.message).toContain('the file was removed');
+    // Kept, the refused file would pass the next size-only run as "already there".
+    expect(await listFiles(dest)).toEqual([]);
+    sb.control.corruptDownloads(false);
+    const next = await start(options).promise;
+    expect(next.files[0]).toMatchObject({ outcome: 'downloaded', verified: true });
+  });
+
   it('a corruption that does not repeat is repaired by the second fetch', async () => {
     sb.control.corruptDownloads(true);
     const dest = await tempDir();
@@ -397,6 +416,40 @@ describe('resume and refresh', () => {
       expect(wire.records.filter((r) => r.path === path).length).toBe(expected);
       await wire.dispatcher.close();
     }
+  });
+
+  it('the first part is timed from its request, not from its wait for a connection', async () => {
+    const file = fastqOf();
+    const path = new URL(file.download_url!).pathname;
+    const budget = new TransferBudget({ maxConnections: 1, maxBufferBytes: 4 * 1024 * 1024 });
+    const held = await budget.connections.acquire(1);
+    const wire = countingAgent();
+    const run = start({
+      destination: await tempDir(),
+      sampleIds: [a01.id],
+      fileTypes: ['fastq-r1'],
+      dispatcher: wire.dispatcher,
+      budget,
+      // 64 KiB parts: counting the 600 ms queue would make the link look slower than this
+      tuning: { ...tuning, singleStreamBytesPerSecond: 256 * 1024 },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(wire.records).toEqual([]);
+    held();
+    await run.promise;
+    expect(wire.records.filter((r) => r.path === path).length).toBe(2);
+    await wire.dispatcher.close();
+  });
+
+  it('rejects a singleStreamBytesPerSecond that is not a number ≥ 0', async () => {
+    const error = await failure(
+      start({
+        destination: await tempDir(),
+        sampleIds: [a01.id],
+        tuning: { ...tuning, singleStreamBytesPerSecond: Number.NaN },
+      }).promise,
+    );
+    expect(error).toBeInstanceOf(InvalidArgumentError);
   });
 
   it('a run that gives up leaves a .part that the next run resumes', async () => {

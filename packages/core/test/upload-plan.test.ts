@@ -219,6 +219,27 @@ describe('planUpload: directories', () => {
     }
   });
 
+  it('reports a broken FASTQ symlink as unreadable instead of leaving the file out', async () => {
+    const broken = await tree(join(dir, 'broken'), { 'OK_R1.fastq.gz': 3, 'OK_R2.fastq.gz': 3 });
+    await symlink(join(dir, 'broken', 'gone.fastq.gz'), join(broken, 'LOST_R1.fastq.gz'));
+    await symlink(join(dir, 'broken', 'gone.txt'), join(broken, 'notes.txt'));
+    const plan = await planUpload({ source: broken, destination: 'gncv://broken/' });
+    expect(plan.uploads.map((u) => u.label)).toEqual([
+      'LOST_R1.fastq.gz',
+      'OK_R1.fastq.gz',
+      'OK_R2.fastq.gz',
+    ]);
+    expect(plan.problems.filter((p) => p.severity === 'error')).toEqual([
+      expect.objectContaining({
+        kind: 'unreadable',
+        paths: [join(broken, 'LOST_R1.fastq.gz')],
+        message: expect.stringContaining('LOST_R1.fastq.gz cannot be read'),
+      }),
+    ]);
+    expect(plan.ignored).toEqual([]); // a broken link without a FASTQ name is no file at all
+    expect(() => assertUploadable(plan)).toThrow(UploadPlanError);
+  });
+
   it('rejects a missing source, a plain file, an empty folder and a bad destination', async () => {
     await expect(planUpload({ source: join(dir, 'nope') })).rejects.toThrow(
       /Source .*nope does not exist/,

@@ -7640,10 +7640,10 @@ upgrade: ${upgrade}\r
     }
     function writeStream(abort, body, client, request3, socket, contentLength, header2, expectsPayload) {
       assert2(contentLength !== 0 || client[kRunning] === 0, "stream body cannot be pipelined");
-      let finished = false;
+      let finished2 = false;
       const writer = new AsyncWriter({ abort, socket, request: request3, contentLength, client, expectsPayload, header: header2 });
       const onData = function(chunk) {
-        if (finished) {
+        if (finished2) {
           return;
         }
         try {
@@ -7655,7 +7655,7 @@ upgrade: ${upgrade}\r
         }
       };
       const onDrain = function() {
-        if (finished) {
+        if (finished2) {
           return;
         }
         if (body.resume) {
@@ -7666,16 +7666,16 @@ upgrade: ${upgrade}\r
         queueMicrotask(() => {
           body.removeListener("error", onFinished);
         });
-        if (!finished) {
+        if (!finished2) {
           const err = new RequestAbortedError();
           queueMicrotask(() => onFinished(err));
         }
       };
       const onFinished = function(err) {
-        if (finished) {
+        if (finished2) {
           return;
         }
-        finished = true;
+        finished2 = true;
         assert2(socket.destroyed || socket[kWriting] && client[kRunning] <= 1);
         socket.off("drain", onDrain).off("error", onFinished);
         body.removeListener("data", onData).removeListener("end", onFinished).removeListener("close", onClose);
@@ -12177,7 +12177,7 @@ var require_api_stream = __commonJS({
   "node_modules/undici/lib/api/api-stream.js"(exports, module) {
     "use strict";
     var assert2 = __require("node:assert");
-    var { finished } = __require("node:stream");
+    var { finished: finished2 } = __require("node:stream");
     var { AsyncResource } = __require("node:async_hooks");
     var { InvalidArgumentError: InvalidArgumentError3, InvalidReturnValueError } = require_errors();
     var util = require_util();
@@ -12261,7 +12261,7 @@ var require_api_stream = __commonJS({
         if (!res || typeof res.write !== "function" || typeof res.end !== "function" || typeof res.on !== "function") {
           throw new InvalidReturnValueError("expected Writable");
         }
-        finished(res, { readable: false }, (err) => {
+        finished2(res, { readable: false }, (err) => {
           const { callback, res: res2, opaque: opaque2, trailers, abort } = this;
           this.res = null;
           if (err || !res2?.readable) {
@@ -13972,8 +13972,8 @@ var require_snapshot_utils = __commonJS({
 var require_snapshot_recorder = __commonJS({
   "node_modules/undici/lib/mock/snapshot-recorder.js"(exports, module) {
     "use strict";
-    var { writeFile: writeFile10, readFile: readFile6, mkdir: mkdir8 } = __require("node:fs/promises");
-    var { dirname: dirname11, resolve: resolve6 } = __require("node:path");
+    var { writeFile: writeFile12, readFile: readFile6, mkdir: mkdir9 } = __require("node:fs/promises");
+    var { dirname: dirname12, resolve: resolve6 } = __require("node:path");
     var { setTimeout: setTimeout2, clearTimeout: clearTimeout2 } = __require("node:timers");
     var { InvalidArgumentError: InvalidArgumentError3, UndiciError } = require_errors();
     var { hashId, isUrlExcludedFactory, normalizeHeaders, createHeaderFilters } = require_snapshot_utils();
@@ -14204,12 +14204,12 @@ var require_snapshot_recorder = __commonJS({
           throw new InvalidArgumentError3("Snapshot path is required");
         }
         const resolvedPath = resolve6(path);
-        await mkdir8(dirname11(resolvedPath), { recursive: true });
+        await mkdir9(dirname12(resolvedPath), { recursive: true });
         const data = Array.from(this.#snapshots.entries()).map(([hash2, snapshot]) => ({
           hash: hash2,
           snapshot
         }));
-        await writeFile10(resolvedPath, JSON.stringify(data, null, 2), { flush: true });
+        await writeFile12(resolvedPath, JSON.stringify(data, null, 2), { flush: true });
       }
       /**
        * Clears all recorded snapshots
@@ -21284,7 +21284,7 @@ var require_fetch = __commonJS({
       subresourceSet
     } = require_constants3();
     var EE = __require("node:events");
-    var { Readable: Readable5, pipeline: pipeline2, finished, isErrored, isReadable } = __require("node:stream");
+    var { Readable: Readable5, pipeline: pipeline2, finished: finished2, isErrored, isReadable } = __require("node:stream");
     var { addAbortListener, bufferToLowerCasedHeaderName } = require_util();
     var { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = require_data_url();
     var { getGlobalDispatcher } = require_global2();
@@ -21761,7 +21761,7 @@ var require_fetch = __commonJS({
       if (internalResponse.body == null) {
         processResponseEndOfBody();
       } else {
-        finished(internalResponse.body.stream, () => {
+        finished2(internalResponse.body.stream, () => {
           processResponseEndOfBody();
         });
       }
@@ -61519,10 +61519,10 @@ var require_signin = __commonJS({
 });
 
 // node_modules/@aws-sdk/credential-provider-login/dist-es/LoginCredentialsFetcher.js
-import { createHash as createHash2, createPrivateKey, createPublicKey, sign } from "node:crypto";
+import { createHash as createHash3, createPrivateKey, createPublicKey, sign } from "node:crypto";
 import { promises as fs2 } from "node:fs";
 import { homedir } from "node:os";
-import { dirname as dirname2, join } from "node:path";
+import { dirname as dirname3, join } from "node:path";
 var import_config21, import_protocols9, LoginCredentialsFetcher;
 var init_LoginCredentialsFetcher = __esm({
   "node_modules/@aws-sdk/credential-provider-login/dist-es/LoginCredentialsFetcher.js"() {
@@ -61685,7 +61685,7 @@ var init_LoginCredentialsFetcher = __esm({
       }
       async saveToken(token) {
         const tokenFilePath = this.getTokenFilePath();
-        const directory = dirname2(tokenFilePath);
+        const directory = dirname3(tokenFilePath);
         try {
           await fs2.mkdir(directory, { recursive: true });
         } catch (error62) {
@@ -61695,7 +61695,7 @@ var init_LoginCredentialsFetcher = __esm({
       getTokenFilePath() {
         const directory = process.env.AWS_LOGIN_CACHE_DIRECTORY ?? join(homedir(), ".aws", "login", "cache");
         const loginSessionBytes = Buffer.from(this.loginSession, "utf8");
-        const loginSessionSha256 = createHash2("sha256").update(loginSessionBytes).digest("hex");
+        const loginSessionSha256 = createHash3("sha256").update(loginSessionBytes).digest("hex");
         return join(directory, `${loginSessionSha256}.json`);
       }
       derToRawSignature(derSignature) {
@@ -71306,6 +71306,7 @@ var EXIT_CODE_HELP = `Exit codes:
 var BY_ERROR_CODE = {
   ERR_GENCOVE_CONFIG: ExitCode.Usage,
   ERR_GENCOVE_INPUT: ExitCode.Usage,
+  ERR_GENCOVE_INVALID_ARGUMENT: ExitCode.Usage,
   ERR_GENCOVE_NO_FILES: ExitCode.Usage,
   ERR_GENCOVE_AUTH: ExitCode.Auth,
   ERR_GENCOVE_OTP_REQUIRED: ExitCode.Auth,
@@ -71447,13 +71448,21 @@ var MaintenanceError = class extends GencoveError {
     if (options.eta !== void 0) this.eta = options.eta;
     if (options.maintenanceMessage !== void 0)
       this.maintenanceMessage = options.maintenanceMessage;
+    if (options.retryAfterMs !== void 0) this.retryAfterMs = options.retryAfterMs;
   }
 };
 var ServerError = class extends GencoveError {
   constructor(message, options = {}) {
     super(message, { ...options, code: "ERR_GENCOVE_SERVER", retryable: true });
+    if (options.retryAfterMs !== void 0) this.retryAfterMs = options.retryAfterMs;
   }
 };
+function retryAfterOf(error62) {
+  if (error62 instanceof RateLimitError || error62 instanceof ServerError || error62 instanceof MaintenanceError) {
+    return error62.retryAfterMs;
+  }
+  return void 0;
+}
 var NetworkError = class extends GencoveError {
   /** False when the request certainly never reached the server (refused, DNS). */
   requestSent;
@@ -92045,7 +92054,7 @@ var RetryPolicy = class {
       return { retry: false, reason, why: `gave up after ${input2.attempt} attempts` };
     }
     let delayMs;
-    const retryAfter = input2.error instanceof RateLimitError ? input2.error.retryAfterMs : void 0;
+    const retryAfter = retryAfterOf(input2.error);
     if (retryAfter !== void 0) {
       if (retryAfter > this.options.maxRetryAfterMs) {
         return { retry: false, reason, why: "Retry-After exceeds maxRetryAfterMs" };
@@ -92233,6 +92242,8 @@ function errorFromResponse(res, ctx) {
   };
   const where = `on ${ctx.method} ${ctx.endpoint}`;
   const status = res.status;
+  const retryAfterMs = status === 429 || status >= 500 ? parseRetryAfter(res.headers["retry-after"]) : void 0;
+  const retryAfter = retryAfterMs !== void 0 ? { retryAfterMs } : {};
   if (status === 503 && parsed.kind === "maintenance") {
     const m2 = parsed.maintenance ?? {};
     const text = [m2.message ?? "The Gencove API is under maintenance."];
@@ -92240,11 +92251,15 @@ function errorFromResponse(res, ctx) {
     return new MaintenanceError(`Gencove is under maintenance (503) ${where}: ${text.join(" ")}`, {
       ...common,
       ...m2.eta !== void 0 ? { eta: m2.eta } : {},
-      ...m2.message !== void 0 ? { maintenanceMessage: m2.message } : {}
+      ...m2.message !== void 0 ? { maintenanceMessage: m2.message } : {},
+      ...retryAfter
     });
   }
   if (status >= 500) {
-    return new ServerError(`Server error (${status} ${res.reason}) ${where}`, common);
+    return new ServerError(`Server error (${status} ${res.reason}) ${where}`, {
+      ...common,
+      ...retryAfter
+    });
   }
   const label2 = LABELS[status] ?? res.reason;
   const rendered = renderErrorBody(parsed);
@@ -92259,13 +92274,8 @@ function errorFromResponse(res, ctx) {
       );
     case 404:
       return new NotFoundError(message, common);
-    case 429: {
-      const retryAfterMs = parseRetryAfter(res.headers["retry-after"]);
-      return new RateLimitError(message, {
-        ...common,
-        ...retryAfterMs !== void 0 ? { retryAfterMs } : {}
-      });
-    }
+    case 429:
+      return new RateLimitError(message, { ...common, ...retryAfter });
     case 400:
     case 409:
     case 422:
@@ -93159,9 +93169,9 @@ var MIN_SECRET_LENGTH = 3;
 var ReportingScrubber = class extends SecretScrubber {
   #report;
   #reported = /* @__PURE__ */ new Set();
-  constructor(report3) {
+  constructor(report2) {
     super();
-    this.#report = report3;
+    this.#report = report2;
   }
   add(...values) {
     super.add(...values);
@@ -93387,6 +93397,49 @@ function batchFailure(error62, assigned, total, options) {
   );
 }
 
+// packages/core/src/jobs/assign/prefix.ts
+async function assignByPrefix(client, options) {
+  const projectId = normalizeUuid(options.projectId, "projectId");
+  const { prefix, signal } = options;
+  if (typeof prefix !== "string" || !prefix.startsWith("gncv://") || prefix === "gncv://") {
+    throw new InvalidArgumentError(
+      "prefix",
+      `prefix must be a gncv:// path such as gncv://run-7/; got ${JSON.stringify(prefix)}`
+    );
+  }
+  const status = options.status ?? "unassigned";
+  await client.getProject(projectId, signal ? { signal } : {});
+  const entries = [];
+  const sheet = client.listSampleSheet({
+    search: prefix,
+    status,
+    sortBy: "created",
+    sortOrder: "asc",
+    ...signal ? { signal } : {}
+  });
+  for await (const entry of sheet) if (underPrefix(entry, prefix)) entries.push(entry);
+  if (entries.length === 0) {
+    throw new NotFoundError(
+      `No ${status === "all" ? "" : `${status} `}uploads under ${prefix} in the sample sheet; nothing was assigned.`
+    );
+  }
+  const samples = await assignInBatches(client, entries, {
+    projectId,
+    destination: prefix,
+    metadata: options.metadata ?? null,
+    ...signal ? { signal } : {},
+    ...options.onEvent ? { onEvent: options.onEvent } : {}
+  });
+  options.onEvent?.({ type: "assign-done", samples: samples.length });
+  return samples;
+}
+function underPrefix(entry, prefix) {
+  const paths = [entry.fastq?.r1?.destination_path, entry.fastq?.r2?.destination_path].filter(
+    (p2) => typeof p2 === "string"
+  );
+  return paths.length === 0 || paths.some((p2) => p2.startsWith(prefix));
+}
+
 // packages/core/src/jobs/destination.ts
 import { randomUUID } from "node:crypto";
 var FASTQ_EXTENSIONS = [".fastq.gz", ".fastq.bgz", ".fq.gz", ".fq.bgz"];
@@ -93424,17 +93477,17 @@ function generateDestination(kind, now = /* @__PURE__ */ new Date()) {
 
 // packages/core/src/jobs/doctor/destination-check.ts
 import { randomBytes } from "node:crypto";
-import { rm as rm2, stat as stat2, statfs, writeFile as writeFile3 } from "node:fs/promises";
-import { dirname as dirname3, join as join2, resolve } from "node:path";
+import { rm as rm3, stat as stat3, statfs, writeFile as writeFile3 } from "node:fs/promises";
+import { dirname as dirname4, join as join2, resolve } from "node:path";
 
 // packages/core/src/jobs/download/s3-delivery.ts
-import { createHash as createHash3 } from "node:crypto";
+import { createHash as createHash4 } from "node:crypto";
 import { pipeline, Readable as Readable3, Transform } from "node:stream";
 
 // packages/core/src/jobs/download/disk-transfer.ts
 import { setMaxListeners } from "node:events";
-import { mkdir, open as open2, rename as rename2, stat } from "node:fs/promises";
-import { dirname } from "node:path";
+import { mkdir as mkdir2, open as open3, rename as rename3, stat as stat2 } from "node:fs/promises";
+import { dirname as dirname2 } from "node:path";
 
 // node_modules/yocto-queue/index.js
 var Node = class {
@@ -93875,8 +93928,61 @@ async function* fetchRange(req, ctx) {
   }
 }
 
+// packages/core/src/jobs/download/local-files.ts
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { mkdir, open as open2, rename, rm, stat } from "node:fs/promises";
+import { dirname } from "node:path";
+async function existingFileSize(path) {
+  try {
+    const s2 = await stat(path);
+    if (!s2.isFile()) {
+      throw new UnsafePathError(
+        `${path} exists and is not a regular file; refusing to replace it.`
+      );
+    }
+    return s2.size;
+  } catch (error62) {
+    if (error62.code === "ENOENT") return void 0;
+    throw error62;
+  }
+}
+async function sha256OfFile(path, signal) {
+  const hash2 = createHash("sha256");
+  for await (const chunk of createReadStream(path, {
+    highWaterMark: 1024 * 1024,
+    ...signal ? { signal } : {}
+  })) {
+    hash2.update(chunk);
+  }
+  return hash2.digest("hex");
+}
+async function isSpecialFile(path) {
+  const s2 = await stat(path).catch(() => void 0);
+  return s2 !== void 0 && !s2.isFile() && !s2.isDirectory();
+}
+async function assertReplaceable(path) {
+  await existingFileSize(path);
+}
+async function writeFileAtomic(path, content) {
+  await assertReplaceable(path);
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = `${path}.part`;
+  const fd = await open2(tmp, "w");
+  try {
+    await fd.writeFile(content);
+    await fd.sync();
+  } catch (error62) {
+    await fd.close();
+    await rm(tmp, { force: true });
+    throw error62;
+  }
+  await fd.close();
+  await rename(tmp, path);
+}
+
 // packages/core/src/jobs/download/part-state.ts
-import { readFile, rename, rm, writeFile } from "node:fs/promises";
+import { readFile, rename as rename2, rm as rm2, writeFile } from "node:fs/promises";
 var partPath = (path) => `${path}.part`;
 var statePath = (path) => `${path}.part.json`;
 async function readPartState(path, fileId, total) {
@@ -93892,13 +93998,13 @@ async function readPartState(path, fileId, total) {
 async function writePartState(path, state) {
   const tmp = `${statePath(path)}.tmp`;
   await writeFile(tmp, JSON.stringify(state));
-  await rename(tmp, statePath(path));
+  await rename2(tmp, statePath(path));
 }
 async function removePartFiles(path) {
   await Promise.all([
-    rm(partPath(path), { force: true }),
-    rm(statePath(path), { force: true }),
-    rm(`${statePath(path)}.tmp`, { force: true })
+    rm2(partPath(path), { force: true }),
+    rm2(statePath(path), { force: true }),
+    rm2(`${statePath(path)}.tmp`, { force: true })
   ]);
 }
 
@@ -93918,6 +94024,7 @@ var PositionalWriter = class {
   #pending = [];
   #pendingBytes = 0;
   #position;
+  #inFlight;
   /** Offset just after the last byte handed to the file. */
   get position() {
     return this.#position;
@@ -93925,9 +94032,15 @@ var PositionalWriter = class {
   async write(chunk) {
     this.#pending.push(chunk);
     this.#pendingBytes += chunk.length;
-    if (this.#pendingBytes >= this.batchBytes) await this.flush();
+    if (this.#pendingBytes >= this.batchBytes) await this.#startBatch();
   }
   async flush() {
+    await this.#startBatch();
+    await this.#inFlight;
+  }
+  /** Waits for the batch in flight, then sends the gathered bytes without waiting for them. */
+  async #startBatch() {
+    await this.#inFlight;
     if (this.#pendingBytes === 0) return;
     const batch = Buffer.allocUnsafe(this.#pendingBytes);
     let offset = 0;
@@ -93937,9 +94050,20 @@ var PositionalWriter = class {
     }
     this.#pending = [];
     this.#pendingBytes = 0;
-    await writeFully(this.fd, batch, this.#position);
+    const position = this.#position;
     this.#position += batch.length;
-    await this.onBatch(batch, this.#position);
+    const inFlight = this.#send(batch, position);
+    inFlight.catch(() => {
+    });
+    this.#inFlight = inFlight;
+  }
+  async #send(batch, position) {
+    const written = writeFully(this.fd, batch, position);
+    try {
+      await this.onBatch(batch, position + batch.length);
+    } finally {
+      await written;
+    }
   }
 };
 async function writeFully(fd, bytes, position) {
@@ -93957,9 +94081,9 @@ async function writeFully(fd, bytes, position) {
 }
 
 // packages/core/src/jobs/download/sha256.ts
-import { createHash } from "node:crypto";
+import { createHash as createHash2 } from "node:crypto";
 function sha256Stream() {
-  const hash2 = createHash("sha256");
+  const hash2 = createHash2("sha256");
   return {
     update: (bytes) => {
       hash2.update(bytes);
@@ -93969,7 +94093,7 @@ function sha256Stream() {
 }
 
 // packages/core/src/jobs/download/disk-transfer.ts
-var STREAM_BUDGET_BYTES = 2 * WRITE_BUFFER_BYTES;
+var STREAM_BUDGET_BYTES = 3 * WRITE_BUFFER_BYTES;
 var DEFAULT_TUNING = {
   partSize: 4 * 1024 * 1024,
   maxPartsPerFile: 8,
@@ -93985,7 +94109,8 @@ var IntegrityMismatch = class extends Error {
 };
 async function transferToDisk(options) {
   const { path, info: info2, tuning } = options;
-  await mkdir(dirname(path), { recursive: true });
+  await assertReplaceable(path);
+  await mkdir2(dirname2(path), { recursive: true });
   let state = await readPartState(path, options.fileId, info2.total);
   if (state && !await prefixFits(path, info2.total)) state = void 0;
   if (state?.etag !== void 0) {
@@ -94012,9 +94137,8 @@ async function transferToDisk(options) {
     let position = resumedFrom;
     if (info2.total - position >= tuning.rangedThreshold && tuning.maxPartsPerFile > 1) {
       const warmEnd = Math.min(info2.total, position + tuning.partSize);
-      const started = performance.now();
-      await oneStream(options, fd, position, warmEnd, hash2);
-      const rate = (warmEnd - position) / Math.max((performance.now() - started) / 1e3, 1e-3);
+      const elapsedMs = await oneStream(options, fd, position, warmEnd, hash2);
+      const rate = (warmEnd - position) / Math.max(elapsedMs / 1e3, 1e-3);
       position = warmEnd;
       if (rate < tuning.singleStreamBytesPerSecond) {
         await inOrderParts(options, fd, position, hash2);
@@ -94038,39 +94162,44 @@ async function transferToDisk(options) {
     await removePartFiles(path);
     throw new IntegrityMismatch(result.sha256);
   }
-  await rename2(partPath(path), path);
+  await rename3(partPath(path), path);
   await removePartFiles(path);
-  await syncDirectory(dirname(path));
+  await syncDirectory(dirname2(path));
   return result;
 }
 async function prefixFits(path, total) {
   try {
-    return (await stat(partPath(path))).size <= total;
+    return (await stat2(partPath(path))).size <= total;
   } catch {
     return false;
   }
 }
 async function oneStream(options, fd, from, to, hash2) {
-  if (from >= to) return;
+  if (from >= to) return 0;
   const writer = new PositionalWriter(fd, from, async (batch, position) => {
     options.onProgress?.(position);
     hash2?.update(batch);
   });
-  await options.budget.run(
+  return options.budget.run(
     STREAM_BUDGET_BYTES,
     async () => {
+      let firstByteAt;
       const chunks = fetchRange(
         { source: options.source, start: from, end: to, info: options.info },
         options.fetch
       );
       try {
-        for await (const chunk of chunks) await writer.write(chunk);
+        for await (const chunk of chunks) {
+          firstByteAt ??= performance.now();
+          await writer.write(chunk);
+        }
       } catch (error62) {
         await writer.flush().catch(() => {
         });
         throw error62;
       }
       await writer.flush();
+      return firstByteAt === void 0 ? 0 : performance.now() - firstByteAt;
     },
     options.fetch.signal
   );
@@ -94189,15 +94318,15 @@ async function hashPrefix(fd, length, hash2) {
 }
 async function openForUpdate(file2) {
   try {
-    return await open2(file2, "r+");
+    return await open3(file2, "r+");
   } catch {
-    return open2(file2, "w+");
+    return open3(file2, "w+");
   }
 }
 async function syncDirectory(dir) {
   let fd;
   try {
-    fd = await open2(dir, "r");
+    fd = await open3(dir, "r");
     await fd.sync();
   } catch {
   } finally {
@@ -94319,7 +94448,7 @@ async function transferToS3(options) {
       options.queueSize + 1,
       options.fetch.signal
     );
-    const hash2 = options.hash ? createHash3("sha256") : void 0;
+    const hash2 = options.hash ? createHash4("sha256") : void 0;
     let bytes = 0;
     let digest;
     const check2 = new Transform({
@@ -94359,7 +94488,8 @@ async function transferToS3(options) {
         Body: body,
         ContentLength: info2.total,
         ContentType: "application/octet-stream",
-        ...options.expectedSha256 ? { Metadata: { sha256: options.expectedSha256 } } : {}
+        // Only a checked sha256 is recorded: a later run skips the object on its word.
+        ...options.expectedSha256 && options.hash ? { Metadata: { sha256: options.expectedSha256 } } : {}
       },
       partSize,
       queueSize: options.queueSize,
@@ -94392,7 +94522,7 @@ async function nearestExisting(path) {
   let current = path;
   for (; ; ) {
     try {
-      const info2 = await stat2(current);
+      const info2 = await stat3(current);
       if (!info2.isDirectory()) {
         return new Error(
           current === path ? `${path} is a file, not a folder` : `${current} is a file`
@@ -94401,7 +94531,7 @@ async function nearestExisting(path) {
       return { dir: current, exists: current === path };
     } catch (error62) {
       if (error62.code !== "ENOENT") return error62;
-      const parent = dirname3(current);
+      const parent = dirname4(current);
       if (parent === current) return error62;
       current = parent;
     }
@@ -94412,7 +94542,7 @@ async function probeWrite(dir) {
   try {
     await writeFile3(probe, "gencove doctor write test\n", { flag: "wx" });
   } finally {
-    await rm2(probe, { force: true });
+    await rm3(probe, { force: true });
   }
 }
 async function localDestination(destination, minFree) {
@@ -94870,52 +95000,8 @@ async function runDoctor(options) {
 // packages/core/src/jobs/download/deliver-file.ts
 import { createHash as createHash5 } from "node:crypto";
 import { once } from "node:events";
+import { rm as rm4 } from "node:fs/promises";
 import { basename } from "node:path";
-
-// packages/core/src/jobs/download/local-files.ts
-import { createHash as createHash4 } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { mkdir as mkdir2, open as open3, rename as rename3, rm as rm3, stat as stat3 } from "node:fs/promises";
-import { dirname as dirname4 } from "node:path";
-async function existingFileSize(path) {
-  try {
-    const s2 = await stat3(path);
-    if (!s2.isFile()) {
-      throw new UnsafePathError(
-        `${path} exists and is not a regular file; refusing to replace it.`
-      );
-    }
-    return s2.size;
-  } catch (error62) {
-    if (error62.code === "ENOENT") return void 0;
-    throw error62;
-  }
-}
-async function sha256OfFile(path, signal) {
-  const hash2 = createHash4("sha256");
-  for await (const chunk of createReadStream(path, {
-    highWaterMark: 1024 * 1024,
-    ...signal ? { signal } : {}
-  })) {
-    hash2.update(chunk);
-  }
-  return hash2.digest("hex");
-}
-async function writeFileAtomic(path, content) {
-  await mkdir2(dirname4(path), { recursive: true });
-  const tmp = `${path}.part`;
-  const fd = await open3(tmp, "w");
-  try {
-    await fd.writeFile(content);
-    await fd.sync();
-  } catch (error62) {
-    await fd.close();
-    await rm3(tmp, { force: true });
-    throw error62;
-  }
-  await fd.close();
-  await rename3(tmp, path);
-}
 
 // packages/core/src/jobs/download/python-json.ts
 var PyFloat = class {
@@ -95206,6 +95292,7 @@ async function deliverDeliverable(plan, ctx) {
           attempt: mismatches
         });
         if (mismatches >= 2) {
+          if (ctx.sink.kind === "disk") await rm4(plan.target, { force: true });
           throw new ChecksumMismatchError(plan.target, expected, error62.actual, mismatches);
         }
         info2 = { total: size };
@@ -95362,8 +95449,10 @@ async function deliverJson(plan, ctx) {
 var import_undici4 = __toESM(require_undici(), 1);
 import { createHash as createHash6 } from "node:crypto";
 import { once as once2, setMaxListeners as setMaxListeners3 } from "node:events";
+import { createWriteStream } from "node:fs";
 import { stat as stat5 } from "node:fs/promises";
 import { dirname as dirname6, resolve as resolve3 } from "node:path";
+import { finished } from "node:stream/promises";
 
 // packages/core/src/transfer/weighted-semaphore.ts
 var WeightedSemaphore = class {
@@ -96089,8 +96178,7 @@ async function* run(client, selector, options, saveState) {
         return;
       }
       if (!isTransient(error62)) throw error62;
-      const retryAfter = error62 instanceof RateLimitError ? error62.retryAfterMs : void 0;
-      delayMs = schedule.afterFailure(retryAfter);
+      delayMs = schedule.afterFailure(retryAfterOf(error62));
       const timedOut = now() >= deadline;
       yield {
         type: "poll-error",
@@ -96657,6 +96745,12 @@ async function downloadDeliverables(api, options) {
   const tuning = { ...DEFAULT_TUNING, ...options.tuning };
   positive("tuning.partSize", tuning.partSize);
   positive("tuning.maxPartsPerFile", tuning.maxPartsPerFile);
+  if (!(tuning.singleStreamBytesPerSecond >= 0)) {
+    throw new InvalidArgumentError(
+      "tuning.singleStreamBytesPerSecond",
+      `tuning.singleStreamBytesPerSecond must be a number \u2265 0, got ${tuning.singleStreamBytesPerSecond}`
+    );
+  }
   const maxFiles = positive(
     "maxConcurrentFiles",
     options.maxConcurrentFiles ?? DEFAULT_MAX_CONCURRENT_FILES
@@ -97024,16 +97118,32 @@ async function downloadSampleFile(api, options) {
   const sampleId = normalizeUuid(options.sampleId, "sampleId");
   const fileType = options.fileType.trim();
   if (!fileType) throw new InvalidArgumentError("fileType", "FILE_TYPE is empty");
-  const { destination } = options;
-  if (typeof destination === "string") {
-    const existing = await stat5(destination).catch(() => void 0);
+  if (typeof options.destination === "string") {
+    const existing = await stat5(options.destination).catch(() => void 0);
     if (existing?.isDirectory()) {
       throw new DownloadInputError(
         "DESTINATION",
-        `DESTINATION ${destination} is a directory; give the file path to write.`
+        `DESTINATION ${options.destination} is a directory; give the file path to write.`
       );
     }
   }
+  const special = typeof options.destination === "string" && await isSpecialFile(options.destination) ? createWriteStream(options.destination, { flags: "w" }) : void 0;
+  special?.on("error", () => {
+  });
+  try {
+    const outcome = await downloadTo(api, options, sampleId, fileType, special);
+    if (special) {
+      special.end();
+      await finished(special);
+    }
+    return outcome;
+  } catch (error62) {
+    special?.destroy();
+    throw error62;
+  }
+}
+async function downloadTo(api, options, sampleId, fileType, special) {
+  const destination = special ?? options.destination;
   const emit = (event) => {
     try {
       options.onEvent?.(event);
@@ -97196,7 +97306,7 @@ function formatDownloadUrlsJson(entries) {
 
 // packages/core/src/jobs/download/urls-job.ts
 import { once as once3 } from "node:events";
-import { stat as stat6 } from "node:fs/promises";
+import { stat as stat6, writeFile as writeFile5 } from "node:fs/promises";
 async function writeDownloadUrls(api, options) {
   const warnings = [];
   const emit = (event) => {
@@ -97276,8 +97386,10 @@ async function writeDownloadUrls(api, options) {
   const entries = details.map((d2) => downloadUrlsEntry(d2, filter));
   const text = `${formatDownloadUrlsJson(entries)}
 `;
-  if (typeof options.output === "string") await writeFileAtomic(options.output, text);
-  else if (!options.output.write(text)) await once3(options.output, "drain");
+  if (typeof options.output === "string") {
+    if (await isSpecialFile(options.output)) await writeFile5(options.output, text);
+    else await writeFileAtomic(options.output, text);
+  } else if (!options.output.write(text)) await once3(options.output, "drain");
   const highWaterMark = details.reduce(
     (mark, d2) => laterTimestamp(mark, d2.last_status?.created ?? void 0),
     void 0
@@ -99143,39 +99255,39 @@ function checkRow({ line, cells }, cwd, problems) {
   }
   const [clientId = "", notation = "", path = ""] = cells;
   const before = problems.length;
-  const report3 = (message) => problems.push({ line, message });
-  if (clientId === "") report3("client_id is empty");
+  const report2 = (message) => problems.push({ line, message });
+  if (clientId === "") report2("client_id is empty");
   else if (clientId.includes("_"))
-    report3(
+    report2(
       `client_id ${shown(clientId)} contains "_"; uploads are named <client_id>_R1.fastq.gz, so client IDs must not contain underscores`
     );
   else if (clientId.includes("/"))
-    report3(
+    report2(
       `client_id ${shown(clientId)} contains "/", which would create a sub-folder in the destination`
     );
   else if (clientId.trim() !== clientId || /[\u0000-\u001f\u007f]/.test(clientId))
-    report3(`client_id ${shown(clientId)} has surrounding whitespace or control characters`);
+    report2(`client_id ${shown(clientId)} has surrounding whitespace or control characters`);
   const read = NOTATIONS[notation];
   if (!read)
-    report3(`r_notation must be R1 or R2 (r1 and r2 are accepted too); found ${shown(notation)}`);
+    report2(`r_notation must be R1 or R2 (r1 and r2 are accepted too); found ${shown(notation)}`);
   let kind = "local";
   let resolved = path;
   const url2 = parseFastqUrl(path);
   if (path === "") {
-    report3("path is empty");
+    report2("path is empty");
   } else if (path.trim() !== path) {
-    report3(`path ${shown(url2 ? redactUrl(path) : path)} has leading or trailing whitespace`);
+    report2(`path ${shown(url2 ? redactUrl(path) : path)} has leading or trailing whitespace`);
   } else if (url2) {
     kind = "url";
     if (!urlHasFastqExtension(url2)) {
-      report3(
+      report2(
         `URL ${shown(redactUrl(path))} must name a file ending in .fastq.gz, .fastq.bgz, .fq.gz or .fq.bgz (lower case) before any "?"`
       );
     }
   } else {
     resolved = resolve4(cwd, path);
     if (!hasFastqExtension(path)) {
-      report3(`path ${shown(path)} must end in .fastq.gz, .fastq.bgz, .fq.gz or .fq.bgz`);
+      report2(`path ${shown(path)} must end in .fastq.gz, .fastq.bgz, .fq.gz or .fq.bgz`);
     }
   }
   if (problems.length > before || !read) return void 0;
@@ -100256,7 +100368,7 @@ async function discoverFastqs(root2, signal) {
       if (entry.isSymbolicLink()) {
         isFile2 = await stat8(path).then(
           (s2) => s2.isFile(),
-          () => false
+          () => hasFastqExtension(entry.name)
         );
       }
       if (entry.isDirectory()) subdirs.push(path);
@@ -100553,7 +100665,7 @@ var BufferPool = class {
 
 // packages/core/src/jobs/upload/resume-state.ts
 import { createHash as createHash7 } from "node:crypto";
-import { mkdir as mkdir4, open as open4, readFile as readFile4, rename as rename5, rm as rm4, writeFile as writeFile5 } from "node:fs/promises";
+import { mkdir as mkdir4, open as open4, readFile as readFile4, rename as rename5, rm as rm5, writeFile as writeFile6 } from "node:fs/promises";
 import { join as join5 } from "node:path";
 var ResumeJournal = class _ResumeJournal {
   #file;
@@ -100600,7 +100712,7 @@ var ResumeJournal = class _ResumeJournal {
     await mkdir4(dir, { recursive: true, mode: 448 });
     const file2 = _ResumeJournal.fileFor(dir, header2.bucket, header2.key);
     const temp = `${file2}.${process.pid}.tmp`;
-    await writeFile5(temp, `${JSON.stringify(header2)}
+    await writeFile6(temp, `${JSON.stringify(header2)}
 `, { mode: 384 });
     await rename5(temp, file2);
     return new _ResumeJournal(file2, await open4(file2, "a"));
@@ -100611,7 +100723,7 @@ var ResumeJournal = class _ResumeJournal {
     return new _ResumeJournal(file2, await open4(file2, "a"));
   }
   static async remove(dir, bucket, key) {
-    await rm4(_ResumeJournal.fileFor(dir, bucket, key), { force: true });
+    await rm5(_ResumeJournal.fileFor(dir, bucket, key), { force: true });
   }
   /** Records a finished part; writes are serialised so lines never interleave. */
   append(part) {
@@ -100629,7 +100741,7 @@ var ResumeJournal = class _ResumeJournal {
   }
   async delete() {
     await this.close();
-    await rm4(this.#file, { force: true });
+    await rm5(this.#file, { force: true });
   }
 };
 
@@ -101658,15 +101770,15 @@ function doctorCommand(io, setExitCode) {
       checkS3: options.checkS3 === true,
       timeoutMs: flags.timeoutMs
     };
-    let report3;
+    let report2;
     try {
-      report3 = await runDoctor(doctorOptions);
+      report2 = await runDoctor(doctorOptions);
     } finally {
       await client?.close();
     }
-    if (options.json) writeJson(io, report3);
-    else render(io, report3);
-    setExitCode(report3.ok ? ExitCode.Ok : ExitCode.Failure);
+    if (options.json) writeJson(io, report2);
+    else render(io, report2);
+    setExitCode(report2.ok ? ExitCode.Ok : ExitCode.Failure);
   });
   return command2;
 }
@@ -101694,17 +101806,17 @@ var LABEL = {
   fail: "FAIL",
   skip: "SKIP"
 };
-function render(io, report3) {
-  writeOut(io, `gencove doctor: ${report3.host}`);
-  const width = Math.max(...report3.checks.map((c2) => c2.id.length));
-  for (const check2 of report3.checks) {
+function render(io, report2) {
+  writeOut(io, `gencove doctor: ${report2.host}`);
+  const width = Math.max(...report2.checks.map((c2) => c2.id.length));
+  for (const check2 of report2.checks) {
     writeOut(io, `  ${LABEL[check2.status]}  ${check2.id.padEnd(width)}  ${check2.summary}`);
     if (check2.fix && (check2.status === "fail" || check2.status === "warn")) {
       writeOut(io, `  ${" ".repeat(4)}  ${" ".repeat(width)}  fix: ${check2.fix}`);
     }
   }
-  const failed = report3.checks.filter((c2) => c2.status === "fail").length;
-  const warned = report3.checks.filter((c2) => c2.status === "warn").length;
+  const failed = report2.checks.filter((c2) => c2.status === "fail").length;
+  const warned = report2.checks.filter((c2) => c2.status === "warn").length;
   const plural3 = (n2, word) => `${n2} ${word}${n2 === 1 ? "" : "s"}`;
   writeOut(
     io,
@@ -101850,6 +101962,7 @@ var Renderer = class {
     this.#stopped = true;
     if (this.#multibar) {
       this.#redraw();
+      this.#multibar.update();
       this.#multibar.stop();
     }
   }
@@ -102017,15 +102130,27 @@ function downloadCommand(io) {
         'DESTINATION "-" writes data to stdout; it cannot be combined with --json.'
       );
     }
+    const reporter = createReporter(io, json2);
     if (options.downloadUrls) {
       await withClient(options, io, async (client) => {
         const result = await writeDownloadUrls(client, {
           ...selection,
           output: destination === "-" ? io.stdout : destination,
-          onEvent: (event) => report(io, event, json2)
+          onEvent: (event) => reporter.report(event)
         });
-        if (json2) writeNdjson(io, { type: "result", ...result });
-        else if (destination !== "-") {
+        if (json2) {
+          writeNdjson(io, {
+            type: "result",
+            output: destination,
+            samples: result.entries.map((e2) => ({
+              gencove_id: e2.gencove_id,
+              client_id: e2.client_id,
+              fileTypes: Object.keys(e2.files)
+            })),
+            ...result.highWaterMark ? { highWaterMark: result.highWaterMark } : {},
+            warnings: result.warnings
+          });
+        } else if (destination !== "-") {
           info(
             io,
             `Wrote the download URLs of ${result.entries.length} samples to ${destination}.`
@@ -102053,14 +102178,16 @@ function downloadCommand(io) {
           destination: destination === "-" ? io.stdout : destination,
           onEvent: (event) => {
             progress(event);
-            report(io, event, json2);
+            reporter.report(event);
           }
         })
       );
       renderer.stop();
+      reporter.finish();
       summarize(io, result, json2);
     } catch (error62) {
       renderer.stop();
+      reporter.finish();
       if (error62 instanceof DownloadFailedError && error62.result) {
         summarize(io, error62.result, json2);
       }
@@ -102224,12 +102351,28 @@ function progressForwarder(renderer) {
     }
   };
 }
-function report(io, event, json2) {
-  if (json2) {
-    if (event.type !== "file-progress" && event.type !== "done") writeNdjson(io, event);
-    return;
-  }
-  if (event.type === "warning") warn(io, event.message);
+var CHECKSUM_WARNINGS_SHOWN = 3;
+function createReporter(io, json2) {
+  let unchecked = 0;
+  return {
+    report(event) {
+      if (json2) {
+        if (event.type !== "file-progress" && event.type !== "done") writeNdjson(io, event);
+        return;
+      }
+      if (event.type !== "warning") return;
+      if (event.code === "checksum-unavailable" && ++unchecked > CHECKSUM_WARNINGS_SHOWN) return;
+      warn(io, event.message);
+    },
+    finish() {
+      const more = unchecked - CHECKSUM_WARNINGS_SHOWN;
+      if (json2 || more <= 0) return;
+      warn(
+        io,
+        `${more} more file${more === 1 ? "" : "s"} had no checksum from the API (--json lists each).`
+      );
+    }
+  };
 }
 function summarize(io, result, json2) {
   if (json2) {
@@ -102276,7 +102419,7 @@ function fileTypesCommand(io) {
 }
 
 // packages/cli/src/commands/map-file.ts
-import { chmod, writeFile as writeFile6 } from "node:fs/promises";
+import { chmod, writeFile as writeFile7 } from "node:fs/promises";
 var HELP3 = `
 Lists the FASTQs under an S3 prefix in YOUR bucket (AWS credentials from the AWS SDK's usual
 chain: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, SSO, instance role), pairs R1/R2 from
@@ -102297,7 +102440,10 @@ function mapFileCommand(io) {
   ).argument("<s3_uri>", "s3://bucket/prefix").option("--presign", "presign GET URLs (otherwise the objects must be public)").option("--expires-in <duration>", "lifetime of presigned URLs, at most 7d (default 7d)").option("--endpoint-url <url>", "S3-compatible endpoint (MinIO, Ceph\u2026); path-style addressing").option(
     "--region <region>",
     "bucket region (default: AWS configuration, else the bucket\u2019s own)"
-  ).option("--output <file>", "where to write the map file; - for stdout", "-").addHelpText("after", HELP3).action(async (source, options) => {
+  ).option("--output <file>", "where to write the map file; - for stdout", "-").option(
+    "--json",
+    "print a JSON summary on stdout (URLs without their signatures); needs --output FILE"
+  ).addHelpText("after", HELP3).action(async (source, options) => {
     await runMapFile(io, source, options);
   });
 }
@@ -102306,6 +102452,12 @@ async function runMapFile(io, source, options) {
     parseS3Uri(source);
   } catch (error62) {
     throw new UsageError(error62.message);
+  }
+  const json2 = options.json === true;
+  if (json2 && options.output === "-") {
+    throw new UsageError(
+      "--json needs --output FILE: without it the map file itself is written to stdout."
+    );
   }
   let expiresInSeconds;
   if (options.expiresIn !== void 0) {
@@ -102317,9 +102469,10 @@ async function runMapFile(io, source, options) {
       );
     }
   }
+  const notes = [];
+  const cautions = [];
   if (options.output !== "-" && !options.output.endsWith(".fastq-map.csv")) {
-    warn(
-      io,
+    notes.push(
       `${options.output} does not end in .fastq-map.csv, which \`gencove upload\` requires.`
     );
   }
@@ -102332,29 +102485,48 @@ async function runMapFile(io, source, options) {
   });
   if (options.output === "-") io.stdout.write(built.text);
   else {
-    await writeFile6(options.output, built.text, { mode: 384 });
+    await writeFile7(options.output, built.text, { mode: 384 });
     await chmod(options.output, 384);
   }
-  for (const s2 of built.skipped) warn(io, `skipped ${s2.key}: ${s2.reason}`);
-  const samples = new Set(built.rows.map((r2) => r2.clientId)).size;
-  const where = options.output === "-" ? "stdout" : options.output;
-  const expiry = built.expiresAt ? `; the URLs expire at ${built.expiresAt}` : "";
-  info(
-    io,
-    `Wrote ${built.rows.length} reads of ${samples} samples (${built.listed} objects listed) to ${where}${expiry}.`
-  );
+  for (const s2 of built.skipped) notes.push(`skipped ${s2.key}: ${s2.reason}`);
   if (!options.presign) {
-    warn(
-      io,
+    cautions.push(
       "the URLs are not signed: Gencove can fetch them only if the objects are publicly readable. Use --presign for a private bucket."
     );
   }
   if (built.credentialsExpireAt && built.expiresAt && built.credentialsExpireAt < built.expiresAt) {
-    warn(
-      io,
+    cautions.push(
       `the URLs were signed with temporary credentials that expire at ${built.credentialsExpireAt}; they stop working then, before their own expiry. Presign with long-lived credentials for imports.`
     );
   }
+  const samples = new Set(built.rows.map((r2) => r2.clientId)).size;
+  if (json2) {
+    writeJson(io, {
+      output: options.output,
+      presigned: options.presign === true,
+      listed: built.listed,
+      samples,
+      // the map file holds the presigned URLs; the summary names the objects only
+      rows: built.rows.map((r2) => ({
+        clientId: r2.clientId,
+        read: r2.read,
+        url: r2.path.split("?")[0]
+      })),
+      skipped: built.skipped,
+      ...built.expiresAt ? { expiresAt: built.expiresAt } : {},
+      ...built.credentialsExpireAt ? { credentialsExpireAt: built.credentialsExpireAt } : {},
+      warnings: [...notes, ...cautions]
+    });
+    return;
+  }
+  const where = options.output === "-" ? "stdout" : options.output;
+  const expiry = built.expiresAt ? `; the URLs expire at ${built.expiresAt}` : "";
+  for (const note of notes) warn(io, note);
+  info(
+    io,
+    `Wrote ${built.rows.length} reads of ${samples} samples (${built.listed} objects listed) to ${where}${expiry}.`
+  );
+  for (const caution of cautions) warn(io, caution);
 }
 
 // packages/cli/src/commands/restore.ts
@@ -102391,6 +102563,61 @@ function addRestoreCommand(projects, io) {
       });
     }
   );
+}
+
+// packages/cli/src/commands/run-prefix.ts
+import { mkdir as mkdir5, writeFile as writeFile8 } from "node:fs/promises";
+import { dirname as dirname8 } from "node:path";
+function addRunPrefixCommand(projects, io) {
+  addJsonOption(
+    addAuthOptions(
+      projects.command("run-prefix").description(
+        "assign every upload under a gncv:// prefix to a project (creates the samples, starts the analysis)"
+      ).argument("<project_id>", "project UUID").argument("<prefix>", "gncv:// prefix, e.g. gncv://plate-7/").option("--metadata-json <json>", "JSON metadata for every created sample").option(
+        "--status <status>",
+        `sample-sheet entries to take: ${SHEET_STATUS_FILTERS.join("|")} (default unassigned)`,
+        "unassigned"
+      ).option(
+        "--output <path>",
+        'write the created samples as JSON to this file, "-" for stdout'
+      )
+    )
+  ).action(async (projectIdArg, prefix, options) => {
+    const projectId = uuidArg("PROJECT_ID", projectIdArg);
+    const status = choiceArg("--status", options.status, SHEET_STATUS_FILTERS);
+    const metadata = options.metadataJson === void 0 ? null : jsonArg("--metadata-json", options.metadataJson);
+    if (options.json && options.output === "-") {
+      throw new UsageError(
+        "--output - cannot be combined with --json: both write to stdout (the JSON result includes the samples)."
+      );
+    }
+    const json2 = options.json === true;
+    const samples = await withClient(
+      options,
+      io,
+      (client) => assignByPrefix(client, {
+        projectId,
+        prefix,
+        status,
+        metadata,
+        onEvent: (event) => {
+          if (!json2 && event.type === "assign-batch") {
+            info(io, `Assigned batch ${event.batch}/${event.batches} (${event.samples} samples).`);
+          }
+        }
+      })
+    );
+    if (options.output !== void 0) {
+      const text = formatAssignmentOutput(samples);
+      if (options.output === "-") io.stdout.write(text);
+      else {
+        await mkdir5(dirname8(options.output), { recursive: true });
+        await writeFile8(options.output, text);
+      }
+    }
+    if (json2) return writeJson(io, { projectId, prefix, status, samples });
+    info(io, `Assigned ${samples.length} samples under ${prefix} to project ${projectId}.`);
+  });
 }
 
 // packages/cli/src/commands/samples-list.ts
@@ -102484,28 +102711,34 @@ function projectsCommand(io) {
     (projectIdArg, options) => printSamples(io, projectIdArg, options)
   );
   addRestoreCommand(projects, io);
+  addRunPrefixCommand(projects, io);
   return projects;
 }
 
 // packages/cli/src/commands/samples.ts
-import { mkdir as mkdir5, writeFile as writeFile7 } from "node:fs/promises";
-import { dirname as dirname8 } from "node:path";
+import { mkdir as mkdir6, writeFile as writeFile9 } from "node:fs/promises";
+import { dirname as dirname9 } from "node:path";
 
 // packages/cli/src/commands/download-file.ts
 function addDownloadFileCommand(samples, io) {
   const command2 = samples.command("download-file").description(
     'download one file of a sample (a deliverable key, or qc / metadata) to DESTINATION, verified and resumable; "-" streams it to stdout'
-  ).argument("<sample_id>", "sample UUID (not a client id)").argument("<file_type>", "deliverable key (e.g. impute-vcf), qc or metadata").argument("<destination>", 'file path, or "-" / /dev/stdout').option("--checksum", "also write <destination>.sha256 from the API (not for stdout)").option("--no-progress", "do not show progress").option("--no-verify", "do not compute sha256 (nothing is checked)");
+  ).argument("<sample_id>", "sample UUID (not a client id)").argument("<file_type>", "deliverable key (e.g. impute-vcf), qc or metadata").argument("<destination>", 'file path, or "-" / /dev/stdout').option("--checksum", "also write <destination>.sha256 from the API (not for stdout)").option("--no-progress", "do not show progress").option("--no-verify", "do not compute sha256 (nothing is checked)").option("--json", "print the outcome (path, bytes, sha256, verified) as JSON on stdout");
   addAuthOptions(command2).action(
     async (sampleIdArg, fileType, destination, options) => {
       const sampleId = uuidArg("SAMPLE_ID", sampleIdArg);
       if (fileType.trim() === "") throw new UsageError("FILE_TYPE is empty.");
       const toStdout = destination === "-" || destination === "/dev/stdout";
+      if (toStdout && options.json) {
+        throw new UsageError(
+          '--json cannot be combined with DESTINATION "-": stdout carries the file.'
+        );
+      }
       if (toStdout && options.checksum) {
         warn(io, "--checksum is ignored when the file is written to stdout.");
       }
       const renderer = createTransferRenderer(io, {
-        mode: options.progress === false ? "silent" : io.stderr.isTTY ? "tty" : "plain",
+        mode: options.progress === false || options.json ? "silent" : io.stderr.isTTY ? "tty" : "plain",
         label: "Downloading"
       });
       let done = 0;
@@ -102543,7 +102776,9 @@ function addDownloadFileCommand(samples, io) {
           })
         );
         renderer.stop();
-        if (!toStdout) {
+        if (options.json) {
+          writeJson(io, outcome);
+        } else if (!toStdout) {
           const checked = outcome.verified ? ", sha256 verified" : "";
           info(io, `Wrote ${destination} (${formatBytes(outcome.bytes)}${checked}).`);
         }
@@ -102581,18 +102816,21 @@ function samplesCommand(io) {
     });
   });
   addAuthOptions(
-    samples.command("get-metadata").description("print the metadata of a sample as JSON").argument("<sample_id>", "sample UUID").option("--output-filename <path>", 'write to this file instead of stdout ("-")', "-")
-  ).action(async (sampleIdArg, options) => {
-    const sampleId = uuidArg("SAMPLE_ID", sampleIdArg);
-    await withClient(options, io, async (client) => {
-      const metadata = await client.getSampleMetadata(sampleId);
-      const text = `${JSON.stringify(metadata ?? null, null, 4)}
+    samples.command("get-metadata").description("print the metadata of a sample as JSON").argument("<sample_id>", "sample UUID").option("--output-filename <path>", 'write to this file instead of stdout ("-")', "-").option("--json", 'one line {"id": SAMPLE_ID, "metadata": \u2026} instead of the pretty value')
+  ).action(
+    async (sampleIdArg, options) => {
+      const sampleId = uuidArg("SAMPLE_ID", sampleIdArg);
+      await withClient(options, io, async (client) => {
+        const metadata = await client.getSampleMetadata(sampleId);
+        const text = options.json ? `${JSON.stringify({ id: sampleId, metadata: metadata ?? null })}
+` : `${JSON.stringify(metadata ?? null, null, 4)}
 `;
-      if (options.outputFilename === "-") return writeOut(io, text);
-      await mkdir5(dirname8(options.outputFilename), { recursive: true });
-      await writeFile7(options.outputFilename, text);
-    });
-  });
+        if (options.outputFilename === "-") return writeOut(io, text);
+        await mkdir6(dirname9(options.outputFilename), { recursive: true });
+        await writeFile9(options.outputFilename, text);
+      });
+    }
+  );
   addAuthOptions(
     samples.command("set-metadata").description("replace the metadata of a sample (the official --json flag carries the value)").argument("<sample_id>", "sample UUID").requiredOption("--json <json>", "the new metadata, any JSON value")
   ).action(async (sampleIdArg, options) => {
@@ -102609,12 +102847,12 @@ function samplesCommand(io) {
 }
 
 // packages/cli/src/commands/upload.ts
-import { mkdir as mkdir7, writeFile as writeFile9 } from "node:fs/promises";
-import { dirname as dirname10 } from "node:path";
+import { mkdir as mkdir8, writeFile as writeFile11 } from "node:fs/promises";
+import { dirname as dirname11 } from "node:path";
 
 // packages/cli/src/commands/import-urls.ts
-import { mkdir as mkdir6, writeFile as writeFile8 } from "node:fs/promises";
-import { dirname as dirname9 } from "node:path";
+import { mkdir as mkdir7, writeFile as writeFile10 } from "node:fs/promises";
+import { dirname as dirname10 } from "node:path";
 
 // packages/cli/src/render/import-progress.ts
 var import_cli_progress2 = __toESM(require_cli_progress(), 1);
@@ -102841,8 +103079,8 @@ async function reportResult(io, flags, map2, result) {
     if (flags.output === "-") {
       io.stdout.write(text);
     } else {
-      await mkdir6(dirname9(flags.output), { recursive: true });
-      await writeFile8(flags.output, text);
+      await mkdir7(dirname10(flags.output), { recursive: true });
+      await writeFile10(flags.output, text);
     }
   }
   if (flags.json) {
@@ -103056,8 +103294,8 @@ async function reportResult2(io, flags, result, json2) {
     const text = formatAssignmentOutput(result.assigned);
     if (flags.output === "-") io.stdout.write(text);
     else {
-      await mkdir7(dirname10(flags.output), { recursive: true });
-      await writeFile9(flags.output, text);
+      await mkdir8(dirname11(flags.output), { recursive: true });
+      await writeFile11(flags.output, text);
     }
   }
   if (json2) {
@@ -103311,7 +103549,7 @@ function waitCommand(io, setExitCode) {
     } finally {
       progress?.stop();
     }
-    report2(io, result, options.json === true);
+    report(io, result, options.json === true);
     setExitCode(WAIT_EXIT_CODES[result.outcome]);
   });
   return command2;
@@ -103361,7 +103599,7 @@ async function readStdin(io) {
   for await (const chunk of io.stdin) text += String(chunk);
   return text;
 }
-function report2(io, result, json2) {
+function report(io, result, json2) {
   const exitCode2 = WAIT_EXIT_CODES[result.outcome];
   if (json2) {
     const { state: _state, ...rest } = result;
@@ -103388,16 +103626,21 @@ function report2(io, result, json2) {
 // packages/cli/src/commands/webhooks.ts
 function webhooksCommand(io, setExitCode) {
   const webhooks = new Command2("webhooks").description("Gencove webhooks");
-  webhooks.command("verify").description("check a Gencove-Signature header against a payload (exit 0 valid, 1 invalid)").argument("<secret>", "the webhook secret").argument("<header>", "the Gencove-Signature header value, e.g. t=\u2026,v1=\u2026").argument("<payload>", "the raw request body, exactly as received").option("--tolerance <seconds>", "also reject signatures older than this many seconds").action((secret, header2, payload, options) => {
-    const toleranceSeconds = options.tolerance === void 0 ? void 0 : Number(options.tolerance);
-    try {
-      verifyWebhookSignature({ secret, header: header2, body: payload, toleranceSeconds });
-      info(io, "Webhook signature is valid.");
-    } catch (error62) {
-      info(io, `ERROR: Webhook signature is not valid: ${error62.message}`);
-      setExitCode(ExitCode.Failure);
+  webhooks.command("verify").description("check a Gencove-Signature header against a payload (exit 0 valid, 1 invalid)").argument("<secret>", "the webhook secret").argument("<header>", "the Gencove-Signature header value, e.g. t=\u2026,v1=\u2026").argument("<payload>", "the raw request body, exactly as received").option("--tolerance <seconds>", "also reject signatures older than this many seconds").option("--json", 'print {"valid": true|false, "reason"?} on stdout').action(
+    (secret, header2, payload, options) => {
+      const toleranceSeconds = options.tolerance === void 0 ? void 0 : Number(options.tolerance);
+      try {
+        verifyWebhookSignature({ secret, header: header2, body: payload, toleranceSeconds });
+        if (options.json) writeJson(io, { valid: true });
+        else info(io, "Webhook signature is valid.");
+      } catch (error62) {
+        const reason = error62.message;
+        if (options.json) writeJson(io, { valid: false, reason });
+        info(io, `ERROR: Webhook signature is not valid: ${reason}`);
+        setExitCode(ExitCode.Failure);
+      }
     }
-  });
+  );
   return webhooks;
 }
 

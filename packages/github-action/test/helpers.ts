@@ -28,3 +28,17 @@ export async function samplesByClientId(
 }
 
 export const JWT = /eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*/;
+
+/**
+ * Runs `step` and returns it with the secrets the sandbox issued meanwhile: JWTs of logins and
+ * refreshes, the secret key and session token of upload credentials, presigned-URL signatures.
+ * The action received each of them, so each must have been masked (see `maskingViolations`).
+ */
+export async function withIssuedSecrets<T>(
+  sandbox: Sandbox,
+  step: () => Promise<T>,
+): Promise<{ result: T; issued: string[] }> {
+  const before = new Set(sandbox.control.issuedSecrets());
+  const result = await step();
+  return { result, issued: sandbox.control.issuedSecrets().filter((s) => !before.has(s)) };
+}

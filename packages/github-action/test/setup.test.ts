@@ -60,4 +60,42 @@ describe('setup action (bundle run as the runner runs it)', () => {
     const launcher = join(third.outputs.path!, 'gencove');
     expect((await run(launcher, ['--version'])).stdout.trim()).toBe(VERSION);
   });
+
+  it('exports e-mail and password instead of an API key, the password masked', async () => {
+    const toolCache = await mkdtemp(join(tmpdir(), 'gh-tool-cache-'));
+    const result = await runActionBundle('setup', {
+      toolCache,
+      inputs: { email: sandbox.email, password: sandbox.password, host: sandbox.url },
+    });
+    expect(result.exitCode).toBe(0);
+    expect(result.exportedEnv).toEqual({
+      GENCOVE_EMAIL: sandbox.email,
+      GENCOVE_PASSWORD: sandbox.password,
+      GENCOVE_HOST: sandbox.url,
+    });
+    expect(maskingViolations(result, sandbox.password, ['GENCOVE_PASSWORD'])).toEqual([]);
+    sandbox.control.clearRequests();
+    const env = {
+      ...result.exportedEnv,
+      PATH: `${result.path[0]}:/usr/bin:/bin`,
+      HOME: result.runnerTemp,
+    };
+    const samples = await run('gencove', ['projects', 'list-samples', sandbox.projects.default], {
+      env,
+    });
+    expect(samples.stdout).toContain('SEED-A01');
+    expect(sandbox.control.requests.some((r) => r.path === '/api/v2/jwt-create/')).toBe(true);
+
+    // credentials the CLI would refuse are refused here, before anything is installed
+    const both = await runActionBundle('setup', {
+      toolCache,
+      inputs: { 'api-key': sandbox.apiKey, email: sandbox.email, password: sandbox.password },
+    });
+    expect(both.exitCode).toBe(1);
+    expect(both.errors).toEqual(['Input "api-key": give api-key or email + password, not both.']);
+    expect(both.exportedEnv).toEqual({});
+    expect(both.path).toEqual([]);
+    const half = await runActionBundle('setup', { toolCache, inputs: { email: sandbox.email } });
+    expect(half.errors).toEqual(['Input "password": email and password go together.']);
+  });
 });

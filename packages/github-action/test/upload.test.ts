@@ -5,7 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { type Sandbox, startSandbox } from '@gencove/sandbox';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { shardOf } from '../src/shared/shard.js';
-import { sandboxEnv, sandboxInputs } from './helpers.js';
+import { sandboxEnv, sandboxInputs, withIssuedSecrets } from './helpers.js';
 import { maskedValues, maskingViolations, type RunResult, runActionBundle } from './runner.js';
 
 let sandbox: Sandbox;
@@ -66,17 +66,19 @@ describe('upload action (bundle run as the runner runs it)', () => {
       'reads/notes.txt': 'not a fastq',
     };
     const cwd = await workspace(files);
-    const result = await runActionBundle('upload', {
-      cwd,
-      env: sandboxEnv(sandbox),
-      inputs: {
-        ...sandboxInputs(sandbox),
-        path: 'reads',
-        destination: 'gncv://gh-action/dir-run',
-        'project-id': sandbox.projects.default,
-        metadata: '{"run":"2026-11-24"}',
-      },
-    });
+    const { result, issued } = await withIssuedSecrets(sandbox, () =>
+      runActionBundle('upload', {
+        cwd,
+        env: sandboxEnv(sandbox),
+        inputs: {
+          ...sandboxInputs(sandbox),
+          path: 'reads',
+          destination: 'gncv://gh-action/dir-run',
+          'project-id': sandbox.projects.default,
+          metadata: '{"run":"2026-11-24"}',
+        },
+      }),
+    );
     expect(result.stderr).toBe('');
     expect(result.exitCode).toBe(0);
     expect(result.outputs.destination).toBe('gncv://gh-action/dir-run/');
@@ -142,6 +144,9 @@ describe('upload action (bundle run as the runner runs it)', () => {
     const masked = maskedValues(result);
     expect(masked.length).toBeGreaterThanOrEqual(4);
     for (const value of masked) expect(maskingViolations(result, value)).toEqual([]);
+    // the upload credentials the sandbox issued (S3 secret key, session token): masked, never shown
+    expect(issued.length).toBeGreaterThanOrEqual(2);
+    for (const secret of issued) expect(maskingViolations(result, secret)).toEqual([]);
 
     const waited = await runActionBundle('wait', {
       inputs: {

@@ -1,6 +1,6 @@
 import { type Sandbox, startSandbox } from '@gencove/sandbox';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { JWT, samplesByClientId, sandboxInputs } from './helpers.js';
+import { JWT, samplesByClientId, sandboxInputs, withIssuedSecrets } from './helpers.js';
 import { maskedValues, maskingViolations, runActionBundle } from './runner.js';
 
 let sandbox: Sandbox;
@@ -195,19 +195,24 @@ describe('wait action (bundle run as the runner runs it)', () => {
   });
 
   it('with e-mail and password, masks the password and every JWT before use', async () => {
-    const result = await runActionBundle('wait', {
-      inputs: {
-        host: sandbox.url,
-        email: sandbox.email,
-        password: sandbox.password,
-        'project-id': sandbox.projects.default,
-        'sample-ids': id('SEED-A01'),
-      },
-    });
+    const { result, issued } = await withIssuedSecrets(sandbox, () =>
+      runActionBundle('wait', {
+        inputs: {
+          host: sandbox.url,
+          email: sandbox.email,
+          password: sandbox.password,
+          'project-id': sandbox.projects.default,
+          'sample-ids': id('SEED-A01'),
+        },
+      }),
+    );
     expect(result.exitCode).toBe(0);
     expect(maskingViolations(result, sandbox.password)).toEqual([]);
     const jwts = maskedValues(result).filter((value) => JWT.test(value));
     expect(jwts.length).toBeGreaterThanOrEqual(1);
     for (const jwt of jwts) expect(maskingViolations(result, jwt)).toEqual([]);
+    // the access and refresh tokens of the login, as the sandbox issued them
+    expect(issued.filter((secret) => JWT.test(secret))).toHaveLength(2);
+    for (const secret of issued) expect(maskingViolations(result, secret)).toEqual([]);
   });
 });

@@ -91,6 +91,74 @@ test('upload from binary: a bad file name fails before anything is reserved', as
   );
 });
 
+test('upload from binary with Continue On Fail: a failing item reports its error, the others go on', async () => {
+  const files = {
+    good: randomBytes(50_000),
+    pairR1: randomBytes(40_000),
+    pairR2: randomBytes(30_000),
+  };
+  const input = [
+    { json: {}, binary: { data: await env.n8n.binary(files.good, 'CF-S1_R1.fastq.gz') } },
+    { json: {}, binary: { data: await env.n8n.binary(randomBytes(10), 'reads.txt') } },
+    { json: {}, binary: { data: await env.n8n.binary(files.pairR1, 'CF-S2_R1.fastq.gz') } },
+    { json: {}, binary: { data: await env.n8n.binary(files.pairR2, 'CF-S2_R2.fastq.gz') } },
+  ];
+  // S3 refuses every R2 object: CF-S2's R2 cannot be uploaded
+  env.sandbox.control.addFault({
+    match: { target: 's3', method: 'PUT', path: /\.fastq-r2$/ },
+    times: Number.POSITIVE_INFINITY,
+    fault: { type: 'status', status: 400 },
+  });
+  let out: Awaited<ReturnType<typeof env.n8n.runNode>>;
+  try {
+    out = await env.n8n.runNode(
+      'gencove',
+      {
+        resource: 'upload',
+        operation: 'uploadBinary',
+        binaryPropertyName: 'data',
+        destination: 'gncv://n8n-continue-on-fail/',
+        assign: true,
+        projectId: env.sandbox.projects.default,
+      },
+      input,
+      { continueOnFail: true },
+    );
+  } finally {
+    env.sandbox.control.clearFaults();
+  }
+  expect(out.error).toBeUndefined();
+  expect(out.items.map((i) => i.pairedItem)).toEqual([0, 1, 2, 3].map((item) => ({ item })));
+  const [good, badName, pairR1, pairR2] = out.items.map((i) => i.json);
+  expect(good).toMatchObject({ outcome: 'uploaded', clientId: 'CF-S1' });
+  expect((good!.sample as { client_id: string }).client_id).toBe('CF-S1');
+  expect(badName).toEqual({
+    error: expect.stringMatching(/^Item 1: file name "reads\.txt" must end in/),
+  });
+  expect(pairR2).toEqual({
+    error: expect.stringMatching(/^S3 refused to upload gncv:\/\/n8n-continue-on-fail\/CF-S2_R2/),
+  });
+  // R1 of CF-S2 is on S3, but the sample is not created without its R2
+  expect(pairR1).toMatchObject({ outcome: 'uploaded', clientId: 'CF-S2' });
+  expect(pairR1!.sample).toBeUndefined();
+  expect(pairR1!.note).toMatch(/not assigned: another file of sample CF-S2 failed/);
+  const r1 = env.sandbox.control.getUpload(String(pairR1!.uploadId))!;
+  expect((await env.sandbox.control.s3Object(r1.bucket, r1.key))?.equals(files.pairR1)).toBe(true);
+  const { items: samples } = await env.n8n.runNode(
+    'gencove',
+    {
+      resource: 'sample',
+      operation: 'getAll',
+      projectId: env.sandbox.projects.default,
+      returnAll: true,
+    },
+    [],
+  );
+  const clientIds = samples.map((s) => s.json.client_id);
+  expect(clientIds).toContain('CF-S1');
+  expect(clientIds).not.toContain('CF-S2');
+});
+
 test('import from URLs (item fields): registered and assigned', async () => {
   const source = `${env.sandbox.s3Url}/public/run-19`;
   const out = await env.n8n.runNode(
@@ -143,6 +211,52 @@ test('import from URLs: item problems are found by core, named by item, before a
     /\nItem 2: URL "https:\/\/storage\.example\.net\/TXT_R2\.txt" must name a file ending in \.fastq\.gz/,
   );
   expect(env.sandbox.control.requests).toEqual([]);
+});
+
+test('import from URLs with Continue On Fail: rejected items report their error, the others are imported', async () => {
+  const source = `${env.sandbox.s3Url}/public/run-19`;
+  const parameters = {
+    resource: 'upload',
+    operation: 'importUrls',
+    urlSource: 'fields',
+    clientId: '={{ $json.id }}',
+    r1Url: `={{ $json.r1 ?? "${source}/" + $json.id + "_R1.fastq.gz" }}`,
+    r2Url: '',
+  };
+  const input = [
+    { json: { id: 'CF-U1' } },
+    { json: { id: 'BAD_ID' } },
+    { json: { id: 'CF-U2', r1: '' } },
+    { json: { id: 'CF-U3' } },
+  ];
+  const out = await env.n8n.runNode('gencove', parameters, input, { continueOnFail: true });
+  expect(out.error).toBeUndefined();
+  expect(out.items.map((i) => i.pairedItem)).toEqual([0, 1, 2, 3].map((item) => ({ item })));
+  const [u1, bad, empty, u3] = out.items.map((i) => i.json);
+  expect(bad).toEqual({ error: expect.stringMatching(/^Item 1: client_id "BAD_ID" contains "_"/) });
+  expect(empty).toEqual({ error: 'Item 2: the R1 URL is empty' });
+  for (const [json, id] of [
+    [u1, 'CF-U1'],
+    [u3, 'CF-U3'],
+  ] as const) {
+    const uploads = json!.uploads as Array<{ clientId: string; uploadId: string }>;
+    expect(uploads.map((u) => u.clientId)).toEqual([id]);
+    expect(env.sandbox.control.getUpload(uploads[0]!.uploadId)!.source_url).toContain(id);
+  }
+
+  // a failure of the import as a whole (here: an unknown project) is reported on every item
+  const missingProject = await env.n8n.runNode(
+    'gencove',
+    { ...parameters, assign: true, projectId: '00000000-0000-4000-8000-000000000000' },
+    [{ json: { id: 'CF-U4' } }, { json: { id: 'CF-U5' } }],
+    { continueOnFail: true },
+  );
+  expect(missingProject.error).toBeUndefined();
+  expect(missingProject.items).toHaveLength(2);
+  for (const [i, item] of missingProject.items.entries()) {
+    expect(item.pairedItem).toEqual({ item: i });
+    expect(item.json.error).toMatch(/not found/i);
+  }
 });
 
 test('import from URLs (map file in binary data): registered; a local path is refused', async () => {

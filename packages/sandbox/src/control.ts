@@ -1,4 +1,5 @@
 import type { App } from './app.js';
+import { addExternalFiles } from './external-files.js';
 import { sampleSnapshot, uploadSnapshot } from './serialize.js';
 import type { SandboxControl } from './types.js';
 
@@ -50,6 +51,10 @@ export function createControl(app: App): SandboxControl {
     getSample(id: string) {
       const sample = store.samples.get(id);
       return sample ? sampleSnapshot(sample) : undefined;
+    },
+    addExternalFiles(sampleId: string, files) {
+      addExternalFiles(store, app.buckets.results, sampleId, files);
+      return sampleSnapshot(store.samples.get(sampleId)!);
     },
     s3Object: (bucket: string, key: string) => objects.get(bucket, key),
     setHostileFilenames(on: boolean) {

@@ -57,6 +57,11 @@ function validateRule(rule: FaultRule): void {
   if (!rule || typeof rule !== 'object' || !rule.fault || typeof rule.match !== 'object') {
     throw new Error('a fault rule needs { match, fault }');
   }
+  const { times } = rule;
+  const whole = Number.isInteger(times) || times === Number.POSITIVE_INFINITY;
+  if (times !== undefined && !(whole && times >= 1)) {
+    throw new Error("a fault rule's times must be a whole number >= 1, or Infinity");
+  }
   validateFault(rule.fault);
 }
 
@@ -68,6 +73,9 @@ export function validateFault(fault: Fault): void {
       if (!Number.isInteger(fault.status) || fault.status < 100 || fault.status > 599) {
         throw new Error('status fault needs an HTTP status');
       }
+      if (fault.retryAfter !== undefined && !(fault.retryAfter >= 0)) {
+        throw new Error('status fault retryAfter must be a number of seconds >= 0');
+      }
       return;
     case 'delay':
       if (!(fault.ms >= 0)) throw new Error('delay fault needs ms >= 0');
@@ -77,8 +85,12 @@ export function validateFault(fault: Fault): void {
     case 'truncate':
     case 'reset-mid-body':
     case 'corrupt':
-    case 'expire-credentials':
     case 'expire-url':
+      return;
+    case 'expire-credentials':
+      if (fault.scope !== undefined && fault.scope !== 'request' && fault.scope !== 'credential') {
+        throw new Error("expire-credentials scope must be 'request' or 'credential'");
+      }
       return;
     default:
       throw new Error(`unknown fault type ${(fault as { type: string }).type}`);

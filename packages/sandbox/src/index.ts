@@ -12,6 +12,7 @@ export type {
   ChaosProfileName,
   ChaosReport,
   ChaosRule,
+  ExternalFile,
   Fault,
   FaultMatch,
   FaultRule,

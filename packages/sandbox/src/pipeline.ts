@@ -179,7 +179,10 @@ export class Pipeline {
     const project = store.projects.get(sample.projectId);
     if (!project) return;
     const files: SampleFile[] = [];
+    // Deliverables attached with control.addExternalFiles are kept as they are.
+    const external = new Set(sample.files.filter((f) => f.url).map((f) => f.fileType));
     for (const fileType of project.fileTypes) {
+      if (external.has(fileType)) continue;
       const filename = deliverableFilename(sample.id, fileType);
       const key = `deliverables/${sample.id}/${filename}`;
       const body = deliverableContent(fileType, sample.id, sample.clientId);
@@ -199,7 +202,7 @@ export class Pipeline {
       ['r2', sample.uploads.r2],
     ] as const) {
       const upload = id ? store.uploads.get(id) : undefined;
-      if (!upload) continue;
+      if (!upload || external.has(`fastq-${read}`)) continue;
       const head = await objects.head(upload.bucket, upload.key);
       if (!head || head.size > FASTQ_COPY_LIMIT) continue;
       const source = await objects.getStream(upload.bucket, upload.key);
@@ -250,7 +253,7 @@ export class Pipeline {
     const { store } = this.deps;
     this.inflight.delete(sample);
     sample.pipeline = null;
-    if (hasDeliverables(status) && sample.files.length === 0) {
+    if (hasDeliverables(status) && sample.files.every((f) => f.url !== undefined)) {
       await this.generateDeliverables(sample);
     }
     this.applyOutcome(sample, status, note);

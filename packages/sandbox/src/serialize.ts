@@ -36,13 +36,16 @@ export function fileItem(
   canDownload: boolean,
 ): Record<string, unknown> {
   const filename = app.modes.hostileFilenames ? `../../${file.filename}` : file.filename;
+  let downloadUrl: string | null = null;
+  if (canDownload) {
+    // A file attached with control.addExternalFiles is served by whoever gave its URL.
+    downloadUrl = file.url ?? app.presigner.url(file.bucket, file.key, filename, Date.now());
+  }
   return {
     id: file.id,
     s3_path: `s3://${file.bucket}/${file.key}`,
     size: file.size,
-    download_url: canDownload
-      ? app.presigner.url(file.bucket, file.key, filename, Date.now())
-      : null,
+    download_url: downloadUrl,
     file_type: file.fileType,
     checksum_sha256: file.sha256,
     shadow_mode: false,
@@ -149,6 +152,7 @@ export function sampleSnapshot(s: Sample) {
       size: f.size,
       checksum_sha256: f.sha256,
       filename: f.filename,
+      ...(f.url !== undefined ? { url: f.url } : {}),
     })),
   };
 }

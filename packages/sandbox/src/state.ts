@@ -79,6 +79,11 @@ export interface SampleFile {
   size: number;
   sha256: string;
   filename: string;
+  /**
+   * Set for a deliverable attached with `control.addExternalFiles`: its bytes live at this URL
+   * (answered verbatim as `download_url`); nothing is stored at `bucket`/`key`.
+   */
+  url?: string;
 }
 
 export interface QcResult {
@@ -183,6 +188,9 @@ export class Store {
   }
 
   addSampleFile(sample: Sample, file: SampleFile): void {
+    for (const old of sample.files) {
+      if (old.fileType === file.fileType) this.files.delete(old.id);
+    }
     sample.files = sample.files.filter((f) => f.fileType !== file.fileType);
     sample.files.push(file);
     this.files.set(file.id, { sample, file });

@@ -211,6 +211,8 @@ export interface SampleFileSnapshot {
   size: number;
   checksum_sha256: string;
   filename: string;
+  /** Only for a file attached with `control.addExternalFiles`: where its bytes are served. */
+  url?: string;
 }
 
 export interface SampleSnapshot {
@@ -226,6 +228,27 @@ export interface SampleSnapshot {
   deleted: boolean;
   uploads: { r1: string | null; r2: string | null };
   files: SampleFileSnapshot[];
+}
+
+/**
+ * A deliverable whose bytes you serve yourself (e.g. from nginx, to test big transfers that the
+ * sandbox's own S3 could not feed fast enough), attached with `control.addExternalFiles`.
+ */
+export interface ExternalFile {
+  /** Deliverable key, e.g. `alignment-bam` (not the synthetic `qc` / `metadata`). */
+  fileType: string;
+  /** Size in bytes, as the API reports it. */
+  size: number;
+  /** Lower-case hex sha256 the API reports as `checksum_sha256`; default `""` (unknown). */
+  sha256?: string;
+  /**
+   * An http(s) URL on a loopback host, answered verbatim as the file's `download_url`. Whoever
+   * serves it decides the bytes, `Range` support and the name (a `response-content-disposition`
+   * query parameter, as on S3, or else the last path segment).
+   */
+  url: string;
+  /** Name shown in `s3_path` and snapshots; default the URL's last path segment. */
+  filename?: string;
 }
 
 export interface WebhookDelivery {
@@ -267,6 +290,13 @@ export interface SandboxControl {
   deleteUpload(id: string): void;
   getUpload(id: string): UploadSnapshot | undefined;
   getSample(id: string): SampleSnapshot | undefined;
+  /**
+   * Attaches deliverables served from URLs of your own to a sample (each replaces the sample's
+   * file of the same type; the pipeline never overwrites them). `GET samples/{id}` then lists
+   * them in the usual shape with `download_url` = the given URL (`null` while archived). The
+   * sample's status is not changed. Returns the sample's snapshot.
+   */
+  addExternalFiles(sampleId: string, files: ExternalFile[]): SampleSnapshot;
   /** Stored bytes of an object, or undefined when it does not exist. */
   s3Object(bucket: string, key: string): Promise<Buffer | undefined>;
   setHostileFilenames(on: boolean): void;

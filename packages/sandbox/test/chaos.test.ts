@@ -407,6 +407,8 @@ describe('webhook chaos', () => {
       const ids = await uploadAndAssign(sb, sb.projects.default, 'hooks', {
         'H1_R1.fastq.gz': fastq(5),
         'H2_R1.fastq.gz': fastq(5),
+        'H3_R1.fastq.gz': fastq(5),
+        'H4_R1.fastq.gz': fastq(5),
       });
       await sb.control.setSampleStatus(ids.H1!, 'succeeded');
       sb.control.setChaos({
@@ -414,14 +416,38 @@ describe('webhook chaos', () => {
         profile: { name: 'hooks', rules: [], webhooks: { duplicate: 0, reorder: 1 } },
       });
       await sb.control.setSampleStatus(ids.H2!, 'failed');
+      sb.control.setChaos(null);
+      // H2 is held back until the next event went out: H3 overtakes it
+      await sb.control.setSampleStatus(ids.H3!, 'succeeded');
+      sb.control.setChaos({
+        seed: 3,
+        profile: { name: 'hooks', rules: [], webhooks: { duplicate: 0, reorder: 1 } },
+      });
+      // nothing comes after H4: it goes out when the hold time is over
+      await sb.control.setSampleStatus(ids.H4!, 'succeeded');
       await new Promise((r) => setTimeout(r, 1500));
+      const clientOf = (body: string) => JSON.parse(body)[0].payload.samples[0].client_id;
+      // the order in which the sandbox sent them (received order may vary: one POST each)
+      expect(sb.control.webhooks.map((d) => clientOf(d.body))).toEqual([
+        'H1',
+        'H1',
+        'H3',
+        'H2',
+        'H4',
+      ]);
       const events = bodies.map((b) => JSON.parse(b)[0]);
+      expect(events).toHaveLength(5);
       const h1 = events.filter((e) => e.payload.samples[0].client_id === 'H1');
       expect(h1).toHaveLength(2);
       expect(h1[0].event_id).toBe(h1[1].event_id);
-      expect(events.filter((e) => e.payload.samples[0].client_id === 'H2')).toHaveLength(1);
+      expect(bodies.filter((b) => clientOf(b) === 'H1')[0]).toBe(
+        bodies.filter((b) => clientOf(b) === 'H1')[1],
+      );
+      for (const id of ['H2', 'H3', 'H4']) {
+        expect(events.filter((e) => e.payload.samples[0].client_id === id)).toHaveLength(1);
+      }
       const kinds = sb.control.chaosReport().faults.map((f) => f.fault.type);
-      expect(kinds).toEqual(['duplicate', 'reorder']);
+      expect(kinds).toEqual(['duplicate', 'reorder', 'reorder']);
     } finally {
       await sb.close();
       receiver.closeAllConnections();

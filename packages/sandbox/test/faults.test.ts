@@ -108,6 +108,34 @@ describe('API faults', () => {
     expect(() =>
       sb.control.addFault({ match: {}, fault: { type: 'status', status: 99 } }),
     ).toThrow();
+    // a rule that would apply never (or a fraction of a time) is a mistake, not a no-op
+    for (const times of [0, -1, 1.5, Number.NaN]) {
+      expect(() =>
+        sb.control.addFault({ match: {}, times, fault: { type: 'status', status: 503 } }),
+      ).toThrow(/times must be a whole number >= 1/);
+    }
+    expect(() =>
+      sb.control.addFault({
+        match: {},
+        fault: { type: 'status', status: 429, retryAfter: Number.NaN },
+      }),
+    ).toThrow(/retryAfter/);
+    expect(() =>
+      sb.control.addFault({
+        match: {},
+        fault: { type: 'expire-credentials', scope: 'forever' as 'credential' },
+      }),
+    ).toThrow(/scope must be/);
+    expect(() => sb.control.addFault({ match: {}, fault: { type: 'explode' } as never })).toThrow(
+      /unknown fault type explode/,
+    );
+  });
+
+  it('a refused rule leaves no rule behind', async () => {
+    expect(() =>
+      sb.control.addFault({ match: {}, times: 0, fault: { type: 'status', status: 503 } }),
+    ).toThrow();
+    expect((await api(sb, 'GET', '/api/v2/organization/')).status).toBe(200);
   });
 });
 

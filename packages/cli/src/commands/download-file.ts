@@ -6,7 +6,7 @@ import { downloadSampleFile } from '@gencove/core';
 import type { Command } from 'commander';
 import { uuidArg } from '../args.js';
 import { type AuthOptions, withClient } from '../context.js';
-import { type Io, info, warn } from '../io.js';
+import { type Io, info, warn, writeJson } from '../io.js';
 import { addAuthOptions } from '../options.js';
 import { formatBytes } from '../render/byte-units.js';
 import { createTransferRenderer } from '../render/transfer-progress.js';
@@ -14,6 +14,7 @@ import { UsageError } from '../usage-error.js';
 
 interface DownloadFileOptions extends AuthOptions {
   checksum?: boolean;
+  json?: boolean;
   progress: boolean;
   verify: boolean;
 }
@@ -30,7 +31,8 @@ export function addDownloadFileCommand(samples: Command, io: Io): void {
     .argument('<destination>', 'file path, or "-" / /dev/stdout')
     .option('--checksum', 'also write <destination>.sha256 from the API (not for stdout)')
     .option('--no-progress', 'do not show progress')
-    .option('--no-verify', 'do not compute sha256 (nothing is checked)');
+    .option('--no-verify', 'do not compute sha256 (nothing is checked)')
+    .option('--json', 'print the outcome (path, bytes, sha256, verified) as JSON on stdout');
   addAuthOptions(command).action(
     async (
       sampleIdArg: string,
@@ -41,11 +43,17 @@ export function addDownloadFileCommand(samples: Command, io: Io): void {
       const sampleId = uuidArg('SAMPLE_ID', sampleIdArg);
       if (fileType.trim() === '') throw new UsageError('FILE_TYPE is empty.');
       const toStdout = destination === '-' || destination === '/dev/stdout';
+      if (toStdout && options.json) {
+        throw new UsageError(
+          '--json cannot be combined with DESTINATION "-": stdout carries the file.',
+        );
+      }
       if (toStdout && options.checksum) {
         warn(io, '--checksum is ignored when the file is written to stdout.');
       }
       const renderer = createTransferRenderer(io, {
-        mode: options.progress === false ? 'silent' : io.stderr.isTTY ? 'tty' : 'plain',
+        mode:
+          options.progress === false || options.json ? 'silent' : io.stderr.isTTY ? 'tty' : 'plain',
         label: 'Downloading',
       });
       let done = 0;
@@ -81,7 +89,9 @@ export function addDownloadFileCommand(samples: Command, io: Io): void {
           }),
         );
         renderer.stop();
-        if (!toStdout) {
+        if (options.json) {
+          writeJson(io, outcome);
+        } else if (!toStdout) {
           const checked = outcome.verified ? ', sha256 verified' : '';
           info(io, `Wrote ${destination} (${formatBytes(outcome.bytes)}${checked}).`);
         }

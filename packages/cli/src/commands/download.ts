@@ -110,15 +110,29 @@ export function downloadCommand(io: Io): Command {
         'DESTINATION "-" writes data to stdout; it cannot be combined with --json.',
       );
     }
+    const reporter = createReporter(io, json);
     if (options.downloadUrls) {
       await withClient(options, io, async (client) => {
         const result = await writeDownloadUrls(client, {
           ...selection,
           output: destination === '-' ? io.stdout : destination,
-          onEvent: (event) => report(io, event, json),
+          onEvent: (event) => reporter.report(event),
         });
-        if (json) writeNdjson(io, { type: 'result', ...result });
-        else if (destination !== '-') {
+        if (json) {
+          // The URLs went to DESTINATION; repeating them here would copy presigned signatures
+          // into whatever collects stdout (CI logs).
+          writeNdjson(io, {
+            type: 'result',
+            output: destination,
+            samples: result.entries.map((e) => ({
+              gencove_id: e.gencove_id,
+              client_id: e.client_id,
+              fileTypes: Object.keys(e.files),
+            })),
+            ...(result.highWaterMark ? { highWaterMark: result.highWaterMark } : {}),
+            warnings: result.warnings,
+          });
+        } else if (destination !== '-') {
           info(
             io,
             `Wrote the download URLs of ${result.entries.length} samples to ${destination}.`,
@@ -145,14 +159,16 @@ export function downloadCommand(io: Io): Command {
           destination: destination === '-' ? io.stdout : destination,
           onEvent: (event) => {
             progress(event);
-            report(io, event, json);
+            reporter.report(event);
           },
         }),
       );
       renderer.stop();
+      reporter.finish();
       summarize(io, result, json);
     } catch (error) {
       renderer.stop();
+      reporter.finish();
       if (error instanceof DownloadFailedError && error.result) {
         summarize(io, error.result as DownloadResult, json);
       }
@@ -354,13 +370,34 @@ function progressForwarder(renderer: TransferRenderer): (event: DownloadEvent) =
   };
 }
 
-/** NDJSON events with --json (progress is the renderer's); warnings for people otherwise. */
-function report(io: Io, event: DownloadEvent, json: boolean): void {
-  if (json) {
-    if (event.type !== 'file-progress' && event.type !== 'done') writeNdjson(io, event);
-    return;
-  }
-  if (event.type === 'warning') warn(io, event.message);
+/** Files named in full in "no checksum" warnings; the rest are counted in one closing line. */
+const CHECKSUM_WARNINGS_SHOWN = 3;
+
+/**
+ * NDJSON events with --json (progress is the renderer's); warnings for people otherwise. A run of
+ * hundreds of FASTQs (which have no API checksum) would otherwise print a warning per file.
+ */
+function createReporter(io: Io, json: boolean) {
+  let unchecked = 0;
+  return {
+    report(event: DownloadEvent): void {
+      if (json) {
+        if (event.type !== 'file-progress' && event.type !== 'done') writeNdjson(io, event);
+        return;
+      }
+      if (event.type !== 'warning') return;
+      if (event.code === 'checksum-unavailable' && ++unchecked > CHECKSUM_WARNINGS_SHOWN) return;
+      warn(io, event.message);
+    },
+    finish(): void {
+      const more = unchecked - CHECKSUM_WARNINGS_SHOWN;
+      if (json || more <= 0) return;
+      warn(
+        io,
+        `${more} more file${more === 1 ? '' : 's'} had no checksum from the API (--json lists each).`,
+      );
+    },
+  };
 }
 
 function summarize(io: Io, result: DownloadResult, json: boolean): void {

@@ -2,7 +2,7 @@ import { chmod, writeFile } from 'node:fs/promises';
 import { buildS3MapFile, MAX_PRESIGN_SECONDS, parseS3Uri } from '@gencove/core';
 import { Command } from 'commander';
 import { parseDuration } from '../duration.js';
-import { type Io, info, warn } from '../io.js';
+import { type Io, info, warn, writeJson } from '../io.js';
 import { UsageError } from '../usage-error.js';
 
 interface MapFileOptions {
@@ -11,6 +11,7 @@ interface MapFileOptions {
   endpointUrl?: string;
   region?: string;
   output: string;
+  json?: boolean;
 }
 
 const HELP = `
@@ -42,6 +43,10 @@ export function mapFileCommand(io: Io): Command {
       'bucket region (default: AWS configuration, else the bucket’s own)',
     )
     .option('--output <file>', 'where to write the map file; - for stdout', '-')
+    .option(
+      '--json',
+      'print a JSON summary on stdout (URLs without their signatures); needs --output FILE',
+    )
     .addHelpText('after', HELP)
     .action(async (source: string, options: MapFileOptions) => {
       await runMapFile(io, source, options);
@@ -54,6 +59,12 @@ async function runMapFile(io: Io, source: string, options: MapFileOptions): Prom
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
+  const json = options.json === true;
+  if (json && options.output === '-') {
+    throw new UsageError(
+      '--json needs --output FILE: without it the map file itself is written to stdout.',
+    );
+  }
   let expiresInSeconds: number | undefined;
   if (options.expiresIn !== undefined) {
     if (!options.presign) throw new UsageError('--expires-in only applies with --presign.');
@@ -64,9 +75,11 @@ async function runMapFile(io: Io, source: string, options: MapFileOptions): Prom
       );
     }
   }
+  // shown before the summary line (about the listing), then after it (about the URLs)
+  const notes: string[] = [];
+  const cautions: string[] = [];
   if (options.output !== '-' && !options.output.endsWith('.fastq-map.csv')) {
-    warn(
-      io,
+    notes.push(
       `${options.output} does not end in .fastq-map.csv, which \`gencove upload\` requires.`,
     );
   }
@@ -85,24 +98,43 @@ async function runMapFile(io: Io, source: string, options: MapFileOptions): Prom
     await chmod(options.output, 0o600); // also when the file already existed
   }
 
-  for (const s of built.skipped) warn(io, `skipped ${s.key}: ${s.reason}`);
-  const samples = new Set(built.rows.map((r) => r.clientId)).size;
-  const where = options.output === '-' ? 'stdout' : options.output;
-  const expiry = built.expiresAt ? `; the URLs expire at ${built.expiresAt}` : '';
-  info(
-    io,
-    `Wrote ${built.rows.length} reads of ${samples} samples (${built.listed} objects listed) to ${where}${expiry}.`,
-  );
+  for (const s of built.skipped) notes.push(`skipped ${s.key}: ${s.reason}`);
   if (!options.presign) {
-    warn(
-      io,
+    cautions.push(
       'the URLs are not signed: Gencove can fetch them only if the objects are publicly readable. Use --presign for a private bucket.',
     );
   }
   if (built.credentialsExpireAt && built.expiresAt && built.credentialsExpireAt < built.expiresAt) {
-    warn(
-      io,
+    cautions.push(
       `the URLs were signed with temporary credentials that expire at ${built.credentialsExpireAt}; they stop working then, before their own expiry. Presign with long-lived credentials for imports.`,
     );
   }
+  const samples = new Set(built.rows.map((r) => r.clientId)).size;
+  if (json) {
+    writeJson(io, {
+      output: options.output,
+      presigned: options.presign === true,
+      listed: built.listed,
+      samples,
+      // the map file holds the presigned URLs; the summary names the objects only
+      rows: built.rows.map((r) => ({
+        clientId: r.clientId,
+        read: r.read,
+        url: r.path.split('?')[0],
+      })),
+      skipped: built.skipped,
+      ...(built.expiresAt ? { expiresAt: built.expiresAt } : {}),
+      ...(built.credentialsExpireAt ? { credentialsExpireAt: built.credentialsExpireAt } : {}),
+      warnings: [...notes, ...cautions],
+    });
+    return;
+  }
+  const where = options.output === '-' ? 'stdout' : options.output;
+  const expiry = built.expiresAt ? `; the URLs expire at ${built.expiresAt}` : '';
+  for (const note of notes) warn(io, note);
+  info(
+    io,
+    `Wrote ${built.rows.length} reads of ${samples} samples (${built.listed} objects listed) to ${where}${expiry}.`,
+  );
+  for (const caution of cautions) warn(io, caution);
 }

@@ -4,6 +4,7 @@ import { isoUtc, tsv } from '../format.js';
 import { type Io, writeJson, writeOut } from '../io.js';
 import { addAuthOptions, addJsonOption } from '../options.js';
 import { addRestoreCommand } from './restore.js';
+import { addRunPrefixCommand } from './run-prefix.js';
 import { addSampleListOptions, type ListSamplesOptions, printSamples } from './samples-list.js';
 
 export function projectsCommand(io: Io): Command {
@@ -37,5 +38,6 @@ export function projectsCommand(io: Io): Command {
   );
 
   addRestoreCommand(projects, io);
+  addRunPrefixCommand(projects, io);
   return projects;
 }

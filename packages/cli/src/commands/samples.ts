@@ -43,17 +43,25 @@ export function samplesCommand(io: Io): Command {
       .command('get-metadata')
       .description('print the metadata of a sample as JSON')
       .argument('<sample_id>', 'sample UUID')
-      .option('--output-filename <path>', 'write to this file instead of stdout ("-")', '-'),
-  ).action(async (sampleIdArg: string, options: AuthOptions & { outputFilename: string }) => {
-    const sampleId = uuidArg('SAMPLE_ID', sampleIdArg);
-    await withClient(options, io, async (client) => {
-      const metadata = await client.getSampleMetadata(sampleId);
-      const text = `${JSON.stringify(metadata ?? null, null, 4)}\n`;
-      if (options.outputFilename === '-') return writeOut(io, text);
-      await mkdir(dirname(options.outputFilename), { recursive: true });
-      await writeFile(options.outputFilename, text);
-    });
-  });
+      .option('--output-filename <path>', 'write to this file instead of stdout ("-")', '-')
+      .option('--json', 'one line {"id": SAMPLE_ID, "metadata": …} instead of the pretty value'),
+  ).action(
+    async (
+      sampleIdArg: string,
+      options: AuthOptions & { outputFilename: string; json?: boolean },
+    ) => {
+      const sampleId = uuidArg('SAMPLE_ID', sampleIdArg);
+      await withClient(options, io, async (client) => {
+        const metadata = await client.getSampleMetadata(sampleId);
+        const text = options.json
+          ? `${JSON.stringify({ id: sampleId, metadata: metadata ?? null })}\n`
+          : `${JSON.stringify(metadata ?? null, null, 4)}\n`;
+        if (options.outputFilename === '-') return writeOut(io, text);
+        await mkdir(dirname(options.outputFilename), { recursive: true });
+        await writeFile(options.outputFilename, text);
+      });
+    },
+  );
 
   addAuthOptions(
     samples

@@ -150,6 +150,8 @@ class Renderer implements TransferRenderer {
     this.#stopped = true;
     if (this.#multibar) {
       this.#redraw();
+      // log() only buffers lines until the next frame; draw one so the last notes are not lost
+      this.#multibar.update();
       this.#multibar.stop();
     }
   }

@@ -162,6 +162,9 @@ export function errorFromResponse(res: TransportResponse, ctx: ResponseErrorCont
   };
   const where = `on ${ctx.method} ${ctx.endpoint}`;
   const status = res.status;
+  const retryAfterMs =
+    status === 429 || status >= 500 ? parseRetryAfter(res.headers['retry-after']) : undefined;
+  const retryAfter = retryAfterMs !== undefined ? { retryAfterMs } : {};
 
   if (status === 503 && parsed.kind === 'maintenance') {
     const m = parsed.maintenance ?? {};
@@ -171,10 +174,14 @@ export function errorFromResponse(res: TransportResponse, ctx: ResponseErrorCont
       ...common,
       ...(m.eta !== undefined ? { eta: m.eta } : {}),
       ...(m.message !== undefined ? { maintenanceMessage: m.message } : {}),
+      ...retryAfter,
     });
   }
   if (status >= 500) {
-    return new ServerError(`Server error (${status} ${res.reason}) ${where}`, common);
+    return new ServerError(`Server error (${status} ${res.reason}) ${where}`, {
+      ...common,
+      ...retryAfter,
+    });
   }
   const label = LABELS[status] ?? res.reason;
   const rendered = renderErrorBody(parsed);
@@ -189,13 +196,8 @@ export function errorFromResponse(res: TransportResponse, ctx: ResponseErrorCont
       );
     case 404:
       return new NotFoundError(message, common);
-    case 429: {
-      const retryAfterMs = parseRetryAfter(res.headers['retry-after']);
-      return new RateLimitError(message, {
-        ...common,
-        ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
-      });
-    }
+    case 429:
+      return new RateLimitError(message, { ...common, ...retryAfter });
     case 400:
     case 409:
     case 422:

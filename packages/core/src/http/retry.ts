@@ -6,8 +6,8 @@
  * - full-jitter exponential backoff: before retry n (n = 0, 1, …) wait a uniformly
  *   random time in [0, min(maxDelayMs, baseDelayMs · 2^n)) — with the 1 s base this is
  *   the reference client's `[0, 2^n)` seconds;
- * - 429 honours `Retry-After` (seconds or HTTP date) up to `maxRetryAfterMs`; a longer
- *   wait is not slept through — the RateLimitError is raised at once;
+ * - 429 and 5xx honour `Retry-After` (seconds or HTTP date) up to `maxRetryAfterMs`; a
+ *   longer wait is not slept through — the error is raised at once;
  * - 5xx, connection errors and timeouts are retried only when repeating the request is
  *   safe (idempotent method or endpoint), 429 / refused connections / connect timeouts
  *   always (the server never processed the request);
@@ -22,6 +22,7 @@ import {
   NetworkError,
   RateLimitError,
   ResponseShapeError,
+  retryAfterOf,
   ServerError,
   TimeoutError,
 } from '../errors.js';
@@ -301,7 +302,7 @@ export class RetryPolicy {
       return { retry: false, reason, why: `gave up after ${input.attempt} attempts` };
     }
     let delayMs: number;
-    const retryAfter = input.error instanceof RateLimitError ? input.error.retryAfterMs : undefined;
+    const retryAfter = retryAfterOf(input.error);
     if (retryAfter !== undefined) {
       if (retryAfter > this.options.maxRetryAfterMs) {
         return { retry: false, reason, why: 'Retry-After exceeds maxRetryAfterMs' };

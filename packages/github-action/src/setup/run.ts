@@ -4,6 +4,7 @@ import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ActionIo } from '../shared/action-io.js';
 import type { ConnectionInputs } from '../shared/client.js';
+import { InputError } from '../shared/inputs.js';
 import { SummaryBuilder } from '../shared/summary.js';
 
 export const TOOL_NAME = 'gencove';
@@ -47,6 +48,7 @@ export interface SetupResult {
  */
 export async function runSetup(inputs: SetupInputs, deps: SetupDeps): Promise<SetupResult> {
   const { io } = deps;
+  const exported = exportedConnection(inputs.connection);
   // The bundle is the truth about its version: ask it rather than trusting a build-time constant.
   const version = (await deps.exec(deps.nodePath, [deps.bundledCli, '--version'])).trim();
   if (!/^\d+\.\d+\.\d+(-[\w.]+)?$/.test(version)) {
@@ -76,9 +78,7 @@ export async function runSetup(inputs: SetupInputs, deps: SetupDeps): Promise<Se
   deps.addPath(binDir);
   io.info(`gencove ${version} is on PATH (${binDir}).`);
 
-  const { apiKey, host } = inputs.connection;
-  if (apiKey) deps.exportVariable('GENCOVE_API_KEY', apiKey);
-  if (host) deps.exportVariable('GENCOVE_HOST', host);
+  for (const [name, value] of Object.entries(exported)) deps.exportVariable(name, value);
 
   io.setOutput('version', version);
   io.setOutput('path', binDir);
@@ -87,14 +87,30 @@ export async function runSetup(inputs: SetupInputs, deps: SetupDeps): Promise<Se
     new SummaryBuilder().heading('Gencove CLI').facts([
       ['version', { code: version }],
       ['tool cache', cacheHit ? 'hit' : 'miss'],
-      [
-        'environment',
-        [apiKey ? 'GENCOVE_API_KEY' : '', host ? 'GENCOVE_HOST' : ''].filter(Boolean).join(', ') ||
-          'none exported',
-      ],
+      ['environment', Object.keys(exported).join(', ') || 'none exported'],
     ]),
   );
   return { version: version, binDir, cliPath, cacheHit };
+}
+
+/**
+ * The `GENCOVE_*` variables later `gencove` steps read, from the connection inputs (checked
+ * before anything is installed: the CLI refuses an API key and an e-mail together).
+ */
+export function exportedConnection(connection: ConnectionInputs): Record<string, string> {
+  const { apiKey, email, password, host } = connection;
+  if (apiKey && (email || password)) {
+    throw new InputError('api-key', 'give api-key or email + password, not both.');
+  }
+  if (Boolean(email) !== Boolean(password)) {
+    throw new InputError(email ? 'password' : 'email', 'email and password go together.');
+  }
+  return {
+    ...(apiKey ? { GENCOVE_API_KEY: apiKey } : {}),
+    ...(email ? { GENCOVE_EMAIL: email } : {}),
+    ...(password ? { GENCOVE_PASSWORD: password } : {}),
+    ...(host ? { GENCOVE_HOST: host } : {}),
+  };
 }
 
 async function writeLauncher(

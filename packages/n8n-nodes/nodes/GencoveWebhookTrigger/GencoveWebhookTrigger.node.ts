@@ -17,7 +17,21 @@ import type {
   IWebhookResponseData,
 } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
+import {
+  claimEvents,
+  DEFAULT_MAX_EVENTS,
+  DEFAULT_WINDOW_HOURS,
+  forgetNode,
+  STATIC_DATA_KEY,
+  sharedDedupeMemory,
+} from './dedupe';
 import { eventsToItems } from './events';
+
+/** Key of one trigger node's remembered event ids in this process. */
+const dedupeKey = (ctx: IHookFunctions | IWebhookFunctions): string => {
+  const node = ctx.getNode();
+  return `${ctx.getWorkflow().id ?? ''}/${node.id ?? node.name}`;
+};
 
 export class GencoveWebhookTrigger implements INodeType {
   description: INodeTypeDescription = {
@@ -53,6 +67,34 @@ export class GencoveWebhookTrigger implements INodeType {
         default: 300,
         description:
           'Reject deliveries whose signed timestamp is further than this from now (replay protection); 0 disables the check',
+      },
+      {
+        displayName: 'Ignore Duplicate Events',
+        name: 'deduplicate',
+        type: 'boolean',
+        default: true,
+        description:
+          'Whether to drop events whose event_id was already received (Gencove may deliver an event twice). A duplicate is still answered 200; a delivery with only duplicates starts nothing.',
+      },
+      {
+        displayName: 'Remember Last N Events',
+        name: 'dedupeMaxEvents',
+        type: 'number',
+        typeOptions: { minValue: 1 },
+        default: DEFAULT_MAX_EVENTS,
+        description:
+          'How many event IDs to remember (in the workflow static data); the oldest are forgotten first',
+        displayOptions: { show: { deduplicate: [true] } },
+      },
+      {
+        displayName: 'Remember Events For (Hours)',
+        name: 'dedupeWindowHours',
+        type: 'number',
+        typeOptions: { minValue: 0 },
+        default: DEFAULT_WINDOW_HOURS,
+        description:
+          'Event IDs older than this are forgotten, so a later redelivery starts the workflow again; 0 = no age limit',
+        displayOptions: { show: { deduplicate: [true] } },
       },
     ],
   };
@@ -90,6 +132,8 @@ export class GencoveWebhookTrigger implements INodeType {
         return true;
       },
       async delete(this: IHookFunctions): Promise<boolean> {
+        // the static data keeps the ids: a re-activated workflow still ignores redeliveries
+        forgetNode(sharedDedupeMemory(), dedupeKey(this));
         return true;
       },
     },
@@ -124,11 +168,37 @@ export class GencoveWebhookTrigger implements INodeType {
       res.status(400).json({ error: 'the body is not JSON' });
       return { noWebhookResponse: true };
     }
-    const items: INodeExecutionData[] = eventsToItems(events).map((json: IDataObject) => ({
+    const received = Array.isArray(events) ? events : [events];
+    let fresh: unknown[] = received;
+    let duplicates = 0;
+    // "Listen for test event" neither checks nor records ids: a test delivery can be sent again
+    if (this.getMode() !== 'manual' && this.getNodeParameter('deduplicate', true) === true) {
+      const staticData = this.getWorkflowStaticData('node');
+      const claim = claimEvents({
+        memory: sharedDedupeMemory(),
+        key: dedupeKey(this),
+        stored: staticData[STATIC_DATA_KEY],
+        events: received,
+        now: Date.now(),
+        bounds: {
+          maxEvents: this.getNodeParameter('dedupeMaxEvents', DEFAULT_MAX_EVENTS) as number,
+          windowMs:
+            (this.getNodeParameter('dedupeWindowHours', DEFAULT_WINDOW_HOURS) as number) *
+            3_600_000,
+        },
+      });
+      ({ fresh, duplicates } = claim);
+      if (claim.store) staticData[STATIC_DATA_KEY] = claim.store as unknown as IDataObject[];
+      if (duplicates > 0) {
+        this.logger.info(`Gencove webhook: ignored ${duplicates} already received event(s)`);
+      }
+    }
+    const items: INodeExecutionData[] = eventsToItems(fresh).map((json: IDataObject) => ({
       json,
     }));
     if (items.length === 0) {
-      res.status(200).json({ received: 0 });
+      // 200 so that Gencove stops retrying; nothing to run
+      res.status(200).json({ received: received.length, duplicates });
       return { noWebhookResponse: true };
     }
     return { workflowData: [items] };

@@ -36,8 +36,20 @@ export const { NodeApiError, NodeOperationError } = workflowLib;
 /** Credentials by type, as plain data (what n8n would decrypt from its database). */
 export type CredentialStore = Record<string, IDataObject>;
 
+type CredentialType = import('n8n-workflow').ICredentialType;
+type RequestOptions = import('n8n-workflow').IHttpRequestOptions;
+
+/**
+ * What n8n's CredentialsHelper does for a request "with authentication", minus the database:
+ * credentials are plain data by type; declarative `authenticate` properties are resolved as
+ * expressions over `$credentials`; `preAuthentication` fills an empty (or expired) expirable
+ * field, as n8n does before the first request with a credential such as an access token.
+ */
 class PlainCredentialsHelper extends workflowLib.ICredentialsHelper {
-  constructor(private readonly store: CredentialStore) {
+  constructor(
+    private readonly store: CredentialStore,
+    private readonly types: Map<string, CredentialType>,
+  ) {
     super();
   }
   getParentTypes(): string[] {
@@ -46,11 +58,53 @@ class PlainCredentialsHelper extends workflowLib.ICredentialsHelper {
   isCredentialUsableByNode(): boolean {
     return true;
   }
-  async authenticate(_c: unknown, _t: string, options: never) {
+  async authenticate(
+    credentials: import('n8n-workflow').ICredentialDataDecryptedObject,
+    typeName: string,
+    options: RequestOptions,
+    workflow: Workflow,
+    node: INode,
+  ) {
+    const authenticate = this.types.get(typeName)?.authenticate;
+    if (typeof authenticate === 'function') return authenticate(credentials, options);
+    if (authenticate?.type !== 'generic') return options;
+    const resolve = (value: unknown) =>
+      workflowLib.isExpression(value)
+        ? String(
+            workflow.expression.getSimpleParameterValue(
+              node,
+              value as string,
+              'internal',
+              { $credentials: credentials } as never,
+              undefined,
+              '',
+            ) ?? '',
+          )
+        : value;
+    const out = options as unknown as Record<string, Record<string, unknown>>;
+    for (const [outer, values] of Object.entries(authenticate.properties)) {
+      out[outer] ??= {};
+      for (const [key, value] of Object.entries(values as Record<string, unknown>)) {
+        out[outer]![String(resolve(key))] = resolve(value);
+      }
+    }
     return options;
   }
-  async preAuthentication() {
-    return undefined;
+  async preAuthentication(
+    helpers: import('n8n-workflow').IHttpRequestHelper,
+    credentials: import('n8n-workflow').ICredentialDataDecryptedObject,
+    typeName: string,
+    _node: INode,
+    expired: boolean,
+  ) {
+    const type = this.types.get(typeName);
+    const expirable = type?.properties.find(
+      (p) => p.type === 'hidden' && p.typeOptions?.expirable === true,
+    );
+    if (!type?.preAuthentication || !expirable) return undefined;
+    if (credentials[expirable.name] && !expired) return undefined;
+    const output = await type.preAuthentication.call(helpers, credentials);
+    return Object.assign(credentials, output);
   }
   async runPreAuthentication() {
     return undefined;
@@ -96,6 +150,29 @@ export interface Harness {
   /** Reads binary data back as a buffer. */
   readBinary(data: import('n8n-workflow').IBinaryData): Promise<Buffer>;
   webhookContext(type: string, parameters: IDataObject, req: unknown, res: unknown): unknown;
+  /**
+   * One active workflow whose webhook trigger receives requests as n8n's production webhook
+   * server (`LiveWebhooks`) hands them over: per request the workflow is built anew from the
+   * static data last saved to "the database", the node's `webhook()` runs, and the static data
+   * is saved afterwards if the node changed it (asynchronously, as a database write is). So
+   * concurrent requests see the same stale static data, as they do in n8n.
+   */
+  webhookEndpoint(
+    type: string,
+    parameters: IDataObject,
+    mode?: 'webhook' | 'manual',
+  ): {
+    receive(req: unknown, res: unknown): Promise<import('n8n-workflow').IWebhookResponseData>;
+    savedStaticData(): IDataObject;
+  };
+  /**
+   * Runs a credential type's `test` request as n8n's CredentialsTester does ("Test" in the
+   * credential dialog): a temporary node routes the request, authenticated with `data`.
+   */
+  testCredential(
+    type: string,
+    data: IDataObject,
+  ): Promise<{ status: 'OK' | 'Error'; message: string }>;
   close(): void;
 }
 
@@ -115,10 +192,16 @@ export async function createHarness(credentials: CredentialStore): Promise<Harne
     getByNameAndVersion: (name: string) => required(nodeTypes, name),
     getKnownTypes: () => ({}),
   };
+  const credentialTypes = new Map<string, CredentialType>(
+    Object.entries(loader.credentialTypes).map(([name, data]) => [
+      name,
+      data.type as CredentialType,
+    ]),
+  );
 
   const additionalData = (workflowId: string): Additional =>
     ({
-      credentialsHelper: new PlainCredentialsHelper(credentials),
+      credentialsHelper: new PlainCredentialsHelper(credentials, credentialTypes),
       executeWorkflow: async () => {
         throw new Error('not supported');
       },
@@ -258,6 +341,132 @@ export async function createHarness(credentials: CredentialStore): Promise<Harne
         [],
         null,
       );
+    },
+    webhookEndpoint(type, parameters, mode = 'webhook') {
+      const node = nodeOf(type, parameters);
+      const workflowId = `wf${++counter}`;
+      const nodeType = required(nodeTypes, node.type);
+      let saved = '{}';
+      return {
+        async receive(req, res) {
+          await new Promise((r) => setImmediate(r)); // the database read
+          const workflow = new workflowLib.Workflow({
+            id: workflowId,
+            name: 'harness',
+            nodes: [node],
+            connections: {},
+            active: true,
+            nodeTypes: registry as never,
+            staticData: JSON.parse(saved) as IDataObject,
+            settings: { executionOrder: 'v1' },
+          });
+          const data = additionalData(workflow.id);
+          data.httpRequest = req as never;
+          data.httpResponse = res as never;
+          const ctx = new core.WebhookContext(
+            workflow,
+            node,
+            data,
+            mode,
+            {
+              httpMethod: 'POST',
+              path: 'gencove',
+              node: node.name,
+              webhookDescription: {},
+            } as never,
+            [],
+            null,
+          );
+          const result = await nodeType.webhook!.call(ctx as never);
+          if (workflow.staticData.__dataChanged === true) {
+            const snapshot = JSON.stringify(workflow.staticData);
+            await new Promise((r) => setImmediate(r)); // the database write
+            saved = snapshot;
+          }
+          return result;
+        },
+        savedStaticData: () => JSON.parse(saved) as IDataObject,
+      };
+    },
+    async testCredential(type, data) {
+      const credentialType = credentialTypes.get(type);
+      if (!credentialType?.test) throw new Error(`credential type ${type} has no test request`);
+      // as CredentialsTester.runRequestTest: a no-op node whose one property routes the request
+      const tempType = {
+        description: {
+          displayName: 'Temp',
+          name: 'n8n-nodes-base.noOp',
+          group: ['transform'],
+          version: 1,
+          description: '',
+          defaults: {},
+          inputs: ['main'],
+          outputs: ['main'],
+          credentials: [{ name: type, required: true }],
+          properties: [
+            {
+              displayName: 'Temp',
+              name: 'temp',
+              type: 'string',
+              routing: { request: credentialType.test.request },
+              default: '',
+            },
+          ],
+        },
+      } as unknown as INodeType;
+      const node: INode = {
+        id: 'temp',
+        name: 'Temp-Node',
+        type: 'n8n-nodes-base.noOp',
+        typeVersion: 1,
+        position: [0, 0],
+        parameters: {},
+        credentials: { [type]: { id: 'under-test', name: 'Under test' } },
+      };
+      const workflow = new workflowLib.Workflow({
+        nodes: [node],
+        connections: {},
+        active: false,
+        nodeTypes: {
+          getByName: () => tempType,
+          getByNameAndVersion: () => tempType,
+          getKnownTypes: () => ({}),
+        } as never,
+      });
+      const extra = additionalData(String(workflow.id));
+      extra.credentialsHelper = new PlainCredentialsHelper({ [type]: data }, credentialTypes);
+      const context = new core.ExecuteContext(
+        workflow,
+        node,
+        extra,
+        'internal',
+        workflowLib.createEmptyRunExecutionData(),
+        0,
+        [],
+        { main: [[{ json: {} }]] },
+        { node, data: {}, source: null },
+        [],
+      );
+      const routing = new core.RoutingNode(context, tempType, {
+        id: 'under-test',
+        name: 'Under test',
+        type,
+        data: { ...data },
+      } as never);
+      await workflow.expression.acquireIsolate();
+      try {
+        await routing.runNode();
+        return { status: 'OK', message: 'Connection successful!' };
+      } catch (error) {
+        const cause = (error as { cause?: { response?: { status?: number } } }).cause;
+        const status = cause?.response?.status;
+        return {
+          status: 'Error',
+          message: status ? `Received HTTP status code: ${status}` : (error as Error).message,
+        };
+      } finally {
+        await workflow.expression.releaseIsolate();
+      }
     },
     close() {
       rmSync(userFolder, { recursive: true, force: true });

@@ -52,6 +52,18 @@ export function controlRoutes(router: Router, control: SandboxControl, info: Inf
     sendJson(ctx, 200, control.getSample(ctx.params[0]!));
   });
 
+  router.on('POST', '/_sandbox/samples/([^/]+)/external-files', (ctx) => {
+    const sampleId = ctx.params[0]!;
+    if (!control.getSample(sampleId)) throw new ApiError(404, { detail: 'Not found.' });
+    // The entries are checked at run time, whatever JSON arrived.
+    const files = obj(ctx.body).files as Parameters<SandboxControl['addExternalFiles']>[1];
+    sendJson(
+      ctx,
+      200,
+      guard(() => control.addExternalFiles(sampleId, files)),
+    );
+  });
+
   router.on('GET', '/_sandbox/samples/([^/]+)', (ctx) => {
     const sample = control.getSample(ctx.params[0]!);
     if (!sample) throw new ApiError(404, { detail: 'Not found.' });

@@ -118,10 +118,14 @@ async function waitForSheetEntries(
   }
 }
 
-async function assignInBatches(
+/** POSTs `entries` in batches of {@link ASSIGN_BATCH_SIZE} (never an empty one). */
+export async function assignInBatches(
   client: AssignApi,
   entries: SampleSheetEntry[],
-  options: AssignUploadsOptions,
+  options: Pick<
+    AssignUploadsOptions,
+    'projectId' | 'destination' | 'metadata' | 'signal' | 'onEvent'
+  >,
 ): Promise<AssignedSample[]> {
   const assigned: AssignedSample[] = [];
   const batches = Math.ceil(entries.length / ASSIGN_BATCH_SIZE);
@@ -148,7 +152,7 @@ function batchFailure(
   error: unknown,
   assigned: AssignedSample[],
   total: number,
-  options: AssignUploadsOptions,
+  options: Pick<AssignUploadsOptions, 'projectId' | 'destination'>,
 ): Error {
   if (error instanceof AbortError) return error;
   const why = error instanceof Error ? error.message : String(error);

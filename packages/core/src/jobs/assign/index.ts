@@ -6,4 +6,9 @@ export {
 } from './assign.js';
 export { AssignmentError, type AssignmentFailure } from './errors.js';
 export { formatAssignmentOutput } from './output.js';
+export {
+  type AssignByPrefixOptions,
+  type AssignPrefixApi,
+  assignByPrefix,
+} from './prefix.js';
 export type { AssignApi, AssignEvent, AssignedSample } from './types.js';

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
+import { rm } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { GencoveClient } from '../../client.js';
 import { AbortError, ValidationError } from '../../errors.js';
@@ -204,6 +205,9 @@ async function deliverDeliverable(plan: PlannedFile, ctx: DeliveryContext): Prom
           attempt: mismatches,
         });
         if (mismatches >= 2) {
+          // A file already at the target was not this deliverable (other size, or a sha256 that
+          // --verify-existing refused): left there, a later size-only run would take it as done.
+          if (ctx.sink.kind === 'disk') await rm(plan.target, { force: true });
           throw new ChecksumMismatchError(plan.target, expected!, error.actual, mismatches);
         }
         info = { total: size };

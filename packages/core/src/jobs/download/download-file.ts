@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import { once, setMaxListeners } from 'node:events';
+import { createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { finished } from 'node:stream/promises';
 import { Agent } from 'undici';
 import { InvalidArgumentError, NotFoundError } from '../../errors.js';
 import type { RetryPolicyOptions } from '../../http/retry.js';
@@ -14,7 +16,7 @@ import { DEFAULT_TUNING, type TransferTuning } from './disk-transfer.js';
 import { ArchivedSamplesError, DownloadInputError } from './errors.js';
 import { METADATA_FILE_TYPE, QC_FILE_TYPE } from './file-types.js';
 import { DEFAULT_DOWNLOAD_BUFFER_BYTES, DEFAULT_TRANSFER_TIMEOUT_MS } from './job.js';
-import { writeFileAtomic } from './local-files.js';
+import { isSpecialFile, writeFileAtomic } from './local-files.js';
 import { formatMetadataDownloadFile, formatQcJson } from './sample-json.js';
 import { SampleUrls } from './source.js';
 import type { DownloadEvent, FileOutcome } from './types.js';
@@ -53,16 +55,43 @@ export async function downloadSampleFile(
   const sampleId = normalizeUuid(options.sampleId, 'sampleId');
   const fileType = options.fileType.trim();
   if (!fileType) throw new InvalidArgumentError('fileType', 'FILE_TYPE is empty');
-  const { destination } = options;
-  if (typeof destination === 'string') {
-    const existing = await stat(destination).catch(() => undefined);
+  if (typeof options.destination === 'string') {
+    const existing = await stat(options.destination).catch(() => undefined);
     if (existing?.isDirectory()) {
       throw new DownloadInputError(
         'DESTINATION',
-        `DESTINATION ${destination} is a directory; give the file path to write.`,
+        `DESTINATION ${options.destination} is a directory; give the file path to write.`,
       );
     }
   }
+  // A device or pipe (/dev/null, `>(cmd)`) is written into like a stream, never replaced.
+  const special =
+    typeof options.destination === 'string' && (await isSpecialFile(options.destination))
+      ? createWriteStream(options.destination, { flags: 'w' })
+      : undefined;
+  // Its errors (EPIPE from a reader that went away) reach us through `finished` / the transfer.
+  special?.on('error', () => {});
+  try {
+    const outcome = await downloadTo(api, options, sampleId, fileType, special);
+    if (special) {
+      special.end();
+      await finished(special);
+    }
+    return outcome;
+  } catch (error) {
+    special?.destroy();
+    throw error;
+  }
+}
+
+async function downloadTo(
+  api: DownloadFileApi,
+  options: DownloadFileOptions,
+  sampleId: string,
+  fileType: string,
+  special: NodeJS.WritableStream | undefined,
+): Promise<FileOutcome> {
+  const destination = special ?? options.destination;
   const emit = (event: DownloadEvent) => {
     try {
       options.onEvent?.(event);
@@ -184,6 +213,7 @@ export async function downloadSampleFile(
     );
     if (options.checksum && typeof destination === 'string') {
       // Spec §10: the `filename` is the destination as given, so `sha256sum -c` works from here.
+      // (Not for a device or pipe: there is no file to check.)
       const text = await api.getFileChecksum(file.id, destination, { signal });
       await writeFileAtomic(`${target}.sha256`, text);
       outcome.checksumFile = `${target}.sha256`;

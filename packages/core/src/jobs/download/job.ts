@@ -118,6 +118,13 @@ export async function downloadDeliverables(
   const tuning: TransferTuning = { ...DEFAULT_TUNING, ...options.tuning };
   positive('tuning.partSize', tuning.partSize);
   positive('tuning.maxPartsPerFile', tuning.maxPartsPerFile);
+  if (!(tuning.singleStreamBytesPerSecond >= 0)) {
+    // NaN would silently mean "always one stream"; Infinity (always parallel parts) is fine.
+    throw new InvalidArgumentError(
+      'tuning.singleStreamBytesPerSecond',
+      `tuning.singleStreamBytesPerSecond must be a number ≥ 0, got ${tuning.singleStreamBytesPerSecond}`,
+    );
+  }
   const maxFiles = positive(
     'maxConcurrentFiles',
     options.maxConcurrentFiles ?? DEFAULT_MAX_CONCURRENT_FILES,

@@ -31,8 +31,24 @@ export async function sha256OfFile(path: string, signal?: AbortSignal): Promise<
   return hash.digest('hex');
 }
 
+/**
+ * True when `path` exists and is neither a regular file nor a directory: a device (`/dev/null`),
+ * a pipe (`/dev/stdout` when piped, `>(cmd)`), a socket. Such a destination is written into
+ * directly; renaming a `.part` over it would replace the device or pipe itself.
+ */
+export async function isSpecialFile(path: string): Promise<boolean> {
+  const s = await stat(path).catch(() => undefined);
+  return s !== undefined && !s.isFile() && !s.isDirectory();
+}
+
+/** Refuses to replace anything but a regular file (or nothing) at `path`. */
+export async function assertReplaceable(path: string): Promise<void> {
+  await existingFileSize(path);
+}
+
 /** Writes a small file through `<path>.part`, flushed, then renamed into place. */
 export async function writeFileAtomic(path: string, content: string): Promise<void> {
+  await assertReplaceable(path);
   await mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.part`;
   const fd = await open(tmp, 'w');

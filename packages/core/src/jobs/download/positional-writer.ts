@@ -5,12 +5,17 @@ export const WRITE_BUFFER_BYTES = 1024 * 1024;
 
 /**
  * Writes a stream of chunks at increasing offsets of an open file, in batches gathered into one
- * buffer (one write per batch). `onBatch` receives each batch once it is in the file.
+ * buffer (one write per batch). One batch is in flight while the next is gathered, so the network
+ * keeps delivering while the previous batch is written (thread pool) and passed to `onBatch`
+ * (the hash, on this thread, overlapping the write). `onBatch` sees the batches in file order;
+ * `flush()` resolves once every batch is in the file. A failed write surfaces at the next
+ * `write()` or `flush()`.
  */
 export class PositionalWriter {
   #pending: Buffer[] = [];
   #pendingBytes = 0;
   #position: number;
+  #inFlight: Promise<void> | undefined;
 
   constructor(
     private readonly fd: FileHandle,
@@ -32,10 +37,17 @@ export class PositionalWriter {
   async write(chunk: Buffer): Promise<void> {
     this.#pending.push(chunk);
     this.#pendingBytes += chunk.length;
-    if (this.#pendingBytes >= this.batchBytes) await this.flush();
+    if (this.#pendingBytes >= this.batchBytes) await this.#startBatch();
   }
 
   async flush(): Promise<void> {
+    await this.#startBatch();
+    await this.#inFlight;
+  }
+
+  /** Waits for the batch in flight, then sends the gathered bytes without waiting for them. */
+  async #startBatch(): Promise<void> {
+    await this.#inFlight;
     if (this.#pendingBytes === 0) return;
     const batch = Buffer.allocUnsafe(this.#pendingBytes);
     let offset = 0;
@@ -45,9 +57,21 @@ export class PositionalWriter {
     }
     this.#pending = [];
     this.#pendingBytes = 0;
-    await writeFully(this.fd, batch, this.#position);
+    const position = this.#position;
     this.#position += batch.length;
-    await this.onBatch(batch, this.#position);
+    const inFlight = this.#send(batch, position);
+    // Observed by the next write()/flush(); never an unhandled rejection meanwhile.
+    inFlight.catch(() => {});
+    this.#inFlight = inFlight;
+  }
+
+  async #send(batch: Buffer, position: number): Promise<void> {
+    const written = writeFully(this.fd, batch, position);
+    try {
+      await this.onBatch(batch, position + batch.length);
+    } finally {
+      await written;
+    }
   }
 }
 

@@ -186,8 +186,9 @@ export interface S3TransferOptions {
 /**
  * Streams a deliverable from its presigned URL into the bucket with lib-storage: no local disk,
  * memory bounded by part size × (queue size + 1), charged to the budget. The sha256 is computed on
- * the way and stored as `x-amz-meta-sha256`; a mismatch or short body fails the stream before
- * the upload completes, so lib-storage aborts it and no object appears.
+ * the way and, when it is checked against the API's, stored as `x-amz-meta-sha256`; a mismatch
+ * or short body fails the stream before the upload completes, so lib-storage aborts it and no
+ * object appears.
  */
 export async function transferToS3(options: S3TransferOptions): Promise<{ sha256?: string }> {
   const { info } = options;
@@ -240,7 +241,10 @@ export async function transferToS3(options: S3TransferOptions): Promise<{ sha256
         Body: body,
         ContentLength: info.total,
         ContentType: 'application/octet-stream',
-        ...(options.expectedSha256 ? { Metadata: { sha256: options.expectedSha256 } } : {}),
+        // Only a checked sha256 is recorded: a later run skips the object on its word.
+        ...(options.expectedSha256 && options.hash
+          ? { Metadata: { sha256: options.expectedSha256 } }
+          : {}),
       },
       partSize,
       queueSize: options.queueSize,

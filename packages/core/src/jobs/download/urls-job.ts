@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { stat } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import pLimit from 'p-limit';
 import { InvalidArgumentError } from '../../errors.js';
 import { parseGencoveTimestamp } from '../../timestamps.js';
@@ -11,7 +11,7 @@ import {
 } from './download-urls.js';
 import { ArchivedSamplesError, DownloadInputError } from './errors.js';
 import { createFileTypeFilter, validateFileTypes } from './file-types.js';
-import { writeFileAtomic } from './local-files.js';
+import { isSpecialFile, writeFileAtomic } from './local-files.js';
 import { restoreAndWait } from './restore.js';
 import { archivedView, selectSamples } from './select.js';
 import { laterTimestamp, readSinceState, writeSinceState } from './since-state.js';
@@ -118,8 +118,11 @@ export async function writeDownloadUrls(
   );
   const entries = details.map((d) => downloadUrlsEntry(d, filter));
   const text = `${formatDownloadUrlsJson(entries)}\n`;
-  if (typeof options.output === 'string') await writeFileAtomic(options.output, text);
-  else if (!options.output.write(text)) await once(options.output, 'drain');
+  if (typeof options.output === 'string') {
+    // A device or pipe (/dev/stdout, `>(cmd)`) is written into, never replaced by a rename.
+    if (await isSpecialFile(options.output)) await writeFile(options.output, text);
+    else await writeFileAtomic(options.output, text);
+  } else if (!options.output.write(text)) await once(options.output, 'drain');
   const highWaterMark = details.reduce<string | undefined>(
     (mark, d) => laterTimestamp(mark, d.last_status?.created ?? undefined),
     undefined,

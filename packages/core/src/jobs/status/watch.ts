@@ -7,7 +7,7 @@
  * end the watch by throwing.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { AbortError, GencoveError, MaintenanceError, RateLimitError } from '../../errors.js';
+import { AbortError, GencoveError, MaintenanceError, retryAfterOf } from '../../errors.js';
 import type { PollEvent, SampleChangeEvent, WatchEvent } from './events.js';
 import { type PollOptions, pollSamples, type StatusApi } from './poll.js';
 import { DEFAULT_POLL_SCHEDULE, PollSchedule } from './schedule.js';
@@ -162,8 +162,7 @@ async function* run(
         return;
       }
       if (!isTransient(error)) throw error;
-      const retryAfter = error instanceof RateLimitError ? error.retryAfterMs : undefined;
-      delayMs = schedule.afterFailure(retryAfter);
+      delayMs = schedule.afterFailure(retryAfterOf(error));
       const timedOut = now() >= deadline;
       yield {
         type: 'poll-error',

@@ -21,7 +21,7 @@ const byName = (a: { name: string }, b: { name: string }) =>
 /**
  * Recursive walk as the official client does it (spec §3.2): top-down, sorted by name, files of a
  * directory before its sub-directories; symlinked directories are not followed, symlinked files
- * are included.
+ * are included (a broken link with a FASTQ name too, so the plan reports it as unreadable).
  */
 export async function discoverFastqs(root: string, signal?: AbortSignal): Promise<Discovery> {
   const found: Discovery = { files: [], ignored: [] };
@@ -37,9 +37,11 @@ export async function discoverFastqs(root: string, signal?: AbortSignal): Promis
       const path = join(dir, entry.name);
       let isFile = entry.isFile();
       if (entry.isSymbolicLink()) {
+        // A broken link with a FASTQ name is kept: the plan's stat check reports it as
+        // unreadable instead of the file silently going missing from the upload.
         isFile = await stat(path).then(
           (s) => s.isFile(),
-          () => false,
+          () => hasFastqExtension(entry.name),
         );
       }
       if (entry.isDirectory()) subdirs.push(path);

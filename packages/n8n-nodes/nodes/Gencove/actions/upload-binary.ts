@@ -1,4 +1,5 @@
 import {
+  type AssignedSample,
   assignUploadsToProject,
   type GencoveClient,
   generateDestination,
@@ -34,28 +35,49 @@ interface PlannedItem {
  * is streamed by core's `uploadStream` (reservation, skip when already uploaded, multipart with
  * bounded memory, credential refresh, S3 retries), one file after the other under one budget and
  * one set of upload credentials; finally every upload of the run is assigned when asked.
+ *
+ * Without "Continue On Fail" the first problem fails the node (a bad name before any byte moves).
+ * With it, a failing item becomes `{ error }` (paired with its input) and the others go on; a
+ * sample one of whose files failed is not assigned (it would lose a read), its uploaded files say
+ * why.
  */
 export const uploadBinaryItems: BatchOperation = async (ctx, client, items, signal) => {
+  const continueOnFail = ctx.continueOnFail();
+  const failures = new Map<number, Error>();
+  const fail = (itemIndex: number, error: unknown) => {
+    const nodeError = toNodeError(ctx.getNode(), error, itemIndex);
+    if (!continueOnFail) throw nodeError;
+    failures.set(itemIndex, nodeError);
+  };
   const destination = destinationOf(ctx);
-  const planned = items.map((_, itemIndex) => planItem(ctx, itemIndex, destination));
+  const planned: PlannedItem[] = [];
   const seen = new Map<string, number>();
-  for (const p of planned) {
-    const earlier = seen.get(p.destinationPath);
-    if (earlier !== undefined) {
-      throw new NodeOperationError(
-        ctx.getNode(),
-        `Items ${earlier} and ${p.itemIndex} would both upload ${p.destinationPath}`,
-        { itemIndex: p.itemIndex },
-      );
+  for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+    try {
+      const p = planItem(ctx, itemIndex, destination);
+      const earlier = seen.get(p.destinationPath);
+      if (earlier !== undefined) {
+        throw new NodeOperationError(
+          ctx.getNode(),
+          `Items ${earlier} and ${p.itemIndex} would both upload ${p.destinationPath}`,
+          { itemIndex: p.itemIndex },
+        );
+      }
+      seen.set(p.destinationPath, p.itemIndex);
+      planned.push(p);
+    } catch (error) {
+      fail(itemIndex, error);
     }
-    seen.set(p.destinationPath, p.itemIndex);
   }
   const assign = ctx.getNodeParameter('assign', 0, false) as boolean;
   const projectId = assign ? requiredText(ctx, 'projectId', 0) : undefined;
   const metadata = assign ? jsonParameter(ctx, 'metadata', 0) : { given: false, value: undefined };
 
+  const results = new Map<number, Record<string, unknown>>();
+  let samples: AssignedSample[] | undefined;
+  let unassigned = new Set<string>();
   try {
-    if (projectId) await client.getProject(projectId, { signal });
+    if (projectId && planned.length > 0) await client.getProject(projectId, { signal });
     const credentials = new UploadCredentialProvider({
       fetch: (sig) => client.getUploadCredentials({ signal: sig ?? signal }),
       ...(signal ? { signal } : {}),
@@ -64,33 +86,55 @@ export const uploadBinaryItems: BatchOperation = async (ctx, client, items, sign
       maxConnections: PARTS_IN_FLIGHT,
       maxBufferBytes: PARTS_IN_FLIGHT * PART_SIZE,
     });
-    const results: Array<Record<string, unknown>> = [];
     for (const p of planned) {
-      results.push(await uploadOne(ctx, client, p, { credentials, budget, signal }));
+      try {
+        results.set(p.itemIndex, await uploadOne(ctx, client, p, { credentials, budget, signal }));
+      } catch (error) {
+        if (signal?.aborted) throw toNodeError(ctx.getNode(), error, p.itemIndex);
+        fail(p.itemIndex, error);
+      }
     }
-    const samples = projectId
-      ? await assignUploadsToProject(client, {
-          projectId,
-          destination,
-          uploadIds: results.map((r) => String(r.uploadId)),
-          metadata: metadata.given ? metadata.value : null,
-          ...(signal ? { signal } : {}),
-        })
-      : undefined;
-    return planned.map((p, i): INodeExecutionData => {
-      const sample = samples?.find(
-        (s) =>
-          s.fastq.r1?.upload === results[i]?.uploadId ||
-          s.fastq.r2?.upload === results[i]?.uploadId,
-      );
-      return {
-        ...asJson({ ...results[i], ...(sample ? { sample } : {}) }),
-        pairedItem: { item: p.itemIndex },
-      };
-    });
+    // a sample with a failed file stays unassigned: assigning the rest would drop a read
+    unassigned = new Set(planned.filter((p) => failures.has(p.itemIndex)).map((p) => p.clientId));
+    const toAssign = planned.filter((p) => results.has(p.itemIndex) && !unassigned.has(p.clientId));
+    samples =
+      projectId && toAssign.length > 0
+        ? await assignUploadsToProject(client, {
+            projectId,
+            destination,
+            uploadIds: toAssign.map((p) => String(results.get(p.itemIndex)?.uploadId)),
+            metadata: metadata.given ? metadata.value : null,
+            ...(signal ? { signal } : {}),
+          })
+        : undefined;
   } catch (error) {
-    throw toNodeError(ctx.getNode(), error);
+    const nodeError = toNodeError(ctx.getNode(), error);
+    if (!continueOnFail) throw nodeError;
+    // a failure of the whole run (project check, assignment): every item reports it
+    return items.map((_, itemIndex) => ({
+      json: {
+        ...(results.get(itemIndex) ?? {}),
+        error: (failures.get(itemIndex) ?? nodeError).message,
+      },
+      pairedItem: { item: itemIndex },
+    }));
   }
+  return items.map((_, itemIndex): INodeExecutionData => {
+    const failure = failures.get(itemIndex);
+    if (failure) return { json: { error: failure.message }, pairedItem: { item: itemIndex } };
+    const result = results.get(itemIndex)!;
+    const sample = samples?.find(
+      (s) => s.fastq.r1?.upload === result.uploadId || s.fastq.r2?.upload === result.uploadId,
+    );
+    const skipped =
+      projectId && unassigned.has(String(result.clientId))
+        ? { note: `not assigned: another file of sample ${result.clientId} failed` }
+        : {};
+    return {
+      ...asJson({ ...result, ...(sample ? { sample } : {}), ...skipped }),
+      pairedItem: { item: itemIndex },
+    };
+  });
 };
 
 async function uploadOne(
