@@ -418,6 +418,34 @@ describe('resume and refresh', () => {
     }
   });
 
+  it('while other files are in flight, a large file skips the probe and goes to parallel parts', async () => {
+    const shared = await createProject(sb, 'shared link');
+    const both = await addSamples(sb, shared, 'dl-shared', {
+      'B01_R1.fastq.gz': fastq(600 * 1024, 'b01'),
+      'B02_R1.fastq.gz': fastq(600 * 1024, 'b02'),
+    });
+    const details = await Promise.all([both.B01!, both.B02!].map((id) => client.getSample(id)));
+    const paths = details.map(
+      (d) => new URL(d.files.find((f) => f.file_type === 'fastq-r1')!.download_url!).pathname,
+    );
+    // Each file's first request is held, so both are in flight when the later one decides.
+    for (const path of paths) {
+      sb.control.addFault({ match: { target: 's3', path }, fault: { type: 'delay', ms: 300 } });
+    }
+    const wire = countingAgent();
+    await start({
+      destination: await tempDir(),
+      sampleIds: [both.B01!, both.B02!],
+      fileTypes: ['fastq-r1'],
+      dispatcher: wire.dispatcher,
+      // alone, any link is "fast": probe + one stream = 2 requests
+      tuning: { ...tuning, singleStreamBytesPerSecond: 1 },
+    }).promise;
+    const counts = paths.map((p) => wire.records.filter((r) => r.path === p).length);
+    expect(counts).toContain(Math.ceil((600 * 1024) / tuning.partSize));
+    await wire.dispatcher.close();
+  });
+
   it('the first part is timed from its request, not from its wait for a connection', async () => {
     const file = fastqOf();
     const path = new URL(file.download_url!).pathname;

@@ -94135,7 +94135,11 @@ async function transferToDisk(options) {
     if (hash2) await hashPrefix(fd, resumedFrom, hash2);
     options.onStart?.(resumedFrom);
     let position = resumedFrom;
-    if (info2.total - position >= tuning.rangedThreshold && tuning.maxPartsPerFile > 1) {
+    const ranged = info2.total - position >= tuning.rangedThreshold && tuning.maxPartsPerFile > 1;
+    if (ranged && tuning.singleStreamBytesPerSecond > 0 && options.linkShared?.()) {
+      await inOrderParts(options, fd, position, hash2);
+      position = info2.total;
+    } else if (ranged) {
       const warmEnd = Math.min(info2.total, position + tuning.partSize);
       const elapsedMs = await oneStream(options, fd, position, warmEnd, hash2);
       const rate = (warmEnd - position) / Math.max(elapsedMs / 1e3, 1e-3);
@@ -95241,19 +95245,26 @@ async function deliverDeliverable(plan, ctx) {
     try {
       let sha256;
       if (ctx.sink.kind === "disk") {
-        ({ sha256 } = await transferToDisk({
-          path: plan.target,
-          fileId: file2.id,
-          source,
-          info: known,
-          ...expected ? { expectedSha256: expected } : {},
-          hash: ctx.hash,
-          budget: ctx.budget,
-          fetch,
-          tuning: ctx.tuning,
-          onStart: start,
-          onProgress: (n2) => progress(n2)
-        }));
+        const transfers = ctx.transfers ?? { active: 0 };
+        transfers.active++;
+        try {
+          ({ sha256 } = await transferToDisk({
+            path: plan.target,
+            fileId: file2.id,
+            source,
+            info: known,
+            ...expected ? { expectedSha256: expected } : {},
+            hash: ctx.hash,
+            budget: ctx.budget,
+            fetch,
+            tuning: ctx.tuning,
+            linkShared: () => transfers.active > 1,
+            onStart: start,
+            onProgress: (n2) => progress(n2)
+          }));
+        } finally {
+          transfers.active--;
+        }
       } else if (ctx.sink.kind === "s3") {
         start(0);
         ({ sha256 } = await transferToS3({
@@ -96815,6 +96826,7 @@ async function downloadDeliverables(api, options) {
       skipExisting: options.skipExisting ?? true,
       verifyExisting: options.verifyExisting ?? false,
       hash: options.verify ?? true,
+      transfers: { active: 0 },
       checksums: options.checksums ?? false,
       emit,
       onFetched: () => {

@@ -55,6 +55,8 @@ export interface DeliveryContext {
   verifyExisting: boolean;
   /** Compute sha256 while streaming. */
   hash: boolean;
+  /** Disk transfers of this run in flight right now, shared by its files. */
+  transfers?: { active: number };
   checksums: boolean;
   emit: (event: DownloadEvent) => void;
   /** Every byte received from the network, for the run's totals. */
@@ -154,19 +156,26 @@ async function deliverDeliverable(plan: PlannedFile, ctx: DeliveryContext): Prom
     try {
       let sha256: string | undefined;
       if (ctx.sink.kind === 'disk') {
-        ({ sha256 } = await transferToDisk({
-          path: plan.target,
-          fileId: file.id,
-          source,
-          info: known,
-          ...(expected ? { expectedSha256: expected } : {}),
-          hash: ctx.hash,
-          budget: ctx.budget,
-          fetch,
-          tuning: ctx.tuning,
-          onStart: start,
-          onProgress: (n) => progress(n),
-        }));
+        const transfers = ctx.transfers ?? { active: 0 };
+        transfers.active++;
+        try {
+          ({ sha256 } = await transferToDisk({
+            path: plan.target,
+            fileId: file.id,
+            source,
+            info: known,
+            ...(expected ? { expectedSha256: expected } : {}),
+            hash: ctx.hash,
+            budget: ctx.budget,
+            fetch,
+            tuning: ctx.tuning,
+            linkShared: () => transfers.active > 1,
+            onStart: start,
+            onProgress: (n) => progress(n),
+          }));
+        } finally {
+          transfers.active--;
+        }
       } else if (ctx.sink.kind === 's3') {
         start(0);
         ({ sha256 } = await transferToS3({

@@ -28,7 +28,8 @@ export interface TransferTuning {
    * The first part of such a file is fetched alone and timed: when one connection already
    * delivers this rate, the rest follows in the same single stream (parallel connections only
    * add overhead on a fast local link); otherwise the rest is fetched in parallel parts.
-   * Default 160 MiB/s.
+   * 0 keeps one stream always. While other files of the run are in flight the probe is skipped
+   * and the file goes straight to parallel parts. Default 160 MiB/s.
    */
   singleStreamBytesPerSecond: number;
 }
@@ -54,6 +55,12 @@ export interface DiskTransferOptions {
   budget: TransferBudget;
   fetch: FetchContext;
   tuning: TransferTuning;
+  /**
+   * True while other files of the run are being transferred: the link is shared, so the
+   * single-stream probe is skipped and large files go straight to parallel parts (measured
+   * faster for batches, on loopback and WAN alike).
+   */
+  linkShared?: () => boolean;
   /** Called once the transfer knows how much an earlier run left in `.part`. */
   onStart?: (resumedFrom: number) => void;
   /** Bytes of the file received so far (resumed prefix included). */
@@ -106,7 +113,11 @@ export async function transferToDisk(options: DiskTransferOptions): Promise<Disk
     if (hash) await hashPrefix(fd, resumedFrom, hash);
     options.onStart?.(resumedFrom);
     let position = resumedFrom;
-    if (info.total - position >= tuning.rangedThreshold && tuning.maxPartsPerFile > 1) {
+    const ranged = info.total - position >= tuning.rangedThreshold && tuning.maxPartsPerFile > 1;
+    if (ranged && tuning.singleStreamBytesPerSecond > 0 && options.linkShared?.()) {
+      await inOrderParts(options, fd, position, hash);
+      position = info.total;
+    } else if (ranged) {
       const warmEnd = Math.min(info.total, position + tuning.partSize);
       // Timed from the body's first byte: queueing for a budget connection and the request's
       // round trip say nothing about what one connection can carry (and made loopback runs,

@@ -200,6 +200,7 @@ export async function downloadDeliverables(
       skipExisting: options.skipExisting ?? true,
       verifyExisting: options.verifyExisting ?? false,
       hash: options.verify ?? true,
+      transfers: { active: 0 },
       checksums: options.checksums ?? false,
       emit,
       onFetched: () => {},
