@@ -13972,8 +13972,8 @@ var require_snapshot_utils = __commonJS({
 var require_snapshot_recorder = __commonJS({
   "node_modules/undici/lib/mock/snapshot-recorder.js"(exports, module) {
     "use strict";
-    var { writeFile: writeFile12, readFile: readFile6, mkdir: mkdir9 } = __require("node:fs/promises");
-    var { dirname: dirname12, resolve: resolve6 } = __require("node:path");
+    var { writeFile: writeFile10, readFile: readFile6, mkdir: mkdir7 } = __require("node:fs/promises");
+    var { dirname: dirname10, resolve: resolve6 } = __require("node:path");
     var { setTimeout: setTimeout2, clearTimeout: clearTimeout2 } = __require("node:timers");
     var { InvalidArgumentError: InvalidArgumentError3, UndiciError } = require_errors();
     var { hashId, isUrlExcludedFactory, normalizeHeaders, createHeaderFilters } = require_snapshot_utils();
@@ -14204,12 +14204,12 @@ var require_snapshot_recorder = __commonJS({
           throw new InvalidArgumentError3("Snapshot path is required");
         }
         const resolvedPath = resolve6(path);
-        await mkdir9(dirname12(resolvedPath), { recursive: true });
+        await mkdir7(dirname10(resolvedPath), { recursive: true });
         const data = Array.from(this.#snapshots.entries()).map(([hash2, snapshot]) => ({
           hash: hash2,
           snapshot
         }));
-        await writeFile12(resolvedPath, JSON.stringify(data, null, 2), { flush: true });
+        await writeFile10(resolvedPath, JSON.stringify(data, null, 2), { flush: true });
       }
       /**
        * Clears all recorded snapshots
@@ -102577,9 +102577,20 @@ function addRestoreCommand(projects, io) {
   );
 }
 
-// packages/cli/src/commands/run-prefix.ts
+// packages/cli/src/assignment-output.ts
 import { mkdir as mkdir5, writeFile as writeFile8 } from "node:fs/promises";
 import { dirname as dirname8 } from "node:path";
+async function writeAssignmentOutput(io, output2, samples) {
+  const text = formatAssignmentOutput(samples);
+  if (output2 === "-") {
+    io.stdout.write(text);
+    return;
+  }
+  await mkdir5(dirname8(output2), { recursive: true });
+  await writeFile8(output2, text);
+}
+
+// packages/cli/src/commands/run-prefix.ts
 function addRunPrefixCommand(projects, io) {
   addJsonOption(
     addAuthOptions(
@@ -102619,14 +102630,7 @@ function addRunPrefixCommand(projects, io) {
         }
       })
     );
-    if (options.output !== void 0) {
-      const text = formatAssignmentOutput(samples);
-      if (options.output === "-") io.stdout.write(text);
-      else {
-        await mkdir5(dirname8(options.output), { recursive: true });
-        await writeFile8(options.output, text);
-      }
-    }
+    if (options.output !== void 0) await writeAssignmentOutput(io, options.output, samples);
     if (json2) return writeJson(io, { projectId, prefix, status, samples });
     info(io, `Assigned ${samples.length} samples under ${prefix} to project ${projectId}.`);
   });
@@ -102858,14 +102862,6 @@ function samplesCommand(io) {
   return samples;
 }
 
-// packages/cli/src/commands/upload.ts
-import { mkdir as mkdir8, writeFile as writeFile11 } from "node:fs/promises";
-import { dirname as dirname11 } from "node:path";
-
-// packages/cli/src/commands/import-urls.ts
-import { mkdir as mkdir7, writeFile as writeFile10 } from "node:fs/promises";
-import { dirname as dirname10 } from "node:path";
-
 // packages/cli/src/render/import-progress.ts
 var import_cli_progress2 = __toESM(require_cli_progress(), 1);
 function warningText(w2) {
@@ -103087,13 +103083,7 @@ function reportPlan(io, flags, plan) {
 }
 async function reportResult(io, flags, map2, result) {
   if (flags.output !== void 0 && result.samples) {
-    const text = formatAssignmentOutput(result.samples);
-    if (flags.output === "-") {
-      io.stdout.write(text);
-    } else {
-      await mkdir7(dirname10(flags.output), { recursive: true });
-      await writeFile10(flags.output, text);
-    }
+    await writeAssignmentOutput(io, flags.output, result.samples);
   }
   if (flags.json) {
     writeNdjson(io, { type: "result", ...result });
@@ -103303,12 +103293,7 @@ function reportPlan2(io, plan, json2) {
 }
 async function reportResult2(io, flags, result, json2) {
   if (flags.output !== void 0 && result.assigned) {
-    const text = formatAssignmentOutput(result.assigned);
-    if (flags.output === "-") io.stdout.write(text);
-    else {
-      await mkdir8(dirname11(flags.output), { recursive: true });
-      await writeFile11(flags.output, text);
-    }
+    await writeAssignmentOutput(io, flags.output, result.assigned);
   }
   if (json2) {
     writeNdjson(io, { type: "result", ...result });

@@ -3,12 +3,9 @@
  * the flags and calls {@link runUrlImport}; this file turns them into the core job's options and
  * renders its events and result.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import {
   DEFAULT_EXPIRY_MARGIN_MS,
   DEFAULT_IMPORT_CONCURRENCY,
-  formatAssignmentOutput,
   type ImportEvent,
   importUrls,
   type ParsedMapFile,
@@ -18,6 +15,7 @@ import {
   type UrlImportResult,
 } from '@gencove/core';
 import { jsonArg, uuidArg } from '../args.js';
+import { writeAssignmentOutput } from '../assignment-output.js';
 import { type AuthOptions, withClient } from '../context.js';
 import { parseDuration } from '../duration.js';
 import { tsv } from '../format.js';
@@ -165,13 +163,7 @@ async function reportResult(
   result: UrlImportResult,
 ): Promise<void> {
   if (flags.output !== undefined && result.samples) {
-    const text = formatAssignmentOutput(result.samples);
-    if (flags.output === '-') {
-      io.stdout.write(text);
-    } else {
-      await mkdir(dirname(flags.output), { recursive: true });
-      await writeFile(flags.output, text);
-    }
+    await writeAssignmentOutput(io, flags.output, result.samples);
   }
   if (flags.json) {
     writeNdjson(io, { type: 'result', ...result });

@@ -3,11 +3,10 @@
  * `gncv://` prefix to a project — how files uploaded without `--run-project-id`, or a run whose
  * assignment failed, get their samples.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { assignByPrefix, formatAssignmentOutput, SHEET_STATUS_FILTERS } from '@gencove/core';
+import { assignByPrefix, SHEET_STATUS_FILTERS } from '@gencove/core';
 import type { Command } from 'commander';
 import { choiceArg, jsonArg, uuidArg } from '../args.js';
+import { writeAssignmentOutput } from '../assignment-output.js';
 import { type AuthOptions, withClient } from '../context.js';
 import { type Io, info, writeJson } from '../io.js';
 import { addAuthOptions, addJsonOption } from '../options.js';
@@ -65,14 +64,7 @@ export function addRunPrefixCommand(projects: Command, io: Io): void {
         },
       }),
     );
-    if (options.output !== undefined) {
-      const text = formatAssignmentOutput(samples);
-      if (options.output === '-') io.stdout.write(text);
-      else {
-        await mkdir(dirname(options.output), { recursive: true });
-        await writeFile(options.output, text);
-      }
-    }
+    if (options.output !== undefined) await writeAssignmentOutput(io, options.output, samples);
     if (json) return writeJson(io, { projectId, prefix, status, samples });
     info(io, `Assigned ${samples.length} samples under ${prefix} to project ${projectId}.`);
   });

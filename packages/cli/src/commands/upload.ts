@@ -2,11 +2,8 @@
  * `gencove upload SOURCE [DESTINATION]` (spec §3, §6): flags → pre-flight plan → core upload job
  * → progress and result. URL map files are handed to the URL import (spec §4).
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import {
   defaultCacheDir,
-  formatAssignmentOutput,
   MAP_FILE_SUFFIX,
   parseMapFile,
   planUpload,
@@ -18,6 +15,7 @@ import {
 } from '@gencove/core';
 import { Command } from 'commander';
 import { jsonArg, uuidArg } from '../args.js';
+import { writeAssignmentOutput } from '../assignment-output.js';
 import { type AuthOptions, withClient } from '../context.js';
 import { tsv } from '../format.js';
 import { type Io, info, warn, writeNdjson, writeOut } from '../io.js';
@@ -279,12 +277,7 @@ async function reportResult(
   json: boolean,
 ): Promise<void> {
   if (flags.output !== undefined && result.assigned) {
-    const text = formatAssignmentOutput(result.assigned);
-    if (flags.output === '-') io.stdout.write(text);
-    else {
-      await mkdir(dirname(flags.output), { recursive: true });
-      await writeFile(flags.output, text);
-    }
+    await writeAssignmentOutput(io, flags.output, result.assigned);
   }
   if (json) {
     writeNdjson(io, { type: 'result', ...result });
