@@ -16,11 +16,13 @@
  *
  * Environment knobs (defaults in brackets):
  *   BENCH_ROUNDS [3]; BENCH_ONLY=loopback-batch,loopback-single,wan-batch,wan-single [all];
- *   BENCH_TOOLS=substring,… (only tools whose name contains one of them) [all];
+ *   BENCH_TOOLS=substring,… (only tools whose name contains one of them; `=name` matches exactly,
+ *   e.g. `=ours`) [all];
  *   BENCH_BATCH_FILES [80] × BENCH_BATCH_MIB [64]; BENCH_SINGLE_MIB [2048];
  *   BENCH_WAN_BATCH_FILES [24] × BENCH_WAN_BATCH_MIB [16]; BENCH_WAN_SINGLE_MIB [256];
  *   BENCH_WAN_RATE [8m per connection, nginx syntax]; BENCH_WAN_LATENCY_MS [50 per request];
- *   BENCH_DIR [/tmp/gencove-bench-download] (data, generated once, and the output directory).
+ *   BENCH_DIR [/tmp/gencove-bench-download] (data, generated once, and the output directory);
+ *   BENCH_PROFILE_DIR (unset: off) — V8 CPU profiles of our runs (`node --cpu-prof`) land there.
  *
  * Writes bench/results/download-<time>.json and prints a Markdown table.
  */
@@ -64,6 +66,7 @@ const cfg = {
   wanLatencyMs: Number(env.BENCH_WAN_LATENCY_MS ?? 50),
   only: env.BENCH_ONLY?.split(',').filter(Boolean),
   tools: env.BENCH_TOOLS?.split(',').filter(Boolean),
+  profileDir: env.BENCH_PROFILE_DIR,
 };
 
 const SCENARIOS = [
@@ -256,6 +259,7 @@ function tools(scenario, sb, projectId, urls, out) {
   const ours = (extra, tuning) => [
     process.execPath,
     [
+      ...(cfg.profileDir ? ['--cpu-prof', '--cpu-prof-dir', cfg.profileDir] : []),
       ...(tuning ? ['--import', TUNING_PRELOAD] : []),
       CLI,
       'download',
@@ -293,7 +297,7 @@ function tools(scenario, sb, projectId, urls, out) {
     ours: ours([]),
     'ours --no-verify': ours(['--no-verify']),
     // The single-stream heuristic of the engine, checked by forcing each of its two branches.
-    [PARALLEL]: ours([], { singleStreamBytesPerSecond: 1e15 }),
+    [PARALLEL]: ours([], { singleStreamBytesPerSecond: 'Infinity' }),
   };
   // On the WAN a forced single stream is just the per-connection cap (the curl row shows it).
   if (!scenario.wan) {
@@ -335,8 +339,8 @@ function tools(scenario, sb, projectId, urls, out) {
   }
   if (!cfg.tools) return t;
   return Object.fromEntries(
-    Object.entries(t).filter(
-      ([name]) => name.startsWith('ours') || cfg.tools.some((x) => name.includes(x)),
+    Object.entries(t).filter(([name]) =>
+      cfg.tools.some((x) => (x.startsWith('=') ? name === x.slice(1) : name.includes(x))),
     ),
   );
 }

@@ -398,24 +398,53 @@ describe('resume and refresh', () => {
     await wire.dispatcher.close();
   });
 
-  it('a fast first part keeps one stream; a slow one switches to parallel parts', async () => {
+  it('one stream when the link is fast, parallel parts when told so', async () => {
     const file = fastqOf();
     const path = new URL(file.download_url!).pathname;
     for (const [rate, expected] of [
-      [0, 2],
+      [0, 1],
       [Number.POSITIVE_INFINITY, Math.ceil(file.size! / tuning.partSize)],
     ] as const) {
       const wire = countingAgent();
-      await start({
+      const run = start({
         destination: await tempDir(),
         sampleIds: [a01.id],
         fileTypes: ['fastq-r1'],
         dispatcher: wire.dispatcher,
         tuning: { ...tuning, singleStreamBytesPerSecond: rate },
-      }).promise;
+      });
+      const result = await run.promise;
       expect(wire.records.filter((r) => r.path === path).length).toBe(expected);
+      expect(
+        (await readFile(result.files[0]!.target)).equals(await stored(a01.id, 'fastq-r1')),
+      ).toBe(true);
       await wire.dispatcher.close();
     }
+  });
+
+  it('a single stream slower than the threshold after the probe stops there; parts fetch the rest', async () => {
+    const file = fastqOf();
+    const path = new URL(file.download_url!).pathname;
+    const wire = countingAgent();
+    const result = await start({
+      destination: await tempDir(),
+      sampleIds: [a01.id],
+      fileTypes: ['fastq-r1'],
+      dispatcher: wire.dispatcher,
+      // no link reaches 1 PB/s: the probe (decided at the first chunk) always finds it slow
+      tuning: { ...tuning, singleStreamBytesPerSecond: 1e15, singleStreamProbeMs: 0 },
+    }).promise;
+    const requests = wire.records.filter((r) => r.path === path);
+    // the probe asked for the whole file, then ranged parts took over where it stopped
+    expect(requests[0]!.range).toBe(`bytes=0-${file.size! - 1}`);
+    expect(requests.length).toBeGreaterThan(1);
+    expect(
+      requests.slice(1).every((r) => r.range !== undefined && !r.range.startsWith('bytes=0-')),
+    ).toBe(true);
+    const original = await stored(a01.id, 'fastq-r1');
+    expect(result.files[0]!.sha256).toBe(sha256(original));
+    expect((await readFile(result.files[0]!.target)).equals(original)).toBe(true);
+    await wire.dispatcher.close();
   });
 
   it('while other files are in flight, a large file skips the probe and goes to parallel parts', async () => {
@@ -446,7 +475,7 @@ describe('resume and refresh', () => {
     await wire.dispatcher.close();
   });
 
-  it('the first part is timed from its request, not from its wait for a connection', async () => {
+  it('the single stream is timed from its first byte, not from its wait for a connection', async () => {
     const file = fastqOf();
     const path = new URL(file.download_url!).pathname;
     const budget = new TransferBudget({ maxConnections: 1, maxBufferBytes: 4 * 1024 * 1024 });
@@ -458,14 +487,15 @@ describe('resume and refresh', () => {
       fileTypes: ['fastq-r1'],
       dispatcher: wire.dispatcher,
       budget,
-      // 64 KiB parts: counting the 600 ms queue would make the link look slower than this
-      tuning: { ...tuning, singleStreamBytesPerSecond: 256 * 1024 },
+      // counting the 600 ms queue would make the link look slower than this
+      tuning: { ...tuning, singleStreamBytesPerSecond: 256 * 1024, singleStreamProbeMs: 50 },
     });
     await new Promise((resolve) => setTimeout(resolve, 600));
     expect(wire.records).toEqual([]);
     held();
     await run.promise;
-    expect(wire.records.filter((r) => r.path === path).length).toBe(2);
+    // timed over 50 ms from its first byte, the stream is fast enough to carry the whole file
+    expect(wire.records.filter((r) => r.path === path).length).toBe(1);
     await wire.dispatcher.close();
   });
 

@@ -2,7 +2,7 @@ import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PositionalWriter } from '../src/jobs/download/positional-writer.js';
+import { PositionalWriter, WRITE_BUFFER_BYTES } from '../src/jobs/download/positional-writer.js';
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -68,9 +68,42 @@ describe('PositionalWriter', () => {
 
   it('a failed write surfaces at the next write or flush', async () => {
     const { fd } = await tempFile();
-    const writer = new PositionalWriter(fd, 0, () => {}, 4);
+    const writer = new PositionalWriter(fd, 0, async () => {}, 4);
     await fd.close(); // every later write fails (EBADF)
     await writer.write(Buffer.from('aaaa'));
     await expect(writer.flush()).rejects.toThrow();
+  });
+
+  it('hands its buffers to the next writer once released, never while a batch is in flight', async () => {
+    const { path, fd } = await tempFile();
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    let intact: boolean | undefined;
+    const first = new PositionalWriter(
+      fd,
+      0,
+      async (batch) => {
+        await gate; // e.g. the hashing thread still reading the batch
+        intact = batch.every((b) => b === 1);
+      },
+      WRITE_BUFFER_BYTES,
+    );
+    await first.write(Buffer.alloc(WRITE_BUFFER_BYTES, 1)); // batch in flight, held by the gate
+    const released = first.release();
+    // while the batch is held, a new writer must get other memory than the held batch
+    const second = new PositionalWriter(fd, WRITE_BUFFER_BYTES, async () => {}, WRITE_BUFFER_BYTES);
+    await second.write(Buffer.alloc(WRITE_BUFFER_BYTES, 2));
+    await second.flush();
+    release();
+    await released;
+    expect(intact).toBe(true);
+    expect(() => first.write(Buffer.from('x'))).toThrow(/after release/);
+    await second.release();
+    await fd.close();
+    const bytes = await readFile(path);
+    expect(bytes.subarray(0, WRITE_BUFFER_BYTES).every((b) => b === 1)).toBe(true);
+    expect(bytes.subarray(WRITE_BUFFER_BYTES).every((b) => b === 2)).toBe(true);
   });
 });

@@ -94008,48 +94008,172 @@ async function removePartFiles(path) {
   ]);
 }
 
+// packages/core/src/jobs/download/sha256.ts
+import { createHash as createHash2 } from "node:crypto";
+import { Worker } from "node:worker_threads";
+function sharedBuffer(size) {
+  return Buffer.from(new SharedArrayBuffer(size));
+}
+function inlineSha256Stream() {
+  const hash2 = createHash2("sha256");
+  return {
+    update: async (bytes) => {
+      hash2.update(bytes);
+    },
+    digest: async () => hash2.digest("hex"),
+    dispose: () => {
+    }
+  };
+}
+var WORKER_SOURCE = `
+const { parentPort } = require('node:worker_threads');
+const { createHash } = require('node:crypto');
+const hashes = new Map();
+parentPort.on('message', (m) => {
+  let hash = hashes.get(m.id);
+  if (m.op === 'update') {
+    if (!hash) hashes.set(m.id, (hash = createHash('sha256')));
+    hash.update(m.bytes);
+    parentPort.postMessage(null);
+  } else {
+    hashes.delete(m.id);
+    parentPort.postMessage(m.op === 'digest' ? (hash ?? createHash('sha256')).digest('hex') : null);
+  }
+});
+`;
+var HashThread = class {
+  #worker;
+  #waiting = [];
+  #failure;
+  #nextId = 0;
+  constructor() {
+    this.#worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [] });
+    this.#worker.unref();
+    this.#worker.on("message", (value) => {
+      this.#waiting.shift()?.resolve(value);
+      if (this.#waiting.length === 0) this.#worker.unref();
+    });
+    const fail = (error62) => {
+      this.#failure ??= error62;
+      for (const request3 of this.#waiting.splice(0)) request3.reject(error62);
+      if (thread === this) thread = void 0;
+    };
+    this.#worker.on("error", fail);
+    this.#worker.on("exit", () => fail(new Error("the sha256 thread stopped")));
+  }
+  stream() {
+    const id = this.#nextId++;
+    let done = false;
+    return {
+      update: async (bytes) => {
+        await this.#send({ op: "update", id, bytes });
+      },
+      digest: async () => {
+        done = true;
+        return await this.#send({ op: "digest", id });
+      },
+      dispose: () => {
+        if (done || this.#failure) return;
+        done = true;
+        this.#send({ op: "drop", id }).catch(() => {
+        });
+      }
+    };
+  }
+  #send(message) {
+    if (this.#failure) return Promise.reject(this.#failure);
+    return new Promise((resolve6, reject) => {
+      if (this.#waiting.length === 0) this.#worker.ref();
+      this.#waiting.push({ resolve: resolve6, reject });
+      this.#worker.postMessage(message);
+    });
+  }
+};
+var thread;
+function sha256Stream() {
+  try {
+    thread ??= new HashThread();
+    return thread.stream();
+  } catch {
+    return inlineSha256Stream();
+  }
+}
+
 // packages/core/src/jobs/download/positional-writer.ts
 var WRITE_BUFFER_BYTES = 1024 * 1024;
+var spareBuffers = [];
+var MAX_SPARE_BUFFERS = 32;
+function takeBatchBuffer(size) {
+  const spare = size === WRITE_BUFFER_BYTES ? spareBuffers.pop() : void 0;
+  return spare ?? sharedBuffer(size);
+}
 var PositionalWriter = class {
-  constructor(fd, start, onBatch = () => {
+  constructor(fd, start, onBatch = async () => {
   }, batchBytes = WRITE_BUFFER_BYTES) {
     this.fd = fd;
     this.onBatch = onBatch;
-    this.batchBytes = batchBytes;
     this.#position = start;
+    this.#buffers = [takeBatchBuffer(batchBytes), takeBatchBuffer(batchBytes)];
   }
   fd;
   onBatch;
-  batchBytes;
-  #pending = [];
-  #pendingBytes = 0;
+  #buffers;
+  #current = 0;
+  #filled = 0;
   #position;
   #inFlight;
   /** Offset just after the last byte handed to the file. */
   get position() {
     return this.#position;
   }
-  async write(chunk) {
-    this.#pending.push(chunk);
-    this.#pendingBytes += chunk.length;
-    if (this.#pendingBytes >= this.batchBytes) await this.#startBatch();
+  /**
+   * Copies `chunk` into the batch being gathered. Returns a promise only when a full batch had to
+   * wait for the one before it (await it before the next write); `undefined` otherwise, so the
+   * common case costs no promise.
+   */
+  write(chunk) {
+    const buffers = this.#buffers;
+    if (!buffers) throw new Error("write after release");
+    let offset = 0;
+    let waiting;
+    while (offset < chunk.length) {
+      const buffer = buffers[this.#current];
+      const n2 = Math.min(chunk.length - offset, buffer.length - this.#filled);
+      chunk.copy(buffer, this.#filled, offset, offset + n2);
+      this.#filled += n2;
+      offset += n2;
+      if (this.#filled === buffer.length) {
+        if (offset < chunk.length) {
+          return this.#startBatch().then(() => this.write(chunk.subarray(offset)));
+        }
+        waiting = this.#startBatch();
+      }
+    }
+    return waiting;
   }
   async flush() {
     await this.#startBatch();
     await this.#inFlight;
   }
-  /** Waits for the batch in flight, then sends the gathered bytes without waiting for them. */
+  /** Gives the buffers back once nothing is in flight; the writer is unusable afterwards. */
+  async release() {
+    await this.#inFlight?.catch(() => {
+    });
+    const buffers = this.#buffers;
+    this.#buffers = void 0;
+    for (const buffer of buffers ?? []) {
+      if (buffer.length === WRITE_BUFFER_BYTES && spareBuffers.length < MAX_SPARE_BUFFERS) {
+        spareBuffers.push(buffer);
+      }
+    }
+  }
+  /** Waits for the batch in flight (its buffer is the next one), then sends the gathered bytes. */
   async #startBatch() {
     await this.#inFlight;
-    if (this.#pendingBytes === 0) return;
-    const batch = Buffer.allocUnsafe(this.#pendingBytes);
-    let offset = 0;
-    for (const chunk of this.#pending) {
-      chunk.copy(batch, offset);
-      offset += chunk.length;
-    }
-    this.#pending = [];
-    this.#pendingBytes = 0;
+    if (this.#filled === 0 || !this.#buffers) return;
+    const batch = this.#buffers[this.#current].subarray(0, this.#filled);
+    this.#current = 1 - this.#current;
+    this.#filled = 0;
     const position = this.#position;
     this.#position += batch.length;
     const inFlight = this.#send(batch, position);
@@ -94059,6 +94183,8 @@ var PositionalWriter = class {
   }
   async #send(batch, position) {
     const written = writeFully(this.fd, batch, position);
+    written.catch(() => {
+    });
     try {
       await this.onBatch(batch, position + batch.length);
     } finally {
@@ -94080,25 +94206,14 @@ async function writeFully(fd, bytes, position) {
   }
 }
 
-// packages/core/src/jobs/download/sha256.ts
-import { createHash as createHash2 } from "node:crypto";
-function sha256Stream() {
-  const hash2 = createHash2("sha256");
-  return {
-    update: (bytes) => {
-      hash2.update(bytes);
-    },
-    digest: () => hash2.digest("hex")
-  };
-}
-
 // packages/core/src/jobs/download/disk-transfer.ts
 var STREAM_BUDGET_BYTES = 3 * WRITE_BUFFER_BYTES;
 var DEFAULT_TUNING = {
   partSize: 4 * 1024 * 1024,
   maxPartsPerFile: 8,
   rangedThreshold: 8 * 1024 * 1024,
-  singleStreamBytesPerSecond: 160 * 1024 * 1024
+  singleStreamBytesPerSecond: 160 * 1024 * 1024,
+  singleStreamProbeMs: 250
 };
 var IntegrityMismatch = class extends Error {
   constructor(actual) {
@@ -94136,26 +94251,21 @@ async function transferToDisk(options) {
     options.onStart?.(resumedFrom);
     let position = resumedFrom;
     const ranged = info2.total - position >= tuning.rangedThreshold && tuning.maxPartsPerFile > 1;
-    if (ranged && tuning.singleStreamBytesPerSecond > 0 && options.linkShared?.()) {
+    const threshold = tuning.singleStreamBytesPerSecond;
+    if (ranged && threshold > 0 && (threshold === Number.POSITIVE_INFINITY || options.linkShared?.())) {
       await inOrderParts(options, fd, position, hash2);
-      position = info2.total;
-    } else if (ranged) {
-      const warmEnd = Math.min(info2.total, position + tuning.partSize);
-      const elapsedMs = await oneStream(options, fd, position, warmEnd, hash2);
-      const rate = (warmEnd - position) / Math.max(elapsedMs / 1e3, 1e-3);
-      position = warmEnd;
-      if (rate < tuning.singleStreamBytesPerSecond) {
-        await inOrderParts(options, fd, position, hash2);
-        position = info2.total;
-      }
+    } else {
+      const probe = ranged && threshold > 0 ? { ms: tuning.singleStreamProbeMs, threshold } : void 0;
+      position = await oneStream(options, fd, position, info2.total, hash2, probe);
+      if (position < info2.total) await inOrderParts(options, fd, position, hash2);
     }
-    await oneStream(options, fd, position, info2.total, hash2);
     if (state.etag === void 0 && info2.etag !== void 0) {
       await writePartState(path, { ...state, etag: info2.etag });
     }
     await fd.sync();
-    result = { resumedFrom, ...hash2 ? { sha256: hash2.digest() } : {} };
+    result = { resumedFrom, ...hash2 ? { sha256: await hash2.digest() } : {} };
   } catch (error62) {
+    hash2?.dispose();
     await fd.close().catch(() => {
     });
     if (error62 instanceof RemoteFileChangedError) await removePartFiles(path);
@@ -94178,32 +94288,46 @@ async function prefixFits(path, total) {
     return false;
   }
 }
-async function oneStream(options, fd, from, to, hash2) {
-  if (from >= to) return 0;
-  const writer = new PositionalWriter(fd, from, async (batch, position) => {
-    options.onProgress?.(position);
-    hash2?.update(batch);
-  });
+async function oneStream(options, fd, from, to, hash2, probe) {
+  if (from >= to) return to;
   return options.budget.run(
     STREAM_BUDGET_BYTES,
     async () => {
+      const writer = new PositionalWriter(fd, from, async (batch, position) => {
+        options.onProgress?.(position);
+        await hash2?.update(batch);
+      });
       let firstByteAt;
+      let timed = probe;
+      let received = from;
       const chunks = fetchRange(
         { source: options.source, start: from, end: to, info: options.info },
         options.fetch
       );
       try {
         for await (const chunk of chunks) {
-          firstByteAt ??= performance.now();
-          await writer.write(chunk);
+          const pending = writer.write(chunk);
+          if (pending) await pending;
+          received += chunk.length;
+          if (timed) {
+            const now = performance.now();
+            firstByteAt ??= now - 1e-3;
+            const elapsedMs = now - firstByteAt;
+            if (elapsedMs >= timed.ms) {
+              if ((received - from) * 1e3 / elapsedMs < timed.threshold) break;
+              timed = void 0;
+            }
+          }
         }
+        await writer.flush();
+        return writer.position;
       } catch (error62) {
         await writer.flush().catch(() => {
         });
         throw error62;
+      } finally {
+        await writer.release();
       }
-      await writer.flush();
-      return firstByteAt === void 0 ? 0 : performance.now() - firstByteAt;
     },
     options.fetch.signal
   );
@@ -94215,7 +94339,7 @@ function takeBuffer(budget, size) {
     bySize = /* @__PURE__ */ new Map();
     pools.set(budget, bySize);
   }
-  return bySize.get(size)?.pop() ?? Buffer.allocUnsafeSlow(size);
+  return bySize.get(size)?.pop() ?? sharedBuffer(size);
 }
 function returnBuffer(budget, buffer) {
   const bySize = pools.get(budget);
@@ -94250,11 +94374,15 @@ async function inOrderParts(options, fd, from, hash2) {
         const part = parts2[next];
         if (part.release === void 0) return;
         const bytes = part.buffer.subarray(0, part.end - part.start);
-        hash2?.update(bytes);
+        const hashed = hash2?.update(bytes);
         next++;
         await writing;
-        writing = writeFully(fd, bytes, part.start).finally(part.release);
+        writing = writeFully(fd, bytes, part.start);
         writing.catch(fail);
+        Promise.all([writing, hashed]).then(part.release, (error62) => {
+          part.release?.();
+          fail(error62);
+        });
       }
       await writing;
     });
@@ -94310,14 +94438,14 @@ async function inOrderParts(options, fd, from, hash2) {
   if (failure2 !== void 0) throw failure2;
 }
 async function hashPrefix(fd, length, hash2) {
-  const block = Buffer.allocUnsafe(4 * 1024 * 1024);
+  const block = sharedBuffer(4 * 1024 * 1024);
   let position = 0;
   while (position < length) {
     const want = Math.min(block.length, length - position);
     const { bytesRead } = await fd.read(block, 0, want, position);
     if (bytesRead <= 0) break;
     position += bytesRead;
-    hash2.update(block.subarray(0, bytesRead));
+    await hash2.update(block.subarray(0, bytesRead));
   }
 }
 async function openForUpdate(file2) {
@@ -96760,6 +96888,12 @@ async function downloadDeliverables(api, options) {
     throw new InvalidArgumentError(
       "tuning.singleStreamBytesPerSecond",
       `tuning.singleStreamBytesPerSecond must be a number \u2265 0, got ${tuning.singleStreamBytesPerSecond}`
+    );
+  }
+  if (!(tuning.singleStreamProbeMs >= 0 && tuning.singleStreamProbeMs < Number.POSITIVE_INFINITY)) {
+    throw new InvalidArgumentError(
+      "tuning.singleStreamProbeMs",
+      `tuning.singleStreamProbeMs must be a number of milliseconds \u2265 0, got ${tuning.singleStreamProbeMs}`
     );
   }
   const maxFiles = positive(

@@ -7,7 +7,7 @@ import {
   logAssignEvent,
   samplesTable,
   setRegistrationOutputs
-} from "./chunks/chunk-RNLCPFD3.mjs";
+} from "./chunks/chunk-VSCTGLDZ.mjs";
 import "./chunks/chunk-3NDLOD75.mjs";
 import {
   AssignmentError,
@@ -20,7 +20,7 @@ import {
   parseMapFile,
   runAction,
   selectShard
-} from "./chunks/chunk-5YTZSKKA.mjs";
+} from "./chunks/chunk-SSYTIRQQ.mjs";
 import "./chunks/chunk-NQJOX45Y.mjs";
 import "./chunks/chunk-Y5YXNPPD.mjs";
 import "./chunks/chunk-5MOBDQTO.mjs";

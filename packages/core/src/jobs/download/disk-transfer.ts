@@ -8,7 +8,7 @@ import { type FetchContext, fetchRange, type ObjectInfo } from './fetch-range.js
 import { assertReplaceable } from './local-files.js';
 import { partPath, readPartState, removePartFiles, writePartState } from './part-state.js';
 import { PositionalWriter, WRITE_BUFFER_BYTES, writeFully } from './positional-writer.js';
-import { type Sha256Stream, sha256Stream } from './sha256.js';
+import { type Sha256Stream, sha256Stream, sharedBuffer } from './sha256.js';
 import type { DownloadSource } from './source.js';
 
 /**
@@ -25,13 +25,16 @@ export interface TransferTuning {
   /** Files (or what is left of them) at least this large may use parallel ranged parts. Default 8 MiB. */
   rangedThreshold: number;
   /**
-   * The first part of such a file is fetched alone and timed: when one connection already
-   * delivers this rate, the rest follows in the same single stream (parallel connections only
-   * add overhead on a fast local link); otherwise the rest is fetched in parallel parts.
-   * 0 keeps one stream always. While other files of the run are in flight the probe is skipped
-   * and the file goes straight to parallel parts. Default 160 MiB/s.
+   * Such a file starts as one stream to its end, timed over its first `singleStreamProbeMs`
+   * (from the first body byte): when that one connection delivers at least this rate, it carries
+   * the whole file (parallel connections only add overhead on a fast local link); otherwise it
+   * stops there and the rest is fetched in parallel parts. 0 keeps one stream always, Infinity
+   * goes straight to parallel parts. While other files of the run are in flight the probe is
+   * skipped and the file goes straight to parallel parts. Default 160 MiB/s.
    */
   singleStreamBytesPerSecond: number;
+  /** How long the single stream is timed before that decision. Default 250 ms. */
+  singleStreamProbeMs: number;
 }
 
 export const DEFAULT_TUNING: TransferTuning = {
@@ -39,6 +42,7 @@ export const DEFAULT_TUNING: TransferTuning = {
   maxPartsPerFile: 8,
   rangedThreshold: 8 * 1024 * 1024,
   singleStreamBytesPerSecond: 160 * 1024 * 1024,
+  singleStreamProbeMs: 250,
 };
 
 export interface DiskTransferOptions {
@@ -114,29 +118,26 @@ export async function transferToDisk(options: DiskTransferOptions): Promise<Disk
     options.onStart?.(resumedFrom);
     let position = resumedFrom;
     const ranged = info.total - position >= tuning.rangedThreshold && tuning.maxPartsPerFile > 1;
-    if (ranged && tuning.singleStreamBytesPerSecond > 0 && options.linkShared?.()) {
+    const threshold = tuning.singleStreamBytesPerSecond;
+    if (
+      ranged &&
+      threshold > 0 &&
+      (threshold === Number.POSITIVE_INFINITY || options.linkShared?.())
+    ) {
       await inOrderParts(options, fd, position, hash);
-      position = info.total;
-    } else if (ranged) {
-      const warmEnd = Math.min(info.total, position + tuning.partSize);
-      // Timed from the body's first byte: queueing for a budget connection and the request's
-      // round trip say nothing about what one connection can carry (and made loopback runs,
-      // cold processes especially, look slow).
-      const elapsedMs = await oneStream(options, fd, position, warmEnd, hash);
-      const rate = (warmEnd - position) / Math.max(elapsedMs / 1000, 1e-3);
-      position = warmEnd;
-      if (rate < tuning.singleStreamBytesPerSecond) {
-        await inOrderParts(options, fd, position, hash);
-        position = info.total;
-      }
+    } else {
+      const probe =
+        ranged && threshold > 0 ? { ms: tuning.singleStreamProbeMs, threshold } : undefined;
+      position = await oneStream(options, fd, position, info.total, hash, probe);
+      if (position < info.total) await inOrderParts(options, fd, position, hash);
     }
-    await oneStream(options, fd, position, info.total, hash);
     if (state.etag === undefined && info.etag !== undefined) {
       await writePartState(path, { ...state, etag: info.etag });
     }
     await fd.sync();
-    result = { resumedFrom, ...(hash ? { sha256: hash.digest() } : {}) };
+    result = { resumedFrom, ...(hash ? { sha256: await hash.digest() } : {}) };
   } catch (error) {
+    hash?.dispose();
     await fd.close().catch(() => {});
     if (error instanceof RemoteFileChangedError) await removePartFiles(path);
     throw error;
@@ -160,10 +161,17 @@ async function prefixFits(path: string, total: number): Promise<boolean> {
   }
 }
 
+/** Times the start of a single stream; see {@link TransferTuning.singleStreamBytesPerSecond}. */
+interface StreamProbe {
+  ms: number;
+  threshold: number;
+}
+
 /**
- * Bytes [from, to) in one request, written in batches and hashed in order as they land.
- * Resolves with the milliseconds from the first byte of the body to the last one on disk: the
- * link's rate, without the wait for a budget connection or the request's round trip.
+ * Bytes [from, to) in one request, written in batches and hashed in order as they land. With a
+ * probe, the stream is timed from its first body byte (the wait for a budget connection and the
+ * request's round trip say nothing about what one connection carries) and stops after `probe.ms`
+ * when it is slower than `probe.threshold`. Resolves with the offset it reached (`to` when done).
  */
 async function oneStream(
   options: DiskTransferOptions,
@@ -171,32 +179,47 @@ async function oneStream(
   from: number,
   to: number,
   hash: Sha256Stream | undefined,
+  probe?: StreamProbe,
 ): Promise<number> {
-  if (from >= to) return 0;
-  const writer = new PositionalWriter(fd, from, async (batch, position) => {
-    options.onProgress?.(position);
-    hash?.update(batch);
-  });
+  if (from >= to) return to;
   return options.budget.run(
     STREAM_BUDGET_BYTES,
     async () => {
+      const writer = new PositionalWriter(fd, from, async (batch, position) => {
+        options.onProgress?.(position);
+        await hash?.update(batch);
+      });
       let firstByteAt: number | undefined;
+      let timed = probe;
+      let received = from;
       const chunks = fetchRange(
         { source: options.source, start: from, end: to, info: options.info },
         options.fetch,
       );
       try {
         for await (const chunk of chunks) {
-          firstByteAt ??= performance.now();
-          await writer.write(chunk);
+          const pending = writer.write(chunk);
+          if (pending) await pending;
+          received += chunk.length;
+          if (timed) {
+            const now = performance.now();
+            firstByteAt ??= now - 1e-3;
+            const elapsedMs = now - firstByteAt;
+            if (elapsedMs >= timed.ms) {
+              if (((received - from) * 1000) / elapsedMs < timed.threshold) break;
+              timed = undefined;
+            }
+          }
         }
+        await writer.flush();
+        return writer.position;
       } catch (error) {
         // What arrived stays in `.part` for the next run to resume from.
         await writer.flush().catch(() => {});
         throw error;
+      } finally {
+        await writer.release();
       }
-      await writer.flush();
-      return firstByteAt === undefined ? 0 : performance.now() - firstByteAt;
     },
     options.fetch.signal,
   );
@@ -226,7 +249,7 @@ function takeBuffer(budget: TransferBudget, size: number): Buffer {
     bySize = new Map();
     pools.set(budget, bySize);
   }
-  return bySize.get(size)?.pop() ?? Buffer.allocUnsafeSlow(size);
+  return bySize.get(size)?.pop() ?? sharedBuffer(size);
 }
 
 function returnBuffer(budget: TransferBudget, buffer: Buffer): void {
@@ -277,12 +300,17 @@ async function inOrderParts(
         const part = parts[next]!;
         if (part.release === undefined) return;
         const bytes = part.buffer!.subarray(0, part.end - part.start);
-        hash?.update(bytes);
+        // Hashed on the hashing thread, queued in file order, while the writes go one at a time.
+        const hashed = hash?.update(bytes);
         next++;
         // One write in flight: the file stays a prefix even if the process dies mid-write.
         await writing;
-        writing = writeFully(fd, bytes, part.start).finally(part.release);
+        writing = writeFully(fd, bytes, part.start);
         writing.catch(fail);
+        Promise.all([writing, hashed]).then(part.release, (error) => {
+          part.release?.();
+          fail(error);
+        });
       }
       await writing;
     });
@@ -339,14 +367,14 @@ async function inOrderParts(
 
 /** Re-hashes what an earlier run left in `.part`. */
 async function hashPrefix(fd: FileHandle, length: number, hash: Sha256Stream): Promise<void> {
-  const block = Buffer.allocUnsafe(4 * 1024 * 1024);
+  const block = sharedBuffer(4 * 1024 * 1024);
   let position = 0;
   while (position < length) {
     const want = Math.min(block.length, length - position);
     const { bytesRead } = await fd.read(block, 0, want, position);
     if (bytesRead <= 0) break;
     position += bytesRead;
-    hash.update(block.subarray(0, bytesRead));
+    await hash.update(block.subarray(0, bytesRead));
   }
 }
 

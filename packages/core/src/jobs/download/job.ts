@@ -125,6 +125,12 @@ export async function downloadDeliverables(
       `tuning.singleStreamBytesPerSecond must be a number ≥ 0, got ${tuning.singleStreamBytesPerSecond}`,
     );
   }
+  if (!(tuning.singleStreamProbeMs >= 0 && tuning.singleStreamProbeMs < Number.POSITIVE_INFINITY)) {
+    throw new InvalidArgumentError(
+      'tuning.singleStreamProbeMs',
+      `tuning.singleStreamProbeMs must be a number of milliseconds ≥ 0, got ${tuning.singleStreamProbeMs}`,
+    );
+  }
   const maxFiles = positive(
     'maxConcurrentFiles',
     options.maxConcurrentFiles ?? DEFAULT_MAX_CONCURRENT_FILES,
