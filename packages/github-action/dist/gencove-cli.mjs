@@ -94311,8 +94311,8 @@ async function oneStream(options, fd, from, to, hash2, probe) {
           received += chunk.length;
           if (timed) {
             const now = performance.now();
-            firstByteAt ??= now - 1e-3;
-            const elapsedMs = now - firstByteAt;
+            firstByteAt ??= now;
+            const elapsedMs = Math.max(now - firstByteAt, 1e-3);
             if (elapsedMs >= timed.ms) {
               if ((received - from) * 1e3 / elapsedMs < timed.threshold) break;
               timed = void 0;

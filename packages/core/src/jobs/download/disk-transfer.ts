@@ -203,8 +203,8 @@ async function oneStream(
           received += chunk.length;
           if (timed) {
             const now = performance.now();
-            firstByteAt ??= now - 1e-3;
-            const elapsedMs = now - firstByteAt;
+            firstByteAt ??= now;
+            const elapsedMs = Math.max(now - firstByteAt, 1e-3);
             if (elapsedMs >= timed.ms) {
               if (((received - from) * 1000) / elapsedMs < timed.threshold) break;
               timed = undefined;
