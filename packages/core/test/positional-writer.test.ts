@@ -1,8 +1,9 @@
+import type { FileHandle } from 'node:fs/promises';
 import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PositionalWriter, WRITE_BUFFER_BYTES } from '../src/jobs/download/positional-writer.js';
+import { PositionalWriter, writevFully } from '../src/jobs/download/positional-writer.js';
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -17,17 +18,13 @@ async function tempFile() {
 }
 
 describe('PositionalWriter', () => {
-  it('writes every byte at its offset and hands batches over in file order', async () => {
+  it('writes every byte at its offset and reports the batches in file order', async () => {
     const { path, fd } = await tempFile();
     const seen: Array<[number, number]> = [];
     const writer = new PositionalWriter(
       fd,
       3,
-      async (batch, end) => {
-        // a slow consumer must not reorder or drop batches
-        await new Promise((r) => setTimeout(r, 2));
-        seen.push([end - batch.length, end]);
-      },
+      (position, length) => seen.push([position, length]),
       10,
     );
     await fd.write(Buffer.from('abc'), 0, 3, 0);
@@ -37,73 +34,63 @@ describe('PositionalWriter', () => {
     await fd.close();
     expect((await readFile(path)).toString()).toBe(`abc${body}`);
     expect(seen[0]![0]).toBe(3);
-    for (let i = 1; i < seen.length; i++) expect(seen[i]![0]).toBe(seen[i - 1]![1]);
-    expect(seen.at(-1)![1]).toBe(3 + body.length);
+    for (let i = 1; i < seen.length; i++)
+      expect(seen[i]![0]).toBe(seen[i - 1]![0] + seen[i - 1]![1]);
+    expect(seen.at(-1)![0] + seen.at(-1)![1]).toBe(3 + body.length);
+    expect(writer.position).toBe(3 + body.length);
   });
 
-  it('gathers the next batch while the previous one is still being handed over', async () => {
-    const { fd } = await tempFile();
-    let release: () => void = () => {};
-    const gate = new Promise<void>((r) => {
-      release = r;
-    });
-    let batches = 0;
-    const writer = new PositionalWriter(
-      fd,
-      0,
-      async () => {
-        batches++;
-        if (batches === 1) await gate;
-      },
-      4,
-    );
-    await writer.write(Buffer.from('aaaa')); // batch 1 starts and blocks in onBatch
-    await writer.write(Buffer.from('bb')); // returns although batch 1 is still in flight
-    expect(batches).toBe(1);
-    release();
+  it('gathers the next batch while one is written, and makes the caller wait only then', async () => {
+    const { path, fd } = await tempFile();
+    const writer = new PositionalWriter(fd, 0, () => {}, 4);
+    expect(writer.write(Buffer.from('ab'))).toBeUndefined();
+    expect(writer.write(Buffer.from('cd'))).toBeUndefined(); // batch 1 goes to the file
+    expect(writer.write(Buffer.from('ef'))).toBeUndefined(); // gathered meanwhile
+    const wait = writer.write(Buffer.from('gh')); // batch 2 is full while batch 1 is in flight
+    expect(wait).toBeInstanceOf(Promise);
+    await wait;
     await writer.flush();
-    expect(batches).toBe(2);
     await fd.close();
+    expect((await readFile(path)).toString()).toBe('abcdefgh');
+  });
+
+  it('batches stay in order when a flush does not wait for the write before it', async () => {
+    const { path, fd } = await tempFile();
+    const seen: number[] = [];
+    const writer = new PositionalWriter(fd, 0, (position) => seen.push(position), 2);
+    writer.write(Buffer.from('ab'));
+    const waiting = writer.write(Buffer.from('cd')); // must wait for 'ab'
+    expect(waiting).toBeInstanceOf(Promise);
+    writer.write(Buffer.from('e')); // not awaited: the caller gave up (a failed transfer)
+    await writer.flush();
+    await waiting;
+    await fd.close();
+    expect(seen).toEqual([0, 2]); // 'cde' went as one batch
+    expect((await readFile(path)).toString()).toBe('abcde');
   });
 
   it('a failed write surfaces at the next write or flush', async () => {
     const { fd } = await tempFile();
-    const writer = new PositionalWriter(fd, 0, async () => {}, 4);
+    const writer = new PositionalWriter(fd, 0, () => {}, 4);
     await fd.close(); // every later write fails (EBADF)
-    await writer.write(Buffer.from('aaaa'));
+    writer.write(Buffer.from('aaaa'));
     await expect(writer.flush()).rejects.toThrow();
   });
 
-  it('hands its buffers to the next writer once released, never while a batch is in flight', async () => {
-    const { path, fd } = await tempFile();
-    let release: () => void = () => {};
-    const gate = new Promise<void>((r) => {
-      release = r;
-    });
-    let intact: boolean | undefined;
-    const first = new PositionalWriter(
-      fd,
-      0,
-      async (batch) => {
-        await gate; // e.g. the hashing thread still reading the batch
-        intact = batch.every((b) => b === 1);
+  it('writevFully finishes partial writes, across and inside chunks', async () => {
+    const file = Buffer.alloc(20, '.');
+    const calls: number[] = [];
+    const fake = {
+      // At most 3 bytes per call, as a positional write may do.
+      writev: async (chunks: Buffer[], position: number) => {
+        const bytes = Buffer.concat(chunks).subarray(0, 3);
+        bytes.copy(file, position);
+        calls.push(position);
+        return { bytesWritten: bytes.length, buffers: chunks };
       },
-      WRITE_BUFFER_BYTES,
-    );
-    await first.write(Buffer.alloc(WRITE_BUFFER_BYTES, 1)); // batch in flight, held by the gate
-    const released = first.release();
-    // while the batch is held, a new writer must get other memory than the held batch
-    const second = new PositionalWriter(fd, WRITE_BUFFER_BYTES, async () => {}, WRITE_BUFFER_BYTES);
-    await second.write(Buffer.alloc(WRITE_BUFFER_BYTES, 2));
-    await second.flush();
-    release();
-    await released;
-    expect(intact).toBe(true);
-    expect(() => first.write(Buffer.from('x'))).toThrow(/after release/);
-    await second.release();
-    await fd.close();
-    const bytes = await readFile(path);
-    expect(bytes.subarray(0, WRITE_BUFFER_BYTES).every((b) => b === 1)).toBe(true);
-    expect(bytes.subarray(WRITE_BUFFER_BYTES).every((b) => b === 2)).toBe(true);
+    } as unknown as FileHandle;
+    await writevFully(fake, [Buffer.from('ab'), Buffer.from('cdefg'), Buffer.from('h')], 5);
+    expect(file.toString()).toBe('.....abcdefgh.......');
+    expect(calls).toEqual([5, 8, 11]);
   });
 });

@@ -2,7 +2,7 @@ import { createRequire as __gencoveCreateRequire } from 'node:module';
 const require = __gencoveCreateRequire(import.meta.url);
 import {
   relativeIfInside
-} from "./chunks/chunk-B3FCGB2M.mjs";
+} from "./chunks/chunk-P2NIPKN3.mjs";
 import {
   reportProblems
 } from "./chunks/chunk-3NDLOD75.mjs";
@@ -19,7 +19,7 @@ import {
   parseGencoveTimestamp,
   runAction,
   shardOf
-} from "./chunks/chunk-QOBHTEGY.mjs";
+} from "./chunks/chunk-EMHNHTUW.mjs";
 import "./chunks/chunk-NQJOX45Y.mjs";
 import "./chunks/chunk-Y5YXNPPD.mjs";
 import "./chunks/chunk-5MOBDQTO.mjs";

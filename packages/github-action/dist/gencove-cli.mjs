@@ -56843,7 +56843,7 @@ var init_set_socket_timeout = __esm({
 });
 
 // node_modules/@smithy/node-http-handler/dist-es/write-request-body.js
-import { Readable } from "node:stream";
+import { Readable as Readable2 } from "node:stream";
 async function writeRequestBody(httpRequest2, request3, maxContinueTimeoutMs = MIN_WAIT_TIME, externalAgent = false) {
   const headers = request3.headers;
   const expect = headers ? headers.Expect || headers.expect : void 0;
@@ -56875,7 +56875,7 @@ async function writeRequestBody(httpRequest2, request3, maxContinueTimeoutMs = M
   }
 }
 function writeBody(httpRequest2, body) {
-  if (body instanceof Readable) {
+  if (body instanceof Readable2) {
     body.pipe(httpRequest2);
     return;
   }
@@ -66594,7 +66594,7 @@ var init_getDataReadableStream = __esm({
 
 // node_modules/@aws-sdk/lib-storage/dist-es/chunker.js
 import { Buffer as Buffer6 } from "buffer";
-import { Readable as Readable2 } from "stream";
+import { Readable as Readable3 } from "stream";
 var getChunk;
 var init_chunker = __esm({
   "node_modules/@aws-sdk/lib-storage/dist-es/chunker.js"() {
@@ -66606,7 +66606,7 @@ var init_chunker = __esm({
       if (data instanceof Uint8Array) {
         return getChunkUint8Array(data, partSize);
       }
-      if (data instanceof Readable2) {
+      if (data instanceof Readable3) {
         return getChunkStream(data, partSize, getDataReadable);
       }
       if (data instanceof String || typeof data === "string") {
@@ -93243,8 +93243,8 @@ function toAssignedSample(raw) {
 // packages/core/src/jobs/assign/sheet-scan.ts
 function uploadsOf(entry) {
   const ids2 = [];
-  for (const read of [entry.fastq?.r1, entry.fastq?.r2]) {
-    if (read && typeof read.upload === "string") ids2.push(read.upload);
+  for (const read2 of [entry.fastq?.r1, entry.fastq?.r2]) {
+    if (read2 && typeof read2.upload === "string") ids2.push(read2.upload);
   }
   return ids2;
 }
@@ -93482,7 +93482,7 @@ import { dirname as dirname4, join as join2, resolve } from "node:path";
 
 // packages/core/src/jobs/download/s3-delivery.ts
 import { createHash as createHash4 } from "node:crypto";
-import { pipeline, Readable as Readable3, Transform } from "node:stream";
+import { pipeline, Transform } from "node:stream";
 
 // packages/core/src/jobs/download/disk-transfer.ts
 import { setMaxListeners } from "node:events";
@@ -93751,11 +93751,7 @@ var RestoreTimeoutError = class extends Error {
 
 // packages/core/src/jobs/download/fetch-range.ts
 import { STATUS_CODES as STATUS_CODES2 } from "node:http";
-function discard(body) {
-  body.on("error", () => {
-  });
-  body.destroy();
-}
+import { Readable } from "node:stream";
 var RANGE = /^bytes (\d+)-(\d+)\/(\d+|\*)$/;
 function contentTotal(status, headers) {
   const header2 = (name) => {
@@ -93800,109 +93796,32 @@ function errorForStatus(status, where) {
   }
   return new HttpError(message, { status });
 }
-async function* fetchRange(req, ctx) {
+async function pumpRange(req, ctx, sink) {
   const { source, info: info2 } = req;
-  let pos = req.start;
+  const cursor = { pos: req.start };
   let attempt = 0;
   let firstFailureAt = 0;
   for (; ; ) {
     const end2 = req.end ?? info2.total;
-    if (end2 !== void 0 && pos >= end2) return;
+    if (end2 !== void 0 && cursor.pos >= end2) return;
     ctx.signal?.throwIfAborted();
     const { url: url2, generation } = source.current();
     const target = new URL(url2);
-    const headers = {};
-    if (pos > 0 || req.end !== void 0) {
-      headers.range = `bytes=${pos}-${end2 === void 0 ? "" : end2 - 1}`;
+    const result = await requestOnce(req, ctx, target, cursor, sink);
+    if (result.refused) {
+      await source.refresh(generation, ctx.signal);
+      continue;
     }
-    let failure2;
-    let progressed = false;
-    let response;
-    try {
-      response = await ctx.dispatcher.request({
-        origin: target.origin,
-        path: `${target.pathname}${target.search}`,
-        method: "GET",
-        headers,
-        headersTimeout: ctx.timeoutMs,
-        bodyTimeout: ctx.timeoutMs,
-        ...ctx.signal ? { signal: ctx.signal } : {}
-      });
-    } catch (e2) {
-      failure2 = mapTransportError(e2, source.label, ctx.signal);
+    let failure2 = result.failure;
+    if (!failure2) {
+      const want = req.end ?? info2.total;
+      if (want === void 0 || cursor.pos >= want) return;
+      failure2 = new NetworkError(
+        `The body of ${source.label} ended early at byte ${cursor.pos} of ${want}`,
+        { networkCode: "TRUNCATED" }
+      );
     }
-    if (response) {
-      const status2 = response.statusCode;
-      if (status2 === 403) {
-        discard(response.body);
-        await source.refresh(generation, ctx.signal);
-        continue;
-      }
-      if (status2 === 416 && info2.total !== void 0 && pos >= info2.total) {
-        discard(response.body);
-        return;
-      }
-      if (status2 !== 200 && status2 !== 206) {
-        discard(response.body);
-        failure2 = errorForStatus(status2, source.label);
-      } else {
-        const range = contentTotal(status2, response.headers);
-        const etagHeader = response.headers.etag;
-        const etag = Array.isArray(etagHeader) ? etagHeader[0] : etagHeader;
-        if (info2.etag !== void 0 && etag !== void 0 && etag !== info2.etag || info2.total !== void 0 && range.total !== void 0 && range.total !== info2.total) {
-          discard(response.body);
-          throw new RemoteFileChangedError(
-            `${source.label} changed on the server during the transfer (size or ETag differs).`
-          );
-        }
-        info2.etag ??= etag;
-        info2.total ??= range.total;
-        let skip = status2 === 200 ? pos : 0;
-        if (status2 === 206 && range.start !== pos) {
-          discard(response.body);
-          throw new RemoteFileChangedError(
-            `${source.label}: the server answered a different range.`
-          );
-        }
-        const stop = req.end ?? info2.total;
-        try {
-          for await (const raw of response.body) {
-            let chunk = raw;
-            ctx.onBytes?.(chunk.length);
-            if (skip > 0) {
-              if (chunk.length <= skip) {
-                skip -= chunk.length;
-                continue;
-              }
-              chunk = chunk.subarray(skip);
-              skip = 0;
-            }
-            if (stop !== void 0 && pos + chunk.length > stop)
-              chunk = chunk.subarray(0, stop - pos);
-            if (chunk.length > 0) {
-              pos += chunk.length;
-              progressed = true;
-              yield chunk;
-            }
-            if (stop !== void 0 && pos >= stop) break;
-          }
-        } catch (e2) {
-          failure2 = mapTransportError(e2, source.label, ctx.signal);
-        } finally {
-          if (!response.body.destroyed) discard(response.body);
-        }
-        if (!failure2) {
-          const want = req.end ?? info2.total;
-          if (want === void 0 || pos >= want) return;
-          failure2 = new NetworkError(
-            `The body of ${source.label} ended early at byte ${pos} of ${want}`,
-            { networkCode: "TRUNCATED" }
-          );
-        }
-      }
-    }
-    if (failure2 instanceof AbortError) throw failure2;
-    if (progressed || attempt === 0) {
+    if (result.progressed || attempt === 0) {
       attempt = 0;
       firstFailureAt = Date.now();
     }
@@ -93922,10 +93841,192 @@ async function* fetchRange(req, ctx) {
       delayMs: decision.delayMs,
       reason: decision.reason,
       ...status !== void 0 ? { status } : {},
-      offset: pos
+      offset: cursor.pos
     });
     await ctx.retry.options.sleep(decision.delayMs, ctx.signal);
   }
+}
+var Enough = class extends Error {
+};
+function requestOnce(req, ctx, target, cursor, sink) {
+  const { source, info: info2 } = req;
+  const end2 = req.end ?? info2.total;
+  const headers = {};
+  if (cursor.pos > 0 || req.end !== void 0) {
+    headers.range = `bytes=${cursor.pos}-${end2 === void 0 ? "" : end2 - 1}`;
+  }
+  return new Promise((resolve6, reject) => {
+    let controller;
+    let settled = false;
+    let progressed = false;
+    let skip = 0;
+    let stop;
+    const signal = ctx.signal;
+    const settle2 = (outcome, endResponse) => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener("abort", onAbort);
+      if (endResponse && controller && !controller.aborted) controller.abort(endResponse);
+      if (outcome.error !== void 0) reject(outcome.error);
+      else resolve6(outcome.attempt);
+    };
+    const onAbort = () => settle2({ error: new AbortError() }, new AbortError());
+    if (signal?.aborted) return reject(new AbortError());
+    signal?.addEventListener("abort", onAbort, { once: true });
+    let sinking;
+    const conclude = (failure2) => {
+      const attempt = failure2 ? { failure: failure2, progressed } : { progressed };
+      if (!sinking) return settle2({ attempt });
+      sinking.then(
+        () => settle2({ attempt }),
+        (error62) => settle2({ error: error62 }, new Enough())
+      );
+    };
+    const finish = () => conclude();
+    const take = (raw) => {
+      let chunk = raw;
+      ctx.onBytes?.(chunk.length);
+      if (skip > 0) {
+        if (chunk.length <= skip) {
+          skip -= chunk.length;
+          return;
+        }
+        chunk = chunk.subarray(skip);
+        skip = 0;
+      }
+      if (stop !== void 0 && cursor.pos + chunk.length > stop) {
+        chunk = chunk.subarray(0, stop - cursor.pos);
+        if (chunk.length > 0) deliver(chunk);
+        return finish();
+      }
+      deliver(chunk);
+    };
+    const deliver = (chunk) => {
+      cursor.pos += chunk.length;
+      progressed = true;
+      const pending = sink(chunk);
+      if (!pending) {
+        sinking = void 0;
+        return;
+      }
+      sinking = pending;
+      controller?.pause();
+      pending.then(
+        () => {
+          if (sinking === pending) sinking = void 0;
+          controller?.resume();
+        },
+        (error62) => settle2({ error: error62 }, new Enough())
+      );
+    };
+    try {
+      ctx.dispatcher.dispatch(
+        {
+          origin: target.origin,
+          path: `${target.pathname}${target.search}`,
+          method: "GET",
+          headers,
+          headersTimeout: ctx.timeoutMs,
+          bodyTimeout: ctx.timeoutMs
+        },
+        {
+          onRequestStart(c2) {
+            controller = c2;
+            if (settled) c2.abort(new Enough());
+          },
+          onResponseStart(c2, status, responseHeaders) {
+            if (settled) return;
+            if (status === 403)
+              return settle2({ attempt: { refused: true, progressed } }, new Enough());
+            if (status === 416 && info2.total !== void 0 && cursor.pos >= info2.total) {
+              return settle2({ attempt: { progressed } }, new Enough());
+            }
+            if (status !== 200 && status !== 206) {
+              return settle2(
+                { attempt: { failure: errorForStatus(status, source.label), progressed } },
+                new Enough()
+              );
+            }
+            const range = contentTotal(status, responseHeaders);
+            const etagHeader = responseHeaders.etag;
+            const etag = Array.isArray(etagHeader) ? etagHeader[0] : etagHeader;
+            if (info2.etag !== void 0 && etag !== void 0 && etag !== info2.etag || info2.total !== void 0 && range.total !== void 0 && range.total !== info2.total) {
+              return settle2(
+                {
+                  error: new RemoteFileChangedError(
+                    `${source.label} changed on the server during the transfer (size or ETag differs).`
+                  )
+                },
+                new Enough()
+              );
+            }
+            if (status === 206 && range.start !== cursor.pos) {
+              return settle2(
+                {
+                  error: new RemoteFileChangedError(
+                    `${source.label}: the server answered a different range.`
+                  )
+                },
+                new Enough()
+              );
+            }
+            info2.etag ??= etag;
+            info2.total ??= range.total;
+            skip = status === 200 ? cursor.pos : 0;
+            stop = req.end ?? info2.total;
+            void c2;
+          },
+          onResponseData(_c2, chunk) {
+            if (settled) return;
+            try {
+              take(chunk);
+            } catch (error62) {
+              settle2({ error: error62 }, new Enough());
+            }
+          },
+          onResponseEnd() {
+            if (!settled) finish();
+          },
+          onResponseError(_c2, error62) {
+            if (settled || error62 instanceof Enough) return;
+            conclude(mapTransportError(error62, source.label, signal));
+          }
+        }
+      );
+    } catch (error62) {
+      settle2({ attempt: { failure: mapTransportError(error62, source.label, signal), progressed } });
+    }
+  });
+}
+function rangeStream(req, ctx) {
+  const stop = new AbortController();
+  const signal = ctx.signal ? AbortSignal.any([ctx.signal, stop.signal]) : stop.signal;
+  let resume;
+  const wake = () => {
+    const waiting = resume;
+    resume = void 0;
+    waiting?.();
+  };
+  const stream = new Readable({
+    read: wake,
+    destroy(error62, callback) {
+      stop.abort();
+      wake();
+      callback(error62);
+    }
+  });
+  pumpRange(req, { ...ctx, signal }, (chunk) => {
+    if (stream.push(chunk)) return void 0;
+    return new Promise((resolve6) => {
+      resume = resolve6;
+    });
+  }).then(
+    () => stream.push(null),
+    (error62) => {
+      if (!stream.destroyed) stream.destroy(error62);
+    }
+  );
+  return stream;
 }
 
 // packages/core/src/jobs/download/local-files.ts
@@ -94008,36 +94109,166 @@ async function removePartFiles(path) {
   ]);
 }
 
+// packages/core/src/jobs/download/positional-writer.ts
+var WRITE_BATCH_BYTES = 1024 * 1024;
+var PositionalWriter = class {
+  constructor(fd, start, onWritten = () => {
+  }, batchBytes = WRITE_BATCH_BYTES) {
+    this.fd = fd;
+    this.onWritten = onWritten;
+    this.batchBytes = batchBytes;
+    this.#position = start;
+  }
+  fd;
+  onWritten;
+  batchBytes;
+  #chunks = [];
+  #gathered = 0;
+  #position;
+  #inFlight;
+  /** Offset just after the last byte handed to the file. */
+  get position() {
+    return this.#position;
+  }
+  /**
+   * Adds `chunk` to the batch being gathered. Returns a promise only when a full batch has to
+   * wait for the one before it (await it before the next write); `undefined` otherwise, so the
+   * common case costs no promise.
+   */
+  write(chunk) {
+    if (chunk.length === 0) return void 0;
+    this.#chunks.push(chunk);
+    this.#gathered += chunk.length;
+    if (this.#gathered < this.batchBytes) return void 0;
+    return this.#inFlight ? this.#startBatch() : void this.#startBatch();
+  }
+  async flush() {
+    await this.#startBatch();
+    await this.#inFlight;
+  }
+  /** Waits for the batch in flight, then sends the gathered chunks. */
+  async #startBatch() {
+    if (this.#inFlight) await this.#inFlight;
+    if (this.#gathered === 0) return;
+    const chunks = this.#chunks;
+    const length = this.#gathered;
+    const position = this.#position;
+    this.#chunks = [];
+    this.#gathered = 0;
+    this.#position += length;
+    const inFlight = writevFully(this.fd, chunks, position).then(
+      () => this.onWritten(position, length)
+    );
+    inFlight.catch(() => {
+    });
+    this.#inFlight = inFlight;
+  }
+};
+async function writevFully(fd, chunks, position) {
+  let rest = chunks;
+  let at2 = position;
+  while (rest.length > 0) {
+    const { bytesWritten } = await fd.writev(rest, at2);
+    if (bytesWritten <= 0) throw new Error("write made no progress");
+    at2 += bytesWritten;
+    let skip = bytesWritten;
+    let i2 = 0;
+    while (i2 < rest.length && skip >= rest[i2].length) skip -= rest[i2++].length;
+    rest = rest.slice(i2);
+    if (skip > 0) rest[0] = rest[0].subarray(skip);
+  }
+}
+
 // packages/core/src/jobs/download/sha256.ts
 import { createHash as createHash2 } from "node:crypto";
+import { read } from "node:fs";
 import { Worker } from "node:worker_threads";
-function sharedBuffer(size) {
-  return Buffer.from(new SharedArrayBuffer(size));
-}
-function inlineSha256Stream() {
-  const hash2 = createHash2("sha256");
+var READ_BYTES = 1024 * 1024;
+function fileSha256(fd, options = {}) {
+  let next;
+  let reader;
+  if (!options.inline) {
+    try {
+      thread ??= new HashThread();
+      reader = thread.hasher(fd);
+    } catch {
+      reader = void 0;
+    }
+  }
+  reader ??= inlineHasher(fd);
   return {
-    update: async (bytes) => {
-      hash2.update(bytes);
+    add: (position, length) => {
+      if (next !== void 0 && position !== next) {
+        return Promise.reject(new Error(`sha256: range at ${position} does not follow ${next}`));
+      }
+      next = position + length;
+      return length > 0 ? reader.add(position, length) : Promise.resolve();
     },
-    digest: async () => hash2.digest("hex"),
-    dispose: () => {
+    digest: () => reader.finish(true),
+    dispose: async () => {
+      await reader.finish(false).catch(() => {
+      });
+    }
+  };
+}
+function inlineHasher(fd) {
+  const hash2 = createHash2("sha256");
+  const buffer = Buffer.allocUnsafe(READ_BYTES);
+  let queue = Promise.resolve();
+  const readAt = (position, length) => new Promise((resolve6, reject) => {
+    read(fd, buffer, 0, length, position, (error62, n2) => error62 ? reject(error62) : resolve6(n2));
+  });
+  const hashRange = async (position, length) => {
+    let done = 0;
+    while (done < length) {
+      const n2 = await readAt(position + done, Math.min(buffer.length, length - done));
+      if (n2 <= 0) throw new Error(`sha256: the file ended at ${position + done}`);
+      hash2.update(buffer.subarray(0, n2));
+      done += n2;
+    }
+  };
+  let finished2 = false;
+  return {
+    add: (position, length) => {
+      queue = queue.then(() => hashRange(position, length));
+      return queue;
+    },
+    finish: async (digest) => {
+      await queue.catch(() => {
+      });
+      if (finished2) return null;
+      finished2 = true;
+      await queue;
+      return digest ? hash2.digest("hex") : null;
     }
   };
 }
 var WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
+const { readSync } = require('node:fs');
 const { createHash } = require('node:crypto');
+const buffer = Buffer.allocUnsafe(${READ_BYTES});
 const hashes = new Map();
 parentPort.on('message', (m) => {
-  let hash = hashes.get(m.id);
-  if (m.op === 'update') {
-    if (!hash) hashes.set(m.id, (hash = createHash('sha256')));
-    hash.update(m.bytes);
-    parentPort.postMessage(null);
-  } else {
+  try {
+    if (m.op === 'add') {
+      let hash = hashes.get(m.id);
+      if (!hash) hashes.set(m.id, (hash = createHash('sha256')));
+      for (let done = 0; done < m.length; ) {
+        const n = readSync(m.fd, buffer, 0, Math.min(buffer.length, m.length - done), m.position + done);
+        if (n <= 0) throw new Error('sha256: the file ended at ' + (m.position + done));
+        hash.update(buffer.subarray(0, n));
+        done += n;
+      }
+      parentPort.postMessage({ value: null });
+    } else {
+      const hash = hashes.get(m.id);
+      hashes.delete(m.id);
+      parentPort.postMessage({ value: m.op === 'digest' ? (hash ?? createHash('sha256')).digest('hex') : null });
+    }
+  } catch (error) {
     hashes.delete(m.id);
-    parentPort.postMessage(m.op === 'digest' ? (hash ?? createHash('sha256')).digest('hex') : null);
+    parentPort.postMessage({ error: String(error && error.message || error) });
   }
 });
 `;
@@ -94049,8 +94280,10 @@ var HashThread = class {
   constructor() {
     this.#worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [] });
     this.#worker.unref();
-    this.#worker.on("message", (value) => {
-      this.#waiting.shift()?.resolve(value);
+    this.#worker.on("message", (reply) => {
+      const waiting = this.#waiting.shift();
+      if (reply.error !== void 0) waiting?.reject(new Error(reply.error));
+      else waiting?.resolve(reply.value ?? null);
       if (this.#waiting.length === 0) this.#worker.unref();
     });
     const fail = (error62) => {
@@ -94061,22 +94294,26 @@ var HashThread = class {
     this.#worker.on("error", fail);
     this.#worker.on("exit", () => fail(new Error("the sha256 thread stopped")));
   }
-  stream() {
+  hasher(fd) {
     const id = this.#nextId++;
-    let done = false;
+    let finished2 = false;
+    let failed;
     return {
-      update: async (bytes) => {
-        await this.#send({ op: "update", id, bytes });
-      },
-      digest: async () => {
-        done = true;
-        return await this.#send({ op: "digest", id });
-      },
-      dispose: () => {
-        if (done || this.#failure) return;
-        done = true;
-        this.#send({ op: "drop", id }).catch(() => {
+      add: (position, length) => {
+        if (failed) return failed;
+        const added = this.#send({ op: "add", id, fd, position, length }).then(() => {
         });
+        added.catch(() => {
+          failed ??= added;
+        });
+        return added;
+      },
+      finish: async (digest) => {
+        if (finished2) return null;
+        finished2 = true;
+        const value = await this.#send({ op: digest ? "digest" : "drop", id });
+        if (failed) await failed;
+        return value;
       }
     };
   }
@@ -94090,124 +94327,9 @@ var HashThread = class {
   }
 };
 var thread;
-function sha256Stream() {
-  try {
-    thread ??= new HashThread();
-    return thread.stream();
-  } catch {
-    return inlineSha256Stream();
-  }
-}
-
-// packages/core/src/jobs/download/positional-writer.ts
-var WRITE_BUFFER_BYTES = 1024 * 1024;
-var spareBuffers = [];
-var MAX_SPARE_BUFFERS = 32;
-function takeBatchBuffer(size) {
-  const spare = size === WRITE_BUFFER_BYTES ? spareBuffers.pop() : void 0;
-  return spare ?? sharedBuffer(size);
-}
-var PositionalWriter = class {
-  constructor(fd, start, onBatch = async () => {
-  }, batchBytes = WRITE_BUFFER_BYTES) {
-    this.fd = fd;
-    this.onBatch = onBatch;
-    this.#position = start;
-    this.#buffers = [takeBatchBuffer(batchBytes), takeBatchBuffer(batchBytes)];
-  }
-  fd;
-  onBatch;
-  #buffers;
-  #current = 0;
-  #filled = 0;
-  #position;
-  #inFlight;
-  /** Offset just after the last byte handed to the file. */
-  get position() {
-    return this.#position;
-  }
-  /**
-   * Copies `chunk` into the batch being gathered. Returns a promise only when a full batch had to
-   * wait for the one before it (await it before the next write); `undefined` otherwise, so the
-   * common case costs no promise.
-   */
-  write(chunk) {
-    const buffers = this.#buffers;
-    if (!buffers) throw new Error("write after release");
-    let offset = 0;
-    let waiting;
-    while (offset < chunk.length) {
-      const buffer = buffers[this.#current];
-      const n2 = Math.min(chunk.length - offset, buffer.length - this.#filled);
-      chunk.copy(buffer, this.#filled, offset, offset + n2);
-      this.#filled += n2;
-      offset += n2;
-      if (this.#filled === buffer.length) {
-        if (offset < chunk.length) {
-          return this.#startBatch().then(() => this.write(chunk.subarray(offset)));
-        }
-        waiting = this.#startBatch();
-      }
-    }
-    return waiting;
-  }
-  async flush() {
-    await this.#startBatch();
-    await this.#inFlight;
-  }
-  /** Gives the buffers back once nothing is in flight; the writer is unusable afterwards. */
-  async release() {
-    await this.#inFlight?.catch(() => {
-    });
-    const buffers = this.#buffers;
-    this.#buffers = void 0;
-    for (const buffer of buffers ?? []) {
-      if (buffer.length === WRITE_BUFFER_BYTES && spareBuffers.length < MAX_SPARE_BUFFERS) {
-        spareBuffers.push(buffer);
-      }
-    }
-  }
-  /** Waits for the batch in flight (its buffer is the next one), then sends the gathered bytes. */
-  async #startBatch() {
-    await this.#inFlight;
-    if (this.#filled === 0 || !this.#buffers) return;
-    const batch = this.#buffers[this.#current].subarray(0, this.#filled);
-    this.#current = 1 - this.#current;
-    this.#filled = 0;
-    const position = this.#position;
-    this.#position += batch.length;
-    const inFlight = this.#send(batch, position);
-    inFlight.catch(() => {
-    });
-    this.#inFlight = inFlight;
-  }
-  async #send(batch, position) {
-    const written = writeFully(this.fd, batch, position);
-    written.catch(() => {
-    });
-    try {
-      await this.onBatch(batch, position + batch.length);
-    } finally {
-      await written;
-    }
-  }
-};
-async function writeFully(fd, bytes, position) {
-  let offset = 0;
-  while (offset < bytes.length) {
-    const { bytesWritten } = await fd.write(
-      bytes,
-      offset,
-      bytes.length - offset,
-      position + offset
-    );
-    if (bytesWritten <= 0) throw new Error("write made no progress");
-    offset += bytesWritten;
-  }
-}
 
 // packages/core/src/jobs/download/disk-transfer.ts
-var STREAM_BUDGET_BYTES = 3 * WRITE_BUFFER_BYTES;
+var STREAM_BUDGET_BYTES = 3 * WRITE_BATCH_BYTES;
 var DEFAULT_TUNING = {
   partSize: 4 * 1024 * 1024,
   maxPartsPerFile: 8,
@@ -94243,11 +94365,12 @@ async function transferToDisk(options) {
     await writePartState(path, state);
   }
   const fd = await openForUpdate(partPath(path));
-  const hash2 = options.hash ? sha256Stream() : void 0;
+  const hash2 = options.hash ? fileSha256(fd.fd) : void 0;
   let result;
   try {
     const resumedFrom = (await fd.stat()).size;
-    if (hash2) await hashPrefix(fd, resumedFrom, hash2);
+    hash2?.add(0, resumedFrom).catch(() => {
+    });
     options.onStart?.(resumedFrom);
     let position = resumedFrom;
     const ranged = info2.total - position >= tuning.rangedThreshold && tuning.maxPartsPerFile > 1;
@@ -94265,7 +94388,7 @@ async function transferToDisk(options) {
     await fd.sync();
     result = { resumedFrom, ...hash2 ? { sha256: await hash2.digest() } : {} };
   } catch (error62) {
-    hash2?.dispose();
+    await hash2?.dispose();
     await fd.close().catch(() => {
     });
     if (error62 instanceof RemoteFileChangedError) await removePartFiles(path);
@@ -94293,45 +94416,47 @@ async function oneStream(options, fd, from, to, hash2, probe) {
   return options.budget.run(
     STREAM_BUDGET_BYTES,
     async () => {
-      const writer = new PositionalWriter(fd, from, async (batch, position) => {
-        options.onProgress?.(position);
-        await hash2?.update(batch);
+      const writer = new PositionalWriter(fd, from, (position, length) => {
+        options.onProgress?.(position + length);
+        hash2?.add(position, length).catch(() => {
+        });
       });
       let firstByteAt;
       let timed = probe;
       let received = from;
-      const chunks = fetchRange(
-        { source: options.source, start: from, end: to, info: options.info },
-        options.fetch
-      );
       try {
-        for await (const chunk of chunks) {
-          const pending = writer.write(chunk);
-          if (pending) await pending;
-          received += chunk.length;
-          if (timed) {
-            const now = performance.now();
-            firstByteAt ??= now;
-            const elapsedMs = Math.max(now - firstByteAt, 1e-3);
-            if (elapsedMs >= timed.ms) {
-              if ((received - from) * 1e3 / elapsedMs < timed.threshold) break;
-              timed = void 0;
+        await pumpRange(
+          { source: options.source, start: from, end: to, info: options.info },
+          options.fetch,
+          (chunk) => {
+            const pending = writer.write(chunk);
+            received += chunk.length;
+            if (timed) {
+              const now = performance.now();
+              firstByteAt ??= now;
+              const elapsedMs = Math.max(now - firstByteAt, 1e-3);
+              if (elapsedMs >= timed.ms) {
+                if ((received - from) * 1e3 / elapsedMs < timed.threshold) throw new ProbeStop();
+                timed = void 0;
+              }
             }
+            return pending;
           }
-        }
-        await writer.flush();
-        return writer.position;
+        );
       } catch (error62) {
         await writer.flush().catch(() => {
         });
+        if (error62 instanceof ProbeStop) return writer.position;
         throw error62;
-      } finally {
-        await writer.release();
       }
+      await writer.flush();
+      return writer.position;
     },
     options.fetch.signal
   );
 }
+var ProbeStop = class extends Error {
+};
 var pools = /* @__PURE__ */ new WeakMap();
 function takeBuffer(budget, size) {
   let bySize = pools.get(budget);
@@ -94339,7 +94464,7 @@ function takeBuffer(budget, size) {
     bySize = /* @__PURE__ */ new Map();
     pools.set(budget, bySize);
   }
-  return bySize.get(size)?.pop() ?? sharedBuffer(size);
+  return bySize.get(size)?.pop() ?? Buffer.allocUnsafeSlow(size);
 }
 function returnBuffer(budget, buffer) {
   const bySize = pools.get(budget);
@@ -94373,16 +94498,21 @@ async function inOrderParts(options, fd, from, hash2) {
       while (failure2 === void 0 && next < parts2.length) {
         const part = parts2[next];
         if (part.release === void 0) return;
-        const bytes = part.buffer.subarray(0, part.end - part.start);
-        const hashed = hash2?.update(bytes);
+        const length = part.end - part.start;
         next++;
         await writing;
-        writing = writeFully(fd, bytes, part.start);
-        writing.catch(fail);
-        Promise.all([writing, hashed]).then(part.release, (error62) => {
-          part.release?.();
-          fail(error62);
-        });
+        writing = writevFully(fd, [part.buffer.subarray(0, length)], part.start);
+        writing.then(
+          () => {
+            part.release?.();
+            hash2?.add(part.start, length).catch(() => {
+            });
+          },
+          (error62) => {
+            part.release?.();
+            fail(error62);
+          }
+        );
       }
       await writing;
     });
@@ -94399,16 +94529,17 @@ async function inOrderParts(options, fd, from, hash2) {
     try {
       const releaseConnection = await budget.connections.acquire(1, signal);
       try {
-        const chunks = fetchRange(
+        await pumpRange(
           { source: options.source, start: part.start, end: part.end, info: info2 },
-          fetchCtx
+          fetchCtx,
+          (chunk) => {
+            chunk.copy(buffer, part.received);
+            part.received += chunk.length;
+            received += chunk.length;
+            options.onProgress?.(received);
+            return void 0;
+          }
         );
-        for await (const chunk of chunks) {
-          chunk.copy(buffer, part.received);
-          part.received += chunk.length;
-          received += chunk.length;
-          options.onProgress?.(received);
-        }
       } finally {
         releaseConnection();
       }
@@ -94436,17 +94567,6 @@ async function inOrderParts(options, fd, from, hash2) {
   });
   for (let i2 = next; i2 < parts2.length; i2++) parts2[i2].release?.();
   if (failure2 !== void 0) throw failure2;
-}
-async function hashPrefix(fd, length, hash2) {
-  const block = sharedBuffer(4 * 1024 * 1024);
-  let position = 0;
-  while (position < length) {
-    const want = Math.min(block.length, length - position);
-    const { bytesRead } = await fd.read(block, 0, want, position);
-    if (bytesRead <= 0) break;
-    position += bytesRead;
-    await hash2.update(block.subarray(0, bytesRead));
-  }
 }
 async function openForUpdate(file2) {
   try {
@@ -94602,9 +94722,7 @@ async function transferToS3(options) {
       }
     });
     const body = pipeline(
-      Readable3.from(
-        fetchRange({ source: options.source, start: 0, end: info2.total, info: info2 }, options.fetch)
-      ),
+      rangeStream({ source: options.source, start: 0, end: info2.total, info: info2 }, options.fetch),
       check2,
       () => {
       }
@@ -95341,10 +95459,8 @@ async function deliverDeliverable(plan, ctx) {
     if (info2.total === void 0) {
       await ctx.budget.run(
         STREAM_BUDGET_BYTES,
-        async () => {
-          for await (const _ of fetchRange({ source, start: 0, end: 1, info: info2 }, fetch)) {
-          }
-        },
+        // The headers are what we want.
+        () => pumpRange({ source, start: 0, end: 1, info: info2 }, fetch, () => void 0),
         ctx.signal
       );
     }
@@ -95479,15 +95595,15 @@ async function streamOut(stream, source, info2, ctx, fetch, progress) {
   try {
     await ctx.budget.run(
       STREAM_BUDGET_BYTES,
-      async () => {
-        for await (const chunk of fetchRange({ source, start: 0, end: info2.total, info: info2 }, fetch)) {
-          if (failure2) throw failure2;
-          hash2?.update(chunk);
-          written += chunk.length;
-          if (!stream.write(chunk)) await once(stream, "drain", { signal: ctx.signal });
-          progress(written);
-        }
-      },
+      () => pumpRange({ source, start: 0, end: info2.total, info: info2 }, fetch, (chunk) => {
+        if (failure2) throw failure2;
+        hash2?.update(chunk);
+        written += chunk.length;
+        progress(written);
+        if (stream.write(chunk)) return void 0;
+        return once(stream, "drain", { signal: ctx.signal }).then(() => {
+        });
+      }),
       ctx.signal
     );
     if (failure2) throw failure2;
@@ -99413,8 +99529,8 @@ function checkRow({ line, cells }, cwd, problems) {
     );
   else if (clientId.trim() !== clientId || /[\u0000-\u001f\u007f]/.test(clientId))
     report2(`client_id ${shown(clientId)} has surrounding whitespace or control characters`);
-  const read = NOTATIONS[notation];
-  if (!read)
+  const read2 = NOTATIONS[notation];
+  if (!read2)
     report2(`r_notation must be R1 or R2 (r1 and r2 are accepted too); found ${shown(notation)}`);
   let kind = "local";
   let resolved = path;
@@ -99436,8 +99552,8 @@ function checkRow({ line, cells }, cwd, problems) {
       report2(`path ${shown(path)} must end in .fastq.gz, .fastq.bgz, .fq.gz or .fq.bgz`);
     }
   }
-  if (problems.length > before || !read) return void 0;
-  return { line, clientId, read, kind, path: resolved, written: path };
+  if (problems.length > before || !read2) return void 0;
+  return { line, clientId, read: read2, kind, path: resolved, written: path };
 }
 function checkKinds(rows, problems) {
   const first = rows[0];
@@ -99582,8 +99698,8 @@ function parseFastqName(fileName) {
   const [clientId = "", ...tokens] = fastqStem(fileName).split("_");
   const reads = new Set(tokens.filter((t2) => t2 === "R1" || t2 === "R2"));
   const ambiguous = reads.size > 1;
-  const read = reads.size === 1 ? [...reads][0] : void 0;
-  return { clientId, ...read ? { read } : {}, ambiguous };
+  const read2 = reads.size === 1 ? [...reads][0] : void 0;
+  return { clientId, ...read2 ? { read: read2 } : {}, ambiguous };
 }
 
 // packages/core/src/jobs/mapfile/pair-reads.ts
@@ -101027,18 +101143,18 @@ function readRange(sources, start, end2, onChunk) {
       const to = Math.min(end2, offset + source.size) - offset;
       offset += source.size;
       if (to <= from) continue;
-      let read = 0;
+      let read2 = 0;
       const stream = createReadStream2(source.path, {
         start: from,
         end: to - 1,
         highWaterMark: READ_CHUNK_BYTES
       });
       for await (const chunk of stream) {
-        read += chunk.length;
+        read2 += chunk.length;
         onChunk?.(chunk);
         yield chunk;
       }
-      if (read !== to - from) throw new SourceChangedError(source.path);
+      if (read2 !== to - from) throw new SourceChangedError(source.path);
     }
   }
   return Readable4.from(chunks(), { objectMode: false, highWaterMark: READ_CHUNK_BYTES });

@@ -7,7 +7,7 @@ import {
   logAssignEvent,
   samplesTable,
   setRegistrationOutputs
-} from "./chunks/chunk-B3FCGB2M.mjs";
+} from "./chunks/chunk-P2NIPKN3.mjs";
 import "./chunks/chunk-3NDLOD75.mjs";
 import {
   AssignmentError,
@@ -20,7 +20,7 @@ import {
   parseMapFile,
   runAction,
   selectShard
-} from "./chunks/chunk-QOBHTEGY.mjs";
+} from "./chunks/chunk-EMHNHTUW.mjs";
 import "./chunks/chunk-NQJOX45Y.mjs";
 import "./chunks/chunk-Y5YXNPPD.mjs";
 import "./chunks/chunk-5MOBDQTO.mjs";

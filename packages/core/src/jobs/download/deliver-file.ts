@@ -13,7 +13,7 @@ import {
   transferToDisk,
 } from './disk-transfer.js';
 import { ChecksumMismatchError, RemoteFileChangedError } from './errors.js';
-import { type FetchContext, fetchRange, type ObjectInfo } from './fetch-range.js';
+import { type FetchContext, type ObjectInfo, pumpRange } from './fetch-range.js';
 import { existingFileSize, sha256OfFile, writeFileAtomic } from './local-files.js';
 import { headObject, putText, transferToS3 } from './s3-delivery.js';
 import { formatMetadataFile, formatQcJson } from './sample-json.js';
@@ -121,11 +121,8 @@ async function deliverDeliverable(plan: PlannedFile, ctx: DeliveryContext): Prom
       // The official client reads the size from the GET's headers; one byte is enough for that.
       await ctx.budget.run(
         STREAM_BUDGET_BYTES,
-        async () => {
-          for await (const _ of fetchRange({ source, start: 0, end: 1, info }, fetch)) {
-            // headers are what we wanted
-          }
-        },
+        // The headers are what we want.
+        () => pumpRange({ source, start: 0, end: 1, info }, fetch, () => undefined),
         ctx.signal,
       );
     }
@@ -286,15 +283,15 @@ async function streamOut(
   try {
     await ctx.budget.run(
       STREAM_BUDGET_BYTES,
-      async () => {
-        for await (const chunk of fetchRange({ source, start: 0, end: info.total, info }, fetch)) {
+      () =>
+        pumpRange({ source, start: 0, end: info.total, info }, fetch, (chunk) => {
           if (failure) throw failure;
           hash?.update(chunk);
           written += chunk.length;
-          if (!stream.write(chunk)) await once(stream, 'drain', { signal: ctx.signal });
           progress(written);
-        }
-      },
+          if (stream.write(chunk)) return undefined;
+          return once(stream, 'drain', { signal: ctx.signal }).then(() => {});
+        }),
       ctx.signal,
     );
     if (failure) throw failure;

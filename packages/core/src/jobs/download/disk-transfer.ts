@@ -4,18 +4,18 @@ import { dirname } from 'node:path';
 import pLimit from 'p-limit';
 import type { TransferBudget } from '../../transfer/budget.js';
 import { RemoteFileChangedError } from './errors.js';
-import { type FetchContext, fetchRange, type ObjectInfo } from './fetch-range.js';
+import { type FetchContext, type ObjectInfo, pumpRange } from './fetch-range.js';
 import { assertReplaceable } from './local-files.js';
 import { partPath, readPartState, removePartFiles, writePartState } from './part-state.js';
-import { PositionalWriter, WRITE_BUFFER_BYTES, writeFully } from './positional-writer.js';
-import { type Sha256Stream, sha256Stream, sharedBuffer } from './sha256.js';
+import { PositionalWriter, WRITE_BATCH_BYTES, writevFully } from './positional-writer.js';
+import { type FileSha256, fileSha256 } from './sha256.js';
 import type { DownloadSource } from './source.js';
 
 /**
  * Memory a streaming connection is charged in the budget: the batch being written, the one being
  * gathered, and socket buffers.
  */
-export const STREAM_BUDGET_BYTES = 3 * WRITE_BUFFER_BYTES;
+export const STREAM_BUDGET_BYTES = 3 * WRITE_BATCH_BYTES;
 
 export interface TransferTuning {
   /** Size of one ranged part, held in memory until the parts before it are written. Default 4 MiB. */
@@ -110,11 +110,12 @@ export async function transferToDisk(options: DiskTransferOptions): Promise<Disk
     await writePartState(path, state);
   }
   const fd = await openForUpdate(partPath(path));
-  const hash = options.hash ? sha256Stream() : undefined;
+  // Hashed from the file, right behind the writes; what an earlier run left is hashed first.
+  const hash = options.hash ? fileSha256(fd.fd) : undefined;
   let result: DiskTransferResult;
   try {
     const resumedFrom = (await fd.stat()).size;
-    if (hash) await hashPrefix(fd, resumedFrom, hash);
+    hash?.add(0, resumedFrom).catch(() => {});
     options.onStart?.(resumedFrom);
     let position = resumedFrom;
     const ranged = info.total - position >= tuning.rangedThreshold && tuning.maxPartsPerFile > 1;
@@ -137,7 +138,7 @@ export async function transferToDisk(options: DiskTransferOptions): Promise<Disk
     await fd.sync();
     result = { resumedFrom, ...(hash ? { sha256: await hash.digest() } : {}) };
   } catch (error) {
-    hash?.dispose();
+    await hash?.dispose();
     await fd.close().catch(() => {});
     if (error instanceof RemoteFileChangedError) await removePartFiles(path);
     throw error;
@@ -168,7 +169,7 @@ interface StreamProbe {
 }
 
 /**
- * Bytes [from, to) in one request, written in batches and hashed in order as they land. With a
+ * Bytes [from, to) in one request, written in batches and hashed from the file behind them. With a
  * probe, the stream is timed from its first body byte (the wait for a budget connection and the
  * request's round trip say nothing about what one connection carries) and stops after `probe.ms`
  * when it is slower than `probe.threshold`. Resolves with the offset it reached (`to` when done).
@@ -178,52 +179,55 @@ async function oneStream(
   fd: FileHandle,
   from: number,
   to: number,
-  hash: Sha256Stream | undefined,
+  hash: FileSha256 | undefined,
   probe?: StreamProbe,
 ): Promise<number> {
   if (from >= to) return to;
   return options.budget.run(
     STREAM_BUDGET_BYTES,
     async () => {
-      const writer = new PositionalWriter(fd, from, async (batch, position) => {
-        options.onProgress?.(position);
-        await hash?.update(batch);
+      const writer = new PositionalWriter(fd, from, (position, length) => {
+        options.onProgress?.(position + length);
+        // A failed read of the file surfaces at digest().
+        hash?.add(position, length).catch(() => {});
       });
       let firstByteAt: number | undefined;
       let timed = probe;
       let received = from;
-      const chunks = fetchRange(
-        { source: options.source, start: from, end: to, info: options.info },
-        options.fetch,
-      );
       try {
-        for await (const chunk of chunks) {
-          const pending = writer.write(chunk);
-          if (pending) await pending;
-          received += chunk.length;
-          if (timed) {
-            const now = performance.now();
-            firstByteAt ??= now;
-            const elapsedMs = Math.max(now - firstByteAt, 1e-3);
-            if (elapsedMs >= timed.ms) {
-              if (((received - from) * 1000) / elapsedMs < timed.threshold) break;
-              timed = undefined;
+        await pumpRange(
+          { source: options.source, start: from, end: to, info: options.info },
+          options.fetch,
+          (chunk) => {
+            const pending = writer.write(chunk);
+            received += chunk.length;
+            if (timed) {
+              const now = performance.now();
+              firstByteAt ??= now;
+              const elapsedMs = Math.max(now - firstByteAt, 1e-3);
+              if (elapsedMs >= timed.ms) {
+                if (((received - from) * 1000) / elapsedMs < timed.threshold) throw new ProbeStop();
+                timed = undefined;
+              }
             }
-          }
-        }
-        await writer.flush();
-        return writer.position;
+            return pending;
+          },
+        );
       } catch (error) {
-        // What arrived stays in `.part` for the next run to resume from.
+        // What arrived stays in `.part`: for parallel parts to go on from, or the next run.
         await writer.flush().catch(() => {});
+        if (error instanceof ProbeStop) return writer.position;
         throw error;
-      } finally {
-        await writer.release();
       }
+      await writer.flush();
+      return writer.position;
     },
     options.fetch.signal,
   );
 }
+
+/** The probed single stream is too slow: stop it where it is. */
+class ProbeStop extends Error {}
 
 interface Part {
   start: number;
@@ -249,7 +253,7 @@ function takeBuffer(budget: TransferBudget, size: number): Buffer {
     bySize = new Map();
     pools.set(budget, bySize);
   }
-  return bySize.get(size)?.pop() ?? sharedBuffer(size);
+  return bySize.get(size)?.pop() ?? Buffer.allocUnsafeSlow(size);
 }
 
 function returnBuffer(budget: TransferBudget, buffer: Buffer): void {
@@ -261,16 +265,16 @@ function returnBuffer(budget: TransferBudget, buffer: Buffer): void {
 
 /**
  * Large files: `partSize` ranges fetched `maxPartsPerFile` at a time, each copied into a pooled
- * buffer (its memory charged to the budget) until every part before it is done, then hashed and
- * written in order with one write per part. The `.part` file therefore stays a prefix of the file
- * — resumable by size —, the sha256 needs no second read, and the disk sees one sequential
- * writer, as with a single stream. Hashing part n+1 overlaps with writing part n.
+ * buffer (its memory charged to the budget) until every part before it is done, then written in
+ * order with one write per part and hashed from the file behind the writes. The `.part` file
+ * therefore stays a prefix of the file — resumable by size —, and the disk sees one sequential
+ * writer, as with a single stream.
  */
 async function inOrderParts(
   options: DiskTransferOptions,
   fd: FileHandle,
   from: number,
-  hash: Sha256Stream | undefined,
+  hash: FileSha256 | undefined,
 ) {
   const { info, tuning, budget } = options;
   const parts: Part[] = [];
@@ -299,18 +303,22 @@ async function inOrderParts(
       while (failure === undefined && next < parts.length) {
         const part = parts[next]!;
         if (part.release === undefined) return;
-        const bytes = part.buffer!.subarray(0, part.end - part.start);
-        // Hashed on the hashing thread, queued in file order, while the writes go one at a time.
-        const hashed = hash?.update(bytes);
+        const length = part.end - part.start;
         next++;
         // One write in flight: the file stays a prefix even if the process dies mid-write.
         await writing;
-        writing = writeFully(fd, bytes, part.start);
-        writing.catch(fail);
-        Promise.all([writing, hashed]).then(part.release, (error) => {
-          part.release?.();
-          fail(error);
-        });
+        writing = writevFully(fd, [part.buffer!.subarray(0, length)], part.start);
+        writing.then(
+          () => {
+            part.release?.();
+            // Hashed from the file on the hashing thread, in file order, behind the writes.
+            hash?.add(part.start, length).catch(() => {});
+          },
+          (error) => {
+            part.release?.();
+            fail(error);
+          },
+        );
       }
       await writing;
     });
@@ -327,16 +335,17 @@ async function inOrderParts(
     try {
       const releaseConnection = await budget.connections.acquire(1, signal);
       try {
-        const chunks = fetchRange(
+        await pumpRange(
           { source: options.source, start: part.start, end: part.end, info },
           fetchCtx,
+          (chunk) => {
+            chunk.copy(buffer, part.received);
+            part.received += chunk.length;
+            received += chunk.length;
+            options.onProgress?.(received);
+            return undefined;
+          },
         );
-        for await (const chunk of chunks) {
-          chunk.copy(buffer, part.received);
-          part.received += chunk.length;
-          received += chunk.length;
-          options.onProgress?.(received);
-        }
       } finally {
         releaseConnection();
       }
@@ -363,19 +372,6 @@ async function inOrderParts(
   // Parts fetched but never written give their memory back.
   for (let i = next; i < parts.length; i++) parts[i]!.release?.();
   if (failure !== undefined) throw failure;
-}
-
-/** Re-hashes what an earlier run left in `.part`. */
-async function hashPrefix(fd: FileHandle, length: number, hash: Sha256Stream): Promise<void> {
-  const block = sharedBuffer(4 * 1024 * 1024);
-  let position = 0;
-  while (position < length) {
-    const want = Math.min(block.length, length - position);
-    const { bytesRead } = await fd.read(block, 0, want, position);
-    if (bytesRead <= 0) break;
-    position += bytesRead;
-    await hash.update(block.subarray(0, bytesRead));
-  }
 }
 
 async function openForUpdate(file: string): Promise<FileHandle> {

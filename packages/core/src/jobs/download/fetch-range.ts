@@ -1,4 +1,5 @@
 import { STATUS_CODES } from 'node:http';
+import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import {
   AbortError,
@@ -50,12 +51,6 @@ export interface RangeRequest {
   info: ObjectInfo;
 }
 
-/** Lets go of a response body we do not want, without an unhandled 'error' from undici. */
-function discard(body: Dispatcher.ResponseData['body']): void {
-  body.on('error', () => {});
-  body.destroy();
-}
-
 const RANGE = /^bytes (\d+)-(\d+)\/(\d+|\*)$/;
 
 function contentTotal(status: number, headers: Record<string, string | string[] | undefined>) {
@@ -105,119 +100,59 @@ function errorForStatus(status: number, where: string): Error {
 }
 
 /**
- * Streams bytes [start, end) of a deliverable, in order, surviving the failures a long transfer
- * meets: a broken or cut-off body continues with `Range` from the last byte received, 5xx / 429 /
- * network errors back off under the retry policy (the attempt count restarts whenever an attempt
- * made progress), and a 403 renews the presigned URL through the source. A different ETag or size
- * than `info` records raises {@link RemoteFileChangedError}.
+ * Receives the chunks of a range, in order. Returns a promise when the chunk cannot be taken
+ * yet: the connection is paused until it settles (a rejection ends the transfer with that
+ * error). The chunk is not reused by the caller of `sink`, so it may be kept.
  */
-export async function* fetchRange(req: RangeRequest, ctx: FetchContext): AsyncGenerator<Buffer> {
+export type ChunkSink = (chunk: Buffer) => Promise<void> | undefined;
+
+/** What became of one request. */
+interface Attempt {
+  /** Set when it ended in a way the retry policy decides on. */
+  failure?: Error;
+  /** The presigned URL was refused (403): renew it, then try again. */
+  refused?: boolean;
+  /** Some bytes were received. */
+  progressed: boolean;
+}
+
+/**
+ * Streams bytes [start, end) of a deliverable into `sink`, in order, surviving the failures a
+ * long transfer meets: a broken or cut-off body continues with `Range` from the last byte
+ * received, 5xx / 429 / network errors back off under the retry policy (the attempt count
+ * restarts whenever an attempt made progress), and a 403 renews the presigned URL through the
+ * source. A different ETag or size than `info` records raises {@link RemoteFileChangedError}.
+ */
+export async function pumpRange(
+  req: RangeRequest,
+  ctx: FetchContext,
+  sink: ChunkSink,
+): Promise<void> {
   const { source, info } = req;
-  let pos = req.start;
+  const cursor = { pos: req.start };
   let attempt = 0;
   let firstFailureAt = 0;
   for (;;) {
     const end = req.end ?? info.total;
-    if (end !== undefined && pos >= end) return;
+    if (end !== undefined && cursor.pos >= end) return;
     ctx.signal?.throwIfAborted();
     const { url, generation } = source.current();
     const target = new URL(url);
-    const headers: Record<string, string> = {};
-    if (pos > 0 || req.end !== undefined) {
-      headers.range = `bytes=${pos}-${end === undefined ? '' : end - 1}`;
+    const result = await requestOnce(req, ctx, target, cursor, sink);
+    if (result.refused) {
+      await source.refresh(generation, ctx.signal);
+      continue;
     }
-    let failure: Error | undefined;
-    let progressed = false;
-    let response: Dispatcher.ResponseData | undefined;
-    try {
-      response = await ctx.dispatcher.request({
-        origin: target.origin,
-        path: `${target.pathname}${target.search}`,
-        method: 'GET',
-        headers,
-        headersTimeout: ctx.timeoutMs,
-        bodyTimeout: ctx.timeoutMs,
-        ...(ctx.signal ? { signal: ctx.signal } : {}),
-      });
-    } catch (e) {
-      failure = mapTransportError(e, source.label, ctx.signal);
+    let failure = result.failure;
+    if (!failure) {
+      const want = req.end ?? info.total;
+      if (want === undefined || cursor.pos >= want) return;
+      failure = new NetworkError(
+        `The body of ${source.label} ended early at byte ${cursor.pos} of ${want}`,
+        { networkCode: 'TRUNCATED' },
+      );
     }
-    if (response) {
-      const status = response.statusCode;
-      if (status === 403) {
-        discard(response.body);
-        await source.refresh(generation, ctx.signal);
-        continue;
-      }
-      if (status === 416 && info.total !== undefined && pos >= info.total) {
-        discard(response.body);
-        return;
-      }
-      if (status !== 200 && status !== 206) {
-        discard(response.body);
-        failure = errorForStatus(status, source.label);
-      } else {
-        const range = contentTotal(status, response.headers);
-        const etagHeader = response.headers.etag;
-        const etag = Array.isArray(etagHeader) ? etagHeader[0] : etagHeader;
-        if (
-          (info.etag !== undefined && etag !== undefined && etag !== info.etag) ||
-          (info.total !== undefined && range.total !== undefined && range.total !== info.total)
-        ) {
-          discard(response.body);
-          throw new RemoteFileChangedError(
-            `${source.label} changed on the server during the transfer (size or ETag differs).`,
-          );
-        }
-        info.etag ??= etag;
-        info.total ??= range.total;
-        // 200 to a ranged request: the server ignored Range; drop what we already have.
-        let skip = status === 200 ? pos : 0;
-        if (status === 206 && range.start !== pos) {
-          discard(response.body);
-          throw new RemoteFileChangedError(
-            `${source.label}: the server answered a different range.`,
-          );
-        }
-        const stop = req.end ?? info.total;
-        try {
-          for await (const raw of response.body) {
-            let chunk = raw as Buffer;
-            ctx.onBytes?.(chunk.length);
-            if (skip > 0) {
-              if (chunk.length <= skip) {
-                skip -= chunk.length;
-                continue;
-              }
-              chunk = chunk.subarray(skip);
-              skip = 0;
-            }
-            if (stop !== undefined && pos + chunk.length > stop)
-              chunk = chunk.subarray(0, stop - pos);
-            if (chunk.length > 0) {
-              pos += chunk.length;
-              progressed = true;
-              yield chunk;
-            }
-            if (stop !== undefined && pos >= stop) break;
-          }
-        } catch (e) {
-          failure = mapTransportError(e, source.label, ctx.signal);
-        } finally {
-          if (!response.body.destroyed) discard(response.body);
-        }
-        if (!failure) {
-          const want = req.end ?? info.total;
-          if (want === undefined || pos >= want) return;
-          failure = new NetworkError(
-            `The body of ${source.label} ended early at byte ${pos} of ${want}`,
-            { networkCode: 'TRUNCATED' },
-          );
-        }
-      }
-    }
-    if (failure instanceof AbortError) throw failure;
-    if (progressed || attempt === 0) {
+    if (result.progressed || attempt === 0) {
       attempt = 0;
       firstFailureAt = Date.now();
     }
@@ -237,8 +172,216 @@ export async function* fetchRange(req: RangeRequest, ctx: FetchContext): AsyncGe
       delayMs: decision.delayMs,
       reason: decision.reason,
       ...(status !== undefined ? { status } : {}),
-      offset: pos,
+      offset: cursor.pos,
     });
     await ctx.retry.options.sleep(decision.delayMs, ctx.signal);
   }
+}
+
+/** Thrown into undici to end a response we are done with; never reaches the caller. */
+class Enough extends Error {}
+
+/**
+ * One GET from `cursor.pos`, with undici's dispatch API: each chunk goes straight from the
+ * parser to `sink`, without the stream and async-iterator layers of `request()` (measured: a
+ * third less CPU to receive 2 GiB on loopback). Resolves with how it ended; rejects only with
+ * what must not be retried (the file changed, the sink failed, the transfer was aborted).
+ */
+function requestOnce(
+  req: RangeRequest,
+  ctx: FetchContext,
+  target: URL,
+  cursor: { pos: number },
+  sink: ChunkSink,
+): Promise<Attempt> {
+  const { source, info } = req;
+  const end = req.end ?? info.total;
+  const headers: Record<string, string> = {};
+  if (cursor.pos > 0 || req.end !== undefined) {
+    headers.range = `bytes=${cursor.pos}-${end === undefined ? '' : end - 1}`;
+  }
+  return new Promise<Attempt>((resolve, reject) => {
+    let controller: Dispatcher.DispatchController | undefined;
+    let settled = false;
+    let progressed = false;
+    let skip = 0;
+    let stop: number | undefined;
+    const signal = ctx.signal;
+    const settle = (outcome: { attempt?: Attempt; error?: unknown }, endResponse?: Error) => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener('abort', onAbort);
+      if (endResponse && controller && !controller.aborted) controller.abort(endResponse);
+      if (outcome.error !== undefined) reject(outcome.error);
+      else resolve(outcome.attempt!);
+    };
+    const onAbort = () => settle({ error: new AbortError() }, new AbortError());
+    if (signal?.aborted) return reject(new AbortError());
+    signal?.addEventListener('abort', onAbort, { once: true });
+    // The sink's answer to the last chunk: the attempt ends once it has settled, so that the
+    // sink is done with every chunk when the next attempt (or the caller) goes on.
+    let sinking: Promise<void> | undefined;
+    const conclude = (failure?: Error) => {
+      const attempt: Attempt = failure ? { failure, progressed } : { progressed };
+      if (!sinking) return settle({ attempt });
+      sinking.then(
+        () => settle({ attempt }),
+        (error) => settle({ error }, new Enough()),
+      );
+    };
+    const finish = () => conclude();
+    const take = (raw: Buffer) => {
+      let chunk = raw;
+      ctx.onBytes?.(chunk.length);
+      if (skip > 0) {
+        if (chunk.length <= skip) {
+          skip -= chunk.length;
+          return;
+        }
+        chunk = chunk.subarray(skip);
+        skip = 0;
+      }
+      if (stop !== undefined && cursor.pos + chunk.length > stop) {
+        // More than asked for (a server that ignored Range): what is wanted is here.
+        chunk = chunk.subarray(0, stop - cursor.pos);
+        if (chunk.length > 0) deliver(chunk);
+        return finish();
+      }
+      deliver(chunk);
+    };
+    const deliver = (chunk: Buffer) => {
+      cursor.pos += chunk.length;
+      progressed = true;
+      const pending = sink(chunk);
+      if (!pending) {
+        sinking = undefined;
+        return;
+      }
+      sinking = pending;
+      controller?.pause();
+      pending.then(
+        () => {
+          if (sinking === pending) sinking = undefined;
+          controller?.resume();
+        },
+        (error) => settle({ error }, new Enough()),
+      );
+    };
+    try {
+      ctx.dispatcher.dispatch(
+        {
+          origin: target.origin,
+          path: `${target.pathname}${target.search}`,
+          method: 'GET',
+          headers,
+          headersTimeout: ctx.timeoutMs,
+          bodyTimeout: ctx.timeoutMs,
+        },
+        {
+          onRequestStart(c) {
+            controller = c;
+            if (settled) c.abort(new Enough());
+          },
+          onResponseStart(c, status, responseHeaders) {
+            if (settled) return;
+            if (status === 403)
+              return settle({ attempt: { refused: true, progressed } }, new Enough());
+            if (status === 416 && info.total !== undefined && cursor.pos >= info.total) {
+              return settle({ attempt: { progressed } }, new Enough());
+            }
+            if (status !== 200 && status !== 206) {
+              return settle(
+                { attempt: { failure: errorForStatus(status, source.label), progressed } },
+                new Enough(),
+              );
+            }
+            const range = contentTotal(status, responseHeaders);
+            const etagHeader = responseHeaders.etag;
+            const etag = Array.isArray(etagHeader) ? etagHeader[0] : etagHeader;
+            if (
+              (info.etag !== undefined && etag !== undefined && etag !== info.etag) ||
+              (info.total !== undefined && range.total !== undefined && range.total !== info.total)
+            ) {
+              return settle(
+                {
+                  error: new RemoteFileChangedError(
+                    `${source.label} changed on the server during the transfer (size or ETag differs).`,
+                  ),
+                },
+                new Enough(),
+              );
+            }
+            if (status === 206 && range.start !== cursor.pos) {
+              return settle(
+                {
+                  error: new RemoteFileChangedError(
+                    `${source.label}: the server answered a different range.`,
+                  ),
+                },
+                new Enough(),
+              );
+            }
+            info.etag ??= etag;
+            info.total ??= range.total;
+            // 200 to a ranged request: the server ignored Range; drop what we already have.
+            skip = status === 200 ? cursor.pos : 0;
+            stop = req.end ?? info.total;
+            void c;
+          },
+          onResponseData(_c, chunk) {
+            if (settled) return;
+            try {
+              take(chunk);
+            } catch (error) {
+              settle({ error }, new Enough());
+            }
+          },
+          onResponseEnd() {
+            if (!settled) finish();
+          },
+          onResponseError(_c, error) {
+            if (settled || error instanceof Enough) return;
+            conclude(mapTransportError(error, source.label, signal));
+          },
+        },
+      );
+    } catch (error) {
+      settle({ attempt: { failure: mapTransportError(error, source.label, signal), progressed } });
+    }
+  });
+}
+
+/**
+ * The range as a stream, for consumers that take one (lib-storage): the transfer pauses while
+ * the stream is full, and destroying the stream stops it.
+ */
+export function rangeStream(req: RangeRequest, ctx: FetchContext): Readable {
+  const stop = new AbortController();
+  const signal = ctx.signal ? AbortSignal.any([ctx.signal, stop.signal]) : stop.signal;
+  let resume: (() => void) | undefined;
+  const wake = () => {
+    const waiting = resume;
+    resume = undefined;
+    waiting?.();
+  };
+  const stream = new Readable({
+    read: wake,
+    destroy(error, callback) {
+      stop.abort();
+      wake();
+      callback(error);
+    },
+  });
+  pumpRange(req, { ...ctx, signal }, (chunk) => {
+    if (stream.push(chunk)) return undefined;
+    return new Promise<void>((resolve) => {
+      resume = resolve;
+    });
+  }).then(
+    () => stream.push(null),
+    (error) => {
+      if (!stream.destroyed) stream.destroy(error);
+    },
+  );
+  return stream;
 }

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { pipeline, Readable, Transform } from 'node:stream';
+import { pipeline, Transform } from 'node:stream';
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import type { TransferBudget } from '../../transfer/budget.js';
 import { IntegrityMismatch } from './disk-transfer.js';
 import { DownloadInputError } from './errors.js';
-import { type FetchContext, fetchRange, type ObjectInfo } from './fetch-range.js';
+import { type FetchContext, type ObjectInfo, rangeStream } from './fetch-range.js';
 import type { DownloadSource } from './source.js';
 import type { S3DeliveryOptions } from './types.js';
 
@@ -224,9 +224,7 @@ export async function transferToS3(options: S3TransferOptions): Promise<{ sha256
       },
     });
     const body = pipeline(
-      Readable.from(
-        fetchRange({ source: options.source, start: 0, end: info.total, info }, options.fetch),
-      ),
+      rangeStream({ source: options.source, start: 0, end: info.total, info }, options.fetch),
       check,
       () => {},
     );

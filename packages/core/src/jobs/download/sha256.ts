@@ -1,69 +1,140 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
+import { read } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 
 /**
- * The running sha256 of one transfer, fed in file order. `update` may hash on another thread:
- * the bytes must stay untouched until its promise resolves. Call `digest` (or `dispose`) once.
+ * The running sha256 of a file being written, computed from the file itself: `add` hashes bytes
+ * that are already written, in file order, right behind the writer (they are still in the page
+ * cache). Reading them back costs the kernel one copy on the hashing thread, where copying every
+ * network chunk into shared memory for the hash cost the download's thread more than receiving
+ * them (measured: 2 GiB on loopback, 4.6–4.9 s → 2.6–2.8 s of user CPU).
  */
-export interface Sha256Stream {
-  update(bytes: Uint8Array): Promise<void>;
+export interface FileSha256 {
+  /** Hashes bytes [position, position + length) of the file; ranges must follow each other. */
+  add(position: number, length: number): Promise<void>;
   digest(): Promise<string>;
-  /** Forgets an unfinished hash (the transfer failed). */
-  dispose(): void;
+  /**
+   * Forgets an unfinished hash (the transfer failed). Resolves once nothing reads the file any
+   * more: await it before closing the file, whose descriptor could otherwise be reused.
+   */
+  dispose(): Promise<void>;
 }
 
-/** Buffers that {@link sha256Stream} hashes on its thread without copying them. */
-export function sharedBuffer(size: number): Buffer {
-  return Buffer.from(new SharedArrayBuffer(size));
-}
+const READ_BYTES = 1024 * 1024;
 
 /**
- * A hash on the download's thread, for where there is no thread to spare.
+ * One sha256 over ranges read from `fd`, in order: on the hashing thread, or with `inline` (and
+ * where no worker thread can start, a restricted runtime) on this one, slower, same result.
  */
-export function inlineSha256Stream(): Sha256Stream {
-  const hash = createHash('sha256');
+export function fileSha256(fd: number, options: { inline?: boolean } = {}): FileSha256 {
+  let next: number | undefined;
+  let reader: RangeHasher | undefined;
+  if (!options.inline) {
+    try {
+      thread ??= new HashThread();
+      reader = thread.hasher(fd);
+    } catch {
+      reader = undefined;
+    }
+  }
+  reader ??= inlineHasher(fd);
   return {
-    update: async (bytes) => {
-      hash.update(bytes);
+    add: (position, length) => {
+      if (next !== undefined && position !== next) {
+        return Promise.reject(new Error(`sha256: range at ${position} does not follow ${next}`));
+      }
+      next = position + length;
+      return length > 0 ? reader.add(position, length) : Promise.resolve();
     },
-    digest: async () => hash.digest('hex'),
-    dispose: () => {},
+    digest: () => reader.finish(true) as Promise<string>,
+    dispose: async () => {
+      await reader.finish(false).catch(() => {});
+    },
+  };
+}
+
+interface RangeHasher {
+  add(position: number, length: number): Promise<void>;
+  finish(digest: boolean): Promise<string | null>;
+}
+
+/** Reads with the callback API (one thread-pool job per read) and hashes here. */
+function inlineHasher(fd: number): RangeHasher {
+  const hash: Hash = createHash('sha256');
+  const buffer = Buffer.allocUnsafe(READ_BYTES);
+  let queue: Promise<void> = Promise.resolve();
+  const readAt = (position: number, length: number) =>
+    new Promise<number>((resolve, reject) => {
+      read(fd, buffer, 0, length, position, (error, n) => (error ? reject(error) : resolve(n)));
+    });
+  const hashRange = async (position: number, length: number) => {
+    let done = 0;
+    while (done < length) {
+      const n = await readAt(position + done, Math.min(buffer.length, length - done));
+      if (n <= 0) throw new Error(`sha256: the file ended at ${position + done}`);
+      hash.update(buffer.subarray(0, n));
+      done += n;
+    }
+  };
+  let finished = false;
+  return {
+    add: (position, length) => {
+      queue = queue.then(() => hashRange(position, length));
+      return queue;
+    },
+    finish: async (digest) => {
+      await queue.catch(() => {});
+      if (finished) return null;
+      finished = true;
+      await queue;
+      return digest ? hash.digest('hex') : null;
+    },
   };
 }
 
 /**
- * sha256 of every transfer of the process, computed on one worker thread so that hashing
- * overlaps with receiving (the download's thread is otherwise the bottleneck on a fast link).
- * Buffers backed by a SharedArrayBuffer reach the thread without a copy and messages carry one
- * batch (≥ 1 MiB) each; an earlier design that transferred a fresh buffer per batch spent more on
- * the handoff than on the hash. Requests are answered in the order they were sent. Inline code
- * (not a file) so that bundles and test runners that load TypeScript sources can start it.
+ * Every hash of the process on one worker thread, so that hashing overlaps with receiving and
+ * writing. Requests are answered in the order they were sent. Inline code (not a file) so that
+ * bundles and test runners that load TypeScript sources can start it.
  */
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
+const { readSync } = require('node:fs');
 const { createHash } = require('node:crypto');
+const buffer = Buffer.allocUnsafe(${READ_BYTES});
 const hashes = new Map();
 parentPort.on('message', (m) => {
-  let hash = hashes.get(m.id);
-  if (m.op === 'update') {
-    if (!hash) hashes.set(m.id, (hash = createHash('sha256')));
-    hash.update(m.bytes);
-    parentPort.postMessage(null);
-  } else {
+  try {
+    if (m.op === 'add') {
+      let hash = hashes.get(m.id);
+      if (!hash) hashes.set(m.id, (hash = createHash('sha256')));
+      for (let done = 0; done < m.length; ) {
+        const n = readSync(m.fd, buffer, 0, Math.min(buffer.length, m.length - done), m.position + done);
+        if (n <= 0) throw new Error('sha256: the file ended at ' + (m.position + done));
+        hash.update(buffer.subarray(0, n));
+        done += n;
+      }
+      parentPort.postMessage({ value: null });
+    } else {
+      const hash = hashes.get(m.id);
+      hashes.delete(m.id);
+      parentPort.postMessage({ value: m.op === 'digest' ? (hash ?? createHash('sha256')).digest('hex') : null });
+    }
+  } catch (error) {
     hashes.delete(m.id);
-    parentPort.postMessage(m.op === 'digest' ? (hash ?? createHash('sha256')).digest('hex') : null);
+    parentPort.postMessage({ error: String(error && error.message || error) });
   }
 });
 `;
 
-interface Request {
+interface Waiting {
   resolve: (value: string | null) => void;
   reject: (error: Error) => void;
 }
 
 class HashThread {
   readonly #worker: Worker;
-  readonly #waiting: Request[] = [];
+  readonly #waiting: Waiting[] = [];
   #failure: Error | undefined;
   #nextId = 0;
 
@@ -72,8 +143,10 @@ class HashThread {
     // CommonJS source above is read.
     this.#worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [] });
     this.#worker.unref();
-    this.#worker.on('message', (value: string | null) => {
-      this.#waiting.shift()?.resolve(value);
+    this.#worker.on('message', (reply: { value?: string | null; error?: string }) => {
+      const waiting = this.#waiting.shift();
+      if (reply.error !== undefined) waiting?.reject(new Error(reply.error));
+      else waiting?.resolve(reply.value ?? null);
       if (this.#waiting.length === 0) this.#worker.unref();
     });
     const fail = (error: Error) => {
@@ -85,27 +158,32 @@ class HashThread {
     this.#worker.on('exit', () => fail(new Error('the sha256 thread stopped')));
   }
 
-  stream(): Sha256Stream {
+  hasher(fd: number): RangeHasher {
     const id = this.#nextId++;
-    let done = false;
+    let finished = false;
+    let failed: Promise<void> | undefined;
     return {
-      update: async (bytes) => {
-        // A buffer of this thread's own heap is copied into the message; shared ones are not.
-        await this.#send({ op: 'update', id, bytes });
+      add: (position, length) => {
+        // After a failed range the hash is void: later ranges fail the same way.
+        if (failed) return failed;
+        const added = this.#send({ op: 'add', id, fd, position, length }).then(() => {});
+        added.catch(() => {
+          failed ??= added;
+        });
+        return added;
       },
-      digest: async () => {
-        done = true;
-        return (await this.#send({ op: 'digest', id })) as string;
-      },
-      dispose: () => {
-        if (done || this.#failure) return;
-        done = true;
-        this.#send({ op: 'drop', id }).catch(() => {});
+      finish: async (digest) => {
+        if (finished) return null;
+        finished = true;
+        // Answered after every earlier request of this hash: no read of the file is left.
+        const value = await this.#send({ op: digest ? 'digest' : 'drop', id });
+        if (failed) await failed;
+        return value;
       },
     };
   }
 
-  #send(message: { op: string; id: number; bytes?: Uint8Array }): Promise<string | null> {
+  #send(message: Record<string, string | number>): Promise<string | null> {
     if (this.#failure) return Promise.reject(this.#failure);
     return new Promise((resolve, reject) => {
       // Kept alive only while answers are due: an idle thread never holds the process open.
@@ -117,14 +195,3 @@ class HashThread {
 }
 
 let thread: HashThread | undefined;
-
-/** A sha256 computed on the process's hashing thread (started on first use). */
-export function sha256Stream(): Sha256Stream {
-  try {
-    thread ??= new HashThread();
-    return thread.stream();
-  } catch {
-    // No worker threads here (a restricted runtime): hash inline, slower but the same result.
-    return inlineSha256Stream();
-  }
-}
