@@ -94335,7 +94335,7 @@ var DEFAULT_TUNING = {
   maxPartsPerFile: 8,
   rangedThreshold: 8 * 1024 * 1024,
   singleStreamBytesPerSecond: 160 * 1024 * 1024,
-  singleStreamProbeMs: 250
+  singleStreamProbeMs: 500
 };
 var IntegrityMismatch = class extends Error {
   constructor(actual) {
@@ -94422,6 +94422,7 @@ async function oneStream(options, fd, from, to, hash2, probe) {
         });
       });
       let firstByteAt;
+      let half;
       let timed = probe;
       let received = from;
       try {
@@ -94434,9 +94435,11 @@ async function oneStream(options, fd, from, to, hash2, probe) {
             if (timed) {
               const now = performance.now();
               firstByteAt ??= now;
-              const elapsedMs = Math.max(now - firstByteAt, 1e-3);
-              if (elapsedMs >= timed.ms) {
-                if ((received - from) * 1e3 / elapsedMs < timed.threshold) throw new ProbeStop();
+              const elapsedMs = now - firstByteAt;
+              if (!half && elapsedMs >= timed.ms / 2) half = { at: now, bytes: received };
+              if (half && elapsedMs >= timed.ms) {
+                const rate = (received - half.bytes) * 1e3 / Math.max(now - half.at, 1e-3);
+                if (rate < timed.threshold) throw new ProbeStop();
                 timed = void 0;
               }
             }

@@ -8,7 +8,7 @@ import {
   relativeIfInside,
   samplesTable,
   setRegistrationOutputs
-} from "./chunks/chunk-P2NIPKN3.mjs";
+} from "./chunks/chunk-WNNAVDKY.mjs";
 import {
   reportProblems
 } from "./chunks/chunk-3NDLOD75.mjs";
@@ -27,7 +27,7 @@ import {
   runAction,
   shardOf,
   uploadFastqs
-} from "./chunks/chunk-EMHNHTUW.mjs";
+} from "./chunks/chunk-HJALG5FR.mjs";
 import "./chunks/chunk-NQJOX45Y.mjs";
 import "./chunks/chunk-Y5YXNPPD.mjs";
 import "./chunks/chunk-5MOBDQTO.mjs";

@@ -26,14 +26,16 @@ export interface TransferTuning {
   rangedThreshold: number;
   /**
    * Such a file starts as one stream to its end, timed over its first `singleStreamProbeMs`
-   * (from the first body byte): when that one connection delivers at least this rate, it carries
+   * from the first body byte, at the rate of the window's second half (the first half is the
+   * ramp-up: TCP window, fresh page-cache pages, a cold process, measured at about half the
+   * rate that follows on loopback): when that one connection delivers at least this rate, it carries
    * the whole file (parallel connections only add overhead on a fast local link); otherwise it
    * stops there and the rest is fetched in parallel parts. 0 keeps one stream always, Infinity
    * goes straight to parallel parts. While other files of the run are in flight the probe is
    * skipped and the file goes straight to parallel parts. Default 160 MiB/s.
    */
   singleStreamBytesPerSecond: number;
-  /** How long the single stream is timed before that decision. Default 250 ms. */
+  /** How long the single stream is timed before that decision. Default 500 ms. */
   singleStreamProbeMs: number;
 }
 
@@ -42,7 +44,7 @@ export const DEFAULT_TUNING: TransferTuning = {
   maxPartsPerFile: 8,
   rangedThreshold: 8 * 1024 * 1024,
   singleStreamBytesPerSecond: 160 * 1024 * 1024,
-  singleStreamProbeMs: 250,
+  singleStreamProbeMs: 500,
 };
 
 export interface DiskTransferOptions {
@@ -172,7 +174,7 @@ interface StreamProbe {
  * Bytes [from, to) in one request, written in batches and hashed from the file behind them. With a
  * probe, the stream is timed from its first body byte (the wait for a budget connection and the
  * request's round trip say nothing about what one connection carries) and stops after `probe.ms`
- * when it is slower than `probe.threshold`. Resolves with the offset it reached (`to` when done).
+ * when the second half of that window was slower than `probe.threshold`. Resolves with the offset it reached (`to` when done).
  */
 async function oneStream(
   options: DiskTransferOptions,
@@ -192,6 +194,7 @@ async function oneStream(
         hash?.add(position, length).catch(() => {});
       });
       let firstByteAt: number | undefined;
+      let half: { at: number; bytes: number } | undefined;
       let timed = probe;
       let received = from;
       try {
@@ -204,9 +207,11 @@ async function oneStream(
             if (timed) {
               const now = performance.now();
               firstByteAt ??= now;
-              const elapsedMs = Math.max(now - firstByteAt, 1e-3);
-              if (elapsedMs >= timed.ms) {
-                if (((received - from) * 1000) / elapsedMs < timed.threshold) throw new ProbeStop();
+              const elapsedMs = now - firstByteAt;
+              if (!half && elapsedMs >= timed.ms / 2) half = { at: now, bytes: received };
+              if (half && elapsedMs >= timed.ms) {
+                const rate = ((received - half.bytes) * 1000) / Math.max(now - half.at, 1e-3);
+                if (rate < timed.threshold) throw new ProbeStop();
                 timed = undefined;
               }
             }
