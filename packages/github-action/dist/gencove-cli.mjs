@@ -93813,6 +93813,7 @@ async function pumpRange(req, ctx, sink) {
       continue;
     }
     let failure2 = result.failure;
+    if (failure2 instanceof AbortError) throw failure2;
     if (!failure2) {
       const want = req.end ?? info2.total;
       if (want === void 0 || cursor.pos >= want) return;
@@ -93874,15 +93875,15 @@ function requestOnce(req, ctx, target, cursor, sink) {
     if (signal?.aborted) return reject(new AbortError());
     signal?.addEventListener("abort", onAbort, { once: true });
     let sinking;
-    const conclude = (failure2) => {
+    const conclude = (failure2, dropRest = false) => {
       const attempt = failure2 ? { failure: failure2, progressed } : { progressed };
-      if (!sinking) return settle2({ attempt });
+      const end3 = dropRest ? new Enough() : void 0;
+      if (!sinking) return settle2({ attempt }, end3);
       sinking.then(
-        () => settle2({ attempt }),
+        () => settle2({ attempt }, end3),
         (error62) => settle2({ error: error62 }, new Enough())
       );
     };
-    const finish = () => conclude();
     const take = (raw) => {
       let chunk = raw;
       ctx.onBytes?.(chunk.length);
@@ -93897,7 +93898,7 @@ function requestOnce(req, ctx, target, cursor, sink) {
       if (stop !== void 0 && cursor.pos + chunk.length > stop) {
         chunk = chunk.subarray(0, stop - cursor.pos);
         if (chunk.length > 0) deliver(chunk);
-        return finish();
+        return conclude(void 0, true);
       }
       deliver(chunk);
     };
@@ -93934,7 +93935,7 @@ function requestOnce(req, ctx, target, cursor, sink) {
             controller = c2;
             if (settled) c2.abort(new Enough());
           },
-          onResponseStart(c2, status, responseHeaders) {
+          onResponseStart(_c2, status, responseHeaders) {
             if (settled) return;
             if (status === 403)
               return settle2({ attempt: { refused: true, progressed } }, new Enough());
@@ -93974,7 +93975,6 @@ function requestOnce(req, ctx, target, cursor, sink) {
             info2.total ??= range.total;
             skip = status === 200 ? cursor.pos : 0;
             stop = req.end ?? info2.total;
-            void c2;
           },
           onResponseData(_c2, chunk) {
             if (settled) return;
@@ -93985,7 +93985,7 @@ function requestOnce(req, ctx, target, cursor, sink) {
             }
           },
           onResponseEnd() {
-            if (!settled) finish();
+            if (!settled) conclude();
           },
           onResponseError(_c2, error62) {
             if (settled || error62 instanceof Enough) return;

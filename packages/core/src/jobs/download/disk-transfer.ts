@@ -171,10 +171,11 @@ interface StreamProbe {
 }
 
 /**
- * Bytes [from, to) in one request, written in batches and hashed from the file behind them. With a
- * probe, the stream is timed from its first body byte (the wait for a budget connection and the
+ * Bytes [from, to) in one request, written in batches and hashed from the file behind them. With
+ * a probe, the stream is timed from its first body byte (the wait for a budget connection and the
  * request's round trip say nothing about what one connection carries) and stops after `probe.ms`
- * when the second half of that window was slower than `probe.threshold`. Resolves with the offset it reached (`to` when done).
+ * when the second half of that window was slower than `probe.threshold`. Resolves with the
+ * offset it reached (`to` when done).
  */
 async function oneStream(
   options: DiskTransferOptions,

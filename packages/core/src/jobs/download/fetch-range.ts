@@ -144,6 +144,7 @@ export async function pumpRange(
       continue;
     }
     let failure = result.failure;
+    if (failure instanceof AbortError) throw failure;
     if (!failure) {
       const want = req.end ?? info.total;
       if (want === undefined || cursor.pos >= want) return;
@@ -221,15 +222,16 @@ function requestOnce(
     // The sink's answer to the last chunk: the attempt ends once it has settled, so that the
     // sink is done with every chunk when the next attempt (or the caller) goes on.
     let sinking: Promise<void> | undefined;
-    const conclude = (failure?: Error) => {
+    // `dropRest`: the server is sending more than was asked for; close the response.
+    const conclude = (failure?: Error, dropRest = false) => {
       const attempt: Attempt = failure ? { failure, progressed } : { progressed };
-      if (!sinking) return settle({ attempt });
+      const end = dropRest ? new Enough() : undefined;
+      if (!sinking) return settle({ attempt }, end);
       sinking.then(
-        () => settle({ attempt }),
+        () => settle({ attempt }, end),
         (error) => settle({ error }, new Enough()),
       );
     };
-    const finish = () => conclude();
     const take = (raw: Buffer) => {
       let chunk = raw;
       ctx.onBytes?.(chunk.length);
@@ -245,7 +247,7 @@ function requestOnce(
         // More than asked for (a server that ignored Range): what is wanted is here.
         chunk = chunk.subarray(0, stop - cursor.pos);
         if (chunk.length > 0) deliver(chunk);
-        return finish();
+        return conclude(undefined, true);
       }
       deliver(chunk);
     };
@@ -282,7 +284,7 @@ function requestOnce(
             controller = c;
             if (settled) c.abort(new Enough());
           },
-          onResponseStart(c, status, responseHeaders) {
+          onResponseStart(_c, status, responseHeaders) {
             if (settled) return;
             if (status === 403)
               return settle({ attempt: { refused: true, progressed } }, new Enough());
@@ -326,7 +328,6 @@ function requestOnce(
             // 200 to a ranged request: the server ignored Range; drop what we already have.
             skip = status === 200 ? cursor.pos : 0;
             stop = req.end ?? info.total;
-            void c;
           },
           onResponseData(_c, chunk) {
             if (settled) return;
@@ -337,7 +338,7 @@ function requestOnce(
             }
           },
           onResponseEnd() {
-            if (!settled) finish();
+            if (!settled) conclude();
           },
           onResponseError(_c, error) {
             if (settled || error instanceof Enough) return;
