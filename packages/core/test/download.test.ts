@@ -36,6 +36,8 @@ const tuning = {
   maxPartsPerFile: 4,
   // loopback is fast: without this the first part's rate would keep one stream
   singleStreamBytesPerSecond: Number.POSITIVE_INFINITY,
+  // Background fdatasync calls interleave with the writes and the hash of every download here.
+  syncEveryBytes: 16 * 1024,
 };
 const fastRetry = { baseDelayMs: 1, maxDelayMs: 5 };
 

@@ -94328,6 +94328,41 @@ var HashThread = class {
 };
 var thread;
 
+// packages/core/src/jobs/download/write-behind-sync.ts
+var WRITE_BEHIND_SYNC_BYTES = 32 * 1024 * 1024;
+var WriteBehindSync = class {
+  constructor(fd, everyBytes = WRITE_BEHIND_SYNC_BYTES) {
+    this.fd = fd;
+    this.everyBytes = everyBytes;
+  }
+  fd;
+  everyBytes;
+  #unsynced = 0;
+  #inFlight;
+  #failure;
+  /** Tells that `length` more bytes are in the file (not yet on disk). */
+  written(length) {
+    this.#unsynced += length;
+    if (this.everyBytes <= 0 || this.#unsynced < this.everyBytes || this.#inFlight) return;
+    this.#unsynced = 0;
+    this.#inFlight = this.fd.datasync().catch((error62) => {
+      this.#failure ??= { error: error62 };
+    }).finally(() => {
+      this.#inFlight = void 0;
+    });
+  }
+  /** Waits for the background flush, then makes the whole file durable (`fsync`). */
+  async finish() {
+    await this.#inFlight;
+    if (this.#failure) throw this.#failure.error;
+    await this.fd.sync();
+  }
+  /** Lets a background flush end before the file is closed (its outcome no longer matters). */
+  async settle() {
+    await this.#inFlight;
+  }
+};
+
 // packages/core/src/jobs/download/disk-transfer.ts
 var STREAM_BUDGET_BYTES = 3 * WRITE_BATCH_BYTES;
 var DEFAULT_TUNING = {
@@ -94335,7 +94370,8 @@ var DEFAULT_TUNING = {
   maxPartsPerFile: 8,
   rangedThreshold: 8 * 1024 * 1024,
   singleStreamBytesPerSecond: 160 * 1024 * 1024,
-  singleStreamProbeMs: 500
+  singleStreamProbeMs: 500,
+  syncEveryBytes: WRITE_BEHIND_SYNC_BYTES
 };
 var IntegrityMismatch = class extends Error {
   constructor(actual) {
@@ -94366,6 +94402,12 @@ async function transferToDisk(options) {
   }
   const fd = await openForUpdate(partPath(path));
   const hash2 = options.hash ? fileSha256(fd.fd) : void 0;
+  const flusher = new WriteBehindSync(fd, tuning.syncEveryBytes);
+  const written = (position, length) => {
+    hash2?.add(position, length).catch(() => {
+    });
+    flusher.written(length);
+  };
   let result;
   try {
     const resumedFrom = (await fd.stat()).size;
@@ -94376,19 +94418,20 @@ async function transferToDisk(options) {
     const ranged = info2.total - position >= tuning.rangedThreshold && tuning.maxPartsPerFile > 1;
     const threshold = tuning.singleStreamBytesPerSecond;
     if (ranged && threshold > 0 && (threshold === Number.POSITIVE_INFINITY || options.linkShared?.())) {
-      await inOrderParts(options, fd, position, hash2);
+      await inOrderParts(options, fd, position, written);
     } else {
       const probe = ranged && threshold > 0 ? { ms: tuning.singleStreamProbeMs, threshold } : void 0;
-      position = await oneStream(options, fd, position, info2.total, hash2, probe);
-      if (position < info2.total) await inOrderParts(options, fd, position, hash2);
+      position = await oneStream(options, fd, position, info2.total, written, probe);
+      if (position < info2.total) await inOrderParts(options, fd, position, written);
     }
     if (state.etag === void 0 && info2.etag !== void 0) {
       await writePartState(path, { ...state, etag: info2.etag });
     }
-    await fd.sync();
+    await flusher.finish();
     result = { resumedFrom, ...hash2 ? { sha256: await hash2.digest() } : {} };
   } catch (error62) {
     await hash2?.dispose();
+    await flusher.settle();
     await fd.close().catch(() => {
     });
     if (error62 instanceof RemoteFileChangedError) await removePartFiles(path);
@@ -94411,15 +94454,14 @@ async function prefixFits(path, total) {
     return false;
   }
 }
-async function oneStream(options, fd, from, to, hash2, probe) {
+async function oneStream(options, fd, from, to, written, probe) {
   if (from >= to) return to;
   return options.budget.run(
     STREAM_BUDGET_BYTES,
     async () => {
       const writer = new PositionalWriter(fd, from, (position, length) => {
         options.onProgress?.(position + length);
-        hash2?.add(position, length).catch(() => {
-        });
+        written(position, length);
       });
       let firstByteAt;
       let half;
@@ -94475,7 +94517,7 @@ function returnBuffer(budget, buffer) {
   free.push(buffer);
   bySize?.set(buffer.length, free);
 }
-async function inOrderParts(options, fd, from, hash2) {
+async function inOrderParts(options, fd, from, written) {
   const { info: info2, tuning, budget } = options;
   const parts2 = [];
   for (let start = from; start < info2.total; start += tuning.partSize) {
@@ -94508,8 +94550,7 @@ async function inOrderParts(options, fd, from, hash2) {
         writing.then(
           () => {
             part.release?.();
-            hash2?.add(part.start, length).catch(() => {
-            });
+            written(part.start, length);
           },
           (error62) => {
             part.release?.();

@@ -8,8 +8,9 @@ import { type FetchContext, type ObjectInfo, pumpRange } from './fetch-range.js'
 import { assertReplaceable } from './local-files.js';
 import { partPath, readPartState, removePartFiles, writePartState } from './part-state.js';
 import { PositionalWriter, WRITE_BATCH_BYTES, writevFully } from './positional-writer.js';
-import { type FileSha256, fileSha256 } from './sha256.js';
+import { fileSha256 } from './sha256.js';
 import type { DownloadSource } from './source.js';
+import { WRITE_BEHIND_SYNC_BYTES, WriteBehindSync } from './write-behind-sync.js';
 
 /**
  * Memory a streaming connection is charged in the budget: the batch being written, the one being
@@ -37,6 +38,12 @@ export interface TransferTuning {
   singleStreamBytesPerSecond: number;
   /** How long the single stream is timed before that decision. Default 500 ms. */
   singleStreamProbeMs: number;
+  /**
+   * Bytes written between two background `fdatasync` calls while a file is transferred, so the
+   * `fsync` before its rename has little left to wait for (see {@link WriteBehindSync}). 0 leaves
+   * all of it to that final `fsync`. Default 32 MiB.
+   */
+  syncEveryBytes: number;
 }
 
 export const DEFAULT_TUNING: TransferTuning = {
@@ -45,6 +52,7 @@ export const DEFAULT_TUNING: TransferTuning = {
   rangedThreshold: 8 * 1024 * 1024,
   singleStreamBytesPerSecond: 160 * 1024 * 1024,
   singleStreamProbeMs: 500,
+  syncEveryBytes: WRITE_BEHIND_SYNC_BYTES,
 };
 
 export interface DiskTransferOptions {
@@ -114,6 +122,11 @@ export async function transferToDisk(options: DiskTransferOptions): Promise<Disk
   const fd = await openForUpdate(partPath(path));
   // Hashed from the file, right behind the writes; what an earlier run left is hashed first.
   const hash = options.hash ? fileSha256(fd.fd) : undefined;
+  const flusher = new WriteBehindSync(fd, tuning.syncEveryBytes);
+  const written: Written = (position, length) => {
+    hash?.add(position, length).catch(() => {});
+    flusher.written(length);
+  };
   let result: DiskTransferResult;
   try {
     const resumedFrom = (await fd.stat()).size;
@@ -127,20 +140,21 @@ export async function transferToDisk(options: DiskTransferOptions): Promise<Disk
       threshold > 0 &&
       (threshold === Number.POSITIVE_INFINITY || options.linkShared?.())
     ) {
-      await inOrderParts(options, fd, position, hash);
+      await inOrderParts(options, fd, position, written);
     } else {
       const probe =
         ranged && threshold > 0 ? { ms: tuning.singleStreamProbeMs, threshold } : undefined;
-      position = await oneStream(options, fd, position, info.total, hash, probe);
-      if (position < info.total) await inOrderParts(options, fd, position, hash);
+      position = await oneStream(options, fd, position, info.total, written, probe);
+      if (position < info.total) await inOrderParts(options, fd, position, written);
     }
     if (state.etag === undefined && info.etag !== undefined) {
       await writePartState(path, { ...state, etag: info.etag });
     }
-    await fd.sync();
+    await flusher.finish();
     result = { resumedFrom, ...(hash ? { sha256: await hash.digest() } : {}) };
   } catch (error) {
     await hash?.dispose();
+    await flusher.settle();
     await fd.close().catch(() => {});
     if (error instanceof RemoteFileChangedError) await removePartFiles(path);
     throw error;
@@ -164,6 +178,12 @@ async function prefixFits(path: string, total: number): Promise<boolean> {
   }
 }
 
+/**
+ * Told of each range once it is in the file, in file order: it is hashed from the file on the
+ * hashing thread (a failed read surfaces at `digest()`) and counted for the write-behind flush.
+ */
+type Written = (position: number, length: number) => void;
+
 /** Times the start of a single stream; see {@link TransferTuning.singleStreamBytesPerSecond}. */
 interface StreamProbe {
   ms: number;
@@ -182,7 +202,7 @@ async function oneStream(
   fd: FileHandle,
   from: number,
   to: number,
-  hash: FileSha256 | undefined,
+  written: Written,
   probe?: StreamProbe,
 ): Promise<number> {
   if (from >= to) return to;
@@ -191,8 +211,7 @@ async function oneStream(
     async () => {
       const writer = new PositionalWriter(fd, from, (position, length) => {
         options.onProgress?.(position + length);
-        // A failed read of the file surfaces at digest().
-        hash?.add(position, length).catch(() => {});
+        written(position, length);
       });
       let firstByteAt: number | undefined;
       let half: { at: number; bytes: number } | undefined;
@@ -280,7 +299,7 @@ async function inOrderParts(
   options: DiskTransferOptions,
   fd: FileHandle,
   from: number,
-  hash: FileSha256 | undefined,
+  written: Written,
 ) {
   const { info, tuning, budget } = options;
   const parts: Part[] = [];
@@ -317,8 +336,7 @@ async function inOrderParts(
         writing.then(
           () => {
             part.release?.();
-            // Hashed from the file on the hashing thread, in file order, behind the writes.
-            hash?.add(part.start, length).catch(() => {});
+            written(part.start, length);
           },
           (error) => {
             part.release?.();
