@@ -32,3 +32,14 @@ export function info(io: Io, text: string): void {
 export function warn(io: Io, text: string): void {
   io.stderr.write(`WARNING: ${text}\n`);
 }
+
+/** A JSON array written item by item as they arrive (memory does not grow with the list). */
+export async function writeJsonArray(io: Io, items: AsyncIterable<unknown>): Promise<void> {
+  let first = true;
+  for await (const item of items) {
+    const text = JSON.stringify(item, null, 2).replace(/\n/g, '\n  ');
+    io.stdout.write(`${first ? '[\n' : ',\n'}  ${text}`);
+    first = false;
+  }
+  io.stdout.write(first ? '[]\n' : '\n]\n');
+}

@@ -7,6 +7,7 @@ import { mapFileCommand } from './commands/map-file.js';
 import { projectsCommand } from './commands/projects.js';
 import { samplesCommand } from './commands/samples.js';
 import { uploadCommand } from './commands/upload.js';
+import { uploadsCommand } from './commands/uploads.js';
 import { waitCommand } from './commands/wait.js';
 import { webhooksCommand } from './commands/webhooks.js';
 import { EXIT_CODE_HELP, ExitCode } from './exit-codes.js';
@@ -25,6 +26,7 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
   program.addCommand(samplesCommand(io));
   program.addCommand(fileTypesCommand(io));
   program.addCommand(uploadCommand(io));
+  program.addCommand(uploadsCommand(io));
   program.addCommand(downloadCommand(io));
   program.addCommand(mapFileCommand(io));
   program.addCommand(webhooksCommand(io, setExitCode));

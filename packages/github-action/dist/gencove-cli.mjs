@@ -71348,6 +71348,15 @@ function warn(io, text) {
   io.stderr.write(`WARNING: ${text}
 `);
 }
+async function writeJsonArray(io, items) {
+  let first = true;
+  for await (const item of items) {
+    const text = JSON.stringify(item, null, 2).replace(/\n/g, "\n  ");
+    io.stdout.write(`${first ? "[\n" : ",\n"}  ${text}`);
+    first = false;
+  }
+  io.stdout.write(first ? "[]\n" : "\n]\n");
+}
 
 // packages/core/src/errors.ts
 var GencoveError = class extends Error {
@@ -102976,15 +102985,6 @@ function sampleLine(s2, includeRun) {
   if (includeRun) columns.push(s2.run ?? "");
   return tsv(columns);
 }
-async function writeJsonArray(io, items) {
-  let first = true;
-  for await (const item of items) {
-    const text = JSON.stringify(item, null, 2).replace(/\n/g, "\n  ");
-    io.stdout.write(`${first ? "[\n" : ",\n"}  ${text}`);
-    first = false;
-  }
-  io.stdout.write(first ? "[]\n" : "\n]\n");
-}
 function addSamplesListCommand(samples, io) {
   addSampleListOptions(
     samples.command("list").description(
@@ -103606,6 +103606,34 @@ async function reportResult2(io, flags, result, json2) {
   );
 }
 
+// packages/cli/src/commands/uploads.ts
+function uploadsCommand(io) {
+  const uploads = new Command2("uploads").description("uploaded and imported FASTQs");
+  const list = uploads.command("list").description(
+    "list uploads as prospective samples (tab-separated: client id, R1 upload id, R1 path[, R2 upload id, R2 path])"
+  ).option("--search <text>", "only entries whose gncv:// path contains this text").option("--status <status>", `assignment: ${SHEET_STATUS_FILTERS.join("|")}`, "all").option("--sort-by <field>", `sort by: ${SHEET_SORT_FIELDS.join("|")}`, "created").option("--sort-order <order>", SORT_ORDERS.join("|"), "desc");
+  addJsonOption(addAuthOptions(list)).action(async (options) => {
+    const filters = {
+      ...options.search !== void 0 ? { search: options.search } : {},
+      status: choiceArg("--status", options.status, SHEET_STATUS_FILTERS),
+      sortBy: choiceArg("--sort-by", options.sortBy, SHEET_SORT_FIELDS),
+      sortOrder: choiceArg("--sort-order", options.sortOrder, SORT_ORDERS)
+    };
+    await withClient(options, io, async (client) => {
+      const entries = client.listSampleSheet(filters);
+      if (options.json) return writeJsonArray(io, entries);
+      for await (const entry of entries) writeOut(io, uploadLine(entry));
+    });
+  });
+  return uploads;
+}
+function uploadLine(entry) {
+  const { r1, r2 } = entry.fastq;
+  const columns = [entry.client_id, r1?.upload, r1?.destination_path];
+  if (r2) columns.push(r2.upload, r2.destination_path);
+  return tsv(columns);
+}
+
 // packages/cli/src/commands/wait.ts
 import { readFile as readFile5 } from "node:fs/promises";
 
@@ -103963,6 +103991,7 @@ ${EXIT_CODE_HELP}
   program2.addCommand(samplesCommand(io));
   program2.addCommand(fileTypesCommand(io));
   program2.addCommand(uploadCommand(io));
+  program2.addCommand(uploadsCommand(io));
   program2.addCommand(downloadCommand(io));
   program2.addCommand(mapFileCommand(io));
   program2.addCommand(webhooksCommand(io, setExitCode));

@@ -16,7 +16,7 @@ import type { Command } from 'commander';
 import { choiceArg, uuidArg } from '../args.js';
 import { type AuthOptions, withClient } from '../context.js';
 import { isoUtc, tsv } from '../format.js';
-import { type Io, writeOut } from '../io.js';
+import { type Io, writeJsonArray, writeOut } from '../io.js';
 import { addAuthOptions, addJsonOption } from '../options.js';
 import { UsageError } from '../usage-error.js';
 
@@ -98,16 +98,6 @@ export function sampleLine(s: SampleListItem, includeRun: boolean): string {
   ];
   if (includeRun) columns.push(s.run ?? '');
   return tsv(columns);
-}
-
-async function writeJsonArray(io: Io, items: AsyncIterable<unknown>): Promise<void> {
-  let first = true;
-  for await (const item of items) {
-    const text = JSON.stringify(item, null, 2).replace(/\n/g, '\n  ');
-    io.stdout.write(`${first ? '[\n' : ',\n'}  ${text}`);
-    first = false;
-  }
-  io.stdout.write(first ? '[]\n' : '\n]\n');
 }
 
 /** `gencove samples list --project-id P`; registered by the `samples` command group. */
