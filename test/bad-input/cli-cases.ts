@@ -539,6 +539,12 @@ export const CLI_CASES: CliCase[] = [
     code: 2,
     message: /PROJECT_ID must be a UUID, got "not-a-uuid"/,
   },
+  {
+    name: 'uploads list: an unknown --status',
+    args: () => ['uploads', 'list', '--status', 'new'],
+    code: 2,
+    message: /--status must be one of all, unassigned, assigned; got "new"/,
+  },
   // --- map-file
   {
     name: 'map-file: not an S3 location',
