@@ -402,8 +402,8 @@ async function main() {
       const entries = Object.entries(t);
       const baseline = s.files > 1 ? 'curl, one file at a time' : 'curl';
       // One untimed run of the baseline first: the first run of a scenario took 1.6–1.8× the
-      // wall time of the same tool's later rounds (19–21 s vs 12 s on the loopback batch, with
-      // twice the system time: fresh page-cache pages on this VM), and it was always `ours`.
+      // wall time of the same tool's later rounds (19–21 s vs 11.7–13.5 s on the loopback batch,
+      // 30 vs 18–21 CPU s; fresh page-cache pages on this VM, we think), and it was always `ours`.
       rmSync(out, { recursive: true, force: true });
       mkdirSync(out, { recursive: true });
       await timed(...tools(s, sb, projectIds[s.name], urls, out, { all: true })[baseline]);
