@@ -2,7 +2,7 @@ import { createRequire as __gencoveCreateRequire } from 'node:module';
 const require = __gencoveCreateRequire(import.meta.url);
 import {
   relativeIfInside
-} from "./chunks/chunk-HVSN4M2F.mjs";
+} from "./chunks/chunk-EKSK6LYF.mjs";
 import {
   reportProblems
 } from "./chunks/chunk-3NDLOD75.mjs";
@@ -19,14 +19,8 @@ import {
   parseGencoveTimestamp,
   runAction,
   shardOf
-} from "./chunks/chunk-WA6BAM77.mjs";
-import "./chunks/chunk-NQJOX45Y.mjs";
-import "./chunks/chunk-Y5YXNPPD.mjs";
-import "./chunks/chunk-5MOBDQTO.mjs";
-import "./chunks/chunk-7X5N7UPT.mjs";
-import "./chunks/chunk-DVCQFLCD.mjs";
-import "./chunks/chunk-RAV6ZQ5F.mjs";
-import "./chunks/chunk-K2A5HHN5.mjs";
+} from "./chunks/chunk-DQGGUTLT.mjs";
+import "./chunks/chunk-PGZVWKOG.mjs";
 
 // packages/github-action/src/download/run.ts
 import { isAbsolute, resolve } from "node:path";

@@ -56843,7 +56843,7 @@ var init_set_socket_timeout = __esm({
 });
 
 // node_modules/@smithy/node-http-handler/dist-es/write-request-body.js
-import { Readable as Readable2 } from "node:stream";
+import { Readable } from "node:stream";
 async function writeRequestBody(httpRequest2, request3, maxContinueTimeoutMs = MIN_WAIT_TIME, externalAgent = false) {
   const headers = request3.headers;
   const expect = headers ? headers.Expect || headers.expect : void 0;
@@ -56875,7 +56875,7 @@ async function writeRequestBody(httpRequest2, request3, maxContinueTimeoutMs = M
   }
 }
 function writeBody(httpRequest2, body) {
-  if (body instanceof Readable2) {
+  if (body instanceof Readable) {
     body.pipe(httpRequest2);
     return;
   }
@@ -58774,15 +58774,15 @@ var init_validateTokenKey = __esm({
 
 // node_modules/@aws-sdk/token-providers/dist-es/writeSSOTokenToFile.js
 import { promises as fsPromises } from "node:fs";
-var import_config14, writeFile2, writeSSOTokenToFile;
+var import_config14, writeFile, writeSSOTokenToFile;
 var init_writeSSOTokenToFile = __esm({
   "node_modules/@aws-sdk/token-providers/dist-es/writeSSOTokenToFile.js"() {
     import_config14 = __toESM(require_config());
-    ({ writeFile: writeFile2 } = fsPromises);
+    ({ writeFile } = fsPromises);
     writeSSOTokenToFile = (id, ssoToken) => {
       const tokenFilepath = (0, import_config14.getSSOTokenFilepath)(id);
       const tokenString = JSON.stringify(ssoToken, null, 2);
-      return writeFile2(tokenFilepath, tokenString);
+      return writeFile(tokenFilepath, tokenString);
     };
   }
 });
@@ -61519,10 +61519,10 @@ var require_signin = __commonJS({
 });
 
 // node_modules/@aws-sdk/credential-provider-login/dist-es/LoginCredentialsFetcher.js
-import { createHash as createHash3, createPrivateKey, createPublicKey, sign } from "node:crypto";
+import { createHash, createPrivateKey, createPublicKey, sign } from "node:crypto";
 import { promises as fs2 } from "node:fs";
 import { homedir } from "node:os";
-import { dirname as dirname3, join } from "node:path";
+import { dirname, join } from "node:path";
 var import_config21, import_protocols9, LoginCredentialsFetcher;
 var init_LoginCredentialsFetcher = __esm({
   "node_modules/@aws-sdk/credential-provider-login/dist-es/LoginCredentialsFetcher.js"() {
@@ -61685,7 +61685,7 @@ var init_LoginCredentialsFetcher = __esm({
       }
       async saveToken(token) {
         const tokenFilePath = this.getTokenFilePath();
-        const directory = dirname3(tokenFilePath);
+        const directory = dirname(tokenFilePath);
         try {
           await fs2.mkdir(directory, { recursive: true });
         } catch (error62) {
@@ -61695,7 +61695,7 @@ var init_LoginCredentialsFetcher = __esm({
       getTokenFilePath() {
         const directory = process.env.AWS_LOGIN_CACHE_DIRECTORY ?? join(homedir(), ".aws", "login", "cache");
         const loginSessionBytes = Buffer.from(this.loginSession, "utf8");
-        const loginSessionSha256 = createHash3("sha256").update(loginSessionBytes).digest("hex");
+        const loginSessionSha256 = createHash("sha256").update(loginSessionBytes).digest("hex");
         return join(directory, `${loginSessionSha256}.json`);
       }
       derToRawSignature(derSignature) {
@@ -66975,6 +66975,160 @@ __export(dist_es_exports15, {
 var init_dist_es17 = __esm({
   "node_modules/@aws-sdk/lib-storage/dist-es/index.js"() {
     init_Upload();
+  }
+});
+
+// node_modules/@aws-sdk/s3-request-presigner/dist-es/constants.js
+var UNSIGNED_PAYLOAD2, SHA256_HEADER2;
+var init_constants4 = __esm({
+  "node_modules/@aws-sdk/s3-request-presigner/dist-es/constants.js"() {
+    UNSIGNED_PAYLOAD2 = "UNSIGNED-PAYLOAD";
+    SHA256_HEADER2 = "X-Amz-Content-Sha256";
+  }
+});
+
+// node_modules/@aws-sdk/s3-request-presigner/dist-es/presigner.js
+var S3RequestPresigner;
+var init_presigner = __esm({
+  "node_modules/@aws-sdk/s3-request-presigner/dist-es/presigner.js"() {
+    init_dist_es3();
+    init_constants4();
+    S3RequestPresigner = class {
+      signer;
+      constructor(options) {
+        const resolvedOptions = {
+          service: options.signingName || options.service || "s3",
+          uriEscapePath: options.uriEscapePath || false,
+          applyChecksum: options.applyChecksum || false,
+          ...options
+        };
+        this.signer = new SignatureV4MultiRegion(resolvedOptions);
+      }
+      presign(requestToSign, { unsignableHeaders = /* @__PURE__ */ new Set(), hoistableHeaders = /* @__PURE__ */ new Set(), unhoistableHeaders = /* @__PURE__ */ new Set(), ...options } = {}) {
+        this.prepareRequest(requestToSign, {
+          unsignableHeaders,
+          unhoistableHeaders,
+          hoistableHeaders
+        });
+        return this.signer.presign(requestToSign, {
+          expiresIn: 900,
+          unsignableHeaders,
+          unhoistableHeaders,
+          ...options
+        });
+      }
+      presignWithCredentials(requestToSign, credentials, { unsignableHeaders = /* @__PURE__ */ new Set(), hoistableHeaders = /* @__PURE__ */ new Set(), unhoistableHeaders = /* @__PURE__ */ new Set(), ...options } = {}) {
+        this.prepareRequest(requestToSign, {
+          unsignableHeaders,
+          unhoistableHeaders,
+          hoistableHeaders
+        });
+        return this.signer.presignWithCredentials(requestToSign, credentials, {
+          expiresIn: 900,
+          unsignableHeaders,
+          unhoistableHeaders,
+          ...options
+        });
+      }
+      prepareRequest(requestToSign, { unsignableHeaders = /* @__PURE__ */ new Set(), unhoistableHeaders = /* @__PURE__ */ new Set(), hoistableHeaders = /* @__PURE__ */ new Set() } = {}) {
+        unsignableHeaders.add("content-type");
+        Object.keys(requestToSign.headers).map((header2) => header2.toLowerCase()).filter((header2) => header2.startsWith("x-amz-server-side-encryption")).forEach((header2) => {
+          if (!hoistableHeaders.has(header2)) {
+            unhoistableHeaders.add(header2);
+          }
+        });
+        requestToSign.headers[SHA256_HEADER2] = UNSIGNED_PAYLOAD2;
+        const currentHostHeader = requestToSign.headers.host;
+        const port = requestToSign.port;
+        const expectedHostHeader = `${requestToSign.hostname}${requestToSign.port != null ? ":" + port : ""}`;
+        if (!currentHostHeader || currentHostHeader === requestToSign.hostname && requestToSign.port != null) {
+          requestToSign.headers.host = expectedHostHeader;
+        }
+      }
+    };
+  }
+});
+
+// node_modules/@aws-sdk/s3-request-presigner/dist-es/getSignedUrl.js
+var import_util9, import_endpoints7, import_protocols14, getSignedUrl;
+var init_getSignedUrl = __esm({
+  "node_modules/@aws-sdk/s3-request-presigner/dist-es/getSignedUrl.js"() {
+    import_util9 = __toESM(require_util7());
+    import_endpoints7 = __toESM(require_endpoints());
+    import_protocols14 = __toESM(require_protocols());
+    init_presigner();
+    getSignedUrl = async (client, command2, options = {}) => {
+      let s3Presigner;
+      let region;
+      if (typeof client.config.endpointProvider === "function") {
+        const endpointV2 = await (0, import_endpoints7.getEndpointFromInstructions)(command2.input, command2.constructor, client.config);
+        const authScheme = endpointV2.properties?.authSchemes?.[0];
+        if (authScheme?.name === "sigv4a") {
+          region = authScheme?.signingRegionSet?.join(",");
+        } else {
+          region = authScheme?.signingRegion;
+        }
+        s3Presigner = new S3RequestPresigner({
+          ...client.config,
+          signingName: authScheme?.signingName,
+          region: async () => region
+        });
+      } else {
+        s3Presigner = new S3RequestPresigner(client.config);
+      }
+      const presignInterceptMiddleware = (next, context) => async (args) => {
+        const { request: request3 } = args;
+        if (!import_protocols14.HttpRequest.isInstance(request3)) {
+          throw new Error("Request to be presigned is not an valid HTTP request.");
+        }
+        delete request3.headers["amz-sdk-invocation-id"];
+        delete request3.headers["amz-sdk-request"];
+        delete request3.headers["x-amz-user-agent"];
+        let presigned2;
+        const presignerOptions = {
+          ...options,
+          signingRegion: options.signingRegion ?? context["signing_region"] ?? region,
+          signingService: options.signingService ?? context["signing_service"]
+        };
+        if (context.s3ExpressIdentity) {
+          presigned2 = await s3Presigner.presignWithCredentials(request3, context.s3ExpressIdentity, presignerOptions);
+        } else {
+          presigned2 = await s3Presigner.presign(request3, presignerOptions);
+        }
+        return {
+          response: {},
+          output: {
+            $metadata: { httpStatusCode: 200 },
+            presigned: presigned2
+          }
+        };
+      };
+      const middlewareName = "presignInterceptMiddleware";
+      const clientStack = client.middlewareStack.clone();
+      clientStack.addRelativeTo(presignInterceptMiddleware, {
+        name: middlewareName,
+        relation: "before",
+        toMiddleware: "awsAuthMiddleware",
+        override: true
+      });
+      const handler = command2.resolveMiddleware(clientStack, client.config, {});
+      const { output: output2 } = await handler({ input: command2.input });
+      const { presigned } = output2;
+      return (0, import_util9.formatUrl)(presigned);
+    };
+  }
+});
+
+// node_modules/@aws-sdk/s3-request-presigner/dist-es/index.js
+var dist_es_exports16 = {};
+__export(dist_es_exports16, {
+  S3RequestPresigner: () => S3RequestPresigner,
+  getSignedUrl: () => getSignedUrl
+});
+var init_dist_es18 = __esm({
+  "node_modules/@aws-sdk/s3-request-presigner/dist-es/index.js"() {
+    init_getSignedUrl();
+    init_presigner();
   }
 });
 
@@ -93489,6 +93643,9 @@ import { randomBytes } from "node:crypto";
 import { rm as rm3, stat as stat3, statfs, writeFile as writeFile3 } from "node:fs/promises";
 import { dirname as dirname4, join as join2, resolve } from "node:path";
 
+// packages/core/src/s3-sdk.ts
+var loadS3Sdk = () => Promise.resolve().then(() => (init_dist_es16(), dist_es_exports14));
+
 // packages/core/src/jobs/download/s3-delivery.ts
 import { createHash as createHash4 } from "node:crypto";
 import { pipeline, Transform } from "node:stream";
@@ -93496,7 +93653,7 @@ import { pipeline, Transform } from "node:stream";
 // packages/core/src/jobs/download/disk-transfer.ts
 import { setMaxListeners } from "node:events";
 import { mkdir as mkdir2, open as open3, rename as rename3, stat as stat2 } from "node:fs/promises";
-import { dirname as dirname2 } from "node:path";
+import { dirname as dirname3 } from "node:path";
 
 // node_modules/yocto-queue/index.js
 var Node = class {
@@ -93760,7 +93917,7 @@ var RestoreTimeoutError = class extends Error {
 
 // packages/core/src/jobs/download/fetch-range.ts
 import { STATUS_CODES as STATUS_CODES2 } from "node:http";
-import { Readable } from "node:stream";
+import { Readable as Readable2 } from "node:stream";
 var RANGE = /^bytes (\d+)-(\d+)\/(\d+|\*)$/;
 function contentTotal(status, headers) {
   const header2 = (name) => {
@@ -94016,7 +94173,7 @@ function rangeStream(req, ctx) {
     resume = void 0;
     waiting?.();
   };
-  const stream = new Readable({
+  const stream = new Readable2({
     read: wake,
     destroy(error62, callback) {
       stop.abort();
@@ -94039,10 +94196,10 @@ function rangeStream(req, ctx) {
 }
 
 // packages/core/src/jobs/download/local-files.ts
-import { createHash } from "node:crypto";
+import { createHash as createHash2 } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { mkdir, open as open2, rename, rm, stat } from "node:fs/promises";
-import { dirname } from "node:path";
+import { dirname as dirname2 } from "node:path";
 async function existingFileSize(path) {
   try {
     const s2 = await stat(path);
@@ -94058,7 +94215,7 @@ async function existingFileSize(path) {
   }
 }
 async function sha256OfFile(path, signal) {
-  const hash2 = createHash("sha256");
+  const hash2 = createHash2("sha256");
   for await (const chunk of createReadStream(path, {
     highWaterMark: 1024 * 1024,
     ...signal ? { signal } : {}
@@ -94076,7 +94233,7 @@ async function assertReplaceable(path) {
 }
 async function writeFileAtomic(path, content) {
   await assertReplaceable(path);
-  await mkdir(dirname(path), { recursive: true });
+  await mkdir(dirname2(path), { recursive: true });
   const tmp = `${path}.part`;
   const fd = await open2(tmp, "w");
   try {
@@ -94092,7 +94249,7 @@ async function writeFileAtomic(path, content) {
 }
 
 // packages/core/src/jobs/download/part-state.ts
-import { readFile, rename as rename2, rm as rm2, writeFile } from "node:fs/promises";
+import { readFile, rename as rename2, rm as rm2, writeFile as writeFile2 } from "node:fs/promises";
 var partPath = (path) => `${path}.part`;
 var statePath = (path) => `${path}.part.json`;
 async function readPartState(path, fileId, total) {
@@ -94107,7 +94264,7 @@ async function readPartState(path, fileId, total) {
 }
 async function writePartState(path, state) {
   const tmp = `${statePath(path)}.tmp`;
-  await writeFile(tmp, JSON.stringify(state));
+  await writeFile2(tmp, JSON.stringify(state));
   await rename2(tmp, statePath(path));
 }
 async function removePartFiles(path) {
@@ -94189,7 +94346,7 @@ async function writevFully(fd, chunks, position) {
 }
 
 // packages/core/src/jobs/download/sha256.ts
-import { createHash as createHash2 } from "node:crypto";
+import { createHash as createHash3 } from "node:crypto";
 import { read } from "node:fs";
 import { Worker } from "node:worker_threads";
 var READ_BYTES = 1024 * 1024;
@@ -94221,7 +94378,7 @@ function fileSha256(fd, options = {}) {
   };
 }
 function inlineHasher(fd) {
-  const hash2 = createHash2("sha256");
+  const hash2 = createHash3("sha256");
   const buffer = Buffer.allocUnsafe(READ_BYTES);
   let queue = Promise.resolve();
   const readAt = (position, length) => new Promise((resolve6, reject) => {
@@ -94392,7 +94549,7 @@ var IntegrityMismatch = class extends Error {
 async function transferToDisk(options) {
   const { path, info: info2, tuning } = options;
   await assertReplaceable(path);
-  await mkdir2(dirname2(path), { recursive: true });
+  await mkdir2(dirname3(path), { recursive: true });
   let state = await readPartState(path, options.fileId, info2.total);
   if (state && !await prefixFits(path, info2.total)) state = void 0;
   if (state?.etag !== void 0) {
@@ -94453,7 +94610,7 @@ async function transferToDisk(options) {
   }
   await rename3(partPath(path), path);
   await removePartFiles(path);
-  await syncDirectory(dirname2(path));
+  await syncDirectory(dirname3(path));
   return result;
 }
 async function prefixFits(path, total) {
@@ -94640,7 +94797,6 @@ async function syncDirectory(dir) {
 }
 
 // packages/core/src/jobs/download/s3-delivery.ts
-var sdk = () => Promise.resolve().then(() => (init_dist_es16(), dist_es_exports14));
 var DEFAULT_S3_PART_SIZE = 8 * 1024 * 1024;
 var DELIVERY_S3_MAX_ATTEMPTS = 8;
 var DEFAULT_S3_QUEUE_SIZE = 2;
@@ -94671,7 +94827,7 @@ function parseS3Destination(destination) {
 }
 async function createS3Client(options = {}) {
   if (options.client) return options.client;
-  const { S3Client: S3Client2 } = await sdk();
+  const { S3Client: S3Client2 } = await loadS3Sdk();
   const config2 = { maxAttempts: DELIVERY_S3_MAX_ATTEMPTS };
   if (options.region) config2.region = options.region;
   if (options.endpoint) {
@@ -94695,7 +94851,7 @@ async function createS3Client(options = {}) {
   return client;
 }
 async function checkBucket(client, bucket, signal) {
-  const { HeadBucketCommand: HeadBucketCommand2 } = await sdk();
+  const { HeadBucketCommand: HeadBucketCommand2 } = await loadS3Sdk();
   try {
     await client.send(new HeadBucketCommand2({ Bucket: bucket }), { abortSignal: signal });
   } catch (error62) {
@@ -94705,7 +94861,7 @@ async function checkBucket(client, bucket, signal) {
   }
 }
 async function headObject(client, bucket, key, signal) {
-  const { HeadObjectCommand: HeadObjectCommand2 } = await sdk();
+  const { HeadObjectCommand: HeadObjectCommand2 } = await loadS3Sdk();
   try {
     const head = await client.send(new HeadObjectCommand2({ Bucket: bucket, Key: key }), {
       abortSignal: signal
@@ -94731,7 +94887,7 @@ function s3Failure(operation, bucket, key, error62) {
   return Object.assign(failure2, { code: "ERR_GENCOVE_S3", ...status ? { status } : {} });
 }
 async function putText(client, bucket, key, text, contentType, signal) {
-  const { PutObjectCommand: PutObjectCommand2 } = await sdk();
+  const { PutObjectCommand: PutObjectCommand2 } = await loadS3Sdk();
   try {
     await client.send(
       new PutObjectCommand2({ Bucket: bucket, Key: key, Body: text, ContentType: contentType }),
@@ -94915,7 +95071,7 @@ async function s3Destination(destination, options) {
       fix: "Set AWS_REGION (or a profile region), or pass --region."
     };
   }
-  const { HeadBucketCommand: HeadBucketCommand2 } = await Promise.resolve().then(() => (init_dist_es16(), dist_es_exports14));
+  const { HeadBucketCommand: HeadBucketCommand2 } = await loadS3Sdk();
   try {
     await client.send(new HeadBucketCommand2({ Bucket: bucket }), {
       abortSignal: AbortSignal.any([
@@ -99812,137 +99968,6 @@ function pairFastqKeys(keys) {
 }
 
 // packages/core/src/jobs/mapfile/s3-map-file.ts
-init_dist_es16();
-
-// node_modules/@aws-sdk/s3-request-presigner/dist-es/getSignedUrl.js
-var import_util9 = __toESM(require_util7());
-var import_endpoints7 = __toESM(require_endpoints());
-var import_protocols14 = __toESM(require_protocols());
-
-// node_modules/@aws-sdk/s3-request-presigner/dist-es/presigner.js
-init_dist_es3();
-
-// node_modules/@aws-sdk/s3-request-presigner/dist-es/constants.js
-var UNSIGNED_PAYLOAD2 = "UNSIGNED-PAYLOAD";
-var SHA256_HEADER2 = "X-Amz-Content-Sha256";
-
-// node_modules/@aws-sdk/s3-request-presigner/dist-es/presigner.js
-var S3RequestPresigner = class {
-  signer;
-  constructor(options) {
-    const resolvedOptions = {
-      service: options.signingName || options.service || "s3",
-      uriEscapePath: options.uriEscapePath || false,
-      applyChecksum: options.applyChecksum || false,
-      ...options
-    };
-    this.signer = new SignatureV4MultiRegion(resolvedOptions);
-  }
-  presign(requestToSign, { unsignableHeaders = /* @__PURE__ */ new Set(), hoistableHeaders = /* @__PURE__ */ new Set(), unhoistableHeaders = /* @__PURE__ */ new Set(), ...options } = {}) {
-    this.prepareRequest(requestToSign, {
-      unsignableHeaders,
-      unhoistableHeaders,
-      hoistableHeaders
-    });
-    return this.signer.presign(requestToSign, {
-      expiresIn: 900,
-      unsignableHeaders,
-      unhoistableHeaders,
-      ...options
-    });
-  }
-  presignWithCredentials(requestToSign, credentials, { unsignableHeaders = /* @__PURE__ */ new Set(), hoistableHeaders = /* @__PURE__ */ new Set(), unhoistableHeaders = /* @__PURE__ */ new Set(), ...options } = {}) {
-    this.prepareRequest(requestToSign, {
-      unsignableHeaders,
-      unhoistableHeaders,
-      hoistableHeaders
-    });
-    return this.signer.presignWithCredentials(requestToSign, credentials, {
-      expiresIn: 900,
-      unsignableHeaders,
-      unhoistableHeaders,
-      ...options
-    });
-  }
-  prepareRequest(requestToSign, { unsignableHeaders = /* @__PURE__ */ new Set(), unhoistableHeaders = /* @__PURE__ */ new Set(), hoistableHeaders = /* @__PURE__ */ new Set() } = {}) {
-    unsignableHeaders.add("content-type");
-    Object.keys(requestToSign.headers).map((header2) => header2.toLowerCase()).filter((header2) => header2.startsWith("x-amz-server-side-encryption")).forEach((header2) => {
-      if (!hoistableHeaders.has(header2)) {
-        unhoistableHeaders.add(header2);
-      }
-    });
-    requestToSign.headers[SHA256_HEADER2] = UNSIGNED_PAYLOAD2;
-    const currentHostHeader = requestToSign.headers.host;
-    const port = requestToSign.port;
-    const expectedHostHeader = `${requestToSign.hostname}${requestToSign.port != null ? ":" + port : ""}`;
-    if (!currentHostHeader || currentHostHeader === requestToSign.hostname && requestToSign.port != null) {
-      requestToSign.headers.host = expectedHostHeader;
-    }
-  }
-};
-
-// node_modules/@aws-sdk/s3-request-presigner/dist-es/getSignedUrl.js
-var getSignedUrl = async (client, command2, options = {}) => {
-  let s3Presigner;
-  let region;
-  if (typeof client.config.endpointProvider === "function") {
-    const endpointV2 = await (0, import_endpoints7.getEndpointFromInstructions)(command2.input, command2.constructor, client.config);
-    const authScheme = endpointV2.properties?.authSchemes?.[0];
-    if (authScheme?.name === "sigv4a") {
-      region = authScheme?.signingRegionSet?.join(",");
-    } else {
-      region = authScheme?.signingRegion;
-    }
-    s3Presigner = new S3RequestPresigner({
-      ...client.config,
-      signingName: authScheme?.signingName,
-      region: async () => region
-    });
-  } else {
-    s3Presigner = new S3RequestPresigner(client.config);
-  }
-  const presignInterceptMiddleware = (next, context) => async (args) => {
-    const { request: request3 } = args;
-    if (!import_protocols14.HttpRequest.isInstance(request3)) {
-      throw new Error("Request to be presigned is not an valid HTTP request.");
-    }
-    delete request3.headers["amz-sdk-invocation-id"];
-    delete request3.headers["amz-sdk-request"];
-    delete request3.headers["x-amz-user-agent"];
-    let presigned2;
-    const presignerOptions = {
-      ...options,
-      signingRegion: options.signingRegion ?? context["signing_region"] ?? region,
-      signingService: options.signingService ?? context["signing_service"]
-    };
-    if (context.s3ExpressIdentity) {
-      presigned2 = await s3Presigner.presignWithCredentials(request3, context.s3ExpressIdentity, presignerOptions);
-    } else {
-      presigned2 = await s3Presigner.presign(request3, presignerOptions);
-    }
-    return {
-      response: {},
-      output: {
-        $metadata: { httpStatusCode: 200 },
-        presigned: presigned2
-      }
-    };
-  };
-  const middlewareName = "presignInterceptMiddleware";
-  const clientStack = client.middlewareStack.clone();
-  clientStack.addRelativeTo(presignInterceptMiddleware, {
-    name: middlewareName,
-    relation: "before",
-    toMiddleware: "awsAuthMiddleware",
-    override: true
-  });
-  const handler = command2.resolveMiddleware(clientStack, client.config, {});
-  const { output: output2 } = await handler({ input: command2.input });
-  const { presigned } = output2;
-  return (0, import_util9.formatUrl)(presigned);
-};
-
-// packages/core/src/jobs/mapfile/s3-map-file.ts
 var MAX_PRESIGN_SECONDS = 604800;
 var FALLBACK_REGION = "us-east-1";
 var S3MapFileError = class extends Error {
@@ -100029,7 +100054,8 @@ function parseS3Uri(uri) {
 }
 async function makeClient(options, region) {
   const endpoint = options.endpointUrl ? { endpoint: options.endpointUrl, forcePathStyle: true } : {};
-  const client = new S3Client({
+  const sdk = await loadS3Sdk();
+  const client = new sdk.S3Client({
     ...endpoint,
     ...region ? { region } : {},
     followRegionRedirects: true
@@ -100040,13 +100066,14 @@ async function makeClient(options, region) {
     return client;
   } catch {
     client.destroy();
-    return new S3Client({ ...endpoint, region: FALLBACK_REGION, followRegionRedirects: true });
+    return new sdk.S3Client({ ...endpoint, region: FALLBACK_REGION, followRegionRedirects: true });
   }
 }
 async function clientForBucket(options, bucket) {
   const client = await makeClient(options, options.region);
   if (options.endpointUrl || options.region) return client;
-  const head = await client.send(new HeadBucketCommand({ Bucket: bucket }), {
+  const { HeadBucketCommand: HeadBucketCommand2 } = await loadS3Sdk();
+  const head = await client.send(new HeadBucketCommand2({ Bucket: bucket }), {
     ...options.signal ? { abortSignal: options.signal } : {}
   });
   const current = await client.config.region();
@@ -100055,8 +100082,9 @@ async function clientForBucket(options, bucket) {
   return makeClient(options, head.BucketRegion);
 }
 async function listKeys(client, bucket, prefix, signal) {
+  const { paginateListObjectsV2: paginateListObjectsV22 } = await loadS3Sdk();
   const keys = [];
-  for await (const page of paginateListObjectsV2({ client }, { Bucket: bucket, Prefix: prefix })) {
+  for await (const page of paginateListObjectsV22({ client }, { Bucket: bucket, Prefix: prefix })) {
     if (signal?.aborted) throw new AbortError("Listing aborted");
     for (const object2 of page.Contents ?? []) if (object2.Key) keys.push(object2.Key);
   }
@@ -100107,12 +100135,14 @@ ${describeProblems(paired.conflicts, paired.orphanR2)}`,
       );
     }
     const now = options.now ?? /* @__PURE__ */ new Date();
+    const { GetObjectCommand: GetObjectCommand2 } = await loadS3Sdk();
+    const { getSignedUrl: getSignedUrl2 } = await Promise.resolve().then(() => (init_dist_es18(), dist_es_exports16));
     const rows = [];
     for (const row of paired.rows) {
       if (options.signal?.aborted) throw new AbortError("Presigning aborted");
-      const url2 = await getSignedUrl(
+      const url2 = await getSignedUrl2(
         client,
-        new GetObjectCommand({ Bucket: bucket, Key: row.key }),
+        new GetObjectCommand2({ Bucket: bucket, Key: row.key }),
         {
           expiresIn,
           signingDate: now
@@ -101061,12 +101091,12 @@ var ResumeJournal = class _ResumeJournal {
 };
 
 // packages/core/src/jobs/upload/s3-client.ts
-init_dist_es16();
 import http from "node:http";
 import https from "node:https";
-function createUploadS3Client(options) {
+async function createUploadS3Client(options) {
+  const sdk = await loadS3Sdk();
   const agentOptions = { keepAlive: true, maxSockets: options.maxSockets };
-  return new S3Client({
+  return new sdk.S3Client({
     region: "us-east-1",
     ...options.endpoint ? { endpoint: options.endpoint, forcePathStyle: true } : { followRegionRedirects: true },
     credentials: options.credentials.provider,
@@ -101089,9 +101119,6 @@ function createUploadS3Client(options) {
     }
   });
 }
-
-// packages/core/src/jobs/upload/transfer.ts
-init_dist_es16();
 
 // packages/core/src/jobs/upload/s3-retry.ts
 import { setTimeout as sleep2 } from "node:timers/promises";
@@ -101362,6 +101389,7 @@ async function sendAttempt(job, data, start, end2, checksum, signal, send2) {
   }
 }
 async function putSingle(job) {
+  const { PutObjectCommand: PutObjectCommand2 } = await loadS3Sdk();
   const { ctx, upload, target } = job;
   job.ctx.emit({
     type: "file-start",
@@ -101377,7 +101405,7 @@ async function putSingle(job) {
     upload.size,
     ctx.signal,
     (body, checksum, signal) => ctx.s3.send(
-      new PutObjectCommand({
+      new PutObjectCommand2({
         Bucket: target.bucket,
         Key: target.key,
         Body: body,
@@ -101392,6 +101420,7 @@ async function putSingle(job) {
   return { bytesSent: upload.size, resumedBytes: 0 };
 }
 async function putMultipart(job, partSize, mayResume) {
+  const { CreateMultipartUploadCommand: CreateMultipartUploadCommand2, UploadPartCommand: UploadPartCommand2 } = await loadS3Sdk();
   const { ctx, upload, target } = job;
   const total = partCount(upload.size, partSize);
   const resumed = mayResume ? await loadResumable(job, partSize) : void 0;
@@ -101404,7 +101433,7 @@ async function putMultipart(job, partSize, mayResume) {
   } else {
     const created = await withS3Retry(
       () => ctx.s3.send(
-        new CreateMultipartUploadCommand({
+        new CreateMultipartUploadCommand2({
           Bucket: target.bucket,
           Key: target.key,
           ChecksumAlgorithm: "CRC32"
@@ -101456,7 +101485,7 @@ async function putMultipart(job, partSize, mayResume) {
           end2,
           signal,
           (body, checksum, signal2) => ctx.s3.send(
-            new UploadPartCommand({
+            new UploadPartCommand2({
               Bucket: target.bucket,
               Key: target.key,
               UploadId: uploadId,
@@ -101496,6 +101525,7 @@ async function putMultipart(job, partSize, mayResume) {
   return { bytesSent: upload.size - resumedBytes, resumedBytes };
 }
 async function complete(job, uploadId, done, size, journalTrusted) {
+  const { CompleteMultipartUploadCommand: CompleteMultipartUploadCommand2 } = await loadS3Sdk();
   const { ctx, target } = job;
   const parts2 = [...done.values()].sort((a2, b2) => a2.PartNumber - b2.PartNumber).map((p2) => ({
     PartNumber: p2.PartNumber,
@@ -101506,7 +101536,7 @@ async function complete(job, uploadId, done, size, journalTrusted) {
     async (attempt) => {
       try {
         await ctx.s3.send(
-          new CompleteMultipartUploadCommand({
+          new CompleteMultipartUploadCommand2({
             Bucket: target.bucket,
             Key: target.key,
             UploadId: uploadId,
@@ -101528,9 +101558,10 @@ async function complete(job, uploadId, done, size, journalTrusted) {
   );
 }
 async function objectSize(job) {
+  const { HeadObjectCommand: HeadObjectCommand2 } = await loadS3Sdk();
   try {
     const head = await job.ctx.s3.send(
-      new HeadObjectCommand({ Bucket: job.target.bucket, Key: job.target.key }),
+      new HeadObjectCommand2({ Bucket: job.target.bucket, Key: job.target.key }),
       { abortSignal: job.ctx.signal }
     );
     return head.ContentLength;
@@ -101572,6 +101603,7 @@ async function loadResumable(job, partSize) {
   return { uploadId: header2.uploadId, header: header2, parts: parts2, trusted: false };
 }
 async function listParts(job, uploadId) {
+  const { ListPartsCommand: ListPartsCommand2 } = await loadS3Sdk();
   const { ctx, target } = job;
   const parts2 = /* @__PURE__ */ new Map();
   let marker;
@@ -101579,7 +101611,7 @@ async function listParts(job, uploadId) {
     for (; ; ) {
       const page = await withS3Retry(
         () => ctx.s3.send(
-          new ListPartsCommand({
+          new ListPartsCommand2({
             Bucket: target.bucket,
             Key: target.key,
             UploadId: uploadId,
@@ -101606,10 +101638,11 @@ async function listParts(job, uploadId) {
   }
 }
 async function forget(job, uploadId) {
+  const { AbortMultipartUploadCommand: AbortMultipartUploadCommand2 } = await loadS3Sdk();
   const { ctx, target } = job;
   if (ctx.cacheDir) await ResumeJournal.remove(ctx.cacheDir, target.bucket, target.key);
   await ctx.s3.send(
-    new AbortMultipartUploadCommand({
+    new AbortMultipartUploadCommand2({
       Bucket: target.bucket,
       Key: target.key,
       UploadId: uploadId
@@ -101668,7 +101701,7 @@ async function uploadFastqs(client, options) {
     bytes: reserved.filter((r2) => !r2.done).reduce((sum, r2) => sum + r2.upload.size, 0)
   });
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? DEFAULT_UPLOAD_CONCURRENCY));
-  const s3 = createUploadS3Client({
+  const s3 = await createUploadS3Client({
     endpoint: options.s3Endpoint ?? client.s3Endpoint,
     credentials,
     maxSockets: concurrency

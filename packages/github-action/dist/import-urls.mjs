@@ -7,7 +7,7 @@ import {
   logAssignEvent,
   samplesTable,
   setRegistrationOutputs
-} from "./chunks/chunk-HVSN4M2F.mjs";
+} from "./chunks/chunk-EKSK6LYF.mjs";
 import "./chunks/chunk-3NDLOD75.mjs";
 import {
   AssignmentError,
@@ -20,14 +20,8 @@ import {
   parseMapFile,
   runAction,
   selectShard
-} from "./chunks/chunk-WA6BAM77.mjs";
-import "./chunks/chunk-NQJOX45Y.mjs";
-import "./chunks/chunk-Y5YXNPPD.mjs";
-import "./chunks/chunk-5MOBDQTO.mjs";
-import "./chunks/chunk-7X5N7UPT.mjs";
-import "./chunks/chunk-DVCQFLCD.mjs";
-import "./chunks/chunk-RAV6ZQ5F.mjs";
-import "./chunks/chunk-K2A5HHN5.mjs";
+} from "./chunks/chunk-DQGGUTLT.mjs";
+import "./chunks/chunk-PGZVWKOG.mjs";
 
 // packages/github-action/src/import-urls/run.ts
 import { resolve } from "node:path";

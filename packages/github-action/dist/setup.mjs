@@ -16,18 +16,12 @@ import {
   rmRF,
   runAction,
   which
-} from "./chunks/chunk-WA6BAM77.mjs";
-import "./chunks/chunk-NQJOX45Y.mjs";
-import "./chunks/chunk-Y5YXNPPD.mjs";
-import "./chunks/chunk-5MOBDQTO.mjs";
-import "./chunks/chunk-7X5N7UPT.mjs";
-import "./chunks/chunk-DVCQFLCD.mjs";
-import "./chunks/chunk-RAV6ZQ5F.mjs";
+} from "./chunks/chunk-DQGGUTLT.mjs";
 import {
   __commonJS,
   __export,
   __toESM
-} from "./chunks/chunk-K2A5HHN5.mjs";
+} from "./chunks/chunk-PGZVWKOG.mjs";
 
 // node_modules/semver/internal/constants.js
 var require_constants = __commonJS({

@@ -8,7 +8,7 @@ import {
   relativeIfInside,
   samplesTable,
   setRegistrationOutputs
-} from "./chunks/chunk-HVSN4M2F.mjs";
+} from "./chunks/chunk-EKSK6LYF.mjs";
 import {
   reportProblems
 } from "./chunks/chunk-3NDLOD75.mjs";
@@ -27,14 +27,8 @@ import {
   runAction,
   shardOf,
   uploadFastqs
-} from "./chunks/chunk-WA6BAM77.mjs";
-import "./chunks/chunk-NQJOX45Y.mjs";
-import "./chunks/chunk-Y5YXNPPD.mjs";
-import "./chunks/chunk-5MOBDQTO.mjs";
-import "./chunks/chunk-7X5N7UPT.mjs";
-import "./chunks/chunk-DVCQFLCD.mjs";
-import "./chunks/chunk-RAV6ZQ5F.mjs";
-import "./chunks/chunk-K2A5HHN5.mjs";
+} from "./chunks/chunk-DQGGUTLT.mjs";
+import "./chunks/chunk-PGZVWKOG.mjs";
 
 // packages/github-action/src/upload/run.ts
 import { isAbsolute } from "node:path";

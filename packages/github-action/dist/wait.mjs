@@ -10,14 +10,8 @@ import {
   formatDuration,
   runAction,
   waitForSamples
-} from "./chunks/chunk-WA6BAM77.mjs";
-import "./chunks/chunk-NQJOX45Y.mjs";
-import "./chunks/chunk-Y5YXNPPD.mjs";
-import "./chunks/chunk-5MOBDQTO.mjs";
-import "./chunks/chunk-7X5N7UPT.mjs";
-import "./chunks/chunk-DVCQFLCD.mjs";
-import "./chunks/chunk-RAV6ZQ5F.mjs";
-import "./chunks/chunk-K2A5HHN5.mjs";
+} from "./chunks/chunk-DQGGUTLT.mjs";
+import "./chunks/chunk-PGZVWKOG.mjs";
 
 // packages/github-action/src/wait/run.ts
 var FAIL_ON = ["failed", "failed-qc", "unavailable", "timeout"];

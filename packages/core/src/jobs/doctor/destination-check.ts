@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { rm, stat, statfs, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { loadS3Sdk } from '../../s3-sdk.js';
 import { createS3Client, parseS3Destination } from '../download/s3-delivery.js';
 import type { DoctorCheck, DoctorOptions } from './types.js';
 
@@ -112,7 +113,7 @@ async function s3Destination(destination: string, options: DoctorOptions): Promi
       fix: 'Set AWS_REGION (or a profile region), or pass --region.',
     };
   }
-  const { HeadBucketCommand } = await import('@aws-sdk/client-s3');
+  const { HeadBucketCommand } = await loadS3Sdk();
   try {
     await client.send(new HeadBucketCommand({ Bucket: bucket }), {
       abortSignal: AbortSignal.any([

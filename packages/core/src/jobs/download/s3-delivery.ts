@@ -1,15 +1,13 @@
 import { createHash } from 'node:crypto';
 import { pipeline, Transform } from 'node:stream';
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
+import { loadS3Sdk } from '../../s3-sdk.js';
 import type { TransferBudget } from '../../transfer/budget.js';
 import { IntegrityMismatch } from './disk-transfer.js';
 import { DownloadInputError } from './errors.js';
 import { type FetchContext, type ObjectInfo, rangeStream } from './fetch-range.js';
 import type { DownloadSource } from './source.js';
 import type { S3DeliveryOptions } from './types.js';
-
-// The AWS SDK takes about a second to load: only runs that deliver to S3 pay for it.
-const sdk = () => import('@aws-sdk/client-s3');
 
 export const DEFAULT_S3_PART_SIZE = 8 * 1024 * 1024;
 /**
@@ -63,7 +61,7 @@ export function parseS3Destination(destination: string): S3Destination | undefin
  */
 export async function createS3Client(options: S3DeliveryOptions = {}): Promise<S3Client> {
   if (options.client) return options.client;
-  const { S3Client } = await sdk();
+  const { S3Client } = await loadS3Sdk();
   const config: S3ClientConfig = { maxAttempts: DELIVERY_S3_MAX_ATTEMPTS };
   if (options.region) config.region = options.region;
   if (options.endpoint) {
@@ -89,7 +87,7 @@ export async function createS3Client(options: S3DeliveryOptions = {}): Promise<S
 
 /** Fails early, before any transfer, when the bucket is missing or not writable by us. */
 export async function checkBucket(client: S3Client, bucket: string, signal?: AbortSignal) {
-  const { HeadBucketCommand } = await sdk();
+  const { HeadBucketCommand } = await loadS3Sdk();
   try {
     await client.send(new HeadBucketCommand({ Bucket: bucket }), { abortSignal: signal });
   } catch (error) {
@@ -115,7 +113,7 @@ export async function headObject(
   key: string,
   signal?: AbortSignal,
 ): Promise<S3ObjectFacts | undefined> {
-  const { HeadObjectCommand } = await sdk();
+  const { HeadObjectCommand } = await loadS3Sdk();
   try {
     const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), {
       abortSignal: signal,
@@ -157,7 +155,7 @@ export async function putText(
   contentType: string,
   signal?: AbortSignal,
 ): Promise<void> {
-  const { PutObjectCommand } = await sdk();
+  const { PutObjectCommand } = await loadS3Sdk();
   try {
     await client.send(
       new PutObjectCommand({ Bucket: bucket, Key: key, Body: text, ContentType: contentType }),

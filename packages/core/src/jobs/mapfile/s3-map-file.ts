@@ -3,15 +3,10 @@
  * list the prefix, pair R1/R2 from the names, presign a GET URL for each. The S3 client takes
  * the user's credentials from the AWS SDK's default provider chain — never Gencove's.
  */
-import {
-  GetObjectCommand,
-  HeadBucketCommand,
-  paginateListObjectsV2,
-  S3Client,
-} from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { AbortError, InvalidArgumentError } from '../../errors.js';
 import { redactString } from '../../redact.js';
+import { loadS3Sdk } from '../../s3-sdk.js';
 import { formatMapFile, type MapFileRow } from './format.js';
 import { type KeyConflict, type KeyRow, pairFastqKeys, type SkippedKey } from './pair-reads.js';
 
@@ -156,7 +151,8 @@ async function makeClient(options: BuildS3MapFileOptions, region?: string): Prom
   const endpoint = options.endpointUrl
     ? { endpoint: options.endpointUrl, forcePathStyle: true }
     : {};
-  const client = new S3Client({
+  const sdk = await loadS3Sdk();
+  const client = new sdk.S3Client({
     ...endpoint,
     ...(region ? { region } : {}),
     followRegionRedirects: true,
@@ -168,7 +164,7 @@ async function makeClient(options: BuildS3MapFileOptions, region?: string): Prom
   } catch {
     // No region configured anywhere: any region works for listing; the bucket's is found below.
     client.destroy();
-    return new S3Client({ ...endpoint, region: FALLBACK_REGION, followRegionRedirects: true });
+    return new sdk.S3Client({ ...endpoint, region: FALLBACK_REGION, followRegionRedirects: true });
   }
 }
 
@@ -176,6 +172,7 @@ async function makeClient(options: BuildS3MapFileOptions, region?: string): Prom
 async function clientForBucket(options: BuildS3MapFileOptions, bucket: string): Promise<S3Client> {
   const client = await makeClient(options, options.region);
   if (options.endpointUrl || options.region) return client;
+  const { HeadBucketCommand } = await loadS3Sdk();
   const head = await client.send(new HeadBucketCommand({ Bucket: bucket }), {
     ...(options.signal ? { abortSignal: options.signal } : {}),
   });
@@ -191,6 +188,7 @@ async function listKeys(
   prefix: string,
   signal?: AbortSignal,
 ): Promise<string[]> {
+  const { paginateListObjectsV2 } = await loadS3Sdk();
   const keys: string[] = [];
   for await (const page of paginateListObjectsV2({ client }, { Bucket: bucket, Prefix: prefix })) {
     if (signal?.aborted) throw new AbortError('Listing aborted');
@@ -249,6 +247,8 @@ export async function buildS3MapFile(options: BuildS3MapFileOptions): Promise<S3
       );
     }
     const now = options.now ?? new Date();
+    const { GetObjectCommand } = await loadS3Sdk();
+    const { getSignedUrl } = await import('@aws-sdk/s3-request-presigner');
     const rows: MapFileRow[] = [];
     for (const row of paired.rows) {
       if (options.signal?.aborted) throw new AbortError('Presigning aborted');

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
-import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { loadS3Sdk } from '../../s3-sdk.js';
 import type { UploadCredentialProvider } from './credentials.js';
 
 export interface UploadS3ClientOptions {
@@ -16,9 +17,10 @@ export interface UploadS3ClientOptions {
  * setup is given explicitly (region, credentials, checksum mode). SDK retries are off: part
  * bodies are file streams that cannot be replayed, so the job retries with a fresh stream.
  */
-export function createUploadS3Client(options: UploadS3ClientOptions): S3Client {
+export async function createUploadS3Client(options: UploadS3ClientOptions): Promise<S3Client> {
+  const sdk = await loadS3Sdk();
   const agentOptions = { keepAlive: true, maxSockets: options.maxSockets };
-  return new S3Client({
+  return new sdk.S3Client({
     region: 'us-east-1',
     ...(options.endpoint
       ? { endpoint: options.endpoint, forcePathStyle: true }

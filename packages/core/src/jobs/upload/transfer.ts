@@ -1,15 +1,7 @@
 import type { Readable } from 'node:stream';
-import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
-  HeadObjectCommand,
-  ListPartsCommand,
-  PutObjectCommand,
-  type S3Client,
-  UploadPartCommand,
-} from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { AbortError } from '../../errors.js';
+import { loadS3Sdk } from '../../s3-sdk.js';
 import type { TransferBudget } from '../../transfer/budget.js';
 import type { BufferPool } from './buffer-pool.js';
 import type { UploadCredentialProvider } from './credentials.js';
@@ -206,6 +198,7 @@ async function sendAttempt<T>(
 }
 
 async function putSingle(job: FileJob): Promise<TransferOutcome> {
+  const { PutObjectCommand } = await loadS3Sdk();
   const { ctx, upload, target } = job;
   job.ctx.emit({
     type: 'file-start',
@@ -242,6 +235,7 @@ async function putMultipart(
   partSize: number,
   mayResume: boolean,
 ): Promise<TransferOutcome> {
+  const { CreateMultipartUploadCommand, UploadPartCommand } = await loadS3Sdk();
   const { ctx, upload, target } = job;
   const total = partCount(upload.size, partSize);
   const resumed = mayResume ? await loadResumable(job, partSize) : undefined;
@@ -359,6 +353,7 @@ async function complete(
   size: number,
   journalTrusted: boolean,
 ): Promise<void> {
+  const { CompleteMultipartUploadCommand } = await loadS3Sdk();
   const { ctx, target } = job;
   const parts = [...done.values()]
     .sort((a, b) => a.PartNumber - b.PartNumber)
@@ -395,6 +390,7 @@ async function complete(
 }
 
 async function objectSize(job: FileJob): Promise<number | undefined> {
+  const { HeadObjectCommand } = await loadS3Sdk();
   try {
     const head = await job.ctx.s3.send(
       new HeadObjectCommand({ Bucket: job.target.bucket, Key: job.target.key }),
@@ -458,6 +454,7 @@ async function listParts(
   job: FileJob,
   uploadId: string,
 ): Promise<Map<number, { etag: string; size: number }> | 'gone' | 'unsupported'> {
+  const { ListPartsCommand } = await loadS3Sdk();
   const { ctx, target } = job;
   const parts = new Map<number, { etag: string; size: number }>();
   let marker: string | undefined;
@@ -495,6 +492,7 @@ async function listParts(
 
 /** Drops a journal and, best effort, the multipart upload it points to. */
 async function forget(job: FileJob, uploadId: string): Promise<void> {
+  const { AbortMultipartUploadCommand } = await loadS3Sdk();
   const { ctx, target } = job;
   if (ctx.cacheDir) await ResumeJournal.remove(ctx.cacheDir, target.bucket, target.key);
   await ctx.s3

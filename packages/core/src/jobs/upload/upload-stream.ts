@@ -1,15 +1,8 @@
 import { Readable } from 'node:stream';
-import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
-  HeadObjectCommand,
-  PutObjectCommand,
-  type S3Client,
-  UploadPartCommand,
-} from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { GencoveClient } from '../../client.js';
 import { AbortError, ResponseShapeError } from '../../errors.js';
+import { loadS3Sdk } from '../../s3-sdk.js';
 import { TransferBudget } from '../../transfer/budget.js';
 import { hasFastqExtension } from '../destination.js';
 import { BufferPool } from './buffer-pool.js';
@@ -179,7 +172,7 @@ export async function uploadStream(
         maxConnections: DEFAULT_STREAM_PARTS_IN_FLIGHT,
         maxBufferBytes: DEFAULT_STREAM_PARTS_IN_FLIGHT * bufferSize(partSizeOf(1)),
       });
-    const s3 = createUploadS3Client({
+    const s3 = await createUploadS3Client({
       endpoint: options.s3Endpoint ?? client.s3Endpoint,
       credentials,
       maxSockets: budget.connections.capacity,
@@ -323,6 +316,7 @@ function retryOptions(job: StreamJob, operation: string, signal: AbortSignal): S
 }
 
 async function putSingle(job: StreamJob, part: Part): Promise<void> {
+  const { PutObjectCommand } = await loadS3Sdk();
   const checksum = crc32Base64(part.data);
   const release = await job.budget.connections.acquire(1, job.signal);
   try {
@@ -357,6 +351,7 @@ async function sendMultipart(
   job: StreamJob,
   first: Part,
 ): Promise<{ bytes: number; parts: number }> {
+  const { CreateMultipartUploadCommand } = await loadS3Sdk();
   let uploadId: string;
   try {
     const created = await withS3Retry(
@@ -432,6 +427,7 @@ async function sendPart(
   n: number,
   data: Buffer,
 ): Promise<CompletedPart> {
+  const { UploadPartCommand } = await loadS3Sdk();
   const checksum = crc32Base64(data);
   const release = await job.budget.connections.acquire(1, job.signal);
   try {
@@ -474,6 +470,7 @@ async function complete(
   parts: CompletedPart[],
   bytes: number,
 ): Promise<void> {
+  const { CompleteMultipartUploadCommand, HeadObjectCommand } = await loadS3Sdk();
   await withS3Retry(
     async (attempt) => {
       try {
@@ -505,6 +502,7 @@ async function complete(
 
 /** Best effort: S3 drops the parts sent so far (nothing half-done is left behind). */
 async function abortMultipart(job: StreamJob, uploadId: string): Promise<void> {
+  const { AbortMultipartUploadCommand } = await loadS3Sdk();
   await job.s3
     .send(new AbortMultipartUploadCommand({ Bucket: job.bucket, Key: job.key, UploadId: uploadId }))
     .catch(() => undefined);

@@ -140,7 +140,7 @@ export async function uploadFastqs(
   });
 
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? DEFAULT_UPLOAD_CONCURRENCY));
-  const s3 = createUploadS3Client({
+  const s3 = await createUploadS3Client({
     endpoint: options.s3Endpoint ?? client.s3Endpoint,
     credentials,
     maxSockets: concurrency,
