@@ -29,8 +29,8 @@ export const EXIT_CODE_HELP = `Exit codes:
   6    integrity failure: a downloaded file did not match its checksum
   10   wait: every sample finished, some failed QC
   11   wait: some samples failed
-  12   wait: timed out before every sample finished
-  13   wait: some samples are archived or unavailable
+  12   wait: timed out before every sample finished; download --restore: restores not done in time
+  13   wait: some samples are archived or unavailable; download: samples are archived
   130  interrupted (Ctrl-C)`;
 
 const BY_ERROR_CODE: Record<string, ExitCodeValue> = {
@@ -47,6 +47,9 @@ const BY_ERROR_CODE: Record<string, ExitCodeValue> = {
   ERR_GENCOVE_NETWORK: ExitCode.Unavailable,
   ERR_GENCOVE_TIMEOUT: ExitCode.Unavailable,
   ERR_GENCOVE_CHECKSUM: ExitCode.Integrity,
+  // The same outcomes as `wait`'s, with the same codes.
+  ERR_GENCOVE_ARCHIVED: ExitCode.WaitUnavailable,
+  ERR_GENCOVE_RESTORE_TIMEOUT: ExitCode.WaitTimeout,
   ERR_GENCOVE_ABORTED: ExitCode.Interrupted,
 };
 

@@ -2,6 +2,7 @@
  * `gencove download`, `samples download-file` and `projects restore-samples`: the built bin
  * against the sandbox (and a second s3rver for delivery), as a user or a cron job runs them.
  */
+import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +17,7 @@ import {
   runCliBytes,
   sha256,
 } from './download-helpers.js';
-import { runCli, sandboxEnv } from './helpers/run-cli.js';
+import { CLI_BIN, runCli, sandboxEnv } from './helpers/run-cli.js';
 
 let sb: Sandbox;
 let projectId: string;
@@ -283,6 +284,30 @@ describe('gencove download DESTINATION', () => {
     expect(many.stderr).toContain('exactly one file');
   });
 
+  it('"-" into a reader that stops early (| head) ends quietly with exit 0', async () => {
+    const gencove = `"${process.execPath}" "${CLI_BIN}"`;
+    for (const command of [
+      `download - --sample-ids ${ids.C01} --file-types fastq-r1 --no-progress`,
+      `samples download-file ${ids.C01} fastq-r1 -`,
+    ]) {
+      // 3 MiB into a pipe whose reader leaves after 100 bytes: the writer meets EPIPE
+      const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>(
+        (resolve) => {
+          execFile(
+            'bash',
+            ['-c', `set -o pipefail; ${gencove} ${command} | head -c 100 | wc -c`],
+            { env: env() },
+            (error, stdout, stderr) =>
+              resolve({ code: error ? (error.code as number) : 0, stdout, stderr }),
+          );
+        },
+      );
+      expect(r.stderr, command).not.toMatch(/ERROR|EPIPE/);
+      expect(r.code, command).toBe(0);
+      expect(r.stdout.trim()).toBe('100');
+    }
+  });
+
   it('a checksum mismatch exits 6 and leaves no file behind', async () => {
     sb.control.corruptDownloads(true);
     const dest = dir();
@@ -463,7 +488,7 @@ describe('gencove download DESTINATION', () => {
       '--no-progress',
     ];
     const refused = await cli(args);
-    expect(refused.code).not.toBe(0);
+    expect(refused.code).toBe(13);
     expect(refused.stderr).toContain('SEED-A04');
     expect(refused.stderr).toContain('--restore');
     expect(await listFiles(dest)).toEqual([]);
@@ -475,6 +500,38 @@ describe('gencove download DESTINATION', () => {
     });
     expect(restored.code).toBe(0);
     expect((await listFiles(dest)).map((f) => f.split('/')[0])).toEqual(['SEED-A01', 'SEED-A04']);
+  });
+});
+
+describe('download --restore when the restore takes longer than --restore-timeout', () => {
+  it('exits 12 naming the pending restore, downloads nothing; a later run completes it', async () => {
+    // restores in a manual sandbox complete only when the test says so
+    const slow = await startSandbox({ pipeline: 'manual' });
+    try {
+      const dest = dir();
+      const args = [
+        'download',
+        dest,
+        '--project-id',
+        slow.projects.default,
+        '--file-types',
+        'ancestry-json',
+        '--no-progress',
+        '--restore',
+        '--restore-timeout',
+        '1s',
+      ];
+      const timedOut = await runCli(args, { env: sandboxEnv(slow) });
+      expect(timedOut.code, timedOut.stderr).toBe(12);
+      expect(timedOut.stderr).toMatch(/1 sample restore has not completed in time/);
+      expect(await listFiles(dest)).toEqual([]);
+      await slow.control.completeRestores();
+      const later = await runCli(args, { env: sandboxEnv(slow) });
+      expect(later.code, later.stderr).toBe(0);
+      expect((await listFiles(dest)).map((f) => f.split('/')[0])).toEqual(['SEED-A01', 'SEED-A04']);
+    } finally {
+      await slow.close();
+    }
   });
 });
 

@@ -221,6 +221,41 @@ describe('delivery to a directory', () => {
     ]);
   });
 
+  it("a server file named like another one's .part or .sha256 fails, named; the other is intact", async () => {
+    const project = await createProject(sb, 'side-file clash');
+    const { C1: sampleId } = await addSamples(sb, project, 'clash', {
+      'C1_R1.fastq.gz': fastq(20 * 1024, 'c1'),
+    });
+    const body = (seed: string) => fastq(200 * 1024, seed);
+    const external = async (fileType: string, key: string, data: Buffer) => ({
+      fileType,
+      size: data.length,
+      sha256: sha256(data),
+      url: await sb.control.putExternalObject(key, data),
+    });
+    sb.control.addExternalFiles(sampleId!, [
+      await external('clash-bam', 'c1/X.bam', body('bam')),
+      await external('clash-bam-part', 'c2/X.bam.part', body('part')),
+      await external('clash-vcf', 'c3/X.vcf', body('vcf')),
+      await external('clash-vcf-sha', 'c4/X.vcf.sha256', body('sha')),
+    ]);
+    const dest = await tempDir();
+    const error = await failure(
+      start({ destination: dest, sampleIds: [sampleId!], checksums: true }).promise,
+    );
+    expect(error).toBeInstanceOf(DownloadFailedError);
+    const failed = error.result!.files.filter((f) => f.outcome === 'failed');
+    expect(failed.map((f) => f.fileType).sort()).toEqual(['clash-bam-part', 'clash-vcf-sha']);
+    expect(failed.every((f) => f.error?.code === 'ERR_GENCOVE_UNSAFE_PATH')).toBe(true);
+    expect(failed[0]!.error!.message).toMatch(/clashes with .*X\.(bam\.part|vcf\.sha256)/);
+    const dir = join(dest, 'C1', sampleId!);
+    expect((await readFile(join(dir, 'X.bam'))).equals(body('bam'))).toBe(true);
+    expect(await readFile(join(dir, 'X.vcf.sha256'), 'utf8')).toBe(
+      `${sha256(body('vcf'))} *X.vcf\n`,
+    );
+    expect((await listFiles(dest)).filter((f) => /X\.bam\.part/.test(f))).toEqual([]);
+  });
+
   it('--sample-ids: validated before any request, de-duplicated', async () => {
     sb.control.clearRequests();
     const bad = await failure(
@@ -580,6 +615,36 @@ describe('skip-existing', () => {
     await wire.dispatcher.close();
   });
 
+  it('a wrong size from the API is only a hint: the file is fetched whole, then skipped', async () => {
+    const project = await createProject(sb, 'wrong api size');
+    const { W1: sampleId } = await addSamples(sb, project, 'wrong-size', {
+      'W1_R1.fastq.gz': fastq(20 * 1024, 'w1'),
+    });
+    const data = fastq(300 * 1024, 'wrong-size');
+    sb.control.addExternalFiles(sampleId!, [
+      {
+        fileType: 'alignment-bam',
+        size: data.length + 4096,
+        sha256: sha256(data),
+        url: await sb.control.putExternalObject('w/W.bin', data),
+      },
+    ]);
+    const dest = await tempDir();
+    const run = () =>
+      start({ destination: dest, sampleIds: [sampleId!], fileTypes: ['alignment-bam'] }).promise;
+    const first = await run();
+    expect(first.files[0]).toMatchObject({
+      outcome: 'downloaded',
+      verified: true,
+      bytes: data.length,
+    });
+    expect((await readFile(join(dest, 'W1', sampleId!, 'W.bin'))).equals(data)).toBe(true);
+    const second = await run();
+    expect(second.files[0]).toMatchObject({ outcome: 'skipped', skipReason: 'same-size' });
+    console.log(JSON.stringify(second.files), JSON.stringify(first.files));
+    expect(second.totals.fetchedBytes).toBeLessThan(1024);
+  });
+
   it('--verify-existing replaces a same-size file whose sha256 differs', async () => {
     const dest = await tempDir();
     const options = { destination: dest, sampleIds: [a01.id], fileTypes: ['impute-vcf'] };
@@ -653,9 +718,8 @@ describe('archived samples', () => {
 });
 
 describe('--since', () => {
-  it('a state file makes a nightly run fetch only samples finished since the last one', async () => {
-    const project = await createProject(sb, 'nightly');
-    await addSamples(sb, project, 'night-1', { 'N1_R1.fastq.gz': fastq(20 * 1024, 'n1') });
+  /** A nightly job: the project's ancestry JSON into one directory, with a state file. */
+  async function nightlyRun(project: string, extra: Partial<DownloadOptions> = {}) {
     const dest = await tempDir();
     const state = join(dest, '..', 'state.json');
     const nightly = () =>
@@ -664,7 +728,15 @@ describe('--since', () => {
         projectId: project,
         fileTypes: ['ancestry-json'],
         sinceStateFile: state,
+        ...extra,
       });
+    return { dest, state, nightly };
+  }
+
+  it('a state file makes a nightly run fetch only samples finished since the last one', async () => {
+    const project = await createProject(sb, 'nightly');
+    await addSamples(sb, project, 'night-1', { 'N1_R1.fastq.gz': fastq(20 * 1024, 'n1') });
+    const { dest, state, nightly } = await nightlyRun(project);
     const first = await nightly();
     expect(first.files.map((f) => f.clientId)).toEqual(['N1']);
     const saved = JSON.parse(await readFile(state, 'utf8'));
@@ -684,6 +756,32 @@ describe('--since', () => {
     });
     expect(later.files).toEqual([]);
     expect(later.warnings.some((w) => w.includes('No files'))).toBe(true);
+  });
+
+  it('with --skip-archived the mark stays at the oldest skipped sample, so it is fetched once restored', async () => {
+    const project = await createProject(sb, 'nightly with archive');
+    const { E1: older } = await addSamples(sb, project, 'early', {
+      'E1_R1.fastq.gz': fastq(20 * 1024, 'e1'),
+    });
+    await new Promise((r) => setTimeout(r, 5));
+    await addSamples(sb, project, 'late', { 'L1_R1.fastq.gz': fastq(20 * 1024, 'l1') });
+    sb.control.archiveSamples([older!]);
+    const { state, nightly } = await nightlyRun(project, { skipArchived: true });
+    const first = await nightly();
+    expect(first.files.map((f) => f.clientId)).toEqual(['L1']);
+    const skipped = first.samples.find((s) => s.outcome === 'skipped-archived')!;
+    expect(skipped.clientId).toBe('E1');
+    expect(JSON.parse(await readFile(state, 'utf8')).highWaterMark).toBe(skipped.statusCreated);
+
+    await client.restoreSamples(project, [older!]);
+    await sb.control.completeRestores();
+    const second = await nightly();
+    expect(second.files.map((f) => `${f.clientId} ${f.outcome}`).sort()).toEqual([
+      'E1 downloaded',
+      'L1 skipped',
+    ]);
+    const late = second.samples.find((s) => s.clientId === 'L1')!;
+    expect(JSON.parse(await readFile(state, 'utf8')).highWaterMark).toBe(late.statusCreated);
   });
 
   it('an unreadable state file is an input error', async () => {

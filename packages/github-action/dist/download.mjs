@@ -2,7 +2,7 @@ import { createRequire as __gencoveCreateRequire } from 'node:module';
 const require = __gencoveCreateRequire(import.meta.url);
 import {
   relativeIfInside
-} from "./chunks/chunk-EKSK6LYF.mjs";
+} from "./chunks/chunk-XFST7RWY.mjs";
 import {
   reportProblems
 } from "./chunks/chunk-3NDLOD75.mjs";
@@ -19,7 +19,7 @@ import {
   parseGencoveTimestamp,
   runAction,
   shardOf
-} from "./chunks/chunk-DQGGUTLT.mjs";
+} from "./chunks/chunk-5AVA426I.mjs";
 import "./chunks/chunk-PGZVWKOG.mjs";
 
 // packages/github-action/src/download/run.ts

@@ -71454,8 +71454,8 @@ var EXIT_CODE_HELP = `Exit codes:
   6    integrity failure: a downloaded file did not match its checksum
   10   wait: every sample finished, some failed QC
   11   wait: some samples failed
-  12   wait: timed out before every sample finished
-  13   wait: some samples are archived or unavailable
+  12   wait: timed out before every sample finished; download --restore: restores not done in time
+  13   wait: some samples are archived or unavailable; download: samples are archived
   130  interrupted (Ctrl-C)`;
 var BY_ERROR_CODE = {
   ERR_GENCOVE_CONFIG: ExitCode.Usage,
@@ -71471,6 +71471,9 @@ var BY_ERROR_CODE = {
   ERR_GENCOVE_NETWORK: ExitCode.Unavailable,
   ERR_GENCOVE_TIMEOUT: ExitCode.Unavailable,
   ERR_GENCOVE_CHECKSUM: ExitCode.Integrity,
+  // The same outcomes as `wait`'s, with the same codes.
+  ERR_GENCOVE_ARCHIVED: ExitCode.WaitUnavailable,
+  ERR_GENCOVE_RESTORE_TIMEOUT: ExitCode.WaitTimeout,
   ERR_GENCOVE_ABORTED: ExitCode.Interrupted
 };
 function exitCodeForError(error62) {
@@ -93878,6 +93881,17 @@ Restore them first (${restoreHint}), or re-run with --restore to restore, wait a
   samples;
   code = "ERR_GENCOVE_ARCHIVED";
 };
+var OutputClosedError = class extends Error {
+  constructor(target, writtenBytes) {
+    super(`The reader of the output closed it after ${writtenBytes} bytes of ${target}.`);
+    this.target = target;
+    this.writtenBytes = writtenBytes;
+    this.name = "OutputClosedError";
+  }
+  target;
+  writtenBytes;
+  code = "ERR_GENCOVE_OUTPUT_CLOSED";
+};
 var RemoteFileChangedError = class extends Error {
   code = "ERR_GENCOVE_REMOTE_CHANGED";
   constructor(message) {
@@ -93978,6 +93992,7 @@ async function pumpRange(req, ctx, sink) {
       await source.refresh(generation, ctx.signal);
       continue;
     }
+    if (result.progressed) source.served?.(generation);
     let failure2 = result.failure;
     if (failure2 instanceof AbortError) throw failure2;
     if (!failure2) {
@@ -95661,8 +95676,10 @@ async function deliverDeliverable(plan, ctx) {
     onRetry: (retry2) => ctx.emit({ type: "file-retry", ...who, ...retry2 })
   };
   let info2 = {};
+  let sizeIsHint = false;
   if (typeof file2.size === "number" && Number.isInteger(file2.size) && file2.size >= 0) {
     info2.total = file2.size;
+    sizeIsHint = true;
   }
   const total = async () => {
     if (info2.total === void 0) {
@@ -95677,8 +95694,15 @@ async function deliverDeliverable(plan, ctx) {
       throw new Error(`The server did not say how large ${plan.target} is.`);
     return info2.total;
   };
+  const hasSize = async (size) => {
+    if (size === await total()) return true;
+    if (!sizeIsHint) return false;
+    sizeIsHint = false;
+    info2 = {};
+    return size === await total();
+  };
   if (ctx.skipExisting && ctx.sink.kind !== "stream") {
-    const skip = await existingMatches(plan, ctx, expected, total);
+    const skip = await existingMatches(plan, ctx, expected, hasSize);
     if (skip) {
       Object.assign(outcome, skip, { outcome: "skipped", bytes: info2.total ?? skip.bytes });
       await writeSidecar(plan, ctx, outcome);
@@ -95736,7 +95760,7 @@ async function deliverDeliverable(plan, ctx) {
         }));
       } else {
         start(0);
-        sha256 = await streamOut(ctx.sink.stream, source, known, ctx, fetch, progress);
+        sha256 = await streamOut(ctx.sink.stream, plan.target, source, known, ctx, fetch, progress);
         if (expected && sha256 && sha256 !== expected) {
           throw new ChecksumMismatchError(plan.target, expected, sha256, 1, false);
         }
@@ -95762,8 +95786,9 @@ async function deliverDeliverable(plan, ctx) {
         info2 = { total: size };
         continue;
       }
-      if (error62 instanceof RemoteFileChangedError && restarts < 1) {
-        restarts++;
+      if (error62 instanceof RemoteFileChangedError && (sizeIsHint || restarts < 1)) {
+        if (sizeIsHint) sizeIsHint = false;
+        else restarts++;
         info2 = {};
         continue;
       }
@@ -95773,7 +95798,7 @@ async function deliverDeliverable(plan, ctx) {
   await writeSidecar(plan, ctx, outcome);
   return outcome;
 }
-async function existingMatches(plan, ctx, expected, total) {
+async function existingMatches(plan, ctx, expected, hasSize) {
   if (ctx.sink.kind === "s3") {
     const head = await headObject(
       ctx.sink.client,
@@ -95781,19 +95806,19 @@ async function existingMatches(plan, ctx, expected, total) {
       keyOf(ctx.sink, plan.target),
       ctx.signal
     );
-    if (!head || head.size !== await total()) return void 0;
+    if (!head || !await hasSize(head.size)) return void 0;
     if (!expected) return { skipReason: "same-size", verified: false, bytes: head.size };
     return head.sha256 === expected ? { skipReason: "same-sha256", verified: true, bytes: head.size, sha256: expected } : void 0;
   }
   const size = await existingFileSize(plan.target);
-  if (size === void 0 || size !== await total()) return void 0;
+  if (size === void 0 || !await hasSize(size)) return void 0;
   if (ctx.verifyExisting && expected) {
     const actual = await sha256OfFile(plan.target, ctx.signal);
     return actual === expected ? { skipReason: "same-sha256", verified: true, bytes: size, sha256: actual } : void 0;
   }
   return { skipReason: "same-size", verified: false, bytes: size };
 }
-async function streamOut(stream, source, info2, ctx, fetch, progress) {
+async function streamOut(stream, target, source, info2, ctx, fetch, progress) {
   const hash2 = ctx.hash ? createHash5("sha256") : void 0;
   let written = 0;
   let failure2;
@@ -95818,6 +95843,9 @@ async function streamOut(stream, source, info2, ctx, fetch, progress) {
     if (failure2) throw failure2;
   } catch (error62) {
     if (ctx.signal.aborted) throw new AbortError();
+    if (error62.code === "EPIPE") {
+      throw new OutputClosedError(target, written);
+    }
     throw error62;
   } finally {
     stream.off("error", onError);
@@ -97015,11 +97043,22 @@ function laterTimestamp(a2, b2) {
   if (!b2) return a2;
   return parseGencoveTimestamp(b2).getTime() > parseGencoveTimestamp(a2).getTime() ? b2 : a2;
 }
+function nextHighWaterMark(previous, delivered, leftBehind) {
+  let mark = previous;
+  for (const t2 of delivered) mark = laterTimestamp(mark, t2 ?? void 0);
+  const held = leftBehind.filter((t2) => Boolean(t2));
+  if (held.length === 0 || mark === void 0) return mark;
+  const oldest = held.reduce(
+    (a2, b2) => parseGencoveTimestamp(b2).getTime() < parseGencoveTimestamp(a2).getTime() ? b2 : a2
+  );
+  if (parseGencoveTimestamp(oldest).getTime() >= parseGencoveTimestamp(mark).getTime()) return mark;
+  return laterTimestamp(previous, oldest);
+}
 
 // packages/core/src/jobs/download/source.ts
 var DEFAULT_MAX_URL_REFRESHES = 10;
 var UrlRefreshError = class extends Error {
-  code = "ERR_GENCOVE_FORBIDDEN";
+  code = "ERR_GENCOVE_URL_REFUSED";
   constructor(message) {
     super(message);
     this.name = "UrlRefreshError";
@@ -97056,7 +97095,10 @@ var SampleUrls = class {
         }
         return { url: current.download_url, generation: this.#generation };
       },
-      refresh: (generation, signal) => this.refresh(generation, label2, signal)
+      refresh: (generation, signal) => this.refresh(generation, label2, signal),
+      served: (generation) => {
+        if (generation === this.#generation) this.#refreshes = 0;
+      }
     };
   }
   async refresh(generation, label2, signal) {
@@ -97064,7 +97106,7 @@ var SampleUrls = class {
     if (!this.#pending) {
       if (this.#refreshes >= this.maxRefreshes) {
         throw new UrlRefreshError(
-          `The download URL of ${label2} was refused (403) after ${this.#refreshes} refreshes.`
+          `The download URL of ${label2} was refused (403) ${this.#refreshes} times in a row, each time with a fresh URL.`
         );
       }
       this.#refreshes++;
@@ -97173,7 +97215,7 @@ var DEFAULT_MAX_CONCURRENT_FILES = 8;
 var DEFAULT_DOWNLOAD_BUFFER_BYTES = 64 * 1024 * 1024;
 var DEFAULT_TRANSFER_TIMEOUT_MS = 6e4;
 function isRunFatal(error62) {
-  return error62 instanceof AbortError || error62 instanceof AuthenticationError || error62 instanceof MaintenanceError || error62 instanceof DownloadInputError || error62?.name === "AbortError";
+  return error62 instanceof AbortError || error62 instanceof AuthenticationError || error62 instanceof MaintenanceError || error62 instanceof DownloadInputError || error62 instanceof OutputClosedError || error62?.name === "AbortError";
 }
 function positive(name, value) {
   if (!(Number.isInteger(value) && value > 0)) {
@@ -97308,10 +97350,10 @@ async function downloadDeliverables(api, options) {
     else await run3.deliverAll(planned, maxFiles, abort);
     sampleOutcomes.push(...run3.sampleOutcomes);
     const files = run3.files;
-    const delivered = run3.sampleOutcomes.filter((s2) => s2.outcome === "delivered");
-    const highWaterMark = delivered.reduce(
-      (mark, s2) => laterTimestamp(mark, s2.statusCreated ?? void 0),
-      void 0
+    const highWaterMark = nextHighWaterMark(
+      void 0,
+      run3.sampleOutcomes.filter((s2) => s2.outcome === "delivered").map((s2) => s2.statusCreated),
+      sampleOutcomes.filter((s2) => s2.outcome === "skipped-archived").map((s2) => s2.statusCreated)
     );
     if (files.length === 0) {
       emit({
@@ -97338,7 +97380,7 @@ async function downloadDeliverables(api, options) {
       elapsedMs: Date.now() - startedAt
     };
     if (run3.failures.length === 0 && options.sinceStateFile) {
-      const mark = laterTimestamp(previousMark, highWaterMark);
+      const mark = nextHighWaterMark(previousMark, [highWaterMark], []);
       if (mark && mark !== previousMark) await writeSinceState(options.sinceStateFile, mark);
     }
     emit({ type: "done", result });
@@ -97394,6 +97436,8 @@ var Run = class {
   failures = [];
   sampleOutcomes = [];
   #claimed = /* @__PURE__ */ new Map();
+  /** Side files (see {@link sideFiles}) → the file they belong to. */
+  #besides = /* @__PURE__ */ new Map();
   /**
    * Reads every selected sample's details (a few at a time) and plans its files, so that totals
    * are known and a bad template or a hostile file name is found before any byte moves.
@@ -97540,7 +97584,11 @@ var Run = class {
         );
         return;
       }
-      this.#claim(target, `${detail.id} ${fileType}`);
+      const clash = this.#claim(target, `${detail.id} ${fileType}`, kind);
+      if (clash) {
+        this.#fail(detail.id, clientId, fileType, target, clash, extra?.file?.id);
+        return;
+      }
       plans.push({ sampleId: detail.id, clientId, fileType, kind, target, ...extra });
     };
     for (const file2 of detail.files) {
@@ -97571,8 +97619,13 @@ var Run = class {
     }
     return plans;
   }
-  #claim(target, who) {
-    if (this.sink.kind === "stream") return;
+  /**
+   * Reserves a target and the names its delivery writes beside it. Two targets on one name are
+   * a template mistake (the run stops); a target on another's `.part`, `.part.json` or `.sha256`
+   * would be overwritten or renamed away mid-run: that file fails, named, before any byte moves.
+   */
+  #claim(target, who, kind) {
+    if (this.sink.kind === "stream") return void 0;
     const previous = this.#claimed.get(target);
     if (previous !== void 0) {
       throw new DownloadInputError(
@@ -97580,9 +97633,30 @@ var Run = class {
         `Bad --download-template: ${previous} and ${who} both resolve to ${target}. Include {gencove_id}, {file_type} or {default_filename} so that every file gets its own name.`
       );
     }
+    const besides = sideFiles(target, kind, this.sink.kind, this.ctx.checksums);
+    const clash = [target, ...besides].map((name) => ({ name, owner: this.#besides.get(name) ?? this.#claimed.get(name) })).find((c2) => c2.owner !== void 0);
+    if (clash) {
+      return new UnsafePathError(
+        `${who} would be written to ${target}, which clashes with ${clash.name}, written for ${clash.owner} (a file and the working files beside another: .part, .part.json, .sha256). Nothing was written for it; a --download-template with {file_type} keeps them apart.`
+      );
+    }
     this.#claimed.set(target, who);
+    for (const name of besides) this.#besides.set(name, who);
+    return void 0;
   }
 };
+function sideFiles(target, kind, sink, checksums) {
+  const names = [];
+  if (sink === "disk") {
+    names.push(partPath(target));
+    if (kind === "deliverable") names.push(statePath(target), `${statePath(target)}.tmp`);
+  }
+  if (checksums && kind === "deliverable") {
+    names.push(`${target}.sha256`);
+    if (sink === "disk") names.push(partPath(`${target}.sha256`));
+  }
+  return names;
+}
 
 // packages/core/src/jobs/download/download-file.ts
 async function downloadSampleFile(api, options) {
@@ -97861,12 +97935,13 @@ async function writeDownloadUrls(api, options) {
     if (await isSpecialFile(options.output)) await writeFile5(options.output, text);
     else await writeFileAtomic(options.output, text);
   } else if (!options.output.write(text)) await once3(options.output, "drain");
-  const highWaterMark = details.reduce(
-    (mark, d2) => laterTimestamp(mark, d2.last_status?.created ?? void 0),
-    void 0
+  const highWaterMark = nextHighWaterMark(
+    void 0,
+    details.map((d2) => d2.last_status?.created),
+    options.restore ? [] : selection.archived.map((s2) => s2.statusCreated)
   );
   if (options.sinceStateFile) {
-    const mark = laterTimestamp(previousMark, highWaterMark);
+    const mark = nextHighWaterMark(previousMark, [highWaterMark], []);
     if (mark && mark !== previousMark) await writeSinceState(options.sinceStateFile, mark);
   }
   return { entries, ...highWaterMark ? { highWaterMark } : {}, warnings };
@@ -103998,6 +104073,7 @@ function webhooksCommand(io, setExitCode) {
 
 // packages/cli/src/render/error.ts
 function renderError(io, error62, json2) {
+  if (error62?.code === "ERR_GENCOVE_OUTPUT_CLOSED") return 0;
   const exitCode2 = exitCodeForError(error62);
   const err = error62;
   const message = err?.message ?? String(error62);

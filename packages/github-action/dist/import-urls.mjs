@@ -7,7 +7,7 @@ import {
   logAssignEvent,
   samplesTable,
   setRegistrationOutputs
-} from "./chunks/chunk-EKSK6LYF.mjs";
+} from "./chunks/chunk-XFST7RWY.mjs";
 import "./chunks/chunk-3NDLOD75.mjs";
 import {
   AssignmentError,
@@ -20,7 +20,7 @@ import {
   parseMapFile,
   runAction,
   selectShard
-} from "./chunks/chunk-DQGGUTLT.mjs";
+} from "./chunks/chunk-5AVA426I.mjs";
 import "./chunks/chunk-PGZVWKOG.mjs";
 
 // packages/github-action/src/import-urls/run.ts

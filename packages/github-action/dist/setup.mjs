@@ -16,7 +16,7 @@ import {
   rmRF,
   runAction,
   which
-} from "./chunks/chunk-DQGGUTLT.mjs";
+} from "./chunks/chunk-5AVA426I.mjs";
 import {
   __commonJS,
   __export,

@@ -8,7 +8,7 @@ import {
   relativeIfInside,
   samplesTable,
   setRegistrationOutputs
-} from "./chunks/chunk-EKSK6LYF.mjs";
+} from "./chunks/chunk-XFST7RWY.mjs";
 import {
   reportProblems
 } from "./chunks/chunk-3NDLOD75.mjs";
@@ -27,7 +27,7 @@ import {
   runAction,
   shardOf,
   uploadFastqs
-} from "./chunks/chunk-DQGGUTLT.mjs";
+} from "./chunks/chunk-5AVA426I.mjs";
 import "./chunks/chunk-PGZVWKOG.mjs";
 
 // packages/github-action/src/upload/run.ts

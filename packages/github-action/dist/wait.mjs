@@ -10,7 +10,7 @@ import {
   formatDuration,
   runAction,
   waitForSamples
-} from "./chunks/chunk-DQGGUTLT.mjs";
+} from "./chunks/chunk-5AVA426I.mjs";
 import "./chunks/chunk-PGZVWKOG.mjs";
 
 // packages/github-action/src/wait/run.ts

@@ -55,6 +55,11 @@ describe('presigned downloads through the S3 proxy', () => {
     expect(a.headers.get('content-length')).toBe(String(mid));
     expect(b.status).toBe(206);
     expect(Buffer.concat([a.body, b.body]).equals(whole)).toBe(true);
+    // the size probe: one byte, as S3 answers it (s3rver alone would send the whole object)
+    const first = await download(fq.download_url, { Range: 'bytes=0-0' });
+    expect(first.status).toBe(206);
+    expect(first.headers.get('content-range')).toBe(`bytes 0-0/${whole.length}`);
+    expect(first.body.equals(whole.subarray(0, 1))).toBe(true);
   });
 
   it('tampered signature → 403 SignatureDoesNotMatch; no credentials → 403', async () => {

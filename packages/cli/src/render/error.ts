@@ -6,6 +6,8 @@ import type { Io } from '../io.js';
  * message (never a stack) and, in JSON mode, one machine-readable line.
  */
 export function renderError(io: Io, error: unknown, json: boolean): number {
+  // `gencove download - | head`: the reader had what it wanted; like `cat`, end quietly.
+  if ((error as { code?: unknown } | null)?.code === 'ERR_GENCOVE_OUTPUT_CLOSED') return 0;
   const exitCode = exitCodeForError(error);
   const err = error as { message?: string; code?: string; status?: number };
   const message = err?.message ?? String(error);

@@ -411,6 +411,17 @@ async function handle(
     outHeaders['accept-ranges'] = 'bytes';
     for (const [name, value] of Object.entries(overrides)) outHeaders[name] = value;
   }
+  // s3rver reads `Range: bytes=0-0` as "from 0 to the end" (an end of 0 is falsy to it);
+  // S3 answers that one byte, and clients probe a file's size with it.
+  const firstByteOnly =
+    method === 'GET' && status === 206 && String(req.headers.range ?? '').trim() === 'bytes=0-0';
+  if (firstByteOnly) {
+    outHeaders['content-range'] = String(upstream.headers['content-range']).replace(
+      /^bytes 0-\d+\//,
+      'bytes 0-0/',
+    );
+    outHeaders['content-length'] = '1';
+  }
   res.writeHead(status, outHeaders);
 
   const written =
@@ -428,6 +439,13 @@ async function handle(
   const corrupt = (download && deps.modes.corrupt) || effect.corrupt === true;
   if (method === 'GET' && key !== '' && corrupt && status < 300) {
     stream = stream.pipe(new ByteFlipper(upstream.headers['content-range'], length));
+  }
+  if (firstByteOnly) {
+    stream.once('data', (chunk: Buffer) => {
+      res.end(chunk.subarray(0, 1));
+      stream.resume(); // the rest is read and dropped
+    });
+    return;
   }
   const cut = effect.cut ?? (download && deps.modes.truncate && status < 300 ? 'fin' : undefined);
   if (cut && method !== 'HEAD') {

@@ -12,7 +12,7 @@ import {
   type TransferTuning,
   transferToDisk,
 } from './disk-transfer.js';
-import { ChecksumMismatchError, RemoteFileChangedError } from './errors.js';
+import { ChecksumMismatchError, OutputClosedError, RemoteFileChangedError } from './errors.js';
 import { type FetchContext, type ObjectInfo, pumpRange } from './fetch-range.js';
 import { existingFileSize, sha256OfFile, writeFileAtomic } from './local-files.js';
 import { headObject, putText, transferToS3 } from './s3-delivery.js';
@@ -113,8 +113,12 @@ async function deliverDeliverable(plan: PlannedFile, ctx: DeliveryContext): Prom
     onRetry: (retry) => ctx.emit({ type: 'file-retry', ...who, ...retry }),
   };
   let info: ObjectInfo = {};
+  // The API's size saves a request, but only as a hint: the official client trusts the GET's
+  // headers alone (spec §9.4), and a transfer checks the size the server reports anyway.
+  let sizeIsHint = false;
   if (typeof file.size === 'number' && Number.isInteger(file.size) && file.size >= 0) {
     info.total = file.size;
+    sizeIsHint = true;
   }
   const total = async (): Promise<number> => {
     if (info.total === undefined) {
@@ -130,9 +134,17 @@ async function deliverDeliverable(plan: PlannedFile, ctx: DeliveryContext): Prom
       throw new Error(`The server did not say how large ${plan.target} is.`);
     return info.total;
   };
+  /** Whether an existing copy has the file's size, asking the server when the hint says no. */
+  const hasSize = async (size: number): Promise<boolean> => {
+    if (size === (await total())) return true;
+    if (!sizeIsHint) return false;
+    sizeIsHint = false;
+    info = {};
+    return size === (await total());
+  };
 
   if (ctx.skipExisting && ctx.sink.kind !== 'stream') {
-    const skip = await existingMatches(plan, ctx, expected, total);
+    const skip = await existingMatches(plan, ctx, expected, hasSize);
     if (skip) {
       Object.assign(outcome, skip, { outcome: 'skipped', bytes: info.total ?? skip.bytes });
       await writeSidecar(plan, ctx, outcome);
@@ -191,7 +203,7 @@ async function deliverDeliverable(plan: PlannedFile, ctx: DeliveryContext): Prom
         }));
       } else {
         start(0);
-        sha256 = await streamOut(ctx.sink.stream, source, known, ctx, fetch, progress);
+        sha256 = await streamOut(ctx.sink.stream, plan.target, source, known, ctx, fetch, progress);
         if (expected && sha256 && sha256 !== expected) {
           throw new ChecksumMismatchError(plan.target, expected, sha256, 1, false);
         }
@@ -219,8 +231,10 @@ async function deliverDeliverable(plan: PlannedFile, ctx: DeliveryContext): Prom
         info = { total: size };
         continue;
       }
-      if (error instanceof RemoteFileChangedError && restarts < 1) {
-        restarts++;
+      if (error instanceof RemoteFileChangedError && (sizeIsHint || restarts < 1)) {
+        // A wrong size from the API is not a change of the file: it does not use up the restart.
+        if (sizeIsHint) sizeIsHint = false;
+        else restarts++;
         info = {};
         continue;
       }
@@ -238,7 +252,7 @@ async function existingMatches(
   plan: PlannedFile,
   ctx: DeliveryContext,
   expected: string | undefined,
-  total: () => Promise<number>,
+  hasSize: (size: number) => Promise<boolean>,
 ): Promise<SkipFacts | undefined> {
   if (ctx.sink.kind === 's3') {
     const head = await headObject(
@@ -247,7 +261,7 @@ async function existingMatches(
       keyOf(ctx.sink, plan.target),
       ctx.signal,
     );
-    if (!head || head.size !== (await total())) return undefined;
+    if (!head || !(await hasSize(head.size))) return undefined;
     if (!expected) return { skipReason: 'same-size', verified: false, bytes: head.size };
     // The sha256 we stored as metadata after verifying the stream.
     return head.sha256 === expected
@@ -255,7 +269,7 @@ async function existingMatches(
       : undefined;
   }
   const size = await existingFileSize(plan.target);
-  if (size === undefined || size !== (await total())) return undefined;
+  if (size === undefined || !(await hasSize(size))) return undefined;
   if (ctx.verifyExisting && expected) {
     const actual = await sha256OfFile(plan.target, ctx.signal);
     return actual === expected
@@ -267,6 +281,7 @@ async function existingMatches(
 
 async function streamOut(
   stream: NodeJS.WritableStream,
+  target: string,
   source: DownloadSource,
   info: ObjectInfo & { total: number },
   ctx: DeliveryContext,
@@ -297,6 +312,9 @@ async function streamOut(
     if (failure) throw failure;
   } catch (error) {
     if (ctx.signal.aborted) throw new AbortError();
+    if ((error as NodeJS.ErrnoException).code === 'EPIPE') {
+      throw new OutputClosedError(target, written);
+    }
     throw error;
   } finally {
     stream.off('error', onError);

@@ -78,6 +78,21 @@ export class ArchivedSamplesError extends Error {
   }
 }
 
+/**
+ * The reader of a streamed file went away (EPIPE: `gencove download - … | head`). What it read
+ * was correct as far as it went; the rest was not sent. Front ends may treat it as a normal end.
+ */
+export class OutputClosedError extends Error {
+  readonly code = 'ERR_GENCOVE_OUTPUT_CLOSED';
+  constructor(
+    readonly target: string,
+    readonly writtenBytes: number,
+  ) {
+    super(`The reader of the output closed it after ${writtenBytes} bytes of ${target}.`);
+    this.name = 'OutputClosedError';
+  }
+}
+
 /** The file changed on the server between two requests of one transfer (ETag or size). */
 export class RemoteFileChangedError extends Error {
   readonly code = 'ERR_GENCOVE_REMOTE_CHANGED';

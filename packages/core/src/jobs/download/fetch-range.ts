@@ -143,6 +143,7 @@ export async function pumpRange(
       await source.refresh(generation, ctx.signal);
       continue;
     }
+    if (result.progressed) source.served?.(generation);
     let failure = result.failure;
     if (failure instanceof AbortError) throw failure;
     if (!failure) {

@@ -17,6 +17,7 @@ export {
   DownloadFailedError,
   DownloadInputError,
   type FileFailure,
+  OutputClosedError,
   RemoteFileChangedError,
   RestoreTimeoutError,
   UnsafePathError,

@@ -24,6 +24,7 @@ import {
   DownloadFailedError,
   DownloadInputError,
   type FileFailure,
+  OutputClosedError,
   UnsafePathError,
 } from './errors.js';
 import {
@@ -34,9 +35,10 @@ import {
   validateFileTypes,
 } from './file-types.js';
 import { defaultFilename, fileExtension } from './filename.js';
+import { partPath, statePath } from './part-state.js';
 import { restoreAndWait } from './restore.js';
 import { archivedView, type SelectedSample, selectSamples } from './select.js';
-import { laterTimestamp, readSinceState, writeSinceState } from './since-state.js';
+import { nextHighWaterMark, readSinceState, writeSinceState } from './since-state.js';
 import { closeSink, describeSink, openSink, type Sink, targetOf } from './sink.js';
 import { SampleUrls } from './source.js';
 import {
@@ -66,6 +68,7 @@ function isRunFatal(error: unknown): boolean {
     error instanceof AuthenticationError ||
     error instanceof MaintenanceError ||
     error instanceof DownloadInputError ||
+    error instanceof OutputClosedError ||
     (error as { name?: string })?.name === 'AbortError'
   );
 }
@@ -230,10 +233,10 @@ export async function downloadDeliverables(
 
     sampleOutcomes.push(...run.sampleOutcomes);
     const files = run.files;
-    const delivered = run.sampleOutcomes.filter((s) => s.outcome === 'delivered');
-    const highWaterMark = delivered.reduce<string | undefined>(
-      (mark, s) => laterTimestamp(mark, s.statusCreated ?? undefined),
+    const highWaterMark = nextHighWaterMark(
       undefined,
+      run.sampleOutcomes.filter((s) => s.outcome === 'delivered').map((s) => s.statusCreated),
+      sampleOutcomes.filter((s) => s.outcome === 'skipped-archived').map((s) => s.statusCreated),
     );
     if (files.length === 0) {
       emit({
@@ -262,7 +265,7 @@ export async function downloadDeliverables(
       elapsedMs: Date.now() - startedAt,
     };
     if (run.failures.length === 0 && options.sinceStateFile) {
-      const mark = laterTimestamp(previousMark, highWaterMark);
+      const mark = nextHighWaterMark(previousMark, [highWaterMark], []);
       if (mark && mark !== previousMark) await writeSinceState(options.sinceStateFile, mark);
     }
     emit({ type: 'done', result });
@@ -320,6 +323,8 @@ class Run {
   readonly failures: FileFailure[] = [];
   readonly sampleOutcomes: DownloadSampleOutcome[] = [];
   readonly #claimed = new Map<string, string>();
+  /** Side files (see {@link sideFiles}) → the file they belong to. */
+  readonly #besides = new Map<string, string>();
 
   constructor(
     private readonly api: DownloadApi,
@@ -500,7 +505,11 @@ class Run {
         );
         return;
       }
-      this.#claim(target, `${detail.id} ${fileType}`);
+      const clash = this.#claim(target, `${detail.id} ${fileType}`, kind);
+      if (clash) {
+        this.#fail(detail.id, clientId, fileType, target, clash, extra?.file?.id);
+        return;
+      }
       plans.push({ sampleId: detail.id, clientId, fileType, kind, target, ...extra });
     };
     for (const file of detail.files) {
@@ -532,8 +541,13 @@ class Run {
     return plans;
   }
 
-  #claim(target: string, who: string) {
-    if (this.sink.kind === 'stream') return;
+  /**
+   * Reserves a target and the names its delivery writes beside it. Two targets on one name are
+   * a template mistake (the run stops); a target on another's `.part`, `.part.json` or `.sha256`
+   * would be overwritten or renamed away mid-run: that file fails, named, before any byte moves.
+   */
+  #claim(target: string, who: string, kind: PlannedFile['kind']): UnsafePathError | undefined {
+    if (this.sink.kind === 'stream') return undefined;
     const previous = this.#claimed.get(target);
     if (previous !== undefined) {
       throw new DownloadInputError(
@@ -542,6 +556,38 @@ class Run {
           'Include {gencove_id}, {file_type} or {default_filename} so that every file gets its own name.',
       );
     }
+    const besides = sideFiles(target, kind, this.sink.kind, this.ctx.checksums);
+    const clash = [target, ...besides]
+      .map((name) => ({ name, owner: this.#besides.get(name) ?? this.#claimed.get(name) }))
+      .find((c) => c.owner !== undefined);
+    if (clash) {
+      return new UnsafePathError(
+        `${who} would be written to ${target}, which clashes with ${clash.name}, written for ` +
+          `${clash.owner} (a file and the working files beside another: .part, .part.json, .sha256). ` +
+          'Nothing was written for it; a --download-template with {file_type} keeps them apart.',
+      );
+    }
     this.#claimed.set(target, who);
+    for (const name of besides) this.#besides.set(name, who);
+    return undefined;
   }
+}
+
+/** What a delivery writes next to its target (temporary files and the checksum sidecar). */
+function sideFiles(
+  target: string,
+  kind: PlannedFile['kind'],
+  sink: Sink['kind'],
+  checksums: boolean,
+): string[] {
+  const names: string[] = [];
+  if (sink === 'disk') {
+    names.push(partPath(target));
+    if (kind === 'deliverable') names.push(statePath(target), `${statePath(target)}.tmp`);
+  }
+  if (checksums && kind === 'deliverable') {
+    names.push(`${target}.sha256`);
+    if (sink === 'disk') names.push(partPath(`${target}.sha256`));
+  }
+  return names;
 }

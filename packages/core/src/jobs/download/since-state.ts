@@ -56,3 +56,25 @@ export function laterTimestamp(a: string | undefined, b: string | undefined): st
   if (!b) return a;
   return parseGencoveTimestamp(b).getTime() > parseGencoveTimestamp(a).getTime() ? b : a;
 }
+
+/**
+ * The mark a run may store: the newest status among the samples it delivered, but never past a
+ * sample it left behind (`--skip-archived`). Selection is inclusive, so holding the mark at the
+ * oldest left-behind sample makes the next run see it again; its delivered neighbours are then
+ * skipped as existing. Never moves backwards.
+ */
+export function nextHighWaterMark(
+  previous: string | undefined,
+  delivered: readonly (string | null | undefined)[],
+  leftBehind: readonly (string | null | undefined)[],
+): string | undefined {
+  let mark = previous;
+  for (const t of delivered) mark = laterTimestamp(mark, t ?? undefined);
+  const held = leftBehind.filter((t): t is string => Boolean(t));
+  if (held.length === 0 || mark === undefined) return mark;
+  const oldest = held.reduce((a, b) =>
+    parseGencoveTimestamp(b).getTime() < parseGencoveTimestamp(a).getTime() ? b : a,
+  );
+  if (parseGencoveTimestamp(oldest).getTime() >= parseGencoveTimestamp(mark).getTime()) return mark;
+  return laterTimestamp(previous, oldest);
+}

@@ -10,15 +10,25 @@ export interface DownloadSource {
    * is available; concurrent callers for the same generation share one refresh.
    */
   refresh(generation: number, signal?: AbortSignal): Promise<void>;
+  /** The URL of `generation` delivered bytes: the refresh limit counts again from zero. */
+  served?(generation: number): void;
 }
 
 export type SampleFetcher = (sampleId: string, signal?: AbortSignal) => Promise<SampleDetail>;
 
-/** Fewer refreshes than the official client's 10 re-reads would hide a real permission problem. */
+/**
+ * Refreshes in a row that bring no byte before a sample's URLs count as refused for good (the
+ * official client re-reads 10 times). Any byte served by a fresh URL resets the count, so a
+ * long transfer outliving many short-lived URLs never runs out.
+ */
 export const DEFAULT_MAX_URL_REFRESHES = 10;
 
+/**
+ * The storage keeps refusing a file's presigned URLs. Not an API credentials problem (the API
+ * answered every refresh), so it has its own code rather than `ERR_GENCOVE_FORBIDDEN`.
+ */
 export class UrlRefreshError extends Error {
-  readonly code = 'ERR_GENCOVE_FORBIDDEN';
+  readonly code = 'ERR_GENCOVE_URL_REFUSED';
   constructor(message: string) {
     super(message);
     this.name = 'UrlRefreshError';
@@ -62,6 +72,9 @@ export class SampleUrls {
         return { url: current.download_url, generation: this.#generation };
       },
       refresh: (generation, signal) => this.refresh(generation, label, signal),
+      served: (generation) => {
+        if (generation === this.#generation) this.#refreshes = 0;
+      },
     };
   }
 
@@ -70,7 +83,7 @@ export class SampleUrls {
     if (!this.#pending) {
       if (this.#refreshes >= this.maxRefreshes) {
         throw new UrlRefreshError(
-          `The download URL of ${label} was refused (403) after ${this.#refreshes} refreshes.`,
+          `The download URL of ${label} was refused (403) ${this.#refreshes} times in a row, each time with a fresh URL.`,
         );
       }
       this.#refreshes++;

@@ -136,7 +136,10 @@ export interface DownloadResult {
     /** Size of every file now at the destination for this selection. */
     deliveredBytes: number;
   };
-  /** Newest `last_status.created` among the delivered samples (written to the state file). */
+  /**
+   * Newest `last_status.created` among the delivered samples, held back to the oldest sample
+   * skipped as archived (so a later run still fetches it); what the state file records.
+   */
   highWaterMark?: string;
   warnings: string[];
   elapsedMs: number;

@@ -14,7 +14,7 @@ import { createFileTypeFilter, validateFileTypes } from './file-types.js';
 import { isSpecialFile, writeFileAtomic } from './local-files.js';
 import { restoreAndWait } from './restore.js';
 import { archivedView, selectSamples } from './select.js';
-import { laterTimestamp, readSinceState, writeSinceState } from './since-state.js';
+import { nextHighWaterMark, readSinceState, writeSinceState } from './since-state.js';
 import { DOWNLOAD_STATUS_FILTERS, type DownloadEvent, type SelectionOptions } from './types.js';
 
 export interface DownloadUrlsOptions extends SelectionOptions {
@@ -123,12 +123,13 @@ export async function writeDownloadUrls(
     if (await isSpecialFile(options.output)) await writeFile(options.output, text);
     else await writeFileAtomic(options.output, text);
   } else if (!options.output.write(text)) await once(options.output, 'drain');
-  const highWaterMark = details.reduce<string | undefined>(
-    (mark, d) => laterTimestamp(mark, d.last_status?.created ?? undefined),
+  const highWaterMark = nextHighWaterMark(
     undefined,
+    details.map((d) => d.last_status?.created),
+    options.restore ? [] : selection.archived.map((s) => s.statusCreated),
   );
   if (options.sinceStateFile) {
-    const mark = laterTimestamp(previousMark, highWaterMark);
+    const mark = nextHighWaterMark(previousMark, [highWaterMark], []);
     if (mark && mark !== previousMark) await writeSinceState(options.sinceStateFile, mark);
   }
   return { entries, ...(highWaterMark ? { highWaterMark } : {}), warnings };
