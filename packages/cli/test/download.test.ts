@@ -143,6 +143,8 @@ describe('gencove download DESTINATION', () => {
       ],
       [['download', dir(), '--project-id', projectId, '--restore', '--skip-archived'], /not both/],
       [['download', dir(), '--project-id', projectId, '--since', '2026-1-5'], /--since must be/],
+      [['download', dir(), '--project-id', projectId, '--concurrency', '0'], /--concurrency/],
+      [['download', dir(), '--project-id', projectId, '--parallel-files', 'x'], /--parallel-files/],
       [
         ['download', join(root, 'a-file'), '--project-id', projectId],
         /exists and is not a directory/,
@@ -198,7 +200,20 @@ describe('gencove download DESTINATION', () => {
     expect(files.find((f: Json) => f.fileType === 'impute-vcf').outcome).toBe('downloaded');
     expect(files.find((f: Json) => f.fileType === 'fastq-r1').outcome).toBe('skipped');
     expect((await readFile(vcf)).equals(good)).toBe(true);
-    const again = await cli([...base, ...template, '--no-skip-existing', '--no-verify', '--json']);
+    const again = await cli([
+      ...base,
+      ...template,
+      '--no-skip-existing',
+      '--no-verify',
+      '--parallel-files',
+      '1',
+      '--json',
+    ]);
+    // --parallel-files 1: each file is done before the next one starts
+    const order = ndjson(again.stdout)
+      .filter((e: Json) => e.type === 'file-start' || e.type === 'file-done')
+      .map((e: Json) => e.type);
+    expect(order).toEqual(['file-start', 'file-done', 'file-start', 'file-done']);
     const all = ndjson(again.stdout).at(-1).files;
     expect(all.map((f: Json) => [f.outcome, f.verified, f.sha256])).toEqual([
       ['downloaded', false, undefined],

@@ -177,6 +177,10 @@ describe('bytes of the generated files', () => {
   it('metadata files: compact for download (§9.7), Python spacing for download-file (§10)', () => {
     expect(formatMetadataFile({ batch: '2026-01' })).toBe('{"metadata":{"batch":"2026-01"}}');
     expect(formatMetadataFile(null)).toBe('{"metadata":null}');
+    // json.dumps({"metadata": {"lab": "Zürich 🧬"}}, separators=(",", ":"))
+    expect(formatMetadataFile({ lab: 'Zürich 🧬' })).toBe(
+      '{"metadata":{"lab":"Z\\u00fcrich \\ud83e\\uddec"}}',
+    );
     expect(formatMetadataDownloadFile({ batch: '2026-01', n: [1, 2] })).toBe(
       '{"metadata": {"batch": "2026-01", "n": [1, 2]}}',
     );

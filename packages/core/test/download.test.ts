@@ -221,6 +221,43 @@ describe('delivery to a directory', () => {
     ]);
   });
 
+  it('server names with a backslash or a control character fail those files only', async () => {
+    const project = await createProject(sb, 'hostile names');
+    const { H1: sampleId } = await addSamples(sb, project, 'hostile', {
+      'H1_R1.fastq.gz': fastq(20 * 1024, 'h1'),
+    });
+    const data = fastq(20 * 1024, 'hostile-body');
+    const external = async (fileType: string, key: string) => ({
+      fileType,
+      size: data.length,
+      sha256: sha256(data),
+      url: await sb.control.putExternalObject(key, data),
+    });
+    sb.control.addExternalFiles(sampleId!, [
+      await external('alignment-bam', 'h1/..\\..\\evil.bam'),
+      await external('impute-vcf', 'h2/bell\u0007.vcf.gz'),
+      await external('impute-tbi', 'h3/fine.vcf.gz.tbi'),
+    ]);
+    const root = await tempDir();
+    const dest = join(root, 'inside');
+    const error = await failure(
+      start({
+        destination: dest,
+        sampleIds: [sampleId!],
+        fileTypes: ['alignment-bam', 'impute-vcf', 'impute-tbi'],
+      }).promise,
+    );
+    const failed = error.result!.files.filter((f) => f.outcome === 'failed');
+    expect(failed.map((f) => [f.fileType, f.error?.code])).toEqual(
+      expect.arrayContaining([
+        ['alignment-bam', 'ERR_GENCOVE_UNSAFE_PATH'],
+        ['impute-vcf', 'ERR_GENCOVE_UNSAFE_PATH'],
+      ]),
+    );
+    expect(failed).toHaveLength(2);
+    expect(await listFiles(root)).toEqual([`inside/H1/${sampleId}/fine.vcf.gz.tbi`]);
+  });
+
   it("a server file named like another one's .part or .sha256 fails, named; the other is intact", async () => {
     const project = await createProject(sb, 'side-file clash');
     const { C1: sampleId } = await addSamples(sb, project, 'clash', {

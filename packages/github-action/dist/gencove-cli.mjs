@@ -95503,7 +95503,10 @@ function pythonJsonDumps(value) {
   return asciiString(String(value));
 }
 function asciiString(text) {
-  return JSON.stringify(text).replace(
+  return escapeNonAscii(JSON.stringify(text));
+}
+function escapeNonAscii(json2) {
+  return json2.replace(
     /[\u007f-\uffff]/g,
     (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`
   );
@@ -95539,7 +95542,7 @@ function formatQcJson(results) {
   return pythonJsonDumps(reduced);
 }
 function formatMetadataFile(metadata) {
-  return JSON.stringify({ metadata: metadata ?? null });
+  return escapeNonAscii(JSON.stringify({ metadata: metadata ?? null }));
 }
 function formatMetadataDownloadFile(metadata) {
   return pythonJsonDumps({ metadata: metadata ?? null });

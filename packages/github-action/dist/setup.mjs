@@ -16,7 +16,7 @@ import {
   rmRF,
   runAction,
   which
-} from "./chunks/chunk-5AVA426I.mjs";
+} from "./chunks/chunk-C3VFJFND.mjs";
 import {
   __commonJS,
   __export,

@@ -8,7 +8,7 @@ import {
   relativeIfInside,
   samplesTable,
   setRegistrationOutputs
-} from "./chunks/chunk-XFST7RWY.mjs";
+} from "./chunks/chunk-Q6VIFP5X.mjs";
 import {
   reportProblems
 } from "./chunks/chunk-3NDLOD75.mjs";
@@ -27,7 +27,7 @@ import {
   runAction,
   shardOf,
   uploadFastqs
-} from "./chunks/chunk-5AVA426I.mjs";
+} from "./chunks/chunk-C3VFJFND.mjs";
 import "./chunks/chunk-PGZVWKOG.mjs";
 
 // packages/github-action/src/upload/run.ts

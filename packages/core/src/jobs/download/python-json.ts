@@ -28,7 +28,12 @@ export function pythonJsonDumps(value: unknown): string {
 }
 
 function asciiString(text: string): string {
-  return JSON.stringify(text).replace(
+  return escapeNonAscii(JSON.stringify(text));
+}
+
+/** `ensure_ascii=True`: every UTF-16 unit outside space..`~` of JSON text as `\uXXXX`. */
+export function escapeNonAscii(json: string): string {
+  return json.replace(
     /[\u007f-\uffff]/g,
     (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );

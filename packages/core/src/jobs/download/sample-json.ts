@@ -1,5 +1,5 @@
 import type { QcResult } from '../../models.js';
-import { PyFloat, pythonJsonDumps } from './python-json.js';
+import { escapeNonAscii, PyFloat, pythonJsonDumps } from './python-json.js';
 
 /**
  * `<sample>_qc.json` (spec §9.7): a one-line JSON array, each result reduced to the type's `key`
@@ -21,9 +21,13 @@ export function formatQcJson(results: readonly QcResult[]): string {
   return pythonJsonDumps(reduced);
 }
 
-/** `<sample>_metadata.json` written by `download` (spec §9.7): the wrapper, no spaces. */
+/**
+ * `<sample>_metadata.json` written by `download` (spec §9.7): the wrapper, no spaces, non-ASCII
+ * escaped as Python writes it. A float with a zero fraction (`1.0`) reaches us as a number
+ * without one and is written `1` (the API client parses JSON into JavaScript numbers).
+ */
 export function formatMetadataFile(metadata: unknown): string {
-  return JSON.stringify({ metadata: metadata ?? null });
+  return escapeNonAscii(JSON.stringify({ metadata: metadata ?? null }));
 }
 
 /** The `metadata` body of `samples download-file` (spec §10): Python default separators. */
