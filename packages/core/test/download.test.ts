@@ -381,6 +381,19 @@ describe('integrity', () => {
     expect(next.files[0]).toMatchObject({ outcome: 'downloaded', verified: true });
   });
 
+  it('with skip-existing off, a good file already there outlives two corrupt fetches', async () => {
+    const dest = await tempDir();
+    const options = { destination: dest, sampleIds: [a01.id], fileTypes: ['impute-vcf'] };
+    const target = (await start(options).promise).files[0]!.target;
+    const good = await readFile(target);
+    sb.control.corruptDownloads(true);
+    const error = await failure(start({ ...options, skipExisting: false }).promise);
+    expect(error.code).toBe('ERR_GENCOVE_CHECKSUM');
+    expect(error.message).toContain('has the expected sha256 and was kept');
+    expect((await readFile(target)).equals(good)).toBe(true);
+    expect((await listFiles(dest)).filter((f) => f.includes('.part'))).toEqual([]);
+  });
+
   it('a corruption that does not repeat is repaired by the second fetch', async () => {
     sb.control.corruptDownloads(true);
     const dest = await tempDir();

@@ -93829,15 +93829,16 @@ function validateConcurrency(concurrency) {
 
 // packages/core/src/jobs/download/errors.ts
 var ChecksumMismatchError = class extends Error {
-  constructor(target, expected, actual, attempts, removed = true) {
+  constructor(target, expected, actual, attempts, removed = true, keptExisting = false) {
     super(
-      `Checksum mismatch for ${target}: expected sha256 ${expected}, got ${actual} (${attempts} attempt${attempts === 1 ? "" : "s"}); ` + (removed ? "the file was removed." : "the bytes already written are corrupt.")
+      `Checksum mismatch for ${target}: expected sha256 ${expected}, got ${actual} (${attempts} attempt${attempts === 1 ? "" : "s"}); ` + (keptExisting ? "the file already there has the expected sha256 and was kept." : removed ? "the file was removed." : "the bytes already written are corrupt.")
     );
     this.target = target;
     this.expected = expected;
     this.actual = actual;
     this.attempts = attempts;
     this.removed = removed;
+    this.keptExisting = keptExisting;
     this.name = "ChecksumMismatchError";
   }
   target;
@@ -93845,6 +93846,7 @@ var ChecksumMismatchError = class extends Error {
   actual;
   attempts;
   removed;
+  keptExisting;
   code = "ERR_GENCOVE_CHECKSUM";
 };
 var UnsafePathError = class extends Error {
@@ -95783,8 +95785,16 @@ async function deliverDeliverable(plan, ctx) {
           attempt: mismatches
         });
         if (mismatches >= 2) {
-          if (ctx.sink.kind === "disk") await rm4(plan.target, { force: true });
-          throw new ChecksumMismatchError(plan.target, expected, error62.actual, mismatches);
+          const keep = ctx.sink.kind === "disk" && await sha256OfExisting(plan.target, ctx.signal) === expected;
+          if (ctx.sink.kind === "disk" && !keep) await rm4(plan.target, { force: true });
+          throw new ChecksumMismatchError(
+            plan.target,
+            expected,
+            error62.actual,
+            mismatches,
+            true,
+            keep
+          );
         }
         info2 = { total: size };
         continue;
@@ -95800,6 +95810,9 @@ async function deliverDeliverable(plan, ctx) {
   }
   await writeSidecar(plan, ctx, outcome);
   return outcome;
+}
+async function sha256OfExisting(path, signal) {
+  return await existingFileSize(path) === void 0 ? void 0 : sha256OfFile(path, signal);
 }
 async function existingMatches(plan, ctx, expected, hasSize) {
   if (ctx.sink.kind === "s3") {

@@ -16,7 +16,7 @@ import {
   rmRF,
   runAction,
   which
-} from "./chunks/chunk-C3VFJFND.mjs";
+} from "./chunks/chunk-LN4GMQUV.mjs";
 import {
   __commonJS,
   __export,

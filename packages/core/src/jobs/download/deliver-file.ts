@@ -223,10 +223,20 @@ async function deliverDeliverable(plan: PlannedFile, ctx: DeliveryContext): Prom
           attempt: mismatches,
         });
         if (mismatches >= 2) {
-          // A file already at the target was not this deliverable (other size, or a sha256 that
-          // --verify-existing refused): left there, a later size-only run would take it as done.
-          if (ctx.sink.kind === 'disk') await rm(plan.target, { force: true });
-          throw new ChecksumMismatchError(plan.target, expected!, error.actual, mismatches);
+          // A file already at the target is removed unless it is the deliverable (possible with
+          // skipExisting off): left there, a later size-only run would take it as done.
+          const keep =
+            ctx.sink.kind === 'disk' &&
+            (await sha256OfExisting(plan.target, ctx.signal)) === expected;
+          if (ctx.sink.kind === 'disk' && !keep) await rm(plan.target, { force: true });
+          throw new ChecksumMismatchError(
+            plan.target,
+            expected!,
+            error.actual,
+            mismatches,
+            true,
+            keep,
+          );
         }
         info = { total: size };
         continue;
@@ -243,6 +253,10 @@ async function deliverDeliverable(plan: PlannedFile, ctx: DeliveryContext): Prom
   }
   await writeSidecar(plan, ctx, outcome);
   return outcome;
+}
+
+async function sha256OfExisting(path: string, signal: AbortSignal): Promise<string | undefined> {
+  return (await existingFileSize(path)) === undefined ? undefined : sha256OfFile(path, signal);
 }
 
 type SkipFacts = Pick<FileOutcome, 'skipReason' | 'verified' | 'bytes'> & { sha256?: string };

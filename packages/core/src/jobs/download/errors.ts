@@ -13,11 +13,17 @@ export class ChecksumMismatchError extends Error {
     readonly attempts: number,
     /** False when the bytes could not be taken back (streamed to stdout). */
     readonly removed = true,
+    /** A file already at the target has the right sha256 and was left as it was. */
+    readonly keptExisting = false,
   ) {
     super(
       `Checksum mismatch for ${target}: expected sha256 ${expected}, got ${actual} ` +
         `(${attempts} attempt${attempts === 1 ? '' : 's'}); ` +
-        (removed ? 'the file was removed.' : 'the bytes already written are corrupt.'),
+        (keptExisting
+          ? 'the file already there has the expected sha256 and was kept.'
+          : removed
+            ? 'the file was removed.'
+            : 'the bytes already written are corrupt.'),
     );
     this.name = 'ChecksumMismatchError';
   }
