@@ -36,7 +36,13 @@ export async function createClient(options: AuthOptions, io: Io): Promise<Gencov
   const common = {
     host: config.host,
     s3Endpoint: config.s3Endpoint,
-    onEvent: quiet ? undefined : (event: ClientEvent) => reportRetry(io, event),
+    onEvent:
+      config.debug || !quiet
+        ? (event: ClientEvent) => {
+            if (config.debug) reportDebug(io, event);
+            if (!quiet) reportRetry(io, event);
+          }
+        : undefined,
     otp: () => ask(io, 'One-time password: ', 'A one-time password (2FA)', true),
   };
   if (credentials.mode === 'api-key')
@@ -59,6 +65,15 @@ function reportRetry(io: Io, event: ClientEvent): void {
     io,
     `${event.method} ${event.endpoint} failed (${why}, attempt ${event.attempt}); retrying in ${seconds}s`,
   );
+}
+
+/**
+ * `GENCOVE_LOG=DEBUG` (spec §1.10): a timestamped line per request, response, retry and login
+ * step on stderr. The client's events are redacted already (keys, passwords, tokens, signatures).
+ */
+function reportDebug(io: Io, event: ClientEvent): void {
+  const { type, ...fields } = event;
+  io.stderr.write(`DEBUG ${new Date().toISOString()} ${type} ${JSON.stringify(fields)}\n`);
 }
 
 /** Runs `work` with a client and always closes the client's connections afterwards. */

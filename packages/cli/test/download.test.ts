@@ -11,6 +11,7 @@ import { type Sandbox, startSandbox } from '@gencove/sandbox';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   addSamples,
+  api,
   type Json,
   ndjson,
   projectWithSamples,
@@ -221,6 +222,14 @@ describe('gencove download DESTINATION', () => {
     ]);
     const silent = await cli([...base, ...template, '--no-progress']);
     expect(silent.stderr).not.toContain('Downloading 2 files');
+  });
+
+  it('--download-urls with nothing selected prints [] and warns, like a download would', async () => {
+    const empty = (await api(sb, 'POST', '/api/v2/projects/', { name: 'cli-dl-empty' })).id;
+    const r = await cli(['download', '-', '--project-id', empty, '--download-urls']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('[]\n');
+    expect(r.stderr).toContain('WARNING: No files were found');
   });
 
   it('--download-urls writes the spec §9.8 JSON (4-space indent) to stdout or a file', async () => {
@@ -636,6 +645,7 @@ describe('gencove samples download-file', () => {
     );
     const meta = await runCliBytes(['samples', 'download-file', ids.C01!, 'metadata', '-'], env());
     expect(meta.stdout.toString()).toBe('{"metadata": {"run": "cli-dl"}}');
+    expect(meta.stderr).toBe(''); // no transfer, so no progress line either
     const qc = await runCliBytes(['samples', 'download-file', ids.C01!, 'qc', '-'], env());
     expect(qc.stdout.toString().startsWith('[{"quality_control_type": {"key": ')).toBe(true);
     const fq = await runCliBytes(
@@ -683,6 +693,22 @@ describe('gencove samples download-file', () => {
     expect(unknown.code).toBe(4);
     expect(unknown.stderr).toContain('not a client id');
     expect((await stat(root)).isDirectory()).toBe(true);
+    const { ids: archivedIds } = await projectWithSamples(sb, 'dlf-archived', { Z01: 1024 });
+    sb.control.archiveSamples([archivedIds.Z01!]);
+    const archived = await cli(['samples', 'download-file', archivedIds.Z01!, 'qc', join(d, 'a')]);
+    expect(archived.code).toBe(13);
+    // only the way out this command has: no --restore / --skip-archived here
+    expect(archived.stderr).toMatch(/gencove projects restore-samples \S+ --sample-ids \S+ --wait/);
+    expect(archived.stderr).not.toMatch(/--restore |--skip-archived/);
+  });
+
+  it('--checksum for a file the API has no checksum for: the computed sha256, a warning, exit 0', async () => {
+    const out = join(dir(), 'r1.fastq.gz');
+    const r = await cli(['samples', 'download-file', ids.C01!, 'fastq-r1', out, '--checksum']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('WARNING: The API has no checksum');
+    const bytes = await stored(ids.C01!, 'fastq-r1');
+    expect(await readFile(`${out}.sha256`, 'utf8')).toBe(`${sha256(bytes)} *${out}\n`);
   });
 });
 

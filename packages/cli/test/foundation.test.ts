@@ -143,6 +143,28 @@ describe('gencove (foundation commands)', () => {
     expect(JSON.parse(result.stdout).length).toBeGreaterThan(0);
   });
 
+  it('GENCOVE_LOG=DEBUG prints timestamped request lines on stderr, with credentials masked', async () => {
+    const env = sandboxEnv(sandbox, {
+      GENCOVE_API_KEY: '',
+      GENCOVE_EMAIL: sandbox.email,
+      GENCOVE_PASSWORD: sandbox.password,
+      GENCOVE_LOG: 'debug',
+    });
+    const result = await runCli(['projects', 'list', '--json'], { env });
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout).length).toBeGreaterThan(0); // stdout stays data only
+    const lines = result.stderr.trim().split('\n');
+    expect(lines.every((l) => /^DEBUG \d{4}-\d\d-\d\dT[\d:.]+Z [a-z-]+ \{/.test(l))).toBe(true);
+    expect(result.stderr).toMatch(/ request \{.*"method":"POST".*jwt-create/);
+    expect(result.stderr).toMatch(/ response \{.*"status":200/);
+    expect(result.stderr).toMatch(/ request \{.*"method":"GET".*\/api\/v2\/projects\//);
+    expect(result.stderr).not.toContain(sandbox.password);
+    const quiet = await runCli(['projects', 'list', '--json'], {
+      env: { ...env, GENCOVE_LOG: '' },
+    });
+    expect(quiet.stderr).toBe('');
+  });
+
   it('fails with exit 3 on a wrong password and never prints it', async () => {
     const password = 'wrong-PASSWORD-9123';
     const env = sandboxEnv(sandbox, {

@@ -39,6 +39,8 @@ export interface ResolvedConfig {
   credentials: ResolvedCredentials;
   /** From `GENCOVE_LOCALSTACK_S3_ENDPOINT` (or the flag): S3 endpoint override. */
   s3Endpoint?: string;
+  /** `GENCOVE_LOG=DEBUG` (spec §1.10): the front end should print the client's events. */
+  debug: boolean;
   /** Non-fatal remarks a front end may show (never contain secrets). */
   warnings: string[];
 }
@@ -144,6 +146,7 @@ export function resolveConfig(
     hostSource,
     credentials,
     ...(s3Endpoint ? { s3Endpoint } : {}),
+    debug: clean(env.GENCOVE_LOG)?.toUpperCase() === 'DEBUG',
     warnings,
   };
 }

@@ -8,6 +8,13 @@ describe('resolveConfig (§1.1, §2.1)', () => {
     expect(c.hostSource).toBe('default');
     expect(c.credentials).toEqual({ mode: 'password', missing: ['email', 'password'] });
     expect(c.s3Endpoint).toBeUndefined();
+    expect(c.debug).toBe(false);
+  });
+
+  it('GENCOVE_LOG=DEBUG (any case) asks for debug output; other values do not', () => {
+    expect(resolveConfig({}, { GENCOVE_LOG: 'DEBUG' }).debug).toBe(true);
+    expect(resolveConfig({}, { GENCOVE_LOG: ' debug ' }).debug).toBe(true);
+    expect(resolveConfig({}, { GENCOVE_LOG: 'INFO' }).debug).toBe(false);
   });
 
   it('host: flag → GENCOVE_HOST → default; path discarded; scheme required', () => {

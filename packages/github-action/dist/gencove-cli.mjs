@@ -91991,6 +91991,7 @@ function resolveConfig(flags = {}, env = process.env) {
     hostSource,
     credentials,
     ...s3Endpoint ? { s3Endpoint } : {},
+    debug: clean(env.GENCOVE_LOG)?.toUpperCase() === "DEBUG",
     warnings
   };
 }
@@ -93866,7 +93867,8 @@ var DownloadInputError = class extends Error {
   code = "ERR_GENCOVE_INPUT";
 };
 var ArchivedSamplesError = class extends Error {
-  constructor(samples) {
+  /** `restore-only`: the command has no --restore / --skip-archived (`samples download-file`). */
+  constructor(samples, ways = "download") {
     const listed = samples.slice(0, 20).map((s2) => `  ${s2.id}${s2.clientId ? ` (${s2.clientId})` : ""}: ${s2.archiveStatus}`);
     if (samples.length > 20) listed.push(`  \u2026 and ${samples.length - 20} more`);
     const projects = [...new Set(samples.map((s2) => s2.project).filter(Boolean))];
@@ -93875,7 +93877,7 @@ var ArchivedSamplesError = class extends Error {
     super(
       `${samples.length} selected sample${samples.length === 1 ? " is" : "s are"} archived; nothing was downloaded:
 ${listed.join("\n")}
-Restore them first (${restoreHint}), or re-run with --restore to restore, wait and download, or with --skip-archived to download the others.`
+` + (ways === "restore-only" ? `Restore ${samples.length === 1 ? "it" : "them"} first (${restoreHint} --wait), then run this again.` : `Restore them first (${restoreHint}), or re-run with --restore to restore, wait and download, or with --skip-archived to download the others.`)
     );
     this.samples = samples;
     this.name = "ArchivedSamplesError";
@@ -95868,32 +95870,34 @@ async function streamOut(stream, target, source, info2, ctx, fetch, progress) {
   }
   return hash2?.digest("hex");
 }
+async function sidecarText(api, fileId, name, computed, who, emit, signal) {
+  try {
+    return await api.getFileChecksum(fileId, name, { signal });
+  } catch (error62) {
+    if (!(error62 instanceof ValidationError)) throw error62;
+  }
+  emit({
+    type: "warning",
+    code: "checksum-unavailable",
+    sampleId: who.sampleId,
+    message: computed ? `The API has no checksum for ${who.target}; its .sha256 file holds the sha256 computed during this download.` : `The API has no checksum for ${who.target}; no .sha256 file was written.`
+  });
+  return computed ? `${computed} *${name}
+` : void 0;
+}
 async function writeSidecar(plan, ctx, outcome) {
   if (!ctx.checksums || !plan.file || ctx.sink.kind === "stream") return;
   const name = ctx.sink.kind === "s3" ? plan.target.split("/").pop() : basename(plan.target);
-  let text;
-  try {
-    text = await ctx.api.getFileChecksum(plan.file.id, name, { signal: ctx.signal });
-  } catch (error62) {
-    if (!(error62 instanceof ValidationError)) throw error62;
-    if (!outcome.sha256) {
-      ctx.emit({
-        type: "warning",
-        code: "checksum-unavailable",
-        sampleId: plan.sampleId,
-        message: `The API has no checksum for ${plan.target}; no .sha256 file was written.`
-      });
-      return;
-    }
-    text = `${outcome.sha256} *${name}
-`;
-    ctx.emit({
-      type: "warning",
-      code: "checksum-unavailable",
-      sampleId: plan.sampleId,
-      message: `The API has no checksum for ${plan.target}; its .sha256 file holds the sha256 computed during this download.`
-    });
-  }
+  const text = await sidecarText(
+    ctx.api,
+    plan.file.id,
+    name,
+    outcome.sha256,
+    plan,
+    ctx.emit,
+    ctx.signal
+  );
+  if (text === void 0) return;
   const sidecar = `${plan.target}.sha256`;
   if (ctx.sink.kind === "s3") {
     await putText(
@@ -97018,6 +97022,11 @@ function archivedView(samples) {
     archiveStatus: s2.archiveStatus ?? "unknown"
   }));
 }
+var NO_FILES_WARNING = {
+  type: "warning",
+  code: "no-files",
+  message: "No files were found for the selected samples and file types."
+};
 
 // packages/core/src/jobs/download/since-state.ts
 import { mkdir as mkdir3, readFile as readFile2, rename as rename4, writeFile as writeFile4 } from "node:fs/promises";
@@ -97371,13 +97380,7 @@ async function downloadDeliverables(api, options) {
       run3.sampleOutcomes.filter((s2) => s2.outcome === "delivered").map((s2) => s2.statusCreated),
       sampleOutcomes.filter((s2) => s2.outcome === "skipped-archived").map((s2) => s2.statusCreated)
     );
-    if (files.length === 0) {
-      emit({
-        type: "warning",
-        code: "no-files",
-        message: "No files were found for the selected samples and file types."
-      });
-    }
+    if (files.length === 0) emit(NO_FILES_WARNING);
     const result = {
       destination: describeSink(sink),
       samples: sampleOutcomes,
@@ -97724,14 +97727,17 @@ async function downloadTo(api, options, sampleId, fileType, special) {
   }
   const archive = sample.archive_last_status?.status;
   if (archive && !isAvailableArchiveStatus(archive)) {
-    throw new ArchivedSamplesError([
-      {
-        id: sample.id,
-        clientId: sample.client_id ?? "",
-        project: sample.project ?? void 0,
-        archiveStatus: archive
-      }
-    ]);
+    throw new ArchivedSamplesError(
+      [
+        {
+          id: sample.id,
+          clientId: sample.client_id ?? "",
+          project: sample.project ?? void 0,
+          archiveStatus: archive
+        }
+      ],
+      "restore-only"
+    );
   }
   const target = typeof destination === "string" ? resolve3(destination) : "-";
   const clientId = sample.client_id ?? "";
@@ -97815,9 +97821,19 @@ async function downloadTo(api, options, sampleId, fileType, special) {
       }
     );
     if (options.checksum && typeof destination === "string") {
-      const text = await api.getFileChecksum(file2.id, destination, { signal });
-      await writeFileAtomic(`${target}.sha256`, text);
-      outcome.checksumFile = `${target}.sha256`;
+      const text = await sidecarText(
+        api,
+        file2.id,
+        destination,
+        outcome.sha256,
+        { sampleId, target: destination },
+        emit,
+        signal
+      );
+      if (text !== void 0) {
+        await writeFileAtomic(`${target}.sha256`, text);
+        outcome.checksumFile = `${target}.sha256`;
+      }
     }
     emit({ type: "file-done", ...outcome });
     return outcome;
@@ -97945,6 +97961,7 @@ async function writeDownloadUrls(api, options) {
     samples.map((s2) => limit(async () => s2.detail ?? api.getSample(s2.id, { signal })))
   );
   const entries = details.map((d2) => downloadUrlsEntry(d2, filter));
+  if (entries.every((e2) => Object.keys(e2.files).length === 0)) emit(NO_FILES_WARNING);
   const text = `${formatDownloadUrlsJson(entries)}
 `;
   if (typeof options.output === "string") {
@@ -102075,7 +102092,10 @@ async function createClient(options, io) {
   const common = {
     host: config2.host,
     s3Endpoint: config2.s3Endpoint,
-    onEvent: quiet ? void 0 : (event) => reportRetry(io, event),
+    onEvent: config2.debug || !quiet ? (event) => {
+      if (config2.debug) reportDebug(io, event);
+      if (!quiet) reportRetry(io, event);
+    } : void 0,
     otp: () => ask(io, "One-time password: ", "A one-time password (2FA)", true)
   };
   if (credentials.mode === "api-key")
@@ -102092,6 +102112,11 @@ function reportRetry(io, event) {
     io,
     `${event.method} ${event.endpoint} failed (${why}, attempt ${event.attempt}); retrying in ${seconds}s`
   );
+}
+function reportDebug(io, event) {
+  const { type, ...fields } = event;
+  io.stderr.write(`DEBUG ${(/* @__PURE__ */ new Date()).toISOString()} ${type} ${JSON.stringify(fields)}
+`);
 }
 async function withClient(options, io, work) {
   const client = await createClient(options, io);
@@ -103176,6 +103201,7 @@ function addDownloadFileCommand(samples, io) {
         label: "Downloading"
       });
       let done = 0;
+      let started = false;
       try {
         const outcome = await withClient(
           options,
@@ -103188,6 +103214,7 @@ function addDownloadFileCommand(samples, io) {
             verify: options.verify,
             onEvent: (event) => {
               if (event.type === "file-start") {
+                started = true;
                 done = event.resumedBytes;
                 renderer.handle({ type: "start", files: 1, bytes: event.bytes ?? 0 });
                 renderer.handle({
@@ -103203,7 +103230,9 @@ function addDownloadFileCommand(samples, io) {
               } else if (event.type === "checksum-mismatch") {
                 renderer.handle({ type: "bytes", id: 1, bytes: -done });
                 done = 0;
-              } else if (event.type === "file-done") {
+              } else if (event.type === "warning") {
+                warn(io, event.message);
+              } else if (event.type === "file-done" && started) {
                 renderer.handle({ type: "file-end", id: 1, status: "done" });
               }
             }

@@ -16,7 +16,7 @@ import {
   rmRF,
   runAction,
   which
-} from "./chunks/chunk-LN4GMQUV.mjs";
+} from "./chunks/chunk-LYWDCJQ3.mjs";
 import {
   __commonJS,
   __export,

@@ -57,6 +57,7 @@ export function addDownloadFileCommand(samples: Command, io: Io): void {
         label: 'Downloading',
       });
       let done = 0;
+      let started = false;
       try {
         const outcome = await withClient(options, io, (client) =>
           downloadSampleFile(client, {
@@ -67,6 +68,7 @@ export function addDownloadFileCommand(samples: Command, io: Io): void {
             verify: options.verify,
             onEvent: (event) => {
               if (event.type === 'file-start') {
+                started = true;
                 done = event.resumedBytes;
                 renderer.handle({ type: 'start', files: 1, bytes: event.bytes ?? 0 });
                 renderer.handle({
@@ -82,7 +84,10 @@ export function addDownloadFileCommand(samples: Command, io: Io): void {
               } else if (event.type === 'checksum-mismatch') {
                 renderer.handle({ type: 'bytes', id: 1, bytes: -done });
                 done = 0;
-              } else if (event.type === 'file-done') {
+              } else if (event.type === 'warning') {
+                warn(io, event.message);
+              } else if (event.type === 'file-done' && started) {
+                // (qc / metadata JSON is written without a transfer: nothing to report)
                 renderer.handle({ type: 'file-end', id: 1, status: 'done' });
               }
             },

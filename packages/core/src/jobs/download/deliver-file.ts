@@ -336,32 +336,50 @@ async function streamOut(
   return hash?.digest('hex');
 }
 
+/**
+ * The text of a `.sha256` sidecar (spec §11): the API's, or where the API has no checksum (its
+ * 400, FASTQ copies) the sha256 computed during the transfer, with a warning; undefined (and a
+ * warning) when there is neither.
+ */
+export async function sidecarText(
+  api: Pick<DownloadApi, 'getFileChecksum'>,
+  fileId: string,
+  name: string,
+  computed: string | undefined,
+  who: { sampleId: string; target: string },
+  emit: (event: DownloadEvent) => void,
+  signal: AbortSignal,
+): Promise<string | undefined> {
+  try {
+    return await api.getFileChecksum(fileId, name, { signal });
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+  }
+  emit({
+    type: 'warning',
+    code: 'checksum-unavailable',
+    sampleId: who.sampleId,
+    message: computed
+      ? `The API has no checksum for ${who.target}; its .sha256 file holds the sha256 computed during this download.`
+      : `The API has no checksum for ${who.target}; no .sha256 file was written.`,
+  });
+  return computed ? `${computed} *${name}\n` : undefined;
+}
+
 /** Spec §11: `<file>.sha256` in `sha256sum` format, written even when the file was skipped. */
 async function writeSidecar(plan: PlannedFile, ctx: DeliveryContext, outcome: FileOutcome) {
   if (!ctx.checksums || !plan.file || ctx.sink.kind === 'stream') return;
   const name = ctx.sink.kind === 's3' ? plan.target.split('/').pop()! : basename(plan.target);
-  let text: string;
-  try {
-    text = await ctx.api.getFileChecksum(plan.file.id, name, { signal: ctx.signal });
-  } catch (error) {
-    if (!(error instanceof ValidationError)) throw error;
-    if (!outcome.sha256) {
-      ctx.emit({
-        type: 'warning',
-        code: 'checksum-unavailable',
-        sampleId: plan.sampleId,
-        message: `The API has no checksum for ${plan.target}; no .sha256 file was written.`,
-      });
-      return;
-    }
-    text = `${outcome.sha256} *${name}\n`;
-    ctx.emit({
-      type: 'warning',
-      code: 'checksum-unavailable',
-      sampleId: plan.sampleId,
-      message: `The API has no checksum for ${plan.target}; its .sha256 file holds the sha256 computed during this download.`,
-    });
-  }
+  const text = await sidecarText(
+    ctx.api,
+    plan.file.id,
+    name,
+    outcome.sha256,
+    plan,
+    ctx.emit,
+    ctx.signal,
+  );
+  if (text === undefined) return;
   const sidecar = `${plan.target}.sha256`;
   if (ctx.sink.kind === 's3') {
     await putText(

@@ -11,7 +11,7 @@ import { RetryPolicy } from '../../http/retry.js';
 import { TransferBudget } from '../../transfer/budget.js';
 import { normalizeUuid } from '../../validate.js';
 import { isAvailableArchiveStatus } from '../status/vocabulary.js';
-import { type DownloadApi, deliverFile } from './deliver-file.js';
+import { type DownloadApi, deliverFile, sidecarText } from './deliver-file.js';
 import { DEFAULT_TUNING, type TransferTuning } from './disk-transfer.js';
 import { ArchivedSamplesError, DownloadInputError } from './errors.js';
 import { METADATA_FILE_TYPE, QC_FILE_TYPE } from './file-types.js';
@@ -113,14 +113,17 @@ async function downloadTo(
   }
   const archive = sample.archive_last_status?.status;
   if (archive && !isAvailableArchiveStatus(archive)) {
-    throw new ArchivedSamplesError([
-      {
-        id: sample.id,
-        clientId: sample.client_id ?? '',
-        project: sample.project ?? undefined,
-        archiveStatus: archive,
-      },
-    ]);
+    throw new ArchivedSamplesError(
+      [
+        {
+          id: sample.id,
+          clientId: sample.client_id ?? '',
+          project: sample.project ?? undefined,
+          archiveStatus: archive,
+        },
+      ],
+      'restore-only',
+    );
   }
   const target = typeof destination === 'string' ? resolve(destination) : '-';
   const clientId = sample.client_id ?? '';
@@ -214,9 +217,19 @@ async function downloadTo(
     if (options.checksum && typeof destination === 'string') {
       // Spec §10: the `filename` is the destination as given, so `sha256sum -c` works from here.
       // (Not for a device or pipe: there is no file to check.)
-      const text = await api.getFileChecksum(file.id, destination, { signal });
-      await writeFileAtomic(`${target}.sha256`, text);
-      outcome.checksumFile = `${target}.sha256`;
+      const text = await sidecarText(
+        api,
+        file.id,
+        destination,
+        outcome.sha256,
+        { sampleId, target: destination },
+        emit,
+        signal,
+      );
+      if (text !== undefined) {
+        await writeFileAtomic(`${target}.sha256`, text);
+        outcome.checksumFile = `${target}.sha256`;
+      }
     }
     emit({ type: 'file-done', ...outcome });
     return outcome;

@@ -63,7 +63,11 @@ export interface ArchivedSample {
 /** Selected samples are archived; raised before any byte moves unless restore or skip was asked. */
 export class ArchivedSamplesError extends Error {
   readonly code = 'ERR_GENCOVE_ARCHIVED';
-  constructor(readonly samples: ArchivedSample[]) {
+  /** `restore-only`: the command has no --restore / --skip-archived (`samples download-file`). */
+  constructor(
+    readonly samples: ArchivedSample[],
+    ways: 'download' | 'restore-only' = 'download',
+  ) {
     const listed = samples
       .slice(0, 20)
       .map((s) => `  ${s.id}${s.clientId ? ` (${s.clientId})` : ''}: ${s.archiveStatus}`);
@@ -77,8 +81,10 @@ export class ArchivedSamplesError extends Error {
     super(
       `${samples.length} selected sample${samples.length === 1 ? ' is' : 's are'} archived; nothing was downloaded:\n` +
         `${listed.join('\n')}\n` +
-        `Restore them first (${restoreHint}), or re-run with --restore to restore, wait and download, ` +
-        'or with --skip-archived to download the others.',
+        (ways === 'restore-only'
+          ? `Restore ${samples.length === 1 ? 'it' : 'them'} first (${restoreHint} --wait), then run this again.`
+          : `Restore them first (${restoreHint}), or re-run with --restore to restore, wait and download, ` +
+            'or with --skip-archived to download the others.'),
     );
     this.name = 'ArchivedSamplesError';
   }

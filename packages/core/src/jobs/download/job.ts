@@ -37,7 +37,7 @@ import {
 import { defaultFilename, fileExtension } from './filename.js';
 import { partPath, statePath } from './part-state.js';
 import { restoreAndWait } from './restore.js';
-import { archivedView, type SelectedSample, selectSamples } from './select.js';
+import { archivedView, NO_FILES_WARNING, type SelectedSample, selectSamples } from './select.js';
 import { nextHighWaterMark, readSinceState, writeSinceState } from './since-state.js';
 import { closeSink, describeSink, openSink, type Sink, targetOf } from './sink.js';
 import { SampleUrls } from './source.js';
@@ -238,13 +238,7 @@ export async function downloadDeliverables(
       run.sampleOutcomes.filter((s) => s.outcome === 'delivered').map((s) => s.statusCreated),
       sampleOutcomes.filter((s) => s.outcome === 'skipped-archived').map((s) => s.statusCreated),
     );
-    if (files.length === 0) {
-      emit({
-        type: 'warning',
-        code: 'no-files',
-        message: 'No files were found for the selected samples and file types.',
-      });
-    }
+    if (files.length === 0) emit(NO_FILES_WARNING);
     const result: DownloadResult = {
       destination: describeSink(sink),
       samples: sampleOutcomes,

@@ -172,3 +172,13 @@ export function archivedView(samples: readonly SelectedSample[]): ArchivedSample
     archiveStatus: s.archiveStatus ?? 'unknown',
   }));
 }
+
+/**
+ * A selection with nothing to deliver (a quiet night of a `since` schedule) is a warning, not a
+ * failure (our decision on spec §9.1), for files and for `--download-urls` alike.
+ */
+export const NO_FILES_WARNING: DownloadEvent = {
+  type: 'warning',
+  code: 'no-files',
+  message: 'No files were found for the selected samples and file types.',
+};

@@ -13,7 +13,7 @@ import { ArchivedSamplesError, DownloadInputError } from './errors.js';
 import { createFileTypeFilter, validateFileTypes } from './file-types.js';
 import { isSpecialFile, writeFileAtomic } from './local-files.js';
 import { restoreAndWait } from './restore.js';
-import { archivedView, selectSamples } from './select.js';
+import { archivedView, NO_FILES_WARNING, selectSamples } from './select.js';
 import { nextHighWaterMark, readSinceState, writeSinceState } from './since-state.js';
 import { DOWNLOAD_STATUS_FILTERS, type DownloadEvent, type SelectionOptions } from './types.js';
 
@@ -117,6 +117,7 @@ export async function writeDownloadUrls(
     samples.map((s) => limit(async () => s.detail ?? api.getSample(s.id, { signal }))),
   );
   const entries = details.map((d) => downloadUrlsEntry(d, filter));
+  if (entries.every((e) => Object.keys(e.files).length === 0)) emit(NO_FILES_WARNING);
   const text = `${formatDownloadUrlsJson(entries)}\n`;
   if (typeof options.output === 'string') {
     // A device or pipe (/dev/stdout, `>(cmd)`) is written into, never replaced by a rename.
