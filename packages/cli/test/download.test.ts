@@ -709,6 +709,17 @@ describe('gencove samples download-file', () => {
     expect(r.stderr).toContain('WARNING: The API has no checksum');
     const bytes = await stored(ids.C01!, 'fastq-r1');
     expect(await readFile(`${out}.sha256`, 'utf8')).toBe(`${sha256(bytes)} *${out}\n`);
+    const device = await cli([
+      'samples',
+      'download-file',
+      ids.C01!,
+      'impute-vcf',
+      '/dev/null',
+      '--checksum',
+      '--no-progress',
+    ]);
+    expect(device.code, device.stderr).toBe(0);
+    expect(device.stderr).toContain('WARNING: /dev/null is a device or pipe');
   });
 });
 

@@ -249,6 +249,8 @@ describe('bytes of the generated files', () => {
         }
     }
 ]`);
+    const anonymous = downloadUrlsEntry({ ...sample, client_id: null }, createFileTypeFilter());
+    expect(formatDownloadUrlsJson([anonymous])).toContain('"client_id": null,');
   });
 });
 

@@ -97820,6 +97820,14 @@ async function downloadTo(api, options, sampleId, fileType, special) {
         }
       }
     );
+    if (options.checksum && special) {
+      emit({
+        type: "warning",
+        code: "checksum-unavailable",
+        sampleId,
+        message: `${options.destination} is a device or pipe, not a file: no .sha256 file was written.`
+      });
+    }
     if (options.checksum && typeof destination === "string") {
       const text = await sidecarText(
         api,
@@ -97859,7 +97867,7 @@ function downloadUrlsEntry(sample, filter) {
   const archive = sample.archive_last_status;
   return {
     gencove_id: sample.id,
-    client_id: sample.client_id ?? "",
+    client_id: sample.client_id ?? null,
     last_status: {
       id: status?.id ?? null,
       status: status?.status ?? null,

@@ -214,6 +214,14 @@ async function downloadTo(
         onFetched: () => {},
       },
     );
+    if (options.checksum && special) {
+      emit({
+        type: 'warning',
+        code: 'checksum-unavailable',
+        sampleId,
+        message: `${options.destination as string} is a device or pipe, not a file: no .sha256 file was written.`,
+      });
+    }
     if (options.checksum && typeof destination === 'string') {
       // Spec §10: the `filename` is the destination as given, so `sha256sum -c` works from here.
       // (Not for a device or pipe: there is no file to check.)

@@ -5,7 +5,8 @@ import type { FileTypeFilter } from './file-types.js';
 /** One element of the `--download-urls` JSON (spec §9.8). */
 export interface DownloadUrlsEntry {
   gencove_id: string;
-  client_id: string;
+  /** `null` when the sample has none, as Python's `json.dumps` writes `None`. */
+  client_id: string | null;
   last_status: { id: string | null; status: string | null; created: string | null };
   archive_last_status: {
     id: string | null;
@@ -33,7 +34,7 @@ export function downloadUrlsEntry(sample: SampleDetail, filter: FileTypeFilter):
   const archive = sample.archive_last_status;
   return {
     gencove_id: sample.id,
-    client_id: sample.client_id ?? '',
+    client_id: sample.client_id ?? null,
     last_status: {
       id: status?.id ?? null,
       status: status?.status ?? null,
