@@ -104,6 +104,25 @@ describe('streamSampleFile', () => {
     await expect(collect(stream)).rejects.toThrow(/no "nope" file/);
   });
 
+  it('a reader that destroys the stream without an error ends the transfer (no wait for ever)', async () => {
+    const { sample } = await seededVcf();
+    const big = Buffer.alloc(8 * 1024 * 1024, 7);
+    sandbox.control.addExternalFiles(sample.id, [
+      {
+        fileType: 'alignment-bam',
+        size: big.length,
+        sha256: sha256(big),
+        url: await sandbox.control.putExternalObject('stream/closed.bam', big),
+      },
+    ]);
+    const { stream, done } = streamSampleFile(client, {
+      sampleId: sample.id,
+      fileType: 'alignment-bam',
+    });
+    stream.once('data', () => stream.destroy());
+    await expect(done).rejects.toMatchObject({ code: 'ERR_GENCOVE_OUTPUT_CLOSED' });
+  });
+
   it('streams the QC JSON too', async () => {
     const { sample } = await seededVcf();
     const { stream, done } = streamSampleFile(client, { sampleId: sample.id, fileType: 'qc' });

@@ -834,6 +834,28 @@ describe('--since', () => {
     expect(JSON.parse(await readFile(state, 'utf8')).highWaterMark).toBe(late.statusCreated);
   });
 
+  it('a failed sample holds the mark too, so the next night retries it', async () => {
+    const project = await createProject(sb, 'nightly with a failure');
+    const { F1: older } = await addSamples(sb, project, 'fails', {
+      'F1_R1.fastq.gz': fastq(20 * 1024, 'f1'),
+    });
+    await new Promise((r) => setTimeout(r, 5));
+    await addSamples(sb, project, 'works', { 'G1_R1.fastq.gz': fastq(20 * 1024, 'g1') });
+    const file = sb.control.getSample(older!)!.files.find((f) => f.file_type === 'ancestry-json')!;
+    sb.control.addFault({
+      match: { target: 's3', method: 'GET', path: `/${file.bucket}/${file.key}` },
+      fault: { type: 'status', status: 404 },
+      times: Number.POSITIVE_INFINITY,
+    });
+    const { state, nightly } = await nightlyRun(project);
+    const error = await failure(nightly());
+    const result = error.result!;
+    const failed = result.samples.find((s) => s.outcome === 'failed')!;
+    expect(failed.clientId).toBe('F1');
+    expect(result.highWaterMark).toBe(failed.statusCreated);
+    await expect(stat(state)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
   it('an unreadable state file is an input error', async () => {
     const dest = await tempDir();
     const state = join(dest, '..', 'bad-state.json');

@@ -2,13 +2,14 @@ import { createRequire as __gencoveCreateRequire } from 'node:module';
 const require = __gencoveCreateRequire(import.meta.url);
 import {
   relativeIfInside
-} from "./chunks/chunk-7I2VNOKN.mjs";
+} from "./chunks/chunk-GUUCWXJU.mjs";
 import {
   reportProblems
 } from "./chunks/chunk-3NDLOD75.mjs";
 import {
   ArchivedSamplesError,
   DownloadFailedError,
+  DownloadInputError,
   InputError,
   StepFailure,
   SummaryBuilder,
@@ -19,7 +20,7 @@ import {
   parseGencoveTimestamp,
   runAction,
   shardOf
-} from "./chunks/chunk-LYWDCJQ3.mjs";
+} from "./chunks/chunk-WEEZQE6M.mjs";
 import "./chunks/chunk-PGZVWKOG.mjs";
 
 // packages/github-action/src/download/run.ts
@@ -47,6 +48,14 @@ function readDownloadInputs(inputs, cwd, now = Date.now()) {
   const skipArchived = inputs.boolean("skip-archived", false);
   if (restore && skipArchived)
     throw new InputError("restore", "restore and skip-archived exclude each other.");
+  const restoreTimeout = inputs.string("restore-timeout") ?? "5h";
+  const restoreTimeoutMs = parseDurationMs(restoreTimeout);
+  if (restoreTimeoutMs === void 0) {
+    throw new InputError(
+      "restore-timeout",
+      `must be a duration such as 90m or 5h; got ${JSON.stringify(restoreTimeout)}.`
+    );
+  }
   const fileTypes = inputs.list("file-types");
   const template = inputs.string("template");
   const concurrency = inputs.integer("concurrency", { min: 1, max: 32 });
@@ -61,6 +70,7 @@ function readDownloadInputs(inputs, cwd, now = Date.now()) {
     ...since ? { since } : {},
     ...sinceStateFile ? { sinceStateFile: resolve(cwd, sinceStateFile) } : {},
     restore,
+    restoreTimeoutMs,
     skipArchived,
     verify: inputs.boolean("verify", true),
     skipExisting: inputs.boolean("skip-existing", true),
@@ -104,7 +114,7 @@ async function runDownload(inputs, deps) {
         status: inputs.status,
         ...inputs.since ? { since: inputs.since } : {},
         ...inputs.sinceStateFile ? { sinceStateFile: inputs.sinceStateFile } : {},
-        restore: inputs.restore,
+        restore: inputs.restore ? { timeoutMs: inputs.restoreTimeoutMs } : false,
         skipArchived: inputs.skipArchived,
         verify: inputs.verify,
         skipExisting: inputs.skipExisting,
@@ -140,6 +150,7 @@ async function runDownload(inputs, deps) {
         `${error.samples.length} selected sample(s) are archived; nothing was downloaded. Set restore: true to restore, wait and download, or skip-archived: true to download the others.`
       );
     }
+    if (error instanceof DownloadInputError) throw asInputError(error);
     throw error;
   }
   setOutputs(io, inputs, result, deps.cwd);
@@ -148,6 +159,17 @@ async function runDownload(inputs, deps) {
     `${result.totals.downloaded} file(s) downloaded, ${result.totals.skipped} already there, ${formatBytes(result.totals.fetchedBytes)} fetched in ${formatDuration(result.elapsedMs)}.`
   );
   return result;
+}
+var INPUT_OF_ARGUMENT = {
+  "--download-template": "template",
+  "--file-types": "file-types",
+  "--region": "s3-region",
+  "--since": "since-state-file",
+  DESTINATION: "destination"
+};
+function asInputError(error) {
+  const input = INPUT_OF_ARGUMENT[error.argument];
+  return input ? new InputError(input, error.message.replaceAll(error.argument, input)) : error;
 }
 function shardedApi(api, shard, io) {
   let seen = 0;
@@ -227,12 +249,23 @@ function progressLogger(io) {
         );
         break;
       case "warning":
-        io.warning(event.message);
+        io.warning(
+          event.code === "archived-skipped" ? event.message.replace("use --restore", "set restore: true") : event.message
+        );
         break;
       case "restore-requested":
         io.info(
           `Restore requested for ${event.sampleIds.length} archived sample(s); waiting for it.`
         );
+        break;
+      case "restore-wait":
+        if (event.event.type === "status" && event.event.previousArchiveStatus !== null) {
+          io.info(
+            `${event.event.clientId ?? event.event.sampleId}: ${event.event.previousArchiveStatus} \u2192 ${event.event.archiveStatus}`
+          );
+        } else if (event.event.type === "poll-error") {
+          io.info(`Checking the restores failed (${event.event.message}); retrying.`);
+        }
         break;
       case "restore-done":
         io.info(`${event.sampleIds.length} sample(s) restored.`);

@@ -95841,9 +95841,27 @@ async function streamOut(stream, target, source, info2, ctx, fetch, progress) {
   let written = 0;
   let failure2;
   const onError = (error62) => {
-    failure2 = error62;
+    failure2 ??= error62;
+  };
+  const onClose = () => {
+    failure2 ??= new OutputClosedError(target, written);
   };
   stream.on("error", onError);
+  stream.on("close", onClose);
+  if (stream.destroyed) onClose();
+  const drained = () => new Promise((resolve6, reject) => {
+    const settle2 = () => {
+      stream.off("drain", settle2);
+      stream.off("close", settle2);
+      ctx.signal.removeEventListener("abort", settle2);
+      if (ctx.signal.aborted) reject(new AbortError());
+      else if (failure2) reject(failure2);
+      else resolve6();
+    };
+    stream.on("drain", settle2);
+    stream.on("close", settle2);
+    ctx.signal.addEventListener("abort", settle2, { once: true });
+  });
   try {
     await ctx.budget.run(
       STREAM_BUDGET_BYTES,
@@ -95853,8 +95871,7 @@ async function streamOut(stream, target, source, info2, ctx, fetch, progress) {
         written += chunk.length;
         progress(written);
         if (stream.write(chunk)) return void 0;
-        return once(stream, "drain", { signal: ctx.signal }).then(() => {
-        });
+        return drained();
       }),
       ctx.signal
     );
@@ -95867,6 +95884,7 @@ async function streamOut(stream, target, source, info2, ctx, fetch, progress) {
     throw error62;
   } finally {
     stream.off("error", onError);
+    stream.off("close", onClose);
   }
   return hash2?.digest("hex");
 }
@@ -96101,16 +96119,16 @@ function createFileTypeFilter(requested) {
   };
 }
 function validateFileTypes(requested, known) {
-  const knownSet = new Set(known);
-  const invalid2 = requested.filter(
-    (key) => key.endsWith("*") ? !known.some((k2) => k2.startsWith(key.slice(0, -1))) : !knownSet.has(key)
-  );
+  const invalid2 = invalidFileTypes(requested, known);
   if (invalid2.length > 0) {
     throw new DownloadInputError(
       "--file-types",
       `Invalid --file-types ${invalid2.map((k2) => JSON.stringify(k2)).join(", ")}: not among the file types of ${known.length === 0 ? "this selection (the list is empty)" : `this selection: ${[...known].sort().join(", ")}`}.`
     );
   }
+}
+function invalidFileTypes(requested, known) {
+  return requested.filter((key) => !known.some((k2) => createFileTypeFilter([key]).admits(k2)));
 }
 
 // packages/core/src/jobs/download/job.ts
@@ -97378,7 +97396,7 @@ async function downloadDeliverables(api, options) {
     const highWaterMark = nextHighWaterMark(
       void 0,
       run3.sampleOutcomes.filter((s2) => s2.outcome === "delivered").map((s2) => s2.statusCreated),
-      sampleOutcomes.filter((s2) => s2.outcome === "skipped-archived").map((s2) => s2.statusCreated)
+      sampleOutcomes.filter((s2) => s2.outcome === "skipped-archived" || s2.outcome === "failed").map((s2) => s2.statusCreated)
     );
     if (files.length === 0) emit(NO_FILES_WARNING);
     const result = {

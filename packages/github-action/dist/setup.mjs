@@ -16,7 +16,7 @@ import {
   rmRF,
   runAction,
   which
-} from "./chunks/chunk-LYWDCJQ3.mjs";
+} from "./chunks/chunk-WEEZQE6M.mjs";
 import {
   __commonJS,
   __export,

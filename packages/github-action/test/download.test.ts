@@ -126,6 +126,19 @@ describe('download action (bundle run as the runner runs it)', () => {
     );
     expect(result.errors.at(-1)).toMatch(/archived; nothing was downloaded\. Set restore: true/);
     expect(await listTree(join(cwd, 'out'))).toEqual([]);
+    const skipped = await runActionBundle('download', {
+      cwd,
+      inputs: {
+        ...sandboxInputs(sandbox),
+        destination: 'out',
+        'project-id': sandbox.projects.default,
+        'file-types': 'ancestry-json',
+        'skip-archived': 'true',
+      },
+    });
+    expect(skipped.exitCode).toBe(0);
+    expect(skipped.warnings.join('\n')).toMatch(/Skipped 1 archived sample.*set restore: true/);
+    expect(skipped.warnings.join('\n')).not.toContain('--restore');
   });
 
   it('takes the statuses output of wait and a file-type filter', async () => {
@@ -236,7 +249,40 @@ describe('download action (bundle run as the runner runs it)', () => {
     });
     expect(since.exitCode).toBe(1);
     expect(since.errors[0]).toMatch(/^Input "since": must be an ISO 8601 time/);
+    const timeout = await runActionBundle('download', {
+      inputs: {
+        ...sandboxInputs(sandbox),
+        destination: 'x',
+        'project-id': sandbox.projects.default,
+        restore: 'true',
+        'restore-timeout': 'a while',
+      },
+    });
+    expect(timeout.errors[0]).toMatch(/^Input "restore-timeout": must be a duration/);
     expect(sandbox.control.requests).toEqual([]);
+  });
+
+  it('errors the core job finds in inputs name the inputs, not the CLI flags', async () => {
+    const template = await runActionBundle('download', {
+      inputs: {
+        ...sandboxInputs(sandbox),
+        destination: 'x',
+        'sample-ids': id('SEED-A01'),
+        template: '{nope}/x',
+      },
+    });
+    expect(template.exitCode).toBe(1);
+    expect(template.errors[0]).toMatch(/^Input "template": Invalid template "\{nope\}\/x"/);
+    const types = await runActionBundle('download', {
+      inputs: {
+        ...sandboxInputs(sandbox),
+        destination: 'x',
+        'sample-ids': id('SEED-A01'),
+        'file-types': 'impute-vfc',
+      },
+    });
+    expect(types.errors[0]).toMatch(/^Input "file-types": Invalid file-types "impute-vfc"/);
+    expect(types.errors.join('\n')).not.toContain('--');
   });
 });
 

@@ -158,6 +158,14 @@ test('deliverable: download is byte-exact, URLs and checksum', async () => {
     const got = await env.n8n.readBinary(item.binary!.file!);
     expect(got.equals(expected!)).toBe(true);
     expect(item.binary!.file!.fileName).toBe(file.filename);
+    // BAM/BAI/TBI are binary, never n8n's text/plain fallback
+    expect(item.binary!.file!.mimeType).toBe(
+      /\.(gz|json|pdf)$/.test(file.filename)
+        ? { gz: 'application/gzip', json: 'application/json', pdf: 'application/pdf' }[
+            file.filename.split('.').at(-1) as 'gz'
+          ]
+        : 'application/octet-stream',
+    );
     expect(item.json.sha256).toBe(file.checksum_sha256 || item.json.sha256);
   }
 
@@ -171,6 +179,17 @@ test('deliverable: download is byte-exact, URLs and checksum', async () => {
   const files = urls.items[0]!.json.files as Record<string, { download_url: string }>;
   expect(Object.keys(files)).toEqual([vcf.file_type]);
   expect(files[vcf.file_type]!.download_url).toMatch(/^http:\/\/127\.0\.0\.1/);
+  // the spec §9.8 entry, as `gencove download --download-urls` writes it
+  const entry = urls.items[0]!.json as { last_status: Record<string, unknown> };
+  expect(Object.keys(entry)).toEqual([
+    'gencove_id',
+    'client_id',
+    'last_status',
+    'archive_last_status',
+    'files',
+  ]);
+  expect(Object.keys(entry.last_status)).toEqual(['id', 'status', 'created']);
+  expect(entry.last_status.created).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+\+00:00$/);
 
   const withSum = sample.files.find((f) => f.checksum_sha256)!;
   const sum = await run({

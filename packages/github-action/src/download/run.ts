@@ -4,6 +4,7 @@ import {
   type DownloadApi,
   type DownloadEvent,
   DownloadFailedError,
+  DownloadInputError,
   type DownloadResult,
   type DownloadStatusFilter,
   downloadDeliverables,
@@ -33,6 +34,8 @@ export interface DownloadInputs {
   since?: Date;
   sinceStateFile?: string;
   restore: boolean;
+  /** Longest wait for `restore` (default 5 h: a GitHub-hosted job ends at 6 h). */
+  restoreTimeoutMs: number;
   skipArchived: boolean;
   verify: boolean;
   skipExisting: boolean;
@@ -64,6 +67,14 @@ export function readDownloadInputs(inputs: Inputs, cwd: string, now = Date.now()
   const skipArchived = inputs.boolean('skip-archived', false);
   if (restore && skipArchived)
     throw new InputError('restore', 'restore and skip-archived exclude each other.');
+  const restoreTimeout = inputs.string('restore-timeout') ?? '5h';
+  const restoreTimeoutMs = parseDurationMs(restoreTimeout);
+  if (restoreTimeoutMs === undefined) {
+    throw new InputError(
+      'restore-timeout',
+      `must be a duration such as 90m or 5h; got ${JSON.stringify(restoreTimeout)}.`,
+    );
+  }
   const fileTypes = inputs.list('file-types');
   const template = inputs.string('template');
   const concurrency = inputs.integer('concurrency', { min: 1, max: 32 });
@@ -78,6 +89,7 @@ export function readDownloadInputs(inputs: Inputs, cwd: string, now = Date.now()
     ...(since ? { since } : {}),
     ...(sinceStateFile ? { sinceStateFile: resolve(cwd, sinceStateFile) } : {}),
     restore,
+    restoreTimeoutMs,
     skipArchived,
     verify: inputs.boolean('verify', true),
     skipExisting: inputs.boolean('skip-existing', true),
@@ -137,7 +149,7 @@ export async function runDownload(
         status: inputs.status,
         ...(inputs.since ? { since: inputs.since } : {}),
         ...(inputs.sinceStateFile ? { sinceStateFile: inputs.sinceStateFile } : {}),
-        restore: inputs.restore,
+        restore: inputs.restore ? { timeoutMs: inputs.restoreTimeoutMs } : false,
         skipArchived: inputs.skipArchived,
         verify: inputs.verify,
         skipExisting: inputs.skipExisting,
@@ -175,6 +187,7 @@ export async function runDownload(
         `${error.samples.length} selected sample(s) are archived; nothing was downloaded. Set restore: true to restore, wait and download, or skip-archived: true to download the others.`,
       );
     }
+    if (error instanceof DownloadInputError) throw asInputError(error);
     throw error;
   }
   setOutputs(io, inputs, result, deps.cwd);
@@ -183,6 +196,20 @@ export async function runDownload(
     `${result.totals.downloaded} file(s) downloaded, ${result.totals.skipped} already there, ${formatBytes(result.totals.fetchedBytes)} fetched in ${formatDuration(result.elapsedMs)}.`,
   );
   return result;
+}
+
+/** The core job names the CLI's flags; the step's message names this action's inputs. */
+const INPUT_OF_ARGUMENT: Record<string, string> = {
+  '--download-template': 'template',
+  '--file-types': 'file-types',
+  '--region': 's3-region',
+  '--since': 'since-state-file',
+  DESTINATION: 'destination',
+};
+
+function asInputError(error: DownloadInputError): Error {
+  const input = INPUT_OF_ARGUMENT[error.argument];
+  return input ? new InputError(input, error.message.replaceAll(error.argument, input)) : error;
 }
 
 /** The project listing, narrowed to this matrix job's samples (by a hash of client_id). */
@@ -279,12 +306,27 @@ function progressLogger(io: ActionIo): (event: DownloadEvent) => void {
         );
         break;
       case 'warning':
-        io.warning(event.message);
+        // The core names the CLI's way out; this step's is an input.
+        io.warning(
+          event.code === 'archived-skipped'
+            ? event.message.replace('use --restore', 'set restore: true')
+            : event.message,
+        );
         break;
       case 'restore-requested':
         io.info(
           `Restore requested for ${event.sampleIds.length} archived sample(s); waiting for it.`,
         );
+        break;
+      case 'restore-wait':
+        // A restore takes hours: a line per change and per failed poll, so the log shows life.
+        if (event.event.type === 'status' && event.event.previousArchiveStatus !== null) {
+          io.info(
+            `${event.event.clientId ?? event.event.sampleId}: ${event.event.previousArchiveStatus} → ${event.event.archiveStatus}`,
+          );
+        } else if (event.event.type === 'poll-error') {
+          io.info(`Checking the restores failed (${event.event.message}); retrying.`);
+        }
         break;
       case 'restore-done':
         io.info(`${event.sampleIds.length} sample(s) restored.`);

@@ -306,9 +306,30 @@ async function streamOut(
   let written = 0;
   let failure: Error | undefined;
   const onError = (error: Error) => {
-    failure = error;
+    failure ??= error;
+  };
+  // A reader that destroys the stream without an error (or a closed pipe) only says 'close';
+  // without this a transfer waiting for 'drain' would wait for ever.
+  const onClose = () => {
+    failure ??= new OutputClosedError(target, written);
   };
   stream.on('error', onError);
+  stream.on('close', onClose);
+  if ((stream as { destroyed?: boolean }).destroyed) onClose();
+  const drained = () =>
+    new Promise<void>((resolve, reject) => {
+      const settle = () => {
+        stream.off('drain', settle);
+        stream.off('close', settle);
+        ctx.signal.removeEventListener('abort', settle);
+        if (ctx.signal.aborted) reject(new AbortError());
+        else if (failure) reject(failure);
+        else resolve();
+      };
+      stream.on('drain', settle);
+      stream.on('close', settle);
+      ctx.signal.addEventListener('abort', settle, { once: true });
+    });
   try {
     await ctx.budget.run(
       STREAM_BUDGET_BYTES,
@@ -319,7 +340,7 @@ async function streamOut(
           written += chunk.length;
           progress(written);
           if (stream.write(chunk)) return undefined;
-          return once(stream, 'drain', { signal: ctx.signal }).then(() => {});
+          return drained();
         }),
       ctx.signal,
     );
@@ -332,6 +353,7 @@ async function streamOut(
     throw error;
   } finally {
     stream.off('error', onError);
+    stream.off('close', onClose);
   }
   return hash?.digest('hex');
 }

@@ -30,10 +30,7 @@ export function createFileTypeFilter(requested?: readonly string[]): FileTypeFil
  * exactly one of them; a prefix pattern must match at least one). Lists every invalid entry.
  */
 export function validateFileTypes(requested: readonly string[], known: readonly string[]): void {
-  const knownSet = new Set(known);
-  const invalid = requested.filter((key) =>
-    key.endsWith('*') ? !known.some((k) => k.startsWith(key.slice(0, -1))) : !knownSet.has(key),
-  );
+  const invalid = invalidFileTypes(requested, known);
   if (invalid.length > 0) {
     throw new DownloadInputError(
       '--file-types',
@@ -41,4 +38,9 @@ export function validateFileTypes(requested: readonly string[], known: readonly 
         `of ${known.length === 0 ? 'this selection (the list is empty)' : `this selection: ${[...known].sort().join(', ')}`}.`,
     );
   }
+}
+
+/** The requested keys that select none of `known` (in order), for front ends' own messages. */
+export function invalidFileTypes(requested: readonly string[], known: readonly string[]): string[] {
+  return requested.filter((key) => !known.some((k) => createFileTypeFilter([key]).admits(k)));
 }

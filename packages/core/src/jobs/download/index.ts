@@ -22,7 +22,12 @@ export {
   RestoreTimeoutError,
   UnsafePathError,
 } from './errors.js';
-export { createFileTypeFilter, type FileTypeFilter, validateFileTypes } from './file-types.js';
+export {
+  createFileTypeFilter,
+  type FileTypeFilter,
+  invalidFileTypes,
+  validateFileTypes,
+} from './file-types.js';
 export { defaultFilename, fileExtension } from './filename.js';
 export {
   DEFAULT_MAX_CONCURRENT_FILES,

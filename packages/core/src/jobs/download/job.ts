@@ -236,7 +236,9 @@ export async function downloadDeliverables(
     const highWaterMark = nextHighWaterMark(
       undefined,
       run.sampleOutcomes.filter((s) => s.outcome === 'delivered').map((s) => s.statusCreated),
-      sampleOutcomes.filter((s) => s.outcome === 'skipped-archived').map((s) => s.statusCreated),
+      sampleOutcomes
+        .filter((s) => s.outcome === 'skipped-archived' || s.outcome === 'failed')
+        .map((s) => s.statusCreated),
     );
     if (files.length === 0) emit(NO_FILES_WARNING);
     const result: DownloadResult = {

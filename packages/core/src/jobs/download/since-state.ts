@@ -59,7 +59,7 @@ export function laterTimestamp(a: string | undefined, b: string | undefined): st
 
 /**
  * The mark a run may store: the newest status among the samples it delivered, but never past a
- * sample it left behind (`--skip-archived`). Selection is inclusive, so holding the mark at the
+ * sample it left behind (skipped as archived, or failed). Selection is inclusive, so holding the mark at the
  * oldest left-behind sample makes the next run see it again; its delivered neighbours are then
  * skipped as existing. Never moves backwards.
  */

@@ -138,7 +138,8 @@ export interface DownloadResult {
   };
   /**
    * Newest `last_status.created` among the delivered samples, held back to the oldest sample
-   * skipped as archived (so a later run still fetches it); what the state file records.
+   * skipped as archived or failed (so a later run still fetches it): safe as the next run's
+   * `since`. The state file records it after a run without failures.
    */
   highWaterMark?: string;
   warnings: string[];

@@ -1,9 +1,12 @@
 import {
   ArchivedSamplesError,
   ChecksumMismatchError,
+  createFileTypeFilter,
   type DeliverableFile,
   defaultFilename,
+  downloadUrlsEntry,
   type GencoveClient,
+  invalidFileTypes,
   type SampleDetail,
   streamSampleFile,
 } from '@gencove/core';
@@ -33,7 +36,8 @@ export const runDeliverableOperation: ItemOperation = async (
       return out;
     }
     case 'getUrls':
-      return [asJson(downloadUrlsEntry(sample, selectFiles(ctx, sample, itemIndex)))];
+      // the spec §9.8 entry, exactly as `gencove download --download-urls` writes it
+      return [asJson(downloadUrlsEntry(sample, fileFilter(ctx, sample, itemIndex)))];
     case 'getChecksum': {
       const fileType = requiredText(ctx, 'fileType', itemIndex);
       const file = sample.files.find((f) => f.file_type === fileType);
@@ -67,23 +71,14 @@ const typesOf = (sample: SampleDetail) =>
   sample.files.map((f) => f.file_type).join(', ') || 'none (analysis not finished?)';
 
 /**
- * File types: each entry selects exactly that type; a trailing `*` selects by prefix (the same
- * decision as the CLI on the spec §9.1 prefix quirk). Empty selects every file.
+ * File types: core's filter (each entry selects exactly that type; a trailing `*` selects by
+ * prefix, the CLI's decision on the spec §9.1 prefix quirk). Empty selects every file.
  */
-function selectFiles(
-  ctx: IExecuteFunctions,
-  sample: SampleDetail,
-  itemIndex: number,
-): DeliverableFile[] {
+function fileFilter(ctx: IExecuteFunctions, sample: SampleDetail, itemIndex: number) {
   const wanted = splitList(String(ctx.getNodeParameter('fileTypes', itemIndex, '') ?? ''));
-  const admits = (type: string) =>
-    wanted.length === 0 ||
-    wanted.some((w) => (w.endsWith('*') ? type.startsWith(w.slice(0, -1)) : type === w));
-  const unknown = wanted.filter(
-    (w) =>
-      !sample.files.some((f) =>
-        w.endsWith('*') ? (f.file_type ?? '').startsWith(w.slice(0, -1)) : f.file_type === w,
-      ),
+  const unknown = invalidFileTypes(
+    wanted,
+    sample.files.map((f) => f.file_type ?? ''),
   );
   if (unknown.length > 0) {
     throw new NodeOperationError(
@@ -92,26 +87,16 @@ function selectFiles(
       { itemIndex, description: `Its file types: ${typesOf(sample)}` },
     );
   }
-  return sample.files.filter((f) => admits(f.file_type ?? ''));
+  return createFileTypeFilter(wanted);
 }
 
-function downloadUrlsEntry(sample: SampleDetail, files: DeliverableFile[]) {
-  return {
-    gencove_id: sample.id,
-    client_id: sample.client_id ?? null,
-    last_status: sample.last_status ?? null,
-    archive_last_status: sample.archive_last_status ?? null,
-    files: Object.fromEntries(
-      files.map((f) => [
-        f.file_type ?? f.id,
-        {
-          id: f.id,
-          download_url: f.download_url ?? null,
-          checksum_sha256: f.checksum_sha256 ?? '',
-        },
-      ]),
-    ),
-  };
+function selectFiles(
+  ctx: IExecuteFunctions,
+  sample: SampleDetail,
+  itemIndex: number,
+): DeliverableFile[] {
+  const filter = fileFilter(ctx, sample, itemIndex);
+  return sample.files.filter((f) => f.file_type && filter.admits(f.file_type));
 }
 
 /**
@@ -121,6 +106,22 @@ function downloadUrlsEntry(sample: SampleDetail, files: DeliverableFile[]) {
 function fileNameOf(sample: SampleDetail, file: DeliverableFile): string {
   const name = defaultFilename(file.download_url ?? '').replace(/[/\\]/g, '_');
   return name === '' || name === '.' || name === '..' ? `${sample.id}.${file.file_type}` : name;
+}
+
+/**
+ * The media type of a deliverable. n8n guesses from the extension and falls back to
+ * `text/plain`, which marks BAM, BAI, TBI or CRAM files as text; and the general tables map
+ * `.vcf` to vCard. The handful of kinds Gencove delivers are listed here instead.
+ */
+export function mimeTypeOf(fileName: string): string {
+  const name = fileName.toLowerCase();
+  if (name.endsWith('.gz') || name.endsWith('.bgz')) return 'application/gzip';
+  if (name.endsWith('.json')) return 'application/json';
+  if (name.endsWith('.pdf')) return 'application/pdf';
+  if (name.endsWith('.csv')) return 'text/csv';
+  if (name.endsWith('.tsv')) return 'text/tab-separated-values';
+  if (name.endsWith('.txt')) return 'text/plain';
+  return 'application/octet-stream';
 }
 
 /**
@@ -145,7 +146,7 @@ async function downloadFile(
   });
   try {
     const [binary, outcome] = await Promise.all([
-      ctx.helpers.prepareBinaryData(stream, fileName),
+      ctx.helpers.prepareBinaryData(stream, fileName, mimeTypeOf(fileName)),
       done,
     ]);
     return {
@@ -163,10 +164,12 @@ async function downloadFile(
       pairedItem: { item: itemIndex },
     };
   } catch (error) {
-    // the stream fails with the transfer's error; report that one, not the consumer's
+    // The stream fails with the transfer's error: report that one, not the consumer's; but
+    // when the consumer (the binary store) failed first, the transfer only saw its stream go
+    // away, and the store's error is the cause.
     const cause = await done.then(
       () => error,
-      (transfer: unknown) => transfer,
+      (transfer: unknown) => (consumerFailedFirst(transfer, signal) ? error : transfer),
     );
     if (cause instanceof ChecksumMismatchError) {
       throw new NodeOperationError(
@@ -190,4 +193,13 @@ async function downloadFile(
     }
     throw toNodeError(ctx.getNode(), cause, itemIndex);
   }
+}
+
+function consumerFailedFirst(transfer: unknown, signal: AbortSignal | undefined): boolean {
+  const code = (transfer as { code?: unknown } | null)?.code;
+  const name = (transfer as { name?: unknown } | null)?.name;
+  return (
+    code === 'ERR_GENCOVE_OUTPUT_CLOSED' ||
+    ((name === 'AbortError' || code === 'ERR_GENCOVE_ABORTED') && !signal?.aborted)
+  );
 }
