@@ -6,10 +6,35 @@ export interface Io {
   stderr: Writable & { isTTY?: boolean; columns?: number };
   stdin: Readable & { isTTY?: boolean; setRawMode?: (mode: boolean) => unknown };
   env: NodeJS.ProcessEnv;
+  /** Ctrl-C, for commands that can stop cleanly: take it with {@link interruptSignal}. */
+  interrupt?: Interrupt;
 }
 
-export function processIo(): Io {
-  return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env };
+export interface Interrupt {
+  /** Aborted on the first Ctrl-C. */
+  readonly signal: AbortSignal;
+  /** A command passed the signal to a job: the first Ctrl-C waits for it to stop (`bin.ts`). */
+  handled: boolean;
+}
+
+/**
+ * The Ctrl-C signal for a job that stops cleanly when it is aborted (an S3 multipart upload
+ * aborted, a `.part` left consistent). Without it, Ctrl-C ends the process at once.
+ */
+export function interruptSignal(io: Io): AbortSignal | undefined {
+  if (!io.interrupt) return undefined;
+  io.interrupt.handled = true;
+  return io.interrupt.signal;
+}
+
+export function processIo(interrupt?: Interrupt): Io {
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    env: process.env,
+    ...(interrupt ? { interrupt } : {}),
+  };
 }
 
 /** Machine-readable data goes to stdout; everything for people goes to stderr (spec §1.10). */

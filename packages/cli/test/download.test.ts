@@ -332,6 +332,25 @@ describe('gencove download DESTINATION', () => {
     }
   });
 
+  it('Ctrl-C stops the transfer cleanly: exit 130, a hint to re-run, no stack trace', async () => {
+    const file = fileOf('fastq-r1');
+    sb.control.addFault({
+      match: { target: 's3', method: 'GET', path: new URL(file.download_url).pathname },
+      fault: { type: 'delay', ms: 20_000 },
+      times: 1,
+    });
+    const started = Date.now();
+    const r = await runCli(
+      ['download', dir(), '--sample-ids', ids.C01!, '--file-types', 'fastq-r1'],
+      { env: env(), killWhen: (stderr) => stderr.includes('started'), killSignal: 'SIGINT' },
+    );
+    expect(r.code).toBe(130);
+    expect(r.stderr).toContain('Interrupted: stopping');
+    expect(r.stderr).toContain('Re-run the same command');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(Date.now() - started).toBeLessThan(15_000); // did not wait for the delayed answer
+  });
+
   it('a checksum mismatch exits 6 and leaves no file behind', async () => {
     sb.control.corruptDownloads(true);
     const dest = dir();

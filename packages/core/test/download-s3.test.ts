@@ -162,6 +162,9 @@ describe('delivery to s3://bucket/prefix', () => {
     expect((error as DownloadFailedError).code).toBe('ERR_GENCOVE_CHECKSUM');
     const target = (error as DownloadFailedError).failures[0]!.target;
     expect(target.startsWith('s3://lab-results/corrupt/D02/')).toBe(true);
+    expect((error as DownloadFailedError).failures[0]!.error.message).toContain(
+      'no object was written',
+    );
     expect(await object(target.slice('s3://lab-results/'.length))).toBeUndefined();
   });
 
@@ -197,6 +200,23 @@ describe('delivery to s3://bucket/prefix', () => {
     expect(error).toBeInstanceOf(DownloadInputError);
     expect(error!.message).toContain('no-such-bucket does not exist');
     expect(sb.control.requests.filter((r) => r.target === 's3')).toEqual([]);
+  });
+
+  it('an S3 endpoint nobody answers on is a network error (exit 5), not bad input', async () => {
+    const dead = new S3Client({
+      endpoint: 'http://127.0.0.1:9',
+      forcePathStyle: true,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+      maxAttempts: 1,
+    });
+    const error = await deliver({ s3: { client: dead } }).then(
+      () => undefined,
+      (e: Error & { code?: string }) => e,
+    );
+    expect(error).toMatchObject({ code: 'ERR_GENCOVE_NETWORK' });
+    expect(error!.message).toContain('lab-results cannot be reached');
+    dead.destroy();
   });
 
   it('checks the bytes it streams (sha256 of the object = API checksum)', async () => {

@@ -93,6 +93,9 @@ describe('naming template (spec §9.3)', () => {
   it('resolveInside proves containment', () => {
     expect(resolveInside('/data/out', ['a', 'b.txt'], 'x')).toBe('/data/out/a/b.txt');
     expect(() => resolveInside('/data/out', ['..', 'b'], 'x')).toThrow(UnsafePathError);
+    // the file name leaves room for <name>.part.json.tmp under the 255-byte limit
+    expect(resolveInside('/d', ['a'.repeat(255), 'b'.repeat(241)], 'x')).toContain('b'.repeat(241));
+    expect(() => resolveInside('/d', ['b'.repeat(242)], 'x')).toThrow(/241 at most/);
   });
 });
 

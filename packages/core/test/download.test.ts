@@ -81,6 +81,24 @@ function start(options: Partial<DownloadOptions> & Pick<DownloadOptions, 'destin
   return { promise, events };
 }
 
+/**
+ * A one-stream download of one file cut off halfway (the sandbox's truncate mode, one attempt):
+ * it leaves `.part` + `.part.json` in `dest`; `options` runs the same download again.
+ */
+async function cutOffRun(sampleId: string, fileType: string) {
+  const dest = await tempDir();
+  const options = {
+    destination: dest,
+    sampleIds: [sampleId],
+    fileTypes: [fileType],
+    tuning: { rangedThreshold: Number.MAX_SAFE_INTEGER },
+  };
+  sb.control.truncateDownloads(true);
+  await failure(start({ ...options, retry: { ...fastRetry, maxAttempts: 1 } }).promise);
+  sb.control.truncateDownloads(false);
+  return { dest, options };
+}
+
 async function failure(
   promise: Promise<unknown>,
 ): Promise<Error & { code?: string; result?: DownloadResult }> {
@@ -598,19 +616,8 @@ describe('resume and refresh', () => {
   });
 
   it('a run that gives up leaves a .part that the next run resumes', async () => {
-    const dest = await tempDir();
     const file = fastqOf();
-    sb.control.truncateDownloads(true);
-    const options = {
-      destination: dest,
-      sampleIds: [a01.id],
-      fileTypes: ['fastq-r1'],
-      tuning: { rangedThreshold: Number.MAX_SAFE_INTEGER },
-    };
-    const error = await failure(
-      start({ ...options, retry: { ...fastRetry, maxAttempts: 1 } }).promise,
-    );
-    expect(error).toBeInstanceOf(DownloadFailedError);
+    const { dest, options } = await cutOffRun(a01.id, 'fastq-r1');
     const partial = (await listFiles(dest)).find((f) => f.endsWith('.part'))!;
     const kept = (await stat(join(dest, partial))).size;
     expect(kept).toBeGreaterThan(0);
@@ -625,6 +632,30 @@ describe('resume and refresh', () => {
     );
     expect((await listFiles(dest)).filter((f) => f.includes('.part'))).toEqual([]);
     await wire.dispatcher.close();
+  });
+
+  it('a .part is not resumed onto a file that changed on the server (no API checksum)', async () => {
+    const project = await createProject(sb, 'changed between runs');
+    const { V1: sampleId } = await addSamples(sb, project, 'changed', {
+      'V1_R1.fastq.gz': fastq(20 * 1024, 'v1'),
+    });
+    const before = fastq(400 * 1024, 'version-1');
+    const after = fastq(400 * 1024, 'version-2').subarray(0, before.length);
+    // no checksum_sha256: only the ETag kept in .part.json can tell the versions apart
+    sb.control.addExternalFiles(sampleId!, [
+      {
+        fileType: 'alignment-bam',
+        size: before.length,
+        url: await sb.control.putExternalObject('changed/V.bam', before),
+      },
+    ]);
+    const { dest, options } = await cutOffRun(sampleId!, 'alignment-bam');
+    const partState = (await listFiles(dest)).find((f) => f.endsWith('.part.json'))!;
+    expect(JSON.parse(await readFile(join(dest, partState), 'utf8')).etag).toBeTruthy();
+    await sb.control.putExternalObject('changed/V.bam', after);
+    const result = await start(options).promise;
+    expect(result.files[0]).toMatchObject({ outcome: 'downloaded', resumedBytes: 0 });
+    expect((await readFile(result.files[0]!.target)).equals(after)).toBe(true);
   });
 
   it('an expired presigned URL (403) is refreshed from the API and the transfer continues', async () => {
@@ -691,8 +722,13 @@ describe('skip-existing', () => {
     expect((await readFile(join(dest, 'W1', sampleId!, 'W.bin'))).equals(data)).toBe(true);
     const second = await run();
     expect(second.files[0]).toMatchObject({ outcome: 'skipped', skipReason: 'same-size' });
-    console.log(JSON.stringify(second.files), JSON.stringify(first.files));
     expect(second.totals.fetchedBytes).toBeLessThan(1024);
+
+    // …and it does not throw away a .part an earlier, cut-off run left
+    const { options: cut } = await cutOffRun(sampleId!, 'alignment-bam');
+    const resumed = await start(cut).promise;
+    expect(resumed.files[0]!.resumedBytes).toBeGreaterThan(0);
+    expect((await readFile(resumed.files[0]!.target)).equals(data)).toBe(true);
   });
 
   it('--verify-existing replaces a same-size file whose sha256 differs', async () => {

@@ -1383,19 +1383,19 @@ var require_util = __commonJS({
           start() {
             iterator = iterable[Symbol.asyncIterator]();
           },
-          pull(controller) {
+          pull(controller2) {
             return iterator.next().then(({ done, value }) => {
               if (done) {
                 return queueMicrotask(() => {
-                  controller.close();
-                  controller.byobRequest?.respond(0);
+                  controller2.close();
+                  controller2.byobRequest?.respond(0);
                 });
               } else {
                 const buf = Buffer.isBuffer(value) ? value : Buffer.from(value);
                 if (buf.byteLength) {
-                  return controller.enqueue(new Uint8Array(buf));
+                  return controller2.enqueue(new Uint8Array(buf));
                 } else {
-                  return this.pull(controller);
+                  return this.pull(controller2);
                 }
               }
             });
@@ -2560,38 +2560,38 @@ var require_wrap_handler = __commonJS({
         return this.#handler.onError?.(err);
       }
       // Wrap Interface
-      onRequestStart(controller, context) {
-        this.#handler.onConnect?.((reason) => controller.abort(reason), context);
+      onRequestStart(controller2, context) {
+        this.#handler.onConnect?.((reason) => controller2.abort(reason), context);
       }
-      onRequestUpgrade(controller, statusCode, headers, socket) {
+      onRequestUpgrade(controller2, statusCode, headers, socket) {
         const rawHeaders = [];
         for (const [key, val] of Object.entries(headers)) {
           rawHeaders.push(Buffer.from(key, "latin1"), toRawHeaderValue(val));
         }
         this.#handler.onUpgrade?.(statusCode, rawHeaders, socket);
       }
-      onResponseStart(controller, statusCode, headers, statusMessage) {
+      onResponseStart(controller2, statusCode, headers, statusMessage) {
         const rawHeaders = [];
         for (const [key, val] of Object.entries(headers)) {
           rawHeaders.push(Buffer.from(key, "latin1"), toRawHeaderValue(val));
         }
-        if (this.#handler.onHeaders?.(statusCode, rawHeaders, () => controller.resume(), statusMessage) === false) {
-          controller.pause();
+        if (this.#handler.onHeaders?.(statusCode, rawHeaders, () => controller2.resume(), statusMessage) === false) {
+          controller2.pause();
         }
       }
-      onResponseData(controller, data) {
+      onResponseData(controller2, data) {
         if (this.#handler.onData?.(data) === false) {
-          controller.pause();
+          controller2.pause();
         }
       }
-      onResponseEnd(controller, trailers) {
+      onResponseEnd(controller2, trailers) {
         const rawTrailers = [];
         for (const [key, val] of Object.entries(trailers)) {
           rawTrailers.push(Buffer.from(key, "latin1"), toRawHeaderValue(val));
         }
         this.#handler.onComplete?.(rawTrailers);
       }
-      onResponseError(controller, err) {
+      onResponseError(controller2, err) {
         if (!this.#handler.onError) {
           throw new InvalidArgumentError3("invalid onError method");
         }
@@ -5549,10 +5549,10 @@ var require_util2 = __commonJS({
         errorSteps(e2);
       }
     }
-    function readableStreamClose(controller) {
+    function readableStreamClose(controller2) {
       try {
-        controller.close();
-        controller.byobRequest?.respond(0);
+        controller2.close();
+        controller2.byobRequest?.respond(0);
       } catch (err) {
         if (!err.message.includes("Controller is already closed") && !err.message.includes("ReadableStream is already closed")) {
           throw err;
@@ -6398,24 +6398,24 @@ var require_body = __commonJS({
         stream = new ReadableStream({
           start() {
           },
-          async pull(controller) {
+          async pull(controller2) {
             const result = action();
             const iterator = result?.[Symbol.asyncIterator]?.();
             if (iterator == null) {
               if (result?.length && !isErrored(stream)) {
-                controller.enqueue(typeof result === "string" ? textEncoder.encode(result) : new Uint8Array(result));
+                controller2.enqueue(typeof result === "string" ? textEncoder.encode(result) : new Uint8Array(result));
               }
-              queueMicrotask(() => readableStreamClose(controller));
+              queueMicrotask(() => readableStreamClose(controller2));
               return;
             }
             while (true) {
               const { value, done } = await iterator.next();
               if (done) {
-                queueMicrotask(() => readableStreamClose(controller));
+                queueMicrotask(() => readableStreamClose(controller2));
                 return;
               }
               if (value.length && !isErrored(stream)) {
-                controller.enqueue(new Uint8Array(value));
+                controller2.enqueue(new Uint8Array(value));
                 return;
               }
             }
@@ -11196,7 +11196,7 @@ var require_retry_handler = __commonJS({
         this.etag = null;
         this.controllerProxy = new RetryController();
       }
-      onResponseStartWithRetry(controller, statusCode, headers, statusMessage, err) {
+      onResponseStartWithRetry(controller2, statusCode, headers, statusMessage, err) {
         if (this.retryOpts.throwOnError) {
           if (this.retryOpts.statusCodes.includes(statusCode) === false) {
             if (this.headersSent) {
@@ -11226,13 +11226,13 @@ var require_retry_handler = __commonJS({
               this.checkpointResponseEnd(headers);
               this.handler.onResponseStart?.(this.controllerProxy, statusCode, headers, statusMessage);
             }
-            controller.resume();
+            controller2.resume();
             return;
           }
           this.error = err;
-          controller.resume();
+          controller2.resume();
         }
-        controller.pause();
+        controller2.pause();
         this.retryOpts.retry(
           err,
           {
@@ -11253,8 +11253,8 @@ var require_retry_handler = __commonJS({
           this.resume = this.end != null;
         }
       }
-      onRequestStart(controller, context) {
-        this.controllerProxy.target = controller;
+      onRequestStart(controller2, context) {
+        this.controllerProxy.target = controller2;
         if (!this.headersSent) {
           this.handler.onRequestStart?.(this.controllerProxy, context);
         }
@@ -11299,7 +11299,7 @@ var require_retry_handler = __commonJS({
         const retryTimeout = retryAfterHeader > 0 ? Math.min(retryAfterHeader, maxTimeout) : Math.min(minTimeout * timeoutFactor ** (counter - 1), maxTimeout);
         setTimeout(() => cb(null), retryTimeout);
       }
-      onResponseStart(controller, statusCode, headers, statusMessage) {
+      onResponseStart(controller2, statusCode, headers, statusMessage) {
         this.error = null;
         this.retryCount += 1;
         if (statusCode >= 300) {
@@ -11309,7 +11309,7 @@ var require_retry_handler = __commonJS({
               count: this.retryCount
             }
           });
-          this.onResponseStartWithRetry(controller, statusCode, headers, statusMessage, err);
+          this.onResponseStartWithRetry(controller2, statusCode, headers, statusMessage, err);
           return;
         }
         if (this.headersSent) {
@@ -11431,8 +11431,8 @@ var require_retry_handler = __commonJS({
           this.handler.onResponseError?.(this.controllerProxy, err);
         }
       }
-      onResponseError(controller, err) {
-        if (controller?.aborted || isDisturbed(this.opts.body) || this.headersSent && !this.resume) {
+      onResponseError(controller2, err) {
+        if (controller2?.aborted || isDisturbed(this.opts.body) || this.headersSent && !this.resume) {
           this.handler.onResponseError?.(this.controllerProxy, err);
           return;
         }
@@ -14452,22 +14452,22 @@ var require_snapshot_agent = __commonJS({
         };
         const self = this;
         const recordingHandler = {
-          onRequestStart(controller, context) {
-            return handler.onRequestStart(controller, { ...context, history: this.history });
+          onRequestStart(controller2, context) {
+            return handler.onRequestStart(controller2, { ...context, history: this.history });
           },
-          onRequestUpgrade(controller, statusCode, headers, socket) {
-            return handler.onRequestUpgrade(controller, statusCode, headers, socket);
+          onRequestUpgrade(controller2, statusCode, headers, socket) {
+            return handler.onRequestUpgrade(controller2, statusCode, headers, socket);
           },
-          onResponseStart(controller, statusCode, headers, statusMessage) {
+          onResponseStart(controller2, statusCode, headers, statusMessage) {
             responseData.statusCode = statusCode;
             responseData.headers = headers;
-            return handler.onResponseStart(controller, statusCode, headers, statusMessage);
+            return handler.onResponseStart(controller2, statusCode, headers, statusMessage);
           },
-          onResponseData(controller, chunk) {
+          onResponseData(controller2, chunk) {
             responseData.body.push(chunk);
-            return handler.onResponseData(controller, chunk);
+            return handler.onResponseData(controller2, chunk);
           },
-          onResponseEnd(controller, trailers) {
+          onResponseEnd(controller2, trailers) {
             responseData.trailers = trailers;
             const responseBody = Buffer.concat(responseData.body);
             self[kSnapshotRecorder].record(opts, {
@@ -14475,7 +14475,7 @@ var require_snapshot_agent = __commonJS({
               headers: responseData.headers,
               body: responseBody,
               trailers: responseData.trailers
-            }).then(() => handler.onResponseEnd(controller, trailers)).catch((error62) => handler.onResponseError(controller, error62));
+            }).then(() => handler.onResponseEnd(controller2, trailers)).catch((error62) => handler.onResponseError(controller2, error62));
           }
         };
         const agent = this[kRealAgent];
@@ -14491,7 +14491,7 @@ var require_snapshot_agent = __commonJS({
       #replaySnapshot(snapshot, handler) {
         try {
           const { response } = snapshot;
-          const controller = {
+          const controller2 = {
             pause() {
             },
             resume() {
@@ -14503,11 +14503,11 @@ var require_snapshot_agent = __commonJS({
             aborted: false,
             paused: false
           };
-          handler.onRequestStart(controller);
-          handler.onResponseStart(controller, response.statusCode, response.headers);
+          handler.onRequestStart(controller2);
+          handler.onResponseStart(controller2, response.statusCode, response.headers);
           const body = Buffer.from(response.body, "base64");
-          handler.onResponseData(controller, body);
-          handler.onResponseEnd(controller, response.trailers);
+          handler.onResponseData(controller2, body);
+          handler.onResponseEnd(controller2, response.trailers);
         } catch (error62) {
           handler.onError?.(error62);
         }
@@ -14806,13 +14806,13 @@ var require_redirect_handler = __commonJS({
           this.opts.body = new BodyAsyncIterable(this.opts.body);
         }
       }
-      onRequestStart(controller, context) {
-        this.handler.onRequestStart?.(controller, { ...context, history: this.history });
+      onRequestStart(controller2, context) {
+        this.handler.onRequestStart?.(controller2, { ...context, history: this.history });
       }
-      onRequestUpgrade(controller, statusCode, headers, socket) {
-        this.handler.onRequestUpgrade?.(controller, statusCode, headers, socket);
+      onRequestUpgrade(controller2, statusCode, headers, socket) {
+        this.handler.onRequestUpgrade?.(controller2, statusCode, headers, socket);
       }
-      onResponseStart(controller, statusCode, headers, statusMessage) {
+      onResponseStart(controller2, statusCode, headers, statusMessage) {
         if (this.opts.throwOnMaxRedirect && this.history.length >= this.maxRedirections) {
           throw new Error("max redirects");
         }
@@ -14835,7 +14835,7 @@ var require_redirect_handler = __commonJS({
           this.history.push(new URL(this.opts.path, this.opts.origin));
         }
         if (!this.location) {
-          this.handler.onResponseStart?.(controller, statusCode, headers, statusMessage);
+          this.handler.onResponseStart?.(controller2, statusCode, headers, statusMessage);
           return;
         }
         this.history[kRedirectCacheControl].push({
@@ -14856,21 +14856,21 @@ var require_redirect_handler = __commonJS({
         this.opts.origin = origin;
         this.opts.query = null;
       }
-      onResponseData(controller, chunk) {
+      onResponseData(controller2, chunk) {
         if (this.location) {
         } else {
-          this.handler.onResponseData?.(controller, chunk);
+          this.handler.onResponseData?.(controller2, chunk);
         }
       }
-      onResponseEnd(controller, trailers) {
+      onResponseEnd(controller2, trailers) {
         if (this.location) {
           this.dispatch(this.opts, this);
         } else {
-          this.handler.onResponseEnd(controller, trailers);
+          this.handler.onResponseEnd(controller2, trailers);
         }
       }
-      onResponseError(controller, error62) {
-        this.handler.onResponseError?.(controller, error62);
+      onResponseError(controller2, error62) {
+        this.handler.onResponseError?.(controller2, error62);
       }
     };
     function shouldRemoveHeader(header2, removeContent, unknownOrigin) {
@@ -14958,32 +14958,32 @@ var require_response_error = __commonJS({
       #checkContentType(contentType) {
         return (this.#contentType ?? "").indexOf(contentType) === 0;
       }
-      onRequestStart(controller, context) {
+      onRequestStart(controller2, context) {
         this.#statusCode = 0;
         this.#contentType = null;
         this.#decoder = null;
         this.#headers = null;
         this.#body = "";
-        return super.onRequestStart(controller, context);
+        return super.onRequestStart(controller2, context);
       }
-      onResponseStart(controller, statusCode, headers, statusMessage) {
+      onResponseStart(controller2, statusCode, headers, statusMessage) {
         this.#statusCode = statusCode;
         this.#headers = headers;
         this.#contentType = headers["content-type"];
         if (this.#statusCode < 400) {
-          return super.onResponseStart(controller, statusCode, headers, statusMessage);
+          return super.onResponseStart(controller2, statusCode, headers, statusMessage);
         }
         if (this.#checkContentType("application/json") || this.#checkContentType("text/plain")) {
           this.#decoder = new TextDecoder("utf-8");
         }
       }
-      onResponseData(controller, chunk) {
+      onResponseData(controller2, chunk) {
         if (this.#statusCode < 400) {
-          return super.onResponseData(controller, chunk);
+          return super.onResponseData(controller2, chunk);
         }
         this.#body += this.#decoder?.decode(chunk, { stream: true }) ?? "";
       }
-      onResponseEnd(controller, trailers) {
+      onResponseEnd(controller2, trailers) {
         if (this.#statusCode >= 400) {
           this.#body += this.#decoder?.decode(void 0, { stream: false }) ?? "";
           if (this.#checkContentType("application/json")) {
@@ -15003,13 +15003,13 @@ var require_response_error = __commonJS({
           } finally {
             Error.stackTraceLimit = stackTraceLimit;
           }
-          super.onResponseError(controller, err);
+          super.onResponseError(controller2, err);
         } else {
-          super.onResponseEnd(controller, trailers);
+          super.onResponseEnd(controller2, trailers);
         }
       }
-      onResponseError(controller, err) {
-        super.onResponseError(controller, err);
+      onResponseError(controller2, err) {
+        super.onResponseError(controller2, err);
       }
     };
     module.exports = () => {
@@ -15069,11 +15069,11 @@ var require_dump = __commonJS({
         this.aborted = true;
         this.reason = reason;
       }
-      onRequestStart(controller, context) {
-        controller.abort = this.#abort.bind(this);
-        return super.onRequestStart(controller, context);
+      onRequestStart(controller2, context) {
+        controller2.abort = this.#abort.bind(this);
+        return super.onRequestStart(controller2, context);
       }
-      onResponseStart(controller, statusCode, headers, statusMessage) {
+      onResponseStart(controller2, statusCode, headers, statusMessage) {
         const contentLength = headers["content-length"];
         if (contentLength != null && contentLength > this.#maxSize) {
           throw new RequestAbortedError(
@@ -15083,12 +15083,12 @@ var require_dump = __commonJS({
         if (this.aborted === true) {
           return true;
         }
-        return super.onResponseStart(controller, statusCode, headers, statusMessage);
+        return super.onResponseStart(controller2, statusCode, headers, statusMessage);
       }
-      onResponseError(controller, err) {
-        super.onResponseError(controller, this.aborted === true ? this.reason : err);
+      onResponseError(controller2, err) {
+        super.onResponseError(controller2, this.aborted === true ? this.reason : err);
       }
-      onResponseData(controller, chunk) {
+      onResponseData(controller2, chunk) {
         this.#size = this.#size + chunk.length;
         if (this.#size > this.#maxSize) {
           throw new RequestAbortedError(
@@ -15100,12 +15100,12 @@ var require_dump = __commonJS({
         }
         return true;
       }
-      onResponseEnd(controller, trailers) {
+      onResponseEnd(controller2, trailers) {
         if (this.aborted === true) {
-          super.onResponseError(controller, this.reason);
+          super.onResponseError(controller2, this.reason);
           return;
         }
-        super.onResponseEnd(controller, this.#dumped ? {} : trailers);
+        super.onResponseEnd(controller2, this.#dumped ? {} : trailers);
       }
     };
     function createDumpInterceptor({ maxSize: defaultMaxSize } = {
@@ -15443,20 +15443,20 @@ var require_dns = __commonJS({
         this.#state = state;
         this.#dispatch = dispatch;
       }
-      onResponseError(controller, err) {
+      onResponseError(controller2, err) {
         switch (err.code) {
           case "ETIMEDOUT":
           case "ECONNREFUSED": {
             if (this.#state.dualStack) {
               if (!this.#firstTry) {
-                super.onResponseError(controller, err);
+                super.onResponseError(controller2, err);
                 return;
               }
               this.#firstTry = false;
               const otherFamily = this.#newOrigin.hostname[0] === "[" ? 4 : 6;
               const ip = this.#state.pickFamily(this.#origin, otherFamily);
               if (ip == null) {
-                super.onResponseError(controller, err);
+                super.onResponseError(controller2, err);
                 return;
               }
               let port;
@@ -15475,15 +15475,15 @@ var require_dns = __commonJS({
               this.#dispatch(dispatchOpts, this);
               return;
             }
-            super.onResponseError(controller, err);
+            super.onResponseError(controller2, err);
             break;
           }
           case "ENOTFOUND":
             this.#state.deleteRecords(this.#origin);
-            super.onResponseError(controller, err);
+            super.onResponseError(controller2, err);
             break;
           default:
-            super.onResponseError(controller, err);
+            super.onResponseError(controller2, err);
             break;
         }
       }
@@ -16755,17 +16755,17 @@ var require_cache_handler = __commonJS({
         this.#cacheKey = cacheKey;
         this.#handler = handler;
       }
-      onRequestStart(controller, context) {
+      onRequestStart(controller2, context) {
         this.#writeStream?.destroy();
         this.#writeStream = void 0;
         this.#replaying304 = false;
         this.#suppress304End = false;
         this.#pending304End = void 0;
         this.#history = context?.history;
-        this.#handler.onRequestStart?.(controller, context);
+        this.#handler.onRequestStart?.(controller2, context);
       }
-      onRequestUpgrade(controller, statusCode, headers, socket) {
-        this.#handler.onRequestUpgrade?.(controller, statusCode, headers, socket);
+      onRequestUpgrade(controller2, statusCode, headers, socket) {
+        this.#handler.onRequestUpgrade?.(controller2, statusCode, headers, socket);
       }
       /**
        * @param {import('../../types/dispatcher.d.ts').default.DispatchController} controller
@@ -16773,9 +16773,9 @@ var require_cache_handler = __commonJS({
        * @param {import('../../types/header.d.ts').IncomingHttpHeaders} resHeaders
        * @param {string} statusMessage
        */
-      onResponseStart(controller, statusCode, resHeaders, statusMessage) {
+      onResponseStart(controller2, statusCode, resHeaders, statusMessage) {
         const downstreamOnHeaders = () => this.#handler.onResponseStart?.(
-          controller,
+          controller2,
           statusCode,
           resHeaders,
           statusMessage
@@ -16910,10 +16910,10 @@ var require_cache_handler = __commonJS({
             done = true;
             this.#replaying304 = false;
             if (this.#pending304End) {
-              const { controller: controller2, trailers } = this.#pending304End;
+              const { controller: controller3, trailers } = this.#pending304End;
               this.#pending304End = void 0;
               this.#writeStream?.end();
-              this.#handler.onResponseEnd?.(controller2, trailers);
+              this.#handler.onResponseEnd?.(controller3, trailers);
             }
           };
           const failReplay = (err) => {
@@ -16926,7 +16926,7 @@ var require_cache_handler = __commonJS({
             this.#pending304End = void 0;
             this.#writeStream?.destroy();
             try {
-              this.#handler.onResponseError?.(controller, err);
+              this.#handler.onResponseError?.(controller2, err);
             } catch {
             }
           };
@@ -16956,7 +16956,7 @@ var require_cache_handler = __commonJS({
                 try {
                   for (const chunk of bodyIterator) {
                     const full = this.#writeStream?.write(chunk) === false;
-                    this.#handler.onResponseData?.(controller, chunk);
+                    this.#handler.onResponseData?.(controller2, chunk);
                     if (full) {
                       return;
                     }
@@ -16983,7 +16983,7 @@ var require_cache_handler = __commonJS({
               cachedValue.body.on("data", (chunk) => {
                 try {
                   this.#writeStream?.write(chunk);
-                  this.#handler.onResponseData?.(controller, chunk);
+                  this.#handler.onResponseData?.(controller2, chunk);
                 } catch (err) {
                   cachedValue.body.destroy();
                   failReplay(err);
@@ -17024,42 +17024,42 @@ var require_cache_handler = __commonJS({
           if (!this.#writeStream) {
             return downstreamOnHeaders();
           }
-          this.#writeStream.on("drain", () => controller.resume()).on("error", function() {
+          this.#writeStream.on("drain", () => controller2.resume()).on("error", function() {
             handler.#writeStream = void 0;
             handler.#store.delete(handler.#cacheKey);
           }).on("close", function() {
             if (handler.#writeStream === this) {
               handler.#writeStream = void 0;
             }
-            controller.resume();
+            controller2.resume();
           });
           downstreamOnHeaders();
         }
       }
-      onResponseData(controller, chunk) {
+      onResponseData(controller2, chunk) {
         if (this.#writeStream?.write(chunk) === false) {
-          controller.pause();
+          controller2.pause();
         }
-        this.#handler.onResponseData?.(controller, chunk);
+        this.#handler.onResponseData?.(controller2, chunk);
       }
-      onResponseEnd(controller, trailers) {
+      onResponseEnd(controller2, trailers) {
         if (this.#suppress304End) {
           this.#suppress304End = false;
           return;
         }
         if (this.#replaying304) {
-          this.#pending304End = { controller, trailers };
+          this.#pending304End = { controller: controller2, trailers };
           return;
         }
         this.#writeStream?.end();
-        this.#handler.onResponseEnd?.(controller, trailers);
+        this.#handler.onResponseEnd?.(controller2, trailers);
       }
-      onResponseError(controller, err) {
+      onResponseError(controller2, err) {
         this.#replaying304 = false;
         this.#pending304End = void 0;
         this.#writeStream?.destroy(err);
         this.#writeStream = void 0;
-        this.#handler.onResponseError?.(controller, err);
+        this.#handler.onResponseError?.(controller2, err);
       }
     };
     function deleteCachedValue(store, cacheKey) {
@@ -17571,10 +17571,10 @@ var require_cache_revalidation_handler = __commonJS({
         this.#successful = false;
         this.#context = context;
       }
-      onRequestUpgrade(controller, statusCode, headers, socket) {
-        this.#handler.onRequestUpgrade?.(controller, statusCode, headers, socket);
+      onRequestUpgrade(controller2, statusCode, headers, socket) {
+        this.#handler.onRequestUpgrade?.(controller2, statusCode, headers, socket);
       }
-      onResponseStart(controller, statusCode, headers, statusMessage) {
+      onResponseStart(controller2, statusCode, headers, statusMessage) {
         assert2(this.#callback != null);
         this.#successful = statusCode === 304 || this.#allowErrorStatusCodes && statusCode >= 500 && statusCode <= 504;
         this.#callback(this.#successful, this.#context, statusCode, headers);
@@ -17582,27 +17582,27 @@ var require_cache_revalidation_handler = __commonJS({
         if (this.#successful) {
           return true;
         }
-        this.#handler.onRequestStart?.(controller, this.#context);
+        this.#handler.onRequestStart?.(controller2, this.#context);
         this.#handler.onResponseStart?.(
-          controller,
+          controller2,
           statusCode,
           headers,
           statusMessage
         );
       }
-      onResponseData(controller, chunk) {
+      onResponseData(controller2, chunk) {
         if (this.#successful) {
           return;
         }
-        return this.#handler.onResponseData?.(controller, chunk);
+        return this.#handler.onResponseData?.(controller2, chunk);
       }
-      onResponseEnd(controller, trailers) {
+      onResponseEnd(controller2, trailers) {
         if (this.#successful) {
           return;
         }
-        this.#handler.onResponseEnd?.(controller, trailers);
+        this.#handler.onResponseEnd?.(controller2, trailers);
       }
-      onResponseError(controller, err) {
+      onResponseError(controller2, err) {
         if (this.#successful) {
           return;
         }
@@ -17611,7 +17611,7 @@ var require_cache_revalidation_handler = __commonJS({
           this.#callback = null;
         }
         if (typeof this.#handler.onResponseError === "function") {
-          this.#handler.onResponseError(controller, err);
+          this.#handler.onResponseError(controller2, err);
         } else {
           throw err;
         }
@@ -17846,7 +17846,7 @@ var require_cache2 = __commonJS({
       const stream = util.isStream(result.body) ? result.body : Readable5.from(result.body ?? []);
       assert2(!stream.destroyed, "stream should not be destroyed");
       assert2(!stream.readableDidRead, "stream should not be readableDidRead");
-      const controller = {
+      const controller2 = {
         resume() {
           stream.resume();
         },
@@ -17868,19 +17868,19 @@ var require_cache2 = __commonJS({
       };
       stream.on("error", function(err) {
         if (!this.readableEnded) {
-          handler.onResponseError?.(controller, err);
+          handler.onResponseError?.(controller2, err);
         }
       }).on("close", function() {
         if (!this.errored) {
           try {
-            handler.onResponseEnd?.(controller, {});
+            handler.onResponseEnd?.(controller2, {});
           } catch (err) {
-            handler.onResponseError?.(controller, err);
+            handler.onResponseError?.(controller2, err);
           }
         }
       });
       try {
-        handler.onRequestStart?.(controller, context);
+        handler.onRequestStart?.(controller2, context);
       } catch (err) {
         stream.destroy(err);
         return;
@@ -17892,9 +17892,9 @@ var require_cache2 = __commonJS({
       if (isStale2) {
         headers.warning = '110 - "response is stale"';
       }
-      controller.rawHeaders = util.toRawHeaders(headers);
+      controller2.rawHeaders = util.toRawHeaders(headers);
       try {
-        handler.onResponseStart?.(controller, result.statusCode, headers, result.statusMessage);
+        handler.onResponseStart?.(controller2, result.statusCode, headers, result.statusMessage);
       } catch (err) {
         stream.destroy(err);
         return;
@@ -17904,7 +17904,7 @@ var require_cache2 = __commonJS({
       } else {
         stream.on("data", function(chunk) {
           try {
-            handler.onResponseData?.(controller, chunk);
+            handler.onResponseData?.(controller2, chunk);
           } catch (err) {
             stream.destroy(err);
           }
@@ -18485,11 +18485,11 @@ var require_decompress = __commonJS({
         this.#decompressors.length = 0;
         this.#finalDecompressor = void 0;
       }
-      onRequestStart(controller, context) {
-        this.#controller.target = controller;
+      onRequestStart(controller2, context) {
+        this.#controller.target = controller2;
         return super.onRequestStart(this.#controller, context);
       }
-      onRequestUpgrade(controller, statusCode, headers, socket) {
+      onRequestUpgrade(controller2, statusCode, headers, socket) {
         return super.onRequestUpgrade(this.#controller, statusCode, headers, socket);
       }
       /**
@@ -18499,7 +18499,7 @@ var require_decompress = __commonJS({
        * @param {string} statusMessage
        * @returns {void}
        */
-      onResponseStart(controller, statusCode, headers, statusMessage) {
+      onResponseStart(controller2, statusCode, headers, statusMessage) {
         const rawContentEncoding = headers["content-encoding"];
         const contentEncoding = Array.isArray(rawContentEncoding) ? rawContentEncoding.join(",") : rawContentEncoding;
         if (this.#shouldSkipDecompression(contentEncoding, statusCode)) {
@@ -18548,7 +18548,7 @@ var require_decompress = __commonJS({
        * @param {Buffer} chunk
        * @returns {void}
        */
-      onResponseData(controller, chunk) {
+      onResponseData(controller2, chunk) {
         if (this.#decompressors.length > 0) {
           if (!this.#decompressors[0].write(chunk)) {
             this.#inputBackpressured = true;
@@ -18563,7 +18563,7 @@ var require_decompress = __commonJS({
        * @param {Record<string, string | string[]> | undefined} trailers
        * @returns {void}
        */
-      onResponseEnd(controller, trailers) {
+      onResponseEnd(controller2, trailers) {
         if (this.#decompressors.length > 0) {
           this.#inputEnded = true;
           this.#trailers = trailers;
@@ -18577,7 +18577,7 @@ var require_decompress = __commonJS({
        * @param {Error} err
        * @returns {void}
        */
-      onResponseError(controller, err) {
+      onResponseError(controller2, err) {
         if (this.#terminated) {
           return;
         }
@@ -18729,8 +18729,8 @@ var require_deduplication_handler = __commonJS({
        * @param {import('../../types/dispatcher.d.ts').default.DispatchController} controller
        * @param {any} context
        */
-      onRequestStart(controller, context) {
-        this.#controller = controller;
+      onRequestStart(controller2, context) {
+        this.#controller = controller2;
         if (!this.#requestStarted) {
           this.#requestStarted = true;
           this.#context = context;
@@ -18746,7 +18746,7 @@ var require_deduplication_handler = __commonJS({
           }
           this.#pruneDoneWaitingHandlers();
         }
-        this.#primaryHandler.onRequestStart?.(controller, context);
+        this.#primaryHandler.onRequestStart?.(controller2, context);
       }
       /**
        * @param {import('../../types/dispatcher.d.ts').default.DispatchController} controller
@@ -18754,8 +18754,8 @@ var require_deduplication_handler = __commonJS({
        * @param {import('../../types/header.d.ts').IncomingHttpHeaders} headers
        * @param {Socket} socket
        */
-      onRequestUpgrade(controller, statusCode, headers, socket) {
-        this.#primaryHandler.onRequestUpgrade?.(controller, statusCode, headers, socket);
+      onRequestUpgrade(controller2, statusCode, headers, socket) {
+        this.#primaryHandler.onRequestUpgrade?.(controller2, statusCode, headers, socket);
       }
       /**
        * @param {import('../../types/dispatcher.d.ts').default.DispatchController} controller
@@ -18763,12 +18763,12 @@ var require_deduplication_handler = __commonJS({
        * @param {Record<string, string | string[]>} headers
        * @param {string} statusMessage
        */
-      onResponseStart(controller, statusCode, headers, statusMessage) {
+      onResponseStart(controller2, statusCode, headers, statusMessage) {
         this.#responseStarted = true;
         this.#statusCode = statusCode;
         this.#headers = headers;
         this.#statusMessage = statusMessage;
-        this.#primaryHandler.onResponseStart?.(controller, statusCode, headers, statusMessage);
+        this.#primaryHandler.onResponseStart?.(controller2, statusCode, headers, statusMessage);
         for (const waitingHandler of this.#waitingHandlers) {
           const { handler, controller: waitingController } = waitingHandler;
           if (waitingHandler.done || waitingController.aborted) {
@@ -18794,12 +18794,12 @@ var require_deduplication_handler = __commonJS({
        * @param {import('../../types/dispatcher.d.ts').default.DispatchController} controller
        * @param {Buffer} chunk
        */
-      onResponseData(controller, chunk) {
+      onResponseData(controller2, chunk) {
         if (this.#aborted || this.#completed) {
           return;
         }
         this.#responseDataStarted = true;
-        this.#primaryHandler.onResponseData?.(controller, chunk);
+        this.#primaryHandler.onResponseData?.(controller2, chunk);
         for (const waitingHandler of this.#waitingHandlers) {
           const { handler, controller: waitingController } = waitingHandler;
           if (waitingHandler.done || waitingController.aborted) {
@@ -18826,12 +18826,12 @@ var require_deduplication_handler = __commonJS({
        * @param {import('../../types/dispatcher.d.ts').default.DispatchController} controller
        * @param {object} trailers
        */
-      onResponseEnd(controller, trailers) {
+      onResponseEnd(controller2, trailers) {
         if (this.#aborted || this.#completed) {
           return;
         }
         this.#completed = true;
-        this.#primaryHandler.onResponseEnd?.(controller, trailers);
+        this.#primaryHandler.onResponseEnd?.(controller2, trailers);
         for (const waitingHandler of this.#waitingHandlers) {
           if (waitingHandler.done || waitingHandler.controller.aborted) {
             waitingHandler.done = true;
@@ -18859,13 +18859,13 @@ var require_deduplication_handler = __commonJS({
        * @param {import('../../types/dispatcher.d.ts').default.DispatchController} controller
        * @param {Error} err
        */
-      onResponseError(controller, err) {
+      onResponseError(controller2, err) {
         if (this.#completed) {
           return;
         }
         this.#aborted = true;
         this.#completed = true;
-        this.#primaryHandler.onResponseError?.(controller, err);
+        this.#primaryHandler.onResponseError?.(controller2, err);
         for (const waitingHandler of this.#waitingHandlers) {
           this.#errorWaitingHandler(waitingHandler, err);
         }
@@ -18956,15 +18956,15 @@ var require_deduplication_handler = __commonJS({
        * @param {WaitingHandler} waitingHandler
        */
       #flushWaitingHandler(waitingHandler) {
-        const { handler, controller } = waitingHandler;
-        while (!waitingHandler.done && !controller.aborted && !controller.paused && waitingHandler.bufferedChunks.length > 0) {
+        const { handler, controller: controller2 } = waitingHandler;
+        while (!waitingHandler.done && !controller2.aborted && !controller2.paused && waitingHandler.bufferedChunks.length > 0) {
           const bufferedChunk = waitingHandler.bufferedChunks.shift();
           waitingHandler.bufferedBytes -= bufferedChunk.length;
           try {
-            handler.onResponseData?.(controller, bufferedChunk);
+            handler.onResponseData?.(controller2, bufferedChunk);
           } catch {
           }
-          if (controller.aborted) {
+          if (controller2.aborted) {
             waitingHandler.done = true;
             waitingHandler.pendingTrailers = null;
             waitingHandler.bufferedChunks = [];
@@ -21352,15 +21352,15 @@ var require_fetch = __commonJS({
       }
       let responseObject = null;
       let locallyAborted = false;
-      let controller = null;
+      let controller2 = null;
       addAbortListener(
         requestObject.signal,
         () => {
           locallyAborted = true;
-          assert2(controller != null);
-          controller.abort(requestObject.signal.reason);
+          assert2(controller2 != null);
+          controller2.abort(requestObject.signal.reason);
           const realResponse = responseObject?.deref();
-          abortFetch(p2, request3, realResponse, requestObject.signal.reason, controller.controller);
+          abortFetch(p2, request3, realResponse, requestObject.signal.reason, controller2.controller);
         }
       );
       const processResponse = (response) => {
@@ -21368,7 +21368,7 @@ var require_fetch = __commonJS({
           return;
         }
         if (response.aborted) {
-          abortFetch(p2, request3, responseObject, controller.serializedAbortReason, controller.controller);
+          abortFetch(p2, request3, responseObject, controller2.serializedAbortReason, controller2.controller);
           return;
         }
         if (response.type === "error") {
@@ -21379,7 +21379,7 @@ var require_fetch = __commonJS({
         p2.resolve(responseObject.deref());
         p2 = null;
       };
-      controller = fetching({
+      controller2 = fetching({
         request: request3,
         processResponseEndOfBody: handleFetchDone,
         processResponse,
@@ -21427,7 +21427,7 @@ var require_fetch = __commonJS({
       );
     }
     var markResourceTiming = performance.markResourceTiming;
-    function abortFetch(p2, request3, responseObject, error62, controller) {
+    function abortFetch(p2, request3, responseObject, error62, controller2) {
       if (p2) {
         p2.reject(error62);
       }
@@ -21444,7 +21444,7 @@ var require_fetch = __commonJS({
       }
       const response = getResponseState(responseObject);
       if (response.body?.stream != null && isReadable(response.body.stream)) {
-        controller.error(error62);
+        controller2.error(error62);
       }
     }
     function fetching({
@@ -22107,8 +22107,8 @@ var require_fetch = __commonJS({
       };
       const stream = new ReadableStream(
         {
-          start(controller) {
-            fetchParams.controller.controller = controller;
+          start(controller2) {
+            fetchParams.controller.controller = controller2;
           },
           pull: pullAlgorithm,
           cancel: cancelAlgorithm,
@@ -22509,8 +22509,8 @@ var require_cache3 = __commonJS({
                       header: "Cache.addAll",
                       message: "invalid vary field value"
                     }));
-                    for (const controller of fetchControllers) {
-                      controller.abort();
+                    for (const controller2 of fetchControllers) {
+                      controller2.abort();
                     }
                     return;
                   }
@@ -24202,7 +24202,7 @@ var require_connection = __commonJS({
       }
       const permessageDeflate = "permessage-deflate; client_max_window_bits";
       request3.headersList.append("sec-websocket-extensions", permessageDeflate, true);
-      const controller = fetching({
+      const controller2 = fetching({
         request: request3,
         useParallelQueue: true,
         dispatcher: options.dispatcher,
@@ -24263,7 +24263,7 @@ var require_connection = __commonJS({
           handler.onConnectionEstablished(response, extensions);
         }
       });
-      return controller;
+      return controller2;
     }
     function closeWebSocketConnection(object2, code, reason, validate2 = false) {
       code ??= null;
@@ -25613,14 +25613,14 @@ var require_websocketstream = __commonJS({
         const extensions = parsedExtensions ?? "";
         const protocol = response.headersList.get("sec-websocket-protocol") ?? "";
         const readable = new ReadableStream({
-          start: (controller) => {
-            this.#readableStreamController = controller;
+          start: (controller2) => {
+            this.#readableStreamController = controller2;
           },
           cancel: (reason) => this.#cancel(reason)
         });
         const writable = new WritableStream({
-          start: (controller) => {
-            this.#writableStreamController = controller;
+          start: (controller2) => {
+            this.#writableStreamController = controller2;
           },
           write: (chunk) => this.#write(chunk),
           close: () => closeWebSocketConnection(this.#handler, null, null),
@@ -31439,18 +31439,18 @@ var require_serde = __commonJS({
       const transform3 = new TransformStream({
         start() {
         },
-        async transform(chunk, controller) {
+        async transform(chunk, controller2) {
           checksum.update(chunk);
-          controller.enqueue(chunk);
+          controller2.enqueue(chunk);
         },
-        async flush(controller) {
+        async flush(controller2) {
           const digest = await checksum.digest();
           const received = encoder(digest);
           if (expectedChecksum !== received) {
             const error62 = new Error(`Checksum mismatch: expected "${expectedChecksum}" but received "${received}" in response header "${checksumSourceLocation}".`);
-            controller.error(error62);
+            controller2.error(error62);
           } else {
-            controller.terminate();
+            controller2.terminate();
           }
         }
       });
@@ -31503,34 +31503,34 @@ var require_serde = __commonJS({
       let bytesSeen = 0;
       const buffers = ["", new ByteArrayCollector((size2) => new Uint8Array(size2))];
       let mode = -1;
-      const pull = async (controller) => {
+      const pull = async (controller2) => {
         const { value, done } = await reader.read();
         const chunk = value;
         if (done) {
           if (mode !== -1) {
             const remainder = flush(buffers, mode);
             if (sizeOf2(remainder) > 0) {
-              controller.enqueue(remainder);
+              controller2.enqueue(remainder);
             }
           }
-          controller.close();
+          controller2.close();
         } else {
           const chunkMode = modeOf(chunk, false);
           if (mode !== chunkMode) {
             if (mode >= 0) {
-              controller.enqueue(flush(buffers, mode));
+              controller2.enqueue(flush(buffers, mode));
             }
             mode = chunkMode;
           }
           if (mode === -1) {
-            controller.enqueue(chunk);
+            controller2.enqueue(chunk);
             return;
           }
           const chunkSize = sizeOf2(chunk);
           bytesSeen += chunkSize;
           const bufferSize = sizeOf2(buffers[mode]);
           if (chunkSize >= size && bufferSize === 0) {
-            controller.enqueue(chunk);
+            controller2.enqueue(chunk);
           } else {
             const newSize = merge2(buffers, mode, chunk);
             if (!streamBufferingLoggedWarning && bytesSeen > size * 2) {
@@ -31538,9 +31538,9 @@ var require_serde = __commonJS({
               logger2?.warn(`@smithy/util-stream - stream chunk size ${chunkSize} is below threshold of ${size}, automatically buffering.`);
             }
             if (newSize >= size) {
-              controller.enqueue(flush(buffers, mode));
+              controller2.enqueue(flush(buffers, mode));
             } else {
-              await pull(controller);
+              await pull(controller2);
             }
           }
         }
@@ -31648,21 +31648,21 @@ var require_serde = __commonJS({
       });
       const reader = readableStream.getReader();
       return new ReadableStream({
-        async pull(controller) {
+        async pull(controller2) {
           const { value, done } = await reader.read();
           if (done) {
-            controller.enqueue(`0\r
+            controller2.enqueue(`0\r
 `);
             if (checksumRequired) {
               const checksum = base64Encoder(await digest);
-              controller.enqueue(`${checksumLocationName}:${checksum}\r
+              controller2.enqueue(`${checksumLocationName}:${checksum}\r
 `);
-              controller.enqueue(`\r
+              controller2.enqueue(`\r
 `);
             }
-            controller.close();
+            controller2.close();
           } else {
-            controller.enqueue(`${(bodyLengthChecker(value) || 0).toString(16)}\r
+            controller2.enqueue(`${(bodyLengthChecker(value) || 0).toString(16)}\r
 ${value}\r
 `);
           }
@@ -33259,12 +33259,12 @@ var require_event_streams = __commonJS({
     var iterableToReadableStream = (asyncIterable) => {
       const iterator = asyncIterable[Symbol.asyncIterator]();
       return new ReadableStream({
-        async pull(controller) {
+        async pull(controller2) {
           const { done, value } = await iterator.next();
           if (done) {
-            return controller.close();
+            return controller2.close();
           }
-          controller.enqueue(value);
+          controller2.enqueue(value);
         }
       });
     };
@@ -37662,7 +37662,7 @@ var require_retry2 = __commonJS({
       const { retryStrategy, retryMode } = input2;
       const { defaultMaxAttempts = DEFAULT_MAX_ATTEMPTS, defaultBaseDelay = Retry.delay() } = defaults ?? {};
       const maxAttemptsProvider = normalizeProvider3(input2.maxAttempts ?? defaultMaxAttempts);
-      let controller = retryStrategy ? Promise.resolve(retryStrategy) : void 0;
+      let controller2 = retryStrategy ? Promise.resolve(retryStrategy) : void 0;
       const getDefault = async () => {
         const maxAttempts = await maxAttemptsProvider();
         const adaptive = await normalizeProvider3(retryMode)() === RETRY_MODES.ADAPTIVE;
@@ -37679,7 +37679,7 @@ var require_retry2 = __commonJS({
       };
       return Object.assign(input2, {
         maxAttempts: maxAttemptsProvider,
-        retryStrategy: () => controller ??= getDefault()
+        retryStrategy: () => controller2 ??= getDefault()
       });
     };
     var ENV_RETRY_MODE = "AWS_RETRY_MODE";
@@ -71483,8 +71483,19 @@ function exitCodeForError(error62) {
 }
 
 // packages/cli/src/io.ts
-function processIo() {
-  return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env };
+function interruptSignal(io) {
+  if (!io.interrupt) return void 0;
+  io.interrupt.handled = true;
+  return io.interrupt.signal;
+}
+function processIo(interrupt2) {
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    env: process.env,
+    ...interrupt2 ? { interrupt: interrupt2 } : {}
+  };
 }
 function writeOut(io, text) {
   io.stdout.write(text.endsWith("\n") ? text : `${text}
@@ -93829,25 +93840,29 @@ function validateConcurrency(concurrency) {
 }
 
 // packages/core/src/jobs/download/errors.ts
+var AFTERMATH_TEXT = {
+  removed: "the file was removed.",
+  "kept-existing": "the file already there has the expected sha256 and was kept.",
+  "not-written": "no object was written.",
+  streamed: "the bytes already written are corrupt."
+};
 var ChecksumMismatchError = class extends Error {
-  constructor(target, expected, actual, attempts, removed = true, keptExisting = false) {
+  constructor(target, expected, actual, attempts, aftermath = "removed") {
     super(
-      `Checksum mismatch for ${target}: expected sha256 ${expected}, got ${actual} (${attempts} attempt${attempts === 1 ? "" : "s"}); ` + (keptExisting ? "the file already there has the expected sha256 and was kept." : removed ? "the file was removed." : "the bytes already written are corrupt.")
+      `Checksum mismatch for ${target}: expected sha256 ${expected}, got ${actual} (${attempts} attempt${attempts === 1 ? "" : "s"}); ${AFTERMATH_TEXT[aftermath]}`
     );
     this.target = target;
     this.expected = expected;
     this.actual = actual;
     this.attempts = attempts;
-    this.removed = removed;
-    this.keptExisting = keptExisting;
+    this.aftermath = aftermath;
     this.name = "ChecksumMismatchError";
   }
   target;
   expected;
   actual;
   attempts;
-  removed;
-  keptExisting;
+  aftermath;
   code = "ERR_GENCOVE_CHECKSUM";
 };
 var UnsafePathError = class extends Error {
@@ -94042,7 +94057,7 @@ function requestOnce(req, ctx, target, cursor, sink) {
     headers.range = `bytes=${cursor.pos}-${end2 === void 0 ? "" : end2 - 1}`;
   }
   return new Promise((resolve6, reject) => {
-    let controller;
+    let controller2;
     let settled = false;
     let progressed = false;
     let skip = 0;
@@ -94052,7 +94067,7 @@ function requestOnce(req, ctx, target, cursor, sink) {
       if (settled) return;
       settled = true;
       signal?.removeEventListener("abort", onAbort);
-      if (endResponse && controller && !controller.aborted) controller.abort(endResponse);
+      if (endResponse && controller2 && !controller2.aborted) controller2.abort(endResponse);
       if (outcome.error !== void 0) reject(outcome.error);
       else resolve6(outcome.attempt);
     };
@@ -94096,11 +94111,11 @@ function requestOnce(req, ctx, target, cursor, sink) {
         return;
       }
       sinking = pending;
-      controller?.pause();
+      controller2?.pause();
       pending.then(
         () => {
           if (sinking === pending) sinking = void 0;
-          controller?.resume();
+          controller2?.resume();
         },
         (error62) => settle2({ error: error62 }, new Enough())
       );
@@ -94117,7 +94132,7 @@ function requestOnce(req, ctx, target, cursor, sink) {
         },
         {
           onRequestStart(c2) {
-            controller = c2;
+            controller2 = c2;
             if (settled) c2.abort(new Enough());
           },
           onResponseStart(_c2, status, responseHeaders) {
@@ -94292,6 +94307,14 @@ async function removePartFiles(path) {
     rm2(statePath(path), { force: true }),
     rm2(`${statePath(path)}.tmp`, { force: true })
   ]);
+}
+async function partStateTotal(path) {
+  try {
+    const total = JSON.parse(await readFile(statePath(path), "utf8"))?.total;
+    return typeof total === "number" ? total : void 0;
+  } catch {
+    return void 0;
+  }
 }
 
 // packages/core/src/jobs/download/positional-writer.ts
@@ -94571,6 +94594,7 @@ async function transferToDisk(options) {
   await mkdir2(dirname3(path), { recursive: true });
   let state = await readPartState(path, options.fileId, info2.total);
   if (state && !await prefixFits(path, info2.total)) state = void 0;
+  if (state?.etag === void 0 && !(options.expectedSha256 && options.hash)) state = void 0;
   if (state?.etag !== void 0) {
     if (info2.etag !== void 0 && info2.etag !== state.etag) state = void 0;
     else info2.etag = state.etag;
@@ -94585,6 +94609,13 @@ async function transferToDisk(options) {
     };
     await writePartState(path, state);
   }
+  const started = state;
+  let etagSaved;
+  const beforeWrite = () => etagSaved ??= (async () => {
+    if (started.etag === void 0 && info2.etag !== void 0) {
+      await writePartState(path, { ...started, etag: info2.etag });
+    }
+  })();
   const fd = await openForUpdate(partPath(path));
   const hash2 = options.hash ? fileSha256(fd.fd) : void 0;
   const flusher = new WriteBehindSync(fd, tuning.syncEveryBytes);
@@ -94603,14 +94634,11 @@ async function transferToDisk(options) {
     const ranged = info2.total - position >= tuning.rangedThreshold && tuning.maxPartsPerFile > 1;
     const threshold = tuning.singleStreamBytesPerSecond;
     if (ranged && threshold > 0 && (threshold === Number.POSITIVE_INFINITY || options.linkShared?.())) {
-      await inOrderParts(options, fd, position, written);
+      await inOrderParts(options, fd, position, written, beforeWrite);
     } else {
       const probe = ranged && threshold > 0 ? { ms: tuning.singleStreamProbeMs, threshold } : void 0;
-      position = await oneStream(options, fd, position, info2.total, written, probe);
-      if (position < info2.total) await inOrderParts(options, fd, position, written);
-    }
-    if (state.etag === void 0 && info2.etag !== void 0) {
-      await writePartState(path, { ...state, etag: info2.etag });
+      position = await oneStream(options, fd, position, info2.total, written, beforeWrite, probe);
+      if (position < info2.total) await inOrderParts(options, fd, position, written, beforeWrite);
     }
     await flusher.finish();
     result = { resumedFrom, ...hash2 ? { sha256: await hash2.digest() } : {} };
@@ -94639,7 +94667,7 @@ async function prefixFits(path, total) {
     return false;
   }
 }
-async function oneStream(options, fd, from, to, written, probe) {
+async function oneStream(options, fd, from, to, written, beforeWrite, probe) {
   if (from >= to) return to;
   return options.budget.run(
     STREAM_BUDGET_BYTES,
@@ -94652,25 +94680,28 @@ async function oneStream(options, fd, from, to, written, probe) {
       let half;
       let timed = probe;
       let received = from;
+      const take = (chunk) => {
+        const pending = writer.write(chunk);
+        received += chunk.length;
+        if (timed) {
+          const now = performance.now();
+          firstByteAt ??= now;
+          const elapsedMs = now - firstByteAt;
+          if (!half && elapsedMs >= timed.ms / 2) half = { at: now, bytes: received };
+          if (half && elapsedMs >= timed.ms) {
+            const rate = (received - half.bytes) * 1e3 / Math.max(now - half.at, 1e-3);
+            if (rate < timed.threshold) throw new ProbeStop();
+            timed = void 0;
+          }
+        }
+        return pending;
+      };
       try {
         await pumpRange(
           { source: options.source, start: from, end: to, info: options.info },
           options.fetch,
           (chunk) => {
-            const pending = writer.write(chunk);
-            received += chunk.length;
-            if (timed) {
-              const now = performance.now();
-              firstByteAt ??= now;
-              const elapsedMs = now - firstByteAt;
-              if (!half && elapsedMs >= timed.ms / 2) half = { at: now, bytes: received };
-              if (half && elapsedMs >= timed.ms) {
-                const rate = (received - half.bytes) * 1e3 / Math.max(now - half.at, 1e-3);
-                if (rate < timed.threshold) throw new ProbeStop();
-                timed = void 0;
-              }
-            }
-            return pending;
+            return received === from ? beforeWrite().then(() => take(chunk)) : take(chunk);
           }
         );
       } catch (error62) {
@@ -94702,7 +94733,7 @@ function returnBuffer(budget, buffer) {
   free.push(buffer);
   bySize?.set(buffer.length, free);
 }
-async function inOrderParts(options, fd, from, written) {
+async function inOrderParts(options, fd, from, written, beforeWrite) {
   const { info: info2, tuning, budget } = options;
   const parts2 = [];
   for (let start = from; start < info2.total; start += tuning.partSize) {
@@ -94731,6 +94762,7 @@ async function inOrderParts(options, fd, from, written) {
         const length = part.end - part.start;
         next++;
         await writing;
+        await beforeWrite();
         writing = writevFully(fd, [part.buffer.subarray(0, length)], part.start);
         writing.then(
           () => {
@@ -94847,7 +94879,14 @@ function parseS3Destination(destination) {
 async function createS3Client(options = {}) {
   if (options.client) return options.client;
   const { S3Client: S3Client2 } = await loadS3Sdk();
-  const config2 = { maxAttempts: DELIVERY_S3_MAX_ATTEMPTS };
+  const config2 = {
+    maxAttempts: DELIVERY_S3_MAX_ATTEMPTS,
+    // Without these an endpoint that accepts connections and never answers hangs the run.
+    requestHandler: {
+      connectionTimeout: DELIVERY_S3_TIMEOUT_MS,
+      requestTimeout: DELIVERY_S3_TIMEOUT_MS
+    }
+  };
   if (options.region) config2.region = options.region;
   if (options.endpoint) {
     config2.endpoint = options.endpoint;
@@ -94869,14 +94908,35 @@ async function createS3Client(options = {}) {
   }
   return client;
 }
+var DELIVERY_S3_TIMEOUT_MS = 6e4;
 async function checkBucket(client, bucket, signal) {
   const { HeadBucketCommand: HeadBucketCommand2 } = await loadS3Sdk();
   try {
     await client.send(new HeadBucketCommand2({ Bucket: bucket }), { abortSignal: signal });
   } catch (error62) {
-    const status = error62.$metadata?.httpStatusCode;
-    const why = status === 404 ? "does not exist" : status === 403 ? "is not accessible with these AWS credentials" : `cannot be reached (${error62.name}: ${error62.message})`;
-    throw new DownloadInputError("DESTINATION", `S3 bucket ${bucket} ${why}.`);
+    if (signal?.aborted) throw new AbortError();
+    const e2 = error62;
+    const status = e2.$metadata?.httpStatusCode;
+    if (status === 404) {
+      throw new DownloadInputError("DESTINATION", `S3 bucket ${bucket} does not exist.`);
+    }
+    if (status === 403 || status === 401) {
+      throw new PermissionError(
+        `S3 bucket ${bucket} is not accessible with these AWS credentials (HTTP ${status}).`,
+        { status }
+      );
+    }
+    if (e2.name === "CredentialsProviderError") {
+      throw new AuthenticationError(
+        `No AWS credentials for S3 bucket ${bucket}: set AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or run where an instance role applies.`
+      );
+    }
+    if (status === void 0) {
+      throw new NetworkError(`S3 bucket ${bucket} cannot be reached (${e2.name}: ${e2.message}).`, {
+        ...e2.code ? { networkCode: e2.code } : {}
+      });
+    }
+    throw s3Failure("HeadBucket", bucket, "", error62);
   }
 }
 async function headObject(client, bucket, key, signal) {
@@ -95559,6 +95619,7 @@ import { stat as stat4 } from "node:fs/promises";
 import { isAbsolute, relative, resolve as resolve2, sep } from "node:path";
 var CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 var MAX_SEGMENT_BYTES = 255;
+var WORKING_SUFFIX_BYTES = ".part.json.tmp".length;
 function segmentProblem(segment) {
   if (segment === "") return "an empty path segment";
   if (segment === "." || segment === "..") return `a "${segment}" path segment`;
@@ -95580,6 +95641,12 @@ function assertSafeSegments(segments, what) {
 }
 function resolveInside(root2, segments, what) {
   assertSafeSegments(segments, what);
+  const name = segments.at(-1);
+  if (Buffer.byteLength(name) > MAX_SEGMENT_BYTES - WORKING_SUFFIX_BYTES) {
+    throw new UnsafePathError(
+      `${what} resolves to a file name of ${Buffer.byteLength(name)} bytes; on disk it may have ${MAX_SEGMENT_BYTES - WORKING_SUFFIX_BYTES} at most (255, less room for ${name.slice(0, 8)}\u2026.part.json.tmp while it downloads).`
+    );
+  }
   const base = resolve2(root2);
   const target = resolve2(base, ...segments);
   const rel = relative(base, target);
@@ -95716,6 +95783,13 @@ async function deliverDeliverable(plan, ctx) {
       return outcome;
     }
   }
+  if (sizeIsHint && ctx.sink.kind === "disk") {
+    const recorded = await partStateTotal(plan.target);
+    if (recorded !== void 0 && recorded !== info2.total) {
+      sizeIsHint = false;
+      info2 = {};
+    }
+  }
   let mismatches = 0;
   let restarts = 0;
   for (; ; ) {
@@ -95769,7 +95843,7 @@ async function deliverDeliverable(plan, ctx) {
         start(0);
         sha256 = await streamOut(ctx.sink.stream, plan.target, source, known, ctx, fetch, progress);
         if (expected && sha256 && sha256 !== expected) {
-          throw new ChecksumMismatchError(plan.target, expected, sha256, 1, false);
+          throw new ChecksumMismatchError(plan.target, expected, sha256, 1, "streamed");
         }
       }
       progress(size, true);
@@ -95794,8 +95868,7 @@ async function deliverDeliverable(plan, ctx) {
             expected,
             error62.actual,
             mismatches,
-            true,
-            keep
+            ctx.sink.kind === "s3" ? "not-written" : keep ? "kept-existing" : "removed"
           );
         }
         info2 = { total: size };
@@ -102658,6 +102731,7 @@ function downloadCommand(io) {
       label: "Downloading"
     });
     const progress = progressForwarder(renderer);
+    const stop = interruptSignal(io);
     try {
       const result = await withClient(
         options,
@@ -102666,6 +102740,7 @@ function downloadCommand(io) {
           ...selection,
           ...transfer,
           destination: destination === "-" ? io.stdout : destination,
+          ...stop ? { signal: stop } : {},
           onEvent: (event) => {
             progress(event);
             reporter.report(event);
@@ -104147,6 +104222,10 @@ function renderError(io, error62, json2) {
   if (error62?.code === "ERR_GENCOVE_OUTPUT_CLOSED") return 0;
   const exitCode2 = exitCodeForError(error62);
   const err = error62;
+  if (err?.code === "ERR_GENCOVE_ABORTED" && !json2) {
+    io.stderr.write("Interrupted. Re-run the same command to go on where it stopped.\n");
+    return exitCode2;
+  }
   const message = err?.message ?? String(error62);
   if (json2) {
     io.stderr.write(
@@ -104206,8 +104285,16 @@ async function run2(argv, io) {
 
 // packages/cli/src/bin.ts
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-process.on("SIGINT", () => process.exit(ExitCode.Interrupted));
-var exitCode = await run2(process.argv.slice(2), processIo());
+var CLEANUP_MS = 1e4;
+var controller = new AbortController();
+var interrupt = { signal: controller.signal, handled: false };
+process.on("SIGINT", () => {
+  if (controller.signal.aborted || !interrupt.handled) process.exit(ExitCode.Interrupted);
+  process.stderr.write("\nInterrupted: stopping (Ctrl-C again to quit at once)\u2026\n");
+  controller.abort();
+  setTimeout(() => process.exit(ExitCode.Interrupted), CLEANUP_MS).unref();
+});
+var exitCode = await run2(process.argv.slice(2), processIo(interrupt));
 process.exitCode = exitCode;
 /*! Bundled license information:
 

@@ -16,7 +16,7 @@ import {
   rmRF,
   runAction,
   which
-} from "./chunks/chunk-WEEZQE6M.mjs";
+} from "./chunks/chunk-DF2JG2UM.mjs";
 import {
   __commonJS,
   __export,

@@ -21,7 +21,7 @@ import { Command } from 'commander';
 import { choiceArg, listArg, uuidArg } from '../args.js';
 import { type AuthOptions, withClient } from '../context.js';
 import { parseDuration } from '../duration.js';
-import { type Io, info, warn, writeNdjson } from '../io.js';
+import { type Io, info, interruptSignal, warn, writeNdjson } from '../io.js';
 import { addAuthOptions, addProgressOptions } from '../options.js';
 import { formatBytes, formatDuration } from '../render/byte-units.js';
 import {
@@ -151,12 +151,15 @@ export function downloadCommand(io: Io): Command {
       label: 'Downloading',
     });
     const progress = progressForwarder(renderer);
+    // Ctrl-C aborts the job: S3 multipart uploads are aborted, `.part` files stay resumable.
+    const stop = interruptSignal(io);
     try {
       const result = await withClient(options, io, (client) =>
         downloadDeliverables(client, {
           ...selection,
           ...transfer,
           destination: destination === '-' ? io.stdout : destination,
+          ...(stop ? { signal: stop } : {}),
           onEvent: (event) => {
             progress(event);
             reporter.report(event);

@@ -10,6 +10,10 @@ export function renderError(io: Io, error: unknown, json: boolean): number {
   if ((error as { code?: unknown } | null)?.code === 'ERR_GENCOVE_OUTPUT_CLOSED') return 0;
   const exitCode = exitCodeForError(error);
   const err = error as { message?: string; code?: string; status?: number };
+  if (err?.code === 'ERR_GENCOVE_ABORTED' && !json) {
+    io.stderr.write('Interrupted. Re-run the same command to go on where it stopped.\n');
+    return exitCode;
+  }
   const message = err?.message ?? String(error);
   if (json) {
     io.stderr.write(

@@ -15,8 +15,9 @@ export interface RunCliOptions {
   env?: NodeJS.ProcessEnv;
   cwd?: string;
   input?: string;
-  /** Kill the process with SIGKILL when this returns true for the stderr seen so far. */
+  /** Kill the process (SIGKILL, or `killSignal`) once this returns true for the output so far. */
   killWhen?: (stderr: string, stdout: string) => boolean;
+  killSignal?: NodeJS.Signals;
   timeoutMs?: number;
 }
 
@@ -43,8 +44,12 @@ export function runCli(args: string[], options: RunCliOptions = {}): Promise<Cli
     let stdout = '';
     let stderr = '';
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
+    let killed = false;
     const check = () => {
-      if (options.killWhen?.(stderr, stdout)) child.kill('SIGKILL');
+      if (!killed && options.killWhen?.(stderr, stdout)) {
+        killed = true;
+        child.kill(options.killSignal ?? 'SIGKILL');
+      }
     };
     child.stdout.on('data', (chunk) => {
       stdout += chunk;

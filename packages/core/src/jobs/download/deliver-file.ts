@@ -15,6 +15,7 @@ import {
 import { ChecksumMismatchError, OutputClosedError, RemoteFileChangedError } from './errors.js';
 import { type FetchContext, type ObjectInfo, pumpRange } from './fetch-range.js';
 import { existingFileSize, sha256OfFile, writeFileAtomic } from './local-files.js';
+import { partStateTotal } from './part-state.js';
 import { headObject, putText, transferToS3 } from './s3-delivery.js';
 import { formatMetadataFile, formatQcJson } from './sample-json.js';
 import { keyOf, type Sink } from './sink.js';
@@ -152,6 +153,15 @@ async function deliverDeliverable(plan: PlannedFile, ctx: DeliveryContext): Prom
     }
   }
 
+  if (sizeIsHint && ctx.sink.kind === 'disk') {
+    // An earlier run's `.part` was sized by the server's headers: when the hint disagrees, the
+    // headers decide again (a wrong hint would discard the `.part` on every run).
+    const recorded = await partStateTotal(plan.target);
+    if (recorded !== undefined && recorded !== info.total) {
+      sizeIsHint = false;
+      info = {};
+    }
+  }
   let mismatches = 0;
   let restarts = 0;
   for (;;) {
@@ -205,7 +215,7 @@ async function deliverDeliverable(plan: PlannedFile, ctx: DeliveryContext): Prom
         start(0);
         sha256 = await streamOut(ctx.sink.stream, plan.target, source, known, ctx, fetch, progress);
         if (expected && sha256 && sha256 !== expected) {
-          throw new ChecksumMismatchError(plan.target, expected, sha256, 1, false);
+          throw new ChecksumMismatchError(plan.target, expected, sha256, 1, 'streamed');
         }
       }
       progress(size, true);
@@ -234,8 +244,7 @@ async function deliverDeliverable(plan: PlannedFile, ctx: DeliveryContext): Prom
             expected!,
             error.actual,
             mismatches,
-            true,
-            keep,
+            ctx.sink.kind === 's3' ? 'not-written' : keep ? 'kept-existing' : 'removed',
           );
         }
         info = { total: size };

@@ -6,7 +6,13 @@ import type { TransferBudget } from '../../transfer/budget.js';
 import { RemoteFileChangedError } from './errors.js';
 import { type FetchContext, type ObjectInfo, pumpRange } from './fetch-range.js';
 import { assertReplaceable } from './local-files.js';
-import { partPath, readPartState, removePartFiles, writePartState } from './part-state.js';
+import {
+  type PartState,
+  partPath,
+  readPartState,
+  removePartFiles,
+  writePartState,
+} from './part-state.js';
 import { PositionalWriter, WRITE_BATCH_BYTES, writevFully } from './positional-writer.js';
 import { fileSha256 } from './sha256.js';
 import type { DownloadSource } from './source.js';
@@ -105,6 +111,9 @@ export async function transferToDisk(options: DiskTransferOptions): Promise<Disk
   await mkdir(dirname(path), { recursive: true });
   let state = await readPartState(path, options.fileId, info.total);
   if (state && !(await prefixFits(path, info.total))) state = undefined;
+  // Without an ETag nothing says the server still has the bytes the `.part` holds: resume only
+  // when the sha256 will be checked at the end anyway.
+  if (state?.etag === undefined && !(options.expectedSha256 && options.hash)) state = undefined;
   if (state?.etag !== undefined) {
     if (info.etag !== undefined && info.etag !== state.etag) state = undefined;
     else info.etag = state.etag;
@@ -119,6 +128,16 @@ export async function transferToDisk(options: DiskTransferOptions): Promise<Disk
     };
     await writePartState(path, state);
   }
+  // The ETag is recorded before the first byte lands in `.part`, so that a run cut off at any
+  // point leaves a state that can tell whether the server's file is still the same one.
+  const started: PartState = state;
+  let etagSaved: Promise<void> | undefined;
+  const beforeWrite = () =>
+    (etagSaved ??= (async () => {
+      if (started.etag === undefined && info.etag !== undefined) {
+        await writePartState(path, { ...started, etag: info.etag });
+      }
+    })());
   const fd = await openForUpdate(partPath(path));
   // Hashed from the file, right behind the writes; what an earlier run left is hashed first.
   const hash = options.hash ? fileSha256(fd.fd) : undefined;
@@ -140,15 +159,12 @@ export async function transferToDisk(options: DiskTransferOptions): Promise<Disk
       threshold > 0 &&
       (threshold === Number.POSITIVE_INFINITY || options.linkShared?.())
     ) {
-      await inOrderParts(options, fd, position, written);
+      await inOrderParts(options, fd, position, written, beforeWrite);
     } else {
       const probe =
         ranged && threshold > 0 ? { ms: tuning.singleStreamProbeMs, threshold } : undefined;
-      position = await oneStream(options, fd, position, info.total, written, probe);
-      if (position < info.total) await inOrderParts(options, fd, position, written);
-    }
-    if (state.etag === undefined && info.etag !== undefined) {
-      await writePartState(path, { ...state, etag: info.etag });
+      position = await oneStream(options, fd, position, info.total, written, beforeWrite, probe);
+      if (position < info.total) await inOrderParts(options, fd, position, written, beforeWrite);
     }
     await flusher.finish();
     result = { resumedFrom, ...(hash ? { sha256: await hash.digest() } : {}) };
@@ -203,6 +219,7 @@ async function oneStream(
   from: number,
   to: number,
   written: Written,
+  beforeWrite: () => Promise<void>,
   probe?: StreamProbe,
 ): Promise<number> {
   if (from >= to) return to;
@@ -217,25 +234,29 @@ async function oneStream(
       let half: { at: number; bytes: number } | undefined;
       let timed = probe;
       let received = from;
+      const take = (chunk: Buffer) => {
+        const pending = writer.write(chunk);
+        received += chunk.length;
+        if (timed) {
+          const now = performance.now();
+          firstByteAt ??= now;
+          const elapsedMs = now - firstByteAt;
+          if (!half && elapsedMs >= timed.ms / 2) half = { at: now, bytes: received };
+          if (half && elapsedMs >= timed.ms) {
+            const rate = ((received - half.bytes) * 1000) / Math.max(now - half.at, 1e-3);
+            if (rate < timed.threshold) throw new ProbeStop();
+            timed = undefined;
+          }
+        }
+        return pending;
+      };
       try {
         await pumpRange(
           { source: options.source, start: from, end: to, info: options.info },
           options.fetch,
           (chunk) => {
-            const pending = writer.write(chunk);
-            received += chunk.length;
-            if (timed) {
-              const now = performance.now();
-              firstByteAt ??= now;
-              const elapsedMs = now - firstByteAt;
-              if (!half && elapsedMs >= timed.ms / 2) half = { at: now, bytes: received };
-              if (half && elapsedMs >= timed.ms) {
-                const rate = ((received - half.bytes) * 1000) / Math.max(now - half.at, 1e-3);
-                if (rate < timed.threshold) throw new ProbeStop();
-                timed = undefined;
-              }
-            }
-            return pending;
+            // Until the state has the ETag nothing is written; later chunks queue behind it.
+            return received === from ? beforeWrite().then(() => take(chunk)) : take(chunk);
           },
         );
       } catch (error) {
@@ -300,6 +321,7 @@ async function inOrderParts(
   fd: FileHandle,
   from: number,
   written: Written,
+  beforeWrite: () => Promise<void>,
 ) {
   const { info, tuning, budget } = options;
   const parts: Part[] = [];
@@ -332,6 +354,7 @@ async function inOrderParts(
         next++;
         // One write in flight: the file stays a prefix even if the process dies mid-write.
         await writing;
+        await beforeWrite();
         writing = writevFully(fd, [part.buffer!.subarray(0, length)], part.start);
         writing.then(
           () => {

@@ -3,6 +3,24 @@
  * (the CLI maps codes to exit statuses) and never a presigned URL or any other secret.
  */
 
+/** What became of the bytes of a file whose sha256 did not match, twice. */
+export type MismatchAftermath =
+  /** the local file was removed (disk) */
+  | 'removed'
+  /** a file already at the target has the expected sha256 and was left as it was (disk) */
+  | 'kept-existing'
+  /** the multipart upload was aborted: no object was written (S3) */
+  | 'not-written'
+  /** the bytes already went out and cannot be taken back (a stream) */
+  | 'streamed';
+
+const AFTERMATH_TEXT: Record<MismatchAftermath, string> = {
+  removed: 'the file was removed.',
+  'kept-existing': 'the file already there has the expected sha256 and was kept.',
+  'not-written': 'no object was written.',
+  streamed: 'the bytes already written are corrupt.',
+};
+
 /** A sample file's bytes did not match the API's `checksum_sha256`, twice. Nothing was kept. */
 export class ChecksumMismatchError extends Error {
   readonly code = 'ERR_GENCOVE_CHECKSUM';
@@ -11,19 +29,11 @@ export class ChecksumMismatchError extends Error {
     readonly expected: string,
     readonly actual: string,
     readonly attempts: number,
-    /** False when the bytes could not be taken back (streamed to stdout). */
-    readonly removed = true,
-    /** A file already at the target has the right sha256 and was left as it was. */
-    readonly keptExisting = false,
+    readonly aftermath: MismatchAftermath = 'removed',
   ) {
     super(
       `Checksum mismatch for ${target}: expected sha256 ${expected}, got ${actual} ` +
-        `(${attempts} attempt${attempts === 1 ? '' : 's'}); ` +
-        (keptExisting
-          ? 'the file already there has the expected sha256 and was kept.'
-          : removed
-            ? 'the file was removed.'
-            : 'the bytes already written are corrupt.'),
+        `(${attempts} attempt${attempts === 1 ? '' : 's'}); ${AFTERMATH_TEXT[aftermath]}`,
     );
     this.name = 'ChecksumMismatchError';
   }

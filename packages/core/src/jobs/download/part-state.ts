@@ -44,3 +44,13 @@ export async function removePartFiles(path: string): Promise<void> {
     rm(`${statePath(path)}.tmp`, { force: true }),
   ]);
 }
+
+/** The size an earlier run's `.part.json` recorded for `path`, if there is one. */
+export async function partStateTotal(path: string): Promise<number | undefined> {
+  try {
+    const total = (JSON.parse(await readFile(statePath(path), 'utf8')) as PartState)?.total;
+    return typeof total === 'number' ? total : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { pipeline, Transform } from 'node:stream';
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
+import { AbortError, AuthenticationError, NetworkError, PermissionError } from '../../errors.js';
 import { loadS3Sdk } from '../../s3-sdk.js';
 import type { TransferBudget } from '../../transfer/budget.js';
 import { IntegrityMismatch } from './disk-transfer.js';
@@ -62,7 +63,14 @@ export function parseS3Destination(destination: string): S3Destination | undefin
 export async function createS3Client(options: S3DeliveryOptions = {}): Promise<S3Client> {
   if (options.client) return options.client;
   const { S3Client } = await loadS3Sdk();
-  const config: S3ClientConfig = { maxAttempts: DELIVERY_S3_MAX_ATTEMPTS };
+  const config: S3ClientConfig = {
+    maxAttempts: DELIVERY_S3_MAX_ATTEMPTS,
+    // Without these an endpoint that accepts connections and never answers hangs the run.
+    requestHandler: {
+      connectionTimeout: DELIVERY_S3_TIMEOUT_MS,
+      requestTimeout: DELIVERY_S3_TIMEOUT_MS,
+    },
+  };
   if (options.region) config.region = options.region;
   if (options.endpoint) {
     config.endpoint = options.endpoint;
@@ -85,20 +93,43 @@ export async function createS3Client(options: S3DeliveryOptions = {}): Promise<S
   return client;
 }
 
-/** Fails early, before any transfer, when the bucket is missing or not writable by us. */
+/** Idle time after which an S3 connection or request of a delivery is given up (then retried). */
+export const DELIVERY_S3_TIMEOUT_MS = 60_000;
+
+/**
+ * Fails early, before any transfer, when the bucket is missing (input error, exit 2), refused
+ * or without credentials (permission / authentication error, exit 3) or unreachable (network
+ * error, exit 5).
+ */
 export async function checkBucket(client: S3Client, bucket: string, signal?: AbortSignal) {
   const { HeadBucketCommand } = await loadS3Sdk();
   try {
     await client.send(new HeadBucketCommand({ Bucket: bucket }), { abortSignal: signal });
   } catch (error) {
-    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-    const why =
-      status === 404
-        ? 'does not exist'
-        : status === 403
-          ? 'is not accessible with these AWS credentials'
-          : `cannot be reached (${(error as Error).name}: ${(error as Error).message})`;
-    throw new DownloadInputError('DESTINATION', `S3 bucket ${bucket} ${why}.`);
+    if (signal?.aborted) throw new AbortError();
+    const e = error as Error & { $metadata?: { httpStatusCode?: number }; code?: string };
+    const status = e.$metadata?.httpStatusCode;
+    if (status === 404) {
+      throw new DownloadInputError('DESTINATION', `S3 bucket ${bucket} does not exist.`);
+    }
+    if (status === 403 || status === 401) {
+      throw new PermissionError(
+        `S3 bucket ${bucket} is not accessible with these AWS credentials (HTTP ${status}).`,
+        { status },
+      );
+    }
+    if (e.name === 'CredentialsProviderError') {
+      throw new AuthenticationError(
+        `No AWS credentials for S3 bucket ${bucket}: set AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or run where an instance role applies.`,
+      );
+    }
+    if (status === undefined) {
+      // no HTTP answer: refused, reset, timed out, DNS
+      throw new NetworkError(`S3 bucket ${bucket} cannot be reached (${e.name}: ${e.message}).`, {
+        ...(e.code ? { networkCode: e.code } : {}),
+      });
+    }
+    throw s3Failure('HeadBucket', bucket, '', error);
   }
 }
 

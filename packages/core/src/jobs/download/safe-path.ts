@@ -4,6 +4,8 @@ import { UnsafePathError } from './errors.js';
 // C0 controls, DEL and C1 controls: never part of a name we create.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const MAX_SEGMENT_BYTES = 255;
+/** Room a file name leaves for its longest working file, `<name>.part.json.tmp`. */
+const WORKING_SUFFIX_BYTES = '.part.json.tmp'.length;
 
 /**
  * Why `segment` cannot be one path component of a file we write, or undefined when it can.
@@ -38,6 +40,13 @@ export function assertSafeSegments(segments: readonly string[], what: string): v
  */
 export function resolveInside(root: string, segments: readonly string[], what: string): string {
   assertSafeSegments(segments, what);
+  const name = segments.at(-1)!;
+  if (Buffer.byteLength(name) > MAX_SEGMENT_BYTES - WORKING_SUFFIX_BYTES) {
+    throw new UnsafePathError(
+      `${what} resolves to a file name of ${Buffer.byteLength(name)} bytes; on disk it may have ` +
+        `${MAX_SEGMENT_BYTES - WORKING_SUFFIX_BYTES} at most (255, less room for ${name.slice(0, 8)}….part.json.tmp while it downloads).`,
+    );
+  }
   const base = resolve(root);
   const target = resolve(base, ...segments);
   const rel = relative(base, target);
