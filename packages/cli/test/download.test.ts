@@ -466,6 +466,7 @@ describe('gencove download DESTINATION', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr.match(/WARNING: The API has no checksum for /g)).toHaveLength(3);
     expect(r.stderr).toContain('WARNING: 1 more file had no checksum from the API');
+    expect(r.stderr).toMatch(/4 downloaded \(.* fetched; 4 not checked: no sha256 from the API/);
     // the sidecars hold what was computed while streaming
     const name = `${plateIds.Q4}_R1.fastq.gz`;
     const path = join(dest, 'Q4', plateIds.Q4!, name);

@@ -409,8 +409,14 @@ function summarize(io: Io, result: DownloadResult, json: boolean): void {
     return;
   }
   const { totals } = result;
+  // Deliverables the API has no sha256 for (FASTQ copies) arrive unchecked: say how many.
+  const unchecked = result.files.filter(
+    (f) => f.outcome === 'downloaded' && f.fileId !== undefined && !f.verified,
+  ).length;
   const parts = [
-    `${totals.downloaded} downloaded (${formatBytes(totals.fetchedBytes)} fetched)`,
+    `${totals.downloaded} downloaded (${formatBytes(totals.fetchedBytes)} fetched${
+      unchecked ? `; ${unchecked} not checked: no sha256 from the API or --no-verify` : ''
+    })`,
     totals.skipped ? `${totals.skipped} already there` : '',
     totals.failed ? `${totals.failed} FAILED` : '',
   ].filter(Boolean);
