@@ -2,7 +2,7 @@ import { createRequire as __gencoveCreateRequire } from 'node:module';
 const require = __gencoveCreateRequire(import.meta.url);
 import {
   relativeIfInside
-} from "./chunks/chunk-4XDP7YPM.mjs";
+} from "./chunks/chunk-HTSO5AOV.mjs";
 import {
   reportProblems
 } from "./chunks/chunk-3NDLOD75.mjs";
@@ -20,7 +20,7 @@ import {
   parseGencoveTimestamp,
   runAction,
   shardOf
-} from "./chunks/chunk-DF2JG2UM.mjs";
+} from "./chunks/chunk-J2KMEF5D.mjs";
 import "./chunks/chunk-PGZVWKOG.mjs";
 
 // packages/github-action/src/download/run.ts

@@ -7,7 +7,7 @@ import {
   logAssignEvent,
   samplesTable,
   setRegistrationOutputs
-} from "./chunks/chunk-4XDP7YPM.mjs";
+} from "./chunks/chunk-HTSO5AOV.mjs";
 import "./chunks/chunk-3NDLOD75.mjs";
 import {
   AssignmentError,
@@ -20,7 +20,7 @@ import {
   parseMapFile,
   runAction,
   selectShard
-} from "./chunks/chunk-DF2JG2UM.mjs";
+} from "./chunks/chunk-J2KMEF5D.mjs";
 import "./chunks/chunk-PGZVWKOG.mjs";
 
 // packages/github-action/src/import-urls/run.ts

@@ -16,7 +16,7 @@ import {
   rmRF,
   runAction,
   which
-} from "./chunks/chunk-DF2JG2UM.mjs";
+} from "./chunks/chunk-J2KMEF5D.mjs";
 import {
   __commonJS,
   __export,

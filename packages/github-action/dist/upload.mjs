@@ -8,7 +8,7 @@ import {
   relativeIfInside,
   samplesTable,
   setRegistrationOutputs
-} from "./chunks/chunk-4XDP7YPM.mjs";
+} from "./chunks/chunk-HTSO5AOV.mjs";
 import {
   reportProblems
 } from "./chunks/chunk-3NDLOD75.mjs";
@@ -27,7 +27,7 @@ import {
   runAction,
   shardOf,
   uploadFastqs
-} from "./chunks/chunk-DF2JG2UM.mjs";
+} from "./chunks/chunk-J2KMEF5D.mjs";
 import "./chunks/chunk-PGZVWKOG.mjs";
 
 // packages/github-action/src/upload/run.ts

@@ -10,7 +10,7 @@ import {
   formatDuration,
   runAction,
   waitForSamples
-} from "./chunks/chunk-DF2JG2UM.mjs";
+} from "./chunks/chunk-J2KMEF5D.mjs";
 import "./chunks/chunk-PGZVWKOG.mjs";
 
 // packages/github-action/src/wait/run.ts

@@ -1,8 +1,14 @@
 import { createHash } from 'node:crypto';
 import { pipeline, Transform } from 'node:stream';
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
-import { AbortError, AuthenticationError, NetworkError, PermissionError } from '../../errors.js';
-import { loadS3Sdk } from '../../s3-sdk.js';
+import {
+  AbortError,
+  AuthenticationError,
+  NetworkError,
+  PermissionError,
+  TimeoutError,
+} from '../../errors.js';
+import { loadS3Sdk, S3_IDLE_TIMEOUTS } from '../../s3-sdk.js';
 import type { TransferBudget } from '../../transfer/budget.js';
 import { IntegrityMismatch } from './disk-transfer.js';
 import { DownloadInputError } from './errors.js';
@@ -65,11 +71,7 @@ export async function createS3Client(options: S3DeliveryOptions = {}): Promise<S
   const { S3Client } = await loadS3Sdk();
   const config: S3ClientConfig = {
     maxAttempts: DELIVERY_S3_MAX_ATTEMPTS,
-    // Without these an endpoint that accepts connections and never answers hangs the run.
-    requestHandler: {
-      connectionTimeout: DELIVERY_S3_TIMEOUT_MS,
-      requestTimeout: DELIVERY_S3_TIMEOUT_MS,
-    },
+    requestHandler: S3_IDLE_TIMEOUTS,
   };
   if (options.region) config.region = options.region;
   if (options.endpoint) {
@@ -93,8 +95,8 @@ export async function createS3Client(options: S3DeliveryOptions = {}): Promise<S
   return client;
 }
 
-/** Idle time after which an S3 connection or request of a delivery is given up (then retried). */
-export const DELIVERY_S3_TIMEOUT_MS = 60_000;
+/** Longest wait for the bucket check before any transfer (exit 5 after it). */
+export const CHECK_BUCKET_TIMEOUT_MS = 90_000;
 
 /**
  * Fails early, before any transfer, when the bucket is missing (input error, exit 2), refused
@@ -103,10 +105,20 @@ export const DELIVERY_S3_TIMEOUT_MS = 60_000;
  */
 export async function checkBucket(client: S3Client, bucket: string, signal?: AbortSignal) {
   const { HeadBucketCommand } = await loadS3Sdk();
+  // The SDK would retry a silent endpoint for minutes (timeouts × attempts): one check, bounded.
+  const deadline = AbortSignal.timeout(CHECK_BUCKET_TIMEOUT_MS);
   try {
-    await client.send(new HeadBucketCommand({ Bucket: bucket }), { abortSignal: signal });
+    await client.send(new HeadBucketCommand({ Bucket: bucket }), {
+      abortSignal: signal ? AbortSignal.any([signal, deadline]) : deadline,
+    });
   } catch (error) {
     if (signal?.aborted) throw new AbortError();
+    if (deadline.aborted) {
+      throw new TimeoutError(
+        `S3 bucket ${bucket} did not answer within ${CHECK_BUCKET_TIMEOUT_MS / 1000} s.`,
+        { phase: 'headers', timeoutMs: CHECK_BUCKET_TIMEOUT_MS },
+      );
+    }
     const e = error as Error & { $metadata?: { httpStatusCode?: number }; code?: string };
     const status = e.$metadata?.httpStatusCode;
     if (status === 404) {

@@ -6,7 +6,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { AbortError, InvalidArgumentError } from '../../errors.js';
 import { redactString } from '../../redact.js';
-import { loadS3Sdk } from '../../s3-sdk.js';
+import { loadS3Sdk, S3_IDLE_TIMEOUTS } from '../../s3-sdk.js';
 import { formatMapFile, type MapFileRow } from './format.js';
 import { type KeyConflict, type KeyRow, pairFastqKeys, type SkippedKey } from './pair-reads.js';
 
@@ -152,11 +152,8 @@ async function makeClient(options: BuildS3MapFileOptions, region?: string): Prom
     ? { endpoint: options.endpointUrl, forcePathStyle: true }
     : {};
   const sdk = await loadS3Sdk();
-  const client = new sdk.S3Client({
-    ...endpoint,
-    ...(region ? { region } : {}),
-    followRegionRedirects: true,
-  });
+  const common = { ...endpoint, followRegionRedirects: true, requestHandler: S3_IDLE_TIMEOUTS };
+  const client = new sdk.S3Client({ ...common, ...(region ? { region } : {}) });
   if (region) return client;
   try {
     await client.config.region();
@@ -164,7 +161,7 @@ async function makeClient(options: BuildS3MapFileOptions, region?: string): Prom
   } catch {
     // No region configured anywhere: any region works for listing; the bucket's is found below.
     client.destroy();
-    return new sdk.S3Client({ ...endpoint, region: FALLBACK_REGION, followRegionRedirects: true });
+    return new sdk.S3Client({ ...common, region: FALLBACK_REGION });
   }
 }
 

@@ -37,6 +37,8 @@ export async function createUploadS3Client(options: UploadS3ClientOptions): Prom
       httpsAgent: new https.Agent(agentOptions),
       connectionTimeout: 30_000,
       requestTimeout: 120_000,
+      // without it the SDK only prints a warning on stderr and goes on waiting
+      throwOnRequestTimeout: true,
     },
   });
 }
