@@ -13,7 +13,8 @@ const controller = new AbortController();
 const interrupt: Interrupt = { signal: controller.signal, handled: false };
 process.on('SIGINT', () => {
   if (controller.signal.aborted || !interrupt.handled) process.exit(ExitCode.Interrupted);
-  process.stderr.write('\nInterrupted: stopping (Ctrl-C again to quit at once)…\n');
+  // Nothing is printed here (it would land in the middle of progress bars or JSON output): the
+  // command reports the interruption once its job has stopped.
   controller.abort();
   setTimeout(() => process.exit(ExitCode.Interrupted), CLEANUP_MS).unref();
 });

@@ -120,6 +120,24 @@ describe('createTransferRenderer', () => {
     expect(t.out()).toBe('');
   });
 
+  it('tty: a file started again (a checksum retry) keeps a single bar', () => {
+    const t = capture('tty');
+    t.renderer.handle({ type: 'start', files: 1, bytes: 10 * MIB });
+    t.renderer.handle({ type: 'file-start', id: 'x', name: 'x.vcf.gz', size: 10 * MIB });
+    t.renderer.handle({ type: 'bytes', id: 'x', bytes: 10 * MIB });
+    t.renderer.handle({ type: 'bytes', id: 'x', bytes: -10 * MIB });
+    t.renderer.handle({ type: 'file-start', id: 'x', name: 'x.vcf.gz', size: 10 * MIB });
+    t.advance(200);
+    t.renderer.handle({ type: 'bytes', id: 'x', bytes: 5 * MIB });
+    t.renderer.stop();
+    // the last frame: after the final overall bar, one file bar only
+    const frames = t
+      .err()
+      .replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '')
+      .split('Uploading:');
+    expect(frames.at(-1)!.match(/x\.vcf\.gz/g)).toHaveLength(1);
+  });
+
   it('silent: writes nothing at all', () => {
     const t = capture('silent');
     play(t);

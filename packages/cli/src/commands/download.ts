@@ -151,6 +151,13 @@ export function downloadCommand(io: Io): Command {
       label: 'Downloading',
     });
     const progress = progressForwarder(renderer);
+    // On a terminal the bars redraw over anything written beside them: warnings go above them.
+    const transferReporter =
+      renderMode(io, options) === 'tty'
+        ? createReporter(io, json, (text) =>
+            renderer.handle({ type: 'note', text: `WARNING: ${text}` }),
+          )
+        : reporter;
     // Ctrl-C aborts the job: S3 multipart uploads are aborted, `.part` files stay resumable.
     const stop = interruptSignal(io);
     try {
@@ -162,16 +169,16 @@ export function downloadCommand(io: Io): Command {
           ...(stop ? { signal: stop } : {}),
           onEvent: (event) => {
             progress(event);
-            reporter.report(event);
+            transferReporter.report(event);
           },
         }),
       );
       renderer.stop();
-      reporter.finish();
+      transferReporter.finish();
       summarize(io, result, json);
     } catch (error) {
       renderer.stop();
-      reporter.finish();
+      transferReporter.finish();
       if (error instanceof DownloadFailedError && error.result) {
         summarize(io, error.result as DownloadResult, json);
       }
@@ -315,7 +322,10 @@ function progressForwarder(renderer: TransferRenderer): (event: DownloadEvent) =
         done.set(event.target, 0);
         renderer.handle({
           type: 'note',
-          text: `  sha256 mismatch on ${event.target} (attempt ${event.attempt}); fetching it again`,
+          // the job fetches a file twice at most (core's deliverFile)
+          text: `  sha256 mismatch on ${event.target} (attempt ${event.attempt}); ${
+            event.attempt >= 2 ? 'giving up' : 'fetching it again'
+          }`,
         });
         return;
       }
@@ -380,7 +390,11 @@ const CHECKSUM_WARNINGS_SHOWN = 3;
  * NDJSON events with --json (progress is the renderer's); warnings for people otherwise. A run of
  * hundreds of FASTQs (which have no API checksum) would otherwise print a warning per file.
  */
-function createReporter(io: Io, json: boolean) {
+function createReporter(
+  io: Io,
+  json: boolean,
+  say: (text: string) => void = (text) => warn(io, text),
+) {
   let unchecked = 0;
   return {
     report(event: DownloadEvent): void {
@@ -390,7 +404,7 @@ function createReporter(io: Io, json: boolean) {
       }
       if (event.type !== 'warning') return;
       if (event.code === 'checksum-unavailable' && ++unchecked > CHECKSUM_WARNINGS_SHOWN) return;
-      warn(io, event.message);
+      say(event.message);
     },
     finish(): void {
       const more = unchecked - CHECKSUM_WARNINGS_SHOWN;

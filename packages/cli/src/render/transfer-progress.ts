@@ -100,6 +100,9 @@ class Renderer implements TransferRenderer {
         }
         break;
       case 'file-start': {
+        // A file started again (a checksum retry) keeps one bar, not one per attempt.
+        const previous = this.#files.get(event.id);
+        if (previous?.bar) this.#multibar?.remove(previous.bar);
         const file: FileState = {
           name: event.name,
           size: event.size,
