@@ -353,14 +353,7 @@ describe('gencove download DESTINATION', () => {
   it('a checksum mismatch exits 6 and leaves no file behind', async () => {
     sb.control.corruptDownloads(true);
     const dest = dir();
-    const r = await cli([
-      'download',
-      dest,
-      '--sample-ids',
-      ids.C01!,
-      '--file-types',
-      'impute-vcf',
-    ]);
+    const r = await cli(['download', dest, '--sample-ids', ids.C01!, '--file-types', 'impute-vcf']);
     expect(r.code).toBe(6);
     expect(r.stderr).toContain('Checksum mismatch');
     expect(r.stderr).toContain(fileOf('impute-vcf').checksum_sha256);
