@@ -76,7 +76,7 @@ export function addDownloadFileCommand(samples: Command, io: Io): void {
                   type: 'file-start',
                   id: 1,
                   name: toStdout ? `${sampleId} ${fileType}` : destination,
-                  size: event.bytes ?? 0,
+                  ...(event.bytes !== null ? { size: event.bytes } : {}),
                   doneBytes: event.resumedBytes,
                 });
               } else if (event.type === 'file-progress') {

@@ -304,7 +304,7 @@ function progressForwarder(renderer: TransferRenderer): (event: DownloadEvent) =
           type: 'file-start',
           id: event.target,
           name: event.target,
-          size: event.bytes ?? 0,
+          ...(event.bytes !== null ? { size: event.bytes } : {}),
           doneBytes: event.resumedBytes,
         });
         return;

@@ -14,7 +14,14 @@ export type TransferRenderEvent =
   /** Totals of this run: files and bytes still to move. */
   | { type: 'start'; files: number; bytes: number }
   /** `doneBytes`: already there before this run (resumed parts, partial downloads). */
-  | { type: 'file-start'; id: string | number; name: string; size: number; doneBytes?: number }
+  | {
+      type: 'file-start';
+      id: string | number;
+      name: string;
+      /** Unknown for files produced on the fly (QC / metadata JSON). */
+      size?: number;
+      doneBytes?: number;
+    }
   /** Bytes moved (negative to roll back a failed attempt that will be retried). */
   | { type: 'bytes'; id: string | number; bytes: number }
   | {
@@ -48,7 +55,7 @@ export interface TransferRendererOptions {
 
 interface FileState {
   name: string;
-  size: number;
+  size: number | undefined;
   done: number;
   startedAt: number;
   bar?: SingleBar;
@@ -112,8 +119,13 @@ class Renderer implements TransferRenderer {
         this.#files.set(event.id, file);
         this.#doneBytes += file.done;
         if (this.#options.mode === 'plain') {
-          const resumed = file.done > 0 ? `, resuming at ${formatBytes(file.done)}` : '';
-          this.#line(`  started ${event.name} (${formatBytes(event.size)}${resumed})`);
+          const detail = [
+            event.size === undefined ? '' : formatBytes(event.size),
+            file.done > 0 ? `resuming at ${formatBytes(file.done)}` : '',
+          ]
+            .filter(Boolean)
+            .join(', ');
+          this.#line(`  started ${event.name}${detail ? ` (${detail})` : ''}`);
         }
         this.#showFileBars();
         break;
@@ -224,7 +236,7 @@ class Renderer implements TransferRenderer {
   #endDetail(file: FileState | undefined, note: string | undefined): string {
     const parts: string[] = [];
     if (file) {
-      parts.push(formatBytes(file.size));
+      if (file.size !== undefined) parts.push(formatBytes(file.size));
       const seconds = (this.#now() - file.startedAt) / 1000;
       if (seconds >= 1 && file.done > 0) parts.push(formatRate(file.done / seconds));
     }
@@ -273,7 +285,7 @@ class Renderer implements TransferRenderer {
     const hidden = [...this.#files.values()].filter((f) => !f.bar).length;
     for (const file of this.#files.values()) {
       if (!file.bar) continue;
-      const p = file.size > 0 ? Math.min(1, Math.max(0, file.done / file.size)) : 1;
+      const p = file.size ? Math.min(1, Math.max(0, file.done / file.size)) : 1;
       const more = hidden > 0 && file === lastShown(this.#files) ? `  (+${hidden} more)` : '';
       file.bar.update(0, {
         line: fit(
