@@ -94,6 +94,15 @@ describe('createTransferRenderer', () => {
     const bytes = objects.map((o) => o.bytes);
     expect([...bytes].sort((a, b) => a - b)).toEqual(bytes);
     expect(t.err()).toBe('');
+
+    // stopped short (a failure, Ctrl-C): no "0 s left"
+    const short = capture('json');
+    short.renderer.handle({ type: 'start', files: 1, bytes: 10 * MIB });
+    short.renderer.handle({ type: 'file-start', id: 0, name: 'a', size: 10 * MIB });
+    short.renderer.handle({ type: 'bytes', id: 0, bytes: 3 * MIB });
+    short.renderer.stop();
+    const last = JSON.parse(short.out().trim().split('\n').at(-1)!);
+    expect(last).toMatchObject({ bytes: 3 * MIB, etaSeconds: null });
   });
 
   it('tty: one overall bar with bytes, rate and ETA, a line per active file, notes above', () => {

@@ -227,7 +227,12 @@ class Renderer implements TransferRenderer {
       files: this.#filesEnded,
       totalFiles: this.#totalFiles,
       bytesPerSecond: Math.round(this.#rate()),
-      etaSeconds: final ? 0 : Math.round(this.#eta()) || null,
+      // a run that stopped short (failure, Ctrl-C) has no ETA, not "0 s left"
+      etaSeconds: final
+        ? this.#doneBytes >= this.#totalBytes
+          ? 0
+          : null
+        : Math.round(this.#eta()) || null,
       elapsedSeconds: Math.round((this.#now() - this.#startedAt) / 100) / 10,
     };
     this.#io.stdout.write(`${JSON.stringify(progress)}\n`);
