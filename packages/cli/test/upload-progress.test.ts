@@ -74,6 +74,19 @@ describe('createTransferRenderer', () => {
     expect(t.out()).toBe('');
   });
 
+  it('plain: a file found already there leaves the total, so the last line counts moved bytes', () => {
+    const t = capture('plain');
+    t.renderer.handle({ type: 'start', files: 2, bytes: 20 * MIB });
+    t.renderer.handle({ type: 'skip', bytes: 10 * MIB });
+    t.renderer.handle({ type: 'file-end', id: 'a', name: 'a.bam', status: 'skipped' });
+    t.renderer.handle({ type: 'file-start', id: 'b', name: 'b.bam', size: 10 * MIB });
+    t.advance(1_000);
+    t.renderer.handle({ type: 'bytes', id: 'b', bytes: 10 * MIB });
+    t.renderer.handle({ type: 'file-end', id: 'b', status: 'done' });
+    t.renderer.stop();
+    expect(t.err().trim().split('\n').at(-1)).toMatch(/^Uploading: 2\/2 files, 10\.0 MiB in 1s/);
+  });
+
   it('json: throttled progress objects on stdout, nothing for people', () => {
     const t = capture('json');
     play(t);

@@ -332,8 +332,9 @@ function progressForwarder(renderer: TransferRenderer): (event: DownloadEvent) =
       case 'file-done': {
         const started = done.has(event.target);
         if (!started && event.outcome === 'skipped') {
-          // Counted as done so that the overall figure reaches 100 %.
-          renderer.handle({ type: 'bytes', id: event.target, bytes: event.bytes });
+          // Not to move after all: out of the total, so that neither the rate nor the bytes
+          // shown count it as transferred.
+          renderer.handle({ type: 'skip', bytes: event.bytes });
         }
         done.delete(event.target);
         renderer.handle({

@@ -24,6 +24,8 @@ export type TransferRenderEvent =
     }
   /** Bytes moved (negative to roll back a failed attempt that will be retried). */
   | { type: 'bytes'; id: string | number; bytes: number }
+  /** Bytes announced in `start` that need not move after all (a file already there). */
+  | { type: 'skip'; bytes: number }
   | {
       type: 'file-end';
       id: string | number;
@@ -130,6 +132,9 @@ class Renderer implements TransferRenderer {
         this.#showFileBars();
         break;
       }
+      case 'skip':
+        this.#totalBytes = Math.max(0, this.#totalBytes - event.bytes);
+        break;
       case 'bytes': {
         const file = this.#files.get(event.id);
         if (file) file.done += event.bytes;
