@@ -160,6 +160,16 @@ describe('createTransferRenderer', () => {
     expect(frames.at(-1)!.match(/x\.vcf\.gz/g)).toHaveLength(1);
   });
 
+  it('warnings reach people in every mode but JSON (on a terminal, above the bars)', () => {
+    for (const mode of ['tty', 'plain', 'silent', 'json'] as const) {
+      const t = capture(mode);
+      t.renderer.handle({ type: 'start', files: 1, bytes: MIB });
+      t.renderer.handle({ type: 'warning', text: 'no checksum for x' });
+      t.renderer.stop();
+      expect(t.err().includes('WARNING: no checksum for x\n'), mode).toBe(mode !== 'json');
+    }
+  });
+
   it('silent: writes nothing at all', () => {
     const t = capture('silent');
     play(t);

@@ -16,7 +16,7 @@ import {
   rmRF,
   runAction,
   which
-} from "./chunks/chunk-J2KMEF5D.mjs";
+} from "./chunks/chunk-4YYXN5U2.mjs";
 import {
   __commonJS,
   __export,

@@ -51,10 +51,9 @@ export function addDownloadFileCommand(samples: Command, io: Io): void {
       if (toStdout && options.checksum) {
         warn(io, '--checksum is ignored when the file is written to stdout.');
       }
-      const quiet = options.progress === false || options.json;
-      const tty = !quiet && io.stderr.isTTY === true;
       const renderer = createTransferRenderer(io, {
-        mode: quiet ? 'silent' : tty ? 'tty' : 'plain',
+        mode:
+          options.progress === false || options.json ? 'silent' : io.stderr.isTTY ? 'tty' : 'plain',
         label: 'Downloading',
       });
       let done = 0;
@@ -86,9 +85,7 @@ export function addDownloadFileCommand(samples: Command, io: Io): void {
                 renderer.handle({ type: 'bytes', id: 1, bytes: -done });
                 done = 0;
               } else if (event.type === 'warning') {
-                // on a terminal, above the bar (written beside it, the bar would erase it)
-                if (tty) renderer.handle({ type: 'note', text: `WARNING: ${event.message}` });
-                else warn(io, event.message);
+                renderer.handle({ type: 'warning', text: event.message });
               } else if (event.type === 'file-done' && started) {
                 // (qc / metadata JSON is written without a transfer: nothing to report)
                 renderer.handle({ type: 'file-end', id: 1, status: 'done' });

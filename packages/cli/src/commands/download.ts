@@ -110,8 +110,8 @@ export function downloadCommand(io: Io): Command {
         'DESTINATION "-" writes data to stdout; it cannot be combined with --json.',
       );
     }
-    const reporter = createReporter(io, json);
     if (options.downloadUrls) {
+      const reporter = createReporter(io, json);
       await withClient(options, io, async (client) => {
         const result = await writeDownloadUrls(client, {
           ...selection,
@@ -151,13 +151,8 @@ export function downloadCommand(io: Io): Command {
       label: 'Downloading',
     });
     const progress = progressForwarder(renderer);
-    // On a terminal the bars redraw over anything written beside them: warnings go above them.
-    const transferReporter =
-      renderMode(io, options) === 'tty'
-        ? createReporter(io, json, (text) =>
-            renderer.handle({ type: 'note', text: `WARNING: ${text}` }),
-          )
-        : reporter;
+    // Through the renderer: on a terminal the bars would redraw over warnings written beside them.
+    const reporter = createReporter(io, json, (text) => renderer.handle({ type: 'warning', text }));
     // Ctrl-C aborts the job: S3 multipart uploads are aborted, `.part` files stay resumable.
     const stop = interruptSignal(io);
     try {
@@ -169,16 +164,16 @@ export function downloadCommand(io: Io): Command {
           ...(stop ? { signal: stop } : {}),
           onEvent: (event) => {
             progress(event);
-            transferReporter.report(event);
+            reporter.report(event);
           },
         }),
       );
       renderer.stop();
-      transferReporter.finish();
+      reporter.finish();
       summarize(io, result, json);
     } catch (error) {
       renderer.stop();
-      transferReporter.finish();
+      reporter.finish();
       if (error instanceof DownloadFailedError && error.result) {
         summarize(io, error.result as DownloadResult, json);
       }

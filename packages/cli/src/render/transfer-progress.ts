@@ -26,6 +26,8 @@ export type TransferRenderEvent =
   | { type: 'bytes'; id: string | number; bytes: number }
   /** Bytes announced in `start` that need not move after all (a file already there). */
   | { type: 'skip'; bytes: number }
+  /** A warning for people, in every mode but JSON; on a terminal above the bars, not over them. */
+  | { type: 'warning'; text: string }
   | {
       type: 'file-end';
       id: string | number;
@@ -93,6 +95,10 @@ class Renderer implements TransferRenderer {
   }
 
   handle(event: TransferRenderEvent): void {
+    if (event.type === 'warning') {
+      if (this.#options.mode !== 'json') this.#line(`WARNING: ${event.text}`);
+      return;
+    }
     if (this.#stopped || this.#options.mode === 'silent') return;
     switch (event.type) {
       case 'start':

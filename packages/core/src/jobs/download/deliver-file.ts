@@ -136,11 +136,15 @@ async function deliverDeliverable(plan: PlannedFile, ctx: DeliveryContext): Prom
     return info.total;
   };
   /** Whether an existing copy has the file's size, asking the server when the hint says no. */
+  /** From now on the size comes from the server's headers (a probe or the transfer's own). */
+  const forgetSizeHint = () => {
+    sizeIsHint = false;
+    info = {};
+  };
   const hasSize = async (size: number): Promise<boolean> => {
     if (size === (await total())) return true;
     if (!sizeIsHint) return false;
-    sizeIsHint = false;
-    info = {};
+    forgetSizeHint();
     return size === (await total());
   };
 
@@ -157,10 +161,7 @@ async function deliverDeliverable(plan: PlannedFile, ctx: DeliveryContext): Prom
     // An earlier run's `.part` was sized by the server's headers: when the hint disagrees, the
     // headers decide again (a wrong hint would discard the `.part` on every run).
     const recorded = await partStateTotal(plan.target);
-    if (recorded !== undefined && recorded !== info.total) {
-      sizeIsHint = false;
-      info = {};
-    }
+    if (recorded !== undefined && recorded !== info.total) forgetSizeHint();
   }
   let mismatches = 0;
   let restarts = 0;
@@ -252,9 +253,8 @@ async function deliverDeliverable(plan: PlannedFile, ctx: DeliveryContext): Prom
       }
       if (error instanceof RemoteFileChangedError && (sizeIsHint || restarts < 1)) {
         // A wrong size from the API is not a change of the file: it does not use up the restart.
-        if (sizeIsHint) sizeIsHint = false;
-        else restarts++;
-        info = {};
+        if (!sizeIsHint) restarts++;
+        forgetSizeHint();
         continue;
       }
       throw error;

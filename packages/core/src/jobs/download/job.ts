@@ -35,10 +35,15 @@ import {
   validateFileTypes,
 } from './file-types.js';
 import { defaultFilename, fileExtension } from './filename.js';
-import { partPath, statePath } from './part-state.js';
+import { partPath, workingFiles } from './part-state.js';
 import { restoreAndWait } from './restore.js';
 import { archivedView, NO_FILES_WARNING, type SelectedSample, selectSamples } from './select.js';
-import { nextHighWaterMark, readSinceState, writeSinceState } from './since-state.js';
+import {
+  laterTimestamp,
+  nextHighWaterMark,
+  readSinceState,
+  writeSinceState,
+} from './since-state.js';
 import { closeSink, describeSink, openSink, type Sink, targetOf } from './sink.js';
 import { SampleUrls } from './source.js';
 import {
@@ -261,7 +266,7 @@ export async function downloadDeliverables(
       elapsedMs: Date.now() - startedAt,
     };
     if (run.failures.length === 0 && options.sinceStateFile) {
-      const mark = nextHighWaterMark(previousMark, [highWaterMark], []);
+      const mark = laterTimestamp(previousMark, highWaterMark);
       if (mark && mark !== previousMark) await writeSinceState(options.sinceStateFile, mark);
     }
     emit({ type: 'done', result });
@@ -578,8 +583,8 @@ function sideFiles(
 ): string[] {
   const names: string[] = [];
   if (sink === 'disk') {
-    names.push(partPath(target));
-    if (kind === 'deliverable') names.push(statePath(target), `${statePath(target)}.tmp`);
+    // qc / metadata JSON goes through `<name>.part` only (writeFileAtomic)
+    names.push(...(kind === 'deliverable' ? workingFiles(target) : [partPath(target)]));
   }
   if (checksums && kind === 'deliverable') {
     names.push(`${target}.sha256`);

@@ -1,11 +1,10 @@
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { UnsafePathError } from './errors.js';
+import { WORKING_SUFFIX_BYTES } from './part-state.js';
 
 // C0 controls, DEL and C1 controls: never part of a name we create.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const MAX_SEGMENT_BYTES = 255;
-/** Room a file name leaves for its longest working file, `<name>.part.json.tmp`. */
-const WORKING_SUFFIX_BYTES = '.part.json.tmp'.length;
 
 /**
  * Why `segment` cannot be one path component of a file we write, or undefined when it can.
@@ -40,6 +39,7 @@ export function assertSafeSegments(segments: readonly string[], what: string): v
  */
 export function resolveInside(root: string, segments: readonly string[], what: string): string {
   assertSafeSegments(segments, what);
+  // the name leaves room for its longest working file, `<name>.part.json.tmp`
   const name = segments.at(-1)!;
   if (Buffer.byteLength(name) > MAX_SEGMENT_BYTES - WORKING_SUFFIX_BYTES) {
     throw new UnsafePathError(

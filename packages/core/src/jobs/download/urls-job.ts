@@ -14,7 +14,12 @@ import { createFileTypeFilter, validateFileTypes } from './file-types.js';
 import { isSpecialFile, writeFileAtomic } from './local-files.js';
 import { restoreAndWait } from './restore.js';
 import { archivedView, NO_FILES_WARNING, selectSamples } from './select.js';
-import { nextHighWaterMark, readSinceState, writeSinceState } from './since-state.js';
+import {
+  laterTimestamp,
+  nextHighWaterMark,
+  readSinceState,
+  writeSinceState,
+} from './since-state.js';
 import { DOWNLOAD_STATUS_FILTERS, type DownloadEvent, type SelectionOptions } from './types.js';
 
 export interface DownloadUrlsOptions extends SelectionOptions {
@@ -130,7 +135,7 @@ export async function writeDownloadUrls(
     options.restore ? [] : selection.archived.map((s) => s.statusCreated),
   );
   if (options.sinceStateFile) {
-    const mark = nextHighWaterMark(previousMark, [highWaterMark], []);
+    const mark = laterTimestamp(previousMark, highWaterMark);
     if (mark && mark !== previousMark) await writeSinceState(options.sinceStateFile, mark);
   }
   return { entries, ...(highWaterMark ? { highWaterMark } : {}), warnings };
