@@ -254,6 +254,18 @@ describe('bytes of the generated files', () => {
 ]`);
     const anonymous = downloadUrlsEntry({ ...sample, client_id: null }, createFileTypeFilter());
     expect(formatDownloadUrlsJson([anonymous])).toContain('"client_id": null,');
+    // Spec open question 12: a deleted sample's statuses may be null; the shape is kept.
+    const statusless = downloadUrlsEntry(
+      { ...sample, last_status: null, archive_last_status: null } as unknown as SampleDetail,
+      createFileTypeFilter(),
+    );
+    expect(statusless.last_status).toEqual({ id: null, status: null, created: null });
+    expect(statusless.archive_last_status).toEqual({
+      id: null,
+      status: null,
+      created: null,
+      transition_cutoff: null,
+    });
   });
 });
 

@@ -885,6 +885,8 @@ describe('--since', () => {
     });
     const { state, nightly } = await nightlyRun(project);
     const error = await failure(nightly());
+    // Every failure was a 404: the run's code says so (CLI exit 4), though G1 was delivered.
+    expect(error.code).toBe('ERR_GENCOVE_NOT_FOUND');
     const result = error.result!;
     const failed = result.samples.find((s) => s.outcome === 'failed')!;
     expect(failed.clientId).toBe('F1');
