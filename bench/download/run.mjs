@@ -6,7 +6,8 @@
  * gets a project of its own whose samples are created through the API (URL imports + assignment,
  * instant pipeline) and whose `alignment-bam` deliverables are served by nginx
  * (`control.addExternalFiles`) — the sandbox's own S3 (s3rver) would be the bottleneck. Each run
- * is measured with /usr/bin/time -v (wall time, peak RSS, CPU seconds); tools run interleaved,
+ * is measured with /usr/bin/time -v (wall time, peak RSS, CPU seconds) and /proc/stat (how busy
+ * the whole machine was meanwhile: every core, every process); tools run interleaved,
  * BENCH_ROUNDS times (each round starting with the next tool; `sync` before every run), and
  * medians are reported.
  *
@@ -216,8 +217,17 @@ async function createProject(sb, scenario, files, urlOf, readsUrl) {
   return project.id;
 }
 
+/** Jiffies of all CPUs from /proc/stat: busy (everything but idle and iowait) and total. */
+function cpuJiffies() {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1, 9);
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = fields.map(Number);
+  const busy = user + nice + system + irq + softirq + steal;
+  return { busy, total: busy + idle + iowait };
+}
+
 /**
- * Runs a command under /usr/bin/time -v; returns wall s, peak RSS MiB, CPU s. Asynchronous: the
+ * Runs a command under /usr/bin/time -v; returns wall s, peak RSS MiB, CPU s, and how busy the
+ * whole machine was meanwhile (every core, every process: client, nginx, kernel). Asynchronous: the
  * sandbox and the latency proxy live in this process and must keep serving meanwhile.
  */
 function timed(command, args, extraEnv = {}) {
@@ -227,11 +237,13 @@ function timed(command, args, extraEnv = {}) {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let report = '';
+    const before = cpuJiffies();
     child.stderr.on('data', (chunk) => {
       report += chunk;
     });
     child.on('error', reject);
     child.on('close', (status) => {
+      const after = cpuJiffies();
       const field = (label) => report.match(new RegExp(`${label}: (.*)`))?.[1]?.trim();
       if (status !== 0) {
         reject(new Error(`${command} ${args.join(' ')} exited ${status}:\n${report.slice(-2000)}`));
@@ -242,6 +254,7 @@ function timed(command, args, extraEnv = {}) {
         wall: wallText.split(':').reduce((sum, part) => sum * 60 + Number(part), 0),
         rssMiB: Number(field('Maximum resident set size \\(kbytes\\)')) / 1024,
         cpu: Number(field('User time \\(seconds\\)')) + Number(field('System time \\(seconds\\)')),
+        machineBusyPercent: (100 * (after.busy - before.busy)) / (after.total - before.total),
       });
     });
   });
@@ -431,7 +444,7 @@ async function main() {
             throw new Error(`${name}: wrote ${got} bytes, expected ${bytes}`);
           runs[name].push(r);
           console.error(
-            `  round ${round + 1} ${name}: ${r.wall.toFixed(2)} s, ${(bytes / MiB / r.wall).toFixed(0)} MiB/s, RSS ${r.rssMiB.toFixed(0)} MiB, CPU ${r.cpu.toFixed(2)} s, load ${r.load1.toFixed(1)}${r.requests ? `, ${r.requests.requests} requests (${r.requests.ranged} ranged)` : ''}`,
+            `  round ${round + 1} ${name}: ${r.wall.toFixed(2)} s, ${(bytes / MiB / r.wall).toFixed(0)} MiB/s, RSS ${r.rssMiB.toFixed(0)} MiB, CPU ${r.cpu.toFixed(2)} s, machine busy ${r.machineBusyPercent.toFixed(0)} %, load ${r.load1.toFixed(1)}${r.requests ? `, ${r.requests.requests} requests (${r.requests.ranged} ranged)` : ''}`,
           );
         }
       }
@@ -449,6 +462,7 @@ async function main() {
           speedupVsBaseline: +(baseWall / wall).toFixed(2),
           peakRssMiB: +Math.max(...rs.map((r) => r.rssMiB)).toFixed(0),
           cpuSecondsPerGiB: +(median(rs.map((r) => r.cpu)) / (bytes / (1024 * MiB))).toFixed(2),
+          machineBusyPercent: +median(rs.map((r) => r.machineBusyPercent)).toFixed(0),
         });
       }
       // Same-round ratios: ours with sha256 ÷ ours --no-verify, round by round.
@@ -485,17 +499,17 @@ async function main() {
     `\nRaw results: ${file}; load average (1 min) during runs: median ${median(loads).toFixed(1)}, max ${Math.max(...loads).toFixed(1)}`,
   );
   console.log(
-    '| scenario | tool | runs | median wall s | MiB/s | × baseline | peak RSS MiB | CPU s/GiB |',
+    '| scenario | tool | runs | median wall s | MiB/s | × baseline | peak RSS MiB | CPU s/GiB | machine busy |',
   );
-  console.log('|---|---|---:|---:|---:|---:|---:|---:|');
+  console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of results) {
     if ('verifyOverheadPercent' in r) {
       console.log(
-        `| ${r.scenario} | ${r.tool} | | ${r.verifyOverheadPercent} % (${r.perRound.join(', ')}) | | | | |`,
+        `| ${r.scenario} | ${r.tool} | | ${r.verifyOverheadPercent} % (${r.perRound.join(', ')}) | | | | | |`,
       );
     } else {
       console.log(
-        `| ${r.scenario} | ${r.tool} | ${r.runs} | ${r.wallSeconds} | ${r.mibPerSecond} | ${r.speedupVsBaseline} | ${r.peakRssMiB} | ${r.cpuSecondsPerGiB} |`,
+        `| ${r.scenario} | ${r.tool} | ${r.runs} | ${r.wallSeconds} | ${r.mibPerSecond} | ${r.speedupVsBaseline} | ${r.peakRssMiB} | ${r.cpuSecondsPerGiB} | ${r.machineBusyPercent} % |`,
       );
     }
   }

@@ -2,7 +2,7 @@ import { createRequire as __gencoveCreateRequire } from 'node:module';
 const require = __gencoveCreateRequire(import.meta.url);
 import {
   relativeIfInside
-} from "./chunks/chunk-ECTP5ZMQ.mjs";
+} from "./chunks/chunk-AX7HRVW5.mjs";
 import {
   reportProblems
 } from "./chunks/chunk-3NDLOD75.mjs";
@@ -20,7 +20,7 @@ import {
   parseGencoveTimestamp,
   runAction,
   shardOf
-} from "./chunks/chunk-4YYXN5U2.mjs";
+} from "./chunks/chunk-J4ZYEOVW.mjs";
 import "./chunks/chunk-PGZVWKOG.mjs";
 
 // packages/github-action/src/download/run.ts

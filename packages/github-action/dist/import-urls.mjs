@@ -7,7 +7,7 @@ import {
   logAssignEvent,
   samplesTable,
   setRegistrationOutputs
-} from "./chunks/chunk-ECTP5ZMQ.mjs";
+} from "./chunks/chunk-AX7HRVW5.mjs";
 import "./chunks/chunk-3NDLOD75.mjs";
 import {
   AssignmentError,
@@ -20,7 +20,7 @@ import {
   parseMapFile,
   runAction,
   selectShard
-} from "./chunks/chunk-4YYXN5U2.mjs";
+} from "./chunks/chunk-J4ZYEOVW.mjs";
 import "./chunks/chunk-PGZVWKOG.mjs";
 
 // packages/github-action/src/import-urls/run.ts

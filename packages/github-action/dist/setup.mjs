@@ -16,7 +16,7 @@ import {
   rmRF,
   runAction,
   which
-} from "./chunks/chunk-4YYXN5U2.mjs";
+} from "./chunks/chunk-J4ZYEOVW.mjs";
 import {
   __commonJS,
   __export,

@@ -10,7 +10,7 @@ import {
   formatDuration,
   runAction,
   waitForSamples
-} from "./chunks/chunk-4YYXN5U2.mjs";
+} from "./chunks/chunk-J4ZYEOVW.mjs";
 import "./chunks/chunk-PGZVWKOG.mjs";
 
 // packages/github-action/src/wait/run.ts

@@ -103,10 +103,15 @@ export const CHECK_BUCKET_TIMEOUT_MS = 90_000;
  * or without credentials (permission / authentication error, exit 3) or unreachable (network
  * error, exit 5).
  */
-export async function checkBucket(client: S3Client, bucket: string, signal?: AbortSignal) {
+export async function checkBucket(
+  client: S3Client,
+  bucket: string,
+  signal?: AbortSignal,
+  timeoutMs = CHECK_BUCKET_TIMEOUT_MS,
+) {
   const { HeadBucketCommand } = await loadS3Sdk();
   // The SDK would retry a silent endpoint for minutes (timeouts × attempts): one check, bounded.
-  const deadline = AbortSignal.timeout(CHECK_BUCKET_TIMEOUT_MS);
+  const deadline = AbortSignal.timeout(timeoutMs);
   try {
     await client.send(new HeadBucketCommand({ Bucket: bucket }), {
       abortSignal: signal ? AbortSignal.any([signal, deadline]) : deadline,
@@ -114,10 +119,10 @@ export async function checkBucket(client: S3Client, bucket: string, signal?: Abo
   } catch (error) {
     if (signal?.aborted) throw new AbortError();
     if (deadline.aborted) {
-      throw new TimeoutError(
-        `S3 bucket ${bucket} did not answer within ${CHECK_BUCKET_TIMEOUT_MS / 1000} s.`,
-        { phase: 'headers', timeoutMs: CHECK_BUCKET_TIMEOUT_MS },
-      );
+      throw new TimeoutError(`S3 bucket ${bucket} did not answer within ${timeoutMs / 1000} s.`, {
+        phase: 'headers',
+        timeoutMs,
+      });
     }
     const e = error as Error & { $metadata?: { httpStatusCode?: number }; code?: string };
     const status = e.$metadata?.httpStatusCode;
