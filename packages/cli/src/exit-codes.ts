@@ -22,7 +22,7 @@ export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 export const EXIT_CODE_HELP = `Exit codes:
   0    success
   1    the API or a transfer failed (server error, rejected request, partial work)
-  2    bad input: unknown flag, invalid value, unreadable file (nothing was sent)
+  2    bad input: unknown flag, invalid value, unreadable file (nothing was changed)
   3    authentication or permission failed (bad or missing credentials, OTP)
   4    a project, sample or file was not found
   5    the service is unreachable, timed out, rate limited or in maintenance
@@ -30,7 +30,8 @@ export const EXIT_CODE_HELP = `Exit codes:
   10   wait: every sample finished, some failed QC
   11   wait: some samples failed
   12   wait: timed out before every sample finished; download --restore: restores not done in time
-  13   wait: some samples are archived or unavailable; download: samples are archived
+  13   wait: some samples are archived or unavailable; download, samples download-file:
+       samples are archived
   130  interrupted (Ctrl-C)`;
 
 const BY_ERROR_CODE: Record<string, ExitCodeValue> = {

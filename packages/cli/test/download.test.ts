@@ -146,6 +146,17 @@ describe('gencove download DESTINATION', () => {
       ],
       [['download', dir(), '--project-id', projectId, '--restore', '--skip-archived'], /not both/],
       [['download', dir(), '--project-id', projectId, '--since', '2026-1-5'], /--since must be/],
+      // impossible dates: never "no lower bound"
+      [['download', dir(), '--project-id', projectId, '--since', '2026-13-45'], /--since is not/],
+      [['download', dir(), '--project-id', projectId, '--since', '2026-02-30'], /--since is not/],
+      [
+        ['download', dir(), '--project-id', projectId, '--since', '2026-01-05T25:00:00Z'],
+        /--since is not a valid date and time; got "2026-01-05T25:00:00Z"/,
+      ],
+      [
+        ['download', dir(), '--project-id', projectId, '--restore-timeout', 'x'],
+        /--restore-timeout/,
+      ],
       [['download', dir(), '--project-id', projectId, '--concurrency', '0'], /--concurrency/],
       [['download', dir(), '--project-id', projectId, '--parallel-files', 'x'], /--parallel-files/],
       [

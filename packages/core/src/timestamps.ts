@@ -60,10 +60,17 @@ export function parseGencoveTimestamp(value: string): Date {
   const ms = `${p.fraction}000`.slice(0, 3);
   const iso = `${p.date}T${p.hh}:${p.mm}:${p.ss}.${ms}${normalizeOffset(p.offset) ?? 'Z'}`;
   const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) {
+  if (Number.isNaN(d.getTime()) || !isCalendarDate(p.date)) {
     throw new InvalidArgumentError('timestamp', `Not a valid date: ${JSON.stringify(value)}`);
   }
   return d;
+}
+
+/** `YYYY-MM-DD` names a real day (`Date` rolls 2026-02-30 over to March 2 instead of refusing it). */
+function isCalendarDate(date: string): boolean {
+  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+  const day = new Date(Date.UTC(y, m - 1, d));
+  return day.getUTCMonth() === m - 1 && day.getUTCDate() === d;
 }
 
 /**

@@ -58,6 +58,12 @@ describe('timestamps (§1.8)', () => {
   it('rejects garbage with InvalidArgumentError', () => {
     expect(() => parseGencoveTimestamp('yesterday')).toThrow(InvalidArgumentError);
     expect(() => parseGencoveTimestamp('2026-13-45T99:00:00Z')).toThrow(InvalidArgumentError);
+    // Date would roll these over to the next month
+    expect(() => parseGencoveTimestamp('2026-02-30T00:00:00Z')).toThrow(InvalidArgumentError);
+    expect(() => parseGencoveTimestamp('2026-04-31 10:00:00')).toThrow(InvalidArgumentError);
+    expect(parseGencoveTimestamp('2028-02-29T00:00:00Z').toISOString()).toBe(
+      '2028-02-29T00:00:00.000Z',
+    );
   });
 
   it('re-serialises like the reference client (§1.3)', () => {

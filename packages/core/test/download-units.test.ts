@@ -4,8 +4,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
+  ChecksumMismatchError,
   createFileTypeFilter,
   DEFAULT_DOWNLOAD_TEMPLATE,
+  DownloadFailedError,
   DownloadInputError,
   defaultFilename,
   downloadUrlsEntry,
@@ -14,12 +16,15 @@ import {
   formatMetadataDownloadFile,
   formatMetadataFile,
   formatQcJson,
+  NetworkError,
+  NotFoundError,
   parseDownloadTemplate,
   parseS3Destination,
   renderDownloadPath,
   type SampleDetail,
   statusAdmits,
   type TemplateValues,
+  TimeoutError,
   UnsafePathError,
   validateFileTypes,
 } from '../src/index.js';
@@ -266,6 +271,26 @@ describe('bytes of the generated files', () => {
       created: null,
       transition_cutoff: null,
     });
+  });
+});
+
+describe('the code of a partly failed run', () => {
+  const failed = (...errors: Error[]) =>
+    new DownloadFailedError(
+      errors.map((error, i) => ({ sampleId: 's', fileType: 't', target: `f${i}`, error })),
+    ).code;
+  const network = () => new NetworkError('reset');
+  const timeout = () => new TimeoutError('stalled', { phase: 'body', timeoutMs: 1 });
+  it('is the common cause, network and timeout counting as one, a checksum first', () => {
+    expect(failed(new NotFoundError('gone'), new NotFoundError('gone'))).toBe(
+      'ERR_GENCOVE_NOT_FOUND',
+    );
+    expect(failed(timeout(), timeout())).toBe('ERR_GENCOVE_TIMEOUT');
+    expect(failed(network(), timeout())).toBe('ERR_GENCOVE_NETWORK');
+    expect(failed(network(), new NotFoundError('gone'))).toBe('ERR_GENCOVE_DOWNLOAD');
+    expect(failed(network(), new ChecksumMismatchError('f', 'a', 'b', 2))).toBe(
+      'ERR_GENCOVE_CHECKSUM',
+    );
   });
 });
 

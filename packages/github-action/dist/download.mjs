@@ -2,7 +2,7 @@ import { createRequire as __gencoveCreateRequire } from 'node:module';
 const require = __gencoveCreateRequire(import.meta.url);
 import {
   relativeIfInside
-} from "./chunks/chunk-AX7HRVW5.mjs";
+} from "./chunks/chunk-5TO5DMLX.mjs";
 import {
   reportProblems
 } from "./chunks/chunk-3NDLOD75.mjs";
@@ -20,7 +20,7 @@ import {
   parseGencoveTimestamp,
   runAction,
   shardOf
-} from "./chunks/chunk-J4ZYEOVW.mjs";
+} from "./chunks/chunk-FRHC7UQN.mjs";
 import "./chunks/chunk-PGZVWKOG.mjs";
 
 // packages/github-action/src/download/run.ts
@@ -58,7 +58,7 @@ function readDownloadInputs(inputs, cwd, now = Date.now()) {
   }
   const fileTypes = inputs.list("file-types");
   const template = inputs.string("template");
-  const concurrency = inputs.integer("concurrency", { min: 1, max: 32 });
+  const concurrency = inputs.integer("concurrency", { min: 1, max: 32, fallback: 4 });
   const s3Endpoint = inputs.string("s3-endpoint");
   const s3Region = inputs.string("s3-region");
   return {

@@ -7,7 +7,7 @@ import {
   logAssignEvent,
   samplesTable,
   setRegistrationOutputs
-} from "./chunks/chunk-AX7HRVW5.mjs";
+} from "./chunks/chunk-5TO5DMLX.mjs";
 import "./chunks/chunk-3NDLOD75.mjs";
 import {
   AssignmentError,
@@ -20,7 +20,7 @@ import {
   parseMapFile,
   runAction,
   selectShard
-} from "./chunks/chunk-J4ZYEOVW.mjs";
+} from "./chunks/chunk-FRHC7UQN.mjs";
 import "./chunks/chunk-PGZVWKOG.mjs";
 
 // packages/github-action/src/import-urls/run.ts

@@ -16,7 +16,7 @@ import {
   rmRF,
   runAction,
   which
-} from "./chunks/chunk-J4ZYEOVW.mjs";
+} from "./chunks/chunk-FRHC7UQN.mjs";
 import {
   __commonJS,
   __export,

@@ -8,7 +8,7 @@ import {
   relativeIfInside,
   samplesTable,
   setRegistrationOutputs
-} from "./chunks/chunk-AX7HRVW5.mjs";
+} from "./chunks/chunk-5TO5DMLX.mjs";
 import {
   reportProblems
 } from "./chunks/chunk-3NDLOD75.mjs";
@@ -27,7 +27,7 @@ import {
   runAction,
   shardOf,
   uploadFastqs
-} from "./chunks/chunk-J4ZYEOVW.mjs";
+} from "./chunks/chunk-FRHC7UQN.mjs";
 import "./chunks/chunk-PGZVWKOG.mjs";
 
 // packages/github-action/src/upload/run.ts

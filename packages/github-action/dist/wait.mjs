@@ -10,7 +10,7 @@ import {
   formatDuration,
   runAction,
   waitForSamples
-} from "./chunks/chunk-J4ZYEOVW.mjs";
+} from "./chunks/chunk-FRHC7UQN.mjs";
 import "./chunks/chunk-PGZVWKOG.mjs";
 
 // packages/github-action/src/wait/run.ts

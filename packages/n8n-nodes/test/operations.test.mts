@@ -1,3 +1,4 @@
+import { formatMetadataDownloadFile, formatQcJson, GencoveClient } from '@gencove/core';
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 import { expect, test } from 'vitest';
 import { useSandboxAndN8n } from './setup.mjs';
@@ -151,8 +152,35 @@ test('deliverable: download is byte-exact, URLs and checksum', async () => {
     binaryPropertyName: 'file',
   });
   expect(out.error).toBeUndefined();
-  expect(out.items).toHaveLength(sample.files.length);
-  for (const item of out.items) {
+  // every deliverable, then the QC and metadata JSON, as `gencove download` delivers them
+  expect(out.items).toHaveLength(sample.files.length + 2);
+  expect(out.items.map((i) => i.json.fileType)).toEqual([
+    ...sample.files.map((f) => f.file_type),
+    'qc',
+    'metadata',
+  ]);
+  const api = new GencoveClient({ host: env.sandbox.url, apiKey: env.sandbox.apiKey });
+  const json = {
+    qc: formatQcJson(await api.getSampleQc(sample.id)),
+    metadata: formatMetadataDownloadFile(await api.getSampleMetadata(sample.id)),
+  };
+  await api.close();
+  for (const item of out.items.slice(sample.files.length)) {
+    const fileType = item.json.fileType as 'qc' | 'metadata';
+    expect(item.json.fileId).toBeNull();
+    expect(item.binary!.file!.fileName).toBe(`${sample.id}_${fileType}.json`);
+    expect(item.binary!.file!.mimeType).toBe('application/json');
+    expect((await env.n8n.readBinary(item.binary!.file!)).toString()).toBe(json[fileType]);
+  }
+  const onlyQc = await run({
+    resource: 'deliverable',
+    operation: 'download',
+    sampleId: sample.id,
+    fileTypes: 'qc',
+    binaryPropertyName: 'file',
+  });
+  expect(onlyQc.items.map((i) => i.json.fileType)).toEqual(['qc']);
+  for (const item of out.items.slice(0, sample.files.length)) {
     const file = sample.files.find((f) => f.id === item.json.fileId)!;
     const expected = await env.sandbox.control.s3Object(file.bucket, file.key);
     const got = await env.n8n.readBinary(item.binary!.file!);
@@ -207,6 +235,14 @@ test('deliverable: download is byte-exact, URLs and checksum', async () => {
     fileTypes: 'no-such-type',
   });
   expect(unknown.error?.message).toMatch(/no file of type no-such-type/);
+  // Get Download URLs has no URL to give for the JSON files
+  const noUrl = await run({
+    resource: 'deliverable',
+    operation: 'getUrls',
+    sampleId: sample.id,
+    fileTypes: 'qc',
+  });
+  expect(noUrl.error?.message).toMatch(/no file of type qc/);
 });
 
 test('deliverable: a corrupted download is refused', async () => {

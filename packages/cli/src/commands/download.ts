@@ -66,8 +66,8 @@ renamed when complete; an interrupted run resumes from the .part files. Existing
 same size are skipped (--verify-existing also compares their sha256).
 
 --since accepts an ISO time (2026-01-05T00:00:00Z), a duration back from now (36h), or the path
-of a state file: a nightly job reads it, fetches only samples whose status changed since, and
-updates it after a fully successful run.
+of a state file (a new one must end in .json): a nightly job reads it, fetches only samples whose
+status changed since, and updates it after a fully successful run.
 
 Naming placeholders: {client_id} {gencove_id} {file_type} {file_extension} {default_filename}.`;
 
@@ -196,6 +196,8 @@ function readSelection(options: DownloadCommandOptions): SelectionOptions {
   if (options.restore && options.skipArchived) {
     throw new UsageError('Give --restore or --skip-archived, not both.');
   }
+  // checked with or without --restore: a typo is reported, not silently ignored
+  const restoreTimeoutMs = parseDuration('--restore-timeout', options.restoreTimeout);
   return {
     ...(options.projectId !== undefined
       ? { projectId: uuidArg('--project-id', options.projectId) }
@@ -205,9 +207,7 @@ function readSelection(options: DownloadCommandOptions): SelectionOptions {
     status: choiceArg('--status', options.status, DOWNLOAD_STATUS_FILTERS),
     ...readSince(options.since),
     ...(options.skipArchived ? { skipArchived: true } : {}),
-    ...(options.restore
-      ? { restore: { timeoutMs: parseDuration('--restore-timeout', options.restoreTimeout) } }
-      : {}),
+    ...(options.restore ? { restore: { timeoutMs: restoreTimeoutMs } } : {}),
   };
 }
 
@@ -219,8 +219,15 @@ export function readSince(
   if (value === undefined) return {};
   const text = value.trim();
   if (text === '') throw new UsageError('--since is empty.');
-  if (/^\d{4}-\d{2}-\d{2}$/.test(text)) return { since: new Date(`${text}T00:00:00Z`) };
-  if (isGencoveTimestamp(text)) return { since: parseGencoveTimestamp(text) };
+  const time = /^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00Z` : text;
+  if (isGencoveTimestamp(time)) {
+    try {
+      return { since: parseGencoveTimestamp(time) };
+    } catch {
+      // 2026-13-45, 2026-02-30, 25:00: an impossible time must not become "no lower bound"
+      throw new UsageError(`--since is not a valid date and time; got "${value}".`);
+    }
+  }
   if (/^(\d+(\.\d+)?(ms|s|m|h|d|w))+$/i.test(text)) {
     return { since: new Date(now - parseDuration('--since', text)) };
   }

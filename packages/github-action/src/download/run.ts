@@ -77,7 +77,7 @@ export function readDownloadInputs(inputs: Inputs, cwd: string, now = Date.now()
   }
   const fileTypes = inputs.list('file-types');
   const template = inputs.string('template');
-  const concurrency = inputs.integer('concurrency', { min: 1, max: 32 });
+  const concurrency = inputs.integer('concurrency', { min: 1, max: 32, fallback: 4 });
   const s3Endpoint = inputs.string('s3-endpoint');
   const s3Region = inputs.string('s3-region');
   return {

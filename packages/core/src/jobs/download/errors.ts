@@ -133,7 +133,9 @@ export interface FileFailure {
 
 /**
  * Some files could not be delivered (the others were). `code` is the checksum code when any
- * failure was a checksum mismatch, so that integrity failures get their own exit status.
+ * failure was a checksum mismatch, so that integrity failures get their own exit status;
+ * otherwise the failures' common code (network and timeout count as one), else
+ * `ERR_GENCOVE_DOWNLOAD`.
  */
 export class DownloadFailedError extends Error {
   readonly code: string;
@@ -149,6 +151,10 @@ export class DownloadFailedError extends Error {
     );
     this.name = 'DownloadFailedError';
     const codes = new Set(failures.map((f) => f.error.code ?? 'ERR_GENCOVE_DOWNLOAD'));
+    // Stalled and broken connections together are one cause to the user (both exit 5).
+    if (codes.size === 2 && codes.has('ERR_GENCOVE_TIMEOUT') && codes.has('ERR_GENCOVE_NETWORK')) {
+      codes.delete('ERR_GENCOVE_TIMEOUT');
+    }
     this.code = failures.some((f) => f.error instanceof ChecksumMismatchError)
       ? 'ERR_GENCOVE_CHECKSUM'
       : codes.size === 1

@@ -26,6 +26,8 @@ export {
   createFileTypeFilter,
   type FileTypeFilter,
   invalidFileTypes,
+  METADATA_FILE_TYPE,
+  QC_FILE_TYPE,
   validateFileTypes,
 } from './file-types.js';
 export { defaultFilename, fileExtension } from './filename.js';

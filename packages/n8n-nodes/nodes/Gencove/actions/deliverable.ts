@@ -7,6 +7,8 @@ import {
   downloadUrlsEntry,
   type GencoveClient,
   invalidFileTypes,
+  METADATA_FILE_TYPE,
+  QC_FILE_TYPE,
   type SampleDetail,
   streamSampleFile,
 } from '@gencove/core';
@@ -37,25 +39,27 @@ export const runDeliverableOperation: ItemOperation = async (
     }
     case 'getUrls':
       // the spec §9.8 entry, exactly as `gencove download --download-urls` writes it
-      return [asJson(downloadUrlsEntry(sample, fileFilter(ctx, sample, itemIndex)))];
+      return [asJson(downloadUrlsEntry(sample, fileFilter(ctx, sample, itemIndex, false)))];
     case 'getChecksum': {
       const fileType = requiredText(ctx, 'fileType', itemIndex);
       const file = sample.files.find((f) => f.file_type === fileType);
       if (!file) {
         throw new NodeOperationError(ctx.getNode(), `Sample ${sampleId} has no ${fileType} file`, {
           itemIndex,
-          description: `Its file types: ${typesOf(sample)}`,
+          description: `Its file types: ${typesOf(sample, false)}`,
         });
       }
       const fileName = fileNameOf(sample, file);
       const line = await client.getFileChecksum(file.id, fileName, { signal });
+      // `<sha256>  <file name>` (spec §11); anything else is passed on as `line` only
+      const digest = line.trim().split(/\s+/)[0]?.toLowerCase() ?? '';
       return [
         asJson({
           sampleId,
           fileId: file.id,
           fileType,
           fileName,
-          sha256: line.trim().split(/\s+/)[0],
+          sha256: /^[0-9a-f]{64}$/.test(digest) ? digest : null,
           line,
         }),
       ];
@@ -67,36 +71,62 @@ export const runDeliverableOperation: ItemOperation = async (
   }
 };
 
-const typesOf = (sample: SampleDetail) =>
-  sample.files.map((f) => f.file_type).join(', ') || 'none (analysis not finished?)';
+/** The QC and metadata JSON files, which every sample has (spec §9.7), as `download` writes them. */
+const JSON_FILE_TYPES = [QC_FILE_TYPE, METADATA_FILE_TYPE];
+
+const typesOf = (sample: SampleDetail, withJson: boolean) =>
+  [...sample.files.map((f) => f.file_type), ...(withJson ? JSON_FILE_TYPES : [])].join(', ') ||
+  'none (analysis not finished?)';
 
 /**
  * File types: core's filter (each entry selects exactly that type; a trailing `*` selects by
- * prefix, the CLI's decision on the spec §9.1 prefix quirk). Empty selects every file.
+ * prefix, the CLI's decision on the spec §9.1 prefix quirk). Empty selects every file. `qc` and
+ * `metadata` are files of Download only (Get Download URLs has no URL for them).
  */
-function fileFilter(ctx: IExecuteFunctions, sample: SampleDetail, itemIndex: number) {
+function fileFilter(
+  ctx: IExecuteFunctions,
+  sample: SampleDetail,
+  itemIndex: number,
+  withJson: boolean,
+) {
   const wanted = splitList(String(ctx.getNodeParameter('fileTypes', itemIndex, '') ?? ''));
-  const unknown = invalidFileTypes(
-    wanted,
-    sample.files.map((f) => f.file_type ?? ''),
-  );
+  const unknown = invalidFileTypes(wanted, [
+    ...sample.files.map((f) => f.file_type ?? ''),
+    ...(withJson ? JSON_FILE_TYPES : []),
+  ]);
   if (unknown.length > 0) {
     throw new NodeOperationError(
       ctx.getNode(),
       `Sample ${sample.id} has no file of type ${unknown.join(', ')}`,
-      { itemIndex, description: `Its file types: ${typesOf(sample)}` },
+      { itemIndex, description: `Its file types: ${typesOf(sample, withJson)}` },
     );
   }
   return createFileTypeFilter(wanted);
 }
 
+/** One file Download delivers: a deliverable, or the QC / metadata JSON made from the API. */
+interface SelectedFile {
+  fileType: string;
+  fileName: string;
+  file?: DeliverableFile;
+}
+
+/** What `gencove download` delivers for the sample under the same filter, in the same order. */
 function selectFiles(
   ctx: IExecuteFunctions,
   sample: SampleDetail,
   itemIndex: number,
-): DeliverableFile[] {
-  const filter = fileFilter(ctx, sample, itemIndex);
-  return sample.files.filter((f) => f.file_type && filter.admits(f.file_type));
+): SelectedFile[] {
+  const filter = fileFilter(ctx, sample, itemIndex, true);
+  const selected: SelectedFile[] = sample.files
+    .filter((f) => f.file_type && filter.admits(f.file_type))
+    .map((file) => ({ fileType: file.file_type ?? '', fileName: fileNameOf(sample, file), file }));
+  for (const fileType of JSON_FILE_TYPES) {
+    if (filter.admits(fileType)) {
+      selected.push({ fileType, fileName: `${sample.id}_${fileType}.json` });
+    }
+  }
+  return selected;
 }
 
 /**
@@ -133,15 +163,15 @@ async function downloadFile(
   ctx: IExecuteFunctions,
   client: GencoveClient,
   sample: SampleDetail,
-  file: DeliverableFile,
+  selected: SelectedFile,
   property: string,
   itemIndex: number,
   signal: AbortSignal | undefined,
 ): Promise<INodeExecutionData> {
-  const fileName = fileNameOf(sample, file);
+  const { fileType, fileName, file } = selected;
   const { stream, done } = streamSampleFile(client, {
     sampleId: sample.id,
-    fileType: file.file_type ?? '',
+    fileType,
     ...(signal ? { signal } : {}),
   });
   try {
@@ -153,8 +183,8 @@ async function downloadFile(
       json: {
         sampleId: sample.id,
         clientId: sample.client_id ?? null,
-        fileId: file.id,
-        fileType: file.file_type ?? null,
+        fileId: file?.id ?? null,
+        fileType,
         fileName,
         bytes: outcome.bytes,
         sha256: outcome.sha256 ?? null,
@@ -174,7 +204,7 @@ async function downloadFile(
     if (cause instanceof ChecksumMismatchError) {
       throw new NodeOperationError(
         ctx.getNode(),
-        `The ${file.file_type} of sample ${sample.id} arrived corrupted (SHA-256 mismatch)`,
+        `The ${fileType} of sample ${sample.id} arrived corrupted (SHA-256 mismatch)`,
         {
           itemIndex,
           description: `Expected ${cause.expected}, received ${cause.actual}.`,

@@ -42,7 +42,7 @@ export const deliverableFields: INodeProperties[] = [
     default: '',
     placeholder: 'impute-vcf, impute-tbi',
     description:
-      'Comma-separated deliverable types (e.g. impute-vcf, alignment-cram, fastq-r1); empty selects every file',
+      'Comma-separated deliverable types (e.g. impute-vcf, alignment-cram, fastq-r1; qc and metadata are the JSON files, for Download); empty selects every file',
   },
   {
     displayName: 'File Type',
