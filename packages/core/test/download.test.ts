@@ -2,7 +2,7 @@
  * The download job against the sandbox (real HTTP and S3 on 127.0.0.1): selection, naming and
  * path safety, integrity, resume, URL refresh, skip-existing, archived samples, --since.
  */
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -676,6 +676,58 @@ describe('resume and refresh', () => {
     }
     const reads = sb.control.requests.filter((r) => r.path.endsWith(`/samples/${a01.id}`));
     expect(reads.length).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('two runs into one directory', () => {
+  it('the second waits for the file the first is delivering, then skips it; nothing is left behind', async () => {
+    const dest = await tempDir();
+    const file = a01.files.find((f) => f.file_type === 'fastq-r1')!;
+    const path = new URL(file.download_url!).pathname;
+    // the first run's first request is held, so that it owns the file while the second starts
+    sb.control.addFault({ match: { target: 's3', path }, fault: { type: 'delay', ms: 800 } });
+    const options = { destination: dest, sampleIds: [a01.id], fileTypes: ['fastq-r1'] };
+    let started!: () => void;
+    const firstStarted = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    const first = start({
+      ...options,
+      onEvent: (e) => {
+        if (e.type === 'file-start') started();
+      },
+    });
+    await firstStarted;
+    const second = start(options);
+    const [one, two] = await Promise.all([first.promise, second.promise]);
+    expect(one.files.map((f) => f.outcome)).toEqual(['downloaded']);
+    expect(two.files.map((f) => f.outcome)).toEqual(['skipped']);
+    expect(
+      second.events.filter((e) => e.type === 'warning').map((e) => e.type === 'warning' && e.code),
+    ).toEqual(['target-locked']);
+    const target = one.files[0]!.target;
+    expect(sha256(await readFile(target))).toBe(sha256(await stored(a01.id, 'fastq-r1')));
+    const left = await listFiles(dest);
+    expect(left.filter((name) => /\.part|\.lock/.test(name))).toEqual([]);
+    await expect(stat(`${target}.part.lock`)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('a lock left by a killed run is taken over once it is stale', async () => {
+    const dest = await tempDir();
+    const first = await start({ destination: dest, sampleIds: [a01.id], fileTypes: ['impute-vcf'] })
+      .promise;
+    const target = first.files[0]!.target;
+    await rm(target);
+    // what `kill -9` leaves: the lock directory, no longer refreshed
+    const lock = `${target}.part.lock`;
+    await mkdir(lock);
+    const old = new Date(Date.now() - 5 * 60_000);
+    await utimes(lock, old, old);
+    const again = start({ destination: dest, sampleIds: [a01.id], fileTypes: ['impute-vcf'] });
+    const result = await again.promise;
+    expect(result.files.map((f) => f.outcome)).toEqual(['downloaded']);
+    expect(again.events.some((e) => e.type === 'warning')).toBe(false);
+    await expect(stat(lock)).rejects.toMatchObject({ code: 'ENOENT' });
   });
 });
 

@@ -16,7 +16,7 @@ import {
   rmRF,
   runAction,
   which
-} from "./chunks/chunk-FRHC7UQN.mjs";
+} from "./chunks/chunk-PG46ZWDC.mjs";
 import {
   __commonJS,
   __export,

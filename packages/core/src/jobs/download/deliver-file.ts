@@ -20,6 +20,7 @@ import { headObject, putText, transferToS3 } from './s3-delivery.js';
 import { formatMetadataFile, formatQcJson } from './sample-json.js';
 import { keyOf, type Sink } from './sink.js';
 import type { DownloadSource } from './source.js';
+import { lockTarget, TARGET_LOCK_STALE_MS } from './target-lock.js';
 import type { DownloadEvent, FileOutcome } from './types.js';
 
 export type DownloadApi = Pick<
@@ -74,7 +75,24 @@ export function expectedSha256(file: DeliverableFile | undefined): string | unde
 
 /** Delivers one planned file; resolves with its outcome, rejects when it could not be delivered. */
 export async function deliverFile(plan: PlannedFile, ctx: DeliveryContext): Promise<FileOutcome> {
-  return plan.kind === 'deliverable' ? deliverDeliverable(plan, ctx) : deliverJson(plan, ctx);
+  const deliver = () =>
+    plan.kind === 'deliverable' ? deliverDeliverable(plan, ctx) : deliverJson(plan, ctx);
+  if (ctx.sink.kind !== 'disk') return deliver();
+  const release = await lockTarget(plan.target, {
+    signal: ctx.signal,
+    onWait: () =>
+      ctx.emit({
+        type: 'warning',
+        code: 'target-locked',
+        sampleId: plan.sampleId,
+        message: `Another gencove process is delivering ${plan.target}; waiting for it to finish (a lock left by a killed run is taken over after ${TARGET_LOCK_STALE_MS / 1000} s).`,
+      }),
+  });
+  try {
+    return await deliver();
+  } finally {
+    await release();
+  }
 }
 
 function baseOutcome(plan: PlannedFile): FileOutcome {

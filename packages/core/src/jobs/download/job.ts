@@ -35,7 +35,7 @@ import {
   validateFileTypes,
 } from './file-types.js';
 import { defaultFilename, fileExtension } from './filename.js';
-import { partPath, workingFiles } from './part-state.js';
+import { lockPath, partPath, workingFiles } from './part-state.js';
 import { restoreAndWait } from './restore.js';
 import { archivedView, NO_FILES_WARNING, type SelectedSample, selectSamples } from './select.js';
 import {
@@ -584,7 +584,10 @@ function sideFiles(
   const names: string[] = [];
   if (sink === 'disk') {
     // qc / metadata JSON goes through `<name>.part` only (writeFileAtomic)
-    names.push(...(kind === 'deliverable' ? workingFiles(target) : [partPath(target)]));
+    names.push(
+      ...(kind === 'deliverable' ? workingFiles(target) : [partPath(target)]),
+      lockPath(target),
+    );
   }
   if (checksums && kind === 'deliverable') {
     names.push(`${target}.sha256`);

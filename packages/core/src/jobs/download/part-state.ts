@@ -15,6 +15,8 @@ export interface PartState {
 export const partPath = (path: string): string => `${path}.part`;
 export const statePath = (path: string): string => `${path}.part.json`;
 const stateTmpPath = (path: string): string => `${statePath(path)}.tmp`;
+/** Held (a directory) while one process delivers `path`; see `target-lock.ts`. */
+export const lockPath = (path: string): string => `${path}.part.lock`;
 
 /** Every working file a disk transfer of `path` may leave beside it. */
 export const workingFiles = (path: string): string[] => [

@@ -156,6 +156,7 @@ export interface DownloadWarningEvent {
     | 'archived-skipped'
     | 'file-types-unavailable'
     | 'checksum-unavailable'
+    | 'target-locked'
     | 'no-files';
   message: string;
   sampleId?: string;
