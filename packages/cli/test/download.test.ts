@@ -163,6 +163,11 @@ describe('gencove download DESTINATION', () => {
         ['download', join(root, 'a-file'), '--project-id', projectId],
         /exists and is not a directory/,
       ],
+      [['download', join(root, 'a-file', 'sub'), '--project-id', projectId], /is not a directory/],
+      [
+        ['download', dir(), '--project-id', projectId, '--since', join(root, 'a-file', 's.json')],
+        /state file .* could not be written: .*a-file is not a directory/,
+      ],
       [['download', root, '--project-id', projectId, '--download-urls'], /is a directory/],
     ];
     await writeFile(join(root, 'a-file'), 'x');
@@ -361,6 +366,28 @@ describe('gencove download DESTINATION', () => {
     expect(r.stderr).toContain('Re-run the same command');
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(Date.now() - started).toBeLessThan(15_000); // did not wait for the delayed answer
+    // --json: the same words, as the error object's message
+    sb.control.addFault({
+      match: { target: 's3', method: 'GET', path: new URL(file.download_url).pathname },
+      fault: { type: 'delay', ms: 20_000 },
+      times: 1,
+    });
+    const j = await runCli(
+      ['download', dir(), '--sample-ids', ids.C01!, '--file-types', 'fastq-r1', '--json'],
+      {
+        env: env(),
+        killWhen: (_stderr, stdout) => stdout.includes('"file-start"'),
+        killSignal: 'SIGINT',
+      },
+    );
+    expect(j.code).toBe(130);
+    expect(JSON.parse(j.stderr.trim().split('\n').at(-1)!)).toEqual({
+      error: {
+        code: 'ERR_GENCOVE_ABORTED',
+        message: 'Interrupted. Re-run the same command to go on where it stopped.',
+        exitCode: 130,
+      },
+    });
   });
 
   it('a checksum mismatch exits 6 and leaves no file behind', async () => {

@@ -679,6 +679,24 @@ describe('resume and refresh', () => {
   });
 });
 
+describe('a destination that cannot hold files', () => {
+  it('is refused once, before any request, when a parent is a regular file', async () => {
+    const root = await tempDir();
+    await mkdir(root, { recursive: true });
+    await writeFile(join(root, 'a-file'), 'x');
+    const dest = join(root, 'a-file', 'sub', 'dir');
+    const wire = countingAgent();
+    const error = await failure(
+      start({ destination: dest, sampleIds: [a01.id], dispatcher: wire.dispatcher }).promise,
+    );
+    expect(error).toBeInstanceOf(DownloadInputError);
+    expect(error.message).toBe(`DESTINATION ${dest}: ${join(root, 'a-file')} is not a directory.`);
+    expect(wire.records).toEqual([]);
+    expect(await listFiles(root)).toEqual(['a-file']);
+    await wire.dispatcher.close();
+  });
+});
+
 describe('two runs into one directory', () => {
   it('the second waits for the file the first is delivering, then skips it; nothing is left behind', async () => {
     const dest = await tempDir();
@@ -955,6 +973,26 @@ describe('--since', () => {
     );
     expect(error).toBeInstanceOf(DownloadInputError);
     expect(error.message).toContain(state);
+  });
+
+  it('a state file that could not be written after the run is refused before it', async () => {
+    const dest = await tempDir();
+    const blocker = join(dest, '..', 'a-file');
+    await writeFile(blocker, 'x');
+    const wire = countingAgent();
+    const error = await failure(
+      start({
+        destination: dest,
+        sinceStateFile: join(blocker, 'state.json'),
+        dispatcher: wire.dispatcher,
+      }).promise,
+    );
+    expect(error).toBeInstanceOf(DownloadInputError);
+    expect(error.message).toBe(
+      `The state file ${join(blocker, 'state.json')} could not be written: ${blocker} is not a directory.`,
+    );
+    expect(wire.records).toEqual([]);
+    await wire.dispatcher.close();
   });
 });
 

@@ -16,7 +16,7 @@ import {
   rmRF,
   runAction,
   which
-} from "./chunks/chunk-PG46ZWDC.mjs";
+} from "./chunks/chunk-JK5FVPHT.mjs";
 import {
   __commonJS,
   __export,

@@ -10,7 +10,7 @@ import {
   formatDuration,
   runAction,
   waitForSamples
-} from "./chunks/chunk-PG46ZWDC.mjs";
+} from "./chunks/chunk-JK5FVPHT.mjs";
 import "./chunks/chunk-PGZVWKOG.mjs";
 
 // packages/github-action/src/wait/run.ts

@@ -1,8 +1,32 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { constants, createReadStream } from 'node:fs';
+import { access, mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { UnsafePathError } from './errors.js';
+
+/**
+ * Why files cannot be created under `path` (a directory, created as needed): its nearest
+ * existing ancestor is not a directory, or this process may not write there. Undefined when
+ * they can. Checked before a run so that it fails once, up front, instead of file by file.
+ */
+export async function unwritableDirectory(path: string): Promise<string | undefined> {
+  let dir = resolve(path);
+  for (;;) {
+    try {
+      if (!(await stat(dir)).isDirectory()) return `${dir} is not a directory`;
+      await access(dir, constants.W_OK | constants.X_OK);
+      return undefined;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      // not there yet (or under a file): the ancestor decides
+      if ((code === 'ENOENT' || code === 'ENOTDIR') && dirname(dir) !== dir) {
+        dir = dirname(dir);
+        continue;
+      }
+      return `${dir} cannot be written to (${code ?? (error as Error).message})`;
+    }
+  }
+}
 
 /** Size of an existing regular file, undefined when there is none. */
 export async function existingFileSize(path: string): Promise<number | undefined> {

@@ -2,6 +2,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { parseGencoveTimestamp } from '../../timestamps.js';
 import { DownloadInputError } from './errors.js';
+import { unwritableDirectory } from './local-files.js';
 
 /**
  * The `--since <state-file>` file: the newest `last_status.created` among the samples an earlier
@@ -16,6 +17,14 @@ export interface SinceState {
 
 /** Reads a state file; undefined when it does not exist yet (first run: no lower bound). */
 export async function readSinceState(path: string): Promise<SinceState | undefined> {
+  // Found now rather than after a night's download, when only the state would be lost.
+  const problem = await unwritableDirectory(dirname(path));
+  if (problem) {
+    throw new DownloadInputError(
+      '--since',
+      `The state file ${path} could not be written: ${problem}.`,
+    );
+  }
   let text: string;
   try {
     text = await readFile(path, 'utf8');

@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { DownloadInputError } from './errors.js';
+import { unwritableDirectory } from './local-files.js';
 import {
   checkBucket,
   createS3Client,
@@ -39,6 +40,10 @@ export async function openSink(
         'DESTINATION',
         `DESTINATION ${destination} exists and is not a directory.`,
       );
+    }
+    const problem = await unwritableDirectory(destination);
+    if (problem) {
+      throw new DownloadInputError('DESTINATION', `DESTINATION ${destination}: ${problem}.`);
     }
     return { kind: 'disk', root: destination };
   }
