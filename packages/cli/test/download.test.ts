@@ -381,6 +381,18 @@ describe('gencove download DESTINATION', () => {
       },
     );
     expect(j.code).toBe(130);
+    // SIGTERM (a cancelled CI job): the same clean stop, exit 143
+    sb.control.addFault({
+      match: { target: 's3', method: 'GET', path: new URL(file.download_url).pathname },
+      fault: { type: 'delay', ms: 20_000 },
+      times: 1,
+    });
+    const t = await runCli(
+      ['download', dir(), '--sample-ids', ids.C01!, '--file-types', 'fastq-r1'],
+      { env: env(), killWhen: (stderr) => stderr.includes('started'), killSignal: 'SIGTERM' },
+    );
+    expect(t.code).toBe(143);
+    expect(t.stderr).toContain('Re-run the same command');
     expect(JSON.parse(j.stderr.trim().split('\n').at(-1)!)).toEqual({
       error: {
         code: 'ERR_GENCOVE_ABORTED',
