@@ -7,6 +7,7 @@ import {
   ChecksumMismatchError,
   createFileTypeFilter,
   DEFAULT_DOWNLOAD_TEMPLATE,
+  DiskFullError,
   DownloadFailedError,
   DownloadInputError,
   defaultFilename,
@@ -28,6 +29,7 @@ import {
   UnsafePathError,
   validateFileTypes,
 } from '../src/index.js';
+import { diskFullError } from '../src/jobs/download/errors.js';
 import { floatRepr, pythonJsonDumps } from '../src/jobs/download/python-json.js';
 import { s3PartSize } from '../src/jobs/download/s3-delivery.js';
 import { resolveInside } from '../src/jobs/download/safe-path.js';
@@ -271,6 +273,27 @@ describe('bytes of the generated files', () => {
       created: null,
       transition_cutoff: null,
     });
+  });
+});
+
+describe('a full disk', () => {
+  it('is told as such, with the way on; other file-system errors are left as they are', () => {
+    const enospc = Object.assign(new Error('ENOSPC: no space left on device, write'), {
+      code: 'ENOSPC',
+    });
+    const full = diskFullError(enospc, '/data/out/A01/x.bam');
+    expect(full).toBeInstanceOf(DiskFullError);
+    expect(full?.code).toBe('ERR_GENCOVE_DISK_FULL');
+    expect(full?.message).toBe(
+      'No space left for /data/out/A01/x.bam (ENOSPC): free some space (or raise the quota) and ' +
+        're-run the same command; what was fetched is kept in .part files and resumed.',
+    );
+    expect(
+      diskFullError(Object.assign(new Error('quota'), { code: 'EDQUOT' }), 'x'),
+    ).toBeInstanceOf(DiskFullError);
+    expect(diskFullError(Object.assign(new Error('denied'), { code: 'EACCES' }), 'x')).toBe(
+      undefined,
+    );
   });
 });
 

@@ -2,6 +2,7 @@
  * The download job against the sandbox (real HTTP and S3 on 127.0.0.1): selection, naming and
  * path safety, integrity, resume, URL refresh, skip-existing, archived samples, --since.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ import { type Sandbox, startSandbox } from '@gencove/sandbox';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   ArchivedSamplesError,
+  DiskFullError,
   type DownloadEvent,
   DownloadFailedError,
   DownloadInputError,
@@ -694,6 +696,45 @@ describe('a destination that cannot hold files', () => {
     expect(wire.records).toEqual([]);
     expect(await listFiles(root)).toEqual(['a-file']);
     await wire.dispatcher.close();
+  });
+});
+
+describe('a full disk', () => {
+  it('stops the run with one message; the .part resumes once there is room', async (ctx) => {
+    // a small tmpfs is the only honest full disk; it needs root (as in CI)
+    const mnt = await tempDir();
+    await mkdir(mnt, { recursive: true });
+    const mount = (options: string) =>
+      execFileSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', mnt], { stdio: 'ignore' });
+    try {
+      mount('size=256k');
+    } catch {
+      ctx.skip();
+      return;
+    }
+    try {
+      const options = {
+        destination: mnt,
+        sampleIds: [a01.id],
+        fileTypes: ['fastq-r1'],
+        tuning: { rangedThreshold: Number.MAX_SAFE_INTEGER },
+      };
+      const error = await failure(start(options).promise);
+      expect(error).toBeInstanceOf(DiskFullError);
+      expect(error.message).toMatch(/^No space left for .*fastq.* \(ENOSPC\): free some space/);
+      const part = (await listFiles(mnt)).find((name) => name.endsWith('.part'))!;
+      const kept = (await stat(join(mnt, part))).size;
+      expect(kept).toBeGreaterThan(0);
+      execFileSync('mount', ['-o', 'remount,size=4m', mnt], { stdio: 'ignore' });
+      const result = await start(options).promise;
+      expect(result.files[0]).toMatchObject({ outcome: 'downloaded', verified: false });
+      expect(result.files[0]!.resumedBytes).toBe(kept);
+      expect(sha256(await readFile(result.files[0]!.target))).toBe(
+        sha256(await stored(a01.id, 'fastq-r1')),
+      );
+    } finally {
+      execFileSync('umount', [mnt], { stdio: 'ignore' });
+    }
   });
 });
 

@@ -16,7 +16,7 @@ import {
   rmRF,
   runAction,
   which
-} from "./chunks/chunk-JK5FVPHT.mjs";
+} from "./chunks/chunk-YITNOAMI.mjs";
 import {
   __commonJS,
   __export,

@@ -8,7 +8,7 @@ import {
   relativeIfInside,
   samplesTable,
   setRegistrationOutputs
-} from "./chunks/chunk-DHEPDPG3.mjs";
+} from "./chunks/chunk-GQZAFQID.mjs";
 import {
   reportProblems
 } from "./chunks/chunk-3NDLOD75.mjs";
@@ -27,7 +27,7 @@ import {
   runAction,
   shardOf,
   uploadFastqs
-} from "./chunks/chunk-JK5FVPHT.mjs";
+} from "./chunks/chunk-YITNOAMI.mjs";
 import "./chunks/chunk-PGZVWKOG.mjs";
 
 // packages/github-action/src/upload/run.ts

@@ -51,6 +51,30 @@ export class UnsafePathError extends Error {
   }
 }
 
+/**
+ * The disk (or quota) holding the destination is full. It stops the whole run: every other file
+ * would fail the same way. What was fetched stays in `.part` files for the next run.
+ */
+export class DiskFullError extends Error {
+  readonly code = 'ERR_GENCOVE_DISK_FULL';
+  constructor(target: string, cause: NodeJS.ErrnoException) {
+    super(
+      `No space left for ${target} (${cause.code}): free some space (or raise the quota) and ` +
+        're-run the same command; what was fetched is kept in .part files and resumed.',
+      { cause },
+    );
+    this.name = 'DiskFullError';
+  }
+}
+
+/** `error` as a {@link DiskFullError} when it is the file system's "no space" (or quota). */
+export function diskFullError(error: unknown, target: string): DiskFullError | undefined {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT'
+    ? new DiskFullError(target, error as NodeJS.ErrnoException)
+    : undefined;
+}
+
 /** Bad download options (template syntax, file types, destination, `--since`). */
 export class DownloadInputError extends Error {
   readonly code = 'ERR_GENCOVE_INPUT';

@@ -14,6 +14,7 @@ export {
   type ArchivedSample,
   ArchivedSamplesError,
   ChecksumMismatchError,
+  DiskFullError,
   DownloadFailedError,
   DownloadInputError,
   type FileFailure,

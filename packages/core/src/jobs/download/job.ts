@@ -21,8 +21,10 @@ import {
 import { DEFAULT_TUNING, type TransferTuning } from './disk-transfer.js';
 import {
   ArchivedSamplesError,
+  DiskFullError,
   DownloadFailedError,
   DownloadInputError,
+  diskFullError,
   type FileFailure,
   OutputClosedError,
   UnsafePathError,
@@ -73,6 +75,7 @@ function isRunFatal(error: unknown): boolean {
     error instanceof AuthenticationError ||
     error instanceof MaintenanceError ||
     error instanceof DownloadInputError ||
+    error instanceof DiskFullError ||
     error instanceof OutputClosedError ||
     (error as { name?: string })?.name === 'AbortError'
   );
@@ -411,7 +414,8 @@ class Run {
       const outcome = await deliverFile(plan, this.ctx);
       this.files.push(outcome);
       this.ctx.emit({ type: 'file-done', ...outcome });
-    } catch (error) {
+    } catch (caught) {
+      const error = diskFullError(caught, plan.target) ?? caught;
       if (isRunFatal(error) || this.ctx.signal.aborted) throw error;
       this.#fail(
         plan.sampleId,
