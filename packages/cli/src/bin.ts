@@ -6,14 +6,14 @@ import { run } from './program.js';
 // The AWS SDK warns on stderr about its future Node requirement; our engines field (>= 20.18)
 // is the support statement users should see, so the SDK's notice would only be noise.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-// First Ctrl-C (or SIGTERM from a CI runner cancelling the job, or SIGHUP from a closed
-// terminal): a command listening to the interrupt signal stops cleanly (at most CLEANUP_MS);
-// one that is not exits at once, as does a second signal. Exit status 128 + the signal's number.
+// First Ctrl-C (or SIGTERM from a CI runner cancelling the job): a command listening to the
+// interrupt signal stops cleanly (at most CLEANUP_MS); one that is not exits at once, as does a
+// second signal. Exit status 128 + the signal's number. SIGHUP is left alone: a listener would
+// undo `nohup`.
 const CLEANUP_MS = 10_000;
 const SIGNAL_EXIT_CODES = {
   SIGINT: ExitCode.Interrupted,
   SIGTERM: ExitCode.Terminated,
-  SIGHUP: ExitCode.HangUp,
 } as const;
 const controller = new AbortController();
 const interrupt: Interrupt = { signal: controller.signal, handled: false };

@@ -17,8 +17,6 @@ export const ExitCode = {
   Interrupted: 130,
   /** SIGTERM (a CI runner cancelling the job, `timeout`, systemd): the same clean stop. */
   Terminated: 143,
-  /** SIGHUP (the terminal went away): the same clean stop. */
-  HangUp: 129,
 } as const;
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
@@ -36,7 +34,6 @@ export const EXIT_CODE_HELP = `Exit codes:
   12   wait: timed out before every sample finished; download --restore: restores not done in time
   13   wait: some samples are archived or unavailable; download, samples download-file:
        samples are archived
-  129  stopped by SIGHUP (the terminal closed), cleanly as for Ctrl-C
   130  interrupted (Ctrl-C)
   143  stopped by SIGTERM (a cancelled CI job, timeout), cleanly as for Ctrl-C`;
 

@@ -16,7 +16,7 @@ import {
   rmRF,
   runAction,
   which
-} from "./chunks/chunk-YITNOAMI.mjs";
+} from "./chunks/chunk-EGKV5U4I.mjs";
 import {
   __commonJS,
   __export,

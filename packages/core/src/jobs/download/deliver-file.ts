@@ -75,10 +75,10 @@ export function expectedSha256(file: DeliverableFile | undefined): string | unde
 
 /** Delivers one planned file; resolves with its outcome, rejects when it could not be delivered. */
 export async function deliverFile(plan: PlannedFile, ctx: DeliveryContext): Promise<FileOutcome> {
-  const deliver = () =>
-    plan.kind === 'deliverable' ? deliverDeliverable(plan, ctx) : deliverJson(plan, ctx);
-  if (ctx.sink.kind !== 'disk') return deliver();
-  const release = await lockTarget(plan.target, {
+  const deliver = (c: DeliveryContext) =>
+    plan.kind === 'deliverable' ? deliverDeliverable(plan, c) : deliverJson(plan, c);
+  if (ctx.sink.kind !== 'disk') return deliver(ctx);
+  const lock = await lockTarget(plan.target, {
     signal: ctx.signal,
     onWait: () =>
       ctx.emit({
@@ -88,10 +88,16 @@ export async function deliverFile(plan: PlannedFile, ctx: DeliveryContext): Prom
         message: `Another gencove process is delivering ${plan.target}; waiting for it to finish (a lock left by a killed run is taken over after ${TARGET_LOCK_STALE_MS / 1000} s).`,
       }),
   });
+  // A lock taken over from this process (it stalled for a minute) stops this file at once.
+  const signal = AbortSignal.any([ctx.signal, lock.lost]);
+  const fetchSignal = ctx.fetch.signal ? AbortSignal.any([ctx.fetch.signal, lock.lost]) : signal;
   try {
-    return await deliver();
+    return await deliver({ ...ctx, signal, fetch: { ...ctx.fetch, signal: fetchSignal } });
+  } catch (error) {
+    if (lock.lost.aborted && !ctx.signal.aborted) throw lock.lost.reason;
+    throw error;
   } finally {
-    await release();
+    await lock.release();
   }
 }
 

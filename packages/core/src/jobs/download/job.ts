@@ -329,6 +329,8 @@ class Run {
   readonly #claimed = new Map<string, string>();
   /** Side files (see {@link sideFiles}) → the file they belong to. */
   readonly #besides = new Map<string, string>();
+  /** Aborts every transfer of the run (set by {@link deliverAll}). */
+  #stopRun: () => void = () => {};
 
   constructor(
     private readonly api: DownloadApi,
@@ -354,6 +356,7 @@ class Run {
 
   async deliverAll(planned: PlannedSample[], maxFiles: number, abort: AbortController) {
     const fileLimit = pLimit(maxFiles);
+    this.#stopRun = () => abort.abort();
     let fatal: unknown;
     await Promise.all(
       planned.map(async ({ sample, plans }) => {
@@ -402,7 +405,13 @@ class Run {
       clientId: sample.clientId,
       files: plans.length,
     });
-    await Promise.all(plans.map((plan) => fileLimit(() => this.#deliverOne(plan))));
+    // Settled, not raced: after a run-fatal error the other files stop (the run is aborted) and
+    // release their locks and files before the error leaves the job.
+    const settled = await Promise.allSettled(
+      plans.map((plan) => fileLimit(() => this.#deliverOne(plan))),
+    );
+    const fatal = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (fatal) throw fatal.reason;
     const outcome = this.failures.some((f) => f.sampleId === sample.id) ? 'failed' : 'delivered';
     this.sampleOutcomes.push({ ...outcomeOf(sample), outcome, files: plans.length });
     emit({ type: 'sample-done', sampleId: sample.id, clientId: sample.clientId, outcome });
@@ -416,7 +425,10 @@ class Run {
       this.ctx.emit({ type: 'file-done', ...outcome });
     } catch (caught) {
       const error = diskFullError(caught, plan.target) ?? caught;
-      if (isRunFatal(error) || this.ctx.signal.aborted) throw error;
+      if (isRunFatal(error) || this.ctx.signal.aborted) {
+        this.#stopRun();
+        throw error;
+      }
       this.#fail(
         plan.sampleId,
         plan.clientId,

@@ -1,53 +1,137 @@
-import { mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { access, mkdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { AbortError } from '../../errors.js';
 import { lockPath } from './part-state.js';
-
-// proper-lockfile: a lock directory (atomic on local disks and NFS, where labs often deliver)
-// refreshed while held, so that a lock left by a killed run goes stale instead of blocking.
-// Loaded on first use: it hooks process exit and signals (to remove held locks), which only
-// disk deliveries need.
-const loadLockfile = async () => (await import('proper-lockfile')).default;
 
 /** A lock not refreshed for this long belongs to a run that is gone, and is taken over. */
 export const TARGET_LOCK_STALE_MS = 60_000;
+const REFRESH_MS = TARGET_LOCK_STALE_MS / 4;
 const WAIT_POLL_MS = 2_000;
+
+export interface TargetLock {
+  /** Aborted if the lock was taken from this process (it stalled past the stale time). */
+  readonly lost: AbortSignal;
+  release(): Promise<void>;
+}
+
+/** The holder no longer owns the file's lock: another run may be delivering it now. */
+export class TargetLockLostError extends Error {
+  readonly code = 'ERR_GENCOVE_LOCK_LOST';
+  constructor(target: string) {
+    super(
+      `The lock on ${target} was taken over by another gencove process while this one was ` +
+        'stalled; this run left the file to it. Re-run to check it.',
+    );
+    this.name = 'TargetLockLostError';
+  }
+}
 
 /**
  * Holds `<target>.part.lock` while this process delivers `target`. Two runs into the same
  * directory (a nightly job still running when the next one starts) would otherwise write the
  * same `.part`, and one could rename it into place while the other was still writing into it.
  * A run that finds the file locked calls `onWait` once and waits, then decides afresh (usually:
- * the file is there, skipped). Resolves with the release function.
+ * the file is there, skipped).
+ *
+ * A directory made with `mkdir` (atomic on local disks and NFS), its mtime refreshed while held;
+ * a lock not refreshed for {@link TARGET_LOCK_STALE_MS} (its run was killed) is taken over. Not
+ * proper-lockfile: it loads signal-exit, whose signal handlers re-raise SIGINT / SIGHUP in a
+ * process that listens with `once` (the GitHub Action's cancel handler) and defeat `nohup`.
  */
 export async function lockTarget(
   target: string,
-  options: { signal: AbortSignal; onWait: () => void },
-): Promise<() => Promise<void>> {
-  const lockfile = await loadLockfile();
+  options: { signal: AbortSignal; onWait: () => void; refreshMs?: number },
+): Promise<TargetLock> {
+  const dir = lockPath(target);
   await mkdir(dirname(target), { recursive: true });
   let waiting = false;
   for (;;) {
-    options.signal.throwIfAborted();
+    if (options.signal.aborted) throw new AbortError();
     try {
-      const release = await lockfile.lock(target, {
-        realpath: false,
-        lockfilePath: lockPath(target),
-        stale: TARGET_LOCK_STALE_MS,
-        update: TARGET_LOCK_STALE_MS / 4,
-        retries: 0,
-        // Lost only when this process could not refresh it for a minute (suspended); the
-        // transfer's own checks (ETag, size, sha256) still guard what is renamed into place.
-        onCompromised: () => {},
-      });
-      return () => release().catch(() => {});
+      await mkdir(dir);
+      // The owner's mark inside: inode numbers are reused at once, a random name is not.
+      const mark = join(dir, `owner-${process.pid}-${randomUUID()}`);
+      await writeFile(mark, '');
+      return hold(target, dir, mark, options.refreshMs ?? REFRESH_MS);
     } catch (error) {
-      if ((error as { code?: string }).code !== 'ELOCKED') throw error;
-      if (!waiting) {
-        waiting = true;
-        options.onWait();
-      }
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    if (await takeOverIfStale(dir)) continue;
+    if (!waiting) {
+      waiting = true;
+      options.onWait();
+    }
+    try {
       await delay(WAIT_POLL_MS, undefined, { signal: options.signal });
+    } catch {
+      throw new AbortError();
     }
   }
+}
+
+/** True when the lock is gone or was stale and is now out of the way (try `mkdir` again). */
+async function takeOverIfStale(dir: string): Promise<boolean> {
+  const before = await stat(dir).catch(() => undefined);
+  if (!before) return true;
+  if (Date.now() - before.mtimeMs < TARGET_LOCK_STALE_MS) return false;
+  // Moved aside under a name of our own: of several runs that saw the same stale lock, one
+  // rename wins. The loser may have moved a lock just made by the winner: that one is fresh,
+  // so it is put back; its owner would otherwise notice on its next refresh.
+  const aside = `${dir}.stale-${process.pid}-${randomUUID().slice(0, 8)}`;
+  try {
+    await rename(dir, aside);
+  } catch {
+    return true;
+  }
+  const moved = await stat(aside).catch(() => undefined);
+  if (moved && Date.now() - moved.mtimeMs < TARGET_LOCK_STALE_MS) {
+    await rename(aside, dir).catch(() => {});
+    return false;
+  }
+  await rm(aside, { recursive: true, force: true });
+  return true;
+}
+
+/** Locks this process holds, removed if it exits without releasing them (Ctrl-C's last word). */
+const held = new Set<string>();
+let exitHook = false;
+
+function hold(target: string, dir: string, mark: string, refreshMs: number): TargetLock {
+  const lost = new AbortController();
+  held.add(dir);
+  if (!exitHook) {
+    exitHook = true;
+    process.on('exit', () => {
+      for (const path of held) rmSync(path, { recursive: true, force: true });
+    });
+  }
+  const ours = () =>
+    access(mark).then(
+      () => true,
+      () => false,
+    );
+  const timer = setInterval(() => {
+    void (async () => {
+      if (await ours()) {
+        const now = new Date();
+        await utimes(dir, now, now).catch(() => {});
+      } else if (!lost.signal.aborted) {
+        held.delete(dir);
+        clearInterval(timer);
+        lost.abort(new TargetLockLostError(target));
+      }
+    })();
+  }, refreshMs);
+  timer.unref();
+  return {
+    lost: lost.signal,
+    release: async () => {
+      clearInterval(timer);
+      if (!held.delete(dir)) return;
+      if (await ours()) await rm(dir, { recursive: true, force: true });
+    },
+  };
 }

@@ -121,8 +121,11 @@ function selectFiles(
   const selected: SelectedFile[] = sample.files
     .filter((f) => f.file_type && filter.admits(f.file_type))
     .map((file) => ({ fileType: file.file_type ?? '', fileName: fileNameOf(sample, file), file }));
+  // A sample without deliverables yet (analysis running) gets no QC / metadata items unless
+  // they are asked for by name: its QC may not exist yet.
+  const named = (filter.requested?.length ?? 0) > 0;
   for (const fileType of JSON_FILE_TYPES) {
-    if (filter.admits(fileType)) {
+    if (filter.admits(fileType) && (named || sample.files.length > 0)) {
       selected.push({ fileType, fileName: `${sample.id}_${fileType}.json` });
     }
   }
