@@ -16,7 +16,7 @@ import {
   rmRF,
   runAction,
   which
-} from "./chunks/chunk-EGKV5U4I.mjs";
+} from "./chunks/chunk-AODWSO62.mjs";
 import {
   __commonJS,
   __export,

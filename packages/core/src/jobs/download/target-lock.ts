@@ -54,7 +54,11 @@ export async function lockTarget(
       await mkdir(dir);
       // The owner's mark inside: inode numbers are reused at once, a random name is not.
       const mark = join(dir, `owner-${process.pid}-${randomUUID()}`);
-      await writeFile(mark, '');
+      await writeFile(mark, '').catch(async (error: unknown) => {
+        // (a full disk) no half-made lock for the next run to wait on
+        await rm(dir, { recursive: true, force: true });
+        throw error;
+      });
       return hold(target, dir, mark, options.refreshMs ?? REFRESH_MS);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
