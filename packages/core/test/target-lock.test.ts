@@ -74,8 +74,39 @@ describe('the per-file lock', () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(lock.lost.aborted).toBe(true);
     expect(lock.lost.reason).toBeInstanceOf(TargetLockLostError);
+    await expect(lock.stillHeld()).rejects.toBeInstanceOf(TargetLockLostError);
     // releasing a lost lock leaves the other run's lock alone
     await lock.release();
     expect((await stat(lockOf(path))).isDirectory()).toBe(true);
+  });
+
+  it('of two runs that find the same stale lock, one takes it and the other waits', async () => {
+    const path = await target();
+    await mkdir(lockOf(path), { recursive: true });
+    const old = new Date(Date.now() - 5 * 60_000);
+    await utimes(lockOf(path), old, old);
+    const waits = [0, 0];
+    const runs = [0, 1].map((i) =>
+      lockTarget(path, { signal: never, onWait: () => waits[i]!++ }).then((lock) => ({ i, lock })),
+    );
+    const first = await Promise.race(runs);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(waits[first.i]).toBe(0);
+    expect(waits[1 - first.i]).toBe(1);
+    await expect(first.lock.stillHeld()).resolves.toBeUndefined();
+    await first.lock.release();
+    const second = await runs[1 - first.i]!;
+    await second.lock.release();
+  });
+
+  it('takes over a stale lock of the longest file name without spinning', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'gencove-lock-'));
+    dirs.push(dir);
+    const path = join(dir, `${'n'.repeat(237)}.bam`);
+    await mkdir(lockOf(path));
+    const old = new Date(Date.now() - 5 * 60_000);
+    await utimes(lockOf(path), old, old);
+    const lock = await lockTarget(path, { signal: AbortSignal.timeout(3000), onWait: () => {} });
+    await lock.release();
   });
 });

@@ -16,7 +16,7 @@ import {
   rmRF,
   runAction,
   which
-} from "./chunks/chunk-AODWSO62.mjs";
+} from "./chunks/chunk-MRY5J6XG.mjs";
 import {
   __commonJS,
   __export,

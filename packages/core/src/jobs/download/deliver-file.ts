@@ -53,6 +53,8 @@ export interface DeliveryContext {
   tuning: TransferTuning;
   fetch: Omit<FetchContext, 'onRetry' | 'onBytes'>;
   signal: AbortSignal;
+  /** Disk: rejects when this process no longer holds the file's lock (checked before a rename). */
+  beforeCommit?: () => Promise<void>;
   skipExisting: boolean;
   verifyExisting: boolean;
   /** Compute sha256 while streaming. */
@@ -92,7 +94,12 @@ export async function deliverFile(plan: PlannedFile, ctx: DeliveryContext): Prom
   const signal = AbortSignal.any([ctx.signal, lock.lost]);
   const fetchSignal = ctx.fetch.signal ? AbortSignal.any([ctx.fetch.signal, lock.lost]) : signal;
   try {
-    return await deliver({ ...ctx, signal, fetch: { ...ctx.fetch, signal: fetchSignal } });
+    return await deliver({
+      ...ctx,
+      signal,
+      fetch: { ...ctx.fetch, signal: fetchSignal },
+      beforeCommit: lock.stillHeld,
+    });
   } catch (error) {
     if (lock.lost.aborted && !ctx.signal.aborted) throw lock.lost.reason;
     throw error;
@@ -210,6 +217,7 @@ async function deliverDeliverable(plan: PlannedFile, ctx: DeliveryContext): Prom
             info: known,
             ...(expected ? { expectedSha256: expected } : {}),
             hash: ctx.hash,
+            ...(ctx.beforeCommit ? { beforeCommit: ctx.beforeCommit } : {}),
             budget: ctx.budget,
             fetch,
             tuning: ctx.tuning,

@@ -72,6 +72,8 @@ export interface DiskTransferOptions {
   expectedSha256?: string;
   /** Compute sha256 while streaming (needed to compare, and reported). */
   hash: boolean;
+  /** Called just before the `.part` is renamed into place; rejects to stop it. */
+  beforeCommit?: () => Promise<void>;
   budget: TransferBudget;
   fetch: FetchContext;
   tuning: TransferTuning;
@@ -180,6 +182,9 @@ export async function transferToDisk(options: DiskTransferOptions): Promise<Disk
     await removePartFiles(path);
     throw new IntegrityMismatch(result.sha256);
   }
+  // A run that lost the file's lock (it stalled past the stale time) must not rename over the
+  // new owner's work.
+  await options.beforeCommit?.();
   await rename(partPath(path), path);
   await removePartFiles(path);
   await syncDirectory(dirname(path));

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { rmSync } from 'node:fs';
-import { access, mkdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { rmdirSync, unlinkSync } from 'node:fs';
+import { access, mkdir, rm, rmdir, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { AbortError } from '../../errors.js';
@@ -14,6 +14,8 @@ const WAIT_POLL_MS = 2_000;
 export interface TargetLock {
   /** Aborted if the lock was taken from this process (it stalled past the stale time). */
   readonly lost: AbortSignal;
+  /** Rejects (TargetLockLostError) unless the lock is still this process's: check before committing. */
+  stillHeld(): Promise<void>;
   release(): Promise<void>;
 }
 
@@ -37,7 +39,8 @@ export class TargetLockLostError extends Error {
  * the file is there, skipped).
  *
  * A directory made with `mkdir` (atomic on local disks and NFS), its mtime refreshed while held;
- * a lock not refreshed for {@link TARGET_LOCK_STALE_MS} (its run was killed) is taken over. Not
+ * a lock not refreshed for {@link TARGET_LOCK_STALE_MS} (its run was killed) is taken over,
+ * one taker at a time. Not
  * proper-lockfile: it loads signal-exit, whose signal handlers re-raise SIGINT / SIGHUP in a
  * process that listens with `once` (the GitHub Action's cancel handler) and defeat `nohup`.
  */
@@ -76,40 +79,70 @@ export async function lockTarget(
   }
 }
 
-/** True when the lock is gone or was stale and is now out of the way (try `mkdir` again). */
+/** A take-over in progress for longer than this was abandoned (its process died mid-way). */
+const TAKEOVER_STALE_MS = 10_000;
+
+/**
+ * True when the lock is gone, or was stale and has been removed (try `mkdir` again). Take-overs
+ * are serialised by `<lock>.t` (an exclusive `mkdir`): under it the age is checked again, so of
+ * several runs that saw the same stale lock only one removes it, and never a fresh one.
+ */
 async function takeOverIfStale(dir: string): Promise<boolean> {
-  const before = await stat(dir).catch(() => undefined);
-  if (!before) return true;
-  if (Date.now() - before.mtimeMs < TARGET_LOCK_STALE_MS) return false;
-  // Moved aside under a name of our own: of several runs that saw the same stale lock, one
-  // rename wins. The loser may have moved a lock just made by the winner: that one is fresh,
-  // so it is put back; its owner would otherwise notice on its next refresh.
-  const aside = `${dir}.stale-${process.pid}-${randomUUID().slice(0, 8)}`;
+  const seen = await stat(dir).catch(() => undefined);
+  if (!seen) return true;
+  if (Date.now() - seen.mtimeMs < TARGET_LOCK_STALE_MS) return false;
+  const guard = `${dir}.t`;
   try {
-    await rename(dir, aside);
-  } catch {
-    return true;
-  }
-  const moved = await stat(aside).catch(() => undefined);
-  if (moved && Date.now() - moved.mtimeMs < TARGET_LOCK_STALE_MS) {
-    await rename(aside, dir).catch(() => {});
+    await mkdir(guard);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return false;
+    const other = await stat(guard).catch(() => undefined);
+    if (other && Date.now() - other.mtimeMs > TAKEOVER_STALE_MS) {
+      await rm(guard, { recursive: true, force: true }).catch(() => {});
+    }
     return false;
   }
-  await rm(aside, { recursive: true, force: true });
-  return true;
+  try {
+    const now = await stat(dir).catch(() => undefined);
+    if (!now) return true;
+    if (Date.now() - now.mtimeMs < TARGET_LOCK_STALE_MS) return false;
+    await rm(dir, { recursive: true, force: true });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await rm(guard, { recursive: true, force: true }).catch(() => {});
+  }
 }
 
-/** Locks this process holds, removed if it exits without releasing them (Ctrl-C's last word). */
-const held = new Set<string>();
+/** Our own lock only: the mark goes first, and a directory holding another's mark stays. */
+async function removeOwn(dir: string, mark: string): Promise<void> {
+  try {
+    await unlink(mark);
+  } catch {
+    return;
+  }
+  await rmdir(dir).catch(() => {});
+}
+
+/** Locks this process holds (by mark), removed if it exits without releasing them. */
+const held = new Map<string, string>();
 let exitHook = false;
 
 function hold(target: string, dir: string, mark: string, refreshMs: number): TargetLock {
   const lost = new AbortController();
-  held.add(dir);
+  held.set(mark, dir);
   if (!exitHook) {
     exitHook = true;
     process.on('exit', () => {
-      for (const path of held) rmSync(path, { recursive: true, force: true });
+      for (const [ownMark, ownDir] of held) {
+        try {
+          unlinkSync(ownMark);
+          rmdirSync(ownDir);
+        } catch {
+          // not ours any more, or already gone
+        }
+      }
     });
   }
   const ours = () =>
@@ -123,7 +156,7 @@ function hold(target: string, dir: string, mark: string, refreshMs: number): Tar
         const now = new Date();
         await utimes(dir, now, now).catch(() => {});
       } else if (!lost.signal.aborted) {
-        held.delete(dir);
+        held.delete(mark);
         clearInterval(timer);
         lost.abort(new TargetLockLostError(target));
       }
@@ -132,10 +165,14 @@ function hold(target: string, dir: string, mark: string, refreshMs: number): Tar
   timer.unref();
   return {
     lost: lost.signal,
+    stillHeld: async () => {
+      if (!lost.signal.aborted && !(await ours())) lost.abort(new TargetLockLostError(target));
+      if (lost.signal.aborted) throw lost.signal.reason;
+    },
     release: async () => {
       clearInterval(timer);
-      if (!held.delete(dir)) return;
-      if (await ours()) await rm(dir, { recursive: true, force: true });
+      if (!held.delete(mark)) return;
+      await removeOwn(dir, mark);
     },
   };
 }
