@@ -166,12 +166,12 @@ async function deliverDeliverable(plan: PlannedFile, ctx: DeliveryContext): Prom
       throw new Error(`The server did not say how large ${plan.target} is.`);
     return info.total;
   };
-  /** Whether an existing copy has the file's size, asking the server when the hint says no. */
   /** From now on the size comes from the server's headers (a probe or the transfer's own). */
   const forgetSizeHint = () => {
     sizeIsHint = false;
     info = {};
   };
+  /** Whether an existing copy has the file's size, asking the server when the hint says no. */
   const hasSize = async (size: number): Promise<boolean> => {
     if (size === (await total())) return true;
     if (!sizeIsHint) return false;
