@@ -59,6 +59,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const lifecycle = new Lifecycle();
   const ownsDataDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'gencove-sandbox-')));
+  // object-write bodies land here first (s3/spool.ts); never inside dataDir, which s3rver lists
+  const spoolDir = await mkdtemp(join(tmpdir(), 'gencove-sandbox-spool-'));
   let s3: RunningS3rver | undefined;
   let objects: ObjectStore | undefined;
   let proxyServer: http.Server | undefined;
@@ -71,6 +73,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     await s3?.close();
     objects?.close();
     if (ownsDataDir) await rm(dataDir, { recursive: true, force: true });
+    await rm(spoolDir, { recursive: true, force: true });
   };
 
   const chaos = new ChaosEngine();
@@ -135,6 +138,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       presigner,
       lifecycle,
       modes,
+      spoolDir,
       onObjectWritten: (bucket, key) => {
         const upload = store.uploadsByKey.get(`${bucket}/${key}`);
         if (upload) markUploaded(app, upload);

@@ -1,5 +1,15 @@
 import { Transform, type TransformCallback } from 'node:stream';
 
+/** A malformed (`InvalidRequest`) or cut-short (`IncompleteBody`) aws-chunked body. */
+export class AwsChunkedError extends Error {
+  constructor(
+    readonly code: 'IncompleteBody' | 'InvalidRequest',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /**
  * Decodes an `aws-chunked` request body (SigV4 streaming, signed or unsigned, with or without
  * trailing checksums) into the raw object bytes. Chunk signatures and trailers are accepted without
@@ -10,8 +20,11 @@ export class AwsChunkedDecoder extends Transform {
   private line = '';
   private remaining = 0;
   private crlfLeft = 0;
+  /** Encoded bytes received (what `Content-Length` counts). */
+  received = 0;
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, callback: TransformCallback): void {
+    this.received += chunk.length;
     let i = 0;
     try {
       while (i < chunk.length) {
@@ -19,13 +32,15 @@ export class AwsChunkedDecoder extends Transform {
           const nl = chunk.indexOf(0x0a, i);
           const end = nl < 0 ? chunk.length : nl;
           this.line += chunk.toString('latin1', i, end);
-          if (this.line.length > 4096) throw new Error('aws-chunked: size line too long');
+          if (this.line.length > 4096)
+            throw new AwsChunkedError('InvalidRequest', 'aws-chunked: size line too long');
           i = end;
           if (nl < 0) break;
           i = nl + 1;
           const size = Number.parseInt(this.line.replace(/\r$/, '').split(';')[0]!.trim(), 16);
           this.line = '';
-          if (!Number.isFinite(size) || size < 0) throw new Error('aws-chunked: bad chunk size');
+          if (!Number.isFinite(size) || size < 0)
+            throw new AwsChunkedError('InvalidRequest', 'aws-chunked: bad chunk size');
           if (size === 0) {
             this.state = 'trailer';
           } else {
@@ -57,9 +72,12 @@ export class AwsChunkedDecoder extends Transform {
     }
   }
 
+  /** The body must end after its final (zero-length) chunk: anything else was cut short. */
   override _flush(callback: TransformCallback): void {
-    if (this.state === 'data' && this.remaining > 0) {
-      callback(new Error('aws-chunked: body ended inside a chunk'));
+    if (this.state !== 'trailer') {
+      callback(
+        new AwsChunkedError('IncompleteBody', 'aws-chunked: the body ended before its final chunk'),
+      );
       return;
     }
     callback();

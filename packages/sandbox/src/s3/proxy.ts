@@ -1,6 +1,7 @@
+import { createReadStream } from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Transform, type TransformCallback } from 'node:stream';
+import { pipeline, Transform, type TransformCallback } from 'node:stream';
 import type { ChaosEngine } from '../chaos/engine.js';
 import { s3Operation } from '../chaos/operations.js';
 import type { ResourceNames } from '../chaos/resources.js';
@@ -13,6 +14,7 @@ import type { Fault, RequestLogEntry } from '../types.js';
 import { AwsChunkedDecoder, isAwsChunked } from './chunked.js';
 import type { CredentialRegistry } from './credentials.js';
 import { MultipartLedger } from './multipart-ledger.js';
+import { BodyRejected, type SpooledBody, spoolBody } from './spool.js';
 import { s3DefaultError, s3ErrorXml } from './xml.js';
 
 export interface DownloadModes {
@@ -38,6 +40,8 @@ export interface ProxyDeps {
   onObjectWritten(bucket: string, key: string): void;
   /** Multipart uploads in flight; the proxy answers ListParts from it (s3rver cannot). */
   multipart?: MultipartLedger;
+  /** Where object-write bodies are received whole before they reach s3rver (see spool.ts). */
+  spoolDir: string;
 }
 
 /** Headers never forwarded to s3rver: auth (the proxy checks it), hop-by-hop, chunked framing. */
@@ -362,9 +366,8 @@ async function handle(
     if (value === undefined || DROP_REQUEST_HEADERS.has(name)) continue;
     headers[name] = value;
   }
-  let body: NodeJS.ReadableStream = req;
-  if (isAwsChunked(req.headers)) {
-    const decoded = req.headers['x-amz-decoded-content-length'];
+  const awsChunked = isAwsChunked(req.headers);
+  if (awsChunked) {
     const encodings = String(req.headers['content-encoding'] ?? '')
       .split(',')
       .map((e) => e.trim())
@@ -372,12 +375,24 @@ async function handle(
     if (encodings.length) headers['content-encoding'] = encodings.join(',');
     else delete headers['content-encoding'];
     headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
+  }
+  // PutObject / UploadPart: the body is received whole before s3rver sees any of it
+  const objectWrite =
+    method === 'PUT' && key !== '' && req.headers['x-amz-copy-source'] === undefined;
+  let spooled: SpooledBody | undefined;
+  if (objectWrite) {
+    try {
+      spooled = await spoolBody(req, deps.spoolDir, awsChunked);
+    } catch (err) {
+      if (!(err instanceof BodyRejected)) throw err;
+      if (!res.destroyed) sendXml(res, 400, s3ErrorXml(err.code, err.message));
+      return;
+    }
+    headers['content-length'] = String(spooled.size);
+  } else if (awsChunked) {
+    const decoded = req.headers['x-amz-decoded-content-length'];
     if (decoded !== undefined) headers['content-length'] = String(decoded);
     else delete headers['content-length'];
-    const decoder = new AwsChunkedDecoder();
-    req.pipe(decoder);
-    req.once('error', (err) => decoder.destroy(err));
-    body = decoder;
   }
   const query = forwardParams.toString();
   const upstreamReq = http.request({
@@ -388,18 +403,32 @@ async function handle(
     headers,
     agent,
   });
-  res.once('close', () => {
-    if (!res.writableFinished) upstreamReq.destroy();
-  });
+  if (spooled) {
+    // received whole: s3rver gets all of it even if the client stops waiting for the answer
+    const file = spooled;
+    upstreamReq.once('close', () => void file.discard());
+  } else {
+    res.once('close', () => {
+      if (!res.writableFinished) upstreamReq.destroy();
+    });
+  }
   upstreamReq.once('error', (err) => {
     if (!res.headersSent) sendXml(res, 502, s3ErrorXml('BadGateway', err.message));
     else res.destroy();
   });
-  body.pipe(upstreamReq);
+  // pipeline: a client that goes away mid-body tears the chain down without an unhandled 'error'
+  const source: NodeJS.ReadableStream = spooled ? createReadStream(spooled.path) : req;
+  const onBodyError = (err: NodeJS.ErrnoException | null): void => {
+    if (err) upstreamReq.destroy();
+  };
+  if (awsChunked && !spooled) pipeline(source, new AwsChunkedDecoder(), upstreamReq, onBodyError);
+  else pipeline(source, upstreamReq, onBodyError);
 
-  const upstream = await new Promise<IncomingMessage>((resolve) =>
-    upstreamReq.once('response', resolve),
-  );
+  const upstream = await new Promise<IncomingMessage | undefined>((resolve) => {
+    upstreamReq.once('response', resolve);
+    upstreamReq.once('close', () => resolve(undefined));
+  });
+  if (!upstream) return; // s3rver unreachable (answered 502 above) or the client went away
   upstream.once('error', () => res.destroy());
   upstream.once('aborted', () => res.destroy());
   const status = upstream.statusCode ?? 502;
