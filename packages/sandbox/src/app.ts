@@ -2,6 +2,7 @@ import type { Auth } from './auth.js';
 import type { ChaosEngine } from './chaos/engine.js';
 import type { ResourceNames } from './chaos/resources.js';
 import type { FaultRegistry } from './faults.js';
+import type { ProjectJobs } from './jobs.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { Pipeline } from './pipeline.js';
 import type { Presigner } from './presign.js';
@@ -28,6 +29,7 @@ export interface App {
   credentials: CredentialRegistry;
   objects: ObjectStore;
   pipeline: Pipeline;
+  jobs: ProjectJobs;
   webhooks: Webhooks;
   faults: FaultRegistry;
   chaos: ChaosEngine;

@@ -63,7 +63,8 @@ function vcfText(sampleId: string, clientId: string): string {
   return `${lines.join('\n')}\n`;
 }
 
-function tabixIndex(): Buffer {
+/** A minimal tabix index (no bins) of a one-contig VCF. */
+export function tabixIndex(): Buffer {
   const name = Buffer.from('chr1\0');
   // magic, n_ref, format (2 = VCF), col_seq, col_beg, col_end, meta '#', skip, l_nm, names,
   // then per reference: n_bin = 0, n_intv = 0

@@ -21,13 +21,26 @@ export const SAMPLE_FILE_TYPES: readonly string[] = [
 /** Synthetic keys the client builds from the QC and metadata endpoints; always listed last. */
 export const SYNTHETIC_FILE_TYPES: readonly string[] = ['qc', 'metadata'];
 
+/** `file-types/?object=reference_genome` (the production list, spec §8 / the 4.2.1 cassettes). */
 export const REFERENCE_GENOME_FILE_TYPES: readonly string[] = [
-  'genome-fasta',
-  'genome-fasta-fai',
   'genome-dict',
+  'genome-fasta',
+  'genome-fasta_amb',
+  'genome-fasta_ann',
+  'genome-fasta_bwt',
+  'genome-fasta_chromosomes',
+  'genome-fasta_fai',
+  'genome-fasta_gzi',
+  'genome-fasta_pac',
+  'genome-fasta_sa',
+  'genome-fasta_vcf_header',
 ];
 
-export const PROJECT_FILE_TYPES: readonly string[] = ['impute-vcf-merged'];
+export const PROJECT_FILE_TYPES: readonly string[] = [
+  'impute-vcf-merged',
+  'jointcalled-vcf',
+  'jointcalled-vcf_indexed',
+];
 
 const DESCRIPTIONS: Record<string, string> = {
   'alignment-bam': 'Aligned reads (BAM)',

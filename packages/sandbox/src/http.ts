@@ -14,7 +14,10 @@ export interface Ctx {
   /** Absolute origin as the client addressed us (for pagination links). */
   origin: string;
   params: string[];
+  /** Parsed JSON body (undefined for GET/HEAD and for multipart bodies). */
   body: unknown;
+  /** The request body as received (multipart handlers parse it themselves). */
+  rawBody: Buffer;
   /** A `truncate` fault applies: send half of the body, then destroy the socket. */
   truncate: boolean;
   /** A `reset-mid-body` fault applies: send half of the body, then reset the connection. */
@@ -30,6 +33,11 @@ export async function readBody(req: IncomingMessage): Promise<Buffer> {
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
+}
+
+/** `multipart/form-data` bodies are parsed by their handler, not as JSON (see multipart.ts). */
+export function isMultipart(ctx: Pick<Ctx, 'req'>): boolean {
+  return /^multipart\/form-data\b/i.test(String(ctx.req.headers['content-type'] ?? ''));
 }
 
 export function parseJsonBody(raw: Buffer): unknown {

@@ -49,6 +49,8 @@ export class Pipeline {
   private readonly restoring = new Set<Sample>();
   private readonly jobs = new Set<Promise<void>>();
   readonly stepMs: number;
+  /** Other work on the same clock (batches, merged VCFs), synced along with the samples. */
+  readonly others: Array<() => Promise<void>> = [];
 
   constructor(private readonly deps: PipelineDeps) {
     const { mode } = deps;
@@ -110,6 +112,7 @@ export class Pipeline {
     );
     if (restored.length) this.finishRestores(restored);
     if (finishing.length) this.finishBatch(finishing);
+    await Promise.all(this.others.map((sync) => sync()));
     while (this.jobs.size) await Promise.all([...this.jobs]);
   }
 
@@ -133,7 +136,7 @@ export class Pipeline {
     } catch (err) {
       outcome = { status: 'failed', note: `sandbox pipeline error: ${(err as Error).message}` };
     }
-    if (this.deps.lifecycle.closed) return;
+    if (this.deps.lifecycle.closed || sample.lastStatus.status === 'canceled') return;
     this.applyOutcome(sample, outcome.status, outcome.note);
     sample.pipeline = null;
     this.inflight.delete(sample);
@@ -202,7 +205,8 @@ export class Pipeline {
       ['r2', sample.uploads.r2],
     ] as const) {
       const upload = id ? store.uploads.get(id) : undefined;
-      if (!upload || external.has(`fastq-${read}`)) continue;
+      // CRAM inputs (S3 imports) are not FASTQ: no fastq-r1 copy of them
+      if (!upload || external.has(`fastq-${read}`) || upload.key.endsWith('.cram')) continue;
       const head = await objects.head(upload.bucket, upload.key);
       if (!head || head.size > FASTQ_COPY_LIMIT) continue;
       const source = await objects.getStream(upload.bucket, upload.key);
@@ -259,6 +263,17 @@ export class Pipeline {
     this.applyOutcome(sample, status, note);
     store.touchSample(sample);
     if (TERMINAL.has(status)) this.emitAnalysisComplete([sample]);
+  }
+
+  /** Stops the analysis of samples that have not finished: status `canceled`, no deliverables. */
+  cancel(samples: Sample[]): void {
+    const { store } = this.deps;
+    for (const s of samples) {
+      this.inflight.delete(s);
+      s.pipeline = null;
+      s.lastStatus = store.status('canceled', 'Analysis canceled by the user.');
+      store.touchSample(s);
+    }
   }
 
   requestRestore(samples: Sample[]): void {

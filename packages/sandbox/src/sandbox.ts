@@ -9,6 +9,7 @@ import { ResourceNames } from './chaos/resources.js';
 import { PipelineClock } from './clock.js';
 import { createControl } from './control.js';
 import { FaultRegistry } from './faults.js';
+import { ProjectJobs } from './jobs.js';
 import { Lifecycle } from './lifecycle.js';
 import { isLoopbackHost } from './loopback.js';
 import { Pipeline } from './pipeline.js';
@@ -17,7 +18,12 @@ import { RequestLog } from './requestlog.js';
 import { Router } from './router.js';
 import { authRoutes } from './routes/auth.js';
 import { controlRoutes } from './routes/control.js';
+import { existingSampleRoutes } from './routes/existing-samples.js';
+import { importRoutes } from './routes/imports.js';
+import { manifestRoutes } from './routes/manifests.js';
+import { projectJobRoutes } from './routes/project-jobs.js';
 import { projectRoutes } from './routes/projects.js';
+import { reportRoutes } from './routes/reports.js';
 import { sampleRoutes } from './routes/samples.js';
 import { markUploaded, uploadRoutes } from './routes/uploads.js';
 import { CredentialRegistry } from './s3/credentials.js';
@@ -102,6 +108,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       webhooks,
       mode,
     });
+    const jobs = new ProjectJobs({
+      store,
+      clock,
+      lifecycle,
+      objects,
+      buckets: BUCKETS,
+      stepMs: pipeline.stepMs,
+    });
+    pipeline.others.push(() => jobs.sync());
     const app: App = {
       store,
       auth: new Auth(store, options.accessTokenTtlSeconds ?? 300, secrets),
@@ -114,6 +129,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       credentials,
       objects,
       pipeline,
+      jobs,
       webhooks,
       faults,
       chaos,
@@ -154,6 +170,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     projectRoutes(api, app);
     uploadRoutes(api, app);
     sampleRoutes(api, app);
+    existingSampleRoutes(api, app);
+    projectJobRoutes(api, app);
+    manifestRoutes(api, app);
+    reportRoutes(api, app);
+    importRoutes(api, app);
 
     const control = createControl(app);
     const controlRouter = new Router();

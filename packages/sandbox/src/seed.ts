@@ -1,11 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { App } from './app.js';
+import { seedBaseSpace } from './basespace.js';
 import { deliverableContent, deliverableFilename } from './deliverables.js';
 import { isoZ, seededId } from './ids.js';
+import { mergeInputsKey } from './jobs.js';
 import { outcomeFor } from './pipeline.js';
 import { failedQcKeys, qcResults } from './qc.js';
+import { attachReferenceGenome, seedJointcalledVcf, seedReferenceGenome } from './reference.js';
 import { newProject } from './routes/projects.js';
-import type { Sample } from './state.js';
+import type { Capability, Sample } from './state.js';
 
 export const SEED = {
   email: 'sandbox.user@example.org',
@@ -76,18 +79,43 @@ export async function seed(app: App, largeProjectSamples: number): Promise<Seede
   }
   store.apiKeys.set(SEED.apiKey, users[0]!.id);
 
-  const capability = {
+  const capability: Capability = {
     id: seededId('capability:low-pass'),
     name: 'Low-pass WGS with imputation',
     key: 'capability-low-pass-imputation',
+    private: false,
+    merge_vcfs_enabled: true,
+    version: 'v3.3.0',
+    batchTypes: [
+      { key: 'illuminasnp50', description: 'Illumina 50K SNP array emulation' },
+      { key: 'illuminahd', description: 'Illumina HD array emulation' },
+    ],
   };
   store.capabilities.set(capability.id, capability);
-  const fastqOnly = {
+  const fastqOnly: Capability = {
     id: seededId('capability:fastq-only'),
     name: 'FASTQ quality control only',
     key: 'capability-fastq-qc',
+    private: false,
+    merge_vcfs_enabled: false,
+    version: 'v3.3.0',
+    batchTypes: [],
   };
   store.capabilities.set(fastqOnly.id, fastqOnly);
+  for (const [i, p] of [
+    { name: 'pipeline:v3.3.0', version: 'v3.3.0', caps: [capability.id, fastqOnly.id] },
+    { name: 'pipeline:v2.9.1', version: 'v2.9.1', caps: [capability.id] },
+  ].entries()) {
+    const id = seededId(p.name);
+    store.pipelines.set(id, {
+      id,
+      version: p.version,
+      createdMs: base - i * 90 * DAY,
+      capabilityIds: p.caps,
+    });
+  }
+  await seedReferenceGenome(app, capability);
+  seedBaseSpace(store, base);
 
   const mk = (name: string, key: string, orgId: string, offsetDays: number) => {
     const p = newProject({
@@ -99,6 +127,7 @@ export async function seed(app: App, largeProjectSamples: number): Promise<Seede
       createdMs: base + offsetDays * DAY,
     });
     store.projects.set(p.id, p);
+    attachReferenceGenome(store, p);
     return p;
   };
   const defaultProject = mk('Sandbox default project', 'default', org.id, 1);
@@ -132,6 +161,24 @@ export async function seed(app: App, largeProjectSamples: number): Promise<Seede
     store.addSample(defaultProject, sample);
     if (outcome.status !== 'failed') await app.pipeline.generateDeliverables(sample);
   }
+
+  await seedJointcalledVcf(
+    app,
+    defaultProject,
+    DEFAULT_PROJECT_SEED_SAMPLES.map((s) => s.clientId),
+  );
+  // the seeded merged VCF is the output of a finished merge job over the seeded samples
+  store.mergeJobs.set(defaultProject.id, {
+    id: seededId(`merge:${defaultProject.id}`),
+    projectId: defaultProject.id,
+    userId: users[0]!.id,
+    createdMs: base + 3 * DAY,
+    lastStatus: store.status('succeeded', '', base + 3 * DAY),
+    stageStart: 0,
+    finishing: false,
+    files: [mergedFile],
+    inputs: mergeInputsKey(defaultProject),
+  });
 
   let large: string | undefined;
   if (largeProjectSamples > 0) {

@@ -84,7 +84,7 @@ export function projectItem(app: App, p: Project, withFiles: boolean): Record<st
     sample_count: visible,
     hidden_sample_count: hidden,
     pipeline_capabilities: p.capabilityId,
-    roles: { organization: { role: 'owner' } },
+    roles: { organization: { id: p.orgId, name: 'owner' } },
     webhook_url: app.webhooks.url,
     ...(withFiles
       ? {

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { App } from './app.js';
 import { apiOperation } from './chaos/operations.js';
 import { ApiError, defaultDetail } from './errors.js';
-import { type Ctx, parseJsonBody, readBody, sendJson } from './http.js';
+import { type Ctx, isMultipart, parseJsonBody, readBody, sendJson } from './http.js';
 import type { Router } from './router.js';
 import type { Fault, RequestLogEntry } from './types.js';
 
@@ -90,6 +90,7 @@ async function handle(
     origin: `http://${req.headers.host ?? 'localhost'}`,
     params: [],
     body: undefined,
+    rawBody: Buffer.alloc(0),
     truncate: false,
   };
   try {
@@ -102,13 +103,16 @@ async function handle(
       // apply every pipeline transition that is due before answering
       void app.pipeline.sync();
     }
-    ctx.body = method === 'GET' || method === 'HEAD' ? undefined : parseJsonBody(raw);
+    // route first: an unknown path is 404 whatever its body; then the body by its media type
     const found = (isControl ? control : api).find(method, path);
     if (!found) throw new ApiError(404, { detail: 'Not found.' });
     if ('methodMismatch' in found) {
       throw new ApiError(405, { detail: `Method "${method}" not allowed.` });
     }
     ctx.params = found.params;
+    ctx.rawBody = raw;
+    const bodyless = method === 'GET' || method === 'HEAD';
+    ctx.body = bodyless || isMultipart(ctx) ? undefined : parseJsonBody(raw);
     await found.handler(ctx);
   } catch (err) {
     if (res.headersSent || res.destroyed) return;

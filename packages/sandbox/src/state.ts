@@ -31,6 +31,76 @@ export interface User {
   otp?: string;
 }
 
+export interface Capability {
+  id: string;
+  name: string;
+  key: string;
+  private: boolean;
+  merge_vcfs_enabled: boolean;
+  version: string;
+  /** Batch types (`project-batch-types/{id}`) of projects on this capability. */
+  batchTypes: Array<{ key: string; description: string }>;
+}
+
+/** An analysis pipeline version (`GET pipeline/`), offering some capabilities. */
+export interface PipelineVersion {
+  id: string;
+  version: string;
+  createdMs: number;
+  capabilityIds: string[];
+}
+
+/** A batch / merged-VCF job: queued → running → succeeded | failed on the pipeline clock. */
+export interface Job {
+  id: string;
+  projectId: string;
+  createdMs: number;
+  lastStatus: StatusObj;
+  /** pipeline-clock time at which the job entered its current status */
+  stageStart: number;
+  /** set while the job's output is being written */
+  finishing: boolean;
+  files: SampleFile[];
+}
+
+export interface Batch extends Job {
+  name: string;
+  batchType: string;
+  sampleIds: string[];
+}
+
+export interface MergeJob extends Job {
+  userId: string;
+  /** The samples (sorted IDs) the merge covers: `up_to_date` while the project still has these. */
+  inputs: string;
+}
+
+export interface SampleManifest {
+  id: string;
+  projectId: string;
+  fileName: string;
+  file: SampleFile;
+  createdMs: number;
+}
+
+export interface Autoimport {
+  id: string;
+  orgId: string;
+  projectId: string;
+  /** `s3_uri` (S3) or `identifier` (BaseSpace). */
+  source: string;
+  metadata: unknown;
+  createdMs: number;
+}
+
+export interface BaseSpaceProject {
+  basespaceId: string;
+  name: string;
+  description: string;
+  createdMs: number;
+  biosamples: Array<{ basespaceId: string; name: string; createdMs: number }>;
+}
+
 export interface Project {
   id: string;
   name: string;
@@ -39,6 +109,8 @@ export interface Project {
   createdMs: number;
   modifiedMs: number;
   hidden: boolean;
+  /** Deleted with `projects-delete/`: gone from every endpoint (404). */
+  deleted: boolean;
   capabilityId: string;
   /** Deliverable types the project's pipeline produces. */
   fileTypes: string[];
@@ -63,9 +135,11 @@ export interface Upload {
   bucket: string;
   key: string;
   lastStatus: StatusObj;
-  source: 'cli' | 'cli url';
+  source: 'cli' | 'cli url' | 's3 import' | 'basespace import';
   sourceUrl: string | null;
   sampleId: string | null;
+  /** Inputs of S3 / BaseSpace imports: never listed in the sample sheet. */
+  imported?: boolean;
   deleted: boolean;
   createdMs: number;
   modifiedMs: number;
@@ -131,7 +205,7 @@ export interface Sample {
   listJsonKey?: string;
 }
 
-export const TERMINAL = new Set(['succeeded', 'failed', 'failed qc']);
+export const TERMINAL = new Set(['succeeded', 'failed', 'failed qc', 'canceled']);
 export const hasDeliverables = (status: string): boolean =>
   /^(succeeded|failed)/i.test(status) && status.toLowerCase() !== 'failed';
 
@@ -142,7 +216,17 @@ export class Store {
   readonly usersByEmail = new Map<string, User>();
   readonly apiKeys = new Map<string, string>();
   readonly projects = new Map<string, Project>();
-  readonly capabilities = new Map<string, { id: string; name: string; key: string }>();
+  readonly capabilities = new Map<string, Capability>();
+  readonly pipelines = new Map<string, PipelineVersion>();
+  readonly batches = new Map<string, Batch>();
+  /** project id → its latest merged-VCF job */
+  readonly mergeJobs = new Map<string, MergeJob>();
+  readonly manifests = new Map<string, SampleManifest>();
+  readonly s3Autoimports: Autoimport[] = [];
+  readonly basespaceAutoimports: Autoimport[] = [];
+  readonly basespaceProjects = new Map<string, BaseSpaceProject>();
+  /** capability id → reference-genome files every project on it lists (objects stored once) */
+  readonly referenceGenomes = new Map<string, Omit<SampleFile, 'id'>[]>();
   readonly uploads = new Map<string, Upload>();
   /** `${orgId} ${destinationPath}` → upload */
   readonly uploadsByDest = new Map<string, Upload>();
@@ -151,6 +235,18 @@ export class Store {
   readonly samples = new Map<string, Sample>();
   /** file id → owning sample (or project) file */
   readonly files = new Map<string, { sample?: Sample; project?: Project; file: SampleFile }>();
+
+  /** Registers a project-level file (project files, batch reports, manifests): `.sha256` works. */
+  addProjectFile(project: Project, file: SampleFile, listed = true): void {
+    if (listed) {
+      for (const old of project.files) {
+        if (old.fileType === file.fileType) this.files.delete(old.id);
+      }
+      project.files = project.files.filter((f) => f.fileType !== file.fileType);
+      project.files.push(file);
+    }
+    this.files.set(file.id, { project, file });
+  }
 
   constructor(readonly clock: PipelineClock) {}
 
@@ -206,7 +302,7 @@ export class Store {
   projectFor(orgId: string, projectId: string | undefined): Project | undefined {
     if (!projectId) return undefined;
     const project = this.projects.get(projectId);
-    return project && project.orgId === orgId ? project : undefined;
+    return project && project.orgId === orgId && !project.deleted ? project : undefined;
   }
 
   sampleFor(orgId: string, sampleId: string | undefined): Sample | undefined {

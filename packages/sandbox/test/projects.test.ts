@@ -47,9 +47,24 @@ describe('projects', () => {
       const res = await api(sb, 'GET', path);
       expect(res.status).toBe(200);
       expect(res.body.id).toBe(sb.projects.default);
-      expect(res.body.files).toHaveLength(1);
-      expect(res.body.files[0]).toMatchObject({ file_type: 'impute-vcf-merged' });
-      expect(res.body.files[0].checksum_sha256).toMatch(/^[0-9a-f]{64}$/);
+      // the merged VCF, the joint-called VCF and its index, the capability's reference genome
+      const types = res.body.files.map((f: { file_type: string }) => f.file_type).sort();
+      expect(types).toEqual([
+        'genome-dict',
+        'genome-fasta',
+        'genome-fasta_amb',
+        'genome-fasta_ann',
+        'genome-fasta_bwt',
+        'genome-fasta_fai',
+        'genome-fasta_gzi',
+        'genome-fasta_pac',
+        'genome-fasta_sa',
+        'genome-fasta_vcf_header',
+        'impute-vcf-merged',
+        'jointcalled-vcf',
+        'jointcalled-vcf_indexed',
+      ]);
+      for (const f of res.body.files) expect(f.checksum_sha256).toMatch(/^[0-9a-f]{64}$/);
     }
   });
 
@@ -98,7 +113,8 @@ describe('projects', () => {
     const hide = await api(sb, 'POST', '/api/v2/projects-hide/', {
       project_ids: [sb.projects.empty],
     });
-    expect(hide.status).toBe(200);
+    expect(hide.status).toBe(204);
+    expect(hide.text).toBe('');
     const hidden = await api(sb, 'GET', '/api/v2/projects/?hidden_status=hidden');
     expect(hidden.body.results.map((p: { id: string }) => p.id)).toEqual([sb.projects.empty]);
     await api(sb, 'POST', '/api/v2/projects-unhide/', { project_ids: [sb.projects.empty] });

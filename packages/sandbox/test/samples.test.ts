@@ -268,7 +268,7 @@ describe('samples', () => {
   it('hide / unhide / delete samples', async () => {
     const id = seeded['SEED-A03-FAIL']!;
     const path = (op: string) => `/api/v2/project-${op}-samples/${sb.projects.default}`;
-    expect((await api(sb, 'POST', path('hide'), { sample_ids: [id] })).status).toBe(200);
+    expect((await api(sb, 'POST', path('hide'), { sample_ids: [id] })).status).toBe(204);
     const visible = await api(sb, 'GET', `/api/v2/project-samples/${sb.projects.default}`);
     expect(visible.body.results.map((s: { id: string }) => s.id)).not.toContain(id);
     const hidden = await api(
@@ -280,10 +280,16 @@ describe('samples', () => {
     expect(hidden.body.results[0].hidden).toBe(true);
     await api(sb, 'POST', path('unhide'), { sample_ids: [id] });
     expect((await api(sb, 'GET', `/api/v2/samples/${id}`)).body.hidden).toBe(false);
-    expect((await api(sb, 'DELETE', path('delete'), { sample_ids: [id] })).status).toBe(200);
+    expect((await api(sb, 'DELETE', path('delete'), { sample_ids: [id] })).status).toBe(204);
     expect((await api(sb, 'GET', `/api/v2/samples/${id}`)).status).toBe(404);
+    // production's answers: a deleted (or foreign) sample, an empty list
     const bad = await api(sb, 'POST', path('hide'), { sample_ids: [id] });
     expect(bad.status).toBe(400);
-    expect(Object.keys(bad.body)).toEqual(['sample_ids']);
+    expect(bad.body).toEqual({
+      sample_ids: ['All sample ids must be part of the current project.'],
+    });
+    const empty = await api(sb, 'DELETE', path('delete'), { sample_ids: [] });
+    expect(empty.status).toBe(400);
+    expect(empty.body).toEqual({ sample_ids: ['This list may not be empty.'] });
   });
 });

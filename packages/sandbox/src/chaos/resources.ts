@@ -27,6 +27,12 @@ export class ResourceNames {
       const owner = file.sample ? file.sample.clientId : (file.project?.name ?? '');
       return `file:${owner}/${file.file.fileType}`;
     }
+    const batch = this.store.batches.get(lower);
+    if (batch) return `batch:${this.store.projects.get(batch.projectId)?.name ?? ''}/${batch.name}`;
+    const manifest = this.store.manifests.get(lower);
+    if (manifest) {
+      return `manifest:${this.store.projects.get(manifest.projectId)?.name ?? ''}/${manifest.fileName}`;
+    }
     return '{id}';
   }
 

@@ -6,12 +6,13 @@ import {
   SAMPLE_FILE_TYPES,
   SYNTHETIC_FILE_TYPES,
 } from '../filetypes.js';
-import { sendJson } from '../http.js';
+import { sendEmpty, sendJson } from '../http.js';
 import { newId, normalizeUuid } from '../ids.js';
 import { choiceParam, paginate } from '../pagination.js';
+import { attachReferenceGenome } from '../reference.js';
 import type { Handler, Router } from '../router.js';
 import { projectItem } from '../serialize.js';
-import type { Project } from '../state.js';
+import type { Capability, Project } from '../state.js';
 
 export const DEFAULT_PROJECT_FILE_TYPES = [
   'impute-vcf',
@@ -38,6 +39,7 @@ export function newProject(fields: {
     createdMs: fields.createdMs,
     modifiedMs: fields.createdMs,
     hidden: false,
+    deleted: false,
     capabilityId: fields.capabilityId,
     fileTypes: fields.fileTypes ?? [...DEFAULT_PROJECT_FILE_TYPES],
     presentTypes: new Set(),
@@ -57,7 +59,7 @@ export function projectRoutes(router: Router, app: App): void {
     const hiddenStatus = choiceParam(ctx, 'hidden_status', ['visible', 'hidden', 'all'], 'visible');
     const search = (ctx.query.get('search') ?? '').toLowerCase();
     const projects = [...store.projects.values()]
-      .filter((p) => p.orgId === user.orgId)
+      .filter((p) => p.orgId === user.orgId && !p.deleted)
       .filter((p) => hiddenStatus === 'all' || p.hidden === (hiddenStatus === 'hidden'))
       .filter((p) => !search || p.name.toLowerCase().includes(search) || p.id.includes(search))
       .sort((a, b) => b.createdMs - a.createdMs || a.id.localeCompare(b.id));
@@ -93,6 +95,7 @@ export function projectRoutes(router: Router, app: App): void {
       createdMs: store.now(),
     });
     store.projects.set(project.id, project);
+    attachReferenceGenome(store, project);
     sendJson(ctx, 201, projectItem(app, project, true));
   });
 
@@ -118,10 +121,28 @@ export function projectRoutes(router: Router, app: App): void {
         p!.hidden = hidden;
         p!.modifiedMs = store.now();
       }
-      sendJson(ctx, 200, {});
+      sendEmpty(ctx, 204);
     };
   router.on('POST', '/api/v2/projects-hide', setHidden(true));
   router.on('POST', '/api/v2/projects-unhide', setHidden(false));
+
+  router.on('DELETE', '/api/v2/projects-delete', (ctx) => {
+    const user = auth.authenticate(ctx);
+    const ids = idList(ctx.body, 'project_ids');
+    if (ids.length === 0) throw new ApiError(400, { project_ids: ['This list may not be empty.'] });
+    const projects = ids.map((id) => store.projectFor(user.orgId, normalizeUuid(id)));
+    if (projects.some((p) => !p)) {
+      throw new ApiError(400, {
+        project_ids: ['Some projects do not exist or are not accessible.'],
+      });
+    }
+    for (const p of projects) {
+      p!.deleted = true;
+      p!.modifiedMs = store.now();
+      store.bumpProject(p!.id);
+    }
+    sendEmpty(ctx, 204);
+  });
 
   router.on('GET', '/api/v2/file-types', (ctx) => {
     const user = auth.authenticate(ctx);
@@ -131,8 +152,19 @@ export function projectRoutes(router: Router, app: App): void {
     if (rawProject) {
       const project = store.projectFor(user.orgId, normalizeUuid(rawProject));
       if (!project) throw notFound();
-      keys = [...project.presentTypes].sort();
-      keys.push(...SYNTHETIC_FILE_TYPES);
+      if (object === 'reference_genome') {
+        // the reference-genome types this project has files of (no synthetic qc / metadata)
+        keys = [
+          ...new Set(
+            project.files
+              .map((f) => f.fileType)
+              .filter((t) => REFERENCE_GENOME_FILE_TYPES.includes(t)),
+          ),
+        ].sort();
+      } else {
+        keys = [...project.presentTypes].sort();
+        keys.push(...SYNTHETIC_FILE_TYPES);
+      }
     } else if (object === 'reference_genome') {
       keys = [...REFERENCE_GENOME_FILE_TYPES];
     } else {
@@ -150,18 +182,43 @@ export function projectRoutes(router: Router, app: App): void {
     const caps = [...store.capabilities.values()].filter(
       (c) => wanted.length === 0 || wanted.includes(c.id),
     );
-    sendJson(
-      ctx,
-      200,
-      paginate(ctx, caps, (c) => c),
-    );
+    sendJson(ctx, 200, paginate(ctx, caps, capabilityItem));
   });
 
   router.on('GET', '/api/v2/pipeline-capabilities/([^/]+)', (ctx) => {
     auth.authenticate(ctx);
     const cap = store.capabilities.get(normalizeUuid(ctx.params[0]) ?? '');
     if (!cap) throw notFound();
-    sendJson(ctx, 200, cap);
+    sendJson(ctx, 200, capabilityItem(cap));
+  });
+
+  router.on('GET', '/api/v2/pipeline', (ctx) => {
+    auth.authenticate(ctx);
+    choiceParam(ctx, 'sort_by', ['created'], 'created');
+    const order = choiceParam(ctx, 'sort_order', ['asc', 'desc'], 'desc');
+    const dir = order === 'asc' ? 1 : -1;
+    const pipelines = [...store.pipelines.values()].sort(
+      (a, b) => (a.createdMs - b.createdMs) * dir || (a.id < b.id ? -dir : dir),
+    );
+    sendJson(
+      ctx,
+      200,
+      paginate(ctx, pipelines, (p) => ({ id: p.id, version: p.version })),
+    );
+  });
+
+  router.on('GET', '/api/v2/pipeline/([^/]+)', (ctx) => {
+    auth.authenticate(ctx);
+    const pipeline = store.pipelines.get(normalizeUuid(ctx.params[0]) ?? '');
+    if (!pipeline) throw notFound();
+    sendJson(ctx, 200, {
+      id: pipeline.id,
+      version: pipeline.version,
+      capabilities: pipeline.capabilityIds
+        .map((id) => store.capabilities.get(id))
+        .filter((c) => c !== undefined)
+        .map(capabilityItem),
+    });
   });
 }
 
@@ -173,4 +230,16 @@ export function idList(body: unknown, field: string): string[] {
     throw new ApiError(400, { [field]: ['Expected a list of UUID strings.'] });
   }
   return value as string[];
+}
+
+/** A capability as the API shows it (the batch types are served by `project-batch-types/`). */
+export function capabilityItem(c: Capability): Record<string, unknown> {
+  return {
+    id: c.id,
+    name: c.name,
+    key: c.key,
+    private: c.private,
+    merge_vcfs_enabled: c.merge_vcfs_enabled,
+    version: c.version,
+  };
 }

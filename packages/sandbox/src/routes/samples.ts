@@ -5,6 +5,7 @@ import { send, sendEmpty, sendJson, sendText } from '../http.js';
 import { newId, normalizeUuid } from '../ids.js';
 import { choiceParam, paginate } from '../pagination.js';
 import type { Handler, Router } from '../router.js';
+import { newSample } from '../sample-factory.js';
 import { sampleDetail, sampleListJson } from '../serialize.js';
 import { type Project, type Sample, TERMINAL, type Upload, type User } from '../state.js';
 import { idList } from './projects.js';
@@ -151,27 +152,12 @@ export function sampleRoutes(router: Router, app: App): void {
     const runId = newId();
     const now = store.now();
     const created: Sample[] = entries.map((e) => {
-      const sample: Sample = {
-        id: newId(),
-        projectId: project.id,
+      const sample = newSample(store, project, {
         runId,
         clientId: e.clientId,
-        createdMs: now,
-        modifiedMs: now,
-        hidden: false,
-        deleted: false,
-        lastStatus: store.status('created'),
-        archiveStatus: store.archiveStatus('available'),
-        failedQc: null,
-        metadata: structuredClone(metadata),
+        metadata,
         uploads: { r1: e.r1.id, r2: e.r2?.id ?? null },
-        files: [],
-        qc: [],
-        pipeline: null,
-        restoreDue: null,
-        lazyDeliverables: false,
-        deliverablesPending: null,
-      };
+      });
       for (const u of [e.r1, e.r2]) {
         if (!u) continue;
         u.sampleId = sample.id;
@@ -252,7 +238,11 @@ export function sampleRoutes(router: Router, app: App): void {
   });
 
   /** Samples of the project named by `sample_ids`; 400 field map when some are not in it. */
-  const samplesIn = (project: Project, body: unknown): Sample[] => {
+  const samplesIn = (
+    project: Project,
+    body: unknown,
+    message = (missing: string[]) => `Samples are not part of the project: ${missing.join(', ')}`,
+  ): Sample[] => {
     const ids = idList(body, 'sample_ids');
     const byId = new Map(project.samples.filter((s) => !s.deleted).map((s) => [s.id, s]));
     const missing: string[] = [];
@@ -262,12 +252,16 @@ export function sampleRoutes(router: Router, app: App): void {
       if (s) found.push(s);
       else missing.push(raw);
     }
-    if (missing.length) {
-      throw new ApiError(400, {
-        sample_ids: [`Samples are not part of the project: ${missing.join(', ')}`],
-      });
-    }
+    if (missing.length) throw new ApiError(400, { sample_ids: [message(missing)] });
     return found;
+  };
+
+  /** hide / unhide / delete / cancel: a non-empty list of samples of the project (production 400s). */
+  const nonEmptySamplesIn = (project: Project, body: unknown): Sample[] => {
+    if (idList(body, 'sample_ids').length === 0) {
+      throw new ApiError(400, { sample_ids: ['This list may not be empty.'] });
+    }
+    return samplesIn(project, body, () => 'All sample ids must be part of the current project.');
   };
 
   router.on('POST', '/api/v2/project-restore-samples/([^/]+)', (ctx) => {
@@ -285,21 +279,37 @@ export function sampleRoutes(router: Router, app: App): void {
     (hidden: boolean): Handler =>
     (ctx) => {
       const { project } = projectOf(ctx);
-      for (const s of samplesIn(project, ctx.body)) {
+      for (const s of nonEmptySamplesIn(project, ctx.body)) {
         s.hidden = hidden;
         store.touchSample(s);
       }
-      sendJson(ctx, 200, {});
+      sendEmpty(ctx, 204);
     };
   router.on('POST', '/api/v2/project-hide-samples/([^/]+)', setHidden(true));
   router.on('POST', '/api/v2/project-unhide-samples/([^/]+)', setHidden(false));
 
   router.on('DELETE', '/api/v2/project-delete-samples/([^/]+)', (ctx) => {
     const { project } = projectOf(ctx);
-    for (const s of samplesIn(project, ctx.body)) {
+    for (const s of nonEmptySamplesIn(project, ctx.body)) {
       s.deleted = true;
       store.touchSample(s);
     }
-    sendJson(ctx, 200, {});
+    sendEmpty(ctx, 204);
+  });
+
+  router.on('POST', '/api/v2/project-cancel-samples/([^/]+)', (ctx) => {
+    const { project } = projectOf(ctx);
+    const ids = idList(ctx.body, 'sample_ids');
+    if (ids.length === 0) throw new ApiError(400, { sample_ids: ['This list may not be empty.'] });
+    // only samples still being analysed can be canceled
+    const invalid = (missing: string[]) => `Invalid sample IDs: ${missing.join(', ')}`;
+    const found = samplesIn(project, ctx.body, invalid);
+    const finished = found.filter(
+      (s) => TERMINAL.has(s.lastStatus.status) || s.pipeline?.finalizing,
+    );
+    if (finished.length)
+      throw new ApiError(400, { sample_ids: [invalid(finished.map((s) => s.id))] });
+    pipeline.cancel(found);
+    sendJson(ctx, 200, { message: `${found.length} sample(s) analysis canceled successfully` });
   });
 }

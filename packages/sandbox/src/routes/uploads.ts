@@ -95,7 +95,9 @@ export function uploadRoutes(router: Router, app: App): void {
     const order = choiceParam(ctx, 'sort_order', ['asc', 'desc'], 'desc');
     const search = (ctx.query.get('search') ?? '').toLowerCase();
     let entries = sheetEntries(
-      [...store.uploads.values()].filter((u) => u.orgId === user.orgId && !u.deleted),
+      [...store.uploads.values()].filter(
+        (u) => u.orgId === user.orgId && !u.deleted && !u.imported,
+      ),
     );
     if (search) {
       entries = entries.filter((e) =>

@@ -118,7 +118,56 @@ export class ObjectStore {
     return { size, sha256: hash.digest('hex') };
   }
 
+  /** Keys (and sizes) under a prefix, every page; undefined when the bucket does not exist. */
+  async list(
+    bucket: string,
+    prefix: string,
+  ): Promise<Array<{ key: string; size: number }> | undefined> {
+    const out: Array<{ key: string; size: number }> = [];
+    let token: string | undefined;
+    do {
+      const query = new URLSearchParams({ 'list-type': '2', prefix, 'max-keys': '1000' });
+      if (token) query.set('continuation-token', token);
+      const req = http.request({
+        host: this.host,
+        port: this.port,
+        method: 'GET',
+        path: `/${encodeURIComponent(bucket)}?${query}`,
+        agent: this.agent,
+      });
+      const pending = this.response(req);
+      req.end();
+      const res = await pending;
+      const chunks: Buffer[] = [];
+      for await (const chunk of res) chunks.push(chunk as Buffer);
+      if (res.statusCode === 404) return undefined;
+      if (res.statusCode !== 200) throw new Error(`s3rver LIST ${bucket}: ${res.statusCode}`);
+      const xml = Buffer.concat(chunks).toString('utf8');
+      for (const m of xml.matchAll(/<Contents>([\s\S]*?)<\/Contents>/g)) {
+        const key = /<Key>([\s\S]*?)<\/Key>/.exec(m[1]!)?.[1];
+        const size = /<Size>(\d+)<\/Size>/.exec(m[1]!)?.[1];
+        if (key !== undefined) out.push({ key: unescapeXml(key), size: Number(size ?? 0) });
+      }
+      const truncated = /<IsTruncated>true<\/IsTruncated>/.test(xml);
+      token = truncated
+        ? unescapeXml(
+            /<NextContinuationToken>([^<]*)<\/NextContinuationToken>/.exec(xml)?.[1] ?? '',
+          )
+        : undefined;
+    } while (token);
+    return out;
+  }
+
   close(): void {
     this.agent.destroy();
   }
+}
+
+function unescapeXml(text: string): string {
+  return text
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, '&');
 }
