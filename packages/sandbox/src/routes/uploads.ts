@@ -90,6 +90,13 @@ export function uploadRoutes(router: Router, app: App): void {
 
   router.on('GET', '/api/v2/sample-sheet', (ctx) => {
     const user = auth.authenticate(ctx);
+    // Quirk: `projects run-prefix` of the official client (since 2021) sends the Python enum's
+    // str(), `status=SampleAssignmentStatus.ALL` (or .UNASSIGNED / .ASSIGNED), and works against
+    // production. We accept the enum spelling as the value it stands for.
+    const enumSpelling = /^SampleAssignmentStatus\.(ALL|UNASSIGNED|ASSIGNED)$/.exec(
+      ctx.query.get('status') ?? '',
+    );
+    if (enumSpelling) ctx.query.set('status', enumSpelling[1]!.toLowerCase());
     const status = choiceParam(ctx, 'status', ['all', 'unassigned', 'assigned'], 'all');
     const sortBy = choiceParam(ctx, 'sort_by', ['created', 'modified'], 'created');
     const order = choiceParam(ctx, 'sort_order', ['asc', 'desc'], 'desc');
