@@ -84,4 +84,18 @@ describe('large project (10,000 samples)', () => {
     expect(res.status).toBe(200);
     expect(res.body.length).toBe(detail.body.files[0].size);
   });
+
+  it('create-batch without sample_ids splits the finished samples into batches of 96', async () => {
+    const res = await api(sb, 'POST', `/api/v2/project-batches/${sb.projects.large}`, {
+      name: 'whole project',
+      batch_type: 'illuminasnp50',
+      sample_ids: [],
+    });
+    expect(res.status).toBe(201);
+    // 8,500 samples have deliverables (succeeded or failed qc), hidden ones included
+    expect(res.body.meta.count).toBe(Math.ceil(8_500 / 96));
+    const sizes = res.body.results.map((b: { sample_ids: string[] }) => b.sample_ids.length);
+    expect(sizes.slice(0, -1).every((n: number) => n === 96)).toBe(true);
+    expect(sizes.reduce((a: number, b: number) => a + b, 0)).toBe(8_500);
+  });
 });
