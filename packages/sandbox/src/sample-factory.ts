@@ -6,15 +6,18 @@ export function newSample(
   store: Store,
   project: Project,
   fields: {
+    /** Default: a random ID, created now. */
+    id?: string;
+    createdMs?: number;
     runId: string;
     clientId: string;
     metadata: unknown;
     uploads: { r1: string | null; r2: string | null };
   },
 ): Sample {
-  const now = store.now();
+  const now = fields.createdMs ?? store.now();
   return {
-    id: newId(),
+    id: fields.id ?? newId(),
     projectId: project.id,
     runId: fields.runId,
     clientId: fields.clientId,
@@ -22,8 +25,8 @@ export function newSample(
     modifiedMs: now,
     hidden: false,
     deleted: false,
-    lastStatus: store.status('created'),
-    archiveStatus: store.archiveStatus('available'),
+    lastStatus: store.status('created', '', now),
+    archiveStatus: store.archiveStatus('available', null, now),
     failedQc: null,
     metadata: structuredClone(fields.metadata ?? null),
     uploads: { ...fields.uploads },

@@ -8,6 +8,7 @@ import { outcomeFor } from './pipeline.js';
 import { failedQcKeys, qcResults } from './qc.js';
 import { attachReferenceGenome, seedJointcalledVcf, seedReferenceGenome } from './reference.js';
 import { newProject } from './routes/projects.js';
+import { newSample } from './sample-factory.js';
 import type { Capability, Sample } from './state.js';
 
 export const SEED = {
@@ -222,27 +223,14 @@ function seededSample(
   createdMs: number,
 ): Sample {
   const { store } = app;
-  return {
+  return newSample(store, store.projects.get(projectId)!, {
     id: seededId(`sample:${name}`),
-    projectId,
+    createdMs,
     runId: seededId(`run:${projectId}`),
     clientId,
-    createdMs,
-    modifiedMs: createdMs,
-    hidden: false,
-    deleted: false,
-    lastStatus: store.status('created', '', createdMs),
-    archiveStatus: store.archiveStatus('available', null, createdMs),
-    failedQc: null,
     metadata: null,
     uploads: { r1: null, r2: null },
-    files: [],
-    qc: [],
-    pipeline: null,
-    restoreDue: null,
-    lazyDeliverables: false,
-    deliverablesPending: null,
-  };
+  });
 }
 
 function finish(app: App, sample: Sample, outcome: string, note: string, at: number): void {

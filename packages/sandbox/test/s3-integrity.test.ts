@@ -100,6 +100,15 @@ async function reserve(path: string) {
 const objectPath = (slot: { s3: { bucket: string; object_name: string } }) =>
   `/${slot.s3.bucket}/${slot.s3.object_name}`;
 
+/** Headers of an unsigned aws-chunked PUT (the AWS SDK v3 default for streams). */
+const chunkedHeaders = (encodedLength: number, decodedLength: number | string) => ({
+  'Content-Length': String(encodedLength),
+  'Content-Encoding': 'aws-chunked',
+  'x-amz-content-sha256': 'STREAMING-UNSIGNED-PAYLOAD-TRAILER',
+  'x-amz-decoded-content-length': String(decodedLength),
+  'x-amz-trailer': 'x-amz-checksum-crc32',
+});
+
 function chunked(data: Buffer, terminate: boolean): Buffer {
   const parts: Buffer[] = [];
   for (let off = 0; off < data.length; off += 1024) {
@@ -177,13 +186,7 @@ describe('a PutObject cut short stores nothing (as S3)', () => {
       sb.s3Url,
       'PUT',
       objectPath(slot),
-      {
-        'Content-Length': String(body.length),
-        'Content-Encoding': 'aws-chunked',
-        'x-amz-content-sha256': 'STREAMING-UNSIGNED-PAYLOAD-TRAILER',
-        'x-amz-decoded-content-length': String(data.length),
-        'x-amz-trailer': 'x-amz-checksum-crc32',
-      },
+      chunkedHeaders(body.length, String(data.length)),
       body,
       'wait',
     );
@@ -201,12 +204,7 @@ describe('a PutObject cut short stores nothing (as S3)', () => {
       sb.s3Url,
       'PUT',
       objectPath(slot),
-      {
-        'Content-Length': String(body.length),
-        'Content-Encoding': 'aws-chunked',
-        'x-amz-content-sha256': 'STREAMING-UNSIGNED-PAYLOAD-TRAILER',
-        'x-amz-decoded-content-length': String(data.length + 10),
-      },
+      chunkedHeaders(body.length, String(data.length + 10)),
       body,
       'wait',
     );
@@ -222,12 +220,7 @@ describe('a PutObject cut short stores nothing (as S3)', () => {
       sb.s3Url,
       'PUT',
       objectPath(slot),
-      {
-        'Content-Length': String(body.length),
-        'Content-Encoding': 'aws-chunked',
-        'x-amz-content-sha256': 'STREAMING-UNSIGNED-PAYLOAD-TRAILER',
-        'x-amz-decoded-content-length': String(data.length),
-      },
+      chunkedHeaders(body.length, String(data.length)),
       body,
       'wait',
     );
@@ -329,12 +322,7 @@ describe('a client vanishing mid aws-chunked upload', () => {
           info.s3Url,
           'PUT',
           `/gncv-sandbox-uploads/crash-check-${attempt}`,
-          {
-            'Content-Length': String(body.length),
-            'Content-Encoding': 'aws-chunked',
-            'x-amz-content-sha256': 'STREAMING-UNSIGNED-PAYLOAD-TRAILER',
-            'x-amz-decoded-content-length': '200000',
-          },
+          chunkedHeaders(body.length, '200000'),
           body.subarray(0, 70_000),
           'destroy',
         );
