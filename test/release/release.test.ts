@@ -280,23 +280,26 @@ describe('release', () => {
       if (!target.startsWith(`${user.prefix}/`))
         throw new Error(`a link out of the installed tree: ${path} → ${target}`);
     }
-    const tree = JSON.parse(
-      (await sh('npm ls -g --all --json', { cwd: user.home, env })).stdout,
-    ) as {
-      dependencies: Record<
-        string,
-        {
-          version: string;
-          resolved?: string;
-          dependencies?: Record<string, { version: string; resolved?: string }>;
-        }
-      >;
-    };
-    const cli = tree.dependencies['@gencove/cli']!;
-    expect(cli.resolved).toMatch(new RegExp(`^${registry.url}`));
-    expect(cli.dependencies?.['@gencove/core']?.resolved).toMatch(new RegExp(`^${registry.url}`));
-    expect(JSON.stringify(tree)).not.toContain('file:');
-    expect(JSON.stringify(tree)).not.toContain(root);
+    const tree = (await sh('npm ls -g --all --json --long', { cwd: user.home, env })).stdout;
+    expect(tree).not.toContain(root);
+    const core = join(installed, '@gencove/cli/node_modules/@gencove/core');
+    expect(lstatSync(core).isDirectory()).toBe(true);
+    expect(JSON.parse(readFileSync(join(core, 'package.json'), 'utf8')).version).toBe(
+      manifest('@gencove/core').version,
+    );
+    // what npm fetched for them (its new cache: nothing came from anywhere else)
+    const cached = (
+      await sh('npm cache ls @gencove/cli @gencove/core @gencove/sandbox', {
+        cwd: user.home,
+        env,
+      })
+    ).stdout;
+    for (const name of ['@gencove/cli', '@gencove/core', '@gencove/sandbox']) {
+      const tarball = `${name.split('/')[1]}-${manifest(name).version}.tgz`;
+      const fetched = cached.split('\n').filter((line) => line.endsWith(tarball));
+      expect(fetched.length, `${name}: ${cached}`).toBeGreaterThan(0);
+      for (const line of fetched) expect(line).toContain(registry.url);
+    }
 
     // README "Pointing a client at the sandbox", with the installed bins
     sandboxProcess = spawn('gencove-sandbox', ['--json', '--pipeline', 'instant'], {
