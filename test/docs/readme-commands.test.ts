@@ -26,6 +26,7 @@ import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client
 import { type Sandbox, startSandbox } from '@gencove/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fastq } from '../helpers/files.js';
+import { collect } from '../helpers/shell.js';
 import { type CommandBlock, commandBlocks } from './readme-commands.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -211,30 +212,6 @@ function script(commands: string[]): string {
   return `${lines.join('\n')}\n`;
 }
 
-function bash(
-  text: string,
-  cwd: string,
-  env: NodeJS.ProcessEnv,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn('bash', ['--noprofile', '--norc', '-c', text], {
-      cwd,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => {
-      stdout += c;
-    });
-    child.stderr.setEncoding('utf8').on('data', (c: string) => {
-      stderr += c;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
-  });
-}
-
 let ctx: Env;
 beforeAll(async () => {
   const sandbox = await startSandbox({ pipeline: 'instant' });
@@ -332,7 +309,10 @@ describe('README commands', () => {
         block.file === 'README.md'
           ? { ...process.env, PATH: userPath }
           : { ...ctx.env, PATH: `${join(root, 'node_modules/.bin')}:${userPath}` };
-      const result = await bash(text, where, env);
+      const result = await collect('bash', ['--noprofile', '--norc', '-c', text], {
+        cwd: where,
+        env,
+      });
       expect(
         result.code,
         `${text}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`,

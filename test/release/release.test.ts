@@ -38,9 +38,9 @@ import {
 } from '../../packages/github-action/test/helpers.js';
 import { runActionBundle } from '../../packages/github-action/test/runner.js';
 import { fastq, listFiles, sha256 } from '../helpers/files.js';
+import { cleanEnv, sh } from '../helpers/shell.js';
 import { installEngine, n8nBin, nodeBin as n8nNodeBin } from '../n8n-e2e/engine.mjs';
 import { freePort, type LocalRegistry, startRegistry } from './registry.js';
-import { cleanEnv, sh } from './shell.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');

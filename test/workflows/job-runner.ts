@@ -6,11 +6,12 @@
  * files the runner reads back. `gencove/setup` is run for real (the committed bundle, as the
  * runner runs it); the other actions are not run: the test gives the outputs later steps read.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseFileCommand, runActionBundle } from '../../packages/github-action/test/runner.js';
+import { collect } from '../helpers/shell.js';
 import { type Contexts, evaluate, expand } from './expressions.js';
 
 export interface Step {
@@ -51,29 +52,6 @@ export interface JobResult {
   workspace: string;
   /** The first failed step, if any (the job stops there, as on GitHub). */
   failed?: StepResult;
-}
-
-function bash(
-  script: string,
-  options: { cwd: string; env: Record<string, string> },
-): Promise<{ exitCode: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['--noprofile', '--norc', '-eo', 'pipefail', script], {
-      cwd: options.cwd,
-      env: options.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', (exitCode) => resolve({ exitCode, stdout, stderr }));
-  });
 }
 
 export async function runJob(workflow: Workflow, jobName: string, job: JobRun): Promise<JobResult> {
@@ -149,7 +127,7 @@ export async function runJob(workflow: Workflow, jobName: string, job: JobRun): 
         );
         const script = join(runner, `step-${index}.sh`);
         await writeFile(script, expand(step.run, contexts));
-        const run = await bash(script, {
+        const run = await collect('bash', ['--noprofile', '--norc', '-eo', 'pipefail', script], {
           cwd: workspace,
           env: {
             ...env,
@@ -158,7 +136,7 @@ export async function runJob(workflow: Workflow, jobName: string, job: JobRun): 
             PATH: [...extraPath, env.PATH].join(':'),
           },
         });
-        Object.assign(result, run);
+        Object.assign(result, { exitCode: run.code, stdout: run.stdout, stderr: run.stderr });
         result.outputs = parseFileCommand(await readFile(files.GITHUB_OUTPUT, 'utf8'));
         env = { ...env, ...parseFileCommand(await readFile(files.GITHUB_ENV, 'utf8')) };
         extraPath.unshift(
