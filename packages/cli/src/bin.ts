@@ -3,8 +3,9 @@ import { ExitCode } from './exit-codes.js';
 import { type Interrupt, processIo } from './io.js';
 import { run } from './program.js';
 
-// The AWS SDK warns on stderr about its future Node requirement; our engines field (>= 20.18)
-// is the support statement users should see, so the SDK's notice would only be noise.
+// The AWS SDK warns on stderr about its future Node requirement; our engines field (>= 22) is
+// the support statement users should see, so the SDK's notice would only be noise (a checkout
+// developed on Node 20 would print it on every command).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 // First Ctrl-C (or SIGTERM from a CI runner cancelling the job): a command listening to the
 // interrupt signal stops cleanly (at most CLEANUP_MS); one that is not exits at once, as does a

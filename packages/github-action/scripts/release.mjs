@@ -119,9 +119,8 @@ export async function assemble(action, target, { owner, version }) {
     throw new Error(`${action}/action.yml: unexpected runs.main`);
   await writeFile(join(target, 'action.yml'), actionYml);
   await writeFile(join(target, 'README.md'), readme(action, meta, owner, version));
-  await cp(join(repoRoot, 'LICENSE'), join(target, 'LICENSE')).catch(() =>
-    writeFile(join(target, 'LICENSE'), 'MIT License — see the Gencove toolkit monorepo.\n'),
-  );
+  // the monorepo's MIT licence, word for word: a release without it would not be open source
+  await cp(join(repoRoot, 'LICENSE'), join(target, 'LICENSE'));
   await writeFile(join(target, '.gitattributes'), 'dist/** -diff linguist-generated=true\n');
   return files;
 }
@@ -157,12 +156,14 @@ async function main() {
   for (const action of ACTIONS) {
     const target = join(out, action);
     if (values.push) {
+      const url = `${values.remote}/${values.owner}/${action}.git`;
+      // a re-run after a partial failure skips the repositories that already have this release
+      if (run('git', ['ls-remote', '--tags', url, `refs/tags/${version}`], out).trim()) {
+        process.stdout.write(`${action}: ${version} is already released: skipped\n`);
+        continue;
+      }
       await rm(target, { recursive: true, force: true });
-      run(
-        'git',
-        ['clone', '--depth', '1', `${values.remote}/${values.owner}/${action}.git`, target],
-        out,
-      );
+      run('git', ['clone', '--depth', '1', url, target], out);
       for (const name of await readdir(target))
         if (name !== '.git') await rm(join(target, name), { recursive: true });
     }
