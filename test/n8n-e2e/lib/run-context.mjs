@@ -103,3 +103,22 @@ export async function openRun({ label, extraEnv = {} }) {
     },
   };
 }
+
+/**
+ * Runs `body` with a fresh run and closes it whatever happens; an error's message and stack are
+ * redacted of the run's secrets (n8n's output is part of some messages).
+ */
+export async function withRun(options, body) {
+  const run = await openRun(options);
+  try {
+    return await body(run);
+  } catch (error) {
+    if (error instanceof Error) {
+      error.message = run.redact(error.message);
+      error.stack = run.redact(error.stack ?? '');
+    }
+    throw error;
+  } finally {
+    await run.close();
+  }
+}

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { openRun } from '../lib/run-context.mjs';
+import { withRun } from '../lib/run-context.mjs';
 import { check, elapsed, log, mib } from '../lib/util.mjs';
 import { examples } from '../lib/workflows.mjs';
 
@@ -58,82 +58,82 @@ const adminS3 = (sandbox) =>
     credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
   });
 
-export async function bigFileTransfer({ size = BIG_FILE_BYTES } = {}) {
-  const run = await openRun({ label: 'big' });
-  const s3 = adminS3(run.sandbox);
-  const figures = {};
-  try {
-    const project = run.sandbox.projects.empty;
-    const incoming = join(run.files.root, 'big-incoming');
-    const delivered = join(run.files.root, 'big-delivered');
-    mkdirSync(incoming);
-    mkdirSync(delivered);
-    const ex = examples({ projectId: project, incoming, delivered });
-    await run.importAll([ex.gencoveUploadAssign, ex.gencoveListDownload]);
-
-    const local = await writeRandomFile(join(incoming, 'E2E-BIG_R1.fastq.gz'), size);
-    log(`big file: ${mib(size)} FASTQ written (sha256 ${local.sha256.slice(0, 12)}…)`);
-
-    let t = elapsed();
-    const up = await run.n8n.execute('gencoveUploadAssign');
-    figures.upload = { seconds: elapsed() - t, peakRss: up.peakRss };
-    const [sample] = await run.samples(project);
-    check(sample?.client_id === 'E2E-BIG', 'big file: the upload example created sample E2E-BIG');
-    const upload = run.control.getUpload(sample.uploads.r1);
-    const object = await s3.send(new GetObjectCommand({ Bucket: upload.bucket, Key: upload.key }));
-    const onS3 = await digest(object.Body);
-    check(
-      onS3.size === local.size && onS3.sha256 === local.sha256,
-      `big file: the ${mib(size)} on S3 have the local file's sha256 (upload ${figures.upload.seconds.toFixed(0)} s, n8n peak RSS ${mib(up.peakRss)})`,
-    );
-
-    // the deliverable is the uploaded object itself, presigned as Gencove presigns its results
-    await run.control.setSampleStatus(sample.id, 'succeeded');
-    const url = await getSignedUrl(
-      s3,
-      new GetObjectCommand({ Bucket: upload.bucket, Key: upload.key }),
-      { expiresIn: 3600 },
-    );
-    run.control.addExternalFiles(sample.id, [
-      {
-        fileType: 'impute-vcf',
-        size: local.size,
-        sha256: local.sha256,
-        url,
-      },
-    ]);
-    t = elapsed();
-    const down = await run.n8n.execute('gencoveListDownload');
-    figures.download = { seconds: elapsed() - t, peakRss: down.peakRss };
-    const written = readdirSync(delivered);
-    check(
-      written.length === 1 && written[0].startsWith('E2E-BIG_'),
-      `big file: the download example wrote the one deliverable (${written.join(', ')})`,
-    );
-    const back = await digest(createReadStream(join(delivered, written[0])));
-    check(
-      back.size === local.size && back.sha256 === local.sha256,
-      `big file: the written ${mib(back.size)} have the same sha256 (download ${figures.download.seconds.toFixed(0)} s, n8n peak RSS ${mib(down.peakRss)})`,
-    );
-    for (const [what, { peakRss }] of Object.entries(figures)) {
-      check(
-        peakRss > 0 && peakRss < 2 ** 30,
-        `big file: the ${what} process stayed under 1 GiB RSS (peak ${mib(peakRss)}) while moving ${mib(size)}`,
-      );
+export function bigFileTransfer({ size = BIG_FILE_BYTES } = {}) {
+  return withRun({ label: 'big' }, async (run) => {
+    const s3 = adminS3(run.sandbox);
+    try {
+      return await transferBothWays(run, s3, size);
+    } finally {
+      s3.destroy();
     }
+  });
+}
 
-    const scan = await run.scanForLeaks();
+async function transferBothWays(run, s3, size) {
+  const figures = {};
+  const project = run.sandbox.projects.empty;
+  const incoming = join(run.files.root, 'big-incoming');
+  const delivered = join(run.files.root, 'big-delivered');
+  mkdirSync(incoming);
+  mkdirSync(delivered);
+  const ex = examples({ projectId: project, incoming, delivered });
+  await run.importAll([ex.gencoveUploadAssign, ex.gencoveListDownload]);
+
+  const local = await writeRandomFile(join(incoming, 'E2E-BIG_R1.fastq.gz'), size);
+  log(`big file: ${mib(size)} FASTQ written (sha256 ${local.sha256.slice(0, 12)}…)`);
+
+  let t = elapsed();
+  const up = await run.n8n.execute('gencoveUploadAssign');
+  figures.upload = { seconds: elapsed() - t, peakRss: up.peakRss };
+  const [sample] = await run.samples(project);
+  check(sample?.client_id === 'E2E-BIG', 'big file: the upload example created sample E2E-BIG');
+  const upload = run.control.getUpload(sample.uploads.r1);
+  const object = await s3.send(new GetObjectCommand({ Bucket: upload.bucket, Key: upload.key }));
+  const onS3 = await digest(object.Body);
+  check(
+    onS3.size === local.size && onS3.sha256 === local.sha256,
+    `big file: the ${mib(size)} on S3 have the local file's sha256 (upload ${figures.upload.seconds.toFixed(0)} s, n8n peak RSS ${mib(up.peakRss)})`,
+  );
+
+  // the deliverable is the uploaded object itself, presigned as Gencove presigns its results
+  await run.control.setSampleStatus(sample.id, 'succeeded');
+  const url = await getSignedUrl(
+    s3,
+    new GetObjectCommand({ Bucket: upload.bucket, Key: upload.key }),
+    { expiresIn: 3600 },
+  );
+  run.control.addExternalFiles(sample.id, [
+    {
+      fileType: 'impute-vcf',
+      size: local.size,
+      sha256: local.sha256,
+      url,
+    },
+  ]);
+  t = elapsed();
+  const down = await run.n8n.execute('gencoveListDownload');
+  figures.download = { seconds: elapsed() - t, peakRss: down.peakRss };
+  const written = readdirSync(delivered);
+  check(
+    written.length === 1 && written[0].startsWith('E2E-BIG_'),
+    `big file: the download example wrote the one deliverable (${written.join(', ')})`,
+  );
+  const back = await digest(createReadStream(join(delivered, written[0])));
+  check(
+    back.size === local.size && back.sha256 === local.sha256,
+    `big file: the written ${mib(back.size)} have the same sha256 (download ${figures.download.seconds.toFixed(0)} s, n8n peak RSS ${mib(down.peakRss)})`,
+  );
+  for (const [what, { peakRss }] of Object.entries(figures)) {
     check(
-      scan.outputsRead && scan.skippedLargeFiles > 0,
-      `big file: no leak of ${scan.secrets} secrets in ${scan.sources} outputs and files (${scan.skippedLargeFiles} copies of the generated GiB not scanned)`,
+      peakRss > 0 && peakRss < 2 ** 30,
+      `big file: the ${what} process stayed under 1 GiB RSS (peak ${mib(peakRss)}) while moving ${mib(size)}`,
     );
-    return figures;
-  } catch (error) {
-    error.message = run.redact(error.message);
-    error.stack = run.redact(error.stack ?? '');
-    throw error;
-  } finally {
-    s3.destroy();
-    await run.close();
   }
+
+  const scan = await run.scanForLeaks();
+  check(
+    scan.outputsRead && scan.skippedLargeFiles > 0,
+    `big file: no leak of ${scan.secrets} secrets in ${scan.sources} outputs and files (${scan.skippedLargeFiles} copies of the generated GiB not scanned)`,
+  );
+  return figures;
 }

@@ -20,7 +20,7 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { ensureRedisServer, startRedis } from '../lib/redis.mjs';
-import { openRun } from '../lib/run-context.mjs';
+import { withRun } from '../lib/run-context.mjs';
 import { check, freePort, log, sleep, waitFor } from '../lib/util.mjs';
 import {
   examples,
@@ -41,7 +41,7 @@ const STARTED_EXECUTION = /Worker started execution (\S+) \(job/g;
 export async function queueMode() {
   ensureRedisServer();
   const redisPort = await freePort();
-  const run = await openRun({
+  const options = {
     label: 'queue',
     extraEnv: {
       EXECUTIONS_MODE: 'queue',
@@ -49,8 +49,20 @@ export async function queueMode() {
       QUEUE_BULL_REDIS_PORT: String(redisPort),
       N8N_DEFAULT_BINARY_DATA_MODE: 'filesystem',
     },
+  };
+  return withRun(options, async (run) => {
+    const redis = await startRedis({ port: redisPort, dir: join(run.work, 'redis') });
+    try {
+      await phases(run);
+    } finally {
+      await run.n8n.stopAll();
+      await redis.stop();
+    }
   });
-  const redis = await startRedis({ port: redisPort, dir: join(run.work, 'redis') });
+}
+
+/** The three phases on a run whose Redis is up. */
+async function phases(run) {
   /** Each process its own task-runner broker port and log file (they share the user folder). */
   const processEnv = async (name) => ({
     N8N_RUNNERS_BROKER_PORT: String(await freePort()),
@@ -85,178 +97,166 @@ export async function queueMode() {
     }
   };
 
-  try {
-    const places = {
-      projectId: run.sandbox.projects.default,
-      incoming: run.files.incoming,
-      delivered: run.files.delivered,
-    };
-    const ex = examples(places);
-    const started = {
-      upload: startedByWebhook(
-        withId(ex.gencoveUploadAssign, 'gencoveQUploadAssign'),
-        'e2e-upload-assign',
-        randomUUID(),
-      ),
-      list: startedByWebhook(
-        withId(ex.gencoveListDownload, 'gencoveQListDownload'),
-        'e2e-list-download',
-        randomUUID(),
-      ),
-    };
-    log('queue mode: importing credentials and workflows');
-    await run.importAll([
-      started.upload,
-      started.list,
-      pollOnActivationOnly(ex.gencovePollFinished),
-      ex.gencoveWebhookFetch,
-    ]);
-    await run.n8n.runOk(['publish:workflow', `--id=${started.upload.id}`]);
-    await run.n8n.runOk(['publish:workflow', `--id=${started.list.id}`]);
-    const reads = writeReads(run.files.incoming);
+  const places = {
+    projectId: run.sandbox.projects.default,
+    incoming: run.files.incoming,
+    delivered: run.files.delivered,
+  };
+  const ex = examples(places);
+  const started = {
+    upload: startedByWebhook(
+      withId(ex.gencoveUploadAssign, 'gencoveQUploadAssign'),
+      'e2e-upload-assign',
+      randomUUID(),
+    ),
+    list: startedByWebhook(
+      withId(ex.gencoveListDownload, 'gencoveQListDownload'),
+      'e2e-list-download',
+      randomUUID(),
+    ),
+  };
+  log('queue mode: importing credentials and workflows');
+  await run.importAll([
+    started.upload,
+    started.list,
+    pollOnActivationOnly(ex.gencovePollFinished),
+    ex.gencoveWebhookFetch,
+  ]);
+  await run.n8n.runOk(['publish:workflow', `--id=${started.upload.id}`]);
+  await run.n8n.runOk(['publish:workflow', `--id=${started.list.id}`]);
+  const reads = writeReads(run.files.incoming);
 
-    log('queue mode: starting Redis, two workers and the main process');
-    // main first (it registers the instance), then the workers together
-    main = await withLogs(startMain('main-1'));
-    workers.push(
-      ...(await withLogs(Promise.all([startWorker('worker-1'), startWorker('worker-2')]))),
-    );
+  log('queue mode: starting Redis, two workers and the main process');
+  // main first (it registers the instance), then the workers together
+  main = await withLogs(startMain('main-1'));
+  workers.push(
+    ...(await withLogs(Promise.all([startWorker('worker-1'), startWorker('worker-2')]))),
+  );
 
-    // phase 1: the manual examples, run on the workers
-    const runByWebhook = async (path) => {
-      const url = `${run.baseUrl}/webhook/${path}`;
-      // n8n activates published workflows in the background after start (its publication
-      // service): an OPTIONS (CORS preflight) is answered 204 once the webhook is registered
-      await waitFor(
-        `the webhook ${path} to be registered`,
-        async () =>
-          (
-            await fetch(url, {
-              method: 'OPTIONS',
-              headers: { Origin: run.baseUrl, 'Access-Control-Request-Method': 'POST' },
-            }).catch(() => undefined)
-          )?.status === 204,
-        120_000,
-      );
-      const res = await fetch(url, { method: 'POST' });
-      const body = await res.text();
-      run.outputs.push({ where: `response of /webhook/${path}`, text: body });
-      if (res.status !== 200) throw new Error(`/webhook/${path} answered ${res.status}: ${body}`);
-    };
-    log('queue phase 1: upload-assign and list-download on the workers');
-    const before = new Set((await run.samples()).map((s) => s.id));
-    await withLogs(runByWebhook('e2e-upload-assign'));
-    const byClient = await checkUploaded(run, before, reads, 'queue phase 1');
-    await run.control.setSampleStatus(byClient['E2E-S2'].id, 'succeeded');
-    await withLogs(runByWebhook('e2e-list-download'));
-    await checkDelivered(run, run.files.delivered, ['E2E-S2', 'SEED-A01'], 'queue phase 1');
+  // phase 1: the manual examples, run on the workers
+  const runByWebhook = async (path) => {
+    const url = `${run.baseUrl}/webhook/${path}`;
+    // n8n activates published workflows in the background after start (its publication
+    // service): an OPTIONS (CORS preflight) is answered 204 once the webhook is registered
+    await waitFor(
+      `the webhook ${path} to be registered`,
+      async () =>
+        (
+          await fetch(url, {
+            method: 'OPTIONS',
+            headers: { Origin: run.baseUrl, 'Access-Control-Request-Method': 'POST' },
+          }).catch(() => undefined)
+        )?.status === 204,
+      120_000,
+    );
+    const res = await fetch(url, { method: 'POST' });
+    const body = await res.text();
+    run.outputs.push({ where: `response of /webhook/${path}`, text: body });
+    if (res.status !== 200) throw new Error(`/webhook/${path} answered ${res.status}: ${body}`);
+  };
+  log('queue phase 1: upload-assign and list-download on the workers');
+  const before = new Set((await run.samples()).map((s) => s.id));
+  await withLogs(runByWebhook('e2e-upload-assign'));
+  const byClient = await checkUploaded(run, before, reads, 'queue phase 1');
+  await run.control.setSampleStatus(byClient['E2E-S2'].id, 'succeeded');
+  await withLogs(runByWebhook('e2e-list-download'));
+  await checkDelivered(run, run.files.delivered, ['E2E-S2', 'SEED-A01'], 'queue phase 1');
 
-    // phase 2: the triggers, on a restarted main
-    log('queue phase 2: publish the trigger examples, restart main');
-    await main.stop();
-    await run.n8n.runOk(['publish:workflow', '--id=gencovePollFinished']);
-    await run.n8n.runOk(['publish:workflow', '--id=gencoveWebhookFetch']);
-    run.control.clearRequests();
-    main = await withLogs(startMain('main-2'));
-    const finished = (await run.samples()).filter((s) =>
-      ['succeeded', 'failed qc'].includes(s.last_status.status),
-    );
-    await withLogs(
-      waitFor(
-        'the activation poll to fetch every finished sample',
-        () => finished.every((s) => run.sampleGets().includes(s.id)),
-        120_000,
-      ),
-    );
-    await withLogs(waitForWebhookEndpoint(run));
-    const target = byClient['E2E-S1'];
-    await withLogs(deliverTwice(run, target.id));
-    const [first, second] = run.control.webhooks.filter((w) => w.body.includes(target.id));
+  // phase 2: the triggers, on a restarted main
+  log('queue phase 2: publish the trigger examples, restart main');
+  await main.stop();
+  await run.n8n.runOk(['publish:workflow', '--id=gencovePollFinished']);
+  await run.n8n.runOk(['publish:workflow', '--id=gencoveWebhookFetch']);
+  run.control.clearRequests();
+  main = await withLogs(startMain('main-2'));
+  const finished = (await run.samples()).filter((s) =>
+    ['succeeded', 'failed qc'].includes(s.last_status.status),
+  );
+  await withLogs(
+    waitFor(
+      'the activation poll to fetch every finished sample',
+      () => finished.every((s) => run.sampleGets().includes(s.id)),
+      120_000,
+    ),
+  );
+  await withLogs(waitForWebhookEndpoint(run));
+  const target = byClient['E2E-S1'];
+  await withLogs(deliverTwice(run, target.id));
+  const [first, second] = run.control.webhooks.filter((w) => w.body.includes(target.id));
+  check(
+    first.status === 200 && second.status === 200 && first.signature === second.signature,
+    'queue phase 2: the signed webhook and its duplicate (same signature) were both answered 200',
+  );
+  /** Checks how often each sample was fetched: `expected` maps sample ids to counts. */
+  const fetched = (expected, what) => {
+    const counts = Object.fromEntries(Object.keys(expected).map((id) => [id, 0]));
+    for (const id of run.sampleGets()) if (id in counts) counts[id] += 1;
+    const name = (id) => samplesById[id]?.client_id ?? id;
     check(
-      first.status === 200 && second.status === 200 && first.signature === second.signature,
-      'queue phase 2: the signed webhook and its duplicate (same signature) were both answered 200',
+      Object.entries(expected).every(([id, n]) => counts[id] === n),
+      `${what} (fetches: ${Object.entries(counts)
+        .map(([id, n]) => `${name(id)} ${n}`)
+        .join(', ')})`,
     );
-    /** Checks how often each sample was fetched: `expected` maps sample ids to counts. */
-    const fetched = (expected, what) => {
-      const counts = Object.fromEntries(Object.keys(expected).map((id) => [id, 0]));
-      for (const id of run.sampleGets()) if (id in counts) counts[id] += 1;
-      const name = (id) => samplesById[id]?.client_id ?? id;
-      check(
-        Object.entries(expected).every(([id, n]) => counts[id] === n),
-        `${what} (fetches: ${Object.entries(counts)
-          .map(([id, n]) => `${name(id)} ${n}`)
-          .join(', ')})`,
-      );
-    };
-    const samplesById = Object.fromEntries((await run.samples()).map((s) => [s.id, s]));
-    const phase2 = Object.fromEntries([...finished.map((s) => [s.id, 1]), [target.id, 1]]);
-    fetched(
-      phase2,
-      'queue phase 2: the polling trigger (its activation poll) fetched each finished sample once, the webhook trigger E2E-S1 once for two deliveries',
-    );
+  };
+  const samplesById = Object.fromEntries((await run.samples()).map((s) => [s.id, s]));
+  const phase2 = Object.fromEntries([...finished.map((s) => [s.id, 1]), [target.id, 1]]);
+  fetched(
+    phase2,
+    'queue phase 2: the polling trigger (its activation poll) fetched each finished sample once, the webhook trigger E2E-S1 once for two deliveries',
+  );
 
-    // phase 3: a restart of main — what the triggers had seen does not fire again
-    log('queue phase 3: stop main, a sample finishes meanwhile, start main again');
-    await main.stop();
-    const late =
-      samplesById[
-        Object.keys(samplesById).find((id) => samplesById[id].client_id === 'SEED-A03-FAIL')
-      ];
-    await run.control.setSampleStatus(late.id, 'succeeded'); // its webhook finds main down
-    main = await withLogs(startMain('main-3'));
-    // the polling trigger last looked before E2E-S1 finished (the webhook trigger handled that)
-    // and before SEED-A03 did: its activation poll after the restart emits exactly these two
-    await withLogs(
-      waitFor(
-        'the activation poll after the restart to fetch the samples that finished since its last poll',
-        () =>
-          run.sampleGets().includes(late.id) &&
-          run.sampleGets().filter((id) => id === target.id).length >= 2,
-        120_000,
-      ),
-    );
-    await withLogs(waitForWebhookEndpoint(run));
-    const redelivered = await fetch(run.webhookUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'Gencove-Signature': first.signature },
-      body: first.body,
-    });
-    const answer = await redelivered.json();
-    check(
-      redelivered.status === 200 && answer.duplicates === answer.received && answer.received > 0,
-      `queue phase 3: a redelivery of E2E-S1's event after the restart is answered 200 as a duplicate (${JSON.stringify(answer)})`,
-    );
-    await sleep(5000); // a duplicate execution would fetch its sample within this
-    fetched(
-      { ...phase2, [target.id]: 2, [late.id]: 1 },
-      'queue phase 3: after the restart the poll fetched only what finished since its last poll (E2E-S1, SEED-A03-FAIL), the redelivery nothing',
-    );
+  // phase 3: a restart of main — what the triggers had seen does not fire again
+  log('queue phase 3: stop main, a sample finishes meanwhile, start main again');
+  await main.stop();
+  const late =
+    samplesById[
+      Object.keys(samplesById).find((id) => samplesById[id].client_id === 'SEED-A03-FAIL')
+    ];
+  await run.control.setSampleStatus(late.id, 'succeeded'); // its webhook finds main down
+  main = await withLogs(startMain('main-3'));
+  // the polling trigger last looked before E2E-S1 finished (the webhook trigger handled that)
+  // and before SEED-A03 did: its activation poll after the restart emits exactly these two
+  await withLogs(
+    waitFor(
+      'the activation poll after the restart to fetch the samples that finished since its last poll',
+      () =>
+        run.sampleGets().includes(late.id) &&
+        run.sampleGets().filter((id) => id === target.id).length >= 2,
+      120_000,
+    ),
+  );
+  await withLogs(waitForWebhookEndpoint(run));
+  const redelivered = await fetch(run.webhookUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'Gencove-Signature': first.signature },
+    body: first.body,
+  });
+  const answer = await redelivered.json();
+  check(
+    redelivered.status === 200 && answer.duplicates === answer.received && answer.received > 0,
+    `queue phase 3: a redelivery of E2E-S1's event after the restart is answered 200 as a duplicate (${JSON.stringify(answer)})`,
+  );
+  await sleep(5000); // a duplicate execution would fetch its sample within this
+  fetched(
+    { ...phase2, [target.id]: 2, [late.id]: 1 },
+    'queue phase 3: after the restart the poll fetched only what finished since its last poll (E2E-S1, SEED-A03-FAIL), the redelivery nothing',
+  );
 
-    const executions = workers.map((w) =>
-      [...w.output.matchAll(STARTED_EXECUTION)].map((m) => m[1]),
-    );
-    const all = executions.flat();
-    check(
-      all.length === 5 && new Set(all).size === all.length,
-      `queue mode: the 5 executions (2 examples, 2 activation polls, 1 webhook) ran on the workers, each on exactly one (worker-1: ${executions[0].length}, worker-2: ${executions[1].length})`,
-    );
-    check(
-      !/Worker started execution/.test(main.output),
-      'queue mode: the main process ran no execution itself',
-    );
+  const executions = workers.map((w) => [...w.output.matchAll(STARTED_EXECUTION)].map((m) => m[1]));
+  const all = executions.flat();
+  check(
+    all.length === 5 && new Set(all).size === all.length,
+    `queue mode: the 5 executions (2 examples, 2 activation polls, 1 webhook) ran on the workers, each on exactly one (worker-1: ${executions[0].length}, worker-2: ${executions[1].length})`,
+  );
+  check(
+    !/Worker started execution/.test(main.output),
+    'queue mode: the main process ran no execution itself',
+  );
 
-    const scan = await run.scanForLeaks();
-    check(
-      scan.writtenScanned && scan.logsScanned,
-      `queue mode: no leak of ${scan.secrets} secrets in ${scan.sources} outputs and files (3 processes' output and log files, webhook responses, written files)`,
-    );
-  } catch (error) {
-    error.message = run.redact(error.message);
-    error.stack = run.redact(error.stack ?? '');
-    throw error;
-  } finally {
-    await run.n8n.stopAll();
-    await redis.stop();
-    await run.close();
-  }
+  const scan = await run.scanForLeaks();
+  check(
+    scan.writtenScanned && scan.logsScanned,
+    `queue mode: no leak of ${scan.secrets} secrets in ${scan.sources} outputs and files (3 processes' output and log files, webhook responses, written files)`,
+  );
 }

@@ -14,7 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openRun } from '../lib/run-context.mjs';
+import { withRun } from '../lib/run-context.mjs';
 import { check, elapsed, log, sleep, waitFor } from '../lib/util.mjs';
 import { examples, fixtures, pollOnActivationOnly } from '../lib/workflows.mjs';
 
@@ -83,9 +83,8 @@ export async function checkDelivered(run, folder, expectedClients, mode) {
   }
 }
 
-export async function regularMode() {
-  const run = await openRun({ label: 'regular' });
-  try {
+export function regularMode() {
+  return withRun({ label: 'regular' }, async (run) => {
     const places = {
       projectId: run.sandbox.projects.default,
       incoming: run.files.incoming,
@@ -226,13 +225,7 @@ export async function regularMode() {
       `regular mode: no leak of ${scan.secrets} secrets (${scan.kinds.join(', ')}) in ${scan.sources} outputs and files (n8n stdout/stderr, execution outputs, log files, written files)`,
     );
     return figures;
-  } catch (error) {
-    error.message = run.redact(error.message);
-    error.stack = run.redact(error.stack ?? '');
-    throw error;
-  } finally {
-    await run.close();
-  }
+  });
 }
 
 /** Waits until n8n's webhook server answers the Gencove webhook path (401 for no signature). */
