@@ -39,7 +39,7 @@ import {
 import { runActionBundle } from '../../packages/github-action/test/runner.js';
 import { fastq, listFiles, sha256 } from '../helpers/files.js';
 import { cleanEnv, sh } from '../helpers/shell.js';
-import { installEngine, n8nBin, nodeBin as n8nNodeBin } from '../n8n-e2e/engine.mjs';
+import { installEngine, n8nBin, nodeBin as n8nNodeBin } from '../n8n-e2e/lib/engine.mjs';
 import { freePort, type LocalRegistry, startRegistry } from './registry.js';
 
 const here = dirname(fileURLToPath(import.meta.url));

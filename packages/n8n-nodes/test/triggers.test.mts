@@ -57,6 +57,25 @@ test('polling trigger: backlog on activation when asked, and a sample item in ma
   expect(manual![0]!.json).toMatchObject({ clientId: 'SEED-A02-FAILQC', status: 'failed qc' });
 });
 
+test('polling trigger: the state saved before a restart of n8n is used after it', async () => {
+  const ids = await seededIds();
+  const parameters = { projectId: env.sandbox.projects.default, statuses: ['succeeded'] };
+  const before = env.n8n.poller('gencoveTrigger', parameters);
+  expect(await before.poll()).toBeNull(); // the baseline
+  // n8n restarts (or re-activates the workflow): the workflow is built from the static data in
+  // its database, which n8n wraps in its change-tracking proxy
+  const target = ids['SEED-A02-FAILQC']!;
+  await env.sandbox.control.setSampleStatus(target, 'succeeded');
+  const after = env.n8n.poller('gencoveTrigger', parameters, {
+    savedStaticData: before.savedStaticData(),
+  });
+  const fired = await after.poll();
+  expect(fired?.map((i) => i.json)).toEqual([
+    expect.objectContaining({ sampleId: target, status: 'succeeded', previousStatus: 'failed qc' }),
+  ]);
+  expect(await after.poll()).toBeNull();
+});
+
 /** A request and response as n8n's webhook server hands them to the node. */
 function delivery(body: string, signature: string | undefined) {
   const res = { statusCode: 200, body: undefined as unknown };

@@ -12,6 +12,7 @@ import {
   credentialsOf,
 } from '../shared/client';
 import { toNodeError } from '../shared/errors';
+import { searchProjects, searchSamples } from '../shared/list-search';
 import { runDeliverableOperation } from './actions/deliverable';
 import { importUrlsForItems } from './actions/import-urls';
 import { runProjectOperation } from './actions/project';
@@ -29,7 +30,9 @@ export class Gencove implements INodeType {
     name: 'gencove',
     icon: { light: 'file:gencove.svg', dark: 'file:gencove.dark.svg' },
     group: ['transform'],
-    version: 1,
+    // 2: Project and Sample are Resource Locators (list, ID, URL); 1 keeps its plain ID fields
+    version: [1, 2],
+    defaultVersion: 2,
     subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
     description: 'Projects, samples, FASTQ uploads and deliverables of the Gencove API',
     defaults: { name: 'Gencove' },
@@ -62,6 +65,8 @@ export class Gencove implements INodeType {
       ...deliverableFields,
     ],
   };
+
+  methods = { listSearch: { searchProjects, searchSamples } };
 
   async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
     const items = this.getInputData();

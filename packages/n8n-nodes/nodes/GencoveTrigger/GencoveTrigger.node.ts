@@ -1,6 +1,7 @@
 import {
   analysisPhase,
   type GencoveClient,
+  normalizeUuid,
   pollSamples,
   type SampleStatusEvent,
   type WatchState,
@@ -20,6 +21,8 @@ import {
   credentialsOf,
 } from '../shared/client';
 import { toNodeError } from '../shared/errors';
+import { searchProjects } from '../shared/list-search';
+import { locatorId, locatorProperty } from '../shared/locators';
 
 /** What the trigger keeps in the workflow's static data between polls. */
 interface TriggerMemory extends IDataObject {
@@ -32,7 +35,9 @@ export class GencoveTrigger implements INodeType {
     name: 'gencoveTrigger',
     icon: { light: 'file:gencove.svg', dark: 'file:gencove.dark.svg' },
     group: ['trigger'],
-    version: 1,
+    // 2: Project is a Resource Locator (list, ID, URL); 1 keeps its plain ID field
+    version: [1, 2],
+    defaultVersion: 2,
     subtitle: '={{"samples " + $parameter["statuses"].join(", ")}}',
     description: 'Starts the workflow when samples of a Gencove project reach chosen statuses',
     defaults: { name: 'Gencove Trigger' },
@@ -49,7 +54,12 @@ export class GencoveTrigger implements INodeType {
         required: true,
         default: '',
         placeholder: '75d75eda-5424-4249-9206-60ecef0c55b1',
+        displayOptions: { show: { '@version': [1] } },
       },
+      locatorProperty('project', 'projectId', {
+        description: 'The Gencove project to watch',
+        displayOptions: { show: { '@version': [{ _cnd: { gte: 2 } }] } },
+      }),
       {
         displayName: 'Statuses',
         name: 'statuses',
@@ -74,8 +84,10 @@ export class GencoveTrigger implements INodeType {
     ],
   };
 
+  methods = { listSearch: { searchProjects } };
+
   async poll(this: IPollFunctions): Promise<INodeExecutionData[][] | null> {
-    const projectId = String(this.getNodeParameter('projectId', '')).trim();
+    const projectId = watchedProject(this);
     const statuses = (this.getNodeParameter('statuses', []) as string[]).map(phaseOf);
     const authentication = this.getNodeParameter('authentication', 'apiKey') as Authentication;
     if (statuses.length === 0) {
@@ -85,9 +97,14 @@ export class GencoveTrigger implements INodeType {
     try {
       if (this.getMode() === 'manual') return await sampleItem(this, client, projectId, statuses);
       const memory = this.getWorkflowStaticData('node') as TriggerMemory;
-      let state = memory.watchState as WatchState | undefined;
+      // A plain copy: n8n hands saved static data back wrapped in its change-tracking proxy
+      // (ObservableObject), which core's structuredClone cannot copy — every poll after n8n
+      // restarted or re-activated the workflow failed with "#<Object> could not be cloned".
+      let state = memory.watchState
+        ? (JSON.parse(JSON.stringify(memory.watchState)) as WatchState)
+        : undefined;
       // A changed project starts over (core refuses a state saved for another selection).
-      if (state && state.projectId !== projectId.toLowerCase()) state = undefined;
+      if (state && state.projectId !== projectId) state = undefined;
       const includeExisting = this.getNodeParameter('includeExisting', false) as boolean;
       const result = await pollSamples(
         client,
@@ -109,6 +126,18 @@ export class GencoveTrigger implements INodeType {
     } finally {
       await client.close();
     }
+  }
+}
+
+/** The project's canonical ID (so that the saved state matches however it was entered). */
+function watchedProject(ctx: IPollFunctions): string {
+  try {
+    return normalizeUuid(locatorId(ctx.getNodeParameter('projectId', ''), 'project'), 'projectId');
+  } catch (error) {
+    throw new NodeOperationError(
+      ctx.getNode(),
+      `The parameter "projectId": ${(error as Error).message}`,
+    );
   }
 }
 

@@ -131,16 +131,38 @@ export interface Harness {
     type: string,
     parameters: IDataObject,
     input: INodeExecutionData[],
-    options?: { continueOnFail?: boolean },
+    options?: { continueOnFail?: boolean; typeVersion?: number },
   ): Promise<{ items: INodeExecutionData[]; error?: Error & { description?: string } }>;
   /** A poller bound to one trigger node and one workflow (whose static data persists). */
   poller(
     type: string,
     parameters: IDataObject,
+    options?: {
+      typeVersion?: number;
+      /**
+       * The workflow's static data as saved (JSON), as n8n loads it after a restart or a
+       * re-activation: the Workflow wraps it in its change-tracking proxy.
+       */
+      savedStaticData?: IDataObject;
+    },
   ): {
     poll(mode?: 'trigger' | 'manual'): Promise<INodeExecutionData[] | null>;
     staticData(): IDataObject;
+    /** The workflow's whole static data as n8n saves it to its database (JSON). */
+    savedStaticData(): IDataObject;
   };
+  /**
+   * Calls a `methods.listSearch` method as the editor does for a Resource Locator's "From list":
+   * a load-options context over a node with `parameters` (also the "current" parameters).
+   */
+  listSearch(
+    type: string,
+    method: string,
+    parameters: IDataObject,
+    filter?: string,
+    paginationToken?: string,
+    options?: { typeVersion?: number },
+  ): Promise<import('n8n-workflow').INodeListSearchResult>;
   /** Stores a buffer as n8n binary data (filesystem mode), as an upstream node would. */
   binary(
     data: Buffer,
@@ -225,7 +247,7 @@ export async function createHarness(credentials: CredentialStore): Promise<Harne
     }) as unknown as Additional;
 
   let counter = 0;
-  const workflowOf = (node: INode): Workflow =>
+  const workflowOf = (node: INode, staticData: IDataObject = {}): Workflow =>
     new workflowLib.Workflow({
       id: `wf${++counter}`,
       name: 'harness',
@@ -233,16 +255,22 @@ export async function createHarness(credentials: CredentialStore): Promise<Harne
       connections: {},
       active: false,
       nodeTypes: registry as never,
-      staticData: {},
+      staticData: structuredClone(staticData),
       settings: { executionOrder: 'v1' },
     });
-  const nodeOf = (type: string, parameters: IDataObject, continueOnFail = false): INode => {
+  /** Version 1 unless asked: the existing tests run workflows as they were saved before 2. */
+  const nodeOf = (
+    type: string,
+    parameters: IDataObject,
+    continueOnFail = false,
+    typeVersion = 1,
+  ): INode => {
     const full = type.includes('.') ? type : `${loader.packageName}.${type}`;
     const base: INode = {
       id: 'node-under-test',
       name: 'Under Test',
       type: full,
-      typeVersion: 1,
+      typeVersion,
       position: [0, 0],
       parameters: parameters as never,
       credentials: {
@@ -268,7 +296,7 @@ export async function createHarness(credentials: CredentialStore): Promise<Harne
   return {
     nodeTypes,
     async runNode(type, parameters, input, options = {}) {
-      const node = nodeOf(type, parameters, options.continueOnFail);
+      const node = nodeOf(type, parameters, options.continueOnFail, options.typeVersion);
       const workflow = workflowOf(node);
       const data = additionalData(workflow.id);
       data.hooks = new core.ExecutionLifecycleHooks('manual', data.executionId!, {
@@ -296,9 +324,9 @@ export async function createHarness(credentials: CredentialStore): Promise<Harne
       const items = taskData?.data?.main?.[0] ?? [];
       return { items, ...(error ? { error } : {}) };
     },
-    poller(type, parameters) {
-      const node = nodeOf(type, parameters);
-      const workflow = workflowOf(node);
+    poller(type, parameters, options = {}) {
+      const node = nodeOf(type, parameters, false, options.typeVersion);
+      const workflow = workflowOf(node, options.savedStaticData);
       const nodeType = required(nodeTypes, node.type);
       return {
         async poll(mode = 'trigger') {
@@ -313,7 +341,18 @@ export async function createHarness(credentials: CredentialStore): Promise<Harne
           return result ? (result[0] ?? []) : null;
         },
         staticData: () => workflow.getStaticData('node', node),
+        savedStaticData: () => JSON.parse(JSON.stringify(workflow.staticData)) as IDataObject,
       };
+    },
+    async listSearch(type, method, parameters, filter, paginationToken, options = {}) {
+      const node = nodeOf(type, parameters, false, options.typeVersion);
+      const workflow = workflowOf(node);
+      const data = additionalData(workflow.id);
+      data.currentNodeParameters = node.parameters;
+      const search = required(nodeTypes, node.type).methods?.listSearch?.[method];
+      if (!search) throw new Error(`${type} has no listSearch method ${method}`);
+      const ctx = new core.LoadOptionsContext(workflow, node, data, 'parameters');
+      return search.call(ctx as never, filter, paginationToken);
     },
     async binary(data, fileName, mimeType = 'application/gzip') {
       const stored = await binaryDataService.store(

@@ -1,5 +1,6 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
+import { locatorId } from '../../shared/locators';
 
 /** The first `limit` items of a lazily paginated listing (all of them when `limit` is undefined). */
 export async function collect<T>(listing: AsyncIterable<T>, limit?: number): Promise<T[]> {
@@ -29,6 +30,27 @@ export function requiredText(ctx: IExecuteFunctions, name: string, itemIndex: nu
     throw new NodeOperationError(ctx.getNode(), `The parameter "${name}" is empty`, { itemIndex });
   }
   return value;
+}
+
+/**
+ * The project or sample ID of `projectId` / `sampleId`, from a Resource Locator (version 2) or a
+ * plain ID field (version 1); a Gencove URL gives the ID in it. Core validates the UUID.
+ */
+export function idParameter(
+  ctx: IExecuteFunctions,
+  name: 'projectId' | 'sampleId',
+  itemIndex: number,
+): string {
+  const kind = name === 'projectId' ? 'project' : 'sample';
+  try {
+    return locatorId(ctx.getNodeParameter(name, itemIndex, ''), kind);
+  } catch (error) {
+    throw new NodeOperationError(
+      ctx.getNode(),
+      `The parameter "${name}": ${(error as Error).message}`,
+      { itemIndex },
+    );
+  }
 }
 
 /** `a, b ,c` → ['a', 'b', 'c']. */

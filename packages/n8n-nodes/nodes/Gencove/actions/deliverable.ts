@@ -15,7 +15,7 @@ import {
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 import { toNodeError } from '../../shared/errors';
-import { asJson, requiredText, splitList } from './common';
+import { asJson, idParameter, requiredText, splitList } from './common';
 import type { ItemOperation } from './types';
 
 export const runDeliverableOperation: ItemOperation = async (
@@ -25,7 +25,7 @@ export const runDeliverableOperation: ItemOperation = async (
   itemIndex,
   signal,
 ) => {
-  const sampleId = requiredText(ctx, 'sampleId', itemIndex);
+  const sampleId = idParameter(ctx, 'sampleId', itemIndex);
   const sample = await client.getSample(sampleId, { signal });
   switch (operation) {
     case 'download': {

@@ -10,7 +10,7 @@ import {
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 import { toNodeError } from '../../shared/errors';
-import { asJson, jsonParameter, requiredText } from './common';
+import { asJson, idParameter, jsonParameter, requiredText } from './common';
 import type { BatchOperation } from './types';
 
 /**
@@ -52,7 +52,7 @@ export const importUrlsForItems: BatchOperation = async (ctx, client, items, sig
     const result = await importUrls(client, {
       map,
       ...(destination ? { destination } : {}),
-      ...(assign ? { projectId: requiredText(ctx, 'projectId', 0) } : {}),
+      ...(assign ? { projectId: idParameter(ctx, 'projectId', 0) } : {}),
       ...(metadata.given ? { metadata: metadata.value } : {}),
       ...(signal ? { signal } : {}),
     });

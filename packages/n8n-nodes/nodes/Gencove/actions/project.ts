@@ -1,6 +1,6 @@
 import type { HiddenStatusFilter } from '@gencove/core';
 import { NodeOperationError } from 'n8n-workflow';
-import { asJson, collect, limitOf, requiredText } from './common';
+import { asJson, collect, idParameter, limitOf } from './common';
 import type { ItemOperation } from './types';
 
 export const runProjectOperation: ItemOperation = async (
@@ -11,7 +11,7 @@ export const runProjectOperation: ItemOperation = async (
   signal,
 ) => {
   if (operation === 'get') {
-    const projectId = requiredText(ctx, 'projectId', itemIndex);
+    const projectId = idParameter(ctx, 'projectId', itemIndex);
     return [asJson(await client.getProject(projectId, { signal }))];
   }
   if (operation === 'getAll') {

@@ -13,7 +13,7 @@ import {
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 import { toNodeError } from '../../shared/errors';
-import { asJson, jsonParameter, requiredText } from './common';
+import { asJson, idParameter, jsonParameter, requiredText } from './common';
 import type { BatchOperation } from './types';
 
 /** S3 parts in flight (and in memory) at once for the whole run: 4 × 8 MiB. */
@@ -70,7 +70,7 @@ export const uploadBinaryItems: BatchOperation = async (ctx, client, items, sign
     }
   }
   const assign = ctx.getNodeParameter('assign', 0, false) as boolean;
-  const projectId = assign ? requiredText(ctx, 'projectId', 0) : undefined;
+  const projectId = assign ? idParameter(ctx, 'projectId', 0) : undefined;
   const metadata = assign ? jsonParameter(ctx, 'metadata', 0) : { given: false, value: undefined };
 
   const results = new Map<number, Record<string, unknown>>();

@@ -1,5 +1,5 @@
 import type { INodeProperties } from 'n8n-workflow';
-import { sampleIdField, showFor } from './common';
+import { sampleIdField, sampleListProjectField, showFor } from './common';
 
 export const deliverableOperations: INodeProperties[] = [
   {
@@ -33,7 +33,8 @@ export const deliverableOperations: INodeProperties[] = [
 ];
 
 export const deliverableFields: INodeProperties[] = [
-  sampleIdField('deliverable', ['download', 'getUrls', 'getChecksum']),
+  sampleListProjectField('deliverable', ['download', 'getUrls', 'getChecksum']),
+  ...sampleIdField('deliverable', ['download', 'getUrls', 'getChecksum']),
   {
     displayName: 'File Types',
     name: 'fileTypes',

@@ -27,7 +27,7 @@ export const projectOperations: INodeProperties[] = [
 ];
 
 export const projectFields: INodeProperties[] = [
-  projectIdField('project', ['get']),
+  ...projectIdField('project', ['get']),
   ...returnAllAndLimit('project'),
   {
     displayName: 'Hidden Projects',

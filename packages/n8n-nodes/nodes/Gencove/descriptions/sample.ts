@@ -1,5 +1,14 @@
 import type { INodeProperties } from 'n8n-workflow';
-import { projectIdField, returnAllAndLimit, sampleIdField, showFor } from './common';
+import {
+  projectIdField,
+  returnAllAndLimit,
+  sampleIdField,
+  sampleListProjectField,
+  showFor,
+} from './common';
+
+/** The operations on one sample (the others take a project). */
+const SAMPLE_OPERATIONS = ['get', 'getQc', 'getMetadata', 'setMetadata'];
 
 export const sampleOperations: INodeProperties[] = [
   {
@@ -51,8 +60,9 @@ export const sampleOperations: INodeProperties[] = [
 ];
 
 export const sampleFields: INodeProperties[] = [
-  projectIdField('sample', ['getAll', 'restore']),
-  sampleIdField('sample', ['get', 'getQc', 'getMetadata', 'setMetadata']),
+  ...projectIdField('sample', ['getAll', 'restore']),
+  sampleListProjectField('sample', SAMPLE_OPERATIONS),
+  ...sampleIdField('sample', SAMPLE_OPERATIONS),
   ...returnAllAndLimit('sample'),
   {
     displayName: 'Filters',

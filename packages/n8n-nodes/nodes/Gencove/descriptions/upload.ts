@@ -1,5 +1,5 @@
 import type { INodeProperties } from 'n8n-workflow';
-import { showFor } from './common';
+import { projectIdField, showFor } from './common';
 
 export const uploadOperations: INodeProperties[] = [
   {
@@ -131,15 +131,9 @@ export const uploadFields: INodeProperties[] = [
     description:
       'Whether to assign the uploads to a project once all items are done, which creates the samples and starts their analysis',
   },
-  {
-    displayName: 'Project ID',
-    name: 'projectId',
-    type: 'string',
-    required: true,
-    displayOptions: { show: { resource: ['upload'], operation: both, assign: [true] } },
-    default: '',
-    placeholder: '75d75eda-5424-4249-9206-60ecef0c55b1',
-  },
+  ...projectIdField('upload', both, {
+    show: { resource: ['upload'], operation: both, assign: [true] },
+  }),
   {
     displayName: 'Sample Metadata (JSON)',
     name: 'metadata',
