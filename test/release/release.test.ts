@@ -389,6 +389,25 @@ describe('release', () => {
     sandboxProcess = undefined;
   });
 
+  it("the n8n package README's manual install, word for word, installs the package and nothing else", async () => {
+    // packages/n8n-nodes/README.md, "Manually": run in the user's home with the registry as npm's
+    await sh('mkdir -p ~/.n8n/nodes && cd ~/.n8n/nodes', { cwd: user.home, env: user.env });
+    const nodesDir = join(user.home, '.n8n/nodes');
+    await sh('npm install n8n-nodes-gencove', {
+      cwd: nodesDir,
+      env: { ...user.env, npm_config_registry: registry.url },
+    });
+    const installed = join(nodesDir, 'node_modules/n8n-nodes-gencove');
+    const pkg = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8'));
+    expect(pkg.version).toBe(manifest('n8n-nodes-gencove').version);
+    for (const file of pkg.n8n.nodes as string[])
+      expect(existsSync(join(installed, file))).toBe(true);
+    // the optional peer n8n-workflow is n8n's own: npm installs no dependency next to the package
+    expect(readdirSync(join(nodesDir, 'node_modules')).filter((d) => !d.startsWith('.'))).toEqual([
+      'n8n-nodes-gencove',
+    ]);
+  });
+
   let sandbox: Sandbox;
   afterAll(() => sandbox?.close());
 
